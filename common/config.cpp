@@ -1,0 +1,124 @@
+#include "common/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace civic {
+
+const char* usage() {
+    return "usage: civicsnapd [--listen HOST:PORT] [--data-dir DIR]\n"
+           "                  [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]\n"
+           "                  [--threads N] [--config FILE.json] [--demo] [--test-clock]\n"
+           "                  [--daily-points-cap N] [--no-access-log]\n"
+           "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin\n";
+}
+
+std::optional<Endpoint> parse_endpoint(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    unsigned port = 0;
+    const auto digits = std::string_view(text).substr(colon + 1);
+    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || p != digits.data() + digits.size() || port > 65535) return std::nullopt;
+    return Endpoint{host, static_cast<unsigned short>(port)};
+}
+
+namespace {
+
+std::int64_t parse_int(const std::string& flag, const std::string& value, std::int64_t min, std::int64_t max) {
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || p != value.data() + value.size() || n < min || n > max)
+        throw std::invalid_argument(flag + ": expected an integer in [" + std::to_string(min) + ", " +
+                                    std::to_string(max) + "], got '" + value + "'");
+    return n;
+}
+
+Endpoint endpoint_or_throw(const std::string& flag, const std::string& value) {
+    auto e = parse_endpoint(value);
+    if (!e) throw std::invalid_argument(flag + ": expected HOST:PORT, got '" + value + "'");
+    return *e;
+}
+
+// Applies one setting by its flag name (without "--"); shared by the file and the command line.
+void apply(Config& c, const std::string& name, const std::string& value) {
+    if (name == "listen") c.listen = endpoint_or_throw("--listen", value);
+    else if (name == "tls-listen") c.tls_listen = endpoint_or_throw("--tls-listen", value);
+    else if (name == "tls-cert") c.tls_cert = value;
+    else if (name == "tls-key") c.tls_key = value;
+    else if (name == "data-dir") c.data_dir = value;
+    else if (name == "threads") c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
+    else if (name == "daily-points-cap") c.daily_points_cap = parse_int("--daily-points-cap", value, 0, 1'000'000);
+    else throw std::invalid_argument("unknown setting '" + name + "'");
+}
+
+void apply_file(Config& c, const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::invalid_argument("--config: cannot read " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto doc = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!doc.is_object()) throw std::invalid_argument("--config: " + path + " is not a JSON object");
+    // Keys are the flag names: {"listen": "0.0.0.0:8080", "threads": 4, "demo": true, …}
+    for (const auto& [key, value] : doc.items()) {
+        if (key == "demo" || key == "test-clock" || key == "access-log") {
+            if (!value.is_boolean()) throw std::invalid_argument("--config: '" + key + "' must be true or false");
+            if (key == "demo") c.demo = value.get<bool>();
+            else if (key == "test-clock") c.test_clock = value.get<bool>();
+            else c.access_log = value.get<bool>();
+        } else if (value.is_string()) {
+            apply(c, key, value.get<std::string>());
+        } else if (value.is_number_integer()) {
+            apply(c, key, std::to_string(value.get<std::int64_t>()));
+        } else {
+            throw std::invalid_argument("--config: '" + key + "' has the wrong type");
+        }
+    }
+}
+
+}  // namespace
+
+ParsedArgs parse_args(const std::vector<std::string>& args) {
+    ParsedArgs out;
+    // The config file comes first whatever its position, so flags override it.
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == "--config") apply_file(out.config, args[i + 1]);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const auto& a = args[i];
+        if (a == "--help" || a == "-h") {
+            out.command = ParsedArgs::Command::help;
+        } else if (a == "--version") {
+            out.command = ParsedArgs::Command::version;
+        } else if (a == "--demo") {
+            out.config.demo = true;
+        } else if (a == "--test-clock") {
+            out.config.test_clock = true;
+        } else if (a == "--no-access-log") {
+            out.config.access_log = false;
+        } else if (a.rfind("--", 0) == 0) {
+            std::string name = a.substr(2);
+            std::string value;
+            if (const auto eq = name.find('='); eq != std::string::npos) {
+                value = name.substr(eq + 1);
+                name = name.substr(0, eq);
+            } else {
+                if (i + 1 >= args.size()) throw std::invalid_argument(a + ": missing value");
+                value = args[++i];
+            }
+            if (name != "config") apply(out.config, name, value);
+        } else {
+            throw std::invalid_argument("unexpected argument '" + a + "'");
+        }
+    }
+    if (out.config.tls_listen && (out.config.tls_cert.empty() || out.config.tls_key.empty()))
+        throw std::invalid_argument("--tls-listen needs --tls-cert and --tls-key");
+    return out;
+}
+
+}  // namespace civic

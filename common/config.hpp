@@ -1,0 +1,40 @@
+#pragma once
+// The daemon's configuration: defaults, then a JSON config file (--config), then flags.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace civic {
+
+struct Endpoint {
+    std::string host;
+    unsigned short port = 0;
+};
+
+struct Config {
+    Endpoint listen{"127.0.0.1", 8080};
+    std::optional<Endpoint> tls_listen;
+    std::string tls_cert;
+    std::string tls_key;
+    std::string data_dir = "./data";
+    unsigned threads = 0;  // 0 = number of cores
+    bool demo = false;
+    bool test_clock = false;
+    std::int64_t daily_points_cap = 100;
+    std::int64_t session_ttl_seconds = 30 * 24 * 3600;
+    bool access_log = true;
+};
+
+struct ParsedArgs {
+    enum class Command { serve, help, version };
+    Command command = Command::serve;
+    Config config;
+};
+
+// Throws std::invalid_argument with a message fit for the user on a bad flag, value or file.
+ParsedArgs parse_args(const std::vector<std::string>& args);
+std::optional<Endpoint> parse_endpoint(const std::string& text);
+const char* usage();
+
+}  // namespace civic

@@ -1,0 +1,43 @@
+#include "server/api/auth.hpp"
+
+#include "common/errors.hpp"
+#include "server/domain/accounts.hpp"
+
+#include <algorithm>
+
+namespace civic::api {
+
+bool Principal::manages(std::int64_t grid_id) const {
+    return std::find(grid_ids.begin(), grid_ids.end(), grid_id) != grid_ids.end();
+}
+
+std::optional<std::string_view> bearer_token(const http::Request& req) {
+    auto h = req.header("authorization");
+    if (!h) return std::nullopt;
+    constexpr std::string_view scheme = "Bearer ";
+    if (h->size() <= scheme.size()) return std::nullopt;
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>((*h)[i])) != std::tolower(static_cast<unsigned char>(scheme[i])))
+            return std::nullopt;
+    auto token = h->substr(scheme.size());
+    if (token.size() > 256) return std::nullopt;
+    return token;
+}
+
+boost::asio::awaitable<Principal> authenticate(AppContext& ctx, const http::Request& req) {
+    auto token = bearer_token(req);
+    if (!token) throw ApiError::unauthorized("missing bearer token");
+    const auto now = ctx.clock.now();
+    auto user = co_await ctx.db.read([&](store::Conn& conn) { return domain::user_for_token(conn, *token, now); });
+    if (!user) throw ApiError::unauthorized("invalid or expired token");
+    co_return Principal{user->id, user->role, user->display_name, user->phone, user->grid_ids};
+}
+
+void require_role(const Principal& who, std::initializer_list<std::string_view> roles) {
+    for (auto r : roles)
+        if (who.role == r) return;
+    throw ApiError::forbidden();
+}
+
+}  // namespace civic::api

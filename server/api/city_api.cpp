@@ -1,0 +1,79 @@
+// API.md §3: grids and categories; and the public reward catalogue (§6).
+#include "common/errors.hpp"
+#include "server/api/auth.hpp"
+#include "server/api/input.hpp"
+#include "server/api/routes.hpp"
+#include "server/api/views.hpp"
+#include "server/domain/city.hpp"
+#include "server/http/response.hpp"
+
+namespace civic::api {
+
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxBoundaryBytes = 1u << 20;  // 10,000 positions fit comfortably
+
+asio::awaitable<Response> create_grid(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {"admin"});
+    const auto body = json_body(req);
+    domain::NewGrid grid;
+    grid.code = require_string(body, "code");
+    grid.name = require_string(body, "name");
+    if (!body.contains("boundary") || body["boundary"].is_null())
+        throw ApiError::invalid_field("boundary", "boundary is required");
+    grid.boundary = body["boundary"];
+    grid.auto_assign = optional_bool(body, "auto_assign", true);
+    const auto now = ctx.clock.now();
+    auto row = co_await ctx.db.write([&](store::Conn& conn) { return domain::create_grid(conn, grid, now); });
+    co_return http::json_response(201, grid_view(row));
+}
+
+asio::awaitable<Response> list_grids(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    if (!who.is_staff()) throw ApiError::forbidden();
+    auto grids = co_await ctx.db.read([](store::Conn& conn) { return store::list_grids(conn); });
+    json items = json::array();
+    for (const auto& g : grids) items.push_back(grid_view(g));
+    co_return http::json_response(200, {{"items", std::move(items)}});
+}
+
+asio::awaitable<Response> create_category(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {"admin"});
+    const auto body = json_body(req);
+    store::CategoryRow c;
+    c.code = require_string(body, "code");
+    c.name = require_string(body, "name");
+    c.sla_hours = require_int(body, "sla_hours", 1, domain::kMaxSlaHours);
+    c.points_on_accept = require_int(body, "points_on_accept", 0, domain::kMaxPointsPerAction);
+    c.points_on_close = require_int(body, "points_on_close", 0, domain::kMaxPointsPerAction);
+    domain::check_category(c);
+    const auto now = ctx.clock.now();
+    auto row = co_await ctx.db.write([&](store::Conn& conn) { return domain::create_category(conn, c, now); });
+    co_return http::json_response(201, category_view(row));
+}
+
+asio::awaitable<Response> list_categories(AppContext& ctx, Request&) {
+    auto rows = co_await ctx.db.read([](store::Conn& conn) { return store::list_categories(conn); });
+    json items = json::array();
+    for (const auto& c : rows) items.push_back(category_view(c));
+    co_return http::json_response(200, {{"items", std::move(items)}});
+}
+
+}  // namespace
+
+void add_city_routes(http::Router& router, AppContext& ctx) {
+    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
+    router.add({"POST", "/api/v1/admin/grids", kMaxBoundaryBytes, bind(create_grid), "Create a grid (admin)"});
+    router.add({"GET", "/api/v1/grids", 0, bind(list_grids), "List grids with their staff (staff)"});
+    router.add({"POST", "/api/v1/admin/categories", 4096, bind(create_category), "Create a category (admin)"});
+    router.add({"GET", "/api/v1/categories", 0, bind(list_categories), "List categories (public)"});
+}
+
+}  // namespace civic::api

@@ -1,0 +1,20 @@
+#pragma once
+// What every handler may use. Owned by main; handlers hold a reference.
+#include "common/clock.hpp"
+#include "common/config.hpp"
+#include "server/http/metrics.hpp"
+#include "server/store/database.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+namespace civic::api {
+
+struct AppContext {
+    store::Database& db;
+    Clock& clock;
+    const Config& config;
+    boost::asio::thread_pool& blocking_pool;  // password hashing, image decoding, fsync
+    http::Metrics* metrics = nullptr;          // set once the router is built
+};
+
+}  // namespace civic::api

@@ -1,0 +1,18 @@
+#pragma once
+// The route table: every endpoint, its body limit and its handler, registered in one place.
+#include "server/api/context.hpp"
+#include "server/http/router.hpp"
+
+namespace civic::api {
+
+http::Router build_router(AppContext& ctx);
+
+// Each area registers its own routes.
+void add_system_routes(http::Router& router, AppContext& ctx);
+void add_account_routes(http::Router& router, AppContext& ctx);
+void add_city_routes(http::Router& router, AppContext& ctx);
+
+// The OpenAPI 3.1 document of the router's table.
+std::string openapi_document(const http::Router& router);
+
+}  // namespace civic::api

@@ -1,0 +1,73 @@
+// API.md §1 and §9: health, metrics, the OpenAPI document, the test clock.
+#include "common/errors.hpp"
+#include "common/time.hpp"
+#include "server/api/auth.hpp"
+#include "server/api/input.hpp"
+#include "server/api/routes.hpp"
+#include "server/http/response.hpp"
+
+namespace civic::api {
+
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+asio::awaitable<Response> healthz(AppContext&, Request&) {
+    co_return http::json_response(200, {{"status", "ok"}});
+}
+
+asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
+    const auto& w = ctx.db.writer().stats();
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = ctx.metrics->render([&w](std::string& out) {
+        out += "# HELP civicsnap_sqlite_write_queue_depth Write jobs waiting for the writer.\n"
+               "# TYPE civicsnap_sqlite_write_queue_depth gauge\n";
+        out += "civicsnap_sqlite_write_queue_depth " + std::to_string(w.queue_depth.load()) + "\n";
+        out += "# HELP civicsnap_sqlite_last_batch_size Jobs in the writer's last committed batch.\n"
+               "# TYPE civicsnap_sqlite_last_batch_size gauge\n";
+        out += "civicsnap_sqlite_last_batch_size " + std::to_string(w.last_batch_size.load()) + "\n";
+        out += "# HELP civicsnap_sqlite_batches_total Write transactions committed (group commits).\n"
+               "# TYPE civicsnap_sqlite_batches_total counter\n";
+        out += "civicsnap_sqlite_batches_total " + std::to_string(w.batches.load()) + "\n";
+        out += "# HELP civicsnap_sqlite_jobs_total Write jobs run.\n# TYPE civicsnap_sqlite_jobs_total counter\n";
+        out += "civicsnap_sqlite_jobs_total " + std::to_string(w.jobs.load()) + "\n";
+        out += "# HELP civicsnap_sqlite_failed_commits_total Batches whose COMMIT failed.\n"
+               "# TYPE civicsnap_sqlite_failed_commits_total counter\n";
+        out += "civicsnap_sqlite_failed_commits_total " + std::to_string(w.failed_commits.load()) + "\n";
+    });
+    co_return r;
+}
+
+asio::awaitable<Response> set_clock(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {"admin"});
+    const auto body = json_body(req);
+    if (!body.contains("now")) throw ApiError::invalid_field("now", "now is required (a time or null)");
+    const auto& now = body["now"];
+    if (now.is_null()) {
+        ctx.clock.set_override(std::nullopt);
+    } else {
+        if (!now.is_string()) throw ApiError::invalid_field("now", "now must be an RFC 3339 time or null");
+        const auto t = timefmt::parse_rfc3339(now.get<std::string>());
+        if (!t) throw ApiError::invalid_field("now", "now must be an RFC 3339 time or null");
+        ctx.clock.set_override(*t);
+    }
+    co_return http::json_response(200, {{"now", timefmt::format_rfc3339(ctx.clock.now())},
+                                        {"pinned", ctx.clock.override_value().has_value()}});
+}
+
+}  // namespace
+
+void add_system_routes(http::Router& router, AppContext& ctx) {
+    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
+    router.add({"GET", "/healthz", 0, bind(healthz), "Liveness"});
+    router.add({"GET", "/metrics", 0, bind(metrics), "Prometheus metrics"});
+    if (ctx.config.test_clock)
+        router.add({"POST", "/api/v1/admin/clock", 4096, bind(set_clock), "Set the test clock (admin, --test-clock)"});
+}
+
+}  // namespace civic::api

@@ -1,0 +1,25 @@
+#pragma once
+// Every limit the HTTP layer enforces, in one place (docs/architecture.md lists them too).
+#include <chrono>
+#include <cstddef>
+
+namespace civic::http::limits {
+
+using namespace std::chrono_literals;
+
+inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;           // request line + headers → 431
+inline constexpr std::size_t kDefaultBodyBytes = 64 * 1024;         // JSON bodies of ordinary routes
+inline constexpr std::size_t kMaxUploadBodyBytes = 64u << 20;       // multipart report intake
+inline constexpr std::size_t kMaxTargetBytes = 4096;                // path + query
+inline constexpr std::size_t kMaxConnections = 20000;               // beyond: accepted and closed at once
+inline constexpr auto kIdleTimeout = 30s;       // keep-alive: waiting for the first byte of a request
+inline constexpr auto kHeaderTimeout = 10s;     // first byte → end of headers (slowloris)
+inline constexpr auto kBodyChunkTimeout = 15s;  // no body byte for this long → close
+inline constexpr auto kBodyTotalTimeout = 300s; // whole body (64 MiB on a slow mobile link)
+inline constexpr auto kWriteTimeout = 30s;      // writing a response
+inline constexpr auto kTlsHandshakeTimeout = 10s;
+inline constexpr auto kTlsShutdownTimeout = 2s; // peers that never answer close_notify (Beast #2807)
+inline constexpr auto kShutdownGrace = 10s;     // SIGTERM: requests in flight get this long
+inline constexpr std::size_t kMaxPipelinedBuffer = 64 * 1024;  // bytes read ahead past a request
+
+}  // namespace civic::http::limits

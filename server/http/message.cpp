@@ -1,0 +1,79 @@
+#include "server/http/message.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace civic::http {
+
+std::optional<std::string_view> Request::header(std::string_view lower_name) const {
+    for (const auto& [name, value] : headers)
+        if (name == lower_name) return std::string_view(value);
+    return std::nullopt;
+}
+
+std::optional<std::string_view> Request::query_param(std::string_view name) const {
+    for (const auto& [key, value] : query)
+        if (key == name) return std::string_view(value);
+    return std::nullopt;
+}
+
+std::string_view Request::param(std::string_view name) const {
+    for (const auto& [key, value] : params)
+        if (key == name) return value;
+    throw std::logic_error("route has no parameter " + std::string(name));
+}
+
+std::int64_t Request::param_int(std::string_view name) const {
+    const auto text = param(name);
+    std::int64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+}
+
+static int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '%') {
+            if (i + 2 >= text.size()) return std::nullopt;
+            const int hi = hex_value(text[i + 1]);
+            const int lo = hex_value(text[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            out.push_back(static_cast<char>(hi * 16 + lo));
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query,
+                                                                            bool plus_is_space) {
+    std::vector<std::pair<std::string, std::string>> out;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const auto piece = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (piece.empty()) continue;
+        const auto eq = piece.find('=');
+        auto key = percent_decode(piece.substr(0, eq), plus_is_space);
+        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1),
+                                    plus_is_space);
+        if (!key || !value) return std::nullopt;
+        out.emplace_back(std::move(*key), std::move(*value));
+    }
+    return out;
+}
+
+}  // namespace civic::http

@@ -1,0 +1,99 @@
+#include "server/http/router.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace civic::http {
+
+namespace {
+std::vector<std::string_view> split_path(std::string_view path) {
+    std::vector<std::string_view> parts;
+    if (path.empty() || path.front() != '/') return parts;
+    path.remove_prefix(1);
+    while (true) {
+        const auto slash = path.find('/');
+        parts.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash + 1);
+    }
+    return parts;
+}
+
+bool is_positive_int(std::string_view s) {
+    if (s.empty() || s.size() > 18 || s.front() == '0') return false;
+    for (char c : s)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+}  // namespace
+
+void Router::add(Route route) {
+    Compiled compiled;
+    for (auto part : split_path(route.pattern)) {
+        if (!part.empty() && part.front() == '{') {
+            if (part.back() != '}') throw std::invalid_argument("bad pattern " + route.pattern);
+            auto inner = part.substr(1, part.size() - 2);
+            const auto colon = inner.find(':');
+            Segment s{Segment::Kind::string_param, std::string(inner.substr(0, colon))};
+            if (colon != std::string_view::npos) {
+                const auto type = inner.substr(colon + 1);
+                if (type == "int") {
+                    s.kind = Segment::Kind::int_param;
+                } else if (type != "str") {
+                    throw std::invalid_argument("bad parameter type in " + route.pattern);
+                }
+            }
+            compiled.segments.push_back(std::move(s));
+        } else {
+            compiled.segments.push_back({Segment::Kind::literal, std::string(part)});
+        }
+    }
+    for (const auto& existing : routes_)
+        if (existing.method == route.method && existing.pattern == route.pattern)
+            throw std::invalid_argument("duplicate route " + route.method + " " + route.pattern);
+    route.index = routes_.size();
+    routes_.push_back(std::move(route));
+    compiled_.push_back(std::move(compiled));
+}
+
+bool Router::match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
+                            std::vector<std::pair<std::string, std::string>>* params) {
+    if (parts.size() != c.segments.size()) return false;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const auto& seg = c.segments[i];
+        switch (seg.kind) {
+            case Segment::Kind::literal:
+                if (parts[i] != seg.text) return false;
+                break;
+            case Segment::Kind::int_param:
+                // A non-numeric id is simply another path: 404, as for any unknown resource.
+                if (!is_positive_int(parts[i])) return false;
+                if (params) params->emplace_back(seg.text, std::string(parts[i]));
+                break;
+            case Segment::Kind::string_param:
+                if (parts[i].empty()) return false;
+                if (params) params->emplace_back(seg.text, std::string(parts[i]));
+                break;
+        }
+    }
+    return true;
+}
+
+Router::Result Router::match(std::string_view method, std::string_view path) const {
+    MethodNotAllowed other;
+    const auto parts = split_path(path);
+    // Literal routes win over parameterised ones at the same position because they are
+    // registered first; the table is small, so a linear scan is cheaper than a trie here.
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+        const auto& route = routes_[i];
+        std::vector<std::pair<std::string, std::string>> params;
+        if (!match_segments(compiled_[i], parts, &params)) continue;
+        if (route.method == method || (method == "HEAD" && route.method == "GET"))
+            return Found{&route, std::move(params)};
+        other.allowed.push_back(route.method);
+    }
+    if (!other.allowed.empty()) return other;
+    return NotFound{};
+}
+
+}  // namespace civic::http

@@ -1,0 +1,60 @@
+#pragma once
+// Method + path routing with typed path parameters: "/api/v1/reports/{id:int}". An unknown path
+// is 404, a known path with another method 405. Each route also carries what the connection
+// needs to know before reading the body: its body limit and its metrics label.
+#include "server/http/message.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace civic::http {
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+
+struct Route {
+    std::string method;
+    std::string pattern;    // also the route's label in logs and metrics
+    std::size_t body_limit; // bytes; a larger Content-Length is refused with 413 before reading
+    Handler handler;
+    std::string summary;    // one line for the OpenAPI document
+    bool websocket = false; // the handler is not called; the session upgrades instead
+    std::size_t index = 0;  // position in the table (metrics arrays are indexed by it)
+};
+
+class Router {
+public:
+    struct Found {
+        const Route* route;
+        std::vector<std::pair<std::string, std::string>> params;
+    };
+    struct NotFound {};
+    struct MethodNotAllowed {
+        std::vector<std::string> allowed;
+    };
+    using Result = std::variant<Found, NotFound, MethodNotAllowed>;
+
+    // Throws std::invalid_argument for a malformed pattern or a duplicate (method, pattern).
+    void add(Route route);
+    Result match(std::string_view method, std::string_view path) const;
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    struct Segment {
+        enum class Kind { literal, int_param, string_param } kind;
+        std::string text;  // literal text or parameter name
+    };
+    struct Compiled {
+        std::vector<Segment> segments;
+    };
+    static bool match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
+                               std::vector<std::pair<std::string, std::string>>* params);
+    std::vector<Route> routes_;
+    std::vector<Compiled> compiled_;
+};
+
+}  // namespace civic::http

@@ -1,0 +1,486 @@
+#include "server/http/server.hpp"
+
+#include "common/errors.hpp"
+#include "common/json.hpp"
+#include "common/time.hpp"
+#include "server/http/limits.hpp"
+#include "server/http/response.hpp"
+#include "server/store/sqlite.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <random>
+
+namespace civic::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+// Bookkeeping for one connection, touched only on the connection's strand (except the map).
+struct Connection {
+    beast::tcp_stream* tcp = nullptr;
+    bool idle = false;  // waiting for the first byte of a request: safe to close at shutdown
+};
+}  // namespace
+
+struct Server::Shared {
+    Shared(asio::io_context& io, const Router& r, Metrics& m, AccessLog* log)
+        : ioc(io), router(r), metrics(m), access_log(log) {
+        // Request ids: a per-process random prefix and a counter, unique without coordination.
+        char prefix[16];
+        std::snprintf(prefix, sizeof prefix, "%08x", static_cast<unsigned>(std::random_device{}()));
+        id_prefix = prefix;
+    }
+    asio::io_context& ioc;
+    const Router& router;
+    Metrics& metrics;
+    AccessLog* access_log;
+    std::atomic<bool> stopping{false};
+    std::mutex mutex;
+    std::uint64_t next_connection_id = 0;
+    std::unordered_map<std::uint64_t, std::pair<asio::any_io_executor, std::shared_ptr<Connection>>> connections;
+    std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+    std::string id_prefix;
+    std::atomic<std::uint64_t> request_counter{0};
+
+    std::string next_request_id() {
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%s-%llx", id_prefix.c_str(),
+                      static_cast<unsigned long long>(request_counter.fetch_add(1, std::memory_order_relaxed)));
+        return buf;
+    }
+};
+
+namespace {
+
+// Beast's HTTP parse errors (bad method, bad field, bad chunk, …) share one category.
+bool is_http_error(const boost::system::error_code& ec) {
+    return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
+}
+
+bool acceptable_request_id(std::string_view id) {
+    if (id.empty() || id.size() > 128) return false;
+    for (char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '_' || c == '.' || c == ':';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+// What came of one request on the wire.
+struct Exchange {
+    Response response;
+    std::size_t slot;
+    bool keep_alive = false;
+    bool send = true;  // false: the peer is gone or too slow; close without answering
+};
+
+void log_exchange(Server::Shared& sh, const Request& req, const std::string& route, const Exchange& ex,
+                  double seconds, std::size_t bytes_in) {
+    if (!sh.access_log) return;
+    nlohmann::json line = {
+        {"time", timefmt::format_rfc3339(std::chrono::duration_cast<std::chrono::seconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count())},
+        {"request_id", req.request_id},
+        {"method", req.method},
+        {"route", route},
+        {"status", ex.response.status},
+        {"duration_ms", std::round(seconds * 1e6) / 1e3},
+        {"bytes_in", bytes_in},
+        {"bytes_out", ex.response.body.size()},
+        {"remote", req.remote_address},
+    };
+    sh.access_log->write(jsonutil::dump(line));
+}
+
+template <class Stream>
+asio::awaitable<bool> write_response(Stream& stream, const Request& req, Exchange& ex) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    auto fill = [&](auto& res) {
+        res.set(bhttp::field::content_type, ex.response.content_type);
+        res.set("X-Request-Id", req.request_id);
+        res.set("X-Content-Type-Options", "nosniff");
+        bool has_cache_control = false;
+        for (const auto& [name, value] : ex.response.headers) {
+            res.insert(name, value);
+            if (beast::iequals(name, "cache-control")) has_cache_control = true;
+        }
+        if (!has_cache_control) res.set(bhttp::field::cache_control, "no-store");
+        res.keep_alive(ex.keep_alive);
+    };
+    tcp.expires_after(limits::kWriteTimeout);
+    if (req.method == "HEAD") {
+        bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(ex.response.status), 11};
+        fill(res);
+        res.content_length(ex.response.body.size());
+        auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+        co_return !ec;
+    }
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(ex.response.status), 11};
+    fill(res);
+    res.body() = std::move(ex.response.body);
+    res.prepare_payload();
+    auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+    ex.response.body = std::move(res.body());  // kept for the access log's byte count
+    co_return !ec;
+}
+
+// Reads the body (header already parsed), routes and runs the handler. Never throws: every
+// failure becomes an error response or a silent close.
+template <class Stream>
+asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::flat_buffer& buffer,
+                                   bhttp::request_parser<bhttp::empty_body>& header, Request& req,
+                                   std::string& route_label, std::size_t& bytes_in) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    Exchange ex{{}, sh.metrics.unmatched_slot(), header.get().keep_alive()};
+    std::optional<ApiError> failure;
+    try {
+        const auto& h = header.get();
+        req.method = std::string(h.method_string());
+        req.target = std::string(h.target());
+        for (const auto& field : h) {
+            std::string name(field.name_string());
+            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            req.headers.emplace_back(std::move(name), std::string(field.value()));
+        }
+        if (auto id = req.header("x-request-id"); id && acceptable_request_id(*id)) {
+            req.request_id = std::string(*id);
+        } else {
+            req.request_id = sh.next_request_id();
+        }
+        if (req.target.size() > limits::kMaxTargetBytes) throw ApiError::bad_request("request target too long");
+        if (req.target.empty() || req.target.front() != '/') throw ApiError::bad_request("malformed request target");
+        const auto qmark = req.target.find('?');
+        auto path = percent_decode(std::string_view(req.target).substr(0, qmark), false);
+        if (!path) throw ApiError::bad_request("malformed percent-escape in path");
+        req.path = std::move(*path);
+        if (qmark != std::string::npos) {
+            auto query = parse_query(std::string_view(req.target).substr(qmark + 1));
+            if (!query) throw ApiError::bad_request("malformed query string");
+            req.query = std::move(*query);
+        }
+
+        const auto match = sh.router.match(req.method, req.path);
+        if (std::holds_alternative<Router::NotFound>(match)) throw ApiError::not_found("no such path");
+        if (const auto* other = std::get_if<Router::MethodNotAllowed>(&match)) {
+            std::string allow;
+            for (const auto& m : other->allowed) allow += (allow.empty() ? "" : ", ") + m;
+            ex.response.header("Allow", allow);
+            throw ApiError::method_not_allowed();
+        }
+        const auto& found = std::get<Router::Found>(match);
+        const Route& route = *found.route;
+        route_label = route.pattern;
+        ex.slot = route.index;
+        req.params = found.params;
+
+        // Refuse an oversized body before reading a byte of it; the unread body makes the
+        // connection unusable, so it closes after the answer.
+        if (const auto length = header.content_length(); length && *length > route.body_limit) {
+            ex.keep_alive = false;
+            throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) + " bytes");
+        }
+        if (!header.is_done()) {
+            if (beast::iequals(h[bhttp::field::expect], "100-continue")) {
+                bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+                tcp.expires_after(limits::kWriteTimeout);
+                auto [ec, n] = co_await bhttp::async_write(stream, cont, kTuple);
+                if (ec) co_return Exchange{{}, ex.slot, false, false};
+            }
+        }
+        bhttp::request_parser<bhttp::string_body> body{std::move(header)};
+        body.body_limit(route.body_limit);
+        const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;
+        while (!body.is_done()) {
+            const auto left = deadline - std::chrono::steady_clock::now();
+            if (left <= 0s) co_return Exchange{{}, ex.slot, false, false};
+            tcp.expires_after(std::min<std::chrono::steady_clock::duration>(limits::kBodyChunkTimeout, left));
+            auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, body, kTuple);
+            if (ec == bhttp::error::body_limit) {
+                ex.keep_alive = false;
+                throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) +
+                                                  " bytes");
+            }
+            if (ec && is_http_error(ec) && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream) {  // malformed chunking etc.
+                ex.keep_alive = false;
+                throw ApiError::bad_request("malformed request body");
+            }
+            if (ec) co_return Exchange{{}, ex.slot, false, false};
+        }
+        req.body = std::move(body.get().body());
+        bytes_in = req.body.size();
+        ex.keep_alive = ex.keep_alive && body.get().keep_alive();
+
+        sh.metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
+        struct InFlight {
+            Metrics& m;
+            ~InFlight() { m.in_flight.fetch_sub(1, std::memory_order_relaxed); }
+        } in_flight{sh.metrics};
+        ex.response = co_await route.handler(req);
+    } catch (const ApiError& e) {
+        failure = e;
+    } catch (const store::DbError& e) {
+        if (e.storage_exhausted() || e.busy()) {
+            std::fprintf(stderr, "civicsnapd: storage unavailable on %s: %s\n", route_label.c_str(), e.what());
+            failure = ApiError::unavailable(5, "storage temporarily unavailable");
+        } else {
+            std::fprintf(stderr, "civicsnapd: database error on %s: %s\n", route_label.c_str(), e.what());
+            failure = ApiError(500, "internal", "internal error");
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "civicsnapd: unhandled error on %s: %s\n", route_label.c_str(), e.what());
+        failure = ApiError(500, "internal", "internal error");
+    }
+    if (failure) {
+        auto keep = std::move(ex.response.headers);
+        ex.response = error_response(*failure);
+        for (auto& h : keep) ex.response.headers.push_back(std::move(h));
+    }
+    co_return ex;
+}
+
+template <class Stream>
+asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, std::shared_ptr<Connection> conn,
+                            std::string remote) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    beast::flat_buffer buffer(limits::kMaxHeaderBytes + limits::kMaxPipelinedBuffer);
+    for (;;) {
+        if (buffer.size() == 0) {
+            // Keep-alive: wait for the next request's first byte, closable at shutdown.
+            if (sh->stopping.load()) break;
+            conn->idle = true;
+            tcp.expires_after(limits::kIdleTimeout);
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+            conn->idle = false;
+            if (ec) break;
+            buffer.commit(n);
+        }
+        bhttp::request_parser<bhttp::empty_body> header;  // fresh per message (Beast #2715)
+        header.header_limit(limits::kMaxHeaderBytes);
+        // Body limits are per route and checked after routing; Beast's default (1 MB) would
+        // reject large Content-Lengths while parsing the header, before we can answer 413.
+        header.body_limit(std::numeric_limits<std::uint64_t>::max());
+        tcp.expires_after(limits::kHeaderTimeout);
+        auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, header, kTuple);
+        const auto started = std::chrono::steady_clock::now();
+        Request req;
+        req.remote_address = remote;
+        std::string route_label = "unmatched";
+        std::size_t bytes_in = 0;
+        Exchange ex;
+        if (ec) {
+            // Timeouts and resets end the connection quietly; malformed or oversized headers get
+            // one answer first.
+            if (ec == bhttp::error::header_limit) {
+                ex = {error_response(ApiError(431, "bad_request", "request header fields too large")),
+                      sh->metrics.unmatched_slot(), false};
+            } else if (is_http_error(ec) && ec != bhttp::error::end_of_stream &&
+                       ec != bhttp::error::partial_message) {
+                ex = {error_response(ApiError::bad_request("malformed HTTP request")), sh->metrics.unmatched_slot(),
+                      false};
+            } else {
+                break;
+            }
+            req.request_id = sh->next_request_id();
+            req.method = "-";
+        } else {
+            ex = co_await exchange(*sh, stream, buffer, header, req, route_label, bytes_in);
+            if (!ex.send) break;
+        }
+        if (sh->stopping.load()) ex.keep_alive = false;
+        const int status = ex.response.status;
+        const bool written = co_await write_response(stream, req, ex);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        sh->metrics.record(ex.slot, status, seconds);
+        log_exchange(*sh, req, route_label, ex, seconds, bytes_in);
+        if (!written || !ex.keep_alive) break;
+    }
+}
+
+asio::awaitable<void> run_connection(std::shared_ptr<Server::Shared> sh, tcp::socket socket,
+                                     std::shared_ptr<asio::ssl::context> tls) {
+    auto& metrics = sh->metrics;
+    metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
+    metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+    auto conn = std::make_shared<Connection>();
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(sh->mutex);
+        id = sh->next_connection_id++;
+        sh->connections.emplace(id, std::make_pair(socket.get_executor(), conn));
+    }
+    struct Unregister {
+        Server::Shared& sh;
+        std::uint64_t id;
+        ~Unregister() {
+            std::lock_guard lock(sh.mutex);
+            sh.connections.erase(id);
+            sh.metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
+        }
+    } unregister{*sh, id};
+
+    boost::system::error_code ignored;
+    const auto endpoint = socket.remote_endpoint(ignored);
+    const std::string remote = ignored ? std::string("-") : endpoint.address().to_string();
+    try {
+        if (!tls) {
+            beast::tcp_stream stream(std::move(socket));
+            conn->tcp = &stream;
+            co_await serve(sh, stream, conn, remote);
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            conn->tcp = nullptr;
+            co_return;
+        }
+        beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
+        conn->tcp = &beast::get_lowest_layer(stream);
+        beast::get_lowest_layer(stream).expires_after(limits::kTlsHandshakeTimeout);
+        auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kTuple);
+        if (!ec) {
+            co_await serve(sh, stream, conn, remote);
+            // close_notify, bounded: a peer that never answers must not hold us (Beast #2807).
+            beast::get_lowest_layer(stream).expires_after(limits::kTlsShutdownTimeout);
+            co_await stream.async_shutdown(kTuple);
+        }
+        conn->tcp = nullptr;
+    } catch (const std::exception& e) {
+        conn->tcp = nullptr;
+        std::fprintf(stderr, "civicsnapd: connection error: %s\n", e.what());
+    }
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<Server::Shared> sh, std::shared_ptr<tcp::acceptor> acceptor,
+                                  std::shared_ptr<asio::ssl::context> tls) {
+    for (;;) {
+        auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(sh->ioc), kTuple);
+        if (sh->stopping.load() || ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            // Out of descriptors and the like: back off briefly instead of spinning.
+            asio::steady_timer pause(sh->ioc, 50ms);
+            co_await pause.async_wait(kTuple);
+            continue;
+        }
+        if (sh->metrics.open_connections.load(std::memory_order_relaxed) >=
+            static_cast<std::int64_t>(limits::kMaxConnections)) {
+            sh->metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, run_connection(sh, std::move(socket), tls), asio::detached);
+    }
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& ioc, const Router& router, Metrics& metrics, AccessLog* access_log)
+    : ioc_(ioc), shared_(std::make_shared<Shared>(ioc, router, metrics, access_log)) {}
+
+Server::~Server() = default;
+
+namespace {
+unsigned short bind_and_accept(std::shared_ptr<Server::Shared> sh, const std::string& host, unsigned short port,
+                               std::shared_ptr<asio::ssl::context> tls) {
+    auto acceptor = std::make_shared<tcp::acceptor>(sh->ioc);
+    const tcp::endpoint endpoint(asio::ip::make_address(host), port);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    const auto bound = acceptor->local_endpoint().port();
+    {
+        std::lock_guard lock(sh->mutex);
+        sh->acceptors.push_back(acceptor);
+    }
+    asio::co_spawn(sh->ioc, accept_loop(sh, acceptor, std::move(tls)), asio::detached);
+    return bound;
+}
+}  // namespace
+
+unsigned short Server::listen(const std::string& host, unsigned short port) {
+    return bind_and_accept(shared_, host, port, nullptr);
+}
+
+unsigned short Server::listen_tls(const std::string& host, unsigned short port, const std::string& cert_file,
+                                  const std::string& key_file) {
+    return bind_and_accept(shared_, host, port, make_tls_context(cert_file, key_file));
+}
+
+std::shared_ptr<asio::ssl::context> Server::make_tls_context(const std::string& cert_file,
+                                                             const std::string& key_file) {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                     asio::ssl::context::no_compression | asio::ssl::context::single_dh_use);
+    SSL_CTX* native = ctx->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    // TLS 1.2: forward-secret AEAD suites only. TLS 1.3's suites are all AEAD already.
+    if (SSL_CTX_set_cipher_list(native,
+                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") != 1) {
+        throw std::runtime_error("TLS: cipher list rejected");
+    }
+    ctx->use_certificate_chain_file(cert_file);
+    ctx->use_private_key_file(key_file, asio::ssl::context::pem);
+    return ctx;
+}
+
+void Server::shutdown(std::function<void()> done) {
+    auto sh = shared_;
+    sh->stopping.store(true);
+    std::vector<std::pair<asio::any_io_executor, std::shared_ptr<Connection>>> open;
+    {
+        std::lock_guard lock(sh->mutex);
+        for (auto& acceptor : sh->acceptors) {
+            asio::post(sh->ioc, [acceptor] {
+                boost::system::error_code ignored;
+                acceptor->close(ignored);
+            });
+        }
+        for (auto& [id, entry] : sh->connections) open.push_back(entry);
+    }
+    // Idle keep-alive connections are closed now; busy ones finish their request and then see
+    // `stopping` and close themselves.
+    for (auto& [executor, conn] : open) {
+        asio::post(executor, [conn] {
+            if (conn->idle && conn->tcp) conn->tcp->cancel();
+        });
+    }
+    asio::co_spawn(
+        sh->ioc,
+        [sh, done = std::move(done)]() -> asio::awaitable<void> {
+            const auto deadline = std::chrono::steady_clock::now() + limits::kShutdownGrace;
+            asio::steady_timer timer(sh->ioc);
+            while (sh->metrics.open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+                timer.expires_after(20ms);
+                co_await timer.async_wait(kTuple);
+            }
+            done();
+        },
+        asio::detached);
+}
+
+}  // namespace civic::http

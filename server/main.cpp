@@ -1,0 +1,145 @@
+// civicsnapd: the daemon. Parses flags, opens the data dir, migrates, optionally loads the demo
+// city, then serves HTTP(S) until SIGTERM/SIGINT.
+#include "common/clock.hpp"
+#include "common/config.hpp"
+#include "common/crypto.hpp"
+#include "common/seal.hpp"
+#include "server/api/context.hpp"
+#include "server/api/routes.hpp"
+#include "server/domain/accounts.hpp"
+#include "server/domain/demo.hpp"
+#include "server/http/server.hpp"
+#include "server/store/database.hpp"
+#include "server/store/migrations.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+using namespace civic;
+
+void ensure_dir(const std::filesystem::path& dir, std::filesystem::perms perms) {
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, perms, std::filesystem::perm_options::replace);
+}
+
+// CIVICSNAP_ADMIN_PHONE / CIVICSNAP_ADMIN_PASSWORD create the first admin (API.md §1).
+void bootstrap_admin(store::Conn& conn, std::int64_t now) {
+    const char* phone = std::getenv("CIVICSNAP_ADMIN_PHONE");
+    const char* password = std::getenv("CIVICSNAP_ADMIN_PASSWORD");
+    if (!phone || !password || store::any_user_with_role(conn, "admin")) return;
+    domain::check_phone(phone);
+    domain::check_password(password);
+    store::UserRow admin;
+    admin.phone = phone;
+    admin.password_hash = crypto::hash_password(password);
+    admin.display_name = "Administrator";
+    admin.role = "admin";
+    store::in_transaction(conn, [&] { domain::create_user(conn, admin, now); });
+    std::cout << "civicsnapd: created admin account from CIVICSNAP_ADMIN_PHONE\n";
+}
+
+void print_demo(const domain::DemoSummary& demo) {
+    std::cout << (demo.loaded_now ? "civicsnapd: loaded the demo city (Mengzi)\n"
+                                  : "civicsnapd: demo city already present\n");
+    std::cout << "demo accounts (role, phone, password, name):\n";
+    for (const auto& a : demo.accounts)
+        std::cout << "  " << a.role << "\t" << a.phone << "\t" << a.password << "\t" << a.display_name << "\n";
+    if (!demo.kiosk_key_id.empty())
+        std::cout << "demo kiosk: key_id " << demo.kiosk_key_id << "  secret " << demo.kiosk_secret << "\n";
+}
+
+int serve(const Config& config) {
+    namespace fs = std::filesystem;
+    const fs::path data(config.data_dir);
+    ensure_dir(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    ensure_dir(data / "photos", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    ensure_dir(data / "secrets", fs::perms::owner_all);
+    const auto master_key = seal::load_or_create_key_file((data / "secrets" / "master.key").string(), seal::kKeyBytes);
+
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    const unsigned io_threads = config.threads ? config.threads : cores;
+    // Blocking work waits on disks and hashes, not CPUs alone: a few more threads than cores.
+    boost::asio::thread_pool blocking_pool(std::max(4u, 2 * cores));
+    Clock clock;
+    store::Database db({(data / "civicsnap.db").string(), std::max<std::size_t>(4, 2 * cores)}, blocking_pool);
+    {
+        // Start-up work runs on this thread before any request: the writer's queue is empty.
+        auto& conn = db.writer().startup_connection();
+        store::migrate(conn);
+        bootstrap_admin(conn, clock.now());
+        if (config.demo) print_demo(domain::load_demo_city(conn, master_key, clock.now()));
+    }
+
+    boost::asio::io_context ioc(static_cast<int>(io_threads));
+    api::AppContext ctx{db, clock, config, blocking_pool};
+    const auto router = api::build_router(ctx);
+    std::vector<std::string> labels;
+    for (const auto& r : router.routes()) labels.push_back(r.pattern);
+    http::Metrics metrics(labels);
+    ctx.metrics = &metrics;
+    std::unique_ptr<http::AccessLog> access_log;
+    if (config.access_log) access_log = std::make_unique<http::AccessLog>(stderr);
+    http::Server server(ioc, router, metrics, access_log.get());
+
+    const auto port = server.listen(config.listen.host, config.listen.port);
+    std::cout << "civicsnapd listening on http://" << config.listen.host << ":" << port << std::endl;
+    if (config.tls_listen) {
+        const auto tls_port =
+            server.listen_tls(config.tls_listen->host, config.tls_listen->port, config.tls_cert, config.tls_key);
+        std::cout << "civicsnapd listening on https://" << config.tls_listen->host << ":" << tls_port << std::endl;
+    }
+
+    boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        std::cout << "civicsnapd: shutting down" << std::endl;
+        server.shutdown([&ioc] { ioc.stop(); });
+    });
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : threads) t.join();
+    db.writer().stop();  // drains queued writes, checkpoints
+    blocking_pool.join();
+    if (access_log) access_log->flush();
+    std::cout << "civicsnapd: stopped" << std::endl;
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        const auto parsed = civic::parse_args(std::vector<std::string>(argv + 1, argv + argc));
+        switch (parsed.command) {
+            case civic::ParsedArgs::Command::help:
+                std::cout << civic::usage();
+                return 0;
+            case civic::ParsedArgs::Command::version:
+                std::cout << "civicsnapd 0.1.0\n";
+                return 0;
+            case civic::ParsedArgs::Command::serve:
+                return serve(parsed.config);
+        }
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "civicsnapd: " << e.what() << "\n" << civic::usage();
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "civicsnapd: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,46 @@
+#pragma once
+// Users, sessions and the failed-login window: the SQL behind domain/accounts.
+#include "server/store/sqlite.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace civic::store {
+
+struct UserRow {
+    std::int64_t id = 0;
+    std::string phone;
+    std::string password_hash;
+    std::string display_name;
+    std::string role;
+    std::int64_t created_at = 0;
+    std::vector<std::int64_t> grid_ids;  // sorted
+};
+
+struct LockoutRow {
+    std::int64_t failures = 0;
+    std::int64_t window_start = 0;
+    std::int64_t locked_until = 0;
+};
+
+std::optional<UserRow> find_user(Conn& conn, std::int64_t id);
+std::optional<UserRow> find_user_by_phone(Conn& conn, std::string_view phone);
+// Throws DbError (constraint_unique) when the phone is taken.
+std::int64_t insert_user(Conn& conn, const UserRow& user);
+void insert_user_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id);
+bool any_user_with_role(Conn& conn, std::string_view role);
+std::int64_t count_users(Conn& conn);
+
+// The user owning an unexpired session, by the SHA-256 of its token.
+std::optional<UserRow> find_session_user(Conn& conn, std::string_view token_hash, std::int64_t now);
+void insert_session(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,
+                    std::int64_t expires_at);
+void delete_session(Conn& conn, std::string_view token_hash);
+
+std::optional<LockoutRow> find_lockout(Conn& conn, std::string_view phone);
+void save_lockout(Conn& conn, std::string_view phone, const LockoutRow& row);
+void delete_lockout(Conn& conn, std::string_view phone);
+
+}  // namespace civic::store

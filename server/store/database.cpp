@@ -1,0 +1,123 @@
+#include "server/store/database.hpp"
+
+#include <cassert>
+
+namespace civic::store {
+
+Writer::Writer(const std::string& path) : conn_(std::make_unique<Conn>(path, Conn::Mode::read_write)) {
+    conn_->exec("PRAGMA journal_mode = WAL");
+    thread_ = std::thread([this] { loop(); });
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::enqueue(Job job) {
+    std::unique_lock lock(mutex_);
+    if (stopping_) {
+        lock.unlock();
+        job.complete(std::make_exception_ptr(DbError(0, "writer stopped")));
+        return;
+    }
+    queue_.push_back(std::move(job));
+    stats_.queue_depth.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
+    lock.unlock();
+    wake_.notify_one();
+}
+
+void Writer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && !thread_.joinable()) return;
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Writer::loop() {
+    std::vector<Job> batch;
+    batch.reserve(kMaxBatch);
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) break;  // stopping and drained
+            while (!queue_.empty() && batch.size() < kMaxBatch) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+            stats_.queue_depth.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
+        }
+        run_batch(batch);
+        batch.clear();
+    }
+    try {
+        conn_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const DbError&) {
+        // A checkpoint is an optimisation; the WAL is replayed on next open.
+    }
+}
+
+void Writer::run_batch(std::vector<Job>& batch) {
+    std::vector<std::exception_ptr> outcomes(batch.size());
+    std::exception_ptr commit_error;
+    try {
+        conn_->exec("BEGIN IMMEDIATE");
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            conn_->exec("SAVEPOINT job");
+            try {
+                batch[i].run(*conn_);
+                conn_->exec("RELEASE job");
+            } catch (...) {
+                outcomes[i] = std::current_exception();
+                conn_->exec("ROLLBACK TO job; RELEASE job");
+            }
+        }
+        conn_->exec("COMMIT");
+    } catch (...) {
+        commit_error = std::current_exception();
+        try {
+            conn_->exec("ROLLBACK");
+        } catch (...) {
+            // Already rolled back by SQLite (e.g. on SQLITE_FULL); nothing else to undo.
+        }
+        stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
+    }
+    stats_.batches.fetch_add(1, std::memory_order_relaxed);
+    stats_.jobs.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
+    stats_.last_batch_size.store(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
+    // Only now, with the batch durable (or failed as a whole), does anyone hear back.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i].complete(commit_error ? commit_error : outcomes[i]);
+    }
+    // Keep the WAL short: a passive checkpoint never blocks readers.
+    if (stats_.batches.load(std::memory_order_relaxed) % 64 == 0) {
+        try {
+            conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch (const DbError&) {
+        }
+    }
+}
+
+Database::Database(Options options, boost::asio::thread_pool& blocking_pool)
+    : options_(std::move(options)), pool_(blocking_pool), writer_(std::make_unique<Writer>(options_.path)) {}
+
+Database::~Database() { writer_->stop(); }
+
+Database::ReadLease::ReadLease(Database& database) : db(database) {
+    {
+        std::lock_guard lock(db.readers_mutex_);
+        if (!db.idle_readers_.empty()) {
+            conn = std::move(db.idle_readers_.back());
+            db.idle_readers_.pop_back();
+        }
+    }
+    if (!conn) conn = std::make_unique<Conn>(db.options_.path, Conn::Mode::read_only);
+}
+
+Database::ReadLease::~ReadLease() {
+    std::lock_guard lock(db.readers_mutex_);
+    if (db.idle_readers_.size() < db.options_.read_connections) db.idle_readers_.push_back(std::move(conn));
+}
+
+}  // namespace civic::store

@@ -1,0 +1,154 @@
+#pragma once
+// The storage engine: one writer thread that group-commits queued write jobs, and a pool of
+// read connections used from the blocking-work pool. Coroutines `co_await` both.
+#include "server/store/offload.hpp"
+#include "server/store/sqlite.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace civic::store {
+
+struct WriterStats {
+    std::atomic<std::int64_t> queue_depth{0};
+    std::atomic<std::int64_t> batches{0};
+    std::atomic<std::int64_t> jobs{0};
+    std::atomic<std::int64_t> last_batch_size{0};
+    std::atomic<std::int64_t> failed_commits{0};
+};
+
+// Owns the only read-write connection. Jobs are taken in batches of up to kMaxBatch; each runs
+// in its own SAVEPOINT inside one transaction, the transaction commits once (one fsync for the
+// batch), and only then is every job of the batch completed. A job that throws rolls back its
+// own savepoint and is completed with its exception; the rest of the batch is unaffected.
+class Writer {
+public:
+    static constexpr std::size_t kMaxBatch = 256;
+
+    struct Job {
+        // Runs inside the job's savepoint; what it throws rolls the savepoint back.
+        std::function<void(Conn&)> run;
+        // Called on the writer thread after COMMIT (or after a failed COMMIT, with its error).
+        std::function<void(std::exception_ptr)> complete;
+    };
+
+    explicit Writer(const std::string& path);
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+    ~Writer();
+
+    void enqueue(Job job);
+    // Finishes every queued job, then stops the thread. Idempotent.
+    void stop();
+    const WriterStats& stats() const { return stats_; }
+    // Runs `fn` with the write connection outside any batch (start-up only: migrations, demo).
+    Conn& startup_connection() { return *conn_; }
+
+private:
+    void loop();
+    void run_batch(std::vector<Job>& batch);
+
+    std::unique_ptr<Conn> conn_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Job> queue_;
+    bool stopping_ = false;
+    WriterStats stats_;
+    std::thread thread_;
+};
+
+class Database {
+public:
+    struct Options {
+        std::string path;
+        std::size_t read_connections = 4;
+    };
+    // `blocking_pool` runs reads (and other blocking work); it must outlive the database.
+    Database(Options options, boost::asio::thread_pool& blocking_pool);
+    ~Database();
+
+    // Runs `fn(Conn&)` in the writer's next batch, inside its own savepoint; the coroutine
+    // resumes only after the batch has committed (so a reply sent after this is durable).
+    template <class F>
+    auto write(F fn) {
+        static_assert(kCapturesByReference<F>, "capture by reference in jobs passed to co_await (GCC 12 bug)");
+        using R = std::invoke_result_t<F&, Conn&>;
+        using Signature = typename detail::Completion<R>::type;
+        return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, Signature>(
+            // The initiation runs when the awaitable is awaited, after write() has returned:
+            // it must own the job, not refer to write()'s parameter.
+            [this, fn = std::move(fn)](auto handler) mutable {
+                using Handler = decltype(handler);
+                struct State {
+                    F fn;
+                    Handler handler;
+                    boost::asio::executor_work_guard<boost::asio::associated_executor_t<Handler>> guard;
+                    detail::Slot<R> result{};
+                };
+                auto guard = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+                auto state = std::make_shared<State>(State{std::move(fn), std::move(handler), std::move(guard)});
+                Writer::Job job;
+                job.run = [state](Conn& conn) {
+                    if constexpr (std::is_void_v<R>) {
+                        state->fn(conn);
+                    } else {
+                        state->result.emplace(state->fn(conn));
+                    }
+                };
+                job.complete = [state](std::exception_ptr error) {
+                    auto executor = state->guard.get_executor();
+                    boost::asio::dispatch(executor, [state, error]() mutable {
+                        if constexpr (std::is_void_v<R>) {
+                            state->handler(error);
+                        } else if (error || !state->result) {
+                            state->handler(error, R{});
+                        } else {
+                            state->handler(error, std::move(*state->result));
+                        }
+                        state->guard.reset();
+                    });
+                };
+                writer_->enqueue(std::move(job));
+            },
+            boost::asio::use_awaitable);
+    }
+
+    // Runs `fn(Conn&)` on the blocking pool with a read-only connection (a consistent snapshot
+    // for the whole call when `fn` wraps its reads in a transaction).
+    template <class F>
+    auto read(F fn) {
+        static_assert(kCapturesByReference<F>, "capture by reference in jobs passed to co_await (GCC 12 bug)");
+        using R = std::invoke_result_t<F&, Conn&>;
+        return offload(pool_, [this, fn = std::move(fn)]() mutable -> R {
+            ReadLease lease(*this);
+            return fn(*lease.conn);
+        });
+    }
+
+    Writer& writer() { return *writer_; }
+    boost::asio::thread_pool& blocking_pool() { return pool_; }
+    const std::string& path() const { return options_.path; }
+
+private:
+    struct ReadLease {
+        explicit ReadLease(Database& db);
+        ~ReadLease();
+        Database& db;
+        std::unique_ptr<Conn> conn;
+    };
+    Options options_;
+    boost::asio::thread_pool& pool_;
+    std::unique_ptr<Writer> writer_;
+    std::mutex readers_mutex_;
+    std::vector<std::unique_ptr<Conn>> idle_readers_;
+};
+
+}  // namespace civic::store

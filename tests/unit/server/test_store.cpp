@@ -1,0 +1,191 @@
+// The storage engine: group commit, per-job isolation, durability before acknowledgement,
+// migrations.
+#include "server/store/database.hpp"
+#include "server/store/migrations.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <latch>
+
+namespace {
+
+using civic::store::Conn;
+using civic::store::Writer;
+
+struct TempDb {
+    TempDb() {
+        char tmpl[] = "/tmp/civicsnap-store-XXXXXX";
+        dir = mkdtemp(tmpl);
+        path = dir + "/test.db";
+    }
+    ~TempDb() { std::filesystem::remove_all(dir); }
+    std::string dir, path;
+};
+
+std::int64_t count_rows(const std::string& path) {
+    Conn reader(path, Conn::Mode::read_only);
+    auto q = reader.query("SELECT count(*) FROM t");
+    q.next();
+    return q.int64(0);
+}
+
+TEST(Writer, BatchesQueuedJobsIntoOneCommit) {
+    TempDb db;
+    Writer writer(db.path);
+    std::promise<void> made;
+    writer.enqueue({[](Conn& c) { c.exec("CREATE TABLE t (v INTEGER UNIQUE)"); },
+                    [&](std::exception_ptr e) { EXPECT_FALSE(e); made.set_value(); }});
+    made.get_future().wait();
+
+    // Hold the writer inside a job while 50 more are queued: they must commit together.
+    std::latch release(1);
+    std::promise<void> blocker_running;
+    writer.enqueue({[&](Conn&) {
+                        blocker_running.set_value();
+                        release.wait();
+                    },
+                    [](std::exception_ptr) {}});
+    blocker_running.get_future().wait();
+    const auto batches_before = writer.stats().batches.load();
+    constexpr int kJobs = 50;
+    std::vector<std::promise<std::int64_t>> seen(kJobs);
+    for (int i = 0; i < kJobs; ++i) {
+        writer.enqueue({[i](Conn& c) { c.query("INSERT INTO t (v) VALUES (?)").args(i).run(); },
+                        [&, i](std::exception_ptr e) {
+                            EXPECT_FALSE(e);
+                            // Acknowledged only after COMMIT: another connection already sees the row.
+                            seen[static_cast<std::size_t>(i)].set_value(count_rows(db.path));
+                        }});
+    }
+    release.count_down();
+    for (auto& s : seen) EXPECT_EQ(s.get_future().get(), kJobs);
+    EXPECT_EQ(writer.stats().batches.load() - batches_before, 2);  // the blocker's batch + one for all 50
+    EXPECT_EQ(writer.stats().last_batch_size.load(), kJobs);
+}
+
+TEST(Writer, AFailingJobRollsBackAlone) {
+    TempDb db;
+    Writer writer(db.path);
+    std::latch release(1);
+    std::promise<void> running;
+    writer.enqueue({[&](Conn& c) {
+                        c.exec("CREATE TABLE t (v INTEGER UNIQUE)");
+                        running.set_value();
+                        release.wait();
+                    },
+                    [](std::exception_ptr) {}});
+    running.get_future().wait();
+    std::promise<bool> ok1, failed, ok2;
+    writer.enqueue({[](Conn& c) { c.exec("INSERT INTO t VALUES (1)"); },
+                    [&](std::exception_ptr e) { ok1.set_value(!e); }});
+    writer.enqueue({[](Conn& c) {
+                        c.exec("INSERT INTO t VALUES (2)");
+                        throw std::runtime_error("domain rule broken");  // after writing: must be undone
+                    },
+                    [&](std::exception_ptr e) { failed.set_value(e != nullptr); }});
+    writer.enqueue({[](Conn& c) { c.exec("INSERT INTO t VALUES (3)"); },
+                    [&](std::exception_ptr e) { ok2.set_value(!e); }});
+    release.count_down();
+    EXPECT_TRUE(ok1.get_future().get());
+    EXPECT_TRUE(failed.get_future().get());
+    EXPECT_TRUE(ok2.get_future().get());
+    Conn reader(db.path, Conn::Mode::read_only);
+    auto q = reader.query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
+    q.next();
+    EXPECT_EQ(q.text(0), "1,3");
+}
+
+TEST(Writer, ConstraintViolationIsReportedToItsJob) {
+    TempDb db;
+    Writer writer(db.path);
+    std::promise<std::exception_ptr> outcome;
+    writer.enqueue({[](Conn& c) { c.exec("CREATE TABLE t (v INTEGER UNIQUE); INSERT INTO t VALUES (1)"); },
+                    [](std::exception_ptr) {}});
+    writer.enqueue({[](Conn& c) { c.exec("INSERT INTO t VALUES (1)"); },
+                    [&](std::exception_ptr e) { outcome.set_value(e); }});
+    auto e = outcome.get_future().get();
+    ASSERT_TRUE(e);
+    try {
+        std::rethrow_exception(e);
+    } catch (const civic::store::DbError& err) {
+        EXPECT_TRUE(err.constraint_unique());
+    }
+}
+
+TEST(Writer, StopDrainsTheQueue) {
+    TempDb db;
+    std::atomic<int> done{0};
+    {
+        Writer writer(db.path);
+        writer.enqueue({[](Conn& c) { c.exec("CREATE TABLE t (v INTEGER)"); }, [&](std::exception_ptr) { ++done; }});
+        for (int i = 0; i < 100; ++i)
+            writer.enqueue({[i](Conn& c) { c.query("INSERT INTO t VALUES (?)").args(i).run(); },
+                            [&](std::exception_ptr e) {
+                                EXPECT_FALSE(e);
+                                ++done;
+                            }});
+        writer.stop();
+    }
+    EXPECT_EQ(done.load(), 101);
+    EXPECT_EQ(count_rows(db.path), 100);
+}
+
+TEST(Database, CoroutinesAwaitWritesAndReads) {
+    TempDb tmp;
+    boost::asio::thread_pool pool(2);
+    civic::store::Database db({tmp.path, 2}, pool);
+    boost::asio::io_context ioc;
+    std::int64_t read_back = -1;
+    bool threw = false;
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+            co_await db.write([](Conn& c) { c.exec("CREATE TABLE t (v INTEGER UNIQUE)"); });
+            const auto id = co_await db.write([](Conn& c) {
+                c.exec("INSERT INTO t VALUES (7)");
+                return c.last_insert_id();
+            });
+            EXPECT_EQ(id, 1);
+            try {
+                co_await db.write([](Conn& c) { c.exec("INSERT INTO t VALUES (7)"); });
+            } catch (const civic::store::DbError& e) {
+                threw = e.constraint_unique();
+            }
+            read_back = co_await db.read([](Conn& c) {
+                auto q = c.query("SELECT v FROM t");
+                q.next();
+                return q.int64(0);
+            });
+        },
+        boost::asio::detached);
+    ioc.run();
+    EXPECT_TRUE(threw);
+    EXPECT_EQ(read_back, 7);
+}
+
+TEST(Migrations, ApplyInOrderAndRecordTheVersion) {
+    TempDb tmp;
+    Conn conn(tmp.path, Conn::Mode::read_write);
+    const int version = civic::store::migrate(conn);
+    EXPECT_EQ(version, static_cast<int>(civic::store::migrations().size()));
+    auto q = conn.query("PRAGMA user_version");
+    q.next();
+    EXPECT_EQ(q.int64(0), version);
+    EXPECT_EQ(civic::store::migrate(conn), version);  // idempotent
+}
+
+TEST(Migrations, RefuseADatabaseFromANewerBinary) {
+    TempDb tmp;
+    Conn conn(tmp.path, Conn::Mode::read_write);
+    civic::store::migrate(conn);
+    conn.exec("PRAGMA user_version = 999");
+    EXPECT_THROW(civic::store::migrate(conn), civic::store::DbError);
+}
+
+}  // namespace
