@@ -82,7 +82,7 @@ int serve(const Config& config) {
     }
 
     boost::asio::io_context ioc(static_cast<int>(io_threads));
-    api::AppContext ctx{db, clock, config, blocking_pool};
+    api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
     const auto router = api::build_router(ctx);
     std::vector<std::string> labels;
     for (const auto& r : router.routes()) labels.push_back(r.pattern);
@@ -92,13 +92,14 @@ int serve(const Config& config) {
     if (config.access_log) access_log = std::make_unique<http::AccessLog>(stderr);
     http::Server server(ioc, router, metrics, access_log.get());
 
-    const auto port = server.listen(config.listen.host, config.listen.port);
-    std::cout << "civicsnapd listening on http://" << config.listen.host << ":" << port << std::endl;
+    // The plain listener's line comes last: launchers wait for it as the "ready" signal.
     if (config.tls_listen) {
         const auto tls_port =
             server.listen_tls(config.tls_listen->host, config.tls_listen->port, config.tls_cert, config.tls_key);
         std::cout << "civicsnapd listening on https://" << config.tls_listen->host << ":" << tls_port << std::endl;
     }
+    const auto port = server.listen(config.listen.host, config.listen.port);
+    std::cout << "civicsnapd listening on http://" << config.listen.host << ":" << port << std::endl;
 
     boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int) {

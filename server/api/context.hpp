@@ -7,6 +7,8 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <string>
+
 namespace civic::api {
 
 struct AppContext {
@@ -14,6 +16,8 @@ struct AppContext {
     Clock& clock;
     const Config& config;
     boost::asio::thread_pool& blocking_pool;  // password hashing, image decoding, fsync
+    std::string data_dir;
+    std::string master_key;                    // seals kiosk secrets (data/secrets/master.key)
     http::Metrics* metrics = nullptr;          // set once the router is built
 };
 

@@ -107,6 +107,12 @@ void Daemon::start() {
     throw std::runtime_error("civicsnapd did not start; output:\n" + output_);
 }
 
+unsigned short Daemon::tls_port() const {
+    const std::string marker = "listening on https://127.0.0.1:";
+    const auto at = output_.find(marker);
+    return at == std::string::npos ? 0 : static_cast<unsigned short>(std::stoi(output_.substr(at + marker.size())));
+}
+
 int Daemon::stop() {
     if (pid_ <= 0) return -1;
     ::kill(pid_, SIGTERM);

@@ -1,0 +1,30 @@
+#include "server/store/idempotency_repo.hpp"
+
+namespace civic::store {
+
+std::optional<StoredResponse> find_idempotent(Conn& conn, std::string_view caller, std::string_view key,
+                                              std::int64_t not_before) {
+    auto q = conn.query(
+        "SELECT fingerprint, status, content_type, body FROM idempotency_keys "
+        "WHERE caller = ? AND key = ? AND created_at >= ?");
+    q.args(caller, key, not_before);
+    if (!q.next()) return std::nullopt;
+    return StoredResponse{q.blob(0), static_cast<int>(q.int64(1)), q.text(2), q.blob(3)};
+}
+
+void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, const StoredResponse& r,
+                     std::int64_t now) {
+    // An expired row for the same key is replaced: the key is free again after 24 h.
+    auto q = conn.query(
+        "INSERT OR REPLACE INTO idempotency_keys (caller, key, fingerprint, status, content_type, body, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, caller).bind(2, key).bind_blob(3, r.fingerprint).bind(4, r.status).bind(5, r.content_type);
+    q.bind_blob(6, r.body).bind(7, now);
+    q.run();
+}
+
+void purge_idempotent_before(Conn& conn, std::int64_t cutoff) {
+    conn.query("DELETE FROM idempotency_keys WHERE created_at < ?").args(cutoff).run();
+}
+
+}  // namespace civic::store

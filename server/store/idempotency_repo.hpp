@@ -1,0 +1,24 @@
+#pragma once
+#include "server/store/sqlite.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace civic::store {
+
+struct StoredResponse {
+    std::string fingerprint;
+    int status = 0;
+    std::string content_type;
+    std::string body;
+};
+
+// The response stored for (caller, key) at or after `not_before`.
+std::optional<StoredResponse> find_idempotent(Conn& conn, std::string_view caller, std::string_view key,
+                                              std::int64_t not_before);
+void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, const StoredResponse& response,
+                     std::int64_t now);
+void purge_idempotent_before(Conn& conn, std::int64_t cutoff);
+
+}  // namespace civic::store
