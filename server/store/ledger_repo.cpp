@@ -1,0 +1,136 @@
+#include "server/store/ledger_repo.hpp"
+
+namespace civic::store {
+
+namespace {
+
+constexpr const char* kAccountColumns = "SELECT id, kind, code, name, user_id, balance FROM ledger_accounts ";
+constexpr const char* kTransferColumns =
+    "SELECT id, debit_account, credit_account, amount, kind, ref, note, debit_balance_after, "
+    "credit_balance_after, at FROM ledger_transfers ";
+
+LedgerAccountRow account_from(const Query& q) {
+    return {q.int64(0), q.text(1), q.opt_text(2), q.text(3), q.opt_int64(4), q.int64(5)};
+}
+
+TransferRow transfer_from(const Query& q) {
+    return {q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.text(4),
+            q.text(5),  q.opt_text(6), q.int64(7), q.int64(8), q.int64(9)};
+}
+
+std::optional<LedgerAccountRow> one_account(Query q) {
+    if (!q.next()) return std::nullopt;
+    return account_from(q);
+}
+
+}  // namespace
+
+std::optional<LedgerAccountRow> find_resident_account(Conn& conn, std::int64_t user_id) {
+    auto q = conn.query(std::string(kAccountColumns) + "WHERE user_id = ?");
+    q.args(user_id);
+    return one_account(std::move(q));
+}
+
+std::optional<LedgerAccountRow> find_named_account(Conn& conn, std::string_view kind, std::string_view code) {
+    auto q = conn.query(std::string(kAccountColumns) + "WHERE kind = ? AND code = ?");
+    q.args(kind, code);
+    return one_account(std::move(q));
+}
+
+std::optional<LedgerAccountRow> find_account(Conn& conn, std::int64_t id) {
+    auto q = conn.query(std::string(kAccountColumns) + "WHERE id = ?");
+    q.args(id);
+    return one_account(std::move(q));
+}
+
+std::int64_t insert_resident_account(Conn& conn, std::int64_t user_id, std::int64_t now) {
+    conn.query("INSERT INTO ledger_accounts (kind, name, user_id, created_at) VALUES ('resident', ?, ?, ?)")
+        .args("user:" + std::to_string(user_id), user_id, now)
+        .run();
+    return conn.last_insert_id();
+}
+
+std::vector<LedgerAccountRow> list_accounts(Conn& conn, std::optional<std::string_view> kind) {
+    auto q = conn.query(std::string(kAccountColumns) + "WHERE ?1 IS NULL OR kind = ?1 ORDER BY id");
+    q.bind(1, kind);
+    std::vector<LedgerAccountRow> out;
+    while (q.next()) out.push_back(account_from(q));
+    return out;
+}
+
+std::int64_t add_to_balance(Conn& conn, std::int64_t account_id, std::int64_t delta) {
+    auto q = conn.query("UPDATE ledger_accounts SET balance = balance + ? WHERE id = ? RETURNING balance");
+    q.args(delta, account_id);
+    if (!q.next()) throw DbError(0, "ledger account " + std::to_string(account_id) + " does not exist");
+    const auto balance = q.int64(0);
+    while (q.next()) {
+    }
+    return balance;
+}
+
+std::int64_t insert_transfer(Conn& conn, const TransferRow& t) {
+    auto q = conn.query(
+        "INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, ref, note, debit_balance_after, "
+        "credit_balance_after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.args(t.debit_account, t.credit_account, t.amount, t.kind, t.ref, t.note, t.debit_balance_after,
+           t.credit_balance_after, t.at);
+    q.run();
+    return conn.last_insert_id();
+}
+
+bool transfer_exists(Conn& conn, std::string_view kind, std::string_view ref) {
+    auto q = conn.query("SELECT 1 FROM ledger_transfers WHERE kind = ? AND ref = ? LIMIT 1");
+    q.args(kind, ref);
+    return q.next();
+}
+
+std::vector<TransferRow> account_transfers(Conn& conn, std::int64_t account_id, std::int64_t before_id,
+                                           std::int64_t limit) {
+    // Two index range scans (debit side, credit side) merged by the OR optimisation.
+    auto q = conn.query(std::string(kTransferColumns) +
+                        "WHERE (debit_account = ?1 AND id < ?2) OR (credit_account = ?1 AND id < ?2) "
+                        "ORDER BY id DESC LIMIT ?3");
+    q.args(account_id, before_id, limit);
+    std::vector<TransferRow> out;
+    while (q.next()) out.push_back(transfer_from(q));
+    return out;
+}
+
+void for_each_transfer(Conn& conn, const std::function<void(const TransferRow&)>& fn) {
+    auto q = conn.query(std::string(kTransferColumns) + "ORDER BY id");
+    while (q.next()) fn(transfer_from(q));
+}
+
+StandingRow find_standing(Conn& conn, std::int64_t user_id) {
+    auto q = conn.query(
+        "SELECT lifetime_earned, reports_accepted, reports_closed, credit_score FROM resident_standing WHERE user_id = ?");
+    q.args(user_id);
+    if (!q.next()) return {};
+    return {q.int64(0), q.int64(1), q.int64(2), q.int64(3)};
+}
+
+void add_to_standing(Conn& conn, std::int64_t user_id, const StandingRow& d) {
+    conn.query(
+            "INSERT INTO resident_standing (user_id, lifetime_earned, reports_accepted, reports_closed, credit_score) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id) DO UPDATE SET "
+            "lifetime_earned = lifetime_earned + ?2, reports_accepted = reports_accepted + ?3, "
+            "reports_closed = reports_closed + ?4, credit_score = credit_score + ?5")
+        .args(user_id, d.lifetime_earned, d.reports_accepted, d.reports_closed, d.credit_score)
+        .run();
+}
+
+std::int64_t daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day) {
+    auto q = conn.query("SELECT earned FROM daily_earnings WHERE user_id = ? AND day = ?");
+    q.args(user_id, day);
+    return q.next() ? q.int64(0) : 0;
+}
+
+void add_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day, std::int64_t amount) {
+    conn.query(
+            "INSERT INTO daily_earnings (user_id, day, earned) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (user_id, day) DO UPDATE SET earned = earned + ?3")
+        .args(user_id, day, amount)
+        .run();
+}
+
+}  // namespace civic::store

@@ -1,0 +1,66 @@
+#pragma once
+// The SQL behind domain/ledger: accounts, immutable transfers, residents' standing and the
+// daily-cap counter. Only domain/ledger calls the functions that change balances.
+#include "server/store/sqlite.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace civic::store {
+
+struct LedgerAccountRow {
+    std::int64_t id = 0;
+    std::string kind;  // resident, issuance, fund, sink
+    std::optional<std::string> code;
+    std::string name;
+    std::optional<std::int64_t> user_id;
+    std::int64_t balance = 0;
+};
+
+struct TransferRow {
+    std::int64_t id = 0;
+    std::int64_t debit_account = 0;
+    std::int64_t credit_account = 0;
+    std::int64_t amount = 0;
+    std::string kind;
+    std::string ref;
+    std::optional<std::string> note;
+    std::int64_t debit_balance_after = 0;
+    std::int64_t credit_balance_after = 0;
+    std::int64_t at = 0;
+};
+
+struct StandingRow {
+    std::int64_t lifetime_earned = 0;
+    std::int64_t reports_accepted = 0;
+    std::int64_t reports_closed = 0;
+    std::int64_t credit_score = 0;
+};
+
+std::optional<LedgerAccountRow> find_resident_account(Conn& conn, std::int64_t user_id);
+std::optional<LedgerAccountRow> find_named_account(Conn& conn, std::string_view kind, std::string_view code);
+std::optional<LedgerAccountRow> find_account(Conn& conn, std::int64_t id);
+std::int64_t insert_resident_account(Conn& conn, std::int64_t user_id, std::int64_t now);
+std::vector<LedgerAccountRow> list_accounts(Conn& conn, std::optional<std::string_view> kind);
+
+// Adds `delta` and returns the new balance; the table's CHECK refuses a negative balance for
+// any account but the issuance account (DbError).
+std::int64_t add_to_balance(Conn& conn, std::int64_t account_id, std::int64_t delta);
+std::int64_t insert_transfer(Conn& conn, const TransferRow& transfer);
+bool transfer_exists(Conn& conn, std::string_view kind, std::string_view ref);
+// The account's transfers with id < before_id, newest first.
+std::vector<TransferRow> account_transfers(Conn& conn, std::int64_t account_id, std::int64_t before_id,
+                                           std::int64_t limit);
+// Every transfer in id order (the checker's replay).
+void for_each_transfer(Conn& conn, const std::function<void(const TransferRow&)>& fn);
+
+StandingRow find_standing(Conn& conn, std::int64_t user_id);
+void add_to_standing(Conn& conn, std::int64_t user_id, const StandingRow& delta);
+
+std::int64_t daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day);
+void add_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day, std::int64_t amount);
+
+}  // namespace civic::store
