@@ -1,0 +1,269 @@
+#include "server/http/multipart.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace civic;
+
+namespace {
+
+const std::string kBoundary = "----civicBoundary7MA4YWxk";
+
+std::string sample_body() {
+    return "This is the preamble; ignore it.\r\n"
+           "------civicBoundary7MA4YWxk\r\n"
+           "Content-Disposition: form-data; name=\"meta\"\r\n"
+           "Content-Type: application/json\r\n"
+           "\r\n"
+           "{\"category\":\"road\",\"description\":\"pothole\\r\\n--x\"}\r\n"
+           "------civicBoundary7MA4YWxk  \t\r\n"  // transport padding after the boundary
+           "Content-Disposition: form-data; name=\"photo\"; filename=\"a \\\"b\\\".jpg\"\r\n"
+           "Content-Type: image/jpeg\r\n"
+           "\r\n"
+           "\xff\xd8\r\n--civicBoundary7MA4YWxk\r\r\n\r\n-\r\n------civicBoundary7MA4YWx\xff\xd9\r\n"
+           "------civicBoundary7MA4YWxk\r\n"
+           "Content-Disposition: form-data; name=empty\r\n"
+           "\r\n"
+           "\r\n"
+           "------civicBoundary7MA4YWxk--\r\n"
+           "This is the epilogue.\r\n";
+}
+
+void expect_sample_parts(const std::vector<MultipartPart>& parts) {
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_EQ(parts[0].name, "meta");
+    EXPECT_FALSE(parts[0].filename.has_value());
+    EXPECT_EQ(parts[0].content_type, "application/json");
+    EXPECT_EQ(parts[0].data, "{\"category\":\"road\",\"description\":\"pothole\\r\\n--x\"}");
+    EXPECT_EQ(parts[1].name, "photo");
+    ASSERT_TRUE(parts[1].filename.has_value());
+    EXPECT_EQ(*parts[1].filename, "a \"b\".jpg");
+    EXPECT_EQ(parts[1].content_type, "image/jpeg");
+    EXPECT_EQ(parts[1].data, "\xff\xd8\r\n--civicBoundary7MA4YWxk\r\r\n\r\n-\r\n------civicBoundary7MA4YWx\xff\xd9");
+    EXPECT_EQ(parts[2].name, "empty");
+    EXPECT_EQ(parts[2].content_type, "text/plain");
+    EXPECT_EQ(parts[2].data, "");
+}
+
+// Feeds the pieces in order, then finishes; returns the first error.
+std::optional<MediaError> parse(MultipartParser& parser, std::initializer_list<std::string_view> pieces) {
+    for (std::string_view piece : pieces) {
+        if (auto err = parser.feed(piece)) return err;
+    }
+    return parser.finish();
+}
+
+std::optional<MediaError> parse_whole(const std::string& body, MultipartLimits limits = {}) {
+    MultipartParser parser(kBoundary, std::move(limits));
+    return parse(parser, {body});
+}
+
+std::string simple_body(const std::string& headers, const std::string& data) {
+    return "--" + kBoundary + "\r\n" + headers + "\r\n" + data + "\r\n--" + kBoundary + "--\r\n";
+}
+
+}  // namespace
+
+TEST(Multipart, ParsesSampleInOneChunk) {
+    MultipartParser parser(kBoundary, {});
+    ASSERT_EQ(parse(parser, {sample_body()}), std::nullopt);
+    EXPECT_TRUE(parser.complete());
+    expect_sample_parts(parser.parts());
+}
+
+TEST(Multipart, ParsesSampleSplitInTwoAtEveryOffset) {
+    const std::string body = sample_body();
+    for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+        SCOPED_TRACE("cut at " + std::to_string(cut));
+        MultipartParser parser(kBoundary, {});
+        const std::string_view whole(body);
+        ASSERT_EQ(parse(parser, {whole.substr(0, cut), whole.substr(cut)}), std::nullopt);
+        expect_sample_parts(parser.parts());
+    }
+}
+
+TEST(Multipart, ParsesSampleByteByByte) {
+    const std::string body = sample_body();
+    MultipartParser parser(kBoundary, {});
+    for (char c : body) ASSERT_EQ(parser.feed(std::string_view(&c, 1)), std::nullopt);
+    ASSERT_EQ(parser.finish(), std::nullopt);
+    expect_sample_parts(parser.parts());
+}
+
+TEST(Multipart, BodyMayStartWithTheBoundaryAndHaveNoEpilogue) {
+    MultipartParser parser(kBoundary, {});
+    ASSERT_EQ(parse(parser, {"--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--" + kBoundary + "--"}),
+              std::nullopt);
+    ASSERT_EQ(parser.parts().size(), 1u);
+    EXPECT_EQ(parser.parts()[0].data, "x");
+}
+
+TEST(Multipart, BoundaryTextNotPrecededByCrlfIsData) {
+    const std::string data = "a--" + kBoundary + "b\n--" + kBoundary + "\r--" + kBoundary + "--";
+    MultipartParser parser(kBoundary, {});
+    ASSERT_EQ(parse(parser, {simple_body("Content-Disposition: form-data; name=\"f\"\r\n", data)}), std::nullopt);
+    ASSERT_EQ(parser.parts().size(), 1u);
+    EXPECT_EQ(parser.parts()[0].data, data);
+}
+
+TEST(Multipart, BoundaryFollowedByJunkIsRefused) {
+    const auto err = parse_whole(simple_body("Content-Disposition: form-data; name=\"f\"\r\n",
+                                             "abc\r\n--" + kBoundary + "junk\r\nmore"));
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 400);
+    EXPECT_EQ(err->code, "bad_request");
+}
+
+TEST(Multipart, SingleDashAfterBoundaryIsRefused) {
+    const auto err = parse_whole("--" + kBoundary + "-x\r\n");
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 400);
+}
+
+TEST(Multipart, MissingFinalBoundaryIsRefused) {
+    for (const std::string& body : {std::string(), std::string("just text"),
+                                   "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nunfinished",
+                                   "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--" + kBoundary + "\r\n",
+                                   "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n"}) {
+        const auto err = parse_whole(body);
+        ASSERT_TRUE(err) << body;
+        EXPECT_EQ(err->status, 400) << body;
+    }
+}
+
+TEST(Multipart, MalformedPartHeadersAreRefused) {
+    for (const std::string& headers : {
+             std::string("Content-Type: text/plain\r\n"),                                   // no disposition
+             std::string("Content-Disposition: form-data\r\n"),                              // no name
+             std::string("Content-Disposition: form-data; name=\"\"\r\n"),                   // empty name
+             std::string("Content-Disposition: form-data; filename=\"name=x\"\r\n"),         // name only inside filename
+             std::string("Content-Disposition: attachment; name=a\r\n"),                      // not form-data
+             std::string("Content-Disposition: form-data; name=\"a\r\n"),                     // unterminated quote
+             std::string("Content-Disposition: form-data; name=a; name=b\r\n"),               // ambiguous
+             std::string("Content-Disposition: form-data;\r\n name=a\r\n"),                   // folded
+             std::string("Content-Disposition form-data; name=a\r\n"),                        // no colon
+             std::string("Content-Disposition: form-data; name=a\r\nX: a\rb\r\n"),            // bare CR
+             std::string("Content-Disposition: form-data; name=a\r\nContent-Transfer-Encoding: base64\r\n"),
+         }) {
+        const auto err = parse_whole(simple_body(headers, "data"));
+        ASSERT_TRUE(err) << headers;
+        EXPECT_EQ(err->status, 400) << headers;
+    }
+}
+
+TEST(Multipart, PartWithoutHeadersHasNoName) {
+    const auto err = parse_whole("--" + kBoundary + "\r\n\r\ndata\r\n--" + kBoundary + "--");
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 400);
+}
+
+TEST(Multipart, HugeHeaderLineIsRefusedBeforeItEnds) {
+    MultipartLimits limits;
+    limits.max_part_header_bytes = 1024;
+    MultipartParser parser(kBoundary, limits);
+    ASSERT_EQ(parser.feed("--" + kBoundary + "\r\nContent-Disposition: form-data; name=\""), std::nullopt);
+    std::optional<MediaError> err;
+    std::size_t fed = 0;
+    while (!err && fed < 100000) {
+        err = parser.feed(std::string(100, 'a'));
+        fed += 100;
+    }
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 413);
+    EXPECT_LE(fed, 1100u);
+    EXPECT_EQ(parser.feed("\"\r\n\r\n"), err);  // errors are sticky
+}
+
+TEST(Multipart, HeaderBlockExactlyAtTheLimitIsAccepted) {
+    const std::string headers = "Content-Disposition: form-data; name=a\r\n";
+    MultipartLimits limits;
+    limits.max_part_header_bytes = headers.size() + 2;  // the lines and the empty line
+    EXPECT_EQ(parse_whole(simple_body(headers, "x"), limits), std::nullopt);
+    limits.max_part_header_bytes -= 1;
+    const auto err = parse_whole(simple_body(headers, "x"), limits);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 413);
+}
+
+TEST(Multipart, TooManyPartsIsRefused) {
+    std::string body;
+    for (int i = 0; i < 9; ++i) body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=p\r\n\r\nx\r\n";
+    body += "--" + kBoundary + "--\r\n";
+    const auto err = parse_whole(body);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 413);
+    EXPECT_EQ(err->code, "payload_too_large");
+}
+
+TEST(Multipart, OversizePartIsDetectedBeforeTheBodyEnds) {
+    MultipartLimits limits = MultipartLimits::report_intake();
+    MultipartParser parser(kBoundary, limits);
+    ASSERT_EQ(parser.feed("--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n"), std::nullopt);
+    const std::string chunk(4096, 'm');
+    std::size_t fed = 0;
+    std::optional<MediaError> err;
+    while (!err && fed < (1u << 20)) {
+        err = parser.feed(chunk);
+        fed += chunk.size();
+    }
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 413);
+    EXPECT_EQ(fed, multipart_limits::kMetaPartBytes + chunk.size());  // the chunk that crossed 64 KiB
+}
+
+TEST(Multipart, PartExactlyAtItsLimitIsAccepted) {
+    MultipartLimits limits;
+    limits.max_part_bytes = 10;
+    EXPECT_EQ(parse_whole(simple_body("Content-Disposition: form-data; name=a\r\n", std::string(10, 'x')), limits),
+              std::nullopt);
+    const auto err = parse_whole(simple_body("Content-Disposition: form-data; name=a\r\n", std::string(11, 'x')), limits);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 413);
+}
+
+TEST(Multipart, BodyLimitCountsPreambleAndEpilogue) {
+    MultipartLimits limits;
+    limits.max_body_bytes = 100;
+    MultipartParser parser(kBoundary, limits);
+    EXPECT_EQ(parser.feed(std::string(100, 'p')), std::nullopt);
+    const auto err = parser.feed("p");
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 413);
+}
+
+TEST(Multipart, PathologicalCrRunsStayLinear) {
+    // Near-delimiters over and over: each byte is looked at once, so this is quick.
+    std::string data;
+    while (data.size() < (4u << 20)) data += "\r\n--" + kBoundary.substr(0, kBoundary.size() - 1) + "\r\r\n-";
+    MultipartLimits limits;
+    limits.max_part_bytes = 8u << 20;
+    MultipartParser parser(kBoundary, limits);
+    ASSERT_EQ(parse(parser, {simple_body("Content-Disposition: form-data; name=a\r\n", data)}), std::nullopt);
+    EXPECT_EQ(parser.parts()[0].data, data);
+}
+
+TEST(MultipartBoundary, ExtractsQuotedAndUnquoted) {
+    auto plain = multipart_boundary("multipart/form-data; boundary=abc123");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain.value(), "abc123");
+
+    auto quoted = multipart_boundary("Multipart/Form-Data;charset=utf-8;  BOUNDARY=\"a b:c=d?\\(\" ; x=y");
+    ASSERT_TRUE(quoted);
+    EXPECT_EQ(quoted.value(), "a b:c=d?(");  // quoted-pair unescaped
+}
+
+TEST(MultipartBoundary, RefusesBadValues) {
+    for (const std::string& value : {
+             std::string("application/json"), std::string("multipart/form-data"),
+             std::string("multipart/form-data; boundary="), std::string("multipart/form-data; boundary=\"\""),
+             "multipart/form-data; boundary=" + std::string(71, 'a'), std::string("multipart/form-data; boundary=\"ab \""),
+             std::string("multipart/form-data; boundary=\"a\rb\""), std::string("multipart/form-data; boundary=a; boundary=b"),
+             std::string("multipart/mixed; boundary=abc"), std::string("multipart/form-data; boundary=\"abc"),
+         }) {
+        const auto result = multipart_boundary(value);
+        ASSERT_FALSE(result) << value;
+        EXPECT_EQ(result.error().status, 400) << value;
+    }
+    EXPECT_TRUE(multipart_boundary("multipart/form-data; boundary=" + std::string(70, 'a')));
+}
