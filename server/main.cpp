@@ -5,6 +5,7 @@
 #include "common/crypto.hpp"
 #include "common/seal.hpp"
 #include "server/api/context.hpp"
+#include "server/api/report_feed.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/accounts.hpp"
 #include "server/domain/demo.hpp"
@@ -83,6 +84,8 @@ int serve(const Config& config) {
 
     boost::asio::io_context ioc(static_cast<int>(io_threads));
     api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
+    api::ReportFeed feed;
+    ctx.feed = &feed;
     const auto router = api::build_router(ctx);
     std::vector<std::string> labels;
     for (const auto& r : router.routes()) labels.push_back(r.pattern);

@@ -11,6 +11,8 @@
 
 namespace civic::api {
 
+class ReportFeed;
+
 struct AppContext {
     store::Database& db;
     Clock& clock;
@@ -19,6 +21,7 @@ struct AppContext {
     std::string data_dir;
     std::string master_key;                    // seals kiosk secrets (data/secrets/master.key)
     http::Metrics* metrics = nullptr;          // set once the router is built
+    ReportFeed* feed = nullptr;                // live ticket updates (WebSocket subscribers)
 };
 
 }  // namespace civic::api

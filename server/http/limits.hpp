@@ -20,6 +20,8 @@ inline constexpr auto kWriteTimeout = 30s;      // writing a response
 inline constexpr auto kTlsHandshakeTimeout = 10s;
 inline constexpr auto kTlsShutdownTimeout = 2s; // peers that never answer close_notify (Beast #2807)
 inline constexpr auto kShutdownGrace = 10s;     // SIGTERM: requests in flight get this long
+inline constexpr auto kWebSocketIdleTimeout = 60s;  // pings at half of it; silence this long → close
+inline constexpr std::size_t kMaxWebSocketMessageBytes = 4096;  // clients have nothing to say
 inline constexpr std::size_t kMaxPipelinedBuffer = 64 * 1024;  // bytes read ahead past a request
 
 }  // namespace civic::http::limits

@@ -56,43 +56,49 @@ void Router::add(Route route) {
     compiled_.push_back(std::move(compiled));
 }
 
-bool Router::match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
-                            std::vector<std::pair<std::string, std::string>>* params) {
-    if (parts.size() != c.segments.size()) return false;
+Router::SegmentMatch Router::match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
+                                            std::vector<std::pair<std::string, std::string>>* params) {
+    if (parts.size() != c.segments.size()) return SegmentMatch::no;
+    bool bad_param = false;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const auto& seg = c.segments[i];
         switch (seg.kind) {
             case Segment::Kind::literal:
-                if (parts[i] != seg.text) return false;
+                if (parts[i] != seg.text) return SegmentMatch::no;
                 break;
             case Segment::Kind::int_param:
-                // A non-numeric id is simply another path: 404, as for any unknown resource.
-                if (!is_positive_int(parts[i])) return false;
-                if (params) params->emplace_back(seg.text, std::string(parts[i]));
+                // The path has this route's shape but a malformed id: 400 (API.md §0), unless
+                // another route matches it properly.
+                if (!is_positive_int(parts[i])) bad_param = true;
+                else if (params) params->emplace_back(seg.text, std::string(parts[i]));
                 break;
             case Segment::Kind::string_param:
-                if (parts[i].empty()) return false;
+                if (parts[i].empty()) return SegmentMatch::no;
                 if (params) params->emplace_back(seg.text, std::string(parts[i]));
                 break;
         }
     }
-    return true;
+    return bad_param ? SegmentMatch::bad_param : SegmentMatch::yes;
 }
 
 Router::Result Router::match(std::string_view method, std::string_view path) const {
     MethodNotAllowed other;
+    bool bad_param = false;
     const auto parts = split_path(path);
     // Literal routes win over parameterised ones at the same position because they are
     // registered first; the table is small, so a linear scan is cheaper than a trie here.
     for (std::size_t i = 0; i < routes_.size(); ++i) {
         const auto& route = routes_[i];
         std::vector<std::pair<std::string, std::string>> params;
-        if (!match_segments(compiled_[i], parts, &params)) continue;
+        const auto m = match_segments(compiled_[i], parts, &params);
+        if (m == SegmentMatch::bad_param) bad_param = true;
+        if (m != SegmentMatch::yes) continue;
         if (route.method == method || (method == "HEAD" && route.method == "GET"))
             return Found{&route, std::move(params)};
         other.allowed.push_back(route.method);
     }
     if (!other.allowed.empty()) return other;
+    if (bad_param) return BadParameter{};
     return NotFound{};
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -16,13 +17,19 @@ namespace civic::http {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
+class PushChannel;
+// A WebSocket route's subscription: authorises the request (an ApiError refuses the upgrade with
+// that answer) and registers the channel; the returned handle unregisters it when released.
+using Subscribe =
+    std::function<boost::asio::awaitable<std::shared_ptr<void>>(Request&, std::shared_ptr<PushChannel>)>;
+
 struct Route {
     std::string method;
     std::string pattern;    // also the route's label in logs and metrics
     std::size_t body_limit; // bytes; a larger Content-Length is refused with 413 before reading
     Handler handler;
     std::string summary;    // one line for the OpenAPI document
-    bool websocket = false; // the handler is not called; the session upgrades instead
+    Subscribe subscribe{};  // set for WebSocket routes: an upgrade request subscribes instead
     std::size_t index = 0;  // position in the table (metrics arrays are indexed by it)
 };
 
@@ -33,10 +40,11 @@ public:
         std::vector<std::pair<std::string, std::string>> params;
     };
     struct NotFound {};
+    struct BadParameter {};  // the path has a route's shape but a malformed typed parameter
     struct MethodNotAllowed {
         std::vector<std::string> allowed;
     };
-    using Result = std::variant<Found, NotFound, MethodNotAllowed>;
+    using Result = std::variant<Found, NotFound, MethodNotAllowed, BadParameter>;
 
     // Throws std::invalid_argument for a malformed pattern or a duplicate (method, pattern).
     void add(Route route);
@@ -51,7 +59,8 @@ private:
     struct Compiled {
         std::vector<Segment> segments;
     };
-    static bool match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
+    enum class SegmentMatch { no, yes, bad_param };
+    static SegmentMatch match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
                                std::vector<std::pair<std::string, std::string>>* params);
     std::vector<Route> routes_;
     std::vector<Compiled> compiled_;

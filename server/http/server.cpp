@@ -4,18 +4,21 @@
 #include "common/json.hpp"
 #include "common/time.hpp"
 #include "server/http/limits.hpp"
+#include "server/http/push_channel.hpp"
 #include "server/http/response.hpp"
 #include "server/store/sqlite.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 
@@ -89,9 +92,28 @@ bool acceptable_request_id(std::string_view id) {
 // What came of one request on the wire.
 struct Exchange {
     Response response;
-    std::size_t slot;
+    std::size_t slot = 0;
     bool keep_alive = false;
     bool send = true;  // false: the peer is gone or too slow; close without answering
+    // A WebSocket upgrade the route accepted: the connection becomes a push stream.
+    std::optional<bhttp::request<bhttp::empty_body>> upgrade;
+    std::shared_ptr<PushChannel> channel;
+    std::shared_ptr<void> subscription;
+
+    // An answer after which the connection closes.
+    static Exchange closing(Response response, std::size_t slot) {
+        Exchange ex;
+        ex.response = std::move(response);
+        ex.slot = slot;
+        return ex;
+    }
+    // Nothing to answer: the peer is gone or too slow.
+    static Exchange silent(std::size_t slot) {
+        Exchange ex;
+        ex.slot = slot;
+        ex.send = false;
+        return ex;
+    }
 };
 
 void log_exchange(Server::Shared& sh, const Request& req, const std::string& route, const Exchange& ex,
@@ -152,7 +174,9 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
                                    bhttp::request_parser<bhttp::empty_body>& header, Request& req,
                                    std::string& route_label, std::size_t& bytes_in) {
     auto& tcp = beast::get_lowest_layer(stream);
-    Exchange ex{{}, sh.metrics.unmatched_slot(), header.get().keep_alive()};
+    Exchange ex;
+    ex.slot = sh.metrics.unmatched_slot();
+    ex.keep_alive = header.get().keep_alive();
     std::optional<ApiError> failure;
     try {
         const auto& h = header.get();
@@ -182,6 +206,8 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
 
         const auto match = sh.router.match(req.method, req.path);
         if (std::holds_alternative<Router::NotFound>(match)) throw ApiError::not_found("no such path");
+        if (std::holds_alternative<Router::BadParameter>(match))
+            throw ApiError::bad_request("malformed path parameter: ids are positive integers");
         if (const auto* other = std::get_if<Router::MethodNotAllowed>(&match)) {
             std::string allow;
             for (const auto& m : other->allowed) allow += (allow.empty() ? "" : ", ") + m;
@@ -194,6 +220,15 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
         ex.slot = route.index;
         req.params = found.params;
 
+        if (route.subscribe && beast::websocket::is_upgrade(header.get())) {
+            auto channel = std::make_shared<PushChannel>(stream.get_executor());
+            ex.subscription = co_await route.subscribe(req, channel);  // an ApiError refuses
+            ex.channel = std::move(channel);
+            ex.upgrade = header.release();
+            ex.response.status = 101;
+            co_return ex;
+        }
+
         // Refuse an oversized body before reading a byte of it; the unread body makes the
         // connection unusable, so it closes after the answer.
         if (const auto length = header.content_length(); length && *length > route.body_limit) {
@@ -205,7 +240,7 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
                 bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
                 tcp.expires_after(limits::kWriteTimeout);
                 auto [ec, n] = co_await bhttp::async_write(stream, cont, kTuple);
-                if (ec) co_return Exchange{{}, ex.slot, false, false};
+                if (ec) co_return Exchange::silent(ex.slot);
             }
         }
         bhttp::request_parser<bhttp::string_body> body{std::move(header)};
@@ -213,7 +248,7 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
         const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;
         while (!body.is_done()) {
             const auto left = deadline - std::chrono::steady_clock::now();
-            if (left <= 0s) co_return Exchange{{}, ex.slot, false, false};
+            if (left <= 0s) co_return Exchange::silent(ex.slot);
             tcp.expires_after(std::min<std::chrono::steady_clock::duration>(limits::kBodyChunkTimeout, left));
             auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, body, kTuple);
             if (ec == bhttp::error::body_limit) {
@@ -225,7 +260,7 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
                 ex.keep_alive = false;
                 throw ApiError::bad_request("malformed request body");
             }
-            if (ec) co_return Exchange{{}, ex.slot, false, false};
+            if (ec) co_return Exchange::silent(ex.slot);
         }
         req.body = std::move(body.get().body());
         bytes_in = req.body.size();
@@ -257,6 +292,49 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
         for (auto& h : keep) ex.response.headers.push_back(std::move(h));
     }
     co_return ex;
+}
+
+// A WebSocket push stream: messages from the channel go out as text frames; what the client
+// sends is read (so pings, pongs and close frames are handled) and ignored. Either side ending
+// ends the other: the reader closes the channel, the writer closes the socket.
+template <class Stream>
+asio::awaitable<void> run_websocket(Stream& stream, bhttp::request<bhttp::empty_body> request,
+                                    std::shared_ptr<PushChannel> channel, Connection& conn) {
+    namespace websocket = beast::websocket;
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_never();  // the websocket stream keeps its own timeouts
+    websocket::stream<Stream&> ws(stream);
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.handshake_timeout = limits::kWriteTimeout;
+    timeouts.idle_timeout = limits::kWebSocketIdleTimeout;
+    timeouts.keep_alive_pings = true;
+    ws.set_option(timeouts);
+    ws.read_message_max(limits::kMaxWebSocketMessageBytes);
+    auto [ec] = co_await ws.async_accept(request, kTuple);
+    if (ec) co_return;
+    conn.idle = true;  // nothing in flight that a shutdown should wait for
+
+    auto reader = [&]() -> asio::awaitable<void> {
+        beast::flat_buffer buffer;
+        for (;;) {
+            auto [read_ec, n] = co_await ws.async_read(buffer, kTuple);
+            if (read_ec) break;
+            buffer.consume(buffer.size());
+        }
+        channel->close();
+    };
+    auto writer = [&]() -> asio::awaitable<void> {
+        while (auto message = co_await channel->next()) {
+            ws.text(true);
+            auto [write_ec, n] = co_await ws.async_write(asio::buffer(*message), kTuple);
+            if (write_ec) break;
+        }
+        boost::system::error_code ignored;
+        tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        tcp.socket().close(ignored);
+    };
+    using namespace asio::experimental::awaitable_operators;
+    co_await (reader() && writer());
 }
 
 template <class Stream>
@@ -292,12 +370,12 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
             // Timeouts and resets end the connection quietly; malformed or oversized headers get
             // one answer first.
             if (ec == bhttp::error::header_limit) {
-                ex = {error_response(ApiError(431, "bad_request", "request header fields too large")),
-                      sh->metrics.unmatched_slot(), false};
+                ex = Exchange::closing(error_response(ApiError(431, "bad_request", "request header fields too large")),
+                                       sh->metrics.unmatched_slot());
             } else if (is_http_error(ec) && ec != bhttp::error::end_of_stream &&
                        ec != bhttp::error::partial_message) {
-                ex = {error_response(ApiError::bad_request("malformed HTTP request")), sh->metrics.unmatched_slot(),
-                      false};
+                ex = Exchange::closing(error_response(ApiError::bad_request("malformed HTTP request")),
+                                       sh->metrics.unmatched_slot());
             } else {
                 break;
             }
@@ -306,6 +384,13 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
         } else {
             ex = co_await exchange(*sh, stream, buffer, header, req, route_label, bytes_in);
             if (!ex.send) break;
+            if (ex.upgrade) {
+                const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                sh->metrics.record(ex.slot, 101, seconds);
+                log_exchange(*sh, req, route_label, ex, seconds, 0);
+                co_await run_websocket(stream, std::move(*ex.upgrade), ex.channel, *conn);
+                co_return;
+            }
         }
         if (sh->stopping.load()) ex.keep_alive = false;
         const int status = ex.response.status;

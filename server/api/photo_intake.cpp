@@ -1,0 +1,84 @@
+#include "server/api/photo_intake.hpp"
+
+#include "common/crypto.hpp"
+#include "common/errors.hpp"
+#include "common/json.hpp"
+#include "server/domain/photo.hpp"
+#include "server/http/multipart.hpp"
+#include "server/store/offload.hpp"
+#include "server/store/photo_files.hpp"
+
+#include <filesystem>
+
+namespace civic::api {
+
+namespace {
+std::string_view content_type_of(const http::Request& req) { return req.header("content-type").value_or(""); }
+}  // namespace
+
+bool is_multipart(const http::Request& req) {
+    const auto type = content_type_of(req);
+    constexpr std::string_view kPrefix = "multipart/form-data";
+    return type.size() >= kPrefix.size() &&
+           std::equal(kPrefix.begin(), kPrefix.end(), type.begin(),
+                      [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+}
+
+Upload read_upload(const http::Request& req) {
+    auto boundary = multipart_boundary(content_type_of(req));
+    if (!boundary) throw to_api_error(boundary.error());
+    MultipartParser parser(boundary.value(), MultipartLimits::report_intake());
+    if (auto error = parser.feed(req.body)) throw to_api_error(*error);
+    if (auto error = parser.finish()) throw to_api_error(*error);
+
+    Upload upload;
+    bool have_meta = false;
+    for (auto& part : parser.take_parts()) {
+        if (part.name == "meta") {
+            if (have_meta) throw ApiError::bad_request("more than one meta part");
+            auto meta = jsonutil::parse(part.data);
+            if (!meta || !meta->is_object()) throw ApiError::bad_request("the meta part must be a JSON object");
+            upload.meta = std::move(*meta);
+            have_meta = true;
+        } else if (part.name == "photo") {
+            upload.photos.push_back(std::move(part.data));
+        } else {
+            throw ApiError::bad_request("unexpected part: only meta and photo parts are accepted");
+        }
+    }
+    if (!have_meta) throw ApiError::bad_request("the meta part is missing");
+    return upload;
+}
+
+std::string photo_file_name(const store::PhotoBlobRow& blob) {
+    return blob.sha256 + (blob.format == "png" ? ".png" : ".jpg");
+}
+
+std::string thumb_file_name(std::string_view sha256) { return std::string(sha256) + ".thumb.jpg"; }
+
+boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext& ctx,
+                                                                      const std::vector<std::string>& photos) {
+    const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
+    co_return co_await offload(ctx.blocking_pool, [&] {
+        std::vector<store::PhotoBlobRow> blobs;
+        for (const auto& bytes : photos) {
+            auto processed = photo::process(bytes, photo::Limits{});
+            if (!processed) throw to_api_error(processed.error());
+            const auto& p = processed.value();
+            store::PhotoBlobRow blob;
+            blob.sha256 = crypto::sha256_hex(p.bytes);
+            blob.format = p.format;
+            blob.width = p.width;
+            blob.height = p.height;
+            blob.bytes = static_cast<std::int64_t>(p.bytes.size());
+            blob.dhash = static_cast<std::int64_t>(p.dhash);
+            // The thumbnail first: once the original exists the pair is complete.
+            files.put(thumb_file_name(blob.sha256), p.thumbnail_jpeg);
+            files.put(photo_file_name(blob), p.bytes);
+            blobs.push_back(std::move(blob));
+        }
+        return blobs;
+    });
+}
+
+}  // namespace civic::api

@@ -1,0 +1,35 @@
+#pragma once
+// Uploads (API.md §4): a multipart/form-data body with a JSON `meta` part and `photo` parts;
+// each photo is checked and cleaned by its content (domain/photo), then stored durably in the
+// content-addressed photo store before any row that refers to it is written.
+#include "server/api/context.hpp"
+#include "server/http/message.hpp"
+#include "server/store/reports_repo.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace civic::api {
+
+struct Upload {
+    nlohmann::json meta;              // the `meta` part, a JSON object
+    std::vector<std::string> photos;  // the `photo` parts' bytes, in order
+};
+
+bool is_multipart(const http::Request& req);
+// 400 bad_request for a malformed body or meta; 413 for a part over its limit.
+Upload read_upload(const http::Request& req);
+
+// Decodes, cleans and stores each photo (and its thumbnail) on the worker pool. 415 for a part
+// that is not a decodable JPEG/PNG; 413 beyond the pixel limit.
+boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext& ctx,
+                                                                      const std::vector<std::string>& photos);
+
+// Names of a blob's files in the photo store.
+std::string photo_file_name(const store::PhotoBlobRow& blob);
+std::string thumb_file_name(std::string_view sha256);
+
+}  // namespace civic::api

@@ -1,0 +1,282 @@
+// API.md §4: submitting reports, driving tickets through their lifecycle, reading them and
+// their photos.
+#include "common/crypto.hpp"
+#include "common/errors.hpp"
+#include "server/api/auth.hpp"
+#include "server/api/idempotency.hpp"
+#include "server/api/input.hpp"
+#include "server/api/photo_intake.hpp"
+#include "server/api/report_feed.hpp"
+#include "server/api/report_view.hpp"
+#include "server/api/routes.hpp"
+#include "server/domain/reports.hpp"
+#include "server/http/limits.hpp"
+#include "server/http/response.hpp"
+#include "server/store/offload.hpp"
+#include "server/store/photo_files.hpp"
+
+#include <filesystem>
+
+namespace civic::api {
+
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kMaxListLimit = 200;
+constexpr std::int64_t kDefaultListLimit = 50;
+
+domain::Caller caller_of(const Principal& who) { return {who.user_id, who.role, who.grid_ids}; }
+
+domain::NewReport new_report_from(const json& meta, std::int64_t reporter_id) {
+    domain::NewReport r;
+    r.reporter_id = reporter_id;
+    r.category = require_string(meta, "category");
+    r.description = require_string(meta, "description");
+    r.lat = require_number(meta, "lat", -90, 90);
+    r.lon = require_number(meta, "lon", -180, 180);
+    r.address = optional_string(meta, "address");
+    return r;
+}
+
+domain::ActionRequest action_from(const json& body) {
+    domain::ActionRequest q;
+    q.action = require_string(body, "action");
+    q.reason = optional_string(body, "reason");
+    q.note = optional_string(body, "note");
+    q.of = optional_int(body, "of", 1, INT64_MAX);
+    q.worker_id = optional_int(body, "worker_id", 1, INT64_MAX);
+    q.hours = optional_int(body, "hours", 1, domain::kMaxExtensionHours);
+    q.grid_id = optional_int(body, "grid_id", 1, INT64_MAX);
+    q.category = optional_string(body, "category");
+    return q;
+}
+
+std::string encode_cursor(std::int64_t last_id) { return crypto::base64url_encode("r" + std::to_string(last_id)); }
+
+std::int64_t decode_cursor(std::string_view cursor) {
+    auto raw = crypto::base64url_decode(cursor);
+    if (!raw || raw->size() < 2 || raw->size() > 20 || (*raw)[0] != 'r')
+        throw ApiError::invalid_field("cursor", "cursor is not one this server gave out");
+    std::int64_t id = 0;
+    for (char c : raw->substr(1)) {
+        if (c < '0' || c > '9') throw ApiError::invalid_field("cursor", "cursor is not one this server gave out");
+        id = id * 10 + (c - '0');
+    }
+    return id;
+}
+
+// The report as the caller sees it, read in one go.
+asio::awaitable<json> view_for(AppContext& ctx, const domain::Caller& who, const store::ReportRow& row,
+                               bool with_events) {
+    const auto now = ctx.clock.now();
+    co_return co_await ctx.db.read([&](store::Conn& conn) {
+        return report_view(row, domain::load_extras(conn, row, with_events), now, domain::is_staff(who));
+    });
+}
+
+asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {"resident"});
+    const auto key = idempotency_key(req, false);
+    const Idempotency idem{"user:" + std::to_string(who.user_id), key.value_or(""),
+                           crypto::sha256_hex(std::string(req.header("content-type").value_or("")) + "\n" + req.body)};
+    if (key) {  // a retry of a stored submission skips the photo work entirely
+        const auto now = ctx.clock.now();
+        auto stored = co_await ctx.db.read([&](store::Conn& conn) { return replay(conn, idem, now); });
+        if (stored) co_return *stored;
+    }
+    if (!is_multipart(req)) throw ApiError::bad_request("a report is sent as multipart/form-data");
+    const auto upload = read_upload(req);
+    auto report = new_report_from(upload.meta, who.user_id);
+    co_await ctx.db.read([&](store::Conn& conn) { domain::check_new_report(conn, report, upload.photos.size()); });
+    report.photos = co_await store_photos(ctx, upload.photos);
+
+    const auto now = ctx.clock.now();
+    std::optional<store::ReportRow> created;
+    auto response = co_await ctx.db.write([&](store::Conn& conn) {
+        return run_idempotent(conn, idem, now, [&](store::Conn& c) {
+            created = domain::submit_report(c, report, now);
+            return http::json_response(201, report_view(*created, domain::load_extras(c, *created, false), now, false));
+        });
+    });
+    if (created) publish_report(ctx, "report.created", *created, now);
+    co_return response;
+}
+
+asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
+    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto id = req.param_int("id");
+    domain::ActionRequest action;
+    std::vector<std::string> photo_parts;
+    if (is_multipart(req)) {
+        auto upload = read_upload(req);
+        action = action_from(upload.meta);
+        photo_parts = std::move(upload.photos);
+    } else {
+        action = action_from(json_body(req));
+    }
+    if (!photo_parts.empty()) {
+        // Refuse what would be refused anyway before decoding and storing photos.
+        action.photos.resize(photo_parts.size());
+        domain::check_action_fields(action);
+        co_await ctx.db.read([&](store::Conn& conn) { domain::check_action_allowed(conn, who, id, action); });
+        action.photos = co_await store_photos(ctx, photo_parts);
+    }
+    const auto now = ctx.clock.now();
+    const auto cap = ctx.config.daily_points_cap;
+    auto row = co_await ctx.db.write(
+        [&](store::Conn& conn) { return domain::apply_action(conn, who, id, action, now, cap); });
+    publish_report(ctx, "report.updated", row, now);
+    co_return http::json_response(200, co_await view_for(ctx, who, row, false));
+}
+
+asio::awaitable<Response> rate_report(AppContext& ctx, Request& req) {
+    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto id = req.param_int("id");
+    const auto body = json_body(req);
+    const auto rating = require_int(body, "rating", 1, 5);
+    const auto comment = optional_string(body, "comment");
+    const auto now = ctx.clock.now();
+    auto row = co_await ctx.db.write(
+        [&](store::Conn& conn) { return domain::rate_report(conn, who, id, rating, comment, now); });
+    publish_report(ctx, "report.updated", row, now);
+    co_return http::json_response(200, co_await view_for(ctx, who, row, false));
+}
+
+asio::awaitable<Response> get_report(AppContext& ctx, Request& req) {
+    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto id = req.param_int("id");
+    const auto now = ctx.clock.now();
+    auto view = co_await ctx.db.read([&](store::Conn& conn) {
+        const auto row = domain::readable_report(conn, who, id);
+        return report_view(row, domain::load_extras(conn, row, true), now, domain::is_staff(who));
+    });
+    co_return http::json_response(200, view);
+}
+
+store::ReportFilter filter_for(const domain::Caller& who, const Request& req, std::int64_t now) {
+    store::ReportFilter f;
+    if (who.role == "resident") f.reporter_id = who.user_id;
+    if (who.role == "worker") f.assignee_id = who.user_id;
+    if (who.role == "manager") f.manager_id = who.user_id;
+    if (auto status = req.query_param("status")) {
+        if (!domain::parse_status(*status)) throw ApiError::invalid_field("status", "unknown status");
+        f.status = std::string(*status);
+    }
+    f.grid_id = query_int(req, "grid_id", 1, INT64_MAX);
+    if (auto category = req.query_param("category")) f.category = std::string(*category);
+    if (auto overdue = req.query_param("overdue")) {
+        if (*overdue == "true") f.overdue_at = now;
+        else if (*overdue != "false") throw ApiError::invalid_field("overdue", "overdue is true or false");
+    }
+    if (auto cursor = req.query_param("cursor")) f.before_id = decode_cursor(*cursor);
+    f.limit = static_cast<int>(query_int(req, "limit", 1, kMaxListLimit).value_or(kDefaultListLimit));
+    return f;
+}
+
+asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
+    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto now = ctx.clock.now();
+    auto filter = filter_for(who, req, now);
+    const auto page = filter.limit;
+    filter.limit = page + 1;  // one more tells whether there is a next page
+    auto body = co_await ctx.db.read([&](store::Conn& conn) {
+        auto rows = store::list_reports(conn, filter);
+        const bool more = rows.size() > static_cast<std::size_t>(page);
+        if (more) rows.pop_back();
+        json items = json::array();
+        for (const auto& row : rows)
+            items.push_back(report_view(row, domain::load_extras(conn, row, false), now, domain::is_staff(who)));
+        return json{{"items", std::move(items)},
+                    {"next_cursor", more ? json(encode_cursor(rows.back().id)) : json(nullptr)}};
+    });
+    co_return http::json_response(200, body);
+}
+
+// A strong validator matches If-None-Match when listed (or "*"); W/ prefixes compare weakly,
+// which RFC 9110 allows for If-None-Match.
+bool etag_matches(std::string_view header, std::string_view etag) {
+    if (header == "*") return true;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        auto item = header.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (item.starts_with("W/")) item.remove_prefix(2);
+        if (item == etag) return true;
+        if (comma == std::string_view::npos) break;
+        header.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {
+    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto photo_id = req.param_int("id");
+    const auto variant = req.query_param("variant").value_or("original");
+    if (variant != "original" && variant != "thumb")
+        throw ApiError::invalid_field("variant", "variant is original or thumb");
+    const bool thumb = variant == "thumb";
+    auto photo = co_await ctx.db.read([&](store::Conn& conn) {
+        auto p = store::find_photo(conn, photo_id);
+        if (!p) throw ApiError::not_found("no such photo");
+        domain::readable_report(conn, who, p->report_id);  // 404 unless the caller may read the ticket
+        return *p;
+    });
+    const std::string etag = "\"" + photo.blob.sha256 + (thumb ? "-thumb" : "") + "\"";
+    Response response;
+    if (auto inm = req.header("if-none-match"); inm && etag_matches(*inm, etag)) {
+        response.status = 304;
+        response.content_type.clear();
+    } else {
+        const auto name = thumb ? thumb_file_name(photo.blob.sha256) : photo_file_name(photo.blob);
+        const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
+        auto bytes = co_await offload(ctx.blocking_pool, [&] { return files.get(name); });
+        if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
+        response.content_type = thumb || photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";
+        response.body = std::move(*bytes);
+    }
+    response.header("ETag", etag);
+    // The bytes behind a photo id never change; private because reading them needs a token.
+    response.header("Cache-Control", "private, max-age=86400");
+    co_return response;
+}
+
+asio::awaitable<Response> stream_without_upgrade(AppContext&, Request&) {
+    throw ApiError::bad_request("GET /api/v1/stream is a WebSocket: send an Upgrade request");
+}
+
+// Browsers cannot set headers on a WebSocket, so the token may come as ?access_token=.
+asio::awaitable<std::shared_ptr<void>> subscribe_stream(AppContext& ctx, Request& req,
+                                                        std::shared_ptr<http::PushChannel> channel) {
+    if (!req.header("authorization"))
+        if (auto token = req.query_param("access_token"))
+            req.headers.emplace_back("authorization", "Bearer " + std::string(*token));
+    const auto who = co_await authenticate(ctx, req);
+    if (!ctx.feed) throw ApiError::unavailable(5, "push is not available");
+    co_return ctx.feed->subscribe({who.user_id, who.role, who.grid_ids, channel});
+}
+
+}  // namespace
+
+void add_report_routes(http::Router& router, AppContext& ctx) {
+    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
+    router.add({"POST", "/api/v1/reports", http::limits::kMaxUploadBodyBytes, bind(submit_report),
+                "Submit a report: multipart meta + 1..6 photos (resident)"});
+    router.add({"GET", "/api/v1/reports", 0, bind(list_reports), "List reports visible to the caller"});
+    router.add({"GET", "/api/v1/reports/{id:int}", 0, bind(get_report), "A report with its events"});
+    router.add({"POST", "/api/v1/reports/{id:int}/actions", http::limits::kMaxUploadBodyBytes, bind(act_on_report),
+                "Take a lifecycle action on a ticket (staff, assignee)"});
+    router.add({"POST", "/api/v1/reports/{id:int}/rating", 4096, bind(rate_report), "Rate a report (reporter)"});
+    router.add({"GET", "/api/v1/photos/{id:int}", 0, bind(get_photo), "A photo's bytes or thumbnail"});
+    router.add({"GET", "/api/v1/stream", 0, bind(stream_without_upgrade), "WebSocket of live ticket updates",
+                [&ctx](Request& req, std::shared_ptr<http::PushChannel> channel) {
+                    return subscribe_stream(ctx, req, std::move(channel));
+                }});
+}
+
+}  // namespace civic::api

@@ -1,0 +1,338 @@
+#include "server/domain/reports.hpp"
+
+#include "common/errors.hpp"
+#include "common/geo.hpp"
+#include "common/utf8.hpp"
+#include "server/domain/city.hpp"
+#include "server/domain/ledger.hpp"
+#include "server/store/accounts_repo.hpp"
+#include "server/store/city_repo.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace civic::domain {
+
+using store::ReportRow;
+
+namespace {
+
+constexpr std::int64_t kHour = 3600;
+constexpr int kHashBands = 4;
+constexpr int kHashBandBits = 16;
+
+void check_text(const char* field, const std::optional<std::string>& text, std::size_t min_chars,
+                std::size_t max_chars, bool allow_newlines) {
+    if (!text) {
+        if (min_chars > 0) throw ApiError::invalid_field(field, std::string(field) + " is required");
+        return;
+    }
+    if (!utf8::valid(*text)) throw ApiError::invalid_field(field, std::string(field) + " must be valid UTF-8");
+    const auto n = utf8::length(*text);
+    if (n < min_chars || n > max_chars)
+        throw ApiError::invalid_field(field, std::string(field) + " must be " + std::to_string(min_chars) + ".." +
+                                                 std::to_string(max_chars) + " characters");
+    if (utf8::has_control_chars(*text, allow_newlines))
+        throw ApiError::invalid_field(field, std::string(field) + " must not contain control characters");
+}
+
+store::CategoryRow existing_category(store::Conn& conn, std::string_view code) {
+    auto category = store::find_category(conn, code);
+    if (!category) throw ApiError::invalid_field("category", "no such category");
+    return *category;
+}
+
+std::int64_t band_key(std::int64_t dhash, int band) {
+    const auto bits = static_cast<std::uint64_t>(dhash);
+    const auto value = (bits >> (band * kHashBandBits)) & 0xffffu;
+    return band * 65536 + static_cast<std::int64_t>(value);
+}
+
+// Earlier reports whose photos match this one's, exactly (same bytes) or nearly (dHash).
+void record_photo_reuse(store::Conn& conn, std::int64_t report_id, const store::PhotoBlobRow& photo) {
+    std::vector<std::int64_t> earlier = store::reports_with_photo(conn, photo.sha256, report_id);
+    for (int band = 0; band < kHashBands; ++band)
+        for (const auto& c : store::hash_band_candidates(conn, band_key(photo.dhash, band), report_id))
+            if (hash_distance(c.dhash, photo.dhash) <= kNearPhotoMaxDistance) earlier.push_back(c.report_id);
+    for (auto id : earlier) store::insert_photo_reuse(conn, report_id, id);
+    for (int band = 0; band < kHashBands; ++band)
+        store::insert_hash_band(conn, band_key(photo.dhash, band), report_id, photo.dhash);
+}
+
+void add_photos(store::Conn& conn, std::int64_t report_id, std::string_view stage,
+                const std::vector<store::PhotoBlobRow>& photos, std::int64_t now) {
+    for (const auto& photo : photos) {
+        store::upsert_photo_blob(conn, photo);
+        store::insert_photo(conn, report_id, stage, photo.sha256, now);
+        if (stage == "report") record_photo_reuse(conn, report_id, photo);
+    }
+}
+
+Status status_of(const ReportRow& r) {
+    auto s = parse_status(r.status);
+    if (!s) throw std::logic_error("unknown status in database: " + r.status);
+    return *s;
+}
+
+// Who the caller is with respect to this ticket, as the transition table names it.
+Actors actors_for(const Caller& who, const ReportRow& r) {
+    Actors a = 0;
+    if (who.role == "manager" && who.manages(r.grid_id)) a |= static_cast<Actors>(Actor::grid_manager);
+    if (who.role == "dispatcher") a |= static_cast<Actors>(Actor::dispatcher);
+    if (who.role == "worker" && r.assignee_id == who.user_id) a |= static_cast<Actors>(Actor::assignee);
+    return a;
+}
+
+std::int64_t deadline_for(const ReportRow& r, std::int64_t sla_hours) {
+    return *r.accepted_at + (sla_hours + r.extension_hours) * kHour;
+}
+
+// The grid's worker with the fewest open tickets (ties: lowest id), if any.
+std::optional<std::int64_t> least_loaded_worker(store::Conn& conn, std::int64_t grid_id) {
+    std::optional<std::int64_t> best;
+    std::int64_t best_load = 0;
+    for (auto worker : store::grid_worker_ids(conn, grid_id)) {  // ascending ids
+        const auto load = store::count_open_assigned(conn, worker);
+        if (!best || load < best_load) {
+            best = worker;
+            best_load = load;
+        }
+    }
+    return best;
+}
+
+void check_worker_of_grid(store::Conn& conn, const ReportRow& r, std::int64_t worker_id) {
+    auto worker = store::find_user(conn, worker_id);
+    if (!worker || worker->role != "worker" || !r.grid_id || !store::user_in_grid(conn, worker_id, *r.grid_id))
+        throw ApiError::invalid_field("worker_id", "worker_id must be a worker of the ticket's grid");
+}
+
+void close_for_good(store::Conn& conn, ReportRow& r) { store::unindex_open_report(conn, r.id); }
+
+std::string worker_note(std::int64_t worker_id) { return "assigned to worker " + std::to_string(worker_id); }
+
+}  // namespace
+
+bool Caller::manages(std::optional<std::int64_t> grid_id) const {
+    return grid_id && std::ranges::find(grid_ids, *grid_id) != grid_ids.end();
+}
+
+bool is_staff(const Caller& who) { return who.role != "resident"; }
+
+int hash_distance(std::int64_t a, std::int64_t b) {
+    return std::popcount(static_cast<std::uint64_t>(a) ^ static_cast<std::uint64_t>(b));
+}
+
+void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_count) {
+    existing_category(conn, in.category);
+    check_text("description", in.description, 1, kMaxDescriptionChars, true);
+    check_text("address", in.address, 0, kMaxAddressChars, false);
+    if (photo_count == 0 || photo_count > kMaxPhotosPerReport)
+        throw ApiError::invalid_field("photo", "a report needs 1..6 photos");
+}
+
+ReportRow submit_report(store::Conn& conn, const NewReport& in, std::int64_t now) {
+    check_new_report(conn, in, in.photos.size());
+
+    ReportRow r;
+    r.status = "submitted";
+    r.category = in.category;
+    r.description = in.description;
+    r.lat = in.lat;
+    r.lon = in.lon;
+    r.address = in.address;
+    r.grid_id = route_point(conn, {in.lon, in.lat});
+    r.reporter_id = in.reporter_id;
+    r.created_at = r.updated_at = now;
+    r.id = store::insert_report(conn, r);
+    store::insert_event(conn, r.id, {now, in.reporter_id, "submit", std::nullopt, "submitted", std::nullopt});
+    add_photos(conn, r.id, "report", in.photos, now);
+    store::index_open_report(conn, r.id, r.lon, r.lat);
+    return r;
+}
+
+void check_action_fields(const ActionRequest& q) {
+    const auto* t = find_transition(q.action);
+    if (!t) throw ApiError::invalid_field("action", "unknown action");
+    const bool needs_reason = q.action == "reject" || q.action == "return" || q.action == "rework" || q.action == "extend";
+    check_text("reason", q.reason, needs_reason ? 1 : 0, kMaxReasonChars, true);
+    check_text("note", q.note, 0, kMaxReasonChars, true);
+    if (q.action == "mark_duplicate" && !q.of) throw ApiError::invalid_field("of", "of is required");
+    if (q.action == "assign" && !q.worker_id) throw ApiError::invalid_field("worker_id", "worker_id is required");
+    if (q.action == "extend" && (!q.hours || *q.hours < 1 || *q.hours > kMaxExtensionHours))
+        throw ApiError::invalid_field("hours", "hours must be 1..720");
+    if (q.action == "set_grid" && !q.grid_id) throw ApiError::invalid_field("grid_id", "grid_id is required");
+    if (q.action == "set_category" && !q.category) throw ApiError::invalid_field("category", "category is required");
+    if (q.action == "resolve" && q.photos.empty())
+        throw ApiError::invalid_field("photo", "resolve needs at least one photo of the result");
+    if (q.action != "resolve" && !q.photos.empty())
+        throw ApiError::invalid_field("photo", "only resolve takes photos");
+    if (q.photos.size() > kMaxPhotosPerReport) throw ApiError::invalid_field("photo", "at most 6 photos");
+}
+
+ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_t report_id, const ActionRequest& q) {
+    auto r = store::find_report(conn, report_id);
+    if (!r || (!is_staff(who) && !can_read(who, *r))) throw ApiError::not_found("no such report");
+    const auto* t = find_transition(q.action);
+    if (!t) throw ApiError::invalid_field("action", "unknown action");
+    if ((actors_for(who, *r) & t->who) == 0)
+        throw ApiError::forbidden("this account may not " + std::string(q.action) + " this ticket");
+    if (!allowed_from(*t, status_of(*r)))
+        throw ApiError::invalid_transition("cannot " + std::string(q.action) + " a ticket that is " + r->status);
+    return *r;
+}
+
+ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report_id, const ActionRequest& q,
+                       std::int64_t now, std::int64_t daily_points_cap) {
+    check_action_fields(q);
+    ReportRow r = check_action_allowed(conn, who, report_id, q);
+    const std::string from = r.status;
+    std::optional<std::string> note = q.reason ? q.reason : q.note;
+    const auto& a = q.action;
+
+    if (a == "accept") {
+        const auto category = existing_category(conn, r.category);
+        r.status = "accepted";
+        r.accepted_at = now;
+        r.deadline_at = deadline_for(r, category.sla_hours);
+        r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_accepted",
+                                                      category.points_on_accept, now, daily_points_cap);
+        if (r.grid_id) {
+            auto grid = store::find_grid(conn, *r.grid_id);
+            if (grid && grid->auto_assign) {
+                if (auto worker = least_loaded_worker(conn, *r.grid_id)) {
+                    r.status = "assigned";
+                    r.assignee_id = worker;
+                    note = worker_note(*worker);
+                }
+            }
+        }
+    } else if (a == "reject") {
+        r.status = "rejected";
+        close_for_good(conn, r);
+    } else if (a == "mark_duplicate") {
+        auto original = store::find_report(conn, *q.of);
+        if (!original || original->id == r.id) throw ApiError::invalid_field("of", "of must be another report");
+        r.status = "duplicate";
+        r.duplicate_of = original->id;
+        note = "duplicate of " + std::to_string(original->id);
+        close_for_good(conn, r);
+    } else if (a == "assign") {
+        check_worker_of_grid(conn, r, *q.worker_id);
+        r.status = "assigned";
+        r.assignee_id = q.worker_id;
+        note = worker_note(*q.worker_id);
+    } else if (a == "start") {
+        r.status = "in_progress";
+    } else if (a == "return") {
+        r.status = "accepted";
+        r.assignee_id.reset();
+    } else if (a == "resolve") {
+        r.status = "resolved";
+        r.resolved_at = now;
+        add_photos(conn, r.id, "resolution", q.photos, now);
+    } else if (a == "verify") {
+        const auto category = existing_category(conn, r.category);
+        r.status = "closed";
+        r.closed_at = now;
+        r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_closed",
+                                                      category.points_on_close, now, daily_points_cap);
+        close_for_good(conn, r);
+    } else if (a == "rework") {
+        r.status = "in_progress";
+        r.resolved_at.reset();
+        ++r.rework_count;
+    } else if (a == "extend") {
+        r.extension_hours += *q.hours;
+        r.deadline_at = *r.deadline_at + *q.hours * kHour;
+        note = "+" + std::to_string(*q.hours) + "h: " + *q.reason;
+    } else if (a == "set_grid") {
+        if (!store::find_grid(conn, *q.grid_id)) throw ApiError::invalid_field("grid_id", "no such grid");
+        r.grid_id = q.grid_id;
+        r.assignee_id.reset();
+        note = "grid " + std::to_string(*q.grid_id);
+    } else if (a == "set_category") {
+        const auto category = existing_category(conn, *q.category);
+        note = r.category + " -> " + category.code;
+        r.category = category.code;
+        if (r.accepted_at) r.deadline_at = deadline_for(r, category.sla_hours);
+    } else {
+        throw std::logic_error("transition without effects: " + a);
+    }
+    r.updated_at = now;
+    store::update_report(conn, r);
+    store::insert_event(conn, r.id, {now, who.user_id, a, from, r.status, note});
+    return r;
+}
+
+ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
+                      std::optional<std::string> comment, std::int64_t now) {
+    check_text("comment", comment, 0, kMaxReasonChars, true);
+    auto found = store::find_report(conn, report_id);
+    if (!found || !can_read(who, *found)) throw ApiError::not_found("no such report");
+    ReportRow r = *found;
+    if (r.reporter_id != who.user_id) throw ApiError::forbidden("only the reporter rates a report");
+    if (r.status != "resolved" && r.status != "closed")
+        throw ApiError::invalid_transition("a report is rated once it is resolved or closed");
+    if (r.rating) throw ApiError::invalid_transition("this report has been rated already");
+    const std::string from = r.status;
+    r.rating = rating;
+    r.rating_comment = comment;
+    if (r.status == "resolved" && rating <= 2) {  // the resident says it is not fixed: rework
+        r.status = "in_progress";
+        r.resolved_at.reset();
+        ++r.rework_count;
+    }
+    r.updated_at = now;
+    store::update_report(conn, r);
+    store::insert_event(conn, r.id, {now, who.user_id, "rate", from, r.status,
+                                     std::to_string(rating) + (comment ? ": " + *comment : std::string())});
+    return r;
+}
+
+bool can_read(const Caller& who, const ReportRow& r) {
+    if (who.role == "admin" || who.role == "dispatcher") return true;
+    if (who.role == "manager") return who.manages(r.grid_id);
+    if (who.role == "worker") return r.assignee_id == who.user_id || who.manages(r.grid_id);
+    return r.reporter_id == who.user_id;
+}
+
+ReportRow readable_report(store::Conn& conn, const Caller& who, std::int64_t report_id) {
+    auto r = store::find_report(conn, report_id);
+    if (!r || !can_read(who, *r)) throw ApiError::not_found("no such report");
+    return *r;
+}
+
+ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events) {
+    ReportExtras x;
+    x.photos = store::list_photos(conn, r.id);
+    const geo::Point here{r.lon, r.lat};
+    const auto box = geo::box_around(here, kDuplicateRadiusM);
+    for (const auto& other : store::open_reports_in_box(conn, r.category, box.min_lon, box.min_lat, box.max_lon,
+                                                        box.max_lat, r.created_at - kDuplicateWindowSeconds,
+                                                        r.created_at + kDuplicateWindowSeconds))
+        if (other.id != r.id && geo::distance_m(here, {other.lon, other.lat}) <= kDuplicateRadiusM)
+            x.possible_duplicates.push_back(other.id);
+    x.photo_reused_from = store::list_photo_reuse(conn, r.id);
+    if (with_events) x.events = store::list_events(conn, r.id);
+    return x;
+}
+
+bool is_overdue(const ReportRow& r, std::int64_t now) {
+    const auto s = status_of(r);
+    return r.deadline_at && (s == Status::accepted || s == Status::assigned || s == Status::in_progress) &&
+           now > *r.deadline_at;
+}
+
+std::optional<std::string> deadline_light(const ReportRow& r, std::int64_t now) {
+    const auto s = status_of(r);
+    if (!r.deadline_at || !r.accepted_at) return std::nullopt;
+    if (s != Status::accepted && s != Status::assigned && s != Status::in_progress) return std::nullopt;
+    if (now > *r.deadline_at) return "red";
+    const auto span = *r.deadline_at - *r.accepted_at;
+    // Elapsed ≥ 80 % of the span, in integers: 5·elapsed ≥ 4·span.
+    if (span <= 0 || 5 * (now - *r.accepted_at) >= 4 * span) return "yellow";
+    return "green";
+}
+
+}  // namespace civic::domain

@@ -1,0 +1,100 @@
+#pragma once
+// Reports as tickets (API.md §4): intake, the lifecycle driven by domain/ticket_rules, ratings,
+// and who may read what. Every function here runs inside the caller's transaction (a writer
+// job for changes), so a transition and its event commit together or not at all.
+#include "server/domain/ticket_rules.hpp"
+#include "server/store/reports_repo.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace civic::domain {
+
+inline constexpr std::size_t kMaxDescriptionChars = 2000;
+inline constexpr std::size_t kMaxAddressChars = 200;
+inline constexpr std::size_t kMaxReasonChars = 1000;
+inline constexpr std::size_t kMaxPhotosPerReport = 6;
+inline constexpr std::int64_t kMaxExtensionHours = 720;
+inline constexpr double kDuplicateRadiusM = 50;
+inline constexpr std::int64_t kDuplicateWindowSeconds = 7 * 24 * 3600;
+// Perceptual hashes this close (in differing bits) count as the same photo; with four 16-bit
+// bands the index finds every pair within this distance (see schema/003_reports.sql).
+inline constexpr int kNearPhotoMaxDistance = 3;
+
+// The caller as the domain sees it.
+struct Caller {
+    std::int64_t user_id = 0;
+    std::string role;
+    std::vector<std::int64_t> grid_ids;  // grids a manager runs or a worker belongs to
+    bool manages(std::optional<std::int64_t> grid_id) const;
+};
+
+struct NewReport {
+    std::int64_t reporter_id = 0;
+    std::string category;
+    std::string description;
+    double lat = 0, lon = 0;
+    std::optional<std::string> address;
+    std::vector<store::PhotoBlobRow> photos;  // already stored durably
+};
+
+// The checks submit_report makes before it writes anything, so that a handler can refuse bad
+// input before it spends time on photos: category, description, address, photo count.
+void check_new_report(store::Conn& conn, const NewReport& report, std::size_t photo_count);
+
+// Validates (400 invalid_field), routes to a grid, stores the report, its photos and its
+// "submit" event, and records earlier reports whose photos it repeats.
+store::ReportRow submit_report(store::Conn& conn, const NewReport& report, std::int64_t now);
+
+struct ActionRequest {
+    std::string action;
+    std::optional<std::string> reason;     // reject, return, rework, extend
+    std::optional<std::string> note;       // resolve
+    std::optional<std::int64_t> of;        // mark_duplicate
+    std::optional<std::int64_t> worker_id; // assign
+    std::optional<std::int64_t> hours;     // extend
+    std::optional<std::int64_t> grid_id;   // set_grid
+    std::optional<std::string> category;   // set_category
+    std::vector<store::PhotoBlobRow> photos;  // resolve
+};
+
+// Checks the request's own fields (400 invalid_field) before anything is read.
+void check_action_fields(const ActionRequest& request);
+// 404 when the ticket does not exist or the caller may not know it; 403 when the caller may not
+// take this action on it; 409 invalid_transition from the wrong status. Does not change anything.
+store::ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_t report_id,
+                                      const ActionRequest& request);
+// Applies the action with its effects (deadline, assignment, points) and appends its event.
+store::ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report_id,
+                              const ActionRequest& request, std::int64_t now, std::int64_t daily_points_cap);
+
+// The reporter's rating (once, when resolved or closed); 1–2 on a resolved ticket is rework.
+store::ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
+                             std::optional<std::string> comment, std::int64_t now);
+
+// Reading: residents their own reports, workers tickets assigned to them or in their grids,
+// managers their grids' tickets, dispatchers and admins everything.
+bool can_read(const Caller& who, const store::ReportRow& report);
+// The ticket if the caller may read it; 404 otherwise.
+store::ReportRow readable_report(store::Conn& conn, const Caller& who, std::int64_t report_id);
+bool is_staff(const Caller& who);
+
+// Derived fields of the report object.
+struct ReportExtras {
+    std::vector<store::PhotoRow> photos;
+    std::vector<std::int64_t> possible_duplicates;
+    std::vector<std::int64_t> photo_reused_from;  // staff only
+    std::optional<std::vector<store::EventRow>> events;
+};
+ReportExtras load_extras(store::Conn& conn, const store::ReportRow& report, bool with_events);
+
+bool is_overdue(const store::ReportRow& report, std::int64_t now);
+// "green" | "yellow" | "red", or nullopt (API.md §4).
+std::optional<std::string> deadline_light(const store::ReportRow& report, std::int64_t now);
+
+// Hamming distance of two 64-bit perceptual hashes.
+int hash_distance(std::int64_t a, std::int64_t b);
+
+}  // namespace civic::domain

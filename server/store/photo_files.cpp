@@ -1,0 +1,106 @@
+#include "server/store/photo_files.hpp"
+
+#include "common/crypto.hpp"
+#include "common/errors.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+
+namespace civic::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void fail(const char* what, const fs::path& path) {
+    const int err = errno;
+    if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EACCES)
+        throw ApiError::unavailable(30, "the photo store cannot take writes now");
+    throw std::system_error(err, std::generic_category(), std::string(what) + " " + path.string());
+}
+
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+
+private:
+    int fd_;
+};
+
+void fsync_dir(const fs::path& dir) {
+    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0 || ::fsync(fd.get()) != 0) fail("fsync", dir);
+}
+
+// Creates `dir` and any missing parents, fsyncing each parent whose entry list changed.
+void make_dirs_durably(const fs::path& dir) {
+    if (fs::is_directory(dir)) return;
+    make_dirs_durably(dir.parent_path());
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) fail("mkdir", dir);
+    fsync_dir(dir.parent_path());
+}
+
+void write_all(int fd, std::string_view bytes, const fs::path& path) {
+    while (!bytes.empty()) {
+        const auto n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail("write", path);
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+bool is_safe_name(std::string_view name) {
+    if (name.size() < 66 || name.find('/') != std::string_view::npos) return false;
+    for (char c : name.substr(0, 64))
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return name[64] == '.';
+}
+
+}  // namespace
+
+fs::path PhotoFiles::path_of(std::string_view name) const {
+    if (!is_safe_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
+    return root_ / std::string(name.substr(0, 2)) / std::string(name.substr(2, 2)) / std::string(name);
+}
+
+void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
+    const auto path = path_of(name);
+    if (fs::exists(path)) return;  // content-addressed: the same name is the same bytes
+    const auto dir = path.parent_path();
+    make_dirs_durably(dir);
+    const auto temp = dir / (".tmp-" + crypto::random_token(12));
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (fd.get() < 0) fail("create", temp);
+    try {
+        write_all(fd.get(), bytes, temp);
+        if (::fsync(fd.get()) != 0) fail("fsync", temp);
+        if (::close(fd.release()) != 0) fail("close", temp);
+        if (::rename(temp.c_str(), path.c_str()) != 0) fail("rename", path);
+    } catch (...) {
+        ::unlink(temp.c_str());
+        throw;
+    }
+    fsync_dir(dir);
+}
+
+std::optional<std::string> PhotoFiles::get(std::string_view name) const {
+    std::ifstream in(path_of(name), std::ios::binary);
+    if (!in) return std::nullopt;
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace civic::store

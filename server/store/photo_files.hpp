@@ -1,0 +1,29 @@
+#pragma once
+// The content-addressed photo store: data/photos/ab/cd/<sha256>.<ext>. A file is written to a
+// temporary name, fsynced, renamed into place and its directory fsynced, so that once `put`
+// returns the bytes survive a crash, and a reader never sees half a file. Same bytes → one file.
+// Blocking: call from the worker pool.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace civic::store {
+
+class PhotoFiles {
+public:
+    explicit PhotoFiles(std::filesystem::path root) : root_(std::move(root)) {}
+
+    // `name` is "<sha256>.<ext>" or "<sha256>.thumb.jpg"; sha256 is 64 lower-case hex digits.
+    std::filesystem::path path_of(std::string_view name) const;
+    // Durably stores `bytes` under `name` unless it is there already. Throws ApiError 503 when
+    // the disk is full or failing, std::system_error otherwise.
+    void put(std::string_view name, std::string_view bytes) const;
+    // The file's bytes, or nullopt when it does not exist.
+    std::optional<std::string> get(std::string_view name) const;
+
+private:
+    std::filesystem::path root_;
+};
+
+}  // namespace civic::store

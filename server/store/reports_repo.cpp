@@ -1,0 +1,250 @@
+#include "server/store/reports_repo.hpp"
+
+namespace civic::store {
+
+namespace {
+
+constexpr const char* kReportColumns =
+    "SELECT id, status, category, description, lat, lon, address, grid_id, assignee_id, reporter_id, created_at, "
+    "accepted_at, deadline_at, resolved_at, closed_at, extension_hours, rework_count, duplicate_of, rating, "
+    "rating_comment, points_awarded, updated_at FROM reports";
+
+ReportRow read_report(Query& q) {
+    ReportRow r;
+    r.id = q.int64(0);
+    r.status = q.text(1);
+    r.category = q.text(2);
+    r.description = q.text(3);
+    r.lat = q.real(4);
+    r.lon = q.real(5);
+    r.address = q.opt_text(6);
+    r.grid_id = q.opt_int64(7);
+    r.assignee_id = q.opt_int64(8);
+    r.reporter_id = q.int64(9);
+    r.created_at = q.int64(10);
+    r.accepted_at = q.opt_int64(11);
+    r.deadline_at = q.opt_int64(12);
+    r.resolved_at = q.opt_int64(13);
+    r.closed_at = q.opt_int64(14);
+    r.extension_hours = q.int64(15);
+    r.rework_count = q.int64(16);
+    r.duplicate_of = q.opt_int64(17);
+    r.rating = q.opt_int64(18);
+    r.rating_comment = q.opt_text(19);
+    r.points_awarded = q.int64(20);
+    r.updated_at = q.int64(21);
+    return r;
+}
+
+PhotoRow read_photo(Query& q) {
+    PhotoRow p;
+    p.id = q.int64(0);
+    p.report_id = q.int64(1);
+    p.stage = q.text(2);
+    p.blob.sha256 = q.text(3);
+    p.blob.format = q.text(4);
+    p.blob.width = q.int64(5);
+    p.blob.height = q.int64(6);
+    p.blob.bytes = q.int64(7);
+    p.blob.dhash = q.int64(8);
+    return p;
+}
+
+constexpr const char* kPhotoColumns =
+    "SELECT p.id, p.report_id, p.stage, b.sha256, b.format, b.width, b.height, b.bytes, b.dhash "
+    "FROM photos p JOIN photo_blobs b ON b.sha256 = p.sha256";
+
+}  // namespace
+
+std::int64_t insert_report(Conn& conn, const ReportRow& r) {
+    conn.query(
+            "INSERT INTO reports (status, category, description, lat, lon, address, grid_id, reporter_id, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .args(r.status, r.category, r.description, r.lat, r.lon, r.address, r.grid_id, r.reporter_id, r.created_at,
+              r.updated_at)
+        .run();
+    return conn.last_insert_id();
+}
+
+void update_report(Conn& conn, const ReportRow& r) {
+    conn.query(
+            "UPDATE reports SET status = ?, category = ?, grid_id = ?, assignee_id = ?, accepted_at = ?, "
+            "deadline_at = ?, resolved_at = ?, closed_at = ?, extension_hours = ?, rework_count = ?, "
+            "duplicate_of = ?, rating = ?, rating_comment = ?, points_awarded = ?, updated_at = ? WHERE id = ?")
+        .args(r.status, r.category, r.grid_id, r.assignee_id, r.accepted_at, r.deadline_at, r.resolved_at,
+              r.closed_at, r.extension_hours, r.rework_count, r.duplicate_of, r.rating, r.rating_comment,
+              r.points_awarded, r.updated_at, r.id)
+        .run();
+}
+
+std::optional<ReportRow> find_report(Conn& conn, std::int64_t id) {
+    auto q = conn.query(std::string(kReportColumns) + " WHERE id = ?");
+    q.args(id);
+    if (!q.next()) return std::nullopt;
+    return read_report(q);
+}
+
+void insert_event(Conn& conn, std::int64_t report_id, const EventRow& e) {
+    conn.query(
+            "INSERT INTO report_events (report_id, at, actor_id, action, from_status, to_status, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .args(report_id, e.at, e.actor_id, e.action, e.from_status, e.to_status, e.note)
+        .run();
+}
+
+std::vector<EventRow> list_events(Conn& conn, std::int64_t report_id) {
+    std::vector<EventRow> out;
+    auto q = conn.query(
+        "SELECT at, actor_id, action, from_status, to_status, note FROM report_events WHERE report_id = ? "
+        "ORDER BY id");
+    q.args(report_id);
+    while (q.next())
+        out.push_back({q.int64(0), q.int64(1), q.text(2), q.opt_text(3), q.text(4), q.opt_text(5)});
+    return out;
+}
+
+void upsert_photo_blob(Conn& conn, const PhotoBlobRow& b) {
+    conn.query(
+            "INSERT INTO photo_blobs (sha256, format, width, height, bytes, dhash) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (sha256) DO NOTHING")
+        .args(b.sha256, b.format, b.width, b.height, b.bytes, b.dhash)
+        .run();
+}
+
+std::int64_t insert_photo(Conn& conn, std::int64_t report_id, std::string_view stage, std::string_view sha256,
+                          std::int64_t now) {
+    conn.query("INSERT INTO photos (report_id, stage, sha256, created_at) VALUES (?, ?, ?, ?)")
+        .args(report_id, stage, sha256, now)
+        .run();
+    return conn.last_insert_id();
+}
+
+std::vector<PhotoRow> list_photos(Conn& conn, std::int64_t report_id) {
+    std::vector<PhotoRow> out;
+    auto q = conn.query(std::string(kPhotoColumns) + " WHERE p.report_id = ? ORDER BY p.id");
+    q.args(report_id);
+    while (q.next()) out.push_back(read_photo(q));
+    return out;
+}
+
+std::optional<PhotoRow> find_photo(Conn& conn, std::int64_t photo_id) {
+    auto q = conn.query(std::string(kPhotoColumns) + " WHERE p.id = ?");
+    q.args(photo_id);
+    if (!q.next()) return std::nullopt;
+    return read_photo(q);
+}
+
+void index_open_report(Conn& conn, std::int64_t id, double lon, double lat) {
+    conn.query("INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat) VALUES (?, ?, ?, ?, ?)")
+        .args(id, lon, lon, lat, lat)
+        .run();
+}
+
+void unindex_open_report(Conn& conn, std::int64_t id) {
+    conn.query("DELETE FROM open_report_points WHERE id = ?").args(id).run();
+}
+
+std::vector<ReportRow> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
+                                           double max_lon, double max_lat, std::int64_t since, std::int64_t until) {
+    std::vector<ReportRow> out;
+    auto q = conn.query(std::string(kReportColumns) +
+                        " WHERE id IN (SELECT id FROM open_report_points WHERE max_lon >= ? AND min_lon <= ? "
+                        "AND max_lat >= ? AND min_lat <= ?) AND category = ? AND created_at BETWEEN ? AND ? "
+                        "ORDER BY id");
+    q.args(min_lon, max_lon, min_lat, max_lat, category, since, until);
+    while (q.next()) out.push_back(read_report(q));
+    return out;
+}
+
+void insert_hash_band(Conn& conn, std::int64_t band_key, std::int64_t report_id, std::int64_t dhash) {
+    conn.query("INSERT OR IGNORE INTO photo_hash_bands (band_key, report_id, dhash) VALUES (?, ?, ?)")
+        .args(band_key, report_id, dhash)
+        .run();
+}
+
+std::vector<HashCandidate> hash_band_candidates(Conn& conn, std::int64_t band_key, std::int64_t before_report_id) {
+    std::vector<HashCandidate> out;
+    auto q = conn.query("SELECT report_id, dhash FROM photo_hash_bands WHERE band_key = ? AND report_id < ?");
+    q.args(band_key, before_report_id);
+    while (q.next()) out.push_back({q.int64(0), q.int64(1)});
+    return out;
+}
+
+std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256, std::int64_t before_report_id) {
+    std::vector<std::int64_t> out;
+    auto q = conn.query("SELECT DISTINCT report_id FROM photos WHERE sha256 = ? AND report_id < ?");
+    q.args(sha256, before_report_id);
+    while (q.next()) out.push_back(q.int64(0));
+    return out;
+}
+
+void insert_photo_reuse(Conn& conn, std::int64_t report_id, std::int64_t earlier_report_id) {
+    conn.query("INSERT OR IGNORE INTO report_photo_reuse (report_id, earlier_report_id) VALUES (?, ?)")
+        .args(report_id, earlier_report_id)
+        .run();
+}
+
+std::vector<std::int64_t> list_photo_reuse(Conn& conn, std::int64_t report_id) {
+    std::vector<std::int64_t> out;
+    auto q = conn.query("SELECT earlier_report_id FROM report_photo_reuse WHERE report_id = ? ORDER BY 1");
+    q.args(report_id);
+    while (q.next()) out.push_back(q.int64(0));
+    return out;
+}
+
+std::int64_t count_open_assigned(Conn& conn, std::int64_t worker_id) {
+    auto q = conn.query(
+        "SELECT count(*) FROM reports WHERE assignee_id = ? AND status IN ('assigned', 'in_progress', 'resolved')");
+    q.args(worker_id);
+    q.next();
+    return q.int64(0);
+}
+
+std::vector<std::int64_t> grid_worker_ids(Conn& conn, std::int64_t grid_id) {
+    std::vector<std::int64_t> out;
+    auto q = conn.query(
+        "SELECT u.id FROM user_grids ug JOIN users u ON u.id = ug.user_id WHERE ug.grid_id = ? AND u.role = 'worker' "
+        "ORDER BY u.id");
+    q.args(grid_id);
+    while (q.next()) out.push_back(q.int64(0));
+    return out;
+}
+
+bool user_in_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id) {
+    auto q = conn.query("SELECT 1 FROM user_grids WHERE user_id = ? AND grid_id = ?");
+    q.args(user_id, grid_id);
+    return q.next();
+}
+
+std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& f) {
+    // The SQL varies only in which conditions are present, so the statement cache holds a few
+    // shapes; values are always bound, never spliced.
+    std::string sql = std::string(kReportColumns) + " WHERE 1";
+    if (f.reporter_id) sql += " AND reporter_id = :reporter";
+    if (f.assignee_id) sql += " AND assignee_id = :assignee";
+    if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = :manager)";
+    if (f.status) sql += " AND status = :status";
+    if (f.grid_id) sql += " AND grid_id = :grid";
+    if (f.category) sql += " AND category = :category";
+    if (f.overdue_at)
+        sql += " AND status IN ('accepted', 'assigned', 'in_progress') AND deadline_at IS NOT NULL"
+               " AND deadline_at < :now";
+    if (f.before_id) sql += " AND id < :before";
+    sql += " ORDER BY id DESC LIMIT :limit";
+    auto q = conn.query(sql);
+    int i = 0;
+    if (f.reporter_id) q.bind(++i, *f.reporter_id);
+    if (f.assignee_id) q.bind(++i, *f.assignee_id);
+    if (f.manager_id) q.bind(++i, *f.manager_id);
+    if (f.status) q.bind(++i, *f.status);
+    if (f.grid_id) q.bind(++i, *f.grid_id);
+    if (f.category) q.bind(++i, *f.category);
+    if (f.overdue_at) q.bind(++i, *f.overdue_at);
+    if (f.before_id) q.bind(++i, *f.before_id);
+    q.bind(++i, static_cast<std::int64_t>(f.limit));
+    std::vector<ReportRow> out;
+    while (q.next()) out.push_back(read_report(q));
+    return out;
+}
+
+}  // namespace civic::store

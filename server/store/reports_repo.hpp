@@ -1,0 +1,111 @@
+#pragma once
+// Reports, their events and photos, and the two spatial/perceptual indexes over them.
+#include "server/store/sqlite.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace civic::store {
+
+struct ReportRow {
+    std::int64_t id = 0;
+    std::string status;
+    std::string category;
+    std::string description;
+    double lat = 0;
+    double lon = 0;
+    std::optional<std::string> address;
+    std::optional<std::int64_t> grid_id;
+    std::optional<std::int64_t> assignee_id;
+    std::int64_t reporter_id = 0;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> accepted_at, deadline_at, resolved_at, closed_at;
+    std::int64_t extension_hours = 0;
+    std::int64_t rework_count = 0;
+    std::optional<std::int64_t> duplicate_of;
+    std::optional<std::int64_t> rating;
+    std::optional<std::string> rating_comment;
+    std::int64_t points_awarded = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct EventRow {
+    std::int64_t at = 0;
+    std::int64_t actor_id = 0;
+    std::string action;
+    std::optional<std::string> from_status;
+    std::string to_status;
+    std::optional<std::string> note;
+};
+
+struct PhotoBlobRow {
+    std::string sha256;
+    std::string format;  // "jpeg" | "png"
+    std::int64_t width = 0, height = 0, bytes = 0;
+    std::int64_t dhash = 0;  // the 64-bit hash's bits, stored signed
+};
+
+struct PhotoRow {
+    std::int64_t id = 0;
+    std::int64_t report_id = 0;
+    std::string stage;
+    PhotoBlobRow blob;
+};
+
+std::int64_t insert_report(Conn& conn, const ReportRow& r);
+// Writes every mutable column of `r` back (the id and creation fields never change).
+void update_report(Conn& conn, const ReportRow& r);
+std::optional<ReportRow> find_report(Conn& conn, std::int64_t id);
+
+void insert_event(Conn& conn, std::int64_t report_id, const EventRow& e);
+std::vector<EventRow> list_events(Conn& conn, std::int64_t report_id);
+
+// Inserts the blob row unless the same bytes are stored already.
+void upsert_photo_blob(Conn& conn, const PhotoBlobRow& blob);
+std::int64_t insert_photo(Conn& conn, std::int64_t report_id, std::string_view stage, std::string_view sha256,
+                          std::int64_t now);
+std::vector<PhotoRow> list_photos(Conn& conn, std::int64_t report_id);
+std::optional<PhotoRow> find_photo(Conn& conn, std::int64_t photo_id);
+
+// The open-report point index (for possible duplicates).
+void index_open_report(Conn& conn, std::int64_t id, double lon, double lat);
+void unindex_open_report(Conn& conn, std::int64_t id);
+// Open reports of `category` whose point lies in the box, created within [since, until].
+std::vector<ReportRow> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
+                                           double max_lon, double max_lat, std::int64_t since, std::int64_t until);
+
+// Perceptual-hash bands and photo reuse.
+void insert_hash_band(Conn& conn, std::int64_t band_key, std::int64_t report_id, std::int64_t dhash);
+struct HashCandidate {
+    std::int64_t report_id;
+    std::int64_t dhash;
+};
+std::vector<HashCandidate> hash_band_candidates(Conn& conn, std::int64_t band_key, std::int64_t before_report_id);
+std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256, std::int64_t before_report_id);
+void insert_photo_reuse(Conn& conn, std::int64_t report_id, std::int64_t earlier_report_id);
+std::vector<std::int64_t> list_photo_reuse(Conn& conn, std::int64_t report_id);
+
+// Open tickets (assigned, in progress, resolved) per worker, to pick the least loaded.
+std::int64_t count_open_assigned(Conn& conn, std::int64_t worker_id);
+std::vector<std::int64_t> grid_worker_ids(Conn& conn, std::int64_t grid_id);
+bool user_in_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id);
+
+// Listing: newest first from `before_id` (exclusive), filtered; at most `limit` rows.
+struct ReportFilter {
+    // Scope (set by the caller's role): at most one of these.
+    std::optional<std::int64_t> reporter_id;
+    std::optional<std::int64_t> assignee_id;
+    std::optional<std::int64_t> manager_id;  // tickets of the grids this manager runs
+    // Query filters.
+    std::optional<std::string> status;
+    std::optional<std::int64_t> grid_id;
+    std::optional<std::string> category;
+    std::optional<std::int64_t> overdue_at;  // only tickets overdue at this time
+    std::optional<std::int64_t> before_id;
+    int limit = 50;
+};
+std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& filter);
+
+}  // namespace civic::store

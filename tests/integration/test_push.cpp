@@ -1,0 +1,87 @@
+// API.md §4 "Push": the WebSocket stream delivers ticket events to those who care, and refuses
+// bad tokens before the upgrade.
+#include "ticket_city.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+using namespace civic::test;
+using nlohmann::json;
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+
+namespace {
+
+// A blocking WebSocket client with a read timeout, so that a missing message fails the test
+// instead of hanging it.
+class StreamClient {
+public:
+    StreamClient(unsigned short port, const std::string& target, const std::string& token) : ws_(ioc_) {
+        asio::ip::tcp::resolver resolver(ioc_);
+        asio::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+        timeval tv{10, 0};
+        ::setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ws_.set_option(beast::websocket::stream_base::decorator([token](beast::websocket::request_type& req) {
+            if (!token.empty()) req.set(beast::http::field::authorization, "Bearer " + token);
+        }));
+        ws_.handshake("127.0.0.1", target);
+    }
+    json next() {
+        beast::flat_buffer buffer;
+        ws_.read(buffer);
+        return json::parse(beast::buffers_to_string(buffer.data()));
+    }
+
+private:
+    asio::io_context ioc_;
+    beast::websocket::stream<asio::ip::tcp::socket> ws_;
+};
+
+struct Push : ::testing::Test {
+    Daemon d;
+    TicketCity c{d};
+};
+
+TEST_F(Push, StaffAndReporterReceiveTheirTicketsEvents) {
+    StreamClient manager(d.port(), "/api/v1/stream", c.m1.token);
+    StreamClient other_manager(d.port(), "/api/v1/stream", c.m2.token);
+    StreamClient reporter(d.port(), "/api/v1/stream?access_token=" + c.r1.token, "");
+
+    const auto id = c.submit(c.r1)["id"];
+    auto e = manager.next();
+    EXPECT_EQ(e["type"], "report.created");
+    EXPECT_EQ(e["report_id"], id);
+    EXPECT_EQ(e["status"], "submitted");
+    EXPECT_EQ(e["grid_id"], c.g1);
+    EXPECT_EQ(e["assignee_id"], nullptr);
+    EXPECT_EQ(e["at"], kStart);
+    EXPECT_EQ(reporter.next()["report_id"], id);
+
+    c.ok(c.m1, id.get<std::int64_t>(), {{"action", "accept"}});
+    e = manager.next();
+    EXPECT_EQ(e["type"], "report.updated");
+    EXPECT_EQ(e["status"], "assigned");
+    EXPECT_EQ(e["assignee_id"], c.w1.id);
+    EXPECT_EQ(reporter.next()["status"], "assigned");
+
+    // The other grid's manager got nothing of that: its first event is its own grid's report.
+    const auto theirs = c.submit(c.r2, 103.405, 23.405)["id"];
+    EXPECT_EQ(other_manager.next()["report_id"], theirs);
+}
+
+TEST_F(Push, BadTokensAreRefusedBeforeTheUpgrade) {
+    EXPECT_THROW(StreamClient(d.port(), "/api/v1/stream", "forged-token"), beast::system_error);
+    EXPECT_THROW(StreamClient(d.port(), "/api/v1/stream", ""), beast::system_error);
+    const auto raw = raw_exchange(d.port(),
+                                  "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+                                  "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    EXPECT_EQ(raw.rfind("HTTP/1.1 401", 0), 0u) << raw.substr(0, 100);
+    EXPECT_NE(raw.find("\"unauthorized\""), std::string::npos);
+    // A plain GET is told to upgrade.
+    EXPECT_EQ(d.get("/api/v1/stream", c.m1.token).error_code(), "bad_request");
+}
+
+}  // namespace
