@@ -71,23 +71,44 @@ constexpr std::array<OrientationMapping, 9> kOrientationMappings = {{
     {true, true, false},    // 8: rotate 90° counter-clockwise to display
 }};
 
+// Output pixel (x, y) reads source byte offset origin + x·step_x + y·step_y: every EXIF
+// orientation is an affine map. Copied in square tiles so that the rotations, which walk the
+// source by columns, stay in cache.
+template <int Channels>
+void remap_tiled(const Image& source, Image& out, std::ptrdiff_t origin, std::ptrdiff_t step_x, std::ptrdiff_t step_y) {
+    constexpr std::uint32_t kTile = 64;
+    const unsigned char* base = source.pixels.get();
+    for (std::uint32_t y0 = 0; y0 < out.height; y0 += kTile) {
+        for (std::uint32_t x0 = 0; x0 < out.width; x0 += kTile) {
+            const std::uint32_t y1 = std::min(out.height, y0 + kTile);
+            const std::uint32_t x1 = std::min(out.width, x0 + kTile);
+            for (std::uint32_t y = y0; y < y1; ++y) {
+                unsigned char* dst = out.row(y) + std::size_t{x0} * Channels;
+                const unsigned char* src = base + origin + std::ptrdiff_t{x0} * step_x + std::ptrdiff_t{y} * step_y;
+                for (std::uint32_t x = x0; x < x1; ++x, dst += Channels, src += step_x) {
+                    for (int c = 0; c < Channels; ++c) dst[c] = src[c];
+                }
+            }
+        }
+    }
+}
+
 Image apply_orientation(Image source, int orientation) {
     if (orientation <= 1 || orientation > 8) return source;
     const OrientationMapping m = kOrientationMappings[static_cast<std::size_t>(orientation)];
-    const std::uint32_t out_width = m.swap_axes ? source.height : source.width;
-    const std::uint32_t out_height = m.swap_axes ? source.width : source.height;
-    Image out = Image::allocate(out_width, out_height, source.channels);
-    const auto channels = static_cast<std::size_t>(source.channels);
-    for (std::uint32_t y = 0; y < out_height; ++y) {
-        unsigned char* dst = out.row(y);
-        for (std::uint32_t x = 0; x < out_width; ++x, dst += channels) {
-            std::uint32_t sx = m.swap_axes ? y : x;
-            std::uint32_t sy = m.swap_axes ? x : y;
-            if (m.mirror_x) sx = source.width - 1 - sx;
-            if (m.mirror_y) sy = source.height - 1 - sy;
-            std::memcpy(dst, source.row(sy) + sx * channels, channels);
-        }
-    }
+    Image out = Image::allocate(m.swap_axes ? source.height : source.width, m.swap_axes ? source.width : source.height,
+                                source.channels);
+    const auto pixel = static_cast<std::ptrdiff_t>(source.channels);
+    const auto row = static_cast<std::ptrdiff_t>(source.row_bytes());
+    // Source steps along its own x and y, and where output (0, 0) reads from.
+    const std::ptrdiff_t along_x = m.mirror_x ? -pixel : pixel;
+    const std::ptrdiff_t along_y = m.mirror_y ? -row : row;
+    const std::ptrdiff_t origin = (m.mirror_x ? (std::ptrdiff_t{source.width} - 1) * pixel : 0) +
+                                  (m.mirror_y ? (std::ptrdiff_t{source.height} - 1) * row : 0);
+    const std::ptrdiff_t step_x = m.swap_axes ? along_y : along_x;  // output x walks source y when swapped
+    const std::ptrdiff_t step_y = m.swap_axes ? along_x : along_y;
+    if (source.channels == 4) remap_tiled<4>(source, out, origin, step_x, step_y);
+    else remap_tiled<3>(source, out, origin, step_x, step_y);
     return out;
 }
 
