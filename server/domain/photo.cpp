@@ -112,51 +112,12 @@ Image apply_orientation(Image source, int orientation) {
     return out;
 }
 
-// Lays an RGBA image over white; RGB images pass through.
-Image flatten_to_rgb(Image source) {
-    if (source.channels == 3) return source;
-    Image out = Image::allocate(source.width, source.height, 3);
-    for (std::uint32_t y = 0; y < source.height; ++y) {
-        const unsigned char* src = source.row(y);
-        unsigned char* dst = out.row(y);
-        for (std::uint32_t x = 0; x < source.width; ++x, src += 4, dst += 3) {
-            const unsigned alpha = src[3];
-            for (int c = 0; c < 3; ++c) dst[c] = static_cast<unsigned char>((src[c] * alpha + 255 * (255 - alpha) + 127) / 255);
-        }
-    }
-    return out;
-}
-
 // Source range [begin, end) of output cell `i` when `source` pixels are shared among
 // `cells`; never empty, so images smaller than the target still work.
 std::pair<std::uint32_t, std::uint32_t> cell_range(std::uint32_t i, std::uint32_t cells, std::uint32_t source) {
     const auto begin = static_cast<std::uint32_t>(std::uint64_t{i} * source / cells);
     const auto end = static_cast<std::uint32_t>(std::uint64_t{i + 1} * source / cells);
     return {std::min(begin, source - 1), std::max(end, std::min(begin, source - 1) + 1)};
-}
-
-// Area average ("box filter") of an RGB image down to width × height.
-Image box_downscale(const Image& source, std::uint32_t width, std::uint32_t height) {
-    Image out = Image::allocate(width, height, 3);
-    for (std::uint32_t ty = 0; ty < height; ++ty) {
-        const auto [y0, y1] = cell_range(ty, height, source.height);
-        unsigned char* dst = out.row(ty);
-        for (std::uint32_t tx = 0; tx < width; ++tx, dst += 3) {
-            const auto [x0, x1] = cell_range(tx, width, source.width);
-            std::array<std::uint64_t, 3> sum{};
-            for (std::uint32_t y = y0; y < y1; ++y) {
-                const unsigned char* p = source.row(y) + std::size_t{x0} * 3;
-                for (std::uint32_t x = x0; x < x1; ++x, p += 3) {
-                    sum[0] += p[0];
-                    sum[1] += p[1];
-                    sum[2] += p[2];
-                }
-            }
-            const std::uint64_t count = std::uint64_t{y1 - y0} * (x1 - x0);
-            for (int c = 0; c < 3; ++c) dst[c] = static_cast<unsigned char>((sum[c] + count / 2) / count);
-        }
-    }
-    return out;
 }
 
 struct Size {
@@ -172,6 +133,62 @@ Size thumbnail_size(std::uint32_t width, std::uint32_t height) {
     };
     return {scale(width), scale(height)};
 }
+
+// Area-average ("box filter") downscaling to an RGB image, fed one source row at a time so
+// that a decoder can stream rows through it; RGBA is laid over white. Never enlarges: the
+// target must not be larger than the source on either side.
+class BoxDownscaler {
+public:
+    BoxDownscaler(Size source, int channels, Size target)
+        : source_(source), channels_(channels), out_(Image::allocate(target.width, target.height, 3)),
+          column_cell_(source.width), sums_(std::size_t{target.width} * 3) {
+        for (std::uint32_t tx = 0; tx < target.width; ++tx) {
+            const auto [x0, x1] = cell_range(tx, target.width, source.width);
+            for (std::uint32_t x = x0; x < x1; ++x) column_cell_[x] = tx;
+        }
+    }
+
+    void add_row(const unsigned char* row) {
+        if (row_ >= source_.height) return;
+        for (std::uint32_t x = 0; x < source_.width; ++x, row += channels_) {
+            std::uint64_t* sum = &sums_[std::size_t{column_cell_[x]} * 3];
+            if (channels_ == 4) {
+                const unsigned alpha = row[3];
+                for (int c = 0; c < 3; ++c) sum[c] += (row[c] * alpha + 255 * (255 - alpha) + 127) / 255;
+            } else {
+                for (int c = 0; c < 3; ++c) sum[c] += row[c];
+            }
+        }
+        const auto [y0, y1] = cell_range(target_row_, out_.height, source_.height);
+        if (++row_ == y1) emit_target_row(y1 - y0);
+    }
+
+    // The downscaled image, once every source row was added.
+    Image take() { return std::move(out_); }
+
+private:
+    void emit_target_row(std::uint32_t rows) {
+        unsigned char* dst = out_.row(target_row_);
+        for (std::uint32_t tx = 0; tx < out_.width; ++tx) {
+            const auto [x0, x1] = cell_range(tx, out_.width, source_.width);
+            const std::uint64_t count = std::uint64_t{rows} * (x1 - x0);
+            for (int c = 0; c < 3; ++c) {
+                std::uint64_t& sum = sums_[std::size_t{tx} * 3 + static_cast<std::size_t>(c)];
+                dst[std::size_t{tx} * 3 + static_cast<std::size_t>(c)] = static_cast<unsigned char>((sum + count / 2) / count);
+                sum = 0;
+            }
+        }
+        ++target_row_;
+    }
+
+    Size source_;
+    std::size_t channels_;
+    Image out_;
+    std::vector<std::uint32_t> column_cell_;  // target column of each source column
+    std::vector<std::uint64_t> sums_;         // RGB sums of the target row being filled
+    std::uint32_t row_ = 0;                   // source rows added so far
+    std::uint32_t target_row_ = 0;
+};
 
 // dHash: the picture in grey, shrunk to 9×8 cells; bit (8·row + column), counted from the
 // most significant bit, is set when a cell is brighter than its right-hand neighbour.
@@ -298,25 +315,16 @@ struct Thumbnail {
     std::uint64_t dhash;
 };
 
-std::optional<Thumbnail> make_thumbnail(const Image& rgb) {
-    const Size size = thumbnail_size(rgb.width, rgb.height);
-    const Image small = box_downscale(rgb, size.width, size.height);
+std::optional<Thumbnail> thumbnail_from_rows(Image small) {
     auto jpeg = encode_jpeg(small, kThumbnailJpegQuality);
     if (!jpeg) return std::nullopt;
-    return Thumbnail{std::move(*jpeg), size, difference_hash(small)};
+    return Thumbnail{std::move(*jpeg), {small.width, small.height}, difference_hash(small)};
 }
 
-// The stored JPEG decoded again at the cheapest DCT scale that still covers the thumbnail:
-// proves our output decodes, and costs a fraction of a full decode.
-std::optional<Thumbnail> thumbnail_from_jpeg(std::string_view stored) {
-    TjHandle decoder(tjInitDecompress());
-    if (!decoder) return std::nullopt;
-    const auto header = read_jpeg_header(decoder.get(), stored);
-    if (!header) return std::nullopt;
-    const Size scaled = scaled_size_at_least(header->width, header->height, kThumbnailLongSide);
-    const auto image = decode_jpeg(decoder.get(), stored, *header, scaled);
-    if (!image) return std::nullopt;
-    return make_thumbnail(*image);
+std::optional<Thumbnail> make_thumbnail(const Image& image) {
+    BoxDownscaler box({image.width, image.height}, image.channels, thumbnail_size(image.width, image.height));
+    for (std::uint32_t y = 0; y < image.height; ++y) box.add_row(image.row(y));
+    return thumbnail_from_rows(box.take());
 }
 
 Processed finished(std::string format, std::string bytes, Size size, Thumbnail thumbnail) {
@@ -333,30 +341,37 @@ Processed finished(std::string format, std::string bytes, Size size, Thumbnail t
     return p;
 }
 
-// Decode fully (refusing warnings), turn upright, re-encode with no marker but JFIF's.
+// 1. A decode at the cheapest DCT scale that still covers the thumbnail (1/8 for phone
+//    photos): entropy decoding does not shrink with the scale, so this checks every byte of the
+//    file — a truncated or corrupt stream is refused before the full-size buffer is allocated.
+//    It also yields the thumbnail and the dHash.
+// 2. The full decode, turned upright, re-encoded with no marker but JFIF's.
 MediaResult<Processed> process_jpeg(std::string_view input, const Limits& limits) {
     TjHandle decoder(tjInitDecompress());
     if (!decoder) return not_an_image();
     const auto header = read_jpeg_header(decoder.get(), input);
     if (!header) return not_an_image();
-    if (auto err = check_dimensions(static_cast<std::uint64_t>(header->width), static_cast<std::uint64_t>(header->height), limits)) {
-        return *err;
-    }
-    auto decoded = decode_jpeg(decoder.get(), input, *header,
-                               {static_cast<std::uint32_t>(header->width), static_cast<std::uint32_t>(header->height)});
+    const Size full{static_cast<std::uint32_t>(header->width), static_cast<std::uint32_t>(header->height)};
+    if (auto err = check_dimensions(full.width, full.height, limits)) return *err;
+    const int orientation = exif_orientation(input);
+
+    auto preview = decode_jpeg(decoder.get(), input, *header, scaled_size_at_least(header->width, header->height, kThumbnailLongSide));
+    if (!preview) return not_an_image();
+    auto thumbnail = make_thumbnail(apply_orientation(std::move(*preview), orientation));
+    if (!thumbnail) return not_an_image();
+
+    auto decoded = decode_jpeg(decoder.get(), input, *header, full);
     decoder.reset();
     if (!decoded) return not_an_image();
-    const Image upright = apply_orientation(std::move(*decoded), exif_orientation(input));
+    const Image upright = apply_orientation(std::move(*decoded), orientation);
     auto stored = encode_jpeg(upright, kStoredJpegQuality);
     if (!stored) return not_an_image();
-    auto thumbnail = thumbnail_from_jpeg(*stored);
-    if (!thumbnail) return not_an_image();
     return finished("jpeg", std::move(*stored), {upright.width, upright.height}, std::move(*thumbnail));
 }
 
 // ---------------------------------------------------------------------------------------------
-// PNG (libpng reports errors by longjmp: the functions that call setjmp hold no object with a
-// destructor, and everything they fill is owned by their caller)
+// PNG (libpng reports errors by longjmp: the one function that calls setjmp holds no object with a
+// destructor, and everything it fills is owned by its caller)
 
 constexpr std::array<unsigned char, 8> kPngSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 constexpr std::size_t kPngIhdrEnd = 8 + 8 + 13;  // signature, chunk length + type, IHDR data
@@ -411,55 +426,6 @@ void ignore_ancillary_chunks(png_structp png) {
     png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, kIgnored, static_cast<int>((sizeof kIgnored - 1) / 5));
 }
 
-enum class PngStatus { ok, corrupt, too_large };
-
-// Fills `image` (8-bit RGB or RGBA) from the PNG; `rows` is scratch space owned by the caller.
-PngStatus read_png_pixels(png_structp png, png_infop info, const Limits& limits, Image* image,
-                          std::vector<png_bytep>* rows) {
-    if (setjmp(png_jmpbuf(png))) return PngStatus::corrupt;
-    png_read_info(png, info);
-    const png_uint_32 width = png_get_image_width(png, info);
-    const png_uint_32 height = png_get_image_height(png, info);
-    if (std::uint64_t{width} * height > limits.max_pixels) return PngStatus::too_large;
-    const png_byte color_type = png_get_color_type(png, info);
-    png_set_expand(png);  // palette → RGB, grey < 8 bits → 8 bits, tRNS → alpha
-    png_set_scale_16(png);
-    if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
-    png_set_interlace_handling(png);
-    png_read_update_info(png, info);
-    const int channels = png_get_channels(png, info);
-    if ((channels != 3 && channels != 4) || png_get_bit_depth(png, info) != 8 ||
-        png_get_rowbytes(png, info) != std::size_t{width} * static_cast<std::size_t>(channels)) {
-        return PngStatus::corrupt;
-    }
-    *image = Image::allocate(width, height, channels);
-    rows->resize(height);
-    for (png_uint_32 y = 0; y < height; ++y) (*rows)[y] = image->row(y);
-    png_read_image(png, rows->data());
-    png_read_end(png, nullptr);  // through IEND: a truncated file is refused
-    return PngStatus::ok;
-}
-
-MediaResult<Image> decode_png(std::string_view input, const Limits& limits) {
-    PngReader reader;
-    if (!reader.info) return not_an_image();
-    PngSource source{as_bytes(input), input.size(), 0};
-    png_set_read_fn(reader.png, &source, png_read_from_memory);
-    png_set_user_limits(reader.png, limits.max_side, limits.max_side);
-    png_set_chunk_malloc_max(reader.png, kPngMaxChunkBytes);
-    png_set_chunk_cache_max(reader.png, kPngMaxCachedChunks);
-    ignore_ancillary_chunks(reader.png);
-    Image image;
-    std::vector<png_bytep> rows;
-    switch (read_png_pixels(reader.png, reader.info, limits, &image, &rows)) {
-        case PngStatus::ok: return image;
-        case PngStatus::too_large:
-            return MediaError::too_large("photo has more than " + std::to_string(limits.max_pixels) + " pixels");
-        case PngStatus::corrupt: break;
-    }
-    return not_an_image();
-}
-
 struct PngSink {
     std::string* out;
     bool failed;
@@ -489,40 +455,100 @@ struct PngWriter {
     PngWriter& operator=(const PngWriter&) = delete;
 };
 
-// IHDR, IDAT, IEND and nothing else.
-bool write_png_chunks(png_structp png, png_infop info, const Image& image, PngSink* sink) {
-    if (setjmp(png_jmpbuf(png))) return false;
-    png_set_write_fn(png, sink, png_write_to_string, png_flush_nothing);
-    png_set_IHDR(png, info, image.width, image.height, 8, image.channels == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
+enum class PngStatus { ok, corrupt, too_large };
+
+// Everything transcode_png_rows fills, owned by its caller (see the note above).
+struct PngTranscode {
+    Size size{0, 0};
+    int channels = 0;
+    std::vector<unsigned char> row;          // one decoded row (non-interlaced files)
+    Image image;                             // the whole picture (interlaced files only)
+    std::vector<png_bytep> row_pointers;     // into `image`
+    std::optional<BoxDownscaler> thumbnail;
+};
+
+// Reads the PNG as 8-bit RGB(A) and writes it again as IHDR, IDAT, IEND, row by row: a
+// non-interlaced file never needs the whole picture in memory, so a small file claiming a
+// large size costs nothing before its data runs out. Adam7 files are decoded whole first.
+PngStatus transcode_png_rows(png_structp reader, png_infop reader_info, png_structp writer, png_infop writer_info,
+                             const Limits& limits, PngTranscode* t) {
+    if (setjmp(png_jmpbuf(reader))) return PngStatus::corrupt;
+    if (setjmp(png_jmpbuf(writer))) return PngStatus::corrupt;  // out of memory
+    png_read_info(reader, reader_info);
+    const png_uint_32 width = png_get_image_width(reader, reader_info);
+    const png_uint_32 height = png_get_image_height(reader, reader_info);
+    if (std::uint64_t{width} * height > limits.max_pixels) return PngStatus::too_large;
+    const png_byte color_type = png_get_color_type(reader, reader_info);
+    png_set_expand(reader);  // palette → RGB, grey < 8 bits → 8 bits, tRNS → alpha
+    png_set_scale_16(reader);
+    if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(reader);
+    const int passes = png_set_interlace_handling(reader);
+    png_read_update_info(reader, reader_info);
+    const int channels = png_get_channels(reader, reader_info);
+    if ((channels != 3 && channels != 4) || png_get_bit_depth(reader, reader_info) != 8 ||
+        png_get_rowbytes(reader, reader_info) != std::size_t{width} * static_cast<std::size_t>(channels)) {
+        return PngStatus::corrupt;
+    }
+    t->size = {width, height};
+    t->channels = channels;
+    t->thumbnail.emplace(t->size, channels, thumbnail_size(width, height));
+
+    png_set_IHDR(writer, writer_info, width, height, 8, channels == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (std::uint32_t y = 0; y < image.height; ++y) png_write_row(png, image.row(y));
-    png_write_end(png, nullptr);
-    return true;
+    png_write_info(writer, writer_info);
+    if (passes > 1) {
+        t->image = Image::allocate(width, height, channels);
+        t->row_pointers.resize(height);
+        for (png_uint_32 y = 0; y < height; ++y) t->row_pointers[y] = t->image.row(y);
+        png_read_image(reader, t->row_pointers.data());
+        for (png_uint_32 y = 0; y < height; ++y) {
+            png_write_row(writer, t->image.row(y));
+            t->thumbnail->add_row(t->image.row(y));
+        }
+    } else {
+        t->row.resize(std::size_t{width} * static_cast<std::size_t>(channels));
+        for (png_uint_32 y = 0; y < height; ++y) {
+            png_read_row(reader, t->row.data(), nullptr);
+            png_write_row(writer, t->row.data());
+            t->thumbnail->add_row(t->row.data());
+        }
+    }
+    png_read_end(reader, nullptr);  // through IEND: a truncated file is refused
+    png_write_end(writer, nullptr);
+    return PngStatus::ok;
 }
 
-std::optional<std::string> encode_png(const Image& image) {
-    PngWriter writer;
-    if (!writer.info) return std::nullopt;
-    std::string out;
-    PngSink sink{&out, false};
-    if (!write_png_chunks(writer.png, writer.info, image, &sink)) return std::nullopt;
-    return out;
+void configure_png_reader(png_structp png, const Limits& limits, PngSource* source) {
+    png_set_read_fn(png, source, png_read_from_memory);
+    png_set_user_limits(png, limits.max_side, limits.max_side);
+    png_set_chunk_malloc_max(png, kPngMaxChunkBytes);
+    png_set_chunk_cache_max(png, kPngMaxCachedChunks);
+    ignore_ancillary_chunks(png);
 }
 
 MediaResult<Processed> process_png(std::string_view input, const Limits& limits) {
     const auto ihdr = png_ihdr_size(input);
     if (!ihdr) return not_an_image();
     if (auto err = check_dimensions(ihdr->width, ihdr->height, limits)) return *err;
-    auto decoded = decode_png(input, limits);
-    if (!decoded) return decoded.error();
-    Image image = std::move(decoded.value());
-    auto stored = encode_png(image);
-    if (!stored) return not_an_image();
-    const Size size{image.width, image.height};
-    auto thumbnail = make_thumbnail(flatten_to_rgb(std::move(image)));
+
+    PngReader reader;
+    PngWriter writer;
+    if (!reader.info || !writer.info) return not_an_image();
+    PngSource source{as_bytes(input), input.size(), 0};
+    configure_png_reader(reader.png, limits, &source);
+    std::string stored;
+    PngSink sink{&stored, false};
+    png_set_write_fn(writer.png, &sink, png_write_to_string, png_flush_nothing);
+    PngTranscode transcode;
+    switch (transcode_png_rows(reader.png, reader.info, writer.png, writer.info, limits, &transcode)) {
+        case PngStatus::ok: break;
+        case PngStatus::too_large:
+            return MediaError::too_large("photo has more than " + std::to_string(limits.max_pixels) + " pixels");
+        case PngStatus::corrupt: return not_an_image();
+    }
+    auto thumbnail = thumbnail_from_rows(transcode.thumbnail->take());
     if (!thumbnail) return not_an_image();
-    return finished("png", std::move(*stored), size, std::move(*thumbnail));
+    return finished("png", std::move(stored), transcode.size, std::move(*thumbnail));
 }
 
 }  // namespace

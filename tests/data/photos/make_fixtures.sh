@@ -25,6 +25,11 @@ $C -size 64x48 gradient:'#ff8000-#0080ff' -fill black -draw 'rectangle 10,10 30,
 exiftool -q -overwrite_original -XMP-dc:Description='secret-itxt-xmp' -GPSLatitude=23.3672 \
   -GPSLatitudeRef=N -Make=CivicTestCam with_text.png
 
+# An Adam7-interlaced palette PNG whose left half is transparent (tRNS); a 16-bit grey PNG.
+$C -size 40x30 xc:'#ff0000' -fill '#0000ff' -draw 'rectangle 0,0 19,29' -transparent '#0000ff' \
+  -interlace PNG PNG8:palette_interlaced.png
+$C -size 32x24 gradient:white-black -colorspace Gray -depth 16 -strip gray16.png
+
 # A CMYK JPEG (Adobe-style inverted inks) of a red square.
 $C -size 16x16 xc:'#e02020' -colorspace CMYK -quality 90 -strip cmyk_red.jpg
 

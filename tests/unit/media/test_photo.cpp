@@ -177,8 +177,42 @@ TEST(Photo, PngTextChunksAreDropped) {
     }
 }
 
+// IHDR byte 25 is the colour type, byte 28 the interlace method.
+int png_color_type(const std::string& png) { return static_cast<unsigned char>(png.at(25)); }
+int png_interlace(const std::string& png) { return static_cast<unsigned char>(png.at(28)); }
+
+TEST(Photo, InterlacedPalettePngBecomesPlainRgba) {
+    const std::string input = fixture("palette_interlaced.png");
+    ASSERT_EQ(png_interlace(input), 1);
+    ASSERT_EQ(png_color_type(input), 3);
+    const auto p = must_process(input);
+    EXPECT_EQ(p.width, 40u);
+    EXPECT_EQ(p.height, 30u);
+    EXPECT_EQ(png_color_type(p.bytes), 6);  // RGBA: the tRNS transparency is kept
+    EXPECT_EQ(png_interlace(p.bytes), 0);
+    for (const std::string& type : png_chunk_types(p.bytes)) {
+        EXPECT_TRUE(type == "IHDR" || type == "IDAT" || type == "IEND") << type;
+    }
+    // In the thumbnail the transparent left half is laid over white; the right half is red.
+    const auto thumb = strict_decode_jpeg(p.thumbnail_jpeg);
+    ASSERT_TRUE(thumb);
+    EXPECT_GT(thumb->at(5, 15, 1), 220);
+    EXPECT_GT(thumb->at(5, 15, 2), 220);
+    EXPECT_GT(thumb->at(35, 15, 0), 200);
+    EXPECT_LT(thumb->at(35, 15, 1), 60);
+}
+
+TEST(Photo, SixteenBitGreyPngBecomesEightBitRgb) {
+    const auto p = must_process(fixture("gray16.png"));
+    EXPECT_EQ(p.width, 32u);
+    EXPECT_EQ(p.height, 24u);
+    EXPECT_EQ(png_color_type(p.bytes), 2);
+    EXPECT_EQ(static_cast<unsigned char>(p.bytes.at(24)), 8);  // bit depth
+}
+
 TEST(Photo, OutputDecodesAgainToTheSamePicture) {
-    for (const char* name : {"gps_orient6.jpg", "plain.jpg", "plain.png", "with_text.png", "cmyk_red.jpg"}) {
+    for (const char* name : {"gps_orient6.jpg", "plain.jpg", "plain.png", "with_text.png", "cmyk_red.jpg",
+                             "palette_interlaced.png", "gray16.png"}) {
         SCOPED_TRACE(name);
         const auto first = must_process(fixture(name));
         const auto second = must_process(first.bytes);
@@ -213,6 +247,21 @@ TEST(Photo, BombsAreRefusedFromTheHeaderWithoutAllocatingPixels) {
     }
 }
 
+TEST(Photo, PngRowsAreStreamedSoAShortFileCannotClaimMemory) {
+    // With limits raised so that the 10000x10000 header passes, the file is read row by row:
+    // it runs out of data after one row, and nothing picture-sized was ever allocated.
+    photo::Limits generous;
+    generous.max_pixels = 200'000'000;
+    const std::string bytes = fixture("bomb_10000x10000.png");
+    g_largest_allocation = 0;
+    g_tracking = true;
+    const auto result = photo::process(bytes, generous);
+    g_tracking = false;
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().status, 415);
+    EXPECT_LT(g_largest_allocation.load(), std::size_t{1} << 20);
+}
+
 TEST(Photo, LimitsAreConfigurable) {
     photo::Limits limits;
     limits.max_pixels = 800 * 600 - 1;
@@ -240,7 +289,7 @@ TEST(Photo, NonImagesAreRefused) {
 TEST(Photo, TruncatedFilesAreRefused) {
     expect_error(fixture("truncated.jpg"), 415, "truncated.jpg");
     // Every proper prefix of a JPEG and of a PNG: refused, never a crash.
-    for (const char* name : {"gps_orient6.jpg", "with_text.png"}) {
+    for (const char* name : {"gps_orient6.jpg", "with_text.png", "palette_interlaced.png"}) {
         const std::string whole = fixture(name);
         for (std::size_t n = 0; n < whole.size(); ++n) {
             const auto result = photo::process(std::string_view(whole).substr(0, n));
@@ -251,9 +300,9 @@ TEST(Photo, TruncatedFilesAreRefused) {
 }
 
 TEST(Photo, CorruptBytesNeverCrash) {
-    for (const char* name : {"gps_orient6.jpg", "with_text.png", "cmyk_red.jpg"}) {
+    for (const char* name : {"gps_orient6.jpg", "with_text.png", "cmyk_red.jpg", "palette_interlaced.png", "plain.jpg"}) {
         const std::string whole = fixture(name);
-        for (std::size_t i = 0; i < whole.size(); i += 7) {
+        for (std::size_t i = 0; i < whole.size(); i += whole.size() / 500 + 1) {
             std::string damaged = whole;
             damaged[i] = static_cast<char>(damaged[i] ^ 0x5a);
             const auto result = photo::process(damaged);
@@ -295,7 +344,7 @@ TEST(Photo, DhashFindsNearDuplicates) {
 }
 
 TEST(Photo, SameInputGivesSameOutput) {
-    for (const char* name : {"gps_orient6.jpg", "plain.png", "with_text.png"}) {
+    for (const char* name : {"gps_orient6.jpg", "plain.jpg", "plain.png", "with_text.png", "palette_interlaced.png"}) {
         const auto a = must_process(fixture(name));
         const auto b = must_process(fixture(name));
         EXPECT_EQ(a.bytes, b.bytes) << name;
