@@ -66,7 +66,9 @@ TEST_F(Lifecycle, HappyPathFromSubmitToClosedPaysPointsAndRecordsEveryEvent) {
     EXPECT_EQ(full["events"][4]["at"], "2026-11-20T06:00:00Z");
 
     auto points = d.get("/api/v1/me/points", c.r1.token);
-    if (points.status == 200) EXPECT_EQ(points.json()["balance"], 15) << points.body;
+    if (points.status == 200) {  // once the points endpoints have landed
+        EXPECT_EQ(points.json()["balance"], 15) << points.body;
+    }
 }
 
 TEST_F(Lifecycle, AutoAssignPicksTheLeastLoadedWorker) {

@@ -157,36 +157,39 @@ TEST_F(Reports, IdempotentRetryReturnsTheFirstAnswer) {
 }
 
 TEST_F(Reports, VisibilityFollowsTheRole) {
-    const auto a = c.submit(c.r1)["id"];                        // g1
-    const auto b = c.submit(c.r2)["id"];                        // g1
-    const auto g2 = c.submit(c.r1, 103.405, 23.405)["id"];      // g2
-    const auto nowhere = c.submit(c.r2, 100.0, 20.0)["id"];     // no grid
-    c.ok(c.m1, a.get<std::int64_t>(), {{"action", "accept"}});  // → w1
+    using Ids = std::vector<std::int64_t>;
+    const auto a = c.submit(c.r1)["id"].get<std::int64_t>();                    // g1
+    const auto b = c.submit(c.r2)["id"].get<std::int64_t>();                    // g1
+    const auto g2 = c.submit(c.r1, 103.405, 23.405)["id"].get<std::int64_t>();  // g2
+    const auto nowhere = c.submit(c.r2, 100.0, 20.0)["id"].get<std::int64_t>(); // no grid
+    c.ok(c.m1, a, {{"action", "accept"}});                                      // → w1
 
     auto ids = [&](const Person& who, const std::string& query = "") {
-        std::vector<json> out;
+        Ids out;
         auto r = d.get("/api/v1/reports" + query, who.token);
         EXPECT_EQ(r.status, 200) << r.body;
-        for (const auto& item : r.json()["items"]) out.push_back(item["id"]);
+        const auto page = r.json();  // not r.json()["items"] in the loop: the temporary would die
+        for (const auto& item : page["items"]) out.push_back(item["id"].get<std::int64_t>());
         return out;
     };
-    EXPECT_EQ(ids(c.r1), (std::vector<json>{g2, a}));
-    EXPECT_EQ(ids(c.r2), (std::vector<json>{nowhere, b}));
-    EXPECT_EQ(ids(c.w1), (std::vector<json>{a}));
-    EXPECT_EQ(ids(c.w2), (std::vector<json>{}));
-    EXPECT_EQ(ids(c.m1), (std::vector<json>{b, a}));
-    EXPECT_EQ(ids(c.m2), (std::vector<json>{g2}));
-    EXPECT_EQ(ids(c.dispatcher), (std::vector<json>{nowhere, g2, b, a}));
-    EXPECT_EQ(ids(c.dispatcher, "?status=assigned"), (std::vector<json>{a}));
-    EXPECT_EQ(ids(c.dispatcher, "?grid_id=" + std::to_string(c.g2)), (std::vector<json>{g2}));
-    EXPECT_EQ(ids(c.dispatcher, "?category=t-manhole"), (std::vector<json>{}));
+    EXPECT_EQ(ids(c.r1), (Ids{g2, a}));
+    EXPECT_EQ(ids(c.r2), (Ids{nowhere, b}));
+    EXPECT_EQ(ids(c.w1), (Ids{a}));
+    EXPECT_EQ(ids(c.w2), (Ids{}));
+    EXPECT_EQ(ids(c.m1), (Ids{b, a}));
+    EXPECT_EQ(ids(c.m2), (Ids{g2}));
+    EXPECT_EQ(ids(c.dispatcher), (Ids{nowhere, g2, b, a}));
+    EXPECT_EQ(ids(c.dispatcher, "?status=assigned"), (Ids{a}));
+    EXPECT_EQ(ids(c.dispatcher, "?grid_id=" + std::to_string(c.g2)), (Ids{g2}));
+    EXPECT_EQ(ids(c.dispatcher, "?category=t-manhole"), (Ids{}));
 
     // Reading one: strangers get 404, staff of another grid too (they may not know it).
-    EXPECT_EQ(d.get("/api/v1/reports/" + a.dump(), c.r2.token).status, 404);
-    EXPECT_EQ(d.get("/api/v1/reports/" + a.dump(), c.m2.token).status, 404);
-    EXPECT_EQ(d.get("/api/v1/reports/" + a.dump(), c.w1.token).status, 200);
-    EXPECT_EQ(d.get("/api/v1/reports/" + a.dump()).status, 401);
-    EXPECT_EQ(d.get("/api/v1/reports/" + a.dump(), c.admin).status, 200);
+    const auto path_a = "/api/v1/reports/" + std::to_string(a);
+    EXPECT_EQ(d.get(path_a, c.r2.token).status, 404);
+    EXPECT_EQ(d.get(path_a, c.m2.token).status, 404);
+    EXPECT_EQ(d.get(path_a, c.w1.token).status, 200);
+    EXPECT_EQ(d.get(path_a).status, 401);
+    EXPECT_EQ(d.get(path_a, c.admin).status, 200);
     EXPECT_EQ(d.get("/api/v1/reports/0", c.admin).error_code(), "bad_request");
 }
 
@@ -198,7 +201,8 @@ TEST_F(Reports, CursorWalkVisitsEveryReportOnceNewestFirst) {
     for (int page = 0; page < 10; ++page) {
         auto r = d.get("/api/v1/reports?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), c.r1.token);
         ASSERT_EQ(r.status, 200) << r.body;
-        for (const auto& item : r.json()["items"]) seen.push_back(item["id"].get<std::int64_t>());
+        const auto body = r.json();
+        for (const auto& item : body["items"]) seen.push_back(item["id"].get<std::int64_t>());
         if (page == 0) c.submit(c.r1);  // a concurrent insert does not disturb the walk
         if (r.json()["next_cursor"].is_null()) break;
         cursor = r.json()["next_cursor"].get<std::string>();
@@ -291,7 +295,7 @@ TEST_F(Reports, ReusedPhotosAndNearbyReportsAreFlaggedForStaff) {
     // Exactly the same bytes are stored once.
     auto third = submit(multipart(meta(103.39, 23.39), {photo}), c.r2.token).json();
     EXPECT_EQ(third["photos"][0]["sha256"], first["photos"][0]["sha256"]);
-    EXPECT_EQ(c.get(c.m1, third["id"].get<std::int64_t>())["photo_reused_from"],
+    EXPECT_EQ(c.get(c.dispatcher, third["id"].get<std::int64_t>())["photo_reused_from"],
               json::array({first["id"], id}));
     EXPECT_EQ(third["possible_duplicates"], json::array()) << "1.5 km away";
 
