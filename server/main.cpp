@@ -8,6 +8,7 @@
 #include "server/api/routes.hpp"
 #include "server/domain/accounts.hpp"
 #include "server/domain/demo.hpp"
+#include "server/domain/ledger_check.hpp"
 #include "server/http/server.hpp"
 #include "server/store/database.hpp"
 #include "server/store/migrations.hpp"
@@ -57,6 +58,15 @@ void print_demo(const domain::DemoSummary& demo) {
         std::cout << "  " << a.role << "\t" << a.phone << "\t" << a.password << "\t" << a.display_name << "\n";
     if (!demo.kiosk_key_id.empty())
         std::cout << "demo kiosk: key_id " << demo.kiosk_key_id << "  secret " << demo.kiosk_secret << "\n";
+}
+
+// `civicsnapd check`: exit 0 when the ledger's invariants hold, 1 with the problems otherwise.
+int check(const Config& config) {
+    const auto problems = domain::ledger::check_data_dir(config.data_dir);
+    for (const auto& p : problems) std::cerr << "civicsnapd check: " << p << "\n";
+    if (!problems.empty()) return 1;
+    std::cout << "civicsnapd check: ledger invariants hold\n";
+    return 0;
 }
 
 int serve(const Config& config) {
@@ -134,6 +144,8 @@ int main(int argc, char** argv) {
                 return 0;
             case civic::ParsedArgs::Command::serve:
                 return serve(parsed.config);
+            case civic::ParsedArgs::Command::check:
+                return check(parsed.config);
         }
     } catch (const std::invalid_argument& e) {
         std::cerr << "civicsnapd: " << e.what() << "\n" << civic::usage();
