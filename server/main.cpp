@@ -7,6 +7,7 @@
 #include "server/api/context.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/accounts.hpp"
+#include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
 #include "server/domain/ledger_check.hpp"
 #include "server/http/server.hpp"
@@ -93,6 +94,7 @@ int serve(const Config& config) {
 
     boost::asio::io_context ioc(static_cast<int>(io_threads));
     api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
+    ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
     const auto router = api::build_router(ctx);
     std::vector<std::string> labels;
     for (const auto& r : router.routes()) labels.push_back(r.pattern);

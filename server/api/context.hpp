@@ -19,6 +19,7 @@ struct AppContext {
     std::string data_dir;
     std::string master_key;                    // seals kiosk secrets (data/secrets/master.key)
     http::Metrics* metrics = nullptr;          // set once the router is built
+    std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
 };
 
 }  // namespace civic::api
