@@ -136,7 +136,8 @@ TEST(Donations, ToTheCharityFundWithIdempotencyKey) {
     EXPECT_EQ(other.status, 409);
     EXPECT_EQ(other.error_code(), "conflict");
 
-    for (const auto& f : d.get("/api/v1/funds").json()["items"])
+    const auto funds = d.get("/api/v1/funds").json();
+    for (const auto& f : funds["items"])
         if (f["code"] == "charity") {
             EXPECT_EQ(f["balance"], charity_before + 20);
         }
