@@ -14,6 +14,7 @@ const char* usage() {
            "                  [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]\n"
            "                  [--threads N] [--config FILE.json] [--demo] [--test-clock]\n"
            "                  [--daily-points-cap N] [--no-access-log]\n"
+           "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
            "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin\n";
 }
 
@@ -89,7 +90,12 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     // The config file comes first whatever its position, so flags override it.
     for (std::size_t i = 0; i + 1 < args.size(); ++i)
         if (args[i] == "--config") apply_file(out.config, args[i + 1]);
-    for (std::size_t i = 0; i < args.size(); ++i) {
+    std::size_t first = 0;
+    if (!args.empty() && args[0] == "check") {
+        out.command = ParsedArgs::Command::check;
+        first = 1;
+    }
+    for (std::size_t i = first; i < args.size(); ++i) {
         const auto& a = args[i];
         if (a == "--help" || a == "-h") {
             out.command = ParsedArgs::Command::help;

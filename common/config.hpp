@@ -27,7 +27,7 @@ struct Config {
 };
 
 struct ParsedArgs {
-    enum class Command { serve, help, version };
+    enum class Command { serve, help, version, check };  // check: `civicsnapd check --data-dir D`
     Command command = Command::serve;
     Config config;
 };

@@ -309,6 +309,14 @@ Ed25519KeyPair ed25519_generate() {
     return Ed25519KeyPair{bio_contents(priv.get()), bio_contents(pub.get())};
 }
 
+std::string ed25519_public_pem(std::string_view private_pem) {
+    PkeyPtr key = read_private_key(private_pem);
+    if (!key) fail("not an unencrypted Ed25519 private key");
+    BioPtr pub(BIO_new(BIO_s_mem()));
+    if (!pub || PEM_write_bio_PUBKEY(pub.get(), key.get()) != 1) fail("PEM_write_bio_PUBKEY");
+    return bio_contents(pub.get());
+}
+
 std::string ed25519_sign(std::string_view private_pem, std::string_view message) {
     PkeyPtr key = read_private_key(private_pem);
     if (!key) fail("not an unencrypted Ed25519 private key");

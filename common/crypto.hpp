@@ -45,6 +45,8 @@ struct Ed25519KeyPair {
     std::string public_pem;
 };
 Ed25519KeyPair ed25519_generate();
+// The public key of a private key, so only the private key needs storing; throws like ed25519_sign.
+std::string ed25519_public_pem(std::string_view private_pem);
 // 64 raw bytes; throws std::runtime_error if the PEM is not an unencrypted Ed25519 private key.
 std::string ed25519_sign(std::string_view private_pem, std::string_view message);
 // False on a bad key, a bad signature or any other failure; never throws.

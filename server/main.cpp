@@ -8,7 +8,9 @@
 #include "server/api/report_feed.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/accounts.hpp"
+#include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
+#include "server/domain/ledger_check.hpp"
 #include "server/http/server.hpp"
 #include "server/store/database.hpp"
 #include "server/store/migrations.hpp"
@@ -60,6 +62,15 @@ void print_demo(const domain::DemoSummary& demo) {
         std::cout << "demo kiosk: key_id " << demo.kiosk_key_id << "  secret " << demo.kiosk_secret << "\n";
 }
 
+// `civicsnapd check`: exit 0 when the ledger's invariants hold, 1 with the problems otherwise.
+int check(const Config& config) {
+    const auto problems = domain::ledger::check_data_dir(config.data_dir);
+    for (const auto& p : problems) std::cerr << "civicsnapd check: " << p << "\n";
+    if (!problems.empty()) return 1;
+    std::cout << "civicsnapd check: ledger invariants hold\n";
+    return 0;
+}
+
 int serve(const Config& config) {
     namespace fs = std::filesystem;
     const fs::path data(config.data_dir);
@@ -86,6 +97,7 @@ int serve(const Config& config) {
     api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
     api::ReportFeed feed;
     ctx.feed = &feed;
+    ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
     const auto router = api::build_router(ctx);
     std::vector<std::string> labels;
     for (const auto& r : router.routes()) labels.push_back(r.pattern);
@@ -137,6 +149,8 @@ int main(int argc, char** argv) {
                 return 0;
             case civic::ParsedArgs::Command::serve:
                 return serve(parsed.config);
+            case civic::ParsedArgs::Command::check:
+                return check(parsed.config);
         }
     } catch (const std::invalid_argument& e) {
         std::cerr << "civicsnapd: " << e.what() << "\n" << civic::usage();

@@ -22,6 +22,7 @@ struct AppContext {
     std::string master_key;                    // seals kiosk secrets (data/secrets/master.key)
     http::Metrics* metrics = nullptr;          // set once the router is built
     ReportFeed* feed = nullptr;                // live ticket updates (WebSocket subscribers)
+    std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
 };
 
 }  // namespace civic::api

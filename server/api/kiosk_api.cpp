@@ -1,0 +1,151 @@
+// API.md §7: kiosk registration, the resident's one-time code, and the signed kiosk endpoints
+// (lookup, redemptions, void, goods catalogue).
+#include "common/errors.hpp"
+#include "common/time.hpp"
+#include "common/utf8.hpp"
+#include "server/api/auth.hpp"
+#include "server/api/fingerprint.hpp"
+#include "server/api/idempotency.hpp"
+#include "server/api/input.hpp"
+#include "server/api/routes.hpp"
+#include "server/api/views.hpp"
+#include "server/domain/kiosk_auth.hpp"
+#include "server/domain/kiosks.hpp"
+#include "server/domain/redemption.hpp"
+#include "server/http/response.hpp"
+
+namespace civic::api {
+
+namespace asio = boost::asio;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxKioskNameChars = 100;
+constexpr std::size_t kKioskBodyLimit = 8192;  // 50 lines of sku + qty
+
+std::string text_field(const json& body, const char* field) {
+    auto value = require_string(body, field);
+    if (value.empty() || utf8::length(value) > kMaxKioskNameChars || utf8::has_control_chars(value, false))
+        throw ApiError::invalid_field(field, std::string(field) + " must be 1 to 100 characters");
+    return value;
+}
+
+// Every kiosk endpoint starts here: the signature is checked and recorded in one writer job.
+asio::awaitable<std::int64_t> authenticate_kiosk(AppContext& ctx, const Request& req) {
+    const auto key = req.header("x-kiosk-key");
+    const auto ts = req.header("x-kiosk-timestamp");
+    const auto sig = req.header("x-kiosk-signature");
+    if (!key || !ts || !sig) throw ApiError::unauthorized("kiosk requests must be signed");
+    const domain::SignedRequest signed_req{*key, *ts, *sig, req.method, req.target, req.body};
+    const auto now = ctx.clock.now();
+    co_return co_await ctx.db.write(
+        [&](store::Conn& conn) { return domain::authenticate_kiosk(conn, ctx.master_key, signed_req, now); });
+}
+
+json redemption_view(const store::RedemptionRow& r) {
+    json items = json::array();
+    for (const auto& l : r.lines)
+        items.push_back({{"sku", l.sku}, {"name", l.name}, {"qty", l.qty}, {"points_each", l.points_each}});
+    return {{"id", r.id}, {"total_points", r.total_points}, {"items", std::move(items)}, {"at", timefmt::format_rfc3339(r.at)}};
+}
+
+std::string token_field(const json& body) {
+    if (!body.contains("token") || !body["token"].is_string())
+        throw ApiError::invalid_field("token", "token is required");
+    return body["token"].get<std::string>();
+}
+
+asio::awaitable<Response> create_kiosk(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {"admin"});
+    const auto body = json_body(req);
+    const auto name = text_field(body, "name");
+    const auto store_name = text_field(body, "store");
+    const auto now = ctx.clock.now();
+    auto k = co_await ctx.db.write(
+        [&](store::Conn& conn) { return domain::create_kiosk(conn, ctx.master_key, name, store_name, now); });
+    co_return http::json_response(201, {{"id", k.id}, {"key_id", k.key_id}, {"secret", k.secret}});
+}
+
+asio::awaitable<Response> issue_redeem_token(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {"resident"});
+    const auto now = ctx.clock.now();
+    auto t = co_await ctx.db.write([&](store::Conn& conn) { return domain::issue_redeem_token(conn, who.user_id, now); });
+    co_return http::json_response(201, {{"token", t.token}, {"expires_at", timefmt::format_rfc3339(t.expires_at)}});
+}
+
+asio::awaitable<Response> kiosk_lookup(AppContext& ctx, Request& req) {
+    co_await authenticate_kiosk(ctx, req);
+    const auto token = token_field(json_body(req));
+    const auto now = ctx.clock.now();
+    auto h = co_await ctx.db.read([&](store::Conn& conn) { return domain::lookup_token(conn, token, now); });
+    co_return http::json_response(200, {{"display_name", h.masked_name}, {"balance", h.balance}});
+}
+
+asio::awaitable<Response> kiosk_redeem(AppContext& ctx, Request& req) {
+    const auto kiosk_id = co_await authenticate_kiosk(ctx, req);
+    const Idempotency id{"kiosk:" + std::to_string(kiosk_id), *idempotency_key(req, true), request_fingerprint(req)};
+    const auto body = json_body(req);
+    const auto token = token_field(body);
+    if (!body.contains("items") || !body["items"].is_array() || body["items"].empty() ||
+        body["items"].size() > domain::kMaxRedemptionLines)
+        throw ApiError::invalid_field("items", "items must be 1 to 50 lines of {sku, qty}");
+    std::vector<domain::LineRequest> lines;
+    for (const auto& item : body["items"]) {
+        if (!item.is_object()) throw ApiError::invalid_field("items", "each item is an object {sku, qty}");
+        try {
+            lines.push_back({require_string(item, "sku"), require_int(item, "qty", 1, domain::kMaxRedemptionQty)});
+        } catch (const ApiError&) {
+            throw ApiError::invalid_field("items", "each item needs a sku and a qty of 1 to 99");
+        }
+    }
+    const auto now = ctx.clock.now();
+    co_return co_await ctx.db.write([&](store::Conn& conn) {
+        return run_idempotent(conn, id, now, [&](store::Conn& c) {
+            auto r = domain::redeem(c, kiosk_id, token, lines, now);
+            auto view = redemption_view(r.redemption);
+            view["balance_after"] = r.balance_after;
+            return http::json_response(201, view);
+        });
+    });
+}
+
+asio::awaitable<Response> kiosk_void(AppContext& ctx, Request& req) {
+    const auto kiosk_id = co_await authenticate_kiosk(ctx, req);
+    const auto redemption_id = req.param_int("id");
+    const auto now = ctx.clock.now();
+    auto r = co_await ctx.db.write(
+        [&](store::Conn& conn) { return domain::void_redemption(conn, kiosk_id, redemption_id, now); });
+    auto view = redemption_view(r);
+    view["voided_at"] = timefmt::format_rfc3339(*r.voided_at);
+    co_return http::json_response(200, view);
+}
+
+asio::awaitable<Response> kiosk_rewards(AppContext& ctx, Request& req) {
+    co_await authenticate_kiosk(ctx, req);
+    auto rows = co_await ctx.db.read([&](store::Conn& conn) { return store::list_rewards(conn, "goods"); });
+    json items = json::array();
+    for (const auto& r : rows) items.push_back(reward_view(r));
+    co_return http::json_response(200, {{"items", std::move(items)}, {"next_cursor", nullptr}});
+}
+
+}  // namespace
+
+void add_kiosk_routes(http::Router& router, AppContext& ctx) {
+    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
+    router.add({"POST", "/api/v1/admin/kiosks", 4096, bind(create_kiosk), "Register a kiosk; the secret is shown once (admin)"});
+    router.add({"POST", "/api/v1/me/redeem-token", 4096, bind(issue_redeem_token),
+                "A one-time redemption code, valid 120 s (resident)"});
+    router.add({"POST", "/api/v1/kiosk/lookup", 4096, bind(kiosk_lookup), "Who holds a redemption code (signed kiosk)"});
+    router.add({"POST", "/api/v1/kiosk/redemptions", kKioskBodyLimit, bind(kiosk_redeem),
+                "Redeem goods with a code (signed kiosk; Idempotency-Key required)"});
+    router.add({"POST", "/api/v1/kiosk/redemptions/{id:int}/void", 4096, bind(kiosk_void),
+                "Void a redemption within 10 minutes (signed kiosk, the same kiosk)"});
+    router.add({"GET", "/api/v1/kiosk/rewards", 0, bind(kiosk_rewards), "The goods catalogue with stock (signed kiosk)"});
+}
+
+}  // namespace civic::api

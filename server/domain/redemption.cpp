@@ -1,0 +1,92 @@
+#include "server/domain/redemption.hpp"
+
+#include "common/crypto.hpp"
+#include "common/errors.hpp"
+#include "server/domain/ledger.hpp"
+#include "server/domain/masking.hpp"
+#include "server/store/accounts_repo.hpp"
+#include "server/store/stock_repo.hpp"
+
+#include <map>
+
+namespace civic::domain {
+
+namespace {
+
+ApiError token_invalid() { return {409, "token_invalid", "the redemption code is invalid, expired or already used"}; }
+
+// The token's row if it can still be used; the hash is of the token as typed, so a forged or
+// altered token simply finds nothing.
+store::RedeemTokenRow usable_token(store::Conn& conn, std::string_view token, std::int64_t now) {
+    if (token.empty() || token.size() > kMaxRedeemTokenChars) throw token_invalid();
+    auto row = store::find_redeem_token(conn, crypto::sha256(token));
+    if (!row || row->used_at || row->expires_at <= now) throw token_invalid();
+    return *row;
+}
+
+}  // namespace
+
+IssuedToken issue_redeem_token(store::Conn& conn, std::int64_t user_id, std::int64_t now) {
+    store::delete_redeem_tokens_expired_before(conn, now - kRedeemTokenPurgeAfterSeconds);
+    IssuedToken t{crypto::random_token(kRedeemTokenBytes), now + kRedeemTokenTtlSeconds};
+    store::insert_redeem_token(conn, crypto::sha256(t.token), user_id, now, t.expires_at);
+    return t;
+}
+
+TokenHolder lookup_token(store::Conn& conn, std::string_view token, std::int64_t now) {
+    const auto row = usable_token(conn, token, now);
+    const auto user = store::find_user(conn, row.user_id);
+    return {mask_name(user ? user->display_name : ""), ledger::standing(conn, row.user_id).balance};
+}
+
+RedemptionResult redeem(store::Conn& conn, std::int64_t kiosk_id, std::string_view token,
+                        const std::vector<LineRequest>& lines, std::int64_t now) {
+    const auto holder = usable_token(conn, token, now);
+    std::map<std::string, std::int64_t> wanted;  // merged by sku, in sku order
+    for (const auto& l : lines) wanted[l.sku] += l.qty;
+
+    store::RedemptionRow r;
+    r.kiosk_id = kiosk_id;
+    r.user_id = holder.user_id;
+    r.at = now;
+    bool short_of_stock = false;
+    for (const auto& [sku, qty] : wanted) {
+        const auto reward = store::find_reward(conn, sku);
+        if (!reward || reward->kind != "goods")
+            throw ApiError::invalid_field("items", "no goods reward with sku " + sku);
+        short_of_stock = short_of_stock || reward->stock < qty;
+        r.lines.push_back({sku, reward->name, qty, reward->points_cost});
+        r.total_points += qty * reward->points_cost;
+    }
+    if (short_of_stock) throw ApiError(409, "out_of_stock", "a reward's stock is smaller than the quantity asked");
+    if (ledger::standing(conn, holder.user_id).balance < r.total_points)
+        throw ApiError(409, "insufficient_points", "the balance is smaller than the total");
+
+    // All checks passed; each step below re-checks in SQL, and a failure rolls back the lot.
+    if (!store::use_redeem_token(conn, crypto::sha256(token), now)) throw token_invalid();
+    for (const auto& l : r.lines)
+        if (!store::take_stock(conn, l.sku, l.qty))
+            throw ApiError(409, "out_of_stock", "a reward's stock is smaller than the quantity asked");
+    r.id = store::insert_redemption(conn, r);
+    const auto posted = ledger::spend(conn, holder.user_id, ledger::kRedemptionSink, r.total_points, "redemption",
+                                      "redemption:" + std::to_string(r.id), now);
+    return {std::move(r), posted.balance_after};
+}
+
+store::RedemptionRow void_redemption(store::Conn& conn, std::int64_t kiosk_id, std::int64_t redemption_id,
+                                     std::int64_t now) {
+    auto r = store::find_redemption(conn, redemption_id);
+    // Another kiosk's redemption is as good as unknown: a kiosk cannot probe others' ids.
+    if (!r || r->kiosk_id != kiosk_id) throw ApiError::not_found("no such redemption");
+    if (r->voided_at) return *r;
+    if (now - r->at > kVoidWindowSeconds)
+        throw ApiError::invalid_transition("a redemption can only be voided within 10 minutes");
+    for (const auto& l : r->lines) store::return_stock(conn, l.sku, l.qty);
+    ledger::refund(conn, r->user_id, ledger::kRedemptionSink, r->total_points, "redemption_void",
+                   "redemption:" + std::to_string(r->id), now);
+    store::mark_redemption_voided(conn, r->id, now);
+    r->voided_at = now;
+    return *r;
+}
+
+}  // namespace civic::domain

@@ -1,0 +1,23 @@
+#include "server/store/kiosk_repo.hpp"
+
+namespace civic::store {
+
+std::optional<KioskRow> find_kiosk_by_key(Conn& conn, std::string_view key_id) {
+    auto q = conn.query("SELECT id, name, store, key_id, secret_enc FROM kiosks WHERE key_id = ?");
+    q.args(key_id);
+    if (!q.next()) return std::nullopt;
+    return KioskRow{q.int64(0), q.text(1), q.text(2), q.text(3), q.blob(4)};
+}
+
+bool remember_signature(Conn& conn, std::int64_t kiosk_id, std::string_view signature_raw, std::int64_t timestamp) {
+    auto q = conn.query("INSERT OR IGNORE INTO kiosk_signatures_seen (kiosk_id, signature, timestamp) VALUES (?, ?, ?)");
+    q.bind(1, kiosk_id).bind_blob(2, signature_raw).bind(3, timestamp);
+    q.run();
+    return conn.changes() == 1;
+}
+
+void forget_signatures_before(Conn& conn, std::int64_t timestamp) {
+    conn.query("DELETE FROM kiosk_signatures_seen WHERE timestamp < ?").args(timestamp).run();
+}
+
+}  // namespace civic::store

@@ -1,0 +1,58 @@
+#include "server/store/redemption_repo.hpp"
+
+namespace civic::store {
+
+void insert_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,
+                         std::int64_t expires_at) {
+    auto q = conn.query("INSERT INTO redeem_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
+    q.bind_blob(1, token_hash).bind(2, user_id).bind(3, now).bind(4, expires_at);
+    q.run();
+}
+
+std::optional<RedeemTokenRow> find_redeem_token(Conn& conn, std::string_view token_hash) {
+    auto q = conn.query("SELECT user_id, expires_at, used_at FROM redeem_tokens WHERE token_hash = ?");
+    q.bind_blob(1, token_hash);
+    if (!q.next()) return std::nullopt;
+    return RedeemTokenRow{q.int64(0), q.int64(1), q.opt_int64(2)};
+}
+
+bool use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
+    auto q = conn.query(
+        "UPDATE redeem_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1");
+    q.bind(1, now).bind_blob(2, token_hash);
+    q.run();
+    return conn.changes() == 1;
+}
+
+void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff) {
+    conn.query("DELETE FROM redeem_tokens WHERE expires_at < ?").args(cutoff).run();
+}
+
+std::int64_t insert_redemption(Conn& conn, const RedemptionRow& r) {
+    conn.query("INSERT INTO redemptions (kiosk_id, user_id, total_points, at) VALUES (?, ?, ?, ?)")
+        .args(r.kiosk_id, r.user_id, r.total_points, r.at)
+        .run();
+    const auto id = conn.last_insert_id();
+    for (const auto& l : r.lines)
+        conn.query("INSERT INTO redemption_items (redemption_id, sku, name, qty, points_each) VALUES (?, ?, ?, ?, ?)")
+            .args(id, l.sku, l.name, l.qty, l.points_each)
+            .run();
+    return id;
+}
+
+std::optional<RedemptionRow> find_redemption(Conn& conn, std::int64_t id) {
+    auto q = conn.query("SELECT id, kiosk_id, user_id, total_points, at, voided_at FROM redemptions WHERE id = ?");
+    q.args(id);
+    if (!q.next()) return std::nullopt;
+    RedemptionRow r{q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4), q.opt_int64(5), {}};
+    auto lines = conn.query("SELECT sku, name, qty, points_each FROM redemption_items WHERE redemption_id = ? ORDER BY sku");
+    lines.args(id);
+    while (lines.next()) r.lines.push_back({lines.text(0), lines.text(1), lines.int64(2), lines.int64(3)});
+    return r;
+}
+
+void mark_redemption_voided(Conn& conn, std::int64_t id, std::int64_t now) {
+    conn.query("UPDATE redemptions SET voided_at = ? WHERE id = ? AND voided_at IS NULL").args(now, id).run();
+}
+
+}  // namespace civic::store

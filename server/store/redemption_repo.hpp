@@ -1,0 +1,46 @@
+#pragma once
+// One-time redemption tokens (hashed) and kiosk redemptions with their lines.
+#include "server/store/sqlite.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace civic::store {
+
+struct RedeemTokenRow {
+    std::int64_t user_id = 0;
+    std::int64_t expires_at = 0;
+    std::optional<std::int64_t> used_at;
+};
+
+void insert_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,
+                         std::int64_t expires_at);
+std::optional<RedeemTokenRow> find_redeem_token(Conn& conn, std::string_view token_hash);
+// Marks the token used if it is unused and unexpired; false otherwise (nothing changed).
+bool use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now);
+void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff);
+
+struct RedemptionLine {
+    std::string sku;
+    std::string name;
+    std::int64_t qty = 0;
+    std::int64_t points_each = 0;
+};
+
+struct RedemptionRow {
+    std::int64_t id = 0;
+    std::int64_t kiosk_id = 0;
+    std::int64_t user_id = 0;
+    std::int64_t total_points = 0;
+    std::int64_t at = 0;
+    std::optional<std::int64_t> voided_at;
+    std::vector<RedemptionLine> lines;
+};
+
+std::int64_t insert_redemption(Conn& conn, const RedemptionRow& redemption);  // with its lines
+std::optional<RedemptionRow> find_redemption(Conn& conn, std::int64_t id);
+void mark_redemption_voided(Conn& conn, std::int64_t id, std::int64_t now);
+
+}  // namespace civic::store
