@@ -24,16 +24,24 @@ bool is_multipart(const http::Request& req) {
                       [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
 }
 
-Upload read_upload(const http::Request& req) {
+namespace {
+// The parts: already parsed by the connection while it read the body (routes that stream
+// multipart), or parsed here from the buffered body.
+std::vector<MultipartPart> parts_of(http::Request& req) {
+    if (req.parts) return std::move(*req.parts);
     auto boundary = multipart_boundary(content_type_of(req));
     if (!boundary) throw to_api_error(boundary.error());
     MultipartParser parser(boundary.value(), MultipartLimits::report_intake());
     if (auto error = parser.feed(req.body)) throw to_api_error(*error);
     if (auto error = parser.finish()) throw to_api_error(*error);
+    return parser.take_parts();
+}
+}  // namespace
 
+Upload read_upload(http::Request& req) {
     Upload upload;
     bool have_meta = false;
-    for (auto& part : parser.take_parts()) {
+    for (auto& part : parts_of(req)) {
         if (part.name == "meta") {
             if (have_meta) throw ApiError::bad_request("more than one meta part");
             auto meta = jsonutil::parse(part.data);

@@ -21,7 +21,7 @@ struct Upload {
 
 bool is_multipart(const http::Request& req);
 // 400 bad_request for a malformed body or meta; 413 for a part over its limit.
-Upload read_upload(const http::Request& req);
+Upload read_upload(http::Request& req);  // takes the parts the connection parsed
 
 // Decodes, cleans and stores each photo (and its thumbnail) on the worker pool. 415 for a part
 // that is not a decodable JPEG/PNG; 413 beyond the pixel limit.

@@ -78,19 +78,29 @@ asio::awaitable<json> view_for(AppContext& ctx, const domain::Caller& who, const
     });
 }
 
+// What a submission asked for, for Idempotency-Key: the meta and each photo's bytes (hashed on
+// the worker pool: up to 64 MiB).
+asio::awaitable<std::string> upload_fingerprint(AppContext& ctx, const Upload& upload) {
+    co_return co_await offload(ctx.blocking_pool, [&] {
+        std::string digests = upload.meta.dump();
+        for (const auto& photo : upload.photos) digests += "\n" + crypto::sha256_hex(photo);
+        return crypto::sha256_hex(digests);
+    });
+}
+
 asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
     require_role(who, {"resident"});
     const auto key = idempotency_key(req, false);
-    const Idempotency idem{"user:" + std::to_string(who.user_id), key.value_or(""),
-                           crypto::sha256_hex(std::string(req.header("content-type").value_or("")) + "\n" + req.body)};
+    if (!is_multipart(req)) throw ApiError::bad_request("a report is sent as multipart/form-data");
+    const auto upload = read_upload(req);
+    Idempotency idem{"user:" + std::to_string(who.user_id), key.value_or(""), ""};
     if (key) {  // a retry of a stored submission skips the photo work entirely
+        idem.fingerprint = co_await upload_fingerprint(ctx, upload);
         const auto now = ctx.clock.now();
         auto stored = co_await ctx.db.read([&](store::Conn& conn) { return replay(conn, idem, now); });
         if (stored) co_return *stored;
     }
-    if (!is_multipart(req)) throw ApiError::bad_request("a report is sent as multipart/form-data");
-    const auto upload = read_upload(req);
     auto report = new_report_from(upload.meta, who.user_id);
     co_await ctx.db.read([&](store::Conn& conn) { domain::check_new_report(conn, report, upload.photos.size()); });
     report.photos = co_await store_photos(ctx, upload.photos);
@@ -266,14 +276,14 @@ asio::awaitable<std::shared_ptr<void>> subscribe_stream(AppContext& ctx, Request
 void add_report_routes(http::Router& router, AppContext& ctx) {
     auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
     router.add({"POST", "/api/v1/reports", http::limits::kMaxUploadBodyBytes, bind(submit_report),
-                "Submit a report: multipart meta + 1..6 photos (resident)"});
+                "Submit a report: multipart meta + 1..6 photos (resident)", true});
     router.add({"GET", "/api/v1/reports", 0, bind(list_reports), "List reports visible to the caller"});
     router.add({"GET", "/api/v1/reports/{id:int}", 0, bind(get_report), "A report with its events"});
     router.add({"POST", "/api/v1/reports/{id:int}/actions", http::limits::kMaxUploadBodyBytes, bind(act_on_report),
-                "Take a lifecycle action on a ticket (staff, assignee)"});
+                "Take a lifecycle action on a ticket (staff, assignee)", true});
     router.add({"POST", "/api/v1/reports/{id:int}/rating", 4096, bind(rate_report), "Rate a report (reporter)"});
     router.add({"GET", "/api/v1/photos/{id:int}", 0, bind(get_photo), "A photo's bytes or thumbnail"});
-    router.add({"GET", "/api/v1/stream", 0, bind(stream_without_upgrade), "WebSocket of live ticket updates",
+    router.add({"GET", "/api/v1/stream", 0, bind(stream_without_upgrade), "WebSocket of live ticket updates", false,
                 [&ctx](Request& req, std::shared_ptr<http::PushChannel> channel) {
                     return subscribe_stream(ctx, req, std::move(channel));
                 }});

@@ -1,6 +1,8 @@
 #pragma once
 // The request and response as handlers see them: plain values, no Beast types, so the api/
 // layer compiles fast and can be tested without a socket.
+#include "server/http/multipart.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +20,9 @@ struct Request {
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
     std::vector<std::pair<std::string, std::string>> params;   // path parameters by name
     std::string body;
+    // For routes that stream multipart bodies: the parts, parsed (and limited) while the body
+    // was read; `body` stays empty then.
+    std::optional<std::vector<MultipartPart>> parts;
     std::string remote_address;
     std::string request_id;
 

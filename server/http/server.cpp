@@ -243,6 +243,21 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
                 if (ec) co_return Exchange::silent(ex.slot);
             }
         }
+        // A multipart body goes through its parser as it arrives, so a part over its limit or
+        // malformed framing is refused at the byte that crosses the line, and the body is
+        // never held twice.
+        std::optional<MultipartParser> multipart;
+        if (route.multipart_body) {
+            const auto type = h[bhttp::field::content_type];
+            if (type.starts_with("multipart/") || type.starts_with("Multipart/")) {
+                auto boundary = multipart_boundary(type);
+                if (!boundary) {
+                    ex.keep_alive = false;
+                    throw to_api_error(boundary.error());
+                }
+                multipart.emplace(boundary.value(), MultipartLimits::report_intake());
+            }
+        }
         bhttp::request_parser<bhttp::string_body> body{std::move(header)};
         body.body_limit(route.body_limit);
         const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;
@@ -260,10 +275,23 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
                 ex.keep_alive = false;
                 throw ApiError::bad_request("malformed request body");
             }
+            if (multipart) {
+                auto& chunk = body.get().body();
+                if (auto error = multipart->feed(chunk)) {
+                    ex.keep_alive = false;
+                    throw to_api_error(*error);
+                }
+                bytes_in += chunk.size();
+                chunk.clear();
+            }
             if (ec) co_return Exchange::silent(ex.slot);
         }
+        if (multipart) {
+            if (auto error = multipart->finish()) throw to_api_error(*error);
+            req.parts = multipart->take_parts();
+        }
         req.body = std::move(body.get().body());
-        bytes_in = req.body.size();
+        bytes_in += req.body.size();
         ex.keep_alive = ex.keep_alive && body.get().keep_alive();
 
         sh.metrics.in_flight.fetch_add(1, std::memory_order_relaxed);

@@ -2,7 +2,11 @@
 // codes, routing, idempotent retries, visibility per role, the cursor walk, photo serving.
 #include "ticket_city.hpp"
 
+#include <arpa/inet.h>
 #include <filesystem>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace civic::test;
 using nlohmann::json;
@@ -135,6 +139,43 @@ TEST_F(Reports, OversizedBodiesAndPhotosAre413) {
     EXPECT_EQ(count_reports(c.r1), 0);
 }
 
+// The multipart body is checked while it arrives: a photo part crossing 10 MiB is refused
+// before the client has sent the rest of a (declared) 30 MiB body.
+TEST_F(Reports, OversizedPartIsRefusedWhileTheBodyIsStillArriving) {
+    const std::string boundary = "b0undary";
+    std::string start = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n" +
+                        meta().dump() + "\r\n--" + boundary +
+                        "\r\nContent-Disposition: form-data; name=\"photo\"\r\n\r\n";
+    start += std::string((10u << 20) + 4096, 'x');
+    const std::string head = "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + c.r1.token +
+                             "\r\nContent-Type: multipart/form-data; boundary=" + boundary +
+                             "\r\nContent-Length: " + std::to_string(30u << 20) + "\r\n\r\n";
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(d.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    const std::string sent = head + start;
+    std::size_t off = 0;
+    while (off < sent.size()) {
+        const auto n = ::send(fd, sent.data() + off, sent.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) break;  // the server may close as soon as it has answered
+        off += static_cast<std::size_t>(n);
+    }
+    char buf[512];
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    ::close(fd);
+    ASSERT_GT(n, 0) << "no answer while the body was incomplete";
+    const std::string answer(buf, static_cast<std::size_t>(n));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+    EXPECT_EQ(count_reports(c.r1), 0);
+}
+
 TEST_F(Reports, IdempotentRetryReturnsTheFirstAnswer) {
     const auto m = multipart(meta(), {make_jpeg(32, 32, 4)});
     const Headers key{{"Idempotency-Key", "submit-0001-abcdef"}};
@@ -226,7 +267,8 @@ TEST_F(Reports, PhotosAreServedWithEtagsToThoseWhoMayReadTheTicket) {
     EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
     EXPECT_FALSE(r.header("cache-control").empty());
     const auto etag = r.header("etag");
-    EXPECT_EQ(etag, "\"" + report["photos"][0]["sha256"].get<std::string>() + "\"");
+    const auto sha = report["photos"][0]["sha256"].get<std::string>();
+    EXPECT_EQ(etag, '"' + sha + '"');
     EXPECT_EQ(jpeg_size(r.body), (std::pair{64, 48}));
 
     auto again = d.request("GET", url, "", {{"Authorization", "Bearer " + c.r1.token}, {"If-None-Match", etag}});
