@@ -83,7 +83,10 @@ asio::awaitable<json> view_for(AppContext& ctx, const domain::Caller& who, const
 asio::awaitable<std::string> upload_fingerprint(AppContext& ctx, const Upload& upload) {
     co_return co_await offload(ctx.blocking_pool, [&] {
         std::string digests = upload.meta.dump();
-        for (const auto& photo : upload.photos) digests += "\n" + crypto::sha256_hex(photo);
+        for (const auto& photo : upload.photos) {
+            digests += '\n';
+            digests += crypto::sha256_hex(photo);
+        }
         return crypto::sha256_hex(digests);
     });
 }

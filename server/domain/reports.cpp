@@ -245,7 +245,7 @@ ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report
     } else if (a == "extend") {
         r.extension_hours += *q.hours;
         r.deadline_at = *r.deadline_at + *q.hours * kHour;
-        note = "+" + std::to_string(*q.hours) + "h: " + *q.reason;
+        note = std::string("+").append(std::to_string(*q.hours)).append("h: ").append(*q.reason);
     } else if (a == "set_grid") {
         if (!store::find_grid(conn, *q.grid_id)) throw ApiError::invalid_field("grid_id", "no such grid");
         r.grid_id = q.grid_id;
