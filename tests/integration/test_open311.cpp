@@ -187,6 +187,37 @@ struct Open311 : ::testing::Test {
 
 std::int64_t as_id(const std::string& s) { return std::stoll(s); }
 
+// The validator itself: what the specification forbids is refused, so the tests above can fail.
+TEST(Open311Schemas, ValidatorRejectsWhatTheSpecificationForbids) {
+    const JsonSchemas schemas{std::string(CIVIC_TEST_DATA_DIR) + "/open311-schemas"};
+    const json good = {{"service_request_id", "1"}, {"status", "open"}, {"service_code", "x"},
+                       {"requested_datetime", "2026-11-20T08:00:00+08:00"}, {"lat", 23.1}, {"media_url", nullptr}};
+    EXPECT_TRUE(schemas.validate("requests.json", json::array({good})).empty());
+    auto with = [&](const char* k, json v) {
+        auto r = good;
+        r[k] = std::move(v);
+        return json::array({r});
+    };
+    auto without = [&](const char* k) {
+        auto r = good;
+        r.erase(k);
+        return json::array({r});
+    };
+    EXPECT_FALSE(schemas.validate("requests.json", with("status", "pending")).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", with("service_request_id", 1)).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", with("lat", "23.1")).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", with("requested_datetime", "2026-11-20T08:00:00")).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", with("media_url", "not a uri")).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", with("description", std::string(4001, 'd'))).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", with("reporter_id", 5)).empty());  // not a GeoReport field
+    EXPECT_TRUE(schemas.validate("requests.json", with("reporter_id", 5), false).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", without("status")).empty());
+    EXPECT_FALSE(schemas.validate("requests.json", good).empty());  // an object where an array belongs
+    EXPECT_FALSE(schemas.validate("services.json", json::array({{{"service_code", "x"}, {"service_name", "n"},
+                                                                 {"metadata", "false"}, {"type", "realtime"}}}))
+                     .empty());
+}
+
 // ---- discovery and services ----
 
 TEST_F(Open311, DiscoveryInBothFormats) {
@@ -580,7 +611,7 @@ TEST_F(Open311, ListIsCappedAtOneThousandNewestFirst) {
     EXPECT_EQ(j.back()["service_request_id"], posted[1]);  // the oldest one is left out
     EXPECT_EQ(get_xml("/requests.xml").all("request").size(), 1000u);
     std::string many;
-    for (int i = 1; i <= 1001; ++i) many += (i > 1 ? "," : "") + std::to_string(i);
+    for (int i = 1; i <= 1001; ++i) many.append(i > 1 ? "," : "").append(std::to_string(i));
     expect_error(get("/requests.json?service_request_id=" + many), 400, 400);
 }
 

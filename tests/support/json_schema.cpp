@@ -47,14 +47,12 @@ std::size_t utf8_chars(const std::string& s) {
 JsonSchemas::JsonSchemas(std::string directory) : dir_(std::move(directory)) {}
 
 const json& JsonSchemas::load(const std::string& file) const {
-    for (const auto& [name, schema] : cache_)
-        if (name == file) return schema;
+    if (auto it = cache_.find(file); it != cache_.end()) return it->second;
     std::ifstream in(dir_ + "/" + file);
     if (!in) throw std::runtime_error("cannot read schema " + dir_ + "/" + file);
     std::stringstream ss;
     ss << in.rdbuf();
-    cache_.emplace_back(file, json::parse(ss.str()));
-    return cache_.back().second;
+    return cache_.emplace(file, json::parse(ss.str())).first->second;
 }
 
 std::vector<std::string> JsonSchemas::validate(const std::string& file, const json& value, bool closed_objects) const {

@@ -5,6 +5,7 @@
 // skipped, so a schema change cannot make the tests pass by ignoring a rule.
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,8 @@ private:
     void check(const nlohmann::json& schema, const nlohmann::json& value, const std::string& where, bool closed,
                std::vector<std::string>& problems) const;
     std::string dir_;
-    mutable std::vector<std::pair<std::string, nlohmann::json>> cache_;
+    // A map: its nodes never move, so a schema being checked stays valid while a $ref loads another.
+    mutable std::map<std::string, nlohmann::json> cache_;
 };
 
 }  // namespace civic::test
