@@ -11,6 +11,7 @@
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
 #include "server/domain/ledger_check.hpp"
+#include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
 #include "server/store/database.hpp"
 #include "server/store/migrations.hpp"
@@ -64,10 +65,12 @@ void print_demo(const domain::DemoSummary& demo) {
 
 // `civicsnapd check`: exit 0 when the ledger's invariants hold, 1 with the problems otherwise.
 int check(const Config& config) {
-    const auto problems = domain::ledger::check_data_dir(config.data_dir);
+    auto problems = domain::ledger::check_data_dir(config.data_dir);
+    for (auto& p : domain::stats::check_data_dir(config.data_dir)) problems.push_back(std::move(p));
     for (const auto& p : problems) std::cerr << "civicsnapd check: " << p << "\n";
     if (!problems.empty()) return 1;
     std::cout << "civicsnapd check: ledger invariants hold\n";
+    std::cout << "civicsnapd check: closure statistics agree with a recomputation\n";
     return 0;
 }
 
