@@ -1,5 +1,9 @@
 #include "server/store/bulk_repo.hpp"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace civic::store {
 
 std::int64_t insert_report_with_state(Conn& conn, const ReportRow& r) {
@@ -17,8 +21,55 @@ std::int64_t insert_report_with_state(Conn& conn, const ReportRow& r) {
 
 void tune_for_bulk_load(Conn& conn) {
     conn.exec("PRAGMA synchronous = OFF");
-    conn.exec("PRAGMA cache_size = -262144");  // 256 MiB
+    conn.exec("PRAGMA cache_size = -524288");  // 512 MiB
     conn.exec("PRAGMA temp_store = MEMORY");
+}
+
+void begin_bulk_load(Conn& conn) {
+    in_transaction(conn, [&] {
+        conn.exec("CREATE TABLE IF NOT EXISTS bulk_load_pending (name TEXT PRIMARY KEY, sql TEXT NOT NULL)");
+        std::vector<std::pair<std::string, std::string>> aside;
+        {
+            auto q = conn.query(
+                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND "
+                "((type = 'trigger' AND name LIKE 'reports_stats_%') OR "
+                "(type = 'index' AND tbl_name IN ('reports', 'report_events')))");
+            while (q.next()) aside.emplace_back(q.text(0) + " " + q.text(1), q.text(2));
+        }
+        for (const auto& [what, sql] : aside) {
+            conn.query("INSERT INTO bulk_load_pending (name, sql) VALUES (?, ?)").args(what, sql).run();
+            conn.exec("DROP " + what);
+        }
+    });
+}
+
+void rebuild_stat_sums(Conn& conn) {
+    conn.exec(
+        "DELETE FROM stats_hour_grid_category; DELETE FROM stats_hour_grid_worker; DELETE FROM stats_week_reporter;"
+        "INSERT INTO stats_hour_grid_category "
+        "SELECT hour, grid_key, category, sum(received), sum(accepted), sum(rejected), sum(duplicate), sum(closed), "
+        "sum(closed_on_time), sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum), "
+        "sum(rated) FROM report_stat_facts GROUP BY hour, grid_key, category;"
+        "INSERT INTO stats_hour_grid_worker "
+        "SELECT hour, grid_key, worker_key, sum(received), sum(accepted), sum(rejected), sum(duplicate), sum(closed), "
+        "sum(closed_on_time), sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum), "
+        "sum(rated) FROM report_stat_facts GROUP BY hour, grid_key, worker_key;"
+        "INSERT INTO stats_week_reporter "
+        "SELECT week_key, reporter_id, sum(received), sum(accepted), sum(closed) FROM report_reporter_facts "
+        "GROUP BY week_key, reporter_id;");
+}
+
+void finish_bulk_load(Conn& conn) {
+    in_transaction(conn, [&] {
+        std::vector<std::string> statements;
+        {
+            auto q = conn.query("SELECT sql FROM bulk_load_pending ORDER BY name");
+            while (q.next()) statements.push_back(q.text(0));
+        }
+        rebuild_stat_sums(conn);
+        for (const auto& sql : statements) conn.exec(sql);
+        conn.exec("DROP TABLE bulk_load_pending");
+    });
 }
 
 }  // namespace civic::store
