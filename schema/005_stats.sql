@@ -1,8 +1,8 @@
 -- Closure statistics, supervision and the weekly bulletin (API.md §8); see docs/api.md §8.
 --
 -- A week's breakdown must stay fast with millions of reports, so the time-independent figures
--- are kept as running sums per (UTC hour of creation, grid, category) and per (hour, grid,
--- current assignee), maintained by triggers on `reports` in the same transaction as every
+-- are kept as running sums per (UTC hour of creation, grid), per (hour, grid, category) and per
+-- (hour, grid, current assignee), maintained by triggers on `reports` in the same transaction as every
 -- ticket change. The one figure that depends on "now" (overdue_open) cannot be pre-summed; it
 -- is counted through a small partial index of accepted, not-yet-closed tickets.
 -- `civicsnapd check` recomputes the sums from `reports` and compares.
@@ -50,6 +50,26 @@ CREATE TABLE stats_hour_grid_category (
     rating_sum     INTEGER NOT NULL,
     rated          INTEGER NOT NULL,
     PRIMARY KEY (hour, grid_key, category)
+) WITHOUT ROWID;
+
+-- The same per (hour, grid) only: the breakdown dashboards ask most (by grid, or no grouping)
+-- reads one row per grid-hour, whatever the number of categories.
+CREATE TABLE stats_hour_grid (
+    hour           INTEGER NOT NULL,
+    grid_key       INTEGER NOT NULL,
+    received       INTEGER NOT NULL,
+    accepted       INTEGER NOT NULL,
+    rejected       INTEGER NOT NULL,
+    duplicate      INTEGER NOT NULL,
+    closed         INTEGER NOT NULL,
+    closed_on_time INTEGER NOT NULL,
+    resolved_ever  INTEGER NOT NULL,
+    reworked       INTEGER NOT NULL,
+    extended       INTEGER NOT NULL,
+    close_seconds  INTEGER NOT NULL,
+    rating_sum     INTEGER NOT NULL,
+    rated          INTEGER NOT NULL,
+    PRIMARY KEY (hour, grid_key)
 ) WITHOUT ROWID;
 
 CREATE TABLE stats_hour_grid_worker (
@@ -106,6 +126,16 @@ BEGIN
         resolved_ever = resolved_ever + excluded.resolved_ever, reworked = reworked + excluded.reworked,
         extended = extended + excluded.extended, close_seconds = close_seconds + excluded.close_seconds,
         rating_sum = rating_sum + excluded.rating_sum, rated = rated + excluded.rated;
+    INSERT INTO stats_hour_grid
+    SELECT hour, grid_key, received, accepted, rejected, duplicate, closed, closed_on_time, resolved_ever, reworked, extended, close_seconds, rating_sum, rated
+    FROM report_stat_facts WHERE id = NEW.id
+    ON CONFLICT (hour, grid_key) DO UPDATE SET
+        received = received + excluded.received, accepted = accepted + excluded.accepted,
+        rejected = rejected + excluded.rejected, duplicate = duplicate + excluded.duplicate,
+        closed = closed + excluded.closed, closed_on_time = closed_on_time + excluded.closed_on_time,
+        resolved_ever = resolved_ever + excluded.resolved_ever, reworked = reworked + excluded.reworked,
+        extended = extended + excluded.extended, close_seconds = close_seconds + excluded.close_seconds,
+        rating_sum = rating_sum + excluded.rating_sum, rated = rated + excluded.rated;
     INSERT INTO stats_hour_grid_worker
     SELECT hour, grid_key, worker_key, received, accepted, rejected, duplicate, closed, closed_on_time,
            resolved_ever, reworked, extended, close_seconds, rating_sum, rated
@@ -133,6 +163,16 @@ BEGIN
            -resolved_ever, -reworked, -extended, -close_seconds, -rating_sum, -rated
     FROM report_stat_facts WHERE id = OLD.id
     ON CONFLICT (hour, grid_key, category) DO UPDATE SET
+        received = received + excluded.received, accepted = accepted + excluded.accepted,
+        rejected = rejected + excluded.rejected, duplicate = duplicate + excluded.duplicate,
+        closed = closed + excluded.closed, closed_on_time = closed_on_time + excluded.closed_on_time,
+        resolved_ever = resolved_ever + excluded.resolved_ever, reworked = reworked + excluded.reworked,
+        extended = extended + excluded.extended, close_seconds = close_seconds + excluded.close_seconds,
+        rating_sum = rating_sum + excluded.rating_sum, rated = rated + excluded.rated;
+    INSERT INTO stats_hour_grid
+    SELECT hour, grid_key, -received, -accepted, -rejected, -duplicate, -closed, -closed_on_time, -resolved_ever, -reworked, -extended, -close_seconds, -rating_sum, -rated
+    FROM report_stat_facts WHERE id = OLD.id
+    ON CONFLICT (hour, grid_key) DO UPDATE SET
         received = received + excluded.received, accepted = accepted + excluded.accepted,
         rejected = rejected + excluded.rejected, duplicate = duplicate + excluded.duplicate,
         closed = closed + excluded.closed, closed_on_time = closed_on_time + excluded.closed_on_time,
@@ -170,6 +210,16 @@ BEGIN
         resolved_ever = resolved_ever + excluded.resolved_ever, reworked = reworked + excluded.reworked,
         extended = extended + excluded.extended, close_seconds = close_seconds + excluded.close_seconds,
         rating_sum = rating_sum + excluded.rating_sum, rated = rated + excluded.rated;
+    INSERT INTO stats_hour_grid
+    SELECT hour, grid_key, received, accepted, rejected, duplicate, closed, closed_on_time, resolved_ever, reworked, extended, close_seconds, rating_sum, rated
+    FROM report_stat_facts WHERE id = NEW.id
+    ON CONFLICT (hour, grid_key) DO UPDATE SET
+        received = received + excluded.received, accepted = accepted + excluded.accepted,
+        rejected = rejected + excluded.rejected, duplicate = duplicate + excluded.duplicate,
+        closed = closed + excluded.closed, closed_on_time = closed_on_time + excluded.closed_on_time,
+        resolved_ever = resolved_ever + excluded.resolved_ever, reworked = reworked + excluded.reworked,
+        extended = extended + excluded.extended, close_seconds = close_seconds + excluded.close_seconds,
+        rating_sum = rating_sum + excluded.rating_sum, rated = rated + excluded.rated;
     INSERT INTO stats_hour_grid_worker
     SELECT hour, grid_key, worker_key, received, accepted, rejected, duplicate, closed, closed_on_time,
            resolved_ever, reworked, extended, close_seconds, rating_sum, rated
@@ -199,6 +249,11 @@ SELECT hour, grid_key, category, sum(received), sum(accepted), sum(rejected), su
        sum(closed_on_time), sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum),
        sum(rated)
 FROM report_stat_facts GROUP BY hour, grid_key, category;
+INSERT INTO stats_hour_grid
+SELECT hour, grid_key, sum(received), sum(accepted), sum(rejected), sum(duplicate), sum(closed),
+       sum(closed_on_time), sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum),
+       sum(rated)
+FROM report_stat_facts GROUP BY hour, grid_key;
 INSERT INTO stats_hour_grid_worker
 SELECT hour, grid_key, worker_key, sum(received), sum(accepted), sum(rejected), sum(duplicate), sum(closed),
        sum(closed_on_time), sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum),

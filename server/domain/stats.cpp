@@ -79,7 +79,9 @@ bool Scope::covers(std::int64_t grid_key) const {
 
 ClosureReport closure_report(store::Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
                              GroupBy group_by, const Scope& scope) {
-    const auto split = group_by == GroupBy::worker ? store::StatSplit::worker : store::StatSplit::category;
+    const auto split = group_by == GroupBy::worker     ? store::StatSplit::worker
+                       : group_by == GroupBy::category ? store::StatSplit::category
+                                                       : store::StatSplit::grid;
     const auto cells = store::closure_counts(conn, from, to, now, split);
 
     ClosureReport report;

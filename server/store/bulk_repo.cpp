@@ -45,7 +45,12 @@ void begin_bulk_load(Conn& conn) {
 
 void rebuild_stat_sums(Conn& conn) {
     conn.exec(
-        "DELETE FROM stats_hour_grid_category; DELETE FROM stats_hour_grid_worker; DELETE FROM stats_week_reporter;"
+        "DELETE FROM stats_hour_grid; DELETE FROM stats_hour_grid_category; DELETE FROM stats_hour_grid_worker;"
+        "DELETE FROM stats_week_reporter;"
+        "INSERT INTO stats_hour_grid "
+        "SELECT hour, grid_key, sum(received), sum(accepted), sum(rejected), sum(duplicate), sum(closed), "
+        "sum(closed_on_time), sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum), "
+        "sum(rated) FROM report_stat_facts GROUP BY hour, grid_key;"
         "INSERT INTO stats_hour_grid_category "
         "SELECT hour, grid_key, category, sum(received), sum(accepted), sum(rejected), sum(duplicate), sum(closed), "
         "sum(closed_on_time), sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum), "

@@ -33,12 +33,34 @@ StatCounts read_sums(Query& q, int first) {
 
 using CellKey = std::tuple<std::int64_t, std::string, std::int64_t>;
 
-void add_cells(std::map<CellKey, StatCounts>& cells, Query& q, StatSplit split) {
-    while (q.next()) {
-        const auto grid = q.int64(0);
-        CellKey key = split == StatSplit::category ? CellKey{grid, q.text(1), 0} : CellKey{grid, {}, q.int64(1)};
-        cells[key] += read_sums(q, 2);
+// Column 1 of every query below is the split's second key ('' for StatSplit::grid).
+CellKey cell_key(Query& q, StatSplit split) {
+    const auto grid = q.int64(0);
+    switch (split) {
+        case StatSplit::grid: return {grid, {}, 0};
+        case StatSplit::category: return {grid, q.text(1), 0};
+        case StatSplit::worker: break;
     }
+    return {grid, {}, q.int64(1)};
+}
+
+void add_cells(std::map<CellKey, StatCounts>& cells, Query& q, StatSplit split) {
+    while (q.next()) cells[cell_key(q, split)] += read_sums(q, 2);
+}
+
+struct SplitSql {
+    const char* table;       // the running sums
+    const char* second;      // the second key in the sums and in report_stat_facts
+    const char* row_second;  // the same, computed from a reports row
+};
+
+SplitSql split_sql(StatSplit split) {
+    switch (split) {
+        case StatSplit::grid: return {"stats_hour_grid", "''", "''"};
+        case StatSplit::category: return {"stats_hour_grid_category", "category", "category"};
+        case StatSplit::worker: break;
+    }
+    return {"stats_hour_grid_worker", "worker_key", "coalesce(assignee_id, 0)"};
 }
 
 }  // namespace
@@ -63,8 +85,9 @@ StatCounts& StatCounts::operator+=(const StatCounts& o) {
 std::vector<StatCell> closure_counts(Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
                                      StatSplit split) {
     std::map<CellKey, StatCounts> cells;
-    const std::string second = split == StatSplit::category ? "category" : "worker_key";
-    const std::string table = split == StatSplit::category ? "stats_hour_grid_category" : "stats_hour_grid_worker";
+    const auto sql = split_sql(split);
+    const std::string second = sql.second;
+    const std::string table = sql.table;
 
     // Whole hours [first_hour, end_hour) from the running sums; the rest from the rows.
     const auto first_hour = (from + kHour - 1) / kHour;
@@ -89,16 +112,11 @@ std::vector<StatCell> closure_counts(Conn& conn, std::int64_t from, std::int64_t
 
     // overdue_open: accepted, not closed, past its deadline at `now` (the partial index).
     {
-        const std::string key2 = split == StatSplit::category ? "category" : "coalesce(assignee_id, 0)";
-        auto q = conn.query("SELECT coalesce(grid_id, 0), " + key2 +
+        auto q = conn.query(std::string("SELECT coalesce(grid_id, 0), ") + sql.row_second +
                             ", count(*) FROM reports WHERE accepted_at IS NOT NULL AND closed_at IS NULL "
                             "AND created_at >= ? AND created_at < ? AND deadline_at < ? GROUP BY 1, 2");
         q.args(from, to, now);
-        while (q.next()) {
-            const auto grid = q.int64(0);
-            CellKey key = split == StatSplit::category ? CellKey{grid, q.text(1), 0} : CellKey{grid, {}, q.int64(1)};
-            cells[key].overdue_open += q.int64(2);
-        }
+        while (q.next()) cells[cell_key(q, split)].overdue_open += q.int64(2);
     }
 
     std::vector<StatCell> out;
@@ -186,9 +204,12 @@ std::vector<std::string> stats_sum_mismatches(Conn& conn) {
         "received, accepted, rejected, duplicate, closed, closed_on_time, resolved_ever, reworked, extended, "
         "close_seconds, rating_sum, rated";
     auto compare = [&](const std::string& table, const std::string& key) {
-        const std::string kept = "SELECT hour, grid_key, " + key + ", " + cols + " FROM " + table + nonzero;
+        // key "''": the (hour, grid) table, whose rows have no third key.
+        const std::string kept_key = key == "''" ? "''" : key;
+        const std::string kept = "SELECT hour, grid_key, " + kept_key + ", " + cols + " FROM " + table + nonzero;
         const std::string recomputed = "SELECT hour, grid_key, " + key + ", " + kSumColumns +
-                                       " FROM report_stat_facts GROUP BY hour, grid_key, " + key;
+                                       " FROM report_stat_facts GROUP BY hour, grid_key" +
+                                       (key == "''" ? std::string() : ", " + key);
         for (const auto& [a, b, what] : {std::tuple{kept, recomputed, "kept but not recomputed"},
                                          std::tuple{recomputed, kept, "recomputed but not kept"}}) {
             auto q = conn.query("SELECT hour, grid_key, " + key + " FROM (" + a + " EXCEPT " + b + ") LIMIT 20");
@@ -197,6 +218,7 @@ std::vector<std::string> stats_sum_mismatches(Conn& conn) {
                                    std::to_string(q.int64(1)) + ", " + key + " " + q.text(2) + ") " + what);
         }
     };
+    compare("stats_hour_grid", "''");
     compare("stats_hour_grid_category", "category");
     compare("stats_hour_grid_worker", "worker_key");
     {

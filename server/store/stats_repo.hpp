@@ -22,12 +22,12 @@ struct StatCounts {
     bool operator==(const StatCounts&) const = default;
 };
 
-// The finest split a query returns: grid × category, or grid × current assignee.
-enum class StatSplit { category, worker };
+// The finest split a query returns: grid alone, grid × category, or grid × current assignee.
+enum class StatSplit { grid, category, worker };
 
 struct StatCell {
     std::int64_t grid_key = 0;    // 0: outside every grid
-    std::string category;         // StatSplit::category
+    std::string category;         // StatSplit::category (empty otherwise)
     std::int64_t worker_key = 0;  // StatSplit::worker; 0: unassigned
     StatCounts counts;
 };

@@ -3,6 +3,7 @@
 #include "common/errors.hpp"
 #include "common/time.hpp"
 #include "server/domain/stats.hpp"
+#include "server/store/bulk_repo.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/reports_repo.hpp"
 #include "server/store/stats_repo.hpp"
@@ -212,7 +213,7 @@ TEST(StatsRunningSums, MatchBruteForceForArbitraryWindows) {
             want.rated += r.rating ? 1 : 0;
             want.resolved_ever += (r.resolved_at || r.closed_at || r.rework_count > 0) ? 1 : 0;
         }
-        for (auto split : {store::StatSplit::category, store::StatSplit::worker}) {
+        for (auto split : {store::StatSplit::grid, store::StatSplit::category, store::StatSplit::worker}) {
             store::StatCounts got;
             for (const auto& cell : store::closure_counts(conn, from, to, now, split)) got += cell.counts;
             EXPECT_EQ(got, want) << "window [" << from << ", " << to << ") received " << got.received << " vs "
@@ -221,9 +222,81 @@ TEST(StatsRunningSums, MatchBruteForceForArbitraryWindows) {
     }
 
     // A tampered sum is found.
-    conn.exec("UPDATE stats_hour_grid_category SET closed = closed + 1 WHERE (hour, grid_key, category) = "
-              "(SELECT hour, grid_key, category FROM stats_hour_grid_category LIMIT 1)");
-    EXPECT_FALSE(store::stats_sum_mismatches(conn).empty());
+    // A tampered sum is found, in each table.
+    for (const char* tamper :
+         {"UPDATE stats_hour_grid SET closed = closed + 1 WHERE (hour, grid_key) = "
+          "(SELECT hour, grid_key FROM stats_hour_grid LIMIT 1)",
+          "UPDATE stats_hour_grid_category SET rated = rated + 1 WHERE (hour, grid_key, category) = "
+          "(SELECT hour, grid_key, category FROM stats_hour_grid_category LIMIT 1)",
+          "UPDATE stats_hour_grid_worker SET received = received - 1 WHERE (hour, grid_key, worker_key) = "
+          "(SELECT hour, grid_key, worker_key FROM stats_hour_grid_worker LIMIT 1)",
+          "DELETE FROM stats_week_reporter WHERE (week_key, reporter_id) = "
+          "(SELECT week_key, reporter_id FROM stats_week_reporter LIMIT 1)"}) {
+        conn.exec("SAVEPOINT tamper");
+        conn.exec(tamper);
+        EXPECT_FALSE(store::stats_sum_mismatches(conn).empty()) << tamper;
+        conn.exec("ROLLBACK TO tamper");
+        conn.exec("RELEASE tamper");
+        EXPECT_TRUE(store::stats_sum_mismatches(conn).empty());
+    }
+}
+
+std::int64_t count_of(store::Conn& conn, const std::string& sql) {
+    auto q = conn.query(sql);
+    q.next();
+    return q.int64(0);
+}
+
+// The generator's load mode: triggers and secondary indexes set aside, then the sums rebuilt
+// and everything re-created as it was.
+TEST(StatsBulkLoad, SetsTriggersAndIndexesAsideAndRestoresThem) {
+    TempDir tmp;
+    store::Conn conn(tmp.dir + "/t.db", store::Conn::Mode::read_write);
+    store::migrate(conn);
+    conn.exec(
+        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) VALUES "
+        "(1, '13000000001', 'x', 'r', 'resident', 0);"
+        "INSERT INTO categories VALUES ('c1', 'C1', 24, 1, 1, 0);");
+    const std::string schema_sql = "SELECT group_concat(name || ':' || sql, '|') FROM "
+                                   "(SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name)";
+    std::string before;
+    {
+        auto q = conn.query(schema_sql);
+        q.next();
+        before = q.text(0);
+    }
+    store::begin_bulk_load(conn);
+    EXPECT_EQ(count_of(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_stats_%'"), 0);
+    EXPECT_EQ(count_of(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' "
+                             "AND sql IS NOT NULL"),
+              0);
+    store::begin_bulk_load(conn);  // again (an interrupted run resumed): nothing more to set aside
+    store::in_transaction(conn, [&] {
+        for (int n = 0; n < 50; ++n) {
+            store::ReportRow r;
+            r.status = std::string(n % 2 ? "closed" : "accepted");
+            r.category = std::string("c1");
+            r.description = std::string("description");
+            r.reporter_id = 1;
+            r.created_at = r.updated_at = 1'790'000'000 + n * 1000;
+            r.accepted_at = r.created_at + 60;
+            r.deadline_at = r.created_at + 86400;
+            if (n % 2) r.closed_at = r.created_at + 3600;
+            store::insert_report_with_state(conn, r);
+        }
+    });
+    EXPECT_EQ(count_of(conn, "SELECT count(*) FROM stats_hour_grid"), 0);  // no triggers while loading
+    store::finish_bulk_load(conn);
+    std::string after;
+    {
+        auto q = conn.query(schema_sql);
+        q.next();
+        after = q.text(0);
+    }
+    EXPECT_EQ(after, before);
+    EXPECT_EQ(count_of(conn, "SELECT sum(received) FROM stats_hour_grid"), 50);
+    EXPECT_EQ(count_of(conn, "SELECT sum(closed) FROM stats_hour_grid_category"), 25);
+    EXPECT_TRUE(store::stats_sum_mismatches(conn).empty());
 }
 
 }  // namespace
