@@ -63,7 +63,8 @@ void print_demo(const domain::DemoSummary& demo) {
         std::cout << "demo kiosk: key_id " << demo.kiosk_key_id << "  secret " << demo.kiosk_secret << "\n";
 }
 
-// `civicsnapd check`: exit 0 when the ledger's invariants hold, 1 with the problems otherwise.
+// `civicsnapd check`: exit 0 when the ledger's invariants hold and the closure statistics' running
+// sums equal a recomputation (schema/005_stats.sql), 1 with the problems otherwise.
 int check(const Config& config) {
     auto problems = domain::ledger::check_data_dir(config.data_dir);
     for (auto& p : domain::stats::check_data_dir(config.data_dir)) problems.push_back(std::move(p));
