@@ -1,0 +1,155 @@
+// The dispatch-center dashboard in headless chromium against the real daemon (docs/web.md):
+// log in as the demo dispatcher, see the grids ranked and drawn, open a ticket with its photo and
+// timeline, accept and re-assign it, watch a new report arrive over the WebSocket, switch
+// language, and check a manager's view is limited to their grids.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startDaemon, call, login, registerResident, submitReport, launchBrowser, screenshot, collectPageErrors,
+  ADMIN, DISPATCHER, DESKTOP, PHONE,
+} from './support.mjs';
+
+let daemon;
+let browser;
+let admin;
+let resident;
+let grids;
+const reports = {};
+
+// Points inside the demo grids MZ-01 (auto-assign, two workers) and MZ-02.
+const IN_MZ01 = { lat: 23.377, lon: 103.35 };
+const IN_MZ02 = { lat: 23.375, lon: 103.41 };
+
+before(async () => {
+  daemon = await startDaemon();
+  browser = await launchBrowser();
+  admin = (await login(daemon.base, ADMIN)).token;
+  grids = (await call(daemon.base, 'GET', '/api/v1/grids', { token: admin })).body.items;
+  resident = (await registerResident(daemon.base, '13512345678', '王小明')).token;
+  reports.a = await submitReport(daemon.base, resident, { category: '100120.street-light', ...IN_MZ01, description: '路灯不亮 street light out' });
+  reports.b = await submitReport(daemon.base, resident, { category: '200102.exposed-garbage', ...IN_MZ01, description: '垃圾堆放 garbage pile' });
+  reports.c = await submitReport(daemon.base, resident, { category: '100306.litter-bin', ...IN_MZ02, description: '果皮箱破损 broken bin' });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (daemon) assert.equal(await daemon.stop(), 0);
+});
+
+async function logIn(page, who) {
+  await page.goto(`${daemon.base}/dashboard/`);
+  await page.fill('#phone', who.phone);
+  await page.fill('#password', who.password);
+  await page.click('#login-button');
+  await page.waitForSelector('#app:not(.hidden)');
+}
+
+test('a dispatcher runs tickets from the dashboard', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await logIn(page, DISPATCHER);
+
+  // The ranking lists every grid; the map draws every grid and a marker per open ticket.
+  await page.waitForSelector('#ranking tbody tr');
+  assert.equal(await page.locator('#ranking tbody tr').count(), grids.length);
+  for (const grid of grids) assert.equal(await page.locator(`#ranking tbody tr[data-grid="${grid.code}"]`).count(), 1);
+  assert.equal(await page.locator('#map svg path.grid').count(), grids.length);
+  await page.waitForSelector(`#map circle[data-ticket="${reports.c.id}"]`);
+  assert.equal(await page.locator('#map circle.marker').count(), 3);
+  for (const r of Object.values(reports)) await page.waitForSelector(`#tickets tr[data-ticket="${r.id}"]`);
+  await page.waitForSelector('#live:not(.hidden)');  // the WebSocket is up
+  await screenshot(page, 'dashboard-desktop');
+
+  // Open ticket a: facts, its photo as a loaded thumbnail, and the timeline.
+  await page.click(`#tickets tr[data-ticket="${reports.a.id}"]`);
+  await page.waitForSelector('dialog#ticket[open]');
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#ticket-body img[data-photo]');
+    return img && img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:');
+  });
+  assert.equal(await page.locator('#ticket-body li[data-event="submit"]').count(), 1);
+  assert.match(await page.textContent('#ticket-body'), /路灯不亮/);
+  await screenshot(page, 'dashboard-ticket');
+
+  // Accept: MZ-01 auto-assigns to its least-loaded worker.
+  await page.click('#ticket-body button[data-action="accept"]');
+  await page.waitForSelector('#ticket-body [data-status="assigned"]');
+  let server = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  assert.equal(server.status, 'assigned');
+  const mz01 = grids.find((g) => g.id === server.grid_id);
+  assert.ok(mz01.worker_ids.includes(server.assignee_id));
+  assert.ok(mz01.worker_ids.length >= 2, 'the demo grid MZ-01 has two workers');
+
+  // Re-assign to the other worker of the grid.
+  const other = mz01.worker_ids.find((id) => id !== server.assignee_id);
+  await page.selectOption('#ticket-body select[data-worker]', String(other));
+  await page.click('#ticket-body button[data-action="assign"]');
+  await page.waitForSelector('#ticket-body li[data-event="assign"]');
+  server = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  assert.equal(server.assignee_id, other);
+  assert.deepEqual(server.events.map((e) => e.action), ['submit', 'accept', 'assign']);
+
+  // Reject needs a reason: the page says so and sends nothing.
+  await page.click('#ticket-close');
+  await page.click(`#tickets tr[data-ticket="${reports.b.id}"]`);
+  await page.waitForSelector('#ticket-body button[data-action="reject"]');
+  await page.click('#ticket-body button[data-action="reject"]');
+  await page.waitForFunction(() => document.querySelector('#action-message').textContent.length > 0);
+  server = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.b.id}`, { token: admin })).body;
+  assert.equal(server.status, 'submitted');
+  await page.click('#ticket-close');
+
+  // A report submitted now appears without a reload (WebSocket push).
+  const fresh = await submitReport(daemon.base, resident, { category: '100120.street-light', lat: 23.378, lon: 103.351, description: '新上报 new report' });
+  await page.waitForSelector(`#tickets tr[data-ticket="${fresh.id}"]`);
+  await page.waitForSelector(`#map circle[data-ticket="${fresh.id}"]`);
+
+  // The language switch.
+  assert.equal(await page.textContent('#tickets thead th:nth-child(2)'), '状态');
+  await page.selectOption('#lang', 'en');
+  assert.equal(await page.textContent('#tickets thead th:nth-child(2)'), 'Status');
+  await screenshot(page, 'dashboard-desktop-en');
+
+  // Phone size: the same page in one column.
+  await page.setViewportSize(PHONE);
+  await screenshot(page, 'dashboard-phone');
+
+  // Log out: the token stops working and the form is back.
+  await page.click('#logout');
+  await page.waitForSelector('#login:not(.hidden)');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a manager sees only the tickets of their own grids', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  const manager = { phone: '13900000201', password: 'demo-pass-2026' };  // demo: manages MZ-02 and MZ-03
+  const me = (await login(daemon.base, manager)).user;
+  await logIn(page, manager);
+  await page.waitForSelector(`#tickets tr[data-ticket="${reports.c.id}"]`);
+  assert.equal(await page.locator(`#tickets tr[data-ticket="${reports.a.id}"]`).count(), 0);
+  assert.equal(await page.locator('#ranking tbody tr').count(), me.grid_ids.length);
+  await page.click(`#tickets tr[data-ticket="${reports.c.id}"]`);
+  await page.waitForSelector('#ticket-body button[data-action="accept"]');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a resident cannot use the dashboard', async () => {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(`${daemon.base}/dashboard/`);
+  await page.fill('#phone', '13512345678');
+  await page.fill('#password', 'resident-pass-1');
+  await page.click('#login-button');
+  await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+  assert.ok(await page.isHidden('#app'));
+  await page.fill('#password', 'wrong-password');
+  await page.click('#login-button');
+  await page.waitForFunction(() => /unauthorized/.test(document.querySelector('#login-error').textContent));
+  await context.close();
+});
