@@ -17,7 +17,7 @@ export async function startDaemon({ demo = true, testClock = true } = {}) {
   const binary = process.env.CIVICSNAPD;
   if (!binary) throw new Error('CIVICSNAPD must name the built daemon (ctest sets it)');
   const dataDir = mkdtempSync(join(tmpdir(), 'civicsnap-browser-'));
-  const args = ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--threads', '2'];
+  const args = ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--threads', '2', '--no-access-log'];
   if (demo) args.push('--demo');
   if (testClock) args.push('--test-clock');
   const child = spawn(binary, args, {

@@ -43,6 +43,7 @@ async function logIn(event) {
   const button = $('#login-button');
   button.disabled = true;
   $('#login-error').textContent = '';
+  delete $('#login-error').dataset.i18n;
   try {
     const { token, user } = await api.post('/api/v1/auth/login', { phone: $('#phone').value.trim(), password: $('#password').value });
     if (!STAFF.includes(user.role)) {
@@ -50,6 +51,7 @@ async function logIn(event) {
       await api.post('/api/v1/auth/logout').catch(() => {});
       session.token = null;
       $('#login-error').textContent = t('login.staffOnly');
+      $('#login-error').dataset.i18n = 'login.staffOnly';  // follows a language switch
       return;
     }
     session.token = token;
@@ -126,7 +128,7 @@ async function loadRanking() {
   rows.forEach(({ grid, f }, i) => {
     const n = (v) => (f ? String(v) : '—');
     body.append(h('tr', { 'data-grid': grid.code },
-      h('td', {}, String(i + 1)), h('td', {}, `${grid.code} ${grid.name}`),
+      h('td', {}, String(i + 1)), h('td', { title: grid.name }, h('strong', {}, grid.code), ' ', h('span', { class: 'gname' }, grid.name)),
       h('td', { class: 'num' }, n(f && f.received)), h('td', { class: 'num' }, n(f && f.closed)),
       h('td', { class: 'num' }, n(f && f.overdue_open)),
       h('td', { class: 'num' }, f ? percent(f.closure_rate) : '—'), h('td', { class: 'num' }, f ? percent(f.on_time_rate) : '—')));
@@ -147,7 +149,7 @@ async function loadSupervision() {
     }
     if (!items.length) $('#supervision-note').textContent = t('supervision.none');
   } catch (error) {
-    if (error.status !== 401) $('#supervision-note').textContent = t('stats.unavailable', { detail: error.message });
+    if (error.status !== 401) $('#supervision-note').textContent = t('stats.failed', { detail: error.message });
   }
 }
 
@@ -168,7 +170,7 @@ async function loadChart() {
     drawChart($('#chart'), weeks);
   } catch (error) {
     if (error.status === 401) return;
-    clear($('#chart')).append(h('p', { class: 'muted' }, t('stats.unavailable', { detail: error.message })));
+    clear($('#chart')).append(h('p', { class: 'muted' }, t('stats.failed', { detail: error.message })));
   }
 }
 
@@ -200,7 +202,7 @@ function renderTickets(flashId = null) {
     body.append(h('tr', { class: `clickable${r.id === flashId ? ' flash' : ''}`, 'data-ticket': r.id, 'data-status': r.status, onclick: () => openTicket(r.id) },
       h('td', {}, `#${r.id}`), h('td', {}, h('span', { class: 'badge' }, t(`status.${r.status}`))),
       h('td', {}, categoryName(r.category)), h('td', {}, gridCode(r.grid_id)),
-      h('td', { class: 'desc' }, r.description), h('td', {}, when(r.created_at)), h('td', {}, light)));
+      h('td', { class: 'desc opt' }, r.description), h('td', { class: 'opt' }, when(r.created_at)), h('td', {}, light)));
   }
   if (!shown.length) body.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, t('tickets.none'))));
 }
@@ -246,6 +248,8 @@ function rerender() {
   loadRanking();
   loadSupervision();
   loadChart();
+  const view = state.ticketView;
+  if (view.dialog.open && view.shown) view.render(view.shown, '');
 }
 
 function main() {

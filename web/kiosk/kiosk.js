@@ -45,6 +45,18 @@ async function call(method, path, bodyObject, headers = {}) {
   throw new KioskError(response.status, code, message);
 }
 
+// Shows a message: one given by key follows later language switches; a server's text is shown as is.
+function say(selector, key = null, text = '') {
+  const node = $(selector);
+  if (key) {
+    node.dataset.i18n = key;
+    node.textContent = t(key);
+  } else {
+    delete node.dataset.i18n;
+    node.textContent = text;
+  }
+}
+
 function loadCreds() {
   try {
     const saved = JSON.parse(localStorage.getItem(CREDS_KEY));
@@ -68,7 +80,7 @@ async function saveSettings(event) {
   const candidate = { keyId: $('#key-id').value.trim(), secret: $('#secret').value.trim() };
   const previous = state.creds;
   state.creds = candidate;
-  $('#settings-error').textContent = '';
+  say('#settings-error');
   try {
     await loadCatalogue();  // a signed request: proves the key, secret and clock are right
     localStorage.setItem(CREDS_KEY, JSON.stringify(candidate));
@@ -76,7 +88,7 @@ async function saveSettings(event) {
     ready();
   } catch (error) {
     state.creds = previous;
-    $('#settings-error').textContent = error.status === 401 ? t('settings.rejected') : error.message;
+    say('#settings-error', error.status === 401 ? 'settings.rejected' : null, error.message);
   }
 }
 
@@ -153,7 +165,7 @@ async function lookUp(event) {
   event.preventDefault();
   const token = $('#code').value.trim();
   if (!token) return;
-  $('#code-error').textContent = '';
+  say('#code-error');
   $('#lookup').disabled = true;
   try {
     const customer = await call('POST', '/api/v1/kiosk/lookup', { token });
@@ -167,7 +179,7 @@ async function lookUp(event) {
     await loadCatalogue();  // fresh stock for this customer
     renderCart();
   } catch (error) {
-    $('#code-error').textContent = error.code === 'token_invalid' ? t('code.invalid') : error.message;
+    say('#code-error', error.code === 'token_invalid' ? 'code.invalid' : null, error.message);
   } finally {
     $('#lookup').disabled = false;
   }
@@ -181,8 +193,8 @@ function nextCustomer() {
   state.receipt = null;
   clearInterval(state.voidTimer);
   $('#code').value = '';
-  $('#code-error').textContent = '';
-  $('#order-error').textContent = '';
+  say('#code-error');
+  say('#order-error');
   $('#customer').classList.add('hidden');
   renderCatalogue();
   renderCart();
@@ -194,7 +206,7 @@ async function redeem() {
   const button = $('#redeem');
   if (button.disabled) return;
   button.disabled = true;  // the first guard against a double tap; the key is the real one
-  $('#order-error').textContent = '';
+  say('#order-error');
   if (!state.orderKey) state.orderKey = crypto.randomUUID();
   const body = { token: state.token, items: [...state.cart].map(([sku, qty]) => ({ sku, qty })) };
   for (let attempt = 1; ; attempt += 1) {
@@ -204,12 +216,12 @@ async function redeem() {
       return;
     } catch (error) {
       if (error instanceof TypeError && attempt < 4) {
-        $('#order-error').textContent = t('order.network');
+        say('#order-error', 'order.network');
         await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
         continue;
       }
       const known = { insufficient_points: 'order.insufficient', out_of_stock: 'order.outOfStock', token_invalid: 'code.invalid' };
-      $('#order-error').textContent = known[error.code] ? t(known[error.code]) : error.message;
+      say('#order-error', known[error.code] || null, error.message);
       if (error.code === 'out_of_stock') loadCatalogue().catch(() => {});
       renderCart();
       return;
@@ -232,7 +244,7 @@ function showReceipt(receipt) {
   $('#receipt-total').textContent = String(receipt.total_points);
   $('#receipt-balance').textContent = String(receipt.balance_after);
   $('#receipt-voided').classList.toggle('hidden', !receipt.voided_at);
-  $('#void-error').textContent = '';
+  say('#void-error');
   tickVoidWindow();
   clearInterval(state.voidTimer);
   state.voidTimer = setInterval(tickVoidWindow, 1000);
@@ -252,7 +264,7 @@ async function voidReceipt() {
   if (!state.receipt || !confirm(t('receipt.voidConfirm'))) return;
   const button = $('#void');
   button.disabled = true;
-  $('#void-error').textContent = '';
+  say('#void-error');
   try {
     const voided = await call('POST', `/api/v1/kiosk/redemptions/${state.receipt.id}/void`);
     state.receipt = { ...state.receipt, ...voided };
@@ -260,7 +272,7 @@ async function voidReceipt() {
     tickVoidWindow();
     loadCatalogue().catch(() => {});
   } catch (error) {
-    $('#void-error').textContent = error.code === 'invalid_transition' ? t('receipt.voidExpired') : error.message;
+    say('#void-error', error.code === 'invalid_transition' ? 'receipt.voidExpired' : null, error.message);
   } finally {
     button.disabled = false;
   }
@@ -275,7 +287,7 @@ function main() {
     tickVoidWindow();
   });
   if (!cryptoAvailable()) {
-    $('#fatal').textContent = t('crypto.missing');
+    say('#fatal', 'crypto.missing');
     return;
   }
   $('#settings-toggle').addEventListener('click', () => showSettings($('#settings').classList.contains('hidden')));
@@ -294,7 +306,7 @@ function main() {
     return;
   }
   loadCatalogue().then(ready).catch((error) => {
-    $('#fatal').textContent = error.status === 401 ? t('settings.rejected') : error.message;
+    say('#fatal', error.status === 401 ? 'settings.rejected' : null, error.message);
     showSettings(true);
   });
 }

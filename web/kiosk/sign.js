@@ -1,7 +1,8 @@
 // Kiosk request signing (API.md §7, docs/points.md "Kiosks"), done in the browser with WebCrypto:
 //   X-Kiosk-Signature = hex(HMAC-SHA256(secret, METHOD "\n" PATH_WITH_QUERY "\n" TIMESTAMP "\n" hex(SHA256(body))))
 // The server accepts each signature once, so two identical requests in the same second would
-// collide; timestamps here therefore never repeat (each is at least the last one plus one).
+// collide; timestamps here therefore never repeat (each is at least the last one plus one), also
+// across reloads of the page (the last one is kept in localStorage).
 const encoder = new TextEncoder();
 
 function hex(buffer) {
@@ -27,10 +28,14 @@ export async function signature(secret, method, pathWithQuery, timestamp, body) 
   return hmacSha256Hex(secret, stringToSign);
 }
 
-let lastTimestamp = 0;
+const LAST_TIMESTAMP_KEY = 'civicsnap.kiosk.lastTimestamp';
 function nextTimestamp() {
-  lastTimestamp = Math.max(Math.floor(Date.now() / 1000), lastTimestamp + 1);
-  return lastTimestamp;
+  const last = Number(localStorage.getItem(LAST_TIMESTAMP_KEY)) || 0;
+  const now = Math.floor(Date.now() / 1000);
+  // A stored value far ahead (the device clock was wrong and has been corrected) is not followed.
+  const next = last >= now && last < now + 60 ? last + 1 : now;
+  localStorage.setItem(LAST_TIMESTAMP_KEY, String(next));
+  return next;
 }
 
 // Sends one signed request; `body` is sent as the exact string that was hashed.
