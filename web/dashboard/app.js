@@ -6,7 +6,8 @@ import { initI18n, bindLangSwitch, t } from '/web/i18n.js';
 import { strings } from './strings.js';
 import { api, session, openStream, ApiError } from './api.js';
 import { drawMap, drawLegend } from './map.js';
-import { drawChart, isoWeekStart, isoWeekLabel } from './chart.js';
+import { drawChart, shanghaiWeeks } from './chart.js';
+import { Bulletin } from './bulletin.js';
 import { TicketView } from './ticket.js';
 
 const STAFF = ['manager', 'dispatcher', 'admin'];
@@ -21,6 +22,7 @@ const state = {
   tickets: [],
   stopStream: null,
   ticketView: null,
+  bulletin: null,
 };
 
 const rfc3339 = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -84,7 +86,8 @@ async function start() {
   $('#app').classList.remove('hidden');
   $('#logout').classList.remove('hidden');
   $('#who').textContent = `${state.me.display_name} · ${state.me.role}`;
-  await Promise.all([loadRanking(), loadSupervision(), loadTickets(), loadChart()]);
+  state.bulletin.show(['dispatcher', 'admin'].includes(state.me.role));
+  await Promise.all([loadRanking(), loadSupervision(), loadTickets(), loadChart(), state.bulletin.load()]);
   state.stopStream = openStream(onLiveUpdate, (up) => $('#live').classList.toggle('hidden', !up));
 }
 
@@ -140,7 +143,7 @@ async function loadSupervision() {
   const body = clear($('#supervision tbody'));
   $('#supervision-note').textContent = '';
   try {
-    const { items } = await api.get('/api/v1/supervision');
+    const { items } = await api.get('/api/v1/supervision?limit=200');
     for (const r of items) {
       const row = h('tr', { class: 'clickable', 'data-ticket': r.id, onclick: () => openTicket(r.id) },
         h('td', {}, `#${r.id}`), h('td', {}, categoryName(r.category)), h('td', {}, gridCode(r.grid_id)),
@@ -154,15 +157,7 @@ async function loadSupervision() {
 }
 
 async function loadChart() {
-  const monday = isoWeekStart(new Date());
-  const weeks = [];
-  for (let i = WEEKS_IN_CHART - 1; i >= 0; i -= 1) {
-    const from = new Date(monday);
-    from.setDate(monday.getDate() - 7 * i);
-    const to = new Date(from);
-    to.setDate(from.getDate() + 7);
-    weeks.push({ from, to, label: isoWeekLabel(from) });
-  }
+  const weeks = shanghaiWeeks(WEEKS_IN_CHART);
   try {
     const totals = await Promise.all(weeks.map((w) =>
       api.get(`/api/v1/stats/closure?from=${rfc3339(w.from)}&to=${rfc3339(w.to)}&group_by=none`)));
@@ -238,7 +233,7 @@ async function onLiveUpdate(message) {
     // the ticket may no longer be visible to us; the next reload settles it
   }
   clearTimeout(figuresTimer);
-  figuresTimer = setTimeout(() => Promise.all([loadRanking(), loadSupervision(), loadChart()]).catch(() => {}), 1500);
+  figuresTimer = setTimeout(() => Promise.all([loadRanking(), loadSupervision(), loadChart(), state.bulletin.load()]).catch(() => {}), 1500);
 }
 
 function rerender() {
@@ -248,6 +243,7 @@ function rerender() {
   loadRanking();
   loadSupervision();
   loadChart();
+  state.bulletin.load();
   const view = state.ticketView;
   if (view.dialog.open && view.shown) view.render(view.shown, '');
 }
@@ -268,6 +264,7 @@ function main() {
       redrawMap();
     },
   });
+  state.bulletin = new Bulletin($('#bulletin'), { gridCode, weeks: () => shanghaiWeeks(WEEKS_IN_CHART) });
   $('#login-form').addEventListener('submit', logIn);
   $('#logout').addEventListener('click', logOut);
   $('#window').addEventListener('change', loadRanking);

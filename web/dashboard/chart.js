@@ -43,17 +43,24 @@ export function drawChart(container, weeks) {
   container.append(svg);
 }
 
-// The Monday 00:00 (local time) that starts the ISO week containing `date`, and its label "W47".
-export function isoWeekStart(date) {
-  const d = new Date(date.getFullYear(), date.getMonth(), date.getDate());
-  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
-  return d;
-}
+// The last `count` ISO weeks up to the one containing `now`, oldest first. Weeks run Monday
+// 00:00 to Monday 00:00 Asia/Shanghai (UTC+8, no daylight saving), as the weekly bulletin's do,
+// whatever the browser's own time zone: {from, to (Dates), week: "2026-W47", label: "W47"}.
+const DAY = 86400000;
+const SHANGHAI = 8 * 3600000;
 
-export function isoWeekLabel(monday) {
-  const thursday = new Date(monday);
-  thursday.setDate(monday.getDate() + 3);
-  const jan1 = new Date(thursday.getFullYear(), 0, 1);
-  const week = 1 + Math.floor((thursday - jan1) / 86400000 / 7);
-  return `W${String(week).padStart(2, '0')}`;
+export function shanghaiWeeks(count, now = new Date()) {
+  const local = new Date(now.getTime() + SHANGHAI);  // read with UTC getters = Shanghai wall time
+  const midnight = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  const monday = midnight - ((local.getUTCDay() + 6) % 7) * DAY;
+  const weeks = [];
+  for (let i = count - 1; i >= 0; i -= 1) {
+    const start = monday - 7 * i * DAY;
+    const thursday = new Date(start + 3 * DAY);  // the ISO year is the Thursday's
+    const year = thursday.getUTCFullYear();
+    const n = 1 + Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY));
+    const label = `W${String(n).padStart(2, '0')}`;
+    weeks.push({ from: new Date(start - SHANGHAI), to: new Date(start + 7 * DAY - SHANGHAI), week: `${year}-${label}`, label });
+  }
+  return weeks;
 }
