@@ -123,6 +123,59 @@ test('a dispatcher runs tickets from the dashboard', async () => {
   await context.close();
 });
 
+test('figures, supervision, chart and bulletin come from API.md §8', async () => {
+  // Ticket a was accepted by the first test (street light: 48 h). Three days later it is overdue.
+  const a = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  assert.ok(a.deadline_at, 'ticket a was accepted by the first test');
+  const later = new Date(Date.parse(a.deadline_at) + 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const pinned = await call(daemon.base, 'POST', '/api/v1/admin/clock', { token: admin, body: { now: later } });
+  assert.equal(pinned.status, 200, pinned.text);
+  try {
+    const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await logIn(page, DISPATCHER);
+    const mz01 = grids.find((g) => g.id === a.grid_id);
+
+    // Ranking: MZ-01 has one ticket due (overdue, not closed): closure rate 0 %, drawn red.
+    const row = page.locator(`#ranking tbody tr[data-grid="${mz01.code}"]`);
+    await page.waitForFunction((code) => {
+      const r = document.querySelector(`#ranking tbody tr[data-grid="${code}"]`);
+      return r && r.children[4].textContent === '1';
+    }, mz01.code);
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[5], '0.0%');
+    assert.equal(await page.getAttribute(`#map path[data-grid="${mz01.code}"]`, 'fill'), '#c62828');
+    // Grids with nothing due rank after it and show no rate.
+    const other = await page.locator('#ranking tbody tr').last().locator('td').allTextContents();
+    assert.equal(other[5], '—');
+
+    // Supervision: ticket a, 24 hours overdue.
+    await page.waitForSelector(`#supervision tr[data-ticket="${a.id}"]`);
+    const sup = await page.locator(`#supervision tr[data-ticket="${a.id}"] td`).allTextContents();
+    assert.equal(sup[4], '24.0');
+
+    // The chart has this week's closure-rate point (0 %).
+    await page.waitForSelector('#chart svg circle.dot-closure');
+
+    // The bulletin of this week lists every grid, MZ-01 among them, and its CSV downloads.
+    await page.waitForSelector(`#bulletin table tr[data-grid-id="${mz01.id}"]`);
+    assert.equal(await page.locator('#bulletin table tbody tr').count(), grids.length);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#bulletin-csv')]);
+    assert.match(download.suggestedFilename(), /^bulletin-\d{4}-W\d{2}\.csv$/);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    const csv = Buffer.concat(chunks).toString('utf8');
+    assert.match(csv, /^rank,grid_id,grid_name,/);
+    assert.equal(csv.trimEnd().split('\r\n').length, 1 + grids.length);
+    await screenshot(page, 'dashboard-figures');
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await call(daemon.base, 'POST', '/api/v1/admin/clock', { token: admin, body: { now: null } });
+  }
+});
+
 test('a manager sees only the tickets of their own grids', async () => {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
