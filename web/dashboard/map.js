@@ -80,7 +80,7 @@ export function drawMap(container, { grids, rates, tickets, onTicket }) {
     if (!proj.inside(ticket.lon, ticket.lat)) continue;
     const [x, y] = proj.point(ticket.lon, ticket.lat);
     const marker = h('circle', {
-      class: 'marker', cx: x.toFixed(1), cy: y.toFixed(1), r: ticket.overdue ? 7 : 5.5,
+      class: ticket.overdue ? 'marker overdue' : 'marker', cx: x.toFixed(1), cy: y.toFixed(1), r: ticket.overdue ? 7 : 5.5,
       fill: ticket.overdue ? '#c62828' : '#0b6bcb', 'data-ticket': ticket.id,
       onclick: () => onTicket(ticket.id),
     }, h('title', {}, `#${ticket.id} ${t(`status.${ticket.status}`)}${ticket.overdue ? ` · ${t('overdue')}` : ''}`));
