@@ -22,14 +22,19 @@ struct Config {
     bool demo = false;
     bool test_clock = false;
     std::int64_t daily_points_cap = 100;
+    // Token buckets (0 = unlimited): a burst of N, refilled evenly over an hour.
+    std::int64_t registrations_per_hour = 20;  // per client IP address
+    std::int64_t reports_per_hour = 60;        // per resident account
     std::int64_t session_ttl_seconds = 30 * 24 * 3600;
     bool access_log = true;
 };
 
 struct ParsedArgs {
-    enum class Command { serve, help, version, check };  // check: `civicsnapd check --data-dir D`
+    // check: `civicsnapd check --data-dir D`; backup: `civicsnapd backup --data-dir D --to DIR`
+    enum class Command { serve, help, version, check, backup };
     Command command = Command::serve;
     Config config;
+    std::string backup_to;
 };
 
 // Throws std::invalid_argument with a message fit for the user on a bad flag, value or file.
