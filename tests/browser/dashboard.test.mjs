@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startDaemon, call, login, registerResident, submitReport, launchBrowser, screenshot, collectPageErrors,
+  startDaemon, call, login, registerResident, submitReport, act, launchBrowser, screenshot, collectPageErrors,
   ADMIN, DISPATCHER, DESKTOP, PHONE,
 } from './support.mjs';
 
@@ -174,6 +174,46 @@ test('figures, supervision, chart and bulletin come from API.md §8', async () =
   } finally {
     await call(daemon.base, 'POST', '/api/v1/admin/clock', { token: admin, body: { now: null } });
   }
+});
+
+test('rework and verify from the ticket view, which follows the worker live', async () => {
+  // The demo grid MZ-01's workers; ticket a is assigned to one of them by now.
+  const workers = await Promise.all(['13700000101', '13700000102'].map((phone) => login(daemon.base, { phone, password: 'demo-pass-2026' })));
+  let a = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  const worker = workers.find((w) => w.user.id === a.assignee_id);
+  assert.ok(worker, 'ticket a is assigned to a demo worker of MZ-01');
+  await act(daemon.base, worker.token, a.id, { action: 'start' });
+  await act(daemon.base, worker.token, a.id, { action: 'resolve', note: '已修复 fixed' }, { photo: true });
+
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await logIn(page, DISPATCHER);
+  await page.click(`#tickets tr[data-ticket="${a.id}"]`);
+  await page.waitForSelector('#ticket-body [data-status="resolved"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#ticket-body img[data-photo]')]
+    .filter((img) => img.complete && img.naturalWidth > 0).length === 2);  // the report's and the resolution's
+
+  // Rework needs a reason; with one, the ticket goes back to the worker.
+  await page.fill('#ticket-body input[data-reason="rework"]', '仍然不亮 still dark');
+  await page.click('#ticket-body button[data-action="rework"]');
+  await page.waitForSelector('#ticket-body [data-status="in_progress"]');
+  a = (await call(daemon.base, 'GET', `/api/v1/reports/${a.id}`, { token: admin })).body;
+  assert.equal(a.status, 'in_progress');
+  assert.equal(a.rework_count, 1);
+
+  // The worker resolves again: the open ticket view updates by itself (WebSocket), then verify.
+  await act(daemon.base, worker.token, a.id, { action: 'resolve', note: '换了灯泡 new bulb' }, { photo: true });
+  await page.waitForSelector('#ticket-body [data-status="resolved"]');
+  await page.click('#ticket-body button[data-action="verify"]');
+  await page.waitForSelector('#ticket-body [data-status="closed"]');
+  a = (await call(daemon.base, 'GET', `/api/v1/reports/${a.id}`, { token: admin })).body;
+  assert.equal(a.status, 'closed');
+  assert.deepEqual(a.events.map((e) => e.action), ['submit', 'accept', 'assign', 'start', 'resolve', 'rework', 'resolve', 'verify']);
+  assert.equal(await page.locator('#ticket-body li[data-event]').count(), a.events.length);
+  await screenshot(page, 'dashboard-ticket-closed');
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('a manager sees only the tickets of their own grids', async () => {

@@ -90,6 +90,19 @@ export async function submitReport(base, token, { category, lat, lon, descriptio
   return r.body;
 }
 
+// A ticket action (API.md §4); with `photo`, sent as multipart with one photo (for `resolve`).
+export async function act(base, token, id, body, { photo = false } = {}) {
+  let payload = body;
+  if (photo) {
+    payload = new FormData();
+    payload.append('meta', new Blob([JSON.stringify(body)], { type: 'application/json' }));
+    payload.append('photo', new Blob([png(80, 60, id + 0.5)], { type: 'image/png' }), 'after.png');
+  }
+  const r = await call(base, 'POST', `/api/v1/reports/${id}/actions`, { token, body: payload });
+  if (r.status !== 200) throw new Error(`${body.action}: ${r.status} ${r.text}`);
+  return r.body;
+}
+
 // An RGB PNG with a gradient seeded by `seed`, so that different reports get different photos.
 export function png(width, height, seed = 0) {
   const raw = Buffer.alloc((width * 3 + 1) * height);

@@ -115,10 +115,11 @@ export class TicketView {
 
   actions(report, message, me) {
     const box = h('div', { class: 'actions' }, h('h3', { 'data-i18n': 'ticket.actions' }));
-    const status = h('p', { class: 'error', id: 'action-message', role: 'status' }, message);
+    const status = h('p', { class: message ? 'done' : 'error', id: 'action-message', role: 'status' }, message);
     const run = async (button, body) => {
       button.disabled = true;
       status.textContent = '';
+      status.className = 'error';
       try {
         await api.post(`/api/v1/reports/${report.id}/actions`, body);
         const fresh = await api.get(`/api/v1/reports/${report.id}`);
@@ -138,7 +139,7 @@ export class TicketView {
       const input = h('input', { type: 'text', 'data-reason': action, placeholder: t('action.reason') });
       const button = h('button', { 'data-action': action, type: 'button', class: cls }, t(`action.${action}`));
       button.addEventListener('click', () => {
-        if (!input.value.trim()) { status.textContent = t('action.needReason'); return; }
+        if (!input.value.trim()) { status.className = 'error'; status.textContent = t('action.needReason'); return; }
         run(button, { action, reason: input.value.trim() });
       });
       return h('div', { class: 'row' }, input, button);
@@ -163,7 +164,7 @@ export class TicketView {
         const reason = h('input', { type: 'text', 'data-reason': 'extend', placeholder: t('action.reason') });
         const button = h('button', { 'data-action': 'extend', type: 'button', class: 'secondary' }, t('action.extend'));
         button.addEventListener('click', () => {
-          if (!reason.value.trim()) { status.textContent = t('action.needReason'); return; }
+          if (!reason.value.trim()) { status.className = 'error'; status.textContent = t('action.needReason'); return; }
           run(button, { action: 'extend', hours: Number(hours.value), reason: reason.value.trim() });
         });
         rows.push(h('div', { class: 'row' }, hours, h('span', {}, t('action.hours')), reason, button));
