@@ -17,6 +17,7 @@ void add_exchange_routes(http::Router& router, AppContext& ctx);
 void add_kiosk_routes(http::Router& router, AppContext& ctx);
 void add_open311_routes(http::Router& router, AppContext& ctx);
 void add_stats_routes(http::Router& router, AppContext& ctx);
+void add_web_routes(http::Router& router, AppContext& ctx);  // /dashboard/, /kiosk/ (docs/web.md)
 
 // The OpenAPI 3.1 document of the router's table.
 std::string openapi_document(const http::Router& router);

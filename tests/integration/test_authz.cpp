@@ -299,6 +299,14 @@ std::vector<Row> native_rows() {
         {"GET", "/api/v1/stats/points", get("/api/v1/stats/points"), kCityWide},
         {"GET", "/api/v1/supervision", get("/api/v1/supervision"), kOversight},
         {"GET", "/api/v1/bulletins/weekly", get("/api/v1/bulletins/weekly?week=2026-W48"), kCityWide},
+        // The web pages (docs/web.md) are public files for everyone; the data they show is not.
+        {"GET", "/dashboard", get("/dashboard"), Expect{301, 301, 301, 301, 301, 301, 301, 301, 301, 301, 301}},
+        {"GET", "/dashboard/", get("/dashboard/"), kEveryone},
+        {"GET", "/dashboard/{file}", get("/dashboard/app.js"), kEveryone},
+        {"GET", "/kiosk", get("/kiosk"), Expect{301, 301, 301, 301, 301, 301, 301, 301, 301, 301, 301}},
+        {"GET", "/kiosk/", get("/kiosk/"), kEveryone},
+        {"GET", "/kiosk/{file}", get("/kiosk/sign.js"), kEveryone},
+        {"GET", "/web/{file}", get("/web/common.css"), kEveryone},
     };
 }
 

@@ -1,0 +1,248 @@
+// The dispatch-center dashboard in headless chromium against the real daemon (docs/web.md):
+// log in as the demo dispatcher, see the grids ranked and drawn, open a ticket with its photo and
+// timeline, accept and re-assign it, watch a new report arrive over the WebSocket, switch
+// language, and check a manager's view is limited to their grids.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startDaemon, call, login, registerResident, submitReport, act, launchBrowser, screenshot, collectPageErrors,
+  ADMIN, DISPATCHER, DESKTOP, PHONE,
+} from './support.mjs';
+
+let daemon;
+let browser;
+let admin;
+let resident;
+let grids;
+const reports = {};
+
+// Points inside the demo grids MZ-01 (auto-assign, two workers) and MZ-02.
+const IN_MZ01 = { lat: 23.377, lon: 103.35 };
+const IN_MZ02 = { lat: 23.375, lon: 103.41 };
+
+before(async () => {
+  daemon = await startDaemon();
+  browser = await launchBrowser();
+  admin = (await login(daemon.base, ADMIN)).token;
+  grids = (await call(daemon.base, 'GET', '/api/v1/grids', { token: admin })).body.items;
+  resident = (await registerResident(daemon.base, '13512345678', '王小明')).token;
+  reports.a = await submitReport(daemon.base, resident, { category: '100120.street-light', ...IN_MZ01, description: '路灯不亮 street light out' });
+  reports.b = await submitReport(daemon.base, resident, { category: '200102.exposed-garbage', ...IN_MZ01, description: '垃圾堆放 garbage pile' });
+  reports.c = await submitReport(daemon.base, resident, { category: '100306.litter-bin', ...IN_MZ02, description: '果皮箱破损 broken bin' });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (daemon) assert.equal(await daemon.stop(), 0);
+});
+
+async function logIn(page, who) {
+  await page.goto(`${daemon.base}/dashboard/`);
+  await page.fill('#phone', who.phone);
+  await page.fill('#password', who.password);
+  await page.click('#login-button');
+  await page.waitForSelector('#app:not(.hidden)');
+}
+
+test('a dispatcher runs tickets from the dashboard', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await logIn(page, DISPATCHER);
+
+  // The ranking lists every grid; the map draws every grid and a marker per open ticket.
+  await page.waitForSelector('#ranking tbody tr');
+  assert.equal(await page.locator('#ranking tbody tr').count(), grids.length);
+  for (const grid of grids) assert.equal(await page.locator(`#ranking tbody tr[data-grid="${grid.code}"]`).count(), 1);
+  assert.equal(await page.locator('#map svg path.grid').count(), grids.length);
+  await page.waitForSelector(`#map circle[data-ticket="${reports.c.id}"]`);
+  assert.equal(await page.locator('#map circle.marker').count(), 3);
+  for (const r of Object.values(reports)) await page.waitForSelector(`#tickets tr[data-ticket="${r.id}"]`);
+  await page.waitForSelector('#live:not(.hidden)');  // the WebSocket is up
+  await screenshot(page, 'dashboard-desktop');
+
+  // Open ticket a: facts, its photo as a loaded thumbnail, and the timeline.
+  await page.click(`#tickets tr[data-ticket="${reports.a.id}"]`);
+  await page.waitForSelector('dialog#ticket[open]');
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#ticket-body img[data-photo]');
+    return img && img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:');
+  });
+  assert.equal(await page.locator('#ticket-body li[data-event="submit"]').count(), 1);
+  assert.match(await page.textContent('#ticket-body'), /路灯不亮/);
+  await screenshot(page, 'dashboard-ticket');
+
+  // Accept: MZ-01 auto-assigns to its least-loaded worker.
+  await page.click('#ticket-body button[data-action="accept"]');
+  await page.waitForSelector('#ticket-body [data-status="assigned"]');
+  let server = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  assert.equal(server.status, 'assigned');
+  const mz01 = grids.find((g) => g.id === server.grid_id);
+  assert.ok(mz01.worker_ids.includes(server.assignee_id));
+  assert.ok(mz01.worker_ids.length >= 2, 'the demo grid MZ-01 has two workers');
+
+  // Re-assign to the other worker of the grid.
+  const other = mz01.worker_ids.find((id) => id !== server.assignee_id);
+  await page.selectOption('#ticket-body select[data-worker]', String(other));
+  await page.click('#ticket-body button[data-action="assign"]');
+  await page.waitForSelector('#ticket-body li[data-event="assign"]');
+  server = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  assert.equal(server.assignee_id, other);
+  assert.deepEqual(server.events.map((e) => e.action), ['submit', 'accept', 'assign']);
+
+  // Reject needs a reason: the page says so and sends nothing.
+  await page.click('#ticket-close');
+  await page.click(`#tickets tr[data-ticket="${reports.b.id}"]`);
+  await page.waitForSelector('#ticket-body button[data-action="reject"]');
+  await page.click('#ticket-body button[data-action="reject"]');
+  await page.waitForFunction(() => document.querySelector('#action-message').textContent.length > 0);
+  server = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.b.id}`, { token: admin })).body;
+  assert.equal(server.status, 'submitted');
+  await page.click('#ticket-close');
+
+  // A report submitted now appears without a reload (WebSocket push).
+  const fresh = await submitReport(daemon.base, resident, { category: '100120.street-light', lat: 23.378, lon: 103.351, description: '新上报 new report' });
+  await page.waitForSelector(`#tickets tr[data-ticket="${fresh.id}"]`);
+  await page.waitForSelector(`#map circle[data-ticket="${fresh.id}"]`);
+
+  // The language switch.
+  assert.equal(await page.textContent('#tickets thead th:nth-child(2)'), '状态');
+  await page.selectOption('#lang', 'en');
+  assert.equal(await page.textContent('#tickets thead th:nth-child(2)'), 'Status');
+  await screenshot(page, 'dashboard-desktop-en');
+
+  // Phone size: the same page in one column.
+  await page.setViewportSize(PHONE);
+  await screenshot(page, 'dashboard-phone');
+
+  // Log out: the token stops working and the form is back.
+  await page.click('#logout');
+  await page.waitForSelector('#login:not(.hidden)');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('figures, supervision, chart and bulletin come from API.md §8', async () => {
+  // Ticket a was accepted by the first test (street light: 48 h). Three days later it is overdue.
+  const a = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  assert.ok(a.deadline_at, 'ticket a was accepted by the first test');
+  const later = new Date(Date.parse(a.deadline_at) + 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const pinned = await call(daemon.base, 'POST', '/api/v1/admin/clock', { token: admin, body: { now: later } });
+  assert.equal(pinned.status, 200, pinned.text);
+  try {
+    const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await logIn(page, DISPATCHER);
+    const mz01 = grids.find((g) => g.id === a.grid_id);
+
+    // Ranking: MZ-01 has one ticket due (overdue, not closed): closure rate 0 %, drawn red.
+    const row = page.locator(`#ranking tbody tr[data-grid="${mz01.code}"]`);
+    await page.waitForFunction((code) => {
+      const r = document.querySelector(`#ranking tbody tr[data-grid="${code}"]`);
+      return r && r.children[4].textContent === '1';
+    }, mz01.code);
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[5], '0.0%');
+    assert.equal(await page.getAttribute(`#map path[data-grid="${mz01.code}"]`, 'fill'), '#c62828');
+    // Grids with nothing due rank after it and show no rate.
+    const other = await page.locator('#ranking tbody tr').last().locator('td').allTextContents();
+    assert.equal(other[5], '—');
+
+    // Supervision: ticket a, 24 hours overdue.
+    await page.waitForSelector(`#supervision tr[data-ticket="${a.id}"]`);
+    const sup = await page.locator(`#supervision tr[data-ticket="${a.id}"] td`).allTextContents();
+    assert.equal(sup[4], '24.0');
+
+    // The chart has this week's closure-rate point (0 %).
+    await page.waitForSelector('#chart svg circle.dot-closure');
+
+    // The bulletin of this week lists every grid, MZ-01 among them, and its CSV downloads.
+    await page.waitForSelector(`#bulletin table tr[data-grid-id="${mz01.id}"]`);
+    assert.equal(await page.locator('#bulletin table tbody tr').count(), grids.length);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#bulletin-csv')]);
+    assert.match(download.suggestedFilename(), /^bulletin-\d{4}-W\d{2}\.csv$/);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    const csv = Buffer.concat(chunks).toString('utf8');
+    assert.match(csv, /^rank,grid_id,grid_name,/);
+    assert.equal(csv.trimEnd().split('\r\n').length, 1 + grids.length);
+    await screenshot(page, 'dashboard-figures');
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await call(daemon.base, 'POST', '/api/v1/admin/clock', { token: admin, body: { now: null } });
+  }
+});
+
+test('rework and verify from the ticket view, which follows the worker live', async () => {
+  // The demo grid MZ-01's workers; ticket a is assigned to one of them by now.
+  const workers = await Promise.all(['13700000101', '13700000102'].map((phone) => login(daemon.base, { phone, password: 'demo-pass-2026' })));
+  let a = (await call(daemon.base, 'GET', `/api/v1/reports/${reports.a.id}`, { token: admin })).body;
+  const worker = workers.find((w) => w.user.id === a.assignee_id);
+  assert.ok(worker, 'ticket a is assigned to a demo worker of MZ-01');
+  await act(daemon.base, worker.token, a.id, { action: 'start' });
+  await act(daemon.base, worker.token, a.id, { action: 'resolve', note: '已修复 fixed' }, { photo: true });
+
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await logIn(page, DISPATCHER);
+  await page.click(`#tickets tr[data-ticket="${a.id}"]`);
+  await page.waitForSelector('#ticket-body [data-status="resolved"]');
+  await page.waitForFunction(() => [...document.querySelectorAll('#ticket-body img[data-photo]')]
+    .filter((img) => img.complete && img.naturalWidth > 0).length === 2);  // the report's and the resolution's
+
+  // Rework needs a reason; with one, the ticket goes back to the worker.
+  await page.fill('#ticket-body input[data-reason="rework"]', '仍然不亮 still dark');
+  await page.click('#ticket-body button[data-action="rework"]');
+  await page.waitForSelector('#ticket-body [data-status="in_progress"]');
+  a = (await call(daemon.base, 'GET', `/api/v1/reports/${a.id}`, { token: admin })).body;
+  assert.equal(a.status, 'in_progress');
+  assert.equal(a.rework_count, 1);
+
+  // The worker resolves again: the open ticket view updates by itself (WebSocket), then verify.
+  await act(daemon.base, worker.token, a.id, { action: 'resolve', note: '换了灯泡 new bulb' }, { photo: true });
+  await page.waitForSelector('#ticket-body [data-status="resolved"]');
+  await page.click('#ticket-body button[data-action="verify"]');
+  await page.waitForSelector('#ticket-body [data-status="closed"]');
+  a = (await call(daemon.base, 'GET', `/api/v1/reports/${a.id}`, { token: admin })).body;
+  assert.equal(a.status, 'closed');
+  assert.deepEqual(a.events.map((e) => e.action), ['submit', 'accept', 'assign', 'start', 'resolve', 'rework', 'resolve', 'verify']);
+  assert.equal(await page.locator('#ticket-body li[data-event]').count(), a.events.length);
+  await screenshot(page, 'dashboard-ticket-closed');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a manager sees only the tickets of their own grids', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  const manager = { phone: '13900000201', password: 'demo-pass-2026' };  // demo: manages MZ-02 and MZ-03
+  const me = (await login(daemon.base, manager)).user;
+  await logIn(page, manager);
+  await page.waitForSelector(`#tickets tr[data-ticket="${reports.c.id}"]`);
+  assert.equal(await page.locator(`#tickets tr[data-ticket="${reports.a.id}"]`).count(), 0);
+  assert.equal(await page.locator('#ranking tbody tr').count(), me.grid_ids.length);
+  await page.click(`#tickets tr[data-ticket="${reports.c.id}"]`);
+  await page.waitForSelector('#ticket-body button[data-action="accept"]');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a resident cannot use the dashboard', async () => {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto(`${daemon.base}/dashboard/`);
+  await page.fill('#phone', '13512345678');
+  await page.fill('#password', 'resident-pass-1');
+  await page.click('#login-button');
+  await page.waitForFunction(() => document.querySelector('#login-error').textContent.length > 0);
+  assert.ok(await page.isHidden('#app'));
+  await page.fill('#password', 'wrong-password');
+  await page.click('#login-button');
+  await page.waitForFunction(() => /unauthorized/.test(document.querySelector('#login-error').textContent));
+  await context.close();
+});
