@@ -5,6 +5,8 @@
 #include "ledger_support.hpp"
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <ctime>
 
 namespace civic::test {
@@ -36,12 +38,18 @@ struct KioskCall {
     Headers extra;
 };
 
-// Without an explicit timestamp, each call gets a distinct one inside the window: two requests
-// with the same method, target, body and timestamp carry the same signature, and the second
-// would rightly be refused as a replay.
-inline std::int64_t fresh_timestamp() {
-    static std::atomic<std::int64_t> calls{0};
-    return static_cast<std::int64_t>(std::time(nullptr)) - (calls++ % 250);
+// Without an explicit timestamp, each call gets one inside the window that no earlier call used
+// for the same method, target and body: two identical requests with the same timestamp carry the
+// same signature, and the second would rightly be refused as a replay.
+inline std::int64_t fresh_timestamp(const KioskCall& c) {
+    static std::mutex mutex;
+    static std::set<std::string> used;
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    const auto what = c.method + "\n" + c.target + "\n" + crypto::sha256_hex(c.body) + "\n";
+    std::lock_guard lock(mutex);
+    for (std::int64_t back = 0; back < 250; ++back)
+        if (used.insert(what + std::to_string(now - back)).second) return now - back;
+    throw std::runtime_error("more than 250 identical kiosk requests within a second");
 }
 
 // The wall clock as an API timestamp, for test clocks that must agree with kiosk timestamps.
@@ -55,7 +63,7 @@ inline std::string wall_clock_iso() {
 }
 
 inline Headers kiosk_headers(const KioskCredentials& k, const KioskCall& c) {
-    const auto ts = std::to_string(c.timestamp ? c.timestamp : fresh_timestamp());
+    const auto ts = std::to_string(c.timestamp ? c.timestamp : fresh_timestamp(c));
     Headers h = {{"X-Kiosk-Key", k.key_id},
                  {"X-Kiosk-Timestamp", ts},
                  {"X-Kiosk-Signature", sign(k.secret, c.method, c.target, ts, c.body)}};
