@@ -11,15 +11,14 @@ namespace civic::load {
 
 namespace {
 
-// A phone-sized frame: a smooth scene (gradients, as sky and walls) plus sensor-like noise whose
-// amplitude sets the compressed size.
-constexpr int kWidth = 1024;
-constexpr int kHeight = 768;
+// A smooth scene (gradients, as sky and walls) plus sensor-like noise whose amplitude sets the
+// compressed size; 1024x768 by default, a phone photo after the app's downscaling.
 constexpr int kQuality = 80;
 
 class Encoder {
 public:
-    Encoder() : tj_(tjInitCompress()), rgb_(static_cast<std::size_t>(kWidth) * kHeight * 3) {
+    Encoder(int width, int height)
+        : width_(width), height_(height), tj_(tjInitCompress()), rgb_(static_cast<std::size_t>(width) * height * 3) {
         if (!tj_) throw std::runtime_error("tjInitCompress failed");
     }
     ~Encoder() { tjDestroy(tj_); }
@@ -35,11 +34,11 @@ public:
             return x;
         };
         const int phase = static_cast<int>(seed % 97);
-        for (int y = 0; y < kHeight; ++y)
-            for (int px = 0; px < kWidth; ++px) {
-                auto* p = &rgb_[(static_cast<std::size_t>(y) * kWidth + px) * 3];
-                const double base[3] = {80.0 + 100.0 * y / kHeight, 120.0 + 60.0 * std::sin((px + phase) / 90.0),
-                                        60.0 + 120.0 * px / kWidth};
+        for (int y = 0; y < height_; ++y)
+            for (int px = 0; px < width_; ++px) {
+                auto* p = &rgb_[(static_cast<std::size_t>(y) * width_ + px) * 3];
+                const double base[3] = {80.0 + 100.0 * y / height_, 120.0 + 60.0 * std::sin((px + phase) / 90.0),
+                                        60.0 + 120.0 * px / width_};
                 const auto r = next();
                 for (int c = 0; c < 3; ++c) {
                     const double n = (static_cast<double>((r >> (c * 16)) & 0xffff) / 65535.0 - 0.5) * 2 * noise;
@@ -48,7 +47,7 @@ public:
             }
         unsigned char* out = nullptr;
         unsigned long size = 0;
-        if (tjCompress2(tj_, rgb_.data(), kWidth, 0, kHeight, TJPF_RGB, &out, &size, TJSAMP_420, kQuality, 0) != 0)
+        if (tjCompress2(tj_, rgb_.data(), width_, 0, height_, TJPF_RGB, &out, &size, TJSAMP_420, kQuality, 0) != 0)
             throw std::runtime_error("tjCompress2 failed");
         std::string bytes(reinterpret_cast<char*>(out), size);
         tjFree(out);
@@ -56,14 +55,16 @@ public:
     }
 
 private:
+    const int width_;
+    const int height_;
     tjhandle tj_;
     std::vector<unsigned char> rgb_;
 };
 
 }  // namespace
 
-std::vector<std::string> make_jpeg_pool(std::size_t count, std::size_t target_bytes) {
-    Encoder enc;
+std::vector<std::string> make_jpeg_pool(std::size_t count, std::size_t target_bytes, int width, int height) {
+    Encoder enc(width, height);
     // Bisect the noise amplitude until one image lands within 5 % of the target size.
     double lo = 0, hi = 128, noise = 16;
     for (int i = 0; i < 16; ++i) {

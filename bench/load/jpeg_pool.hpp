@@ -8,6 +8,7 @@
 
 namespace civic::load {
 
-std::vector<std::string> make_jpeg_pool(std::size_t count, std::size_t target_bytes);
+// width x height pixels; the noise level is tuned so that the files come out near target_bytes.
+std::vector<std::string> make_jpeg_pool(std::size_t count, std::size_t target_bytes, int width = 1024, int height = 768);
 
 }  // namespace civic::load

@@ -1,6 +1,7 @@
 // civicsnap-load: the load client and disk-ceiling probe behind scripts/bench (issue 8).
 //
 //   civicsnap-load intake  --port P --tokens-file F --ids-out F [--photos N] [--photo-bytes B]
+//                          [--photo-width W --photo-height H] [--mode-name NAME]
 //   civicsnap-load accept  --port P --token T --ids-file F
 //   civicsnap-load redeem  --port P --tokens-file F --kiosk-key K --kiosk-secret S --sku SKU [--prefetch N]
 //   civicsnap-load idle    --port P --connections N [--hold-ms MS]
@@ -96,7 +97,9 @@ int intake(const Args& a) {
 
     const auto photo_count = a.number("photos", 2000);
     std::cerr << "civicsnap-load: encoding " << photo_count << " distinct JPEGs\n";
-    const auto photos = make_jpeg_pool(photo_count, a.number("photo-bytes", 100 * 1024));
+    const auto photos = make_jpeg_pool(photo_count, a.number("photo-bytes", 100 * 1024),
+                                       static_cast<int>(a.number("photo-width", 1024)),
+                                       static_cast<int>(a.number("photo-height", 768)));
     std::size_t photo_bytes = 0;
     for (const auto& p : photos) photo_bytes += p.size();
     std::cerr << "civicsnap-load: mean JPEG " << photo_bytes / photos.size() << " bytes\n";
@@ -138,7 +141,7 @@ int intake(const Args& a) {
     const auto options = drive_options(a);
     const auto result = drive(target, options, make, check);
     if (reused) std::cerr << "civicsnap-load: " << reused << " photos were reused (raise --photos)\n";
-    print("intake", options.connections, result.latencies.summarize(result.seconds));
+    print(a.get("mode-name", "intake"), options.connections, result.latencies.summarize(result.seconds));
     return 0;
 }
 
