@@ -15,6 +15,7 @@ const char* usage() {
            "                  [--threads N] [--config FILE.json] [--demo] [--test-clock]\n"
            "                  [--daily-points-cap N] [--no-access-log]\n"
            "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
+           "       civicsnapd backup --data-dir DIR --to DIR   (online consistent copy: database, photos, secrets)\n"
            "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin\n";
 }
 
@@ -94,6 +95,9 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     if (!args.empty() && args[0] == "check") {
         out.command = ParsedArgs::Command::check;
         first = 1;
+    } else if (!args.empty() && args[0] == "backup") {
+        out.command = ParsedArgs::Command::backup;
+        first = 1;
     }
     for (std::size_t i = first; i < args.size(); ++i) {
         const auto& a = args[i];
@@ -117,11 +121,16 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
                 if (i + 1 >= args.size()) throw std::invalid_argument(a + ": missing value");
                 value = args[++i];
             }
-            if (name != "config") apply(out.config, name, value);
+            if (name == "to" && out.command == ParsedArgs::Command::backup)
+                out.backup_to = value;
+            else if (name != "config")
+                apply(out.config, name, value);
         } else {
             throw std::invalid_argument("unexpected argument '" + a + "'");
         }
     }
+    if (out.command == ParsedArgs::Command::backup && out.backup_to.empty())
+        throw std::invalid_argument("backup needs --to DIR");
     if (out.config.tls_listen && (out.config.tls_cert.empty() || out.config.tls_key.empty()))
         throw std::invalid_argument("--tls-listen needs --tls-cert and --tls-key");
     return out;

@@ -27,9 +27,11 @@ struct Config {
 };
 
 struct ParsedArgs {
-    enum class Command { serve, help, version, check };  // check: `civicsnapd check --data-dir D`
+    // check: `civicsnapd check --data-dir D`; backup: `civicsnapd backup --data-dir D --to DIR`
+    enum class Command { serve, help, version, check, backup };
     Command command = Command::serve;
     Config config;
+    std::string backup_to;
 };
 
 // Throws std::invalid_argument with a message fit for the user on a bad flag, value or file.

@@ -19,7 +19,8 @@ namespace {
 
 [[noreturn]] void fail(const char* what, const fs::path& path) {
     const int err = errno;
-    if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EACCES)
+    if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EACCES || err == EPERM ||
+        err == ENOTDIR)
         throw ApiError::unavailable(30, "the photo store cannot take writes now");
     throw std::system_error(err, std::generic_category(), std::string(what) + " " + path.string());
 }

@@ -53,7 +53,10 @@ TEST(Json, DepthLimit) {
     EXPECT_TRUE(parse(s));
     // Siblings do not add up: depth is nesting, not bracket count.
     std::string wide = "[";
-    for (int i = 0; i < 1000; ++i) wide += (i ? "," : "") + nested_arrays(kMaxDepth - 1);
+    for (int i = 0; i < 1000; ++i) {
+        if (i) wide += ',';
+        wide += nested_arrays(kMaxDepth - 1);
+    }
     wide += "]";
     EXPECT_TRUE(parse(wide));
 }
