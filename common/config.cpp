@@ -14,6 +14,7 @@ const char* usage() {
            "                  [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]\n"
            "                  [--threads N] [--config FILE.json] [--demo] [--test-clock]\n"
            "                  [--daily-points-cap N] [--no-access-log]\n"
+           "                  [--registrations-per-hour N] [--reports-per-hour N]   (0 = unlimited)\n"
            "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
            "       civicsnapd backup --data-dir DIR --to DIR   (online consistent copy: database, photos, secrets)\n"
            "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin\n";
@@ -57,6 +58,9 @@ void apply(Config& c, const std::string& name, const std::string& value) {
     else if (name == "data-dir") c.data_dir = value;
     else if (name == "threads") c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
     else if (name == "daily-points-cap") c.daily_points_cap = parse_int("--daily-points-cap", value, 0, 1'000'000);
+    else if (name == "registrations-per-hour")
+        c.registrations_per_hour = parse_int("--registrations-per-hour", value, 0, 1'000'000);
+    else if (name == "reports-per-hour") c.reports_per_hour = parse_int("--reports-per-hour", value, 0, 1'000'000);
     else throw std::invalid_argument("unknown setting '" + name + "'");
 }
 

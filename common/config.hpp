@@ -22,6 +22,9 @@ struct Config {
     bool demo = false;
     bool test_clock = false;
     std::int64_t daily_points_cap = 100;
+    // Token buckets (0 = unlimited): a burst of N, refilled evenly over an hour.
+    std::int64_t registrations_per_hour = 20;  // per client IP address
+    std::int64_t reports_per_hour = 60;        // per resident account
     std::int64_t session_ttl_seconds = 30 * 24 * 3600;
     bool access_log = true;
 };

@@ -5,6 +5,7 @@
 #include "common/crypto.hpp"
 #include "common/seal.hpp"
 #include "server/api/context.hpp"
+#include "server/api/rate_limit.hpp"
 #include "server/api/report_feed.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/accounts.hpp"
@@ -111,6 +112,8 @@ int serve(const Config& config) {
     api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
     api::ReportFeed feed;
     ctx.feed = &feed;
+    api::RateLimits rate_limits{api::RateLimiter(config.registrations_per_hour), api::RateLimiter(config.reports_per_hour)};
+    ctx.rate_limits = &rate_limits;
     ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
     const auto router = api::build_router(ctx);
     std::vector<std::string> labels;

@@ -3,6 +3,7 @@
 #include "common/errors.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/input.hpp"
+#include "server/api/rate_limit.hpp"
 #include "server/api/routes.hpp"
 #include "server/api/views.hpp"
 #include "server/domain/accounts.hpp"
@@ -29,6 +30,10 @@ const std::string& decoy_hash() {
 }
 
 asio::awaitable<Response> register_resident(AppContext& ctx, Request& req) {
+    // Every attempt counts, valid or not: the bucket guards the password hashing too.
+    if (ctx.rate_limits)
+        if (const auto wait = ctx.rate_limits->registrations.take(req.remote_address, ctx.clock.now()))
+            throw ApiError::rate_limited(*wait, "too many registrations from this address; retry later");
     const auto body = json_body(req);
     const auto phone = require_string(body, "phone");
     const auto password = require_string(body, "password");

@@ -12,6 +12,7 @@
 namespace civic::api {
 
 class ReportFeed;
+struct RateLimits;
 
 struct AppContext {
     store::Database& db;
@@ -22,6 +23,7 @@ struct AppContext {
     std::string master_key;                    // seals kiosk secrets (data/secrets/master.key)
     http::Metrics* metrics = nullptr;          // set once the router is built
     ReportFeed* feed = nullptr;                // live ticket updates (WebSocket subscribers)
+    RateLimits* rate_limits = nullptr;         // registration and report-submission buckets
     std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
 };
 

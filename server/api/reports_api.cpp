@@ -6,6 +6,7 @@
 #include "server/api/idempotency.hpp"
 #include "server/api/input.hpp"
 #include "server/api/photo_intake.hpp"
+#include "server/api/rate_limit.hpp"
 #include "server/api/report_feed.hpp"
 #include "server/api/report_view.hpp"
 #include "server/api/routes.hpp"
@@ -104,6 +105,10 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
         auto stored = co_await ctx.db.read([&](store::Conn& conn) { return replay(conn, idem, now); });
         if (stored) co_return *stored;
     }
+    // After the replay check: a retried submission is not a new report and costs no token.
+    if (ctx.rate_limits)
+        if (const auto wait = ctx.rate_limits->reports.take(std::to_string(who.user_id), ctx.clock.now()))
+            throw ApiError::rate_limited(*wait, "too many reports from this account; retry later");
     auto report = new_report_from(upload.meta, who.user_id);
     co_await ctx.db.read([&](store::Conn& conn) { domain::check_new_report(conn, report, upload.photos.size()); });
     report.photos = co_await store_photos(ctx, upload.photos);

@@ -7,6 +7,7 @@
 #include "server/domain/ledger.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/city_repo.hpp"
+#include "server/store/open311_repo.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -109,6 +110,9 @@ void check_worker_of_grid(store::Conn& conn, const ReportRow& r, std::int64_t wo
 
 void close_for_good(store::Conn& conn, ReportRow& r) { store::unindex_open_report(conn, r.id); }
 
+// Reports posted by an Open311 partner app belong to its hidden account, which earns nothing.
+bool earns_points(store::Conn& conn, const ReportRow& r) { return !store::is_partner_user(conn, r.reporter_id); }
+
 std::string worker_note(std::int64_t worker_id) { return "assigned to worker " + std::to_string(worker_id); }
 
 }  // namespace
@@ -127,8 +131,8 @@ void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_
     existing_category(conn, in.category);
     check_text("description", in.description, 1, kMaxDescriptionChars, true);
     check_text("address", in.address, 0, kMaxAddressChars, false);
-    if (photo_count == 0 || photo_count > kMaxPhotosPerReport)
-        throw ApiError::invalid_field("photo", "a report needs 1..6 photos");
+    if (photo_count < in.min_photos || photo_count > kMaxPhotosPerReport)
+        throw ApiError::invalid_field("photo", "a report needs " + std::to_string(in.min_photos) + "..6 photos");
 }
 
 ReportRow submit_report(store::Conn& conn, const NewReport& in, std::int64_t now) {
@@ -195,8 +199,9 @@ ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report
         r.status = "accepted";
         r.accepted_at = now;
         r.deadline_at = deadline_for(r, category.sla_hours);
-        r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_accepted",
-                                                      category.points_on_accept, now, daily_points_cap);
+        if (earns_points(conn, r))
+            r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_accepted",
+                                                          category.points_on_accept, now, daily_points_cap);
         if (r.grid_id) {
             auto grid = store::find_grid(conn, *r.grid_id);
             if (grid && grid->auto_assign) {
@@ -235,8 +240,9 @@ ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report
         const auto category = existing_category(conn, r.category);
         r.status = "closed";
         r.closed_at = now;
-        r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_closed",
-                                                      category.points_on_close, now, daily_points_cap);
+        if (earns_points(conn, r))
+            r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_closed",
+                                                          category.points_on_close, now, daily_points_cap);
         close_for_good(conn, r);
     } else if (a == "rework") {
         r.status = "in_progress";

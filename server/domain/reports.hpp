@@ -38,6 +38,8 @@ struct NewReport {
     double lat = 0, lon = 0;
     std::optional<std::string> address;
     std::vector<store::PhotoBlobRow> photos;  // already stored durably
+    // Residents send 1..6 photos; Open311 partners may send none (a media_url instead).
+    std::size_t min_photos = 1;
 };
 
 // The checks submit_report makes before it writes anything, so that a handler can refuse bad

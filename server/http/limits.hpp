@@ -23,5 +23,6 @@ inline constexpr auto kShutdownGrace = 10s;     // SIGTERM: requests in flight g
 inline constexpr auto kWebSocketIdleTimeout = 60s;  // pings at half of it; silence this long → close
 inline constexpr std::size_t kMaxWebSocketMessageBytes = 4096;  // clients have nothing to say
 inline constexpr std::size_t kMaxPipelinedBuffer = 64 * 1024;  // bytes read ahead past a request
+inline constexpr std::size_t kMaxRateLimitKeys = 100000;  // token buckets held per limiter (IPs, accounts)
 
 }  // namespace civic::http::limits

@@ -24,6 +24,7 @@ struct Request {
     // was read; `body` stays empty then.
     std::optional<std::vector<MultipartPart>> parts;
     std::string remote_address;
+    bool secure = false;  // arrived on the TLS listener (for absolute URLs in responses)
     std::string request_id;
 
     std::optional<std::string_view> header(std::string_view lower_name) const;

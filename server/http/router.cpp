@@ -1,5 +1,7 @@
 #include "server/http/router.hpp"
 
+#include "server/http/response.hpp"
+
 #include <charconv>
 #include <stdexcept>
 
@@ -31,10 +33,14 @@ void Router::add(Route route) {
     Compiled compiled;
     for (auto part : split_path(route.pattern)) {
         if (!part.empty() && part.front() == '{') {
-            if (part.back() != '}') throw std::invalid_argument("bad pattern " + route.pattern);
-            auto inner = part.substr(1, part.size() - 2);
+            const auto close = part.find('}');
+            if (close == std::string_view::npos) throw std::invalid_argument("bad pattern " + route.pattern);
+            auto inner = part.substr(1, close - 1);
+            const auto suffix = part.substr(close + 1);
+            if (suffix.find_first_of("{}") != std::string_view::npos)
+                throw std::invalid_argument("bad pattern " + route.pattern);
             const auto colon = inner.find(':');
-            Segment s{Segment::Kind::string_param, std::string(inner.substr(0, colon))};
+            Segment s{Segment::Kind::string_param, std::string(inner.substr(0, colon)), std::string(suffix)};
             if (colon != std::string_view::npos) {
                 const auto type = inner.substr(colon + 1);
                 if (type == "int") {
@@ -45,7 +51,7 @@ void Router::add(Route route) {
             }
             compiled.segments.push_back(std::move(s));
         } else {
-            compiled.segments.push_back({Segment::Kind::literal, std::string(part)});
+            compiled.segments.push_back({Segment::Kind::literal, std::string(part), {}});
         }
     }
     for (const auto& existing : routes_)
@@ -62,19 +68,25 @@ Router::SegmentMatch Router::match_segments(const Compiled& c, const std::vector
     bool bad_param = false;
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const auto& seg = c.segments[i];
+        auto part = parts[i];
+        if (seg.kind != Segment::Kind::literal && !seg.suffix.empty()) {
+            // The suffix is literal: a segment without it is another route's, not a bad value.
+            if (part.size() <= seg.suffix.size() || !part.ends_with(seg.suffix)) return SegmentMatch::no;
+            part.remove_suffix(seg.suffix.size());
+        }
         switch (seg.kind) {
             case Segment::Kind::literal:
-                if (parts[i] != seg.text) return SegmentMatch::no;
+                if (part != seg.text) return SegmentMatch::no;
                 break;
             case Segment::Kind::int_param:
                 // The path has this route's shape but a malformed id: 400 (API.md §0), unless
                 // another route matches it properly.
-                if (!is_positive_int(parts[i])) bad_param = true;
-                else if (params) params->emplace_back(seg.text, std::string(parts[i]));
+                if (!is_positive_int(part)) bad_param = true;
+                else if (params) params->emplace_back(seg.text, std::string(part));
                 break;
             case Segment::Kind::string_param:
-                if (parts[i].empty()) return SegmentMatch::no;
-                if (params) params->emplace_back(seg.text, std::string(parts[i]));
+                if (part.empty()) return SegmentMatch::no;
+                if (params) params->emplace_back(seg.text, std::string(part));
                 break;
         }
     }
@@ -100,6 +112,16 @@ Router::Result Router::match(std::string_view method, std::string_view path) con
     if (!other.allowed.empty()) return other;
     if (bad_param) return BadParameter{};
     return NotFound{};
+}
+
+void Router::set_error_renderer(std::string prefix, ErrorRenderer renderer) {
+    error_renderers_.emplace_back(std::move(prefix), std::move(renderer));
+}
+
+Response Router::render_error(const ApiError& error, const Request& req) const {
+    for (const auto& [prefix, renderer] : error_renderers_)
+        if (req.path.starts_with(prefix)) return renderer(error, req);
+    return error_response(error);
 }
 
 }  // namespace civic::http

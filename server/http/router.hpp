@@ -1,7 +1,10 @@
 #pragma once
-// Method + path routing with typed path parameters: "/api/v1/reports/{id:int}". An unknown path
-// is 404, a known path with another method 405. Each route also carries what the connection
+// Method + path routing with typed path parameters: "/api/v1/reports/{id:int}". A parameter may
+// be followed by a literal suffix in its segment ("/requests/{id:str}.json"): the suffix must end
+// the segment and is not part of the value. An unknown path is 404, a known path with another
+// method 405. Each route also carries what the connection
 // needs to know before reading the body: its body limit and its metrics label.
+#include "common/errors.hpp"
 #include "server/http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -16,6 +19,9 @@
 namespace civic::http {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
+// Turns a failure into the response body of an API family that has its own error format
+// (Open311's `[{"code","description"}]`); the default is API.md §0's.
+using ErrorRenderer = std::function<Response(const ApiError&, const Request&)>;
 
 class PushChannel;
 // A WebSocket route's subscription: authorises the request (an ApiError refuses the upgrade with
@@ -51,11 +57,15 @@ public:
     void add(Route route);
     Result match(std::string_view method, std::string_view path) const;
     const std::vector<Route>& routes() const { return routes_; }
+    // Errors on paths under `prefix` (routed or not) are rendered by `renderer`.
+    void set_error_renderer(std::string prefix, ErrorRenderer renderer);
+    Response render_error(const ApiError& error, const Request& req) const;
 
 private:
     struct Segment {
         enum class Kind { literal, int_param, string_param } kind;
-        std::string text;  // literal text or parameter name
+        std::string text;    // literal text or parameter name
+        std::string suffix;  // parameters only: literal text after the value ("{id}.json")
     };
     struct Compiled {
         std::vector<Segment> segments;
@@ -65,6 +75,7 @@ private:
                                std::vector<std::pair<std::string, std::string>>* params);
     std::vector<Route> routes_;
     std::vector<Compiled> compiled_;
+    std::vector<std::pair<std::string, ErrorRenderer>> error_renderers_;
 };
 
 }  // namespace civic::http

@@ -316,7 +316,7 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
     }
     if (failure) {
         auto keep = std::move(ex.response.headers);
-        ex.response = error_response(*failure);
+        ex.response = sh.router.render_error(*failure, req);
         for (auto& h : keep) ex.response.headers.push_back(std::move(h));
     }
     co_return ex;
@@ -391,6 +391,7 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
         const auto started = std::chrono::steady_clock::now();
         Request req;
         req.remote_address = remote;
+        req.secure = !std::is_same_v<Stream, beast::tcp_stream>;
         std::string route_label = "unmatched";
         std::size_t bytes_in = 0;
         Exchange ex;

@@ -44,6 +44,16 @@ inline std::int64_t fresh_timestamp() {
     return static_cast<std::int64_t>(std::time(nullptr)) - (calls++ % 250);
 }
 
+// The wall clock as an API timestamp, for test clocks that must agree with kiosk timestamps.
+inline std::string wall_clock_iso() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 inline Headers kiosk_headers(const KioskCredentials& k, const KioskCall& c) {
     const auto ts = std::to_string(c.timestamp ? c.timestamp : fresh_timestamp());
     Headers h = {{"X-Kiosk-Key", k.key_id},

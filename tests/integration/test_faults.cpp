@@ -35,15 +35,6 @@ struct ScratchDir {
     }
 };
 
-std::string wall_clock_iso() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 Daemon::Options on_dir(const std::string& dir) {
     Daemon::Options o;
     o.data_dir = dir;
