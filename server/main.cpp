@@ -12,6 +12,7 @@
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
 #include "server/domain/ledger_check.hpp"
+#include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
 #include "server/store/backup.hpp"
 #include "server/store/database.hpp"
@@ -64,12 +65,15 @@ void print_demo(const domain::DemoSummary& demo) {
         std::cout << "demo kiosk: key_id " << demo.kiosk_key_id << "  secret " << demo.kiosk_secret << "\n";
 }
 
-// `civicsnapd check`: exit 0 when the ledger's invariants hold, 1 with the problems otherwise.
+// `civicsnapd check`: exit 0 when the ledger's invariants hold and the closure statistics' running
+// sums equal a recomputation (schema/005_stats.sql), 1 with the problems otherwise.
 int check(const Config& config) {
-    const auto problems = domain::ledger::check_data_dir(config.data_dir);
+    auto problems = domain::ledger::check_data_dir(config.data_dir);
+    for (auto& p : domain::stats::check_data_dir(config.data_dir)) problems.push_back(std::move(p));
     for (const auto& p : problems) std::cerr << "civicsnapd check: " << p << "\n";
     if (!problems.empty()) return 1;
     std::cout << "civicsnapd check: ledger invariants hold\n";
+    std::cout << "civicsnapd check: closure statistics agree with a recomputation\n";
     return 0;
 }
 

@@ -17,6 +17,7 @@ http::Router build_router(AppContext& ctx) {
     add_exchange_routes(router, ctx);
     add_kiosk_routes(router, ctx);
     add_open311_routes(router, ctx);
+    add_stats_routes(router, ctx);
     // The document describes the table it is served from, so it can never miss an endpoint.
     auto document = std::make_shared<std::string>();
     router.add({"GET", "/api/v1/openapi.json", 0,

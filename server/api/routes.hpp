@@ -16,6 +16,7 @@ void add_points_routes(http::Router& router, AppContext& ctx);
 void add_exchange_routes(http::Router& router, AppContext& ctx);
 void add_kiosk_routes(http::Router& router, AppContext& ctx);
 void add_open311_routes(http::Router& router, AppContext& ctx);
+void add_stats_routes(http::Router& router, AppContext& ctx);
 
 // The OpenAPI 3.1 document of the router's table.
 std::string openapi_document(const http::Router& router);

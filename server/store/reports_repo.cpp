@@ -247,4 +247,30 @@ std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& f) {
     return out;
 }
 
+std::vector<ReportRow> list_overdue(Conn& conn, const OverdueFilter& f) {
+    // Both shapes read the partial indexes of accepted, unclosed tickets (schema/005_stats.sql).
+    std::string sql = std::string(kReportColumns) +
+                      " WHERE accepted_at IS NOT NULL AND closed_at IS NULL AND deadline_at < :now";
+    if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = :manager)";
+    if (f.after) sql += " AND (deadline_at, id) > (:deadline, :id)";
+    if (f.created_in) sql += " AND created_at >= :from AND created_at < :to";
+    sql += " ORDER BY deadline_at, id LIMIT :limit";
+    auto q = conn.query(sql);
+    int i = 0;
+    q.bind(++i, f.now);
+    if (f.manager_id) q.bind(++i, *f.manager_id);
+    if (f.after) {
+        q.bind(++i, f.after->first);
+        q.bind(++i, f.after->second);
+    }
+    if (f.created_in) {
+        q.bind(++i, f.created_in->first);
+        q.bind(++i, f.created_in->second);
+    }
+    q.bind(++i, static_cast<std::int64_t>(f.limit));
+    std::vector<ReportRow> out;
+    while (q.next()) out.push_back(read_report(q));
+    return out;
+}
+
 }  // namespace civic::store

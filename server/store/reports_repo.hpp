@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace civic::store {
@@ -107,5 +108,16 @@ struct ReportFilter {
     int limit = 50;
 };
 std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& filter);
+
+// Overdue open tickets (API.md §8: accepted, not closed, deadline before `now`), most overdue
+// first: ascending deadline, then id, after the (deadline, id) of `after`.
+struct OverdueFilter {
+    std::int64_t now = 0;
+    std::optional<std::int64_t> manager_id;                      // only this manager's grids
+    std::optional<std::pair<std::int64_t, std::int64_t>> after;  // (deadline_at, id) last seen
+    std::optional<std::pair<std::int64_t, std::int64_t>> created_in;  // [from, to)
+    int limit = 50;
+};
+std::vector<ReportRow> list_overdue(Conn& conn, const OverdueFilter& filter);
 
 }  // namespace civic::store

@@ -1,0 +1,78 @@
+#pragma once
+// The SQL behind the closure statistics, the bulletin's top reporters and the points figures
+// (API.md §8). The running sums it reads are kept by triggers (schema/005_stats.sql), so every
+// ticket change updates them in its own transaction.
+#include "server/store/sqlite.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace civic::store {
+
+// Counts (and sums for the two averages) over a set of reports; see report_stat_facts.
+struct StatCounts {
+    std::int64_t received = 0, accepted = 0, rejected = 0, duplicate = 0, closed = 0, closed_on_time = 0,
+                 resolved_ever = 0, reworked = 0, extended = 0;
+    std::int64_t close_seconds = 0;  // sum over closed reports of closed_at - created_at
+    std::int64_t rating_sum = 0, rated = 0;
+    std::int64_t overdue_open = 0;  // judged at the `now` of the query
+    StatCounts& operator+=(const StatCounts& o);
+    bool operator==(const StatCounts&) const = default;
+};
+
+// The finest split a query returns: grid alone, grid × category, or grid × current assignee.
+enum class StatSplit { grid, category, worker };
+
+struct StatCell {
+    std::int64_t grid_key = 0;    // 0: outside every grid
+    std::string category;         // StatSplit::category (empty otherwise)
+    std::int64_t worker_key = 0;  // StatSplit::worker; 0: unassigned
+    StatCounts counts;
+};
+
+// Reports created in [from, to) (unix seconds, from >= 0), overdue_open judged at `now`. Whole
+// hours come from the running sums, the partial hours at either edge from the rows themselves.
+std::vector<StatCell> closure_counts(Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
+                                     StatSplit split);
+
+// The bulletin's reporters of one Asia/Shanghai ISO week (week_key as in schema/005_stats.sql),
+// most accepted reports first (then closed, then received, then the lower user id).
+struct ReporterCount {
+    std::int64_t user_id = 0;
+    std::string display_name;
+    std::int64_t received = 0, accepted = 0, closed = 0;
+};
+std::int64_t shanghai_week_key(std::int64_t unix_seconds);
+std::vector<ReporterCount> top_reporters(Conn& conn, std::int64_t week_key, int limit);
+
+// Sums of ledger transfers by kind, the issuance account's balance and the residents' total.
+struct PointsTotals {
+    std::int64_t issuance_balance = 0;
+    std::int64_t report_accepted = 0, report_closed = 0, redemption = 0, redemption_void = 0, donation = 0,
+                 honour_exchange = 0, credit_exchange = 0;
+    std::int64_t resident_balances = 0;
+};
+PointsTotals points_totals(Conn& conn);
+
+// Names for the keys of the groups.
+struct NamedKey {
+    std::int64_t id = 0;
+    std::string code;
+    std::string name;
+};
+std::vector<NamedKey> all_grids(Conn& conn);  // by id, without boundaries
+struct WorkerInGrid {
+    std::int64_t worker_id = 0;
+    std::int64_t grid_id = 0;
+    std::string name;
+};
+std::vector<WorkerInGrid> grid_workers(Conn& conn);  // every (worker, grid) membership
+std::optional<std::string> user_display_name(Conn& conn, std::int64_t user_id);
+
+// Rows of the running sums that differ from a recomputation over `reports` (empty when they
+// agree). Slow on big databases: for `civicsnapd check` and tests.
+std::vector<std::string> stats_sum_mismatches(Conn& conn);
+
+}  // namespace civic::store
