@@ -36,6 +36,10 @@ bool within_depth(std::string_view text, int max_depth) {
 
 std::optional<nlohmann::json> parse(std::string_view text, int max_depth) noexcept {
     try {
+        // nlohmann's lexer takes a NUL byte for the end of input, so "1\0junk" would parse as 1
+        // and the junk be silently dropped. A raw NUL is never valid JSON (inside a string it
+        // must be escaped as \u0000), so refuse it outright. Found by tests/fuzz/fuzz_json_body.
+        if (text.find('\0') != std::string_view::npos) return std::nullopt;
         if (!within_depth(text, max_depth)) return std::nullopt;
         // allow_exceptions=false: syntax errors come back as a discarded value; comments stay
         // disallowed and the whole input must be one value (strict mode rejects trailing data).

@@ -19,4 +19,5 @@ CREATE TABLE open311_media_urls (
     url       TEXT    NOT NULL
 ) WITHOUT ROWID;
 
-CREATE INDEX reports_by_created ON reports (created_at, id);
+-- Date windows (newest first) use 005's reports_by_created: an index on (created_at) already
+-- orders ties by rowid, which is the report id.

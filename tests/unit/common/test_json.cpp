@@ -87,3 +87,16 @@ TEST(Json, DumpIsCompactAndNeverThrows) {
     EXPECT_NO_THROW(dump(nlohmann::json{{"k\xC0", "\xED\xA0\x80"}}));
     EXPECT_EQ(dump(nlohmann::json("路")), "\"路\"");
 }
+
+// Regression for tests/fuzz/corpus/fuzz_json_body/crash-nul-trailing: nlohmann's lexer stops at
+// a NUL byte as if the input ended there, so the bytes after it were silently ignored.
+TEST(Json, RejectsRawNulBytes) {
+    using namespace std::string_literals;
+    EXPECT_EQ(parse("1\0\0`ids0\0\0\xd7@\x93\"\""s), std::nullopt);  // the input the fuzzer found
+    EXPECT_EQ(parse("{\"a\":1}\0{\"b\":2}"s), std::nullopt);
+    EXPECT_EQ(parse("\"a\0b\""s), std::nullopt);
+    EXPECT_EQ(parse("\0"s), std::nullopt);
+    const auto escaped = parse("\"a\\u0000b\"");  // the escaped form stays valid
+    ASSERT_TRUE(escaped.has_value());
+    EXPECT_EQ(escaped->get<std::string>(), "a\0b"s);
+}
