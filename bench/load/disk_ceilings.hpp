@@ -18,8 +18,8 @@ struct DiskOptions {
 // what the server's photo store does for every photo it keeps.
 Summary durable_file_writes(const std::string& dir, std::size_t bytes, const DiskOptions& options);
 
-// Each writer on its own connection: BEGIN IMMEDIATE; INSERT one row; COMMIT — in WAL mode with
-// synchronous = FULL, as server/store/sqlite.cpp opens every connection.
+// Each writer on its own connection, one transaction at a time: BEGIN IMMEDIATE; INSERT one row;
+// COMMIT — in WAL mode with synchronous = FULL, as server/store/sqlite.cpp opens every connection.
 Summary durable_sqlite_transactions(const std::string& db_path, const DiskOptions& options);
 
 }  // namespace civic::load
