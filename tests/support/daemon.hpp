@@ -42,6 +42,7 @@ public:
     Daemon& operator=(const Daemon&) = delete;
 
     unsigned short port() const { return port_; }
+    pid_t pid() const { return pid_; }
     unsigned short tls_port() const;  // 0 without --tls-listen
     const std::string& data_dir() const { return data_dir_; }
     const std::string& output() const { return output_; }  // what the daemon printed before ready
