@@ -7,6 +7,9 @@
 #include "server/domain/city.hpp"
 #include "server/http/response.hpp"
 
+#include <memory>
+#include <mutex>
+
 namespace civic::api {
 
 namespace asio = boost::asio;
@@ -17,6 +20,33 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxBoundaryBytes = 1u << 20;  // 10,000 positions fit comfortably
+
+// The public category list is fetched at every app start and changes only when an admin adds a
+// category, yet rebuilding its JSON took most of the CPU of each GET (docs/performance.md): the
+// serialized body is kept until the next category is created. The generation number keeps a
+// list read from a snapshot older than a create from being stored after that create.
+class CategoryListCache {
+public:
+    std::optional<std::string> get(std::uint64_t& generation) const {
+        std::lock_guard lock(mutex_);
+        generation = generation_;
+        return body_;
+    }
+    void store(std::uint64_t generation, std::string body) {
+        std::lock_guard lock(mutex_);
+        if (generation == generation_) body_ = std::move(body);
+    }
+    void invalidate() {
+        std::lock_guard lock(mutex_);
+        ++generation_;
+        body_.reset();
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::uint64_t generation_ = 0;
+    std::optional<std::string> body_;
+};
 
 asio::awaitable<Response> create_grid(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
@@ -43,7 +73,7 @@ asio::awaitable<Response> list_grids(AppContext& ctx, Request& req) {
     co_return http::json_response(200, {{"items", std::move(items)}});
 }
 
-asio::awaitable<Response> create_category(AppContext& ctx, Request& req) {
+asio::awaitable<Response> create_category(AppContext& ctx, CategoryListCache& cache, Request& req) {
     const auto who = co_await authenticate(ctx, req);
     require_role(who, {"admin"});
     const auto body = json_body(req);
@@ -56,14 +86,23 @@ asio::awaitable<Response> create_category(AppContext& ctx, Request& req) {
     domain::check_category(c);
     const auto now = ctx.clock.now();
     auto row = co_await ctx.db.write([&](store::Conn& conn) { return domain::create_category(conn, c, now); });
+    cache.invalidate();
     co_return http::json_response(201, category_view(row));
 }
 
-asio::awaitable<Response> list_categories(AppContext& ctx, Request&) {
+asio::awaitable<Response> list_categories(AppContext& ctx, CategoryListCache& cache, Request&) {
+    std::uint64_t generation = 0;
+    if (auto body = cache.get(generation)) {
+        Response cached;
+        cached.body = std::move(*body);
+        co_return cached;
+    }
     auto rows = co_await ctx.db.read([](store::Conn& conn) { return store::list_categories(conn); });
     json items = json::array();
     for (const auto& c : rows) items.push_back(category_view(c));
-    co_return http::json_response(200, {{"items", std::move(items)}});
+    auto response = http::json_response(200, {{"items", std::move(items)}});
+    cache.store(generation, response.body);
+    co_return response;
 }
 
 }  // namespace
@@ -72,8 +111,12 @@ void add_city_routes(http::Router& router, AppContext& ctx) {
     auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
     router.add({"POST", "/api/v1/admin/grids", kMaxBoundaryBytes, bind(create_grid), "Create a grid (admin)"});
     router.add({"GET", "/api/v1/grids", 0, bind(list_grids), "List grids with their staff (staff)"});
-    router.add({"POST", "/api/v1/admin/categories", 4096, bind(create_category), "Create a category (admin)"});
-    router.add({"GET", "/api/v1/categories", 0, bind(list_categories), "List categories (public)"});
+    auto cache = std::make_shared<CategoryListCache>();
+    auto bind_cached = [&ctx, cache](auto fn) {
+        return [&ctx, cache, fn](Request& req) { return fn(ctx, *cache, req); };
+    };
+    router.add({"POST", "/api/v1/admin/categories", 4096, bind_cached(create_category), "Create a category (admin)"});
+    router.add({"GET", "/api/v1/categories", 0, bind_cached(list_categories), "List categories (public)"});
 }
 
 }  // namespace civic::api

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using civic::test::Daemon;
 using nlohmann::json;
 
@@ -139,6 +141,37 @@ TEST(Categories, CreateAndListPublicly) {
     const auto items = list.json()["items"];
     for (const auto& c : items) found = found || c == cat;
     EXPECT_TRUE(found) << list.body;
+}
+
+// The list is served from a cache between creates (issue 8): every create must show at once,
+// and a refused create must change nothing.
+TEST(Categories, ListFollowsEveryCreate) {
+    auto& d = daemon_();
+    const auto admin = d.admin_token();
+    auto codes = [&] {
+        std::vector<std::string> out;
+        const auto body = d.get("/api/v1/categories").json();
+        const auto& items = body["items"];
+        for (const auto& c : items) out.push_back(c["code"]);
+        return out;
+    };
+    auto has = [](const std::vector<std::string>& v, const std::string& code) {
+        return std::find(v.begin(), v.end(), code) != v.end();
+    };
+    const auto before = codes();
+    EXPECT_EQ(codes(), before);  // served twice, the same
+    for (const std::string code : {"cache.a", "cache.b"}) {
+        const json cat = {{"code", code}, {"name", "n"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 1}};
+        ASSERT_EQ(d.post("/api/v1/admin/categories", cat, admin).status, 201);
+        const auto after = codes();
+        EXPECT_TRUE(has(after, code));
+        EXPECT_EQ(after.size(), codes().size());
+    }
+    const auto now = codes();
+    EXPECT_EQ(now.size(), before.size() + 2);
+    const json taken = {{"code", "cache.a"}, {"name", "n"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 1}};
+    EXPECT_EQ(d.post("/api/v1/admin/categories", taken, admin).error_code(), "conflict");
+    EXPECT_EQ(codes(), now);
 }
 
 TEST(Categories, Errors) {
