@@ -336,5 +336,22 @@ TEST(Backup, RefusesATargetThatIsNotEmptyOrASourceWithoutDatabase) {
     EXPECT_EQ(no_to.exit_code, 2) << no_to.output;
 }
 
+// The copy is verified, not trusted: a photo the database names but the store lacks (here deleted
+// from the source behind the daemon's back) fails the backup instead of producing a broken copy.
+TEST(Backup, FailsWhenAReferencedPhotoIsMissing) {
+    ScratchDir source, target;
+    std::string sha;
+    {
+        Daemon d(on_dir(source.path));
+        TicketCity c(d);
+        sha = c.submit(c.r1)["photos"][0]["sha256"].get<std::string>();
+        EXPECT_EQ(d.stop(), 0);
+    }
+    fs::remove(fs::path(source.path) / "photos" / sha.substr(0, 2) / sha.substr(2, 2) / (sha + ".jpg"));
+    const auto result = run_backup(source.path, target.path + "/copy");
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_NE(result.output.find("missing from the copy"), std::string::npos) << result.output;
+}
+
 }  // namespace
 }  // namespace civic::test

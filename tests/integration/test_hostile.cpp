@@ -5,26 +5,13 @@
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <fstream>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace civic::test {
 namespace {
-
-int open_connection(unsigned short port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-        throw std::runtime_error("connect failed");
-    return fd;
-}
 
 // Writes what the socket takes without blocking; returns the bytes written.
 std::size_t write_some(int fd, const std::string& bytes) {
@@ -55,7 +42,7 @@ TEST(HostileClients, OthersAreServedAndMemoryStaysBounded) {
     // 300 slowloris connections: a request line and one header, then nothing.
     std::vector<int> slow;
     for (int i = 0; i < 300; ++i) {
-        slow.push_back(open_connection(d.port()));
+        slow.push_back(connect_loopback(d.port()));
         write_some(slow.back(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ");
     }
     // A pipelined flood that never reads its answers: the server reads ahead a bounded amount
@@ -63,7 +50,7 @@ TEST(HostileClients, OthersAreServedAndMemoryStaysBounded) {
     // requests is more than both ends' loopback socket buffers hold.
     std::string flood;
     for (int i = 0; i < 600000; ++i) flood += "GET /api/v1/categories HTTP/1.1\r\nHost: x\r\n\r\n";
-    const int flooder = open_connection(d.port());
+    const int flooder = connect_loopback(d.port());
     const auto flooded = write_some(flooder, flood);
     EXPECT_LT(flooded, flood.size()) << "the server should stop reading a client that does not read";
 

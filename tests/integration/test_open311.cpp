@@ -3,15 +3,11 @@
 // the XML read back by libxml2; filters, date windows, the 1000 limit, the error format and
 // codes, partner keys, photos, privacy, and a request followed from POST to closed.
 #include "support/json_schema.hpp"
+#include "support/tls_client.hpp"
 #include "ticket_city.hpp"
 
-#include <arpa/inet.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <netinet/in.h>
-#include <openssl/ssl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -678,39 +674,18 @@ TEST_F(Open311, OpenApiDocumentListsTheRoutes) {
 
 // The body of one HTTPS GET with the given Host header.
 std::string https_get(unsigned short port, const std::string& target, const std::string& host) {
-    std::string response;
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-        SSL* ssl = SSL_new(ctx);
-        SSL_set_fd(ssl, fd);
-        if (SSL_connect(ssl) == 1) {
-            const std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
-            SSL_write(ssl, req.data(), static_cast<int>(req.size()));
-            char buf[4096];
-            for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) response.append(buf, static_cast<std::size_t>(n));
-        }
-        SSL_free(ssl);
-    }
-    ::close(fd);
-    SSL_CTX_free(ctx);
+    const auto response =
+        tls_exchange(port, "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").response;
     const auto split = response.find("\r\n\r\n");
     return split == std::string::npos ? response : response.substr(split + 4);
 }
 
 TEST(Open311Urls, DiscoveryUrlFollowsHostAndScheme) {
-    char tmpl[] = "/tmp/civicsnap-o311-tls-XXXXXX";
-    const std::string dir = mkdtemp(tmpl);
-    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir + "/key.pem -out " + dir +
-                            "/cert.pem -days 2 -subj /CN=localhost >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const TestCertificate cert;
+    ASSERT_TRUE(cert.ok) << "openssl could not make a test certificate";
     {
-        Daemon d(Daemon::Options{.extra_args = {"--tls-listen", "127.0.0.1:0", "--tls-cert", dir + "/cert.pem",
-                                                "--tls-key", dir + "/key.pem"},
+        Daemon d(Daemon::Options{.extra_args = {"--tls-listen", "127.0.0.1:0", "--tls-cert", cert.cert_file(),
+                                                "--tls-key", cert.key_file()},
                                  .test_clock = false, .demo = false, .data_dir = {}});
         const auto tls = json::parse(https_get(d.tls_port(), "/open311/v2/discovery.json", "city.example:8443"), nullptr, false);
         ASSERT_TRUE(tls.is_object());
@@ -721,7 +696,6 @@ TEST(Open311Urls, DiscoveryUrlFollowsHostAndScheme) {
         const auto body = raw.substr(raw.find("\r\n\r\n") + 4);
         EXPECT_EQ(json::parse(body, nullptr, false)["endpoints"][0]["url"], "http://localhost/open311/v2") << raw;
     }
-    std::filesystem::remove_all(dir);
 }
 
 // ---- privacy ----

@@ -133,9 +133,7 @@ void Daemon::kill_hard() {
     pid_ = -1;
 }
 
-namespace {
-
-int connect_to(unsigned short port) {
+int connect_loopback(unsigned short port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -149,6 +147,8 @@ int connect_to(unsigned short port) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
 }
+
+namespace {
 
 void send_all(int fd, const std::string& bytes) {
     std::size_t sent = 0;
@@ -189,7 +189,7 @@ std::optional<HttpResponse> parse_response(const std::string& raw) {
 }  // namespace
 
 std::string raw_exchange(unsigned short port, const std::string& bytes, int timeout_ms) {
-    const int fd = connect_to(port);
+    const int fd = connect_loopback(port);
     send_all(fd, bytes);
     std::string out;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);

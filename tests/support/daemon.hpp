@@ -75,6 +75,9 @@ private:
     std::string output_;
 };
 
+// A TCP connection to 127.0.0.1:`port` (TCP_NODELAY); throws when it cannot connect.
+int connect_loopback(unsigned short port);
+
 // Sends raw bytes on a new connection and returns everything read until the server closes or
 // `timeout_ms` passes.
 std::string raw_exchange(unsigned short port, const std::string& bytes, int timeout_ms = 5000);
