@@ -6,6 +6,7 @@
 #include "common/seal.hpp"
 #include "server/api/context.hpp"
 #include "server/api/rate_limit.hpp"
+#include "server/api/session_cache.hpp"
 #include "server/api/report_feed.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/accounts.hpp"
@@ -118,6 +119,8 @@ int serve(const Config& config) {
     ctx.feed = &feed;
     api::RateLimits rate_limits{api::RateLimiter(config.registrations_per_hour), api::RateLimiter(config.reports_per_hour)};
     ctx.rate_limits = &rate_limits;
+    api::SessionCache sessions(db.writer());
+    ctx.sessions = &sessions;
     ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
     const auto router = api::build_router(ctx);
     std::vector<std::string> labels;

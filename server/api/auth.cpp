@@ -1,6 +1,8 @@
 #include "server/api/auth.hpp"
 
+#include "common/crypto.hpp"
 #include "common/errors.hpp"
+#include "server/api/session_cache.hpp"
 #include "server/domain/accounts.hpp"
 
 #include <algorithm>
@@ -29,9 +31,15 @@ boost::asio::awaitable<Principal> authenticate(AppContext& ctx, const http::Requ
     auto token = bearer_token(req);
     if (!token) throw ApiError::unauthorized("missing bearer token");
     const auto now = ctx.clock.now();
-    auto user = co_await ctx.db.read([&](store::Conn& conn) { return domain::user_for_token(conn, *token, now); });
-    if (!user) throw ApiError::unauthorized("invalid or expired token");
-    co_return Principal{user->id, user->role, user->display_name, user->phone, user->grid_ids};
+    const auto hash = crypto::sha256(*token);
+    if (auto cached = ctx.sessions->find(hash, now)) co_return std::move(*cached);
+    const auto epoch = ctx.sessions->epoch();
+    auto session = co_await ctx.db.read([&](store::Conn& conn) { return domain::user_for_token_hash(conn, hash, now); });
+    if (!session) throw ApiError::unauthorized("invalid or expired token");
+    const auto& u = session->user;
+    Principal who{u.id, u.role, u.display_name, u.phone, u.grid_ids};
+    ctx.sessions->remember(hash, who, session->expires_at, epoch);
+    co_return who;
 }
 
 void require_role(const Principal& who, std::initializer_list<std::string_view> roles) {

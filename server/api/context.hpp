@@ -12,6 +12,7 @@
 namespace civic::api {
 
 class ReportFeed;
+class SessionCache;
 struct RateLimits;
 
 struct AppContext {
@@ -24,6 +25,7 @@ struct AppContext {
     http::Metrics* metrics = nullptr;          // set once the router is built
     ReportFeed* feed = nullptr;                // live ticket updates (WebSocket subscribers)
     RateLimits* rate_limits = nullptr;         // registration and report-submission buckets
+    SessionCache* sessions = nullptr;          // bearer tokens already resolved
     std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
 };
 

@@ -57,8 +57,9 @@ NewSession start_session(store::Conn& conn, const store::UserRow& user, std::int
 
 void end_session(store::Conn& conn, std::string_view token) { store::delete_session(conn, crypto::sha256(token)); }
 
-std::optional<store::UserRow> user_for_token(store::Conn& conn, std::string_view token, std::int64_t now) {
-    return store::find_session_user(conn, crypto::sha256(token), now);
+std::optional<store::SessionUser> user_for_token_hash(store::Conn& conn, std::string_view token_hash,
+                                                      std::int64_t now) {
+    return store::find_session_user(conn, token_hash, now);
 }
 
 std::optional<std::int64_t> lockout_remaining(store::Conn& conn, std::string_view phone, std::int64_t now) {

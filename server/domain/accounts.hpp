@@ -34,7 +34,10 @@ struct NewSession {
 store::UserRow create_user(store::Conn& conn, store::UserRow user, std::int64_t now);
 NewSession start_session(store::Conn& conn, const store::UserRow& user, std::int64_t now, std::int64_t ttl_seconds);
 void end_session(store::Conn& conn, std::string_view token);
-std::optional<store::UserRow> user_for_token(store::Conn& conn, std::string_view token, std::int64_t now);
+// The session's user by the SHA-256 of the bearer token (crypto::sha256), nullopt when unknown or
+// expired.
+std::optional<store::SessionUser> user_for_token_hash(store::Conn& conn, std::string_view token_hash,
+                                                      std::int64_t now);
 
 // Seconds until `phone` may try again, or nullopt when it is not locked.
 std::optional<std::int64_t> lockout_remaining(store::Conn& conn, std::string_view phone, std::int64_t now);

@@ -57,13 +57,20 @@ std::int64_t count_users(Conn& conn) {
     return q.int64(0);
 }
 
-std::optional<UserRow> find_session_user(Conn& conn, std::string_view token_hash, std::int64_t now) {
+std::optional<SessionUser> find_session_user(Conn& conn, std::string_view token_hash, std::int64_t now) {
     auto q = conn.query(
-        "SELECT u.id, u.phone, u.password_hash, u.display_name, u.role, u.created_at "
+        "SELECT u.id, u.phone, u.password_hash, u.display_name, u.role, u.created_at, s.expires_at "
         "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?");
     q.bind_blob(1, token_hash).bind(2, now);
     if (!q.next()) return std::nullopt;
-    return read_user(conn, q);
+    const auto expires_at = q.int64(6);
+    return SessionUser{read_user(conn, q), expires_at};
+}
+
+std::int64_t auth_epoch(Conn& conn) {
+    auto q = conn.query("SELECT n FROM auth_epoch WHERE id = 1");
+    if (!q.next()) throw DbError(0, "auth_epoch row missing");
+    return q.int64(0);
 }
 
 void insert_session(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,

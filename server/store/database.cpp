@@ -24,6 +24,12 @@ void Writer::enqueue(Job job) {
     wake_.notify_one();
 }
 
+void Writer::on_commit(std::function<void(Conn&)> observer) {
+    std::lock_guard lock(mutex_);
+    assert(queue_.empty() && stats_.batches.load() == 0);
+    commit_observers_.push_back(std::move(observer));
+}
+
 void Writer::stop() {
     {
         std::lock_guard lock(mutex_);
@@ -83,6 +89,8 @@ void Writer::run_batch(std::vector<Job>& batch) {
         }
         stats_.failed_commits.fetch_add(1, std::memory_order_relaxed);
     }
+    if (!commit_error)
+        for (auto& observe : commit_observers_) observe(*conn_);
     stats_.batches.fetch_add(1, std::memory_order_relaxed);
     stats_.jobs.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
     stats_.last_batch_size.store(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);

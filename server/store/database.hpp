@@ -46,6 +46,10 @@ public:
     ~Writer();
 
     void enqueue(Job job);
+    // `observer` runs on the writer thread after every successful COMMIT, before any job of the
+    // batch is completed (so whoever hears back from a job sees what the observer published).
+    // Register observers before the first job is enqueued. An observer must not throw.
+    void on_commit(std::function<void(Conn&)> observer);
     // Finishes every queued job, then stops the thread. Idempotent.
     void stop();
     const WriterStats& stats() const { return stats_; }
@@ -57,6 +61,7 @@ private:
     void run_batch(std::vector<Job>& batch);
 
     std::unique_ptr<Conn> conn_;
+    std::vector<std::function<void(Conn&)>> commit_observers_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> queue_;

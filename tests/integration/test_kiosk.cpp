@@ -202,6 +202,38 @@ TEST(Redemption, RedeemReplayReuseAndErrors) {
     EXPECT_EQ(stock_of(d, "OIL"), 0);
 }
 
+// A redemption checks and records its signature in the same writer job as the redemption itself:
+// whatever the redemption then answers, those exact bytes are spent, and an unsigned or wrongly
+// signed request hears 401 before anything about its body.
+TEST(Redemption, AFailedRedemptionStillSpendsItsSignature) {
+    auto& d = daemon_();
+    add_reward(d, "SPENT", 50, 5);
+    const auto k = register_kiosk(d);
+    const auto resident = resident_with(d, "13500000009", 10);
+    const auto token = redeem_token(d, resident.token);
+    const auto now = wall_now();
+
+    const json no_items = json::array();
+    auto invalid = kiosk_redeem(d, k, token, no_items, "spent-0000001", now - 10);
+    EXPECT_EQ(invalid.status, 400);
+    EXPECT_EQ(invalid.json()["error"]["field"], "items");
+    EXPECT_EQ(kiosk_redeem(d, k, token, no_items, "spent-0000001", now - 10).status, 401);
+
+    const json too_dear = json::array({{{"sku", "SPENT"}, {"qty", 1}}});
+    EXPECT_EQ(kiosk_redeem(d, k, token, too_dear, "spent-0000002", now - 11).error_code(), "insufficient_points");
+    EXPECT_EQ(kiosk_redeem(d, k, token, too_dear, "spent-0000002", now - 11).status, 401);
+
+    auto wrong = k;
+    wrong.secret = "not-the-secret";
+    EXPECT_EQ(kiosk_redeem(d, wrong, token, no_items, "spent-0000003").status, 401);
+    EXPECT_EQ(kiosk_redeem(d, k, token, no_items, "").status, 400);  // signed, no key: the key's 400
+    const auto unsigned_bad =
+        d.request("POST", "/api/v1/kiosk/redemptions", "{", {{"Content-Type", "application/json"}});
+    EXPECT_EQ(unsigned_bad.status, 401);
+    EXPECT_EQ(stock_of(d, "SPENT"), 5);
+    EXPECT_EQ(balance_of(d, resident.token), 10);
+}
+
 TEST(Redemption, VoidBySameKioskWithinTenMinutes) {
     Daemon d;
     const auto t0 = wall_now();
