@@ -3,6 +3,7 @@
 #include <turbojpeg.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -11,8 +12,10 @@ namespace civic::load {
 
 namespace {
 
-// A smooth scene (gradients, as sky and walls) plus sensor-like noise whose amplitude sets the
-// compressed size; 1024x768 by default, a phone photo after the app's downscaling.
+// A smooth scene (gradients, as sky and walls), a coarse pattern of lighter and darker patches
+// drawn anew for each image (so that each is a different scene to the server's perceptual hash,
+// as residents' photos of different problems are), plus sensor-like noise whose amplitude sets
+// the compressed size; 1024x768 by default, a phone photo after the app's downscaling.
 constexpr int kQuality = 80;
 
 class Encoder {
@@ -41,6 +44,12 @@ public:
             col_g[static_cast<std::size_t>(px)] = 120.0 + 60.0 * std::sin((px + phase) / 90.0);
             col_b[static_cast<std::size_t>(px)] = 60.0 + 120.0 * px / width_;
         }
+        // 12x9 patches, each offset by up to ±48 levels; one table lookup per pixel.
+        constexpr int kPatchColumns = 12, kPatchRows = 9;
+        std::array<int, kPatchColumns * kPatchRows> patch{};
+        for (auto& v : patch) v = static_cast<int>(next() % 97) - 48;
+        std::vector<int> patch_column(static_cast<std::size_t>(width_));
+        for (int px = 0; px < width_; ++px) patch_column[static_cast<std::size_t>(px)] = px * kPatchColumns / width_;
         const int amplitude = static_cast<int>(noise);
         auto noisy = [amplitude](double base, std::uint64_t bits) {
             const int n = amplitude > 0 ? static_cast<int>(bits % static_cast<std::uint64_t>(2 * amplitude + 1)) - amplitude : 0;
@@ -48,12 +57,14 @@ public:
         };
         for (int y = 0; y < height_; ++y) {
             const double row_r = 80.0 + 100.0 * y / height_;
+            const int* patch_row = &patch[static_cast<std::size_t>(y * kPatchRows / height_ * kPatchColumns)];
             auto* p = &rgb_[static_cast<std::size_t>(y) * width_ * 3];
             for (int px = 0; px < width_; ++px, p += 3) {
                 const auto r = next();
-                p[0] = noisy(row_r, r & 0xffff);
-                p[1] = noisy(col_g[static_cast<std::size_t>(px)], (r >> 16) & 0xffff);
-                p[2] = noisy(col_b[static_cast<std::size_t>(px)], (r >> 32) & 0xffff);
+                const double shade = patch_row[patch_column[static_cast<std::size_t>(px)]];
+                p[0] = noisy(row_r + shade, r & 0xffff);
+                p[1] = noisy(col_g[static_cast<std::size_t>(px)] + shade, (r >> 16) & 0xffff);
+                p[2] = noisy(col_b[static_cast<std::size_t>(px)] + shade, (r >> 32) & 0xffff);
             }
         }
         unsigned char* out = nullptr;

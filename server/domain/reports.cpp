@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <functional>
 
 namespace civic::domain {
 
@@ -49,12 +50,17 @@ std::int64_t band_key(std::int64_t dhash, int band) {
     return band * 65536 + static_cast<std::int64_t>(value);
 }
 
-// Earlier reports whose photos match this one's, exactly (same bytes) or nearly (dHash).
+// Earlier reports whose photos match this one's, exactly (same bytes) or nearly (dHash): the
+// kMaxPhotoReuseLinks most recent.
 void record_photo_reuse(store::Conn& conn, std::int64_t report_id, const store::PhotoBlobRow& photo) {
-    std::vector<std::int64_t> earlier = store::reports_with_photo(conn, photo.sha256, report_id);
+    std::vector<std::int64_t> earlier = store::reports_with_photo(conn, photo.sha256, report_id, kMaxPhotoReuseLinks);
     for (int band = 0; band < kHashBands; ++band)
-        for (const auto& c : store::hash_band_candidates(conn, band_key(photo.dhash, band), report_id))
+        for (const auto& c : store::hash_band_candidates(conn, band_key(photo.dhash, band), report_id,
+                                                         kMaxHashCandidatesPerBand))
             if (hash_distance(c.dhash, photo.dhash) <= kNearPhotoMaxDistance) earlier.push_back(c.report_id);
+    std::sort(earlier.begin(), earlier.end(), std::greater<>());
+    earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
+    if (earlier.size() > kMaxPhotoReuseLinks) earlier.resize(kMaxPhotoReuseLinks);
     for (auto id : earlier) store::insert_photo_reuse(conn, report_id, id);
     for (int band = 0; band < kHashBands; ++band)
         store::insert_hash_band(conn, band_key(photo.dhash, band), report_id, photo.dhash);

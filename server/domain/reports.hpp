@@ -22,6 +22,12 @@ inline constexpr std::int64_t kDuplicateWindowSeconds = 7 * 24 * 3600;
 // Perceptual hashes this close (in differing bits) count as the same photo; with four 16-bit
 // bands the index finds every pair within this distance (see schema/003_reports.sql).
 inline constexpr int kNearPhotoMaxDistance = 3;
+// A photo is linked to at most this many earlier reports, the most recent ones, found among the
+// most recent kMaxHashCandidatesPerBand entries of each hash band. Without the bounds a scene
+// photographed again and again (the same overflowing bin every morning, night shots that are
+// nearly black) would make every submit read, and link, every earlier one: quadratic in time.
+inline constexpr std::size_t kMaxPhotoReuseLinks = 20;
+inline constexpr std::size_t kMaxHashCandidatesPerBand = 512;
 
 // The caller as the domain sees it.
 struct Caller {

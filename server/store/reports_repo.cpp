@@ -162,18 +162,23 @@ void insert_hash_band(Conn& conn, std::int64_t band_key, std::int64_t report_id,
         .run();
 }
 
-std::vector<HashCandidate> hash_band_candidates(Conn& conn, std::int64_t band_key, std::int64_t before_report_id) {
+std::vector<HashCandidate> hash_band_candidates(Conn& conn, std::int64_t band_key, std::int64_t before_report_id,
+                                                std::size_t limit) {
     std::vector<HashCandidate> out;
-    auto q = conn.query("SELECT report_id, dhash FROM photo_hash_bands WHERE band_key = ? AND report_id < ?");
-    q.args(band_key, before_report_id);
+    auto q = conn.query(
+        "SELECT report_id, dhash FROM photo_hash_bands WHERE band_key = ? AND report_id < ? "
+        "ORDER BY report_id DESC LIMIT ?");
+    q.args(band_key, before_report_id, static_cast<std::int64_t>(limit));
     while (q.next()) out.push_back({q.int64(0), q.int64(1)});
     return out;
 }
 
-std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256, std::int64_t before_report_id) {
+std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256, std::int64_t before_report_id,
+                                             std::size_t limit) {
     std::vector<std::int64_t> out;
-    auto q = conn.query("SELECT DISTINCT report_id FROM photos WHERE sha256 = ? AND report_id < ?");
-    q.args(sha256, before_report_id);
+    auto q = conn.query(
+        "SELECT DISTINCT report_id FROM photos WHERE sha256 = ? AND report_id < ? ORDER BY report_id DESC LIMIT ?");
+    q.args(sha256, before_report_id, static_cast<std::int64_t>(limit));
     while (q.next()) out.push_back(q.int64(0));
     return out;
 }

@@ -83,8 +83,11 @@ struct HashCandidate {
     std::int64_t report_id;
     std::int64_t dhash;
 };
-std::vector<HashCandidate> hash_band_candidates(Conn& conn, std::int64_t band_key, std::int64_t before_report_id);
-std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256, std::int64_t before_report_id);
+// The most recent `limit` entries of a band, and of the reports holding a photo, before a report.
+std::vector<HashCandidate> hash_band_candidates(Conn& conn, std::int64_t band_key, std::int64_t before_report_id,
+                                                std::size_t limit);
+std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256, std::int64_t before_report_id,
+                                             std::size_t limit);
 void insert_photo_reuse(Conn& conn, std::int64_t report_id, std::int64_t earlier_report_id);
 std::vector<std::int64_t> list_photo_reuse(Conn& conn, std::int64_t report_id);
 

@@ -313,6 +313,21 @@ TEST_F(Reports, ExifIsStrippedAndOrientationApplied) {
         EXPECT_EQ(served.body.find(marker), std::string::npos) << marker;
 }
 
+// The same scene photographed day after day links each report to the 20 most recent earlier
+// ones only (kMaxPhotoReuseLinks): the work and the list stay bounded.
+TEST_F(Reports, PhotoReuseLinksAreBoundedToTheMostRecent) {
+    const auto photo = make_jpeg(64, 48, 31337);
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 22; ++i) {
+        auto r = submit(multipart(meta(103.39, 23.39), {photo}), c.r1.token);
+        ASSERT_EQ(r.status, 201) << r.body;
+        ids.push_back(r.json()["id"].get<std::int64_t>());
+    }
+    const json expected(std::vector<std::int64_t>(ids.end() - 21, ids.end() - 1));
+    EXPECT_EQ(c.get(c.dispatcher, ids.back())["photo_reused_from"], expected);
+    EXPECT_EQ(c.get(c.dispatcher, ids[5])["photo_reused_from"], json(std::vector<std::int64_t>(ids.begin(), ids.begin() + 5)));
+}
+
 TEST_F(Reports, PngIsAcceptedAndCleaned) {
     auto r = submit(multipart(meta(), {read_fixture("photos/with_text.png")}), c.r1.token);
     ASSERT_EQ(r.status, 201) << r.body;

@@ -136,6 +136,101 @@ TEST(Photo, JpegIsTurnedUprightByItsOrientation) {
     EXPECT_EQ(photo::exif_orientation(p.bytes), 1);
 }
 
+// Phone photos are stored by copying their DCT coefficients (turned upright, without metadata):
+// nothing is re-quantised, so the stored file decodes to exactly the upload's pixels.
+TEST(Photo, JpegIsKeptLosslessly) {
+    for (const char* name : {"plain.jpg", "plain_q60.jpg", "other.jpg"}) {
+        SCOPED_TRACE(name);
+        const std::string input = fixture(name);
+        ASSERT_EQ(photo::exif_orientation(input), 1);
+        const auto p = must_process(input);
+        const auto before = strict_decode_jpeg(input);
+        const auto after = strict_decode_jpeg(p.bytes);
+        ASSERT_TRUE(before && after);
+        EXPECT_EQ(after->width, before->width);
+        EXPECT_EQ(after->height, before->height);
+        EXPECT_TRUE(after->rgb == before->rgb);
+    }
+}
+
+// An upright photo is copied segment by segment: EXIF, IPTC, ICC and comments go wherever they
+// sit, and so does whatever a phone appended after EOI, while the picture stays bit-exact.
+TEST(Photo, UprightJpegLosesEveryMetadataSegmentAndTrailer) {
+    const std::string plain = fixture("plain.jpg");
+    ASSERT_EQ(plain.substr(plain.size() - 2), std::string("\xff\xd9", 2));
+    const auto segment = [](unsigned char marker, const std::string& payload) {
+        const std::size_t length = payload.size() + 2;
+        return std::string(1, '\xff') + static_cast<char>(marker) + static_cast<char>(length >> 8) +
+               static_cast<char>(length & 0xff) + payload;
+    };
+    const std::string exif = std::string("Exif\0\0", 6) +
+                             std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x01\0\0", 22) +
+                             "secret-gps-23.37N-103.35E";
+    const std::string input = plain.substr(0, 2) + segment(0xE1, exif) + segment(0xED, "Photoshop 3.0 secret-iptc") +
+                              segment(0xE2, "ICC_PROFILE secret-icc") + segment(0xFE, "secret-comment") +
+                              plain.substr(2, plain.size() - 4) + segment(0xFE, "secret-late-comment") +
+                              std::string("\xff\xd9", 2) + "secret-trailer-after-eoi";
+    ASSERT_EQ(photo::exif_orientation(input), 1);
+    const auto p = must_process(input);
+    EXPECT_EQ(p.bytes.find("secret"), std::string::npos);
+    EXPECT_EQ(p.bytes.substr(p.bytes.size() - 2), std::string("\xff\xd9", 2));
+    std::size_t app0 = 0;
+    for (std::size_t pos = 2; pos + 4 <= p.bytes.size();) {
+        const auto marker = static_cast<unsigned char>(p.bytes[pos + 1]);
+        if (marker == 0xDA) break;
+        EXPECT_TRUE(marker != 0xFE && (marker < 0xE1 || marker > 0xEF)) << std::hex << int{marker};
+        app0 += marker == 0xE0 ? 1 : 0;
+        pos += 2 + ((static_cast<unsigned char>(p.bytes[pos + 2]) << 8) | static_cast<unsigned char>(p.bytes[pos + 3]));
+    }
+    EXPECT_EQ(app0, 1u);  // one fresh JFIF
+    const auto before = strict_decode_jpeg(plain);
+    const auto after = strict_decode_jpeg(p.bytes);
+    ASSERT_TRUE(before && after);
+    EXPECT_TRUE(after->rgb == before->rgb);
+}
+
+// A rotation is lossless only for whole MCUs (16×16 with 4:2:0). A picture with partial edge
+// blocks and a rotating orientation is decoded, turned and re-encoded instead: still upright.
+TEST(Photo, JpegWithPartialBlocksIsReencodedUpright) {
+    constexpr int w = 65, h = 49;  // stored landscape; orientation 6 shows it rotated 90° clockwise
+    // TurboJPEG's own allocator: this file replaces operator new, and GCC 12 then misreads vectors.
+    std::unique_ptr<unsigned char, decltype(&tjFree)> rgb(tjAlloc(w * h * 3), &tjFree);
+    ASSERT_TRUE(rgb);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            auto* px = rgb.get() + (y * w + x) * 3;
+            px[0] = x < w / 2 ? 220 : 20;  // red left half, blue right half
+            px[1] = 20;
+            px[2] = x < w / 2 ? 20 : 220;
+        }
+    tjhandle encoder = tjInitCompress();
+    unsigned char* raw = nullptr;
+    unsigned long size = 0;
+    ASSERT_EQ(tjCompress2(encoder, rgb.get(), w, 0, h, TJPF_RGB, &raw, &size, TJSAMP_420, 90, 0), 0);
+    const std::string plain(reinterpret_cast<const char*>(raw), size);
+    tjFree(raw);
+    tjDestroy(encoder);
+    // Big-endian TIFF, IFD0 with one entry: Orientation SHORT 1 = 6; inserted right after SOI.
+    const std::string exif = std::string("Exif\0\0", 6) + std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0", 22);
+    const std::size_t length = exif.size() + 2;
+    const std::string input = plain.substr(0, 2) + std::string("\xff\xe1", 2) + static_cast<char>(length >> 8) +
+                              static_cast<char>(length & 0xff) + exif + plain.substr(2);
+    ASSERT_EQ(photo::exif_orientation(input), 6);
+
+    const auto p = must_process(input);
+    EXPECT_EQ(p.width, static_cast<std::uint32_t>(h));
+    EXPECT_EQ(p.height, static_cast<std::uint32_t>(w));
+    const auto decoded = strict_decode_jpeg(p.bytes);
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(decoded->width, h);
+    EXPECT_EQ(decoded->height, w);
+    EXPECT_GT(decoded->at(24, 8, 0), 150);  // red on top
+    EXPECT_LT(decoded->at(24, 8, 2), 100);
+    EXPECT_GT(decoded->at(24, 56, 2), 150);  // blue below
+    EXPECT_EQ(photo::exif_orientation(p.bytes), 1);
+    EXPECT_EQ(p.bytes.find("Exif"), std::string::npos);
+}
+
 TEST(Photo, JpegMetadataIsDropped) {
     // The GPS position lives in the EXIF APP1 segment (binary tags, no text to search for):
     // no "Exif" and no APP1 at all means no GPS.
