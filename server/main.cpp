@@ -12,6 +12,7 @@
 #include "server/domain/accounts.hpp"
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
+#include "server/domain/reports.hpp"
 #include "server/domain/ledger_check.hpp"
 #include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
@@ -121,6 +122,8 @@ int serve(const Config& config) {
     ctx.rate_limits = &rate_limits;
     api::SessionCache sessions(db.writer());
     ctx.sessions = &sessions;
+    domain::PossibleDuplicatesCache duplicates(db.writer());
+    ctx.duplicates = &duplicates;
     ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
     const auto router = api::build_router(ctx);
     std::vector<std::string> labels;

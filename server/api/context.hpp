@@ -9,6 +9,10 @@
 
 #include <string>
 
+namespace civic::domain {
+class PossibleDuplicatesCache;
+}
+
 namespace civic::api {
 
 class ReportFeed;
@@ -26,6 +30,7 @@ struct AppContext {
     ReportFeed* feed = nullptr;                // live ticket updates (WebSocket subscribers)
     RateLimits* rate_limits = nullptr;         // registration and report-submission buckets
     SessionCache* sessions = nullptr;          // bearer tokens already resolved
+    domain::PossibleDuplicatesCache* duplicates = nullptr;  // for report views built in read jobs
     std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
 };
 

@@ -16,55 +16,59 @@ json or_null(const std::optional<T>& v) {
 }
 }  // namespace
 
+// Objects are filled key by key: nlohmann's initializer-list form first builds a two-element
+// array for every pair and then converts, which made report views a fifth of a ticket read.
 json photo_view(const store::PhotoRow& p) {
-    return {{"id", p.id},
-            {"stage", p.stage},
-            {"sha256", p.blob.sha256},
-            {"width", p.blob.width},
-            {"height", p.blob.height},
-            {"bytes", p.blob.bytes},
-            {"url", "/api/v1/photos/" + std::to_string(p.id)}};
+    json view = json::object();
+    view["id"] = p.id;
+    view["stage"] = p.stage;
+    view["sha256"] = p.blob.sha256;
+    view["width"] = p.blob.width;
+    view["height"] = p.blob.height;
+    view["bytes"] = p.blob.bytes;
+    view["url"] = "/api/v1/photos/" + std::to_string(p.id);
+    return view;
 }
 
 json report_view(const store::ReportRow& r, const domain::ReportExtras& x, std::int64_t now, bool staff) {
-    json photos = json::array();
+    json view = json::object();
+    view["id"] = r.id;
+    view["status"] = r.status;
+    view["category"] = r.category;
+    view["description"] = r.description;
+    view["lat"] = r.lat;
+    view["lon"] = r.lon;
+    view["address"] = or_null(r.address);
+    view["grid_id"] = or_null(r.grid_id);
+    view["assignee_id"] = or_null(r.assignee_id);
+    view["reporter_id"] = r.reporter_id;
+    view["created_at"] = timefmt::format_rfc3339(r.created_at);
+    view["accepted_at"] = time_or_null(r.accepted_at);
+    view["deadline_at"] = time_or_null(r.deadline_at);
+    view["resolved_at"] = time_or_null(r.resolved_at);
+    view["closed_at"] = time_or_null(r.closed_at);
+    view["overdue"] = domain::is_overdue(r, now);
+    view["deadline_light"] = or_null(domain::deadline_light(r, now));
+    view["rework_count"] = r.rework_count;
+    view["duplicate_of"] = or_null(r.duplicate_of);
+    view["rating"] = or_null(r.rating);
+    view["points_awarded"] = r.points_awarded;
+    view["possible_duplicates"] = x.possible_duplicates;
+    json& photos = view["photos"] = json::array();
     for (const auto& p : x.photos) photos.push_back(photo_view(p));
-    json view = {
-        {"id", r.id},
-        {"status", r.status},
-        {"category", r.category},
-        {"description", r.description},
-        {"lat", r.lat},
-        {"lon", r.lon},
-        {"address", or_null(r.address)},
-        {"grid_id", or_null(r.grid_id)},
-        {"assignee_id", or_null(r.assignee_id)},
-        {"reporter_id", r.reporter_id},
-        {"created_at", timefmt::format_rfc3339(r.created_at)},
-        {"accepted_at", time_or_null(r.accepted_at)},
-        {"deadline_at", time_or_null(r.deadline_at)},
-        {"resolved_at", time_or_null(r.resolved_at)},
-        {"closed_at", time_or_null(r.closed_at)},
-        {"overdue", domain::is_overdue(r, now)},
-        {"deadline_light", or_null(domain::deadline_light(r, now))},
-        {"rework_count", r.rework_count},
-        {"duplicate_of", or_null(r.duplicate_of)},
-        {"rating", or_null(r.rating)},
-        {"points_awarded", r.points_awarded},
-        {"possible_duplicates", x.possible_duplicates},
-        {"photos", std::move(photos)},
-    };
     if (staff) view["photo_reused_from"] = x.photo_reused_from;
     if (x.events) {
-        json events = json::array();
-        for (const auto& e : *x.events)
-            events.push_back({{"at", timefmt::format_rfc3339(e.at)},
-                              {"actor_id", e.actor_id},
-                              {"action", e.action},
-                              {"from", or_null(e.from_status)},
-                              {"to", e.to_status},
-                              {"note", or_null(e.note)}});
-        view["events"] = std::move(events);
+        json& events = view["events"] = json::array();
+        for (const auto& e : *x.events) {
+            json event = json::object();
+            event["at"] = timefmt::format_rfc3339(e.at);
+            event["actor_id"] = e.actor_id;
+            event["action"] = e.action;
+            event["from"] = or_null(e.from_status);
+            event["to"] = e.to_status;
+            event["note"] = or_null(e.note);
+            events.push_back(std::move(event));
+        }
     }
     return view;
 }

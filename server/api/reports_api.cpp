@@ -75,7 +75,7 @@ asio::awaitable<json> view_for(AppContext& ctx, const domain::Caller& who, const
                                bool with_events) {
     const auto now = ctx.clock.now();
     co_return co_await ctx.db.read([&](store::Conn& conn) {
-        return report_view(row, domain::load_extras(conn, row, with_events), now, domain::is_staff(who));
+        return report_view(row, domain::load_extras(conn, row, with_events, ctx.duplicates), now, domain::is_staff(who));
     });
 }
 
@@ -118,7 +118,7 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
     auto response = co_await ctx.db.write([&](store::Conn& conn) {
         return run_idempotent(conn, idem, now, [&](store::Conn& c) {
             created = domain::submit_report(c, report, now);
-            return http::json_response(201, report_view(*created, domain::load_extras(c, *created, false), now, false));
+            return http::json_response(201, report_view(*created, domain::load_extras(c, *created, false, nullptr), now, false));
         });
     });
     if (created) publish_report(ctx, "report.created", *created, now);
@@ -171,7 +171,7 @@ asio::awaitable<Response> get_report(AppContext& ctx, Request& req) {
     const auto now = ctx.clock.now();
     auto view = co_await ctx.db.read([&](store::Conn& conn) {
         const auto row = domain::readable_report(conn, who, id);
-        return report_view(row, domain::load_extras(conn, row, true), now, domain::is_staff(who));
+        return report_view(row, domain::load_extras(conn, row, true, ctx.duplicates), now, domain::is_staff(who));
     });
     co_return http::json_response(200, view);
 }
@@ -208,7 +208,7 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
         if (more) rows.pop_back();
         json items = json::array();
         for (const auto& row : rows)
-            items.push_back(report_view(row, domain::load_extras(conn, row, false), now, domain::is_staff(who)));
+            items.push_back(report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), now, domain::is_staff(who)));
         return json{{"items", std::move(items)},
                     {"next_cursor", more ? json(encode_cursor(rows.back().id)) : json(nullptr)}};
     });

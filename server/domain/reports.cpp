@@ -315,16 +315,35 @@ ReportRow readable_report(store::Conn& conn, const Caller& who, std::int64_t rep
     return *r;
 }
 
-ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events) {
-    ReportExtras x;
-    x.photos = store::list_photos(conn, r.id);
+namespace {
+std::vector<std::int64_t> find_possible_duplicates(store::Conn& conn, const ReportRow& r) {
+    std::vector<std::int64_t> ids;
     const geo::Point here{r.lon, r.lat};
     const auto box = geo::box_around(here, kDuplicateRadiusM);
     for (const auto& other : store::open_reports_in_box(conn, r.category, box.min_lon, box.min_lat, box.max_lon,
                                                         box.max_lat, r.created_at - kDuplicateWindowSeconds,
                                                         r.created_at + kDuplicateWindowSeconds))
         if (other.id != r.id && geo::distance_m(here, {other.lon, other.lat}) <= kDuplicateRadiusM)
-            x.possible_duplicates.push_back(other.id);
+            ids.push_back(other.id);
+    return ids;
+}
+}  // namespace
+
+std::vector<std::int64_t> PossibleDuplicatesCache::of(store::Conn& conn, const ReportRow& report) {
+    const auto epoch = epoch_.current();
+    if (auto known = entries_.find(report.id, epoch);
+        known && known->category == report.category && known->lat == report.lat && known->lon == report.lon &&
+        known->created_at == report.created_at)
+        return std::move(known->ids);
+    auto ids = find_possible_duplicates(conn, report);
+    entries_.remember(report.id, Entry{report.category, report.lat, report.lon, report.created_at, ids}, epoch);
+    return ids;
+}
+
+ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events, PossibleDuplicatesCache* duplicates) {
+    ReportExtras x;
+    x.photos = store::list_photos(conn, r.id);
+    x.possible_duplicates = duplicates ? duplicates->of(conn, r) : find_possible_duplicates(conn, r);
     x.photo_reused_from = store::list_photo_reuse(conn, r.id);
     if (with_events) x.events = store::list_events(conn, r.id);
     return x;

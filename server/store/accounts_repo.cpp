@@ -67,12 +67,6 @@ std::optional<SessionUser> find_session_user(Conn& conn, std::string_view token_
     return SessionUser{read_user(conn, q), expires_at};
 }
 
-std::int64_t auth_epoch(Conn& conn) {
-    auto q = conn.query("SELECT n FROM auth_epoch WHERE id = 1");
-    if (!q.next()) throw DbError(0, "auth_epoch row missing");
-    return q.int64(0);
-}
-
 void insert_session(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,
                     std::int64_t expires_at) {
     auto q = conn.query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)");

@@ -40,8 +40,7 @@ struct SessionUser {
 
 // The user owning an unexpired session, by the SHA-256 of its token.
 std::optional<SessionUser> find_session_user(Conn& conn, std::string_view token_hash, std::int64_t now);
-// The counter schema/007_auth_epoch.sql moves with every change that can alter a session's user.
-std::int64_t auth_epoch(Conn& conn);
+
 void insert_session(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,
                     std::int64_t expires_at);
 void delete_session(Conn& conn, std::string_view token_hash);

@@ -313,6 +313,27 @@ TEST_F(Reports, ExifIsStrippedAndOrientationApplied) {
         EXPECT_EQ(served.body.find(marker), std::string::npos) << marker;
 }
 
+// possible_duplicates is remembered between reads (PossibleDuplicatesCache) and must still follow
+// every report that opens or closes nearby, at once: read, change, read again.
+TEST_F(Reports, PossibleDuplicatesFollowEveryChangeAtOnce) {
+    const double lon = 103.3611, lat = 23.3611;  // a corner no other test uses
+    auto first = submit(multipart(meta(lon, lat), {make_jpeg(64, 48, 5101)}), c.r1.token).json();
+    const auto first_id = first["id"].get<std::int64_t>();
+    EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array());
+    EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array());  // now remembered
+
+    auto second = submit(multipart(meta(lon + 0.0001, lat), {make_jpeg(64, 48, 5102)}), c.r2.token).json();
+    const auto second_id = second["id"].get<std::int64_t>();
+    EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array({second_id}));
+    const auto list = d.get("/api/v1/reports?limit=200", c.dispatcher.token).json()["items"];
+    for (const auto& item : list)
+        if (item["id"] == first_id) EXPECT_EQ(item["possible_duplicates"], json::array({second_id}));
+
+    c.ok(c.dispatcher, second_id, {{"action", "reject"}, {"reason", "not a problem"}});
+    EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array());
+    EXPECT_EQ(c.get(c.r1, first_id)["possible_duplicates"], json::array());
+}
+
 // The same scene photographed day after day links each report to the 20 most recent earlier
 // ones only (kMaxPhotoReuseLinks): the work and the list stay bounded.
 TEST_F(Reports, PhotoReuseLinksAreBoundedToTheMostRecent) {

@@ -1,5 +1,5 @@
 // The session cache may answer only while nothing that could change a resolution has committed:
-// each kind of change schema/007_auth_epoch.sql watches must drop every entry, and the drop must
+// each kind of change the 'auth' epoch of schema/007_epochs.sql watches must drop every entry, and the drop must
 // be visible by the time the writer reports the change's job as done.
 #include "server/api/session_cache.hpp"
 #include "server/store/database.hpp"
