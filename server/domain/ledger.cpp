@@ -66,7 +66,7 @@ std::int64_t pay_report_points(store::Conn& conn, std::int64_t resident_id, std:
     if (points < 0 || daily_cap < 0) throw std::invalid_argument("pay_report_points: negative points or cap");
     const auto ref = "report:" + std::to_string(report_id);
     // A report pays each reward once, even if a caller retried (the unique index backs this up).
-    if (store::transfer_exists(conn, kind, ref)) return 0;
+    if (store::report_reward_paid(conn, kind, ref)) return 0;
     const auto day = timefmt::shanghai_day(now);
     const auto room = std::max<std::int64_t>(0, daily_cap - store::daily_earned(conn, resident_id, day));
     const auto paid = std::min(points, room);

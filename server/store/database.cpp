@@ -1,11 +1,61 @@
 #include "server/store/database.hpp"
 
+#include <sqlite3.h>
+
 #include <cassert>
 
 namespace civic::store {
 
+Checkpointer::Checkpointer(const std::string& path)
+    : conn_(std::make_unique<Conn>(path, Conn::Mode::read_write)), thread_([this] { loop(); }) {}
+
+Checkpointer::~Checkpointer() { stop(); }
+
+void Checkpointer::wal_grew(int frames) {
+    if (frames < kWakeFrames) return;
+    {
+        std::lock_guard lock(mutex_);
+        pending_ = true;
+    }
+    wake_.notify_one();
+}
+
+void Checkpointer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Checkpointer::loop() {
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || pending_; });
+            if (stopping_) return;
+            pending_ = false;
+        }
+        // SQLITE_BUSY (another checkpoint running) or an I/O error: the frames stay in the WAL,
+        // which readers and the next checkpoint use as before; nothing is lost.
+        if (sqlite3_wal_checkpoint_v2(conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK)
+            completed_.fetch_add(1, std::memory_order_acq_rel);
+    }
+}
+
+namespace {
+// sqlite3_wal_hook: replaces SQLite's automatic checkpoint on the writer's connection.
+int on_wal_commit(void* checkpointer, sqlite3*, const char*, int frames) {
+    static_cast<Checkpointer*>(checkpointer)->wal_grew(frames);
+    return SQLITE_OK;
+}
+}  // namespace
+
 Writer::Writer(const std::string& path) : conn_(std::make_unique<Conn>(path, Conn::Mode::read_write)) {
     conn_->exec("PRAGMA journal_mode = WAL");
+    checkpointer_ = std::make_unique<Checkpointer>(path);
+    sqlite3_wal_hook(conn_->raw(), on_wal_commit, checkpointer_.get());
     thread_ = std::thread([this] { loop(); });
 }
 
@@ -57,6 +107,7 @@ void Writer::loop() {
         run_batch(batch);
         batch.clear();
     }
+    checkpointer_->stop();
     try {
         conn_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch (const DbError&) {
@@ -97,13 +148,6 @@ void Writer::run_batch(std::vector<Job>& batch) {
     // Only now, with the batch durable (or failed as a whole), does anyone hear back.
     for (std::size_t i = 0; i < batch.size(); ++i) {
         batch[i].complete(commit_error ? commit_error : outcomes[i]);
-    }
-    // Keep the WAL short: a passive checkpoint never blocks readers.
-    if (stats_.batches.load(std::memory_order_relaxed) % 64 == 0) {
-        try {
-            conn_->exec("PRAGMA wal_checkpoint(PASSIVE)");
-        } catch (const DbError&) {
-        }
     }
 }
 

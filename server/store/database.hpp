@@ -17,6 +17,38 @@
 
 namespace civic::store {
 
+// Copies committed WAL frames back into the database file on its own thread and connection,
+// so that the writer never stops for it: SQLite's automatic checkpoint runs inside whichever
+// COMMIT crosses its threshold, on the committing thread, and with it the database file's
+// fsync. The writer's commits wake it once the WAL holds kWakeFrames. Its checkpoints are
+// passive: they never wait for, or block, the writer or a reader.
+class Checkpointer {
+public:
+    static constexpr int kWakeFrames = 1000;  // ≈ 4 MB of WAL, SQLite's own default threshold
+
+    explicit Checkpointer(const std::string& path);
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+    ~Checkpointer();
+
+    // From the writer thread after a commit: the WAL now holds `frames` frames.
+    void wal_grew(int frames);
+    // Finishes a checkpoint in progress and joins the thread. Idempotent.
+    void stop();
+    std::int64_t completed() const { return completed_.load(std::memory_order_acquire); }
+
+private:
+    void loop();
+
+    std::unique_ptr<Conn> conn_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool pending_ = false;
+    bool stopping_ = false;
+    std::atomic<std::int64_t> completed_{0};
+    std::thread thread_;
+};
+
 struct WriterStats {
     std::atomic<std::int64_t> queue_depth{0};
     std::atomic<std::int64_t> batches{0};
@@ -53,6 +85,7 @@ public:
     // Finishes every queued job, then stops the thread. Idempotent.
     void stop();
     const WriterStats& stats() const { return stats_; }
+    const Checkpointer& checkpointer() const { return *checkpointer_; }
     // Runs `fn` with the write connection outside any batch (start-up only: migrations, demo).
     Conn& startup_connection() { return *conn_; }
 
@@ -61,6 +94,7 @@ private:
     void run_batch(std::vector<Job>& batch);
 
     std::unique_ptr<Conn> conn_;
+    std::unique_ptr<Checkpointer> checkpointer_;
     std::vector<std::function<void(Conn&)>> commit_observers_;
     std::mutex mutex_;
     std::condition_variable wake_;

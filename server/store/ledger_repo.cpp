@@ -78,8 +78,13 @@ std::int64_t insert_transfer(Conn& conn, const TransferRow& t) {
     return conn.last_insert_id();
 }
 
-bool transfer_exists(Conn& conn, std::string_view kind, std::string_view ref) {
-    auto q = conn.query("SELECT 1 FROM ledger_transfers WHERE kind = ? AND ref = ? LIMIT 1");
+bool report_reward_paid(Conn& conn, std::string_view kind, std::string_view ref) {
+    // The IN term repeats the partial index's WHERE so that the planner may use it; with `kind = ?`
+    // alone it took ledger_transfers_by_kind and read every transfer of that kind (a scan that
+    // grew with the ledger, on the writer thread, at every accept and close).
+    auto q = conn.query(
+        "SELECT 1 FROM ledger_transfers WHERE kind IN ('report_accepted', 'report_closed') AND kind = ? AND ref = ? "
+        "LIMIT 1");
     q.args(kind, ref);
     return q.next();
 }

@@ -50,7 +50,9 @@ std::vector<LedgerAccountRow> list_accounts(Conn& conn, std::optional<std::strin
 // any account but the issuance account (DbError).
 std::int64_t add_to_balance(Conn& conn, std::int64_t account_id, std::int64_t delta);
 std::int64_t insert_transfer(Conn& conn, const TransferRow& transfer);
-bool transfer_exists(Conn& conn, std::string_view kind, std::string_view ref);
+// Whether a report reward (kind 'report_accepted' or 'report_closed') was already paid for `ref`:
+// one lookup in the partial unique index that also enforces it.
+bool report_reward_paid(Conn& conn, std::string_view kind, std::string_view ref);
 // The account's transfers with id < before_id, newest first.
 std::vector<TransferRow> account_transfers(Conn& conn, std::int64_t account_id, std::int64_t before_id,
                                            std::int64_t limit);

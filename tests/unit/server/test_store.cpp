@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <future>
 #include <latch>
+#include <thread>
 
 namespace {
 
@@ -134,6 +135,28 @@ TEST(Writer, StopDrainsTheQueue) {
     }
     EXPECT_EQ(done.load(), 101);
     EXPECT_EQ(count_rows(db.path), 100);
+}
+
+// The writer's commits only append to the WAL; the background checkpointer copies the frames
+// into the database file (SQLite would otherwise do it inside the committing COMMIT).
+TEST(Writer, CheckpointsRunOnTheirOwnThread) {
+    TempDb db;
+    Writer writer(db.path);
+    std::promise<void> written;
+    writer.enqueue({[](Conn& c) {
+                        c.exec("CREATE TABLE t (b BLOB)");
+                        c.exec("INSERT INTO t VALUES (randomblob(8388608))");  // ≈ 2,050 pages
+                    },
+                    [&](std::exception_ptr e) {
+                        EXPECT_FALSE(e);
+                        written.set_value();
+                    }});
+    written.get_future().wait();
+    // Wait for the event itself (no deadline is asserted; ctest's timeout bounds a hang).
+    while (writer.checkpointer().completed() == 0) std::this_thread::yield();
+    EXPECT_GE(std::filesystem::file_size(db.path), 8u << 20);  // the pages are in the main file
+    EXPECT_EQ(writer.stats().batches.load(), 1);  // and the writer did nothing more
+    EXPECT_EQ(count_rows(db.path), 1);
 }
 
 TEST(Database, CoroutinesAwaitWritesAndReads) {
