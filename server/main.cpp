@@ -12,7 +12,7 @@
 #include "server/domain/accounts.hpp"
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
-#include "server/domain/reports.hpp"
+#include "server/domain/possible_duplicates.hpp"
 #include "server/domain/ledger_check.hpp"
 #include "server/domain/stats.hpp"
 #include "server/http/server.hpp"

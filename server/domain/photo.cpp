@@ -376,8 +376,36 @@ std::optional<std::string> upright_without_metadata(std::string_view jpeg, int o
 // JFIF APP0, version 1.01, no density, no thumbnail: tells decoders the 3 components are YCbCr.
 constexpr std::string_view kJfifApp0{"\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 18};
 
+constexpr unsigned char kSoi = 0xD8, kEoi = 0xD9, kSos = 0xDA, kApp1 = 0xE1, kTem = 0x01;
 constexpr bool is_metadata_marker(unsigned char m) { return (m >= 0xE0 && m <= 0xEF) || m == 0xFE; }  // APPn, COM
 constexpr bool is_restart_marker(unsigned char m) { return m >= 0xD0 && m <= 0xD7; }
+
+// One marker segment of a JPEG. `bytes` runs from the marker's 0xFF to the end of its payload
+// (just the two marker bytes for SOI, EOI, TEM and RSTn, which have no length field).
+struct JpegSegment {
+    unsigned char marker;
+    std::string_view bytes;
+    std::string_view payload() const { return bytes.substr(std::min<std::size_t>(4, bytes.size())); }
+};
+
+// The segment at `pos` (fill bytes 0xFF before the marker skipped), or nullopt when `pos` does
+// not hold a marker or the segment's length runs past the end. Bounds-checked for hostile input;
+// the one reader of segment structure for exif_orientation and copy_without_metadata.
+std::optional<JpegSegment> read_segment(std::string_view jpeg, std::size_t pos) {
+    const auto* b = as_bytes(jpeg);
+    const std::size_t n = jpeg.size();
+    if (pos >= n || b[pos] != 0xFF) return std::nullopt;
+    while (pos + 1 < n && b[pos + 1] == 0xFF) ++pos;  // fill bytes
+    if (pos + 1 >= n) return std::nullopt;
+    const unsigned char marker = b[pos + 1];
+    if (marker == 0x00) return std::nullopt;  // a stuffed zero is not a marker
+    if (marker == kSoi || marker == kEoi || marker == kTem || is_restart_marker(marker))
+        return JpegSegment{marker, jpeg.substr(pos, 2)};
+    if (pos + 4 > n) return std::nullopt;
+    const std::size_t length = (std::size_t{b[pos + 2]} << 8) | b[pos + 3];  // includes itself
+    if (length < 2 || length > n - pos - 2) return std::nullopt;
+    return JpegSegment{marker, jpeg.substr(pos, 2 + length)};
+}
 
 // For an upright YCbCr or greyscale file: the same bytes with every APPn and COM segment left
 // out (wherever it sits, between scans too), a fresh JFIF APP0 after SOI, and nothing after
@@ -391,22 +419,17 @@ std::optional<std::string> copy_without_metadata(std::string_view jpeg) {
     std::string out;
     out.reserve(n + kJfifApp0.size());
     out.append("\xFF\xD8", 2).append(kJfifApp0);
-    std::size_t p = 2;  // after SOI
+    std::size_t pos = 2;  // after SOI
     for (;;) {
-        if (p >= n || b[p] != 0xFF) return std::nullopt;
-        while (p < n && b[p] == 0xFF) ++p;  // fill bytes
-        if (p >= n) return std::nullopt;
-        const unsigned char marker = b[p++];
-        if (marker == 0xD9) return out.append("\xFF\xD9", 2);  // EOI
-        if (marker == 0xD8 || marker == 0x00 || is_restart_marker(marker)) return std::nullopt;
-        if (p + 2 > n) return std::nullopt;
-        const std::size_t length = (std::size_t{b[p]} << 8) | b[p + 1];
-        if (length < 2 || p + length > n) return std::nullopt;
-        if (!is_metadata_marker(marker)) out.append(1, '\xFF').append(1, static_cast<char>(marker)).append(jpeg.substr(p, length));
-        p += length;
-        if (marker != 0xDA) continue;
+        const auto segment = read_segment(jpeg, pos);
+        if (!segment) return std::nullopt;
+        pos = static_cast<std::size_t>(segment->bytes.data() - jpeg.data()) + segment->bytes.size();
+        if (segment->marker == kEoi) return out.append(segment->bytes);
+        if (segment->bytes.size() == 2) return std::nullopt;  // SOI, TEM or RSTn outside a scan
+        if (!is_metadata_marker(segment->marker)) out.append(segment->bytes);
+        if (segment->marker != kSos) continue;
         // Entropy-coded data runs to the first 0xFF that is neither a stuffed zero nor a restart.
-        std::size_t end = p;
+        std::size_t end = pos;
         for (;;) {
             const void* ff = std::memchr(b + end, 0xFF, n - end);
             if (!ff) return std::nullopt;
@@ -415,8 +438,8 @@ std::optional<std::string> copy_without_metadata(std::string_view jpeg) {
             if (b[end + 1] != 0x00 && !is_restart_marker(b[end + 1])) break;
             end += 2;
         }
-        out.append(jpeg.substr(p, end - p));
-        p = end;
+        out.append(jpeg.substr(pos, end - pos));
+        pos = end;
     }
 }
 
@@ -696,31 +719,16 @@ int orientation_from_tiff(std::string_view tiff) {
 
 int exif_orientation(std::string_view jpeg) noexcept {
     constexpr std::string_view kExifHeader("Exif\0\0", 6);
-    constexpr unsigned char kApp1 = 0xE1, kSos = 0xDA, kEoi = 0xD9, kSoi = 0xD8, kTem = 0x01;
     const unsigned char* p = as_bytes(jpeg);
     if (jpeg.size() < 2 || p[0] != 0xFF || p[1] != kSoi) return 1;
-    std::size_t pos = 2;
-    while (pos + 4 <= jpeg.size()) {
-        if (p[pos] != 0xFF) return 1;
-        const unsigned char marker = p[pos + 1];
-        if (marker == 0xFF) {  // fill byte
-            ++pos;
-            continue;
-        }
-        if (marker == kSoi || marker == kTem || (marker >= 0xD0 && marker <= 0xD7)) {  // no length field
-            pos += 2;
-            continue;
-        }
-        if (marker == kSos || marker == kEoi) return 1;  // metadata only comes before the scan
-        const std::size_t length = (std::size_t{p[pos + 2]} << 8) | p[pos + 3];  // includes itself
-        if (length < 2 || length > jpeg.size() - pos - 2) return 1;
-        const std::string_view payload = jpeg.substr(pos + 4, length - 2);
-        if (marker == kApp1 && payload.substr(0, kExifHeader.size()) == kExifHeader) {
+    for (std::size_t pos = 2;;) {
+        const auto segment = read_segment(jpeg, pos);
+        if (!segment || segment->marker == kSos || segment->marker == kEoi) return 1;  // metadata precedes the scan
+        const auto payload = segment->payload();
+        if (segment->marker == kApp1 && payload.substr(0, kExifHeader.size()) == kExifHeader)
             return orientation_from_tiff(payload.substr(kExifHeader.size()));
-        }
-        pos += 2 + length;
+        pos = static_cast<std::size_t>(segment->bytes.data() - jpeg.data()) + segment->bytes.size();
     }
-    return 1;
 }
 
 int hamming(std::uint64_t a, std::uint64_t b) noexcept { return std::popcount(a ^ b); }

@@ -3,8 +3,6 @@
 // and who may read what. Every function here runs inside the caller's transaction (a writer
 // job for changes), so a transition and its event commit together or not at all.
 #include "server/domain/ticket_rules.hpp"
-#include "server/store/commit_epoch.hpp"
-#include "server/store/epoch_cache.hpp"
 #include "server/store/reports_repo.hpp"
 
 #include <cstdint>
@@ -92,37 +90,14 @@ store::ReportRow readable_report(store::Conn& conn, const Caller& who, std::int6
 bool is_staff(const Caller& who);
 
 // Derived fields of the report object.
+class PossibleDuplicatesCache;  // domain/possible_duplicates.hpp
+
 struct ReportExtras {
     std::vector<store::PhotoRow> photos;
     std::vector<std::int64_t> possible_duplicates;
     std::vector<std::int64_t> photo_reused_from;  // staff only
     std::optional<std::vector<store::EventRow>> events;
 };
-// possible_duplicates of each report, remembered under the 'open_reports' epoch
-// (schema/007_epochs.sql): the R*Tree query that was the largest part of a ticket read (and ran
-// 50 times per list page) becomes a lookup until a report is submitted, opened, closed or moved.
-class PossibleDuplicatesCache {
-public:
-    static constexpr std::size_t kMaxEntries = 100'000;
-    // Construct before the writer's first job (store::CommitEpoch).
-    explicit PossibleDuplicatesCache(store::Writer& writer) : epoch_(writer, "open_reports"), entries_(kMaxEntries) {}
-    // From a read connection only: a writer job sees rows that may yet roll back.
-    std::vector<std::int64_t> of(store::Conn& conn, const store::ReportRow& report);
-
-private:
-    // The report's own columns the answer was computed from: a caller holding a row read before
-    // a change that moved the epoch cannot match an entry made from the changed row, or the
-    // other way round.
-    struct Entry {
-        std::string category;
-        double lat, lon;
-        std::int64_t created_at;
-        std::vector<std::int64_t> ids;
-    };
-    store::CommitEpoch epoch_;
-    store::EpochCache<std::int64_t, Entry> entries_;
-};
-
 // `duplicates`: null inside writer jobs (computed afresh), the server's cache in read jobs.
 ReportExtras load_extras(store::Conn& conn, const store::ReportRow& report, bool with_events,
                          PossibleDuplicatesCache* duplicates);
