@@ -5,9 +5,11 @@
 #include "common/time.hpp"
 #include "server/domain/ledger.hpp"
 #include "server/store/accounts_repo.hpp"
+#include "server/store/ledger_repo.hpp"
 #include "server/store/migrations.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <map>
@@ -92,6 +94,26 @@ TEST(Ledger, AReportPaysEachRewardOnce) {
     EXPECT_EQ(ledger::standing(c, u).balance, 13);
     EXPECT_EQ(ledger::standing(c, u).reports_accepted, 1);
     EXPECT_THROW(ledger::pay_report_points(c, u, 8, "donation", 5, kDayStart, 100), std::invalid_argument);
+}
+
+// The paid-once check runs on the writer thread at every accept and close: it must be one index
+// lookup, not a walk over every earlier payment of its kind (which `kind = ?` alone gave).
+// Counted in SQLite's virtual-machine steps, which do not depend on the machine's speed.
+TEST(Ledger, ThePaidOnceCheckDoesNotGrowWithTheLedger) {
+    LedgerDb db;
+    auto& c = *db.conn;
+    const auto u = db.add_user("13800000009");
+    for (std::int64_t report = 1; report <= 3000; ++report)
+        ledger::pay_report_points(c, u, report, "report_accepted", 1, kDayStart + report, 1'000'000);
+    EXPECT_TRUE(store::report_reward_paid(c, "report_accepted", "report:17"));
+    sqlite3_stmt* check = nullptr;
+    for (auto* s = sqlite3_next_stmt(c.raw(), nullptr); s; s = sqlite3_next_stmt(c.raw(), s))
+        if (std::string_view(sqlite3_sql(s)).find("FROM ledger_transfers WHERE kind IN") != std::string_view::npos) check = s;
+    ASSERT_NE(check, nullptr) << "the check's statement is cached on the connection";
+    sqlite3_stmt_status(check, SQLITE_STMTSTATUS_VM_STEP, 1);  // reset
+    EXPECT_FALSE(store::report_reward_paid(c, "report_accepted", "report:4000"));
+    EXPECT_TRUE(store::report_reward_paid(c, "report_accepted", "report:2999"));
+    EXPECT_LT(sqlite3_stmt_status(check, SQLITE_STMTSTATUS_VM_STEP, 0), 100);  // a scan takes > 3,000
 }
 
 TEST(Ledger, SpendingMoreThanTheBalanceIsInsufficientPoints) {
