@@ -13,7 +13,7 @@
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
 #include "server/domain/possible_duplicates.hpp"
-#include "server/domain/ledger_check.hpp"
+#include "server/domain/integrity_check.hpp"
 #include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
 #include "server/store/backup.hpp"
@@ -70,8 +70,7 @@ void print_demo(const domain::DemoSummary& demo) {
 // `civicsnapd check`: exit 0 when the ledger's invariants hold and the closure statistics' running
 // sums equal a recomputation (schema/005_stats.sql), 1 with the problems otherwise.
 int check(const Config& config) {
-    auto problems = domain::ledger::check_data_dir(config.data_dir);
-    for (auto& p : domain::stats::check_data_dir(config.data_dir)) problems.push_back(std::move(p));
+    const auto problems = domain::check_data_dir(config.data_dir);
     for (const auto& p : problems) std::cerr << "civicsnapd check: " << p << "\n";
     if (!problems.empty()) return 1;
     std::cout << "civicsnapd check: ledger invariants hold\n";
@@ -85,10 +84,10 @@ int backup(const Config& config, const std::string& to) {
     const auto s = store::backup_data_dir(config.data_dir, to);
     std::cout << "civicsnapd backup: database " << s.database_bytes << " bytes, " << s.photo_files << " photo files ("
               << s.photo_bytes << " bytes), " << s.referenced_photos << " referenced photos present\n";
-    const auto problems = domain::ledger::check_data_dir(to);
-    for (const auto& p : problems) std::cerr << "civicsnapd backup: the copy's ledger: " << p << "\n";
+    const auto problems = domain::check_data_dir(to);
+    for (const auto& p : problems) std::cerr << "civicsnapd backup: the copy: " << p << "\n";
     if (!problems.empty()) return 1;
-    std::cout << "civicsnapd backup: ledger invariants hold in the copy at " << to << "\n";
+    std::cout << "civicsnapd backup: ledger invariants hold and statistics agree in the copy at " << to << "\n";
     return 0;
 }
 

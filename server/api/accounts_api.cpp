@@ -140,12 +140,11 @@ asio::awaitable<Response> create_user(AppContext& ctx, Request& req) {
 
 void add_account_routes(http::Router& router, AppContext& ctx) {
     using namespace http::limits;
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"POST", "/api/v1/auth/register", 4096, bind(register_resident), "Register a resident account"});
-    router.add({"POST", "/api/v1/auth/login", 4096, bind(login), "Log in with phone and password"});
-    router.add({"POST", "/api/v1/auth/logout", 4096, bind(logout), "Revoke the caller's token"});
-    router.add({"GET", "/api/v1/me", 0, bind(me), "The caller's account"});
-    router.add({"POST", "/api/v1/admin/users", 4096, bind(create_user), "Create an account with a role (admin)"});
+    router.add({"POST", "/api/v1/auth/register", http::limits::kMaxJsonBodyBytes, bind(ctx, register_resident), "Register a resident account"});
+    router.add({"POST", "/api/v1/auth/login", http::limits::kMaxJsonBodyBytes, bind(ctx, login), "Log in with phone and password"});
+    router.add({"POST", "/api/v1/auth/logout", http::limits::kMaxJsonBodyBytes, bind(ctx, logout), "Revoke the caller's token"});
+    router.add({"GET", "/api/v1/me", 0, bind(ctx, me), "The caller's account"});
+    router.add({"POST", "/api/v1/admin/users", http::limits::kMaxJsonBodyBytes, bind(ctx, create_user), "Create an account with a role (admin)"});
 }
 
 }  // namespace civic::api

@@ -108,14 +108,13 @@ asio::awaitable<Response> list_categories(AppContext& ctx, CategoryListCache& ca
 }  // namespace
 
 void add_city_routes(http::Router& router, AppContext& ctx) {
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"POST", "/api/v1/admin/grids", kMaxBoundaryBytes, bind(create_grid), "Create a grid (admin)"});
-    router.add({"GET", "/api/v1/grids", 0, bind(list_grids), "List grids with their staff (staff)"});
+    router.add({"POST", "/api/v1/admin/grids", kMaxBoundaryBytes, bind(ctx, create_grid), "Create a grid (admin)"});
+    router.add({"GET", "/api/v1/grids", 0, bind(ctx, list_grids), "List grids with their staff (staff)"});
     auto cache = std::make_shared<CategoryListCache>();
     auto bind_cached = [&ctx, cache](auto fn) {
         return [&ctx, cache, fn](Request& req) { return fn(ctx, *cache, req); };
     };
-    router.add({"POST", "/api/v1/admin/categories", 4096, bind_cached(create_category), "Create a category (admin)"});
+    router.add({"POST", "/api/v1/admin/categories", http::limits::kMaxJsonBodyBytes, bind_cached(create_category), "Create a category (admin)"});
     router.add({"GET", "/api/v1/categories", 0, bind_cached(list_categories), "List categories (public)"});
 }
 

@@ -2,7 +2,9 @@
 // What every handler may use. Owned by main; handlers hold a reference.
 #include "common/clock.hpp"
 #include "common/config.hpp"
+#include "server/http/limits.hpp"
 #include "server/http/metrics.hpp"
+#include "server/http/router.hpp"
 #include "server/store/database.hpp"
 
 #include <boost/asio/thread_pool.hpp>
@@ -33,5 +35,11 @@ struct AppContext {
     domain::PossibleDuplicatesCache* duplicates = nullptr;  // for report views built in read jobs
     std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
 };
+
+// A handler `fn(AppContext&, http::Request&)` bound to the context, as the router takes it.
+template <class Fn>
+http::Handler bind(AppContext& ctx, Fn fn) {
+    return [&ctx, fn](http::Request& req) { return fn(ctx, req); };
+}
 
 }  // namespace civic::api

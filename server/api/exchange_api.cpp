@@ -136,15 +136,14 @@ asio::awaitable<Response> credit_certificate(AppContext& ctx, Request& req) {
 }  // namespace
 
 void add_exchange_routes(http::Router& router, AppContext& ctx) {
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"POST", "/api/v1/admin/rewards", 4096, bind(create_reward), "Add a reward to the catalogue (admin)"});
-    router.add({"GET", "/api/v1/rewards", 0, bind(list_rewards), "The reward catalogue with stock (public)"});
-    router.add({"POST", "/api/v1/me/exchanges", 4096, bind(create_exchange),
+    router.add({"POST", "/api/v1/admin/rewards", http::limits::kMaxJsonBodyBytes, bind(ctx, create_reward), "Add a reward to the catalogue (admin)"});
+    router.add({"GET", "/api/v1/rewards", 0, bind(ctx, list_rewards), "The reward catalogue with stock (public)"});
+    router.add({"POST", "/api/v1/me/exchanges", http::limits::kMaxJsonBodyBytes, bind(ctx, create_exchange),
                 "Exchange points for an honour or for credit score (resident; Idempotency-Key)"});
-    router.add({"GET", "/api/v1/honour-roll", 0, bind(honour_roll), "Residents holding honours, masked (public)"});
-    router.add({"POST", "/api/v1/me/donations", 4096, bind(donate), "Donate points to a fund (resident; Idempotency-Key)"});
-    router.add({"GET", "/api/v1/funds", 0, bind(list_funds), "Charity funds and their balances (public)"});
-    router.add({"GET", "/api/v1/me/credit-certificate", 0, bind(credit_certificate),
+    router.add({"GET", "/api/v1/honour-roll", 0, bind(ctx, honour_roll), "Residents holding honours, masked (public)"});
+    router.add({"POST", "/api/v1/me/donations", http::limits::kMaxJsonBodyBytes, bind(ctx, donate), "Donate points to a fund (resident; Idempotency-Key)"});
+    router.add({"GET", "/api/v1/funds", 0, bind(ctx, list_funds), "Charity funds and their balances (public)"});
+    router.add({"GET", "/api/v1/me/credit-certificate", 0, bind(ctx, credit_certificate),
                 "The caller's credit score signed with the server's Ed25519 key (resident)"});
     auto public_pem = std::make_shared<const std::string>(crypto::ed25519_public_pem(ctx.credit_key_pem));
     router.add({"GET", "/api/v1/credit/public-key", 0,

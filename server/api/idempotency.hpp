@@ -39,12 +39,12 @@ http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int
     if (id.key.empty()) return op(conn);
     if (auto stored = replay(conn, id, now)) return *stored;
     http::Response response;
-    conn.exec("SAVEPOINT idempotent_op");
+    store::Savepoint savepoint(conn);
     try {
         response = op(conn);
-        conn.exec("RELEASE idempotent_op");
+        savepoint.release();
     } catch (const ApiError& e) {
-        conn.exec("ROLLBACK TO idempotent_op; RELEASE idempotent_op");
+        savepoint.rollback();
         if (e.status() >= 500) throw;
         response = http::error_response(e);
     }

@@ -173,16 +173,15 @@ asio::awaitable<Response> kiosk_rewards(AppContext& ctx, Request& req) {
 }  // namespace
 
 void add_kiosk_routes(http::Router& router, AppContext& ctx) {
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"POST", "/api/v1/admin/kiosks", 4096, bind(create_kiosk), "Register a kiosk; the secret is shown once (admin)"});
-    router.add({"POST", "/api/v1/me/redeem-token", 4096, bind(issue_redeem_token),
+    router.add({"POST", "/api/v1/admin/kiosks", http::limits::kMaxJsonBodyBytes, bind(ctx, create_kiosk), "Register a kiosk; the secret is shown once (admin)"});
+    router.add({"POST", "/api/v1/me/redeem-token", http::limits::kMaxJsonBodyBytes, bind(ctx, issue_redeem_token),
                 "A one-time redemption code, valid 120 s (resident)"});
-    router.add({"POST", "/api/v1/kiosk/lookup", 4096, bind(kiosk_lookup), "Who holds a redemption code (signed kiosk)"});
-    router.add({"POST", "/api/v1/kiosk/redemptions", kKioskBodyLimit, bind(kiosk_redeem),
+    router.add({"POST", "/api/v1/kiosk/lookup", http::limits::kMaxJsonBodyBytes, bind(ctx, kiosk_lookup), "Who holds a redemption code (signed kiosk)"});
+    router.add({"POST", "/api/v1/kiosk/redemptions", kKioskBodyLimit, bind(ctx, kiosk_redeem),
                 "Redeem goods with a code (signed kiosk; Idempotency-Key required)"});
-    router.add({"POST", "/api/v1/kiosk/redemptions/{id:int}/void", 4096, bind(kiosk_void),
+    router.add({"POST", "/api/v1/kiosk/redemptions/{id:int}/void", http::limits::kMaxJsonBodyBytes, bind(ctx, kiosk_void),
                 "Void a redemption within 10 minutes (signed kiosk, the same kiosk)"});
-    router.add({"GET", "/api/v1/kiosk/rewards", 0, bind(kiosk_rewards), "The goods catalogue with stock (signed kiosk)"});
+    router.add({"GET", "/api/v1/kiosk/rewards", 0, bind(ctx, kiosk_rewards), "The goods catalogue with stock (signed kiosk)"});
 }
 
 }  // namespace civic::api

@@ -411,7 +411,7 @@ asio::awaitable<Response> get_media(AppContext& ctx, Request& req) {
         return *p;
     });
     const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
-    const auto name = photo_file_name(photo.blob);
+    const auto name = store::original_file_name(photo.blob.sha256, photo.blob.format);
     auto bytes = co_await offload(ctx.blocking_pool, [&] { return files.get(name); });
     if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
     Response r;

@@ -3,8 +3,8 @@
 #include "common/crypto.hpp"
 #include "common/errors.hpp"
 #include "common/json.hpp"
-#include "server/domain/photo.hpp"
-#include "server/http/multipart.hpp"
+#include "server/media/photo.hpp"
+#include "server/media/multipart.hpp"
 #include "server/store/offload.hpp"
 #include "server/store/photo_files.hpp"
 
@@ -58,12 +58,6 @@ Upload read_upload(http::Request& req) {
     return upload;
 }
 
-std::string photo_file_name(const store::PhotoBlobRow& blob) {
-    return blob.sha256 + (blob.format == "png" ? ".png" : ".jpg");
-}
-
-std::string thumb_file_name(std::string_view sha256) { return std::string(sha256) + ".thumb.jpg"; }
-
 boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext& ctx,
                                                                       const std::vector<std::string>& photos) {
     const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
@@ -81,8 +75,8 @@ boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext
             blob.bytes = static_cast<std::int64_t>(p.bytes.size());
             blob.dhash = static_cast<std::int64_t>(p.dhash);
             // The thumbnail first: once the original exists the pair is complete.
-            files.put(thumb_file_name(blob.sha256), p.thumbnail_jpeg);
-            files.put(photo_file_name(blob), p.bytes);
+            files.put(store::thumbnail_file_name(blob.sha256), p.thumbnail_jpeg);
+            files.put(store::original_file_name(blob.sha256, blob.format), p.bytes);
             blobs.push_back(std::move(blob));
         }
         return blobs;

@@ -28,8 +28,4 @@ Upload read_upload(http::Request& req);  // takes the parts the connection parse
 boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext& ctx,
                                                                       const std::vector<std::string>& photos);
 
-// Names of a blob's files in the photo store.
-std::string photo_file_name(const store::PhotoBlobRow& blob);
-std::string thumb_file_name(std::string_view sha256);
-
 }  // namespace civic::api

@@ -81,10 +81,9 @@ asio::awaitable<Response> adjust_points(AppContext& ctx, Request& req) {
 }  // namespace
 
 void add_points_routes(http::Router& router, AppContext& ctx) {
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"GET", "/api/v1/me/points", 0, bind(my_points), "The caller's points, merit, honour and credit (resident)"});
-    router.add({"GET", "/api/v1/me/points/ledger", 0, bind(my_ledger), "The caller's points statement (resident)"});
-    router.add({"POST", "/api/v1/admin/points/adjustments", 4096, bind(adjust_points),
+    router.add({"GET", "/api/v1/me/points", 0, bind(ctx, my_points), "The caller's points, merit, honour and credit (resident)"});
+    router.add({"GET", "/api/v1/me/points/ledger", 0, bind(ctx, my_ledger), "The caller's points statement (resident)"});
+    router.add({"POST", "/api/v1/admin/points/adjustments", http::limits::kMaxJsonBodyBytes, bind(ctx, adjust_points),
                 "Credit or debit a resident's points (admin; extension)"});
 }
 

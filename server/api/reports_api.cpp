@@ -5,6 +5,7 @@
 #include "server/api/auth.hpp"
 #include "server/api/idempotency.hpp"
 #include "server/api/input.hpp"
+#include "server/api/list_page.hpp"
 #include "server/api/photo_intake.hpp"
 #include "server/api/rate_limit.hpp"
 #include "server/api/report_feed.hpp"
@@ -27,8 +28,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kMaxListLimit = 200;
-constexpr std::int64_t kDefaultListLimit = 50;
 
 domain::Caller caller_of(const Principal& who) { return {who.user_id, who.role, who.grid_ids}; }
 
@@ -54,20 +53,6 @@ domain::ActionRequest action_from(const json& body) {
     q.grid_id = optional_int(body, "grid_id", 1, INT64_MAX);
     q.category = optional_string(body, "category");
     return q;
-}
-
-std::string encode_cursor(std::int64_t last_id) { return crypto::base64url_encode("r" + std::to_string(last_id)); }
-
-std::int64_t decode_cursor(std::string_view cursor) {
-    auto raw = crypto::base64url_decode(cursor);
-    if (!raw || raw->size() < 2 || raw->size() > 20 || (*raw)[0] != 'r')
-        throw ApiError::invalid_field("cursor", "cursor is not one this server gave out");
-    std::int64_t id = 0;
-    for (char c : raw->substr(1)) {
-        if (c < '0' || c > '9') throw ApiError::invalid_field("cursor", "cursor is not one this server gave out");
-        id = id * 10 + (c - '0');
-    }
-    return id;
 }
 
 // The report as the caller sees it, read in one go.
@@ -191,8 +176,8 @@ store::ReportFilter filter_for(const domain::Caller& who, const Request& req, st
         if (*overdue == "true") f.overdue_at = now;
         else if (*overdue != "false") throw ApiError::invalid_field("overdue", "overdue is true or false");
     }
-    if (auto cursor = req.query_param("cursor")) f.before_id = decode_cursor(*cursor);
-    f.limit = static_cast<int>(query_int(req, "limit", 1, kMaxListLimit).value_or(kDefaultListLimit));
+    if (auto key = cursor_key(req, 1)) f.before_id = key->front();
+    f.limit = static_cast<int>(page_limit(req));
     return f;
 }
 
@@ -210,26 +195,9 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
         for (const auto& row : rows)
             items.push_back(report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), now, domain::is_staff(who)));
         return json{{"items", std::move(items)},
-                    {"next_cursor", more ? json(encode_cursor(rows.back().id)) : json(nullptr)}};
+                    {"next_cursor", more ? json(encode_cursor({rows.back().id})) : json(nullptr)}};
     });
     co_return http::json_response(200, body);
-}
-
-// A strong validator matches If-None-Match when listed (or "*"); W/ prefixes compare weakly,
-// which RFC 9110 allows for If-None-Match.
-bool etag_matches(std::string_view header, std::string_view etag) {
-    if (header == "*") return true;
-    while (!header.empty()) {
-        const auto comma = header.find(',');
-        auto item = header.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (item.starts_with("W/")) item.remove_prefix(2);
-        if (item == etag) return true;
-        if (comma == std::string_view::npos) break;
-        header.remove_prefix(comma + 1);
-    }
-    return false;
 }
 
 asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {
@@ -247,11 +215,12 @@ asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {
     });
     const std::string etag = "\"" + photo.blob.sha256 + (thumb ? "-thumb" : "") + "\"";
     Response response;
-    if (auto inm = req.header("if-none-match"); inm && etag_matches(*inm, etag)) {
+    if (req.etag_matches(etag)) {
         response.status = 304;
         response.content_type.clear();
     } else {
-        const auto name = thumb ? thumb_file_name(photo.blob.sha256) : photo_file_name(photo.blob);
+        const auto name = thumb ? store::thumbnail_file_name(photo.blob.sha256)
+                                : store::original_file_name(photo.blob.sha256, photo.blob.format);
         const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
         auto bytes = co_await offload(ctx.blocking_pool, [&] { return files.get(name); });
         if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
@@ -282,16 +251,15 @@ asio::awaitable<std::shared_ptr<void>> subscribe_stream(AppContext& ctx, Request
 }  // namespace
 
 void add_report_routes(http::Router& router, AppContext& ctx) {
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"POST", "/api/v1/reports", http::limits::kMaxUploadBodyBytes, bind(submit_report),
+    router.add({"POST", "/api/v1/reports", http::limits::kMaxUploadBodyBytes, bind(ctx, submit_report),
                 "Submit a report: multipart meta + 1..6 photos (resident)", true});
-    router.add({"GET", "/api/v1/reports", 0, bind(list_reports), "List reports visible to the caller"});
-    router.add({"GET", "/api/v1/reports/{id:int}", 0, bind(get_report), "A report with its events"});
-    router.add({"POST", "/api/v1/reports/{id:int}/actions", http::limits::kMaxUploadBodyBytes, bind(act_on_report),
+    router.add({"GET", "/api/v1/reports", 0, bind(ctx, list_reports), "List reports visible to the caller"});
+    router.add({"GET", "/api/v1/reports/{id:int}", 0, bind(ctx, get_report), "A report with its events"});
+    router.add({"POST", "/api/v1/reports/{id:int}/actions", http::limits::kMaxUploadBodyBytes, bind(ctx, act_on_report),
                 "Take a lifecycle action on a ticket (staff, assignee)", true});
-    router.add({"POST", "/api/v1/reports/{id:int}/rating", 4096, bind(rate_report), "Rate a report (reporter)"});
-    router.add({"GET", "/api/v1/photos/{id:int}", 0, bind(get_photo), "A photo's bytes or thumbnail"});
-    router.add({"GET", "/api/v1/stream", 0, bind(stream_without_upgrade), "WebSocket of live ticket updates", false,
+    router.add({"POST", "/api/v1/reports/{id:int}/rating", http::limits::kMaxJsonBodyBytes, bind(ctx, rate_report), "Rate a report (reporter)"});
+    router.add({"GET", "/api/v1/photos/{id:int}", 0, bind(ctx, get_photo), "A photo's bytes or thumbnail"});
+    router.add({"GET", "/api/v1/stream", 0, bind(ctx, stream_without_upgrade), "WebSocket of live ticket updates", false,
                 [&ctx](Request& req, std::shared_ptr<http::PushChannel> channel) {
                     return subscribe_stream(ctx, req, std::move(channel));
                 }});

@@ -1,11 +1,11 @@
 // API.md §8: closure statistics, points figures, the supervision list (督办) and the weekly
 // bulletin (一周一通报), in JSON and CSV. Decisions: docs/api.md "§8".
-#include "common/crypto.hpp"
 #include "common/csv.hpp"
 #include "common/errors.hpp"
 #include "common/time.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/input.hpp"
+#include "server/api/list_page.hpp"
 #include "server/api/report_view.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/masking.hpp"
@@ -28,9 +28,6 @@ using nlohmann::json;
 namespace stats = domain::stats;
 
 namespace {
-
-constexpr std::int64_t kMaxPage = 200;
-constexpr std::int64_t kDefaultPage = 50;
 
 json number_or_null(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -125,36 +122,15 @@ asio::awaitable<Response> points_stats(AppContext& ctx, Request& req) {
                                             {"outstanding", t.resident_balances}});
 }
 
-// Supervision cursor: the (deadline_at, id) of the last item, opaque to clients.
-std::string encode_overdue_cursor(std::int64_t deadline, std::int64_t id) {
-    return crypto::base64url_encode("o" + std::to_string(deadline) + "." + std::to_string(id));
-}
-
-std::pair<std::int64_t, std::int64_t> decode_overdue_cursor(std::string_view cursor) {
-    const auto bad = [] { return ApiError::invalid_field("cursor", "cursor is not one this server gave out"); };
-    auto raw = crypto::base64url_decode(cursor);
-    if (!raw || raw->size() < 4 || raw->size() > 48 || (*raw)[0] != 'o') throw bad();
-    const std::string_view text = std::string_view(*raw).substr(1);
-    const auto dot = text.find('.');
-    if (dot == std::string_view::npos) throw bad();
-    std::int64_t deadline = 0, id = 0;
-    auto parse = [&](std::string_view part, std::int64_t& out) {
-        auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
-        if (part.empty() || ec != std::errc() || p != part.data() + part.size() || out < 0) throw bad();
-    };
-    parse(text.substr(0, dot), deadline);
-    parse(text.substr(dot + 1), id);
-    return {deadline, id};
-}
-
 asio::awaitable<Response> supervision(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
     require_role(who, {"manager", "dispatcher", "admin"});
     store::OverdueFilter filter;
     filter.now = ctx.clock.now();
     if (who.is("manager")) filter.manager_id = who.user_id;
-    const auto limit = query_int(req, "limit", 1, kMaxPage).value_or(kDefaultPage);
-    if (auto cursor = req.query_param("cursor"); cursor && !cursor->empty()) filter.after = decode_overdue_cursor(*cursor);
+    const auto limit = page_limit(req);
+    // The cursor is the (deadline_at, id) of the last item.
+    if (auto key = cursor_key(req, 2)) filter.after = {(*key)[0], (*key)[1]};
     filter.limit = static_cast<int>(limit + 1);  // one more tells whether there is a next page
     auto body = co_await ctx.db.read([&](store::Conn& conn) {
         auto rows = store::list_overdue(conn, filter);
@@ -167,7 +143,7 @@ asio::awaitable<Response> supervision(AppContext& ctx, Request& req) {
             items.push_back(std::move(view));
         }
         json next = nullptr;
-        if (more) next = encode_overdue_cursor(*rows.back().deadline_at, rows.back().id);
+        if (more) next = encode_cursor({*rows.back().deadline_at, rows.back().id});
         return json{{"items", std::move(items)}, {"next_cursor", std::move(next)}};
     });
     co_return http::json_response(200, body);
@@ -282,13 +258,12 @@ asio::awaitable<Response> weekly_bulletin(AppContext& ctx, Request& req) {
 }  // namespace
 
 void add_stats_routes(http::Router& router, AppContext& ctx) {
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"GET", "/api/v1/stats/closure", 0, bind(closure_stats),
+    router.add({"GET", "/api/v1/stats/closure", 0, bind(ctx, closure_stats),
                 "Closure statistics for a window, grouped (manager: own grids; dispatcher, admin)"});
-    router.add({"GET", "/api/v1/stats/points", 0, bind(points_stats), "Points figures from the ledger (dispatcher, admin)"});
-    router.add({"GET", "/api/v1/supervision", 0, bind(supervision),
+    router.add({"GET", "/api/v1/stats/points", 0, bind(ctx, points_stats), "Points figures from the ledger (dispatcher, admin)"});
+    router.add({"GET", "/api/v1/supervision", 0, bind(ctx, supervision),
                 "Overdue open tickets, most overdue first (manager: own grids; dispatcher, admin)"});
-    router.add({"GET", "/api/v1/bulletins/weekly", 0, bind(weekly_bulletin),
+    router.add({"GET", "/api/v1/bulletins/weekly", 0, bind(ctx, weekly_bulletin),
                 "The weekly bulletin of an ISO week, JSON or CSV (dispatcher, admin)"});
 }
 

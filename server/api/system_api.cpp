@@ -63,11 +63,10 @@ asio::awaitable<Response> set_clock(AppContext& ctx, Request& req) {
 }  // namespace
 
 void add_system_routes(http::Router& router, AppContext& ctx) {
-    auto bind = [&ctx](auto fn) { return [&ctx, fn](Request& req) { return fn(ctx, req); }; };
-    router.add({"GET", "/healthz", 0, bind(healthz), "Liveness"});
-    router.add({"GET", "/metrics", 0, bind(metrics), "Prometheus metrics"});
+    router.add({"GET", "/healthz", 0, bind(ctx, healthz), "Liveness"});
+    router.add({"GET", "/metrics", 0, bind(ctx, metrics), "Prometheus metrics"});
     if (ctx.config.test_clock)
-        router.add({"POST", "/api/v1/admin/clock", 4096, bind(set_clock), "Set the test clock (admin, --test-clock)"});
+        router.add({"POST", "/api/v1/admin/clock", http::limits::kMaxJsonBodyBytes, bind(ctx, set_clock), "Set the test clock (admin, --test-clock)"});
 }
 
 }  // namespace civic::api

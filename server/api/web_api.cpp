@@ -41,22 +41,6 @@ constexpr const char* kContentSecurityPolicy =
     "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'";
 
-bool etag_listed(std::string_view header, std::string_view etag) {
-    // If-None-Match: a comma-separated list of (possibly weak) tags, or "*".
-    std::size_t pos = 0;
-    while (pos <= header.size()) {
-        auto comma = header.find(',', pos);
-        if (comma == std::string_view::npos) comma = header.size();
-        auto item = header.substr(pos, comma - pos);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-        if (item.starts_with("W/")) item.remove_prefix(2);
-        if (item == "*" || item == etag) return true;
-        pos = comma + 1;
-    }
-    return false;
-}
-
 Response serve(const Request& req, const std::string& path) {
     const auto* asset = find_web_asset(path);
     if (!asset) throw ApiError::not_found("no such page file");
@@ -70,7 +54,7 @@ Response serve(const Request& req, const std::string& path) {
     r.header("Content-Security-Policy", kContentSecurityPolicy);
     r.header("Referrer-Policy", "no-referrer");
     r.header("X-Frame-Options", "DENY");
-    if (auto inm = req.header("if-none-match"); inm && etag_listed(*inm, etag)) {
+    if (req.etag_matches(etag)) {
         r.status = 304;
         return r;
     }

@@ -11,6 +11,7 @@
 #include "server/domain/accounts.hpp"
 #include "server/domain/demo.hpp"
 #include "server/store/accounts_repo.hpp"
+#include "server/store/sqlite.hpp"
 #include "server/store/bulk_repo.hpp"
 #include "server/store/city_repo.hpp"
 #include "server/store/migrations.hpp"
@@ -82,8 +83,7 @@ bulkgen::City read_city(store::Conn& conn) {
         city.grids.push_back(std::move(grid));
     }
     for (const auto& c : store::list_categories(conn)) city.categories.push_back({c.code, c.sla_hours});
-    auto q = conn.query("SELECT id FROM users WHERE role = 'dispatcher' ORDER BY id LIMIT 1");
-    if (q.next()) city.dispatcher_id = q.int64(0);
+    city.dispatcher_id = store::first_user_with_role(conn, "dispatcher").value_or(0);
     if (city.grids.empty() || city.categories.empty() || city.dispatcher_id == 0)
         throw std::runtime_error("the data dir has no city to simulate (grids, categories, a dispatcher)");
     return city;
@@ -154,7 +154,6 @@ int run(const Options& o) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::fprintf(stderr, "civicsnap-bulkgen: rows %.1f s, indexes and sums %.1f s\n", insert_seconds,
                  seconds - insert_seconds);
-    conn.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     const auto db_bytes = fs::file_size(data / "civicsnap.db");
     std::printf("reports %lld events %lld seconds %.1f rate %.0f/s db_bytes %lld\n",
                 static_cast<long long>(o.reports), static_cast<long long>(tally.events), seconds,

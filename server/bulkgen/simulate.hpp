@@ -3,7 +3,7 @@
 // API.md §4 with random but plausible delays (triage, work, verification), outcomes (rejected,
 // duplicate, returned, reworked, extended, abandoned) and ratings, stopping at "now" — so the
 // data holds the realistic mix of open, overdue, closed-late and closed-on-time tickets.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <map>

@@ -5,6 +5,7 @@
 #include "server/domain/accounts.hpp"
 #include "server/domain/city.hpp"
 #include "server/domain/kiosks.hpp"
+#include "server/store/kiosk_repo.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -48,10 +49,9 @@ DemoSummary load_demo_city(store::Conn& conn, std::string_view master_key, std::
         });
         summary.loaded_now = true;
     }
-    auto q = conn.query("SELECT key_id, secret_enc FROM kiosks ORDER BY id LIMIT 1");
-    if (q.next()) {
-        summary.kiosk_key_id = q.text(0);
-        summary.kiosk_secret = seal::decrypt(master_key, q.blob(1)).value_or("(sealed under another key)");
+    if (const auto kiosk = store::first_kiosk(conn)) {
+        summary.kiosk_key_id = kiosk->key_id;
+        summary.kiosk_secret = seal::decrypt(master_key, kiosk->secret_enc).value_or("(sealed under another key)");
     }
     return summary;
 }

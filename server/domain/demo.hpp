@@ -1,7 +1,7 @@
 #pragma once
 // The demo city (Mengzi): grids, categories, staff, residents, a kiosk and a reward catalogue,
 // loaded into an empty database by --demo.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,7 @@
 #pragma once
 // 兑荣誉 (points for an honour reward, shown on the public honour roll) and 兑信用 (points for
 // credit score), API.md §6. Run inside the caller's write transaction.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <string>

@@ -4,7 +4,7 @@
 //                                        hex(SHA256(body))))
 // accepted once, within kSignatureWindowSeconds of the server's clock. Runs in a writer job so
 // that recording the signature and checking for its replay are one atomic step.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 #pragma once
 // Kiosk devices (API.md §7): registration hands out a key id and a secret once; the secret is
 // kept sealed under the data dir's master key because HMAC verification needs it in clear.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <string>

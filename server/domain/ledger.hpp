@@ -1,7 +1,7 @@
 #pragma once
 // The points ledger (API.md §5): double-entry transfers between accounts; the only code that
 // changes balances. Functions run inside the caller's write transaction.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,7 +1,7 @@
 #pragma once
 // Open311 GeoReport v2 over our tickets (API.md §10): how a ticket's status reads there, the
 // date window of a listing, and partner apps with their keys.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -6,6 +6,7 @@
 #include "server/domain/city.hpp"
 #include "server/domain/ledger.hpp"
 #include "server/domain/possible_duplicates.hpp"
+#include "server/media/photo.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/city_repo.hpp"
 #include "server/store/open311_repo.hpp"
@@ -23,6 +24,7 @@ namespace {
 constexpr std::int64_t kHour = 3600;
 constexpr int kHashBands = 4;
 constexpr int kHashBandBits = 16;
+static_assert(photo::kSamePhotoMaxDistance < kHashBands, "the band index finds pairs within bands - 1 bits only");
 
 void check_text(const char* field, const std::optional<std::string>& text, std::size_t min_chars,
                 std::size_t max_chars, bool allow_newlines) {
@@ -58,7 +60,8 @@ void record_photo_reuse(store::Conn& conn, std::int64_t report_id, const store::
     for (int band = 0; band < kHashBands; ++band)
         for (const auto& c : store::hash_band_candidates(conn, band_key(photo.dhash, band), report_id,
                                                          kMaxHashCandidatesPerBand))
-            if (hash_distance(c.dhash, photo.dhash) <= kNearPhotoMaxDistance) earlier.push_back(c.report_id);
+            if (photo::hamming(static_cast<std::uint64_t>(c.dhash), static_cast<std::uint64_t>(photo.dhash)) <=
+                photo::kSamePhotoMaxDistance) earlier.push_back(c.report_id);
     std::sort(earlier.begin(), earlier.end(), std::greater<>());
     earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
     if (earlier.size() > kMaxPhotoReuseLinks) earlier.resize(kMaxPhotoReuseLinks);
@@ -129,10 +132,6 @@ bool Caller::manages(std::optional<std::int64_t> grid_id) const {
 }
 
 bool is_staff(const Caller& who) { return who.role != "resident"; }
-
-int hash_distance(std::int64_t a, std::int64_t b) {
-    return std::popcount(static_cast<std::uint64_t>(a) ^ static_cast<std::uint64_t>(b));
-}
 
 void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_count) {
     existing_category(conn, in.category);

@@ -19,9 +19,6 @@ inline constexpr std::size_t kMaxPhotosPerReport = 6;
 inline constexpr std::int64_t kMaxExtensionHours = 720;
 inline constexpr double kDuplicateRadiusM = 50;
 inline constexpr std::int64_t kDuplicateWindowSeconds = 7 * 24 * 3600;
-// Perceptual hashes this close (in differing bits) count as the same photo; with four 16-bit
-// bands the index finds every pair within this distance (see schema/003_reports.sql).
-inline constexpr int kNearPhotoMaxDistance = 3;
 // A photo is linked to at most this many earlier reports, the most recent ones, found among the
 // most recent kMaxHashCandidatesPerBand entries of each hash band. Without the bounds a scene
 // photographed again and again (the same overflowing bin every morning, night shots that are
@@ -105,8 +102,5 @@ ReportExtras load_extras(store::Conn& conn, const store::ReportRow& report, bool
 bool is_overdue(const store::ReportRow& report, std::int64_t now);
 // "green" | "yellow" | "red", or nullopt (API.md §4).
 std::optional<std::string> deadline_light(const store::ReportRow& report, std::int64_t now);
-
-// Hamming distance of two 64-bit perceptual hashes.
-int hash_distance(std::int64_t a, std::int64_t b);
 
 }  // namespace civic::domain

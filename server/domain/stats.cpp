@@ -5,7 +5,6 @@
 #include "server/store/city_repo.hpp"
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <set>
 
@@ -163,20 +162,6 @@ void rank_by_closure(std::vector<Group>& groups) {
             return a.figures.counts.received > b.figures.counts.received;
         return key_less(a.id, b.id);
     });
-}
-
-}  // namespace civic::domain::stats
-
-namespace civic::domain::stats {
-
-std::vector<std::string> check_data_dir(const std::string& data_dir) {
-    const auto path = std::filesystem::path(data_dir) / "civicsnap.db";
-    if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path.string());
-    store::Conn conn(path.string(), store::Conn::Mode::read_only);
-    conn.exec("BEGIN");
-    auto problems = store::stats_sum_mismatches(conn);
-    conn.exec("COMMIT");
-    return problems;
 }
 
 }  // namespace civic::domain::stats

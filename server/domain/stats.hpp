@@ -67,11 +67,3 @@ ClosureReport closure_report(store::Conn& conn, std::int64_t from, std::int64_t 
 void rank_by_closure(std::vector<Group>& groups);
 
 }  // namespace civic::domain::stats
-
-namespace civic::domain::stats {
-
-// `civicsnapd check`: the running sums against a recomputation from the reports, read-only
-// (one snapshot). One message per differing row; empty when they agree.
-std::vector<std::string> check_data_dir(const std::string& data_dir);
-
-}  // namespace civic::domain::stats

@@ -8,7 +8,8 @@ namespace civic::http::limits {
 using namespace std::chrono_literals;
 
 inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;           // request line + headers → 431
-inline constexpr std::size_t kDefaultBodyBytes = 64 * 1024;         // JSON bodies of ordinary routes
+inline constexpr std::size_t kMaxJsonBodyBytes = 4 * 1024;          // JSON bodies of ordinary routes
+inline constexpr std::size_t kDefaultBodyBytes = 64 * 1024;         // Open311 partner-key bodies
 inline constexpr std::size_t kMaxUploadBodyBytes = 64u << 20;       // multipart report intake
 inline constexpr std::size_t kMaxTargetBytes = 4096;                // path + query
 inline constexpr std::size_t kMaxConnections = 20000;               // beyond: accepted and closed at once

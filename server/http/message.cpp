@@ -11,6 +11,22 @@ std::optional<std::string_view> Request::header(std::string_view lower_name) con
     return std::nullopt;
 }
 
+bool Request::etag_matches(std::string_view etag) const {
+    const auto list = header("if-none-match");
+    if (!list) return false;
+    std::string_view rest = *list;
+    for (;;) {
+        const auto comma = rest.find(',');
+        auto item = rest.substr(0, comma);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (item.starts_with("W/")) item.remove_prefix(2);
+        if (item == "*" || item == etag) return true;
+        if (comma == std::string_view::npos) return false;
+        rest.remove_prefix(comma + 1);
+    }
+}
+
 std::optional<std::string_view> Request::query_param(std::string_view name) const {
     for (const auto& [key, value] : query)
         if (key == name) return std::string_view(value);

@@ -1,7 +1,7 @@
 #pragma once
 // The request and response as handlers see them: plain values, no Beast types, so the api/
 // layer compiles fast and can be tested without a socket.
-#include "server/http/multipart.hpp"
+#include "server/media/multipart.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -28,6 +28,9 @@ struct Request {
     std::string request_id;
 
     std::optional<std::string_view> header(std::string_view lower_name) const;
+    // True when If-None-Match lists `etag` (a quoted strong tag) or is "*": answer 304. W/
+    // prefixes compare weakly, as RFC 9110 allows for If-None-Match.
+    bool etag_matches(std::string_view etag) const;
     std::optional<std::string_view> query_param(std::string_view name) const;
     // A typed path parameter the router already validated ("{id:int}").
     std::int64_t param_int(std::string_view name) const;

@@ -3,6 +3,7 @@
 #include "server/http/response.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <stdexcept>
 
 namespace civic::http {
@@ -116,6 +117,13 @@ Router::Result Router::match(std::string_view method, std::string_view path) con
 
 void Router::set_error_renderer(std::string prefix, ErrorRenderer renderer) {
     error_renderers_.emplace_back(std::move(prefix), std::move(renderer));
+}
+
+ApiError Router::translate(const std::exception& e, const std::string& route) const {
+    if (translator_)
+        if (auto known = translator_(e, route)) return *known;
+    std::fprintf(stderr, "civicsnapd: unhandled error on %s: %s\n", route.c_str(), e.what());
+    return ApiError(500, "internal", "internal error");
 }
 
 Response Router::render_error(const ApiError& error, const Request& req) const {

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -22,6 +23,9 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 // Turns a failure into the response body of an API family that has its own error format
 // (Open311's `[{"code","description"}]`); the default is API.md §0's.
 using ErrorRenderer = std::function<Response(const ApiError&, const Request&)>;
+// Turns an exception a handler let escape into the answer it stands for (the api layer maps
+// storage failures to 503 or 500); nullopt for those it does not know (then 500).
+using ErrorTranslator = std::function<std::optional<ApiError>(const std::exception&, const std::string& route)>;
 
 class PushChannel;
 // A WebSocket route's subscription: authorises the request (an ApiError refuses the upgrade with
@@ -60,6 +64,9 @@ public:
     // Errors on paths under `prefix` (routed or not) are rendered by `renderer`.
     void set_error_renderer(std::string prefix, ErrorRenderer renderer);
     Response render_error(const ApiError& error, const Request& req) const;
+    void set_error_translator(ErrorTranslator translator) { translator_ = std::move(translator); }
+    // The answer for an exception other than ApiError that escaped a handler of `route`.
+    ApiError translate(const std::exception& e, const std::string& route) const;
 
 private:
     struct Segment {
@@ -76,6 +83,7 @@ private:
     std::vector<Route> routes_;
     std::vector<Compiled> compiled_;
     std::vector<std::pair<std::string, ErrorRenderer>> error_renderers_;
+    ErrorTranslator translator_;
 };
 
 }  // namespace civic::http

@@ -6,7 +6,6 @@
 #include "server/http/limits.hpp"
 #include "server/http/push_channel.hpp"
 #include "server/http/response.hpp"
-#include "server/store/sqlite.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -302,17 +301,8 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
         ex.response = co_await route.handler(req);
     } catch (const ApiError& e) {
         failure = e;
-    } catch (const store::DbError& e) {
-        if (e.storage_exhausted() || e.busy()) {
-            std::fprintf(stderr, "civicsnapd: storage unavailable on %s: %s\n", route_label.c_str(), e.what());
-            failure = ApiError::unavailable(5, "storage temporarily unavailable");
-        } else {
-            std::fprintf(stderr, "civicsnapd: database error on %s: %s\n", route_label.c_str(), e.what());
-            failure = ApiError(500, "internal", "internal error");
-        }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "civicsnapd: unhandled error on %s: %s\n", route_label.c_str(), e.what());
-        failure = ApiError(500, "internal", "internal error");
+        failure = sh.router.translate(e, route_label);
     }
     if (failure) {
         auto keep = std::move(ex.response.headers);

@@ -1,4 +1,5 @@
 #include "server/store/accounts_repo.hpp"
+#include "server/store/sqlite.hpp"
 
 namespace civic::store {
 
@@ -45,10 +46,13 @@ void insert_user_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id) {
     conn.query("INSERT OR IGNORE INTO user_grids (user_id, grid_id) VALUES (?, ?)").args(user_id, grid_id).run();
 }
 
-bool any_user_with_role(Conn& conn, std::string_view role) {
-    auto q = conn.query("SELECT 1 FROM users WHERE role = ? LIMIT 1");
+bool any_user_with_role(Conn& conn, std::string_view role) { return first_user_with_role(conn, role).has_value(); }
+
+std::optional<std::int64_t> first_user_with_role(Conn& conn, std::string_view role) {
+    auto q = conn.query("SELECT id FROM users WHERE role = ? ORDER BY id LIMIT 1");
     q.args(role);
-    return q.next();
+    if (!q.next()) return std::nullopt;
+    return q.int64(0);
 }
 
 std::int64_t count_users(Conn& conn) {

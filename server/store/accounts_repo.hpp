@@ -1,6 +1,6 @@
 #pragma once
 // Users, sessions and the failed-login window: the SQL behind domain/accounts.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -31,6 +31,8 @@ std::optional<UserRow> find_user_by_phone(Conn& conn, std::string_view phone);
 std::int64_t insert_user(Conn& conn, const UserRow& user);
 void insert_user_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id);
 bool any_user_with_role(Conn& conn, std::string_view role);
+// The lowest id with that role, if any.
+std::optional<std::int64_t> first_user_with_role(Conn& conn, std::string_view role);
 std::int64_t count_users(Conn& conn);
 
 struct SessionUser {

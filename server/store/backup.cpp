@@ -1,5 +1,6 @@
 #include "server/store/backup.hpp"
 
+#include "server/store/photo_files.hpp"
 #include "server/store/sqlite.hpp"
 
 #include <sqlite3.h>
@@ -140,8 +141,7 @@ std::int64_t verify_photos(const fs::path& db, const fs::path& photos) {
     auto q = conn.query("SELECT sha256, format FROM photo_blobs");
     while (q.next()) {
         const auto sha = q.text(0);
-        const auto ext = q.text(1) == "png" ? std::string(".png") : std::string(".jpg");
-        for (const auto& name : {sha + ext, sha + ".thumb.jpg"})
+        for (const auto& name : {original_file_name(sha, q.text(1)), thumbnail_file_name(sha)})
             if (!fs::exists(photos / photo_path(sha, name)))
                 throw std::runtime_error("photo " + name + " is referenced by the database but missing from the copy");
         ++n;

@@ -1,4 +1,5 @@
 #include "server/store/bulk_repo.hpp"
+#include "server/store/sqlite.hpp"
 
 #include <string>
 #include <utility>
@@ -75,6 +76,7 @@ void finish_bulk_load(Conn& conn) {
         for (const auto& sql : statements) conn.exec(sql);
         conn.exec("DROP TABLE bulk_load_pending");
     });
+    conn.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 }  // namespace civic::store

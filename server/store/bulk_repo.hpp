@@ -17,7 +17,8 @@ void tune_for_bulk_load(Conn& conn);
 // their SQL in the table `bulk_load_pending` (so an interrupted load can still be finished by
 // a later run). Does nothing for what is already set aside.
 void begin_bulk_load(Conn& conn);
-// Rebuilds the running sums from the rows, re-creates what begin_bulk_load set aside.
+// Rebuilds the running sums from the rows, re-creates what begin_bulk_load set aside, and
+// checkpoints the WAL into the database file (truncating it).
 void finish_bulk_load(Conn& conn);
 
 // Recomputes every running sum of schema/005_stats.sql from the reports.

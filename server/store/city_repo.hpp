@@ -1,6 +1,6 @@
 #pragma once
 // Grids (with their R*Tree of bounding boxes), categories, kiosks and rewards.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,4 +1,5 @@
 #include "server/store/commit_epoch.hpp"
+#include "server/store/sqlite.hpp"
 
 namespace civic::store {
 

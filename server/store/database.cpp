@@ -1,4 +1,5 @@
 #include "server/store/database.hpp"
+#include "server/store/sqlite.hpp"
 
 #include <sqlite3.h>
 

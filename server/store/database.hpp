@@ -2,7 +2,7 @@
 // The storage engine: one writer thread that group-commits queued write jobs, and a pool of
 // read connections used from the blocking-work pool. Coroutines `co_await` both.
 #include "server/store/offload.hpp"
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 // 兑荣誉 and 兑信用 records, and the honour roll read from them.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>

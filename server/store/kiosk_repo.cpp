@@ -1,10 +1,17 @@
 #include "server/store/kiosk_repo.hpp"
+#include "server/store/sqlite.hpp"
 
 namespace civic::store {
 
 std::optional<KioskRow> find_kiosk_by_key(Conn& conn, std::string_view key_id) {
     auto q = conn.query("SELECT id, name, store, key_id, secret_enc FROM kiosks WHERE key_id = ?");
     q.args(key_id);
+    if (!q.next()) return std::nullopt;
+    return KioskRow{q.int64(0), q.text(1), q.text(2), q.text(3), q.blob(4)};
+}
+
+std::optional<KioskRow> first_kiosk(Conn& conn) {
+    auto q = conn.query("SELECT id, name, store, key_id, secret_enc FROM kiosks ORDER BY id LIMIT 1");
     if (!q.next()) return std::nullopt;
     return KioskRow{q.int64(0), q.text(1), q.text(2), q.text(3), q.blob(4)};
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Kiosk lookup by key id, and the replay cache of accepted request signatures.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -17,6 +17,8 @@ struct KioskRow {
 };
 
 std::optional<KioskRow> find_kiosk_by_key(Conn& conn, std::string_view key_id);
+// The kiosk registered first (the demo city prints its key).
+std::optional<KioskRow> first_kiosk(Conn& conn);
 // False when (kiosk, signature) was already recorded: a replay.
 bool remember_signature(Conn& conn, std::int64_t kiosk_id, std::string_view signature_raw, std::int64_t timestamp);
 void forget_signatures_before(Conn& conn, std::int64_t timestamp);

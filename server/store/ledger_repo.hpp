@@ -1,7 +1,7 @@
 #pragma once
 // The SQL behind domain/ledger: accounts, immutable transfers, residents' standing and the
 // daily-cap counter. Only domain/ledger calls the functions that change balances.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -1,14 +1,30 @@
 #include "server/store/migrations.hpp"
+#include "server/store/sqlite.hpp"
+
+#include <filesystem>
+#include <stdexcept>
 
 namespace civic::store {
 
+std::int64_t schema_version(Conn& conn) {
+    auto q = conn.query("PRAGMA user_version");
+    q.next();
+    return q.int64(0);
+}
+
+ConnPtr open_for_check(const std::string& data_dir) {
+    const auto path = std::filesystem::path(data_dir) / "civicsnap.db";
+    if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path.string());
+    ConnPtr conn(new Conn(path.string(), Conn::Mode::read_only));
+    if (schema_version(*conn) != static_cast<std::int64_t>(migrations().size()))
+        throw std::runtime_error("the database's schema version differs from this binary's; start the matching "
+                                 "civicsnapd once to migrate it");
+    return conn;
+}
+
 int migrate(Conn& conn) {
     const auto& all = migrations();
-    const auto current = [&] {
-        auto q = conn.query("PRAGMA user_version");
-        q.next();
-        return q.int64(0);
-    }();
+    const auto current = schema_version(conn);
     const auto known = static_cast<std::int64_t>(all.size());
     if (current > known) {
         throw DbError(0, "database schema version " + std::to_string(current) + " is newer than this binary (knows " +

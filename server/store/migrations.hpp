@@ -1,5 +1,5 @@
 #pragma once
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <string>
 #include <vector>
@@ -18,5 +18,13 @@ const std::vector<Migration>& migrations();
 // transaction that also records the new version. Throws DbError if the database was written
 // by a newer binary (its version is beyond the last migration we know).
 int migrate(Conn& conn);
+
+// The version the database's schema is at (the number of migrations applied).
+std::int64_t schema_version(Conn& conn);
+
+// Opens `<data_dir>/civicsnap.db` read-only for an offline check (`civicsnapd check`, a backup's
+// verification). Throws std::runtime_error when there is no database, or when its schema is not
+// this binary's.
+ConnPtr open_for_check(const std::string& data_dir);
 
 }  // namespace civic::store

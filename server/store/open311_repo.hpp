@@ -1,7 +1,7 @@
 #pragma once
 // The SQL behind Open311 (API.md §10): partners and their keys, partner media URLs, and the
 // request listing with GeoReport's filters.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <map>

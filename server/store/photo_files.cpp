@@ -13,6 +13,12 @@
 
 namespace civic::store {
 
+std::string original_file_name(std::string_view sha256, std::string_view format) {
+    return std::string(sha256) + (format == "png" ? ".png" : ".jpg");
+}
+
+std::string thumbnail_file_name(std::string_view sha256) { return std::string(sha256) + ".thumb.jpg"; }
+
 namespace fs = std::filesystem;
 
 namespace {

@@ -10,6 +10,11 @@
 
 namespace civic::store {
 
+// The one place photo file names are made: "<sha256>.jpg" / "<sha256>.png" for an original of
+// that format ("jpeg" or "png"), "<sha256>.thumb.jpg" for its thumbnail.
+std::string original_file_name(std::string_view sha256, std::string_view format);
+std::string thumbnail_file_name(std::string_view sha256);
+
 class PhotoFiles {
 public:
     explicit PhotoFiles(std::filesystem::path root) : root_(std::move(root)) {}

@@ -1,6 +1,6 @@
 #pragma once
 // One-time redemption tokens (hashed) and kiosk redemptions with their lines.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>

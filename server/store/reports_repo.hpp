@@ -1,6 +1,6 @@
 #pragma once
 // Reports, their events and photos, and the two spatial/perceptual indexes over them.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,7 @@
 #include "server/store/sqlite.hpp"
 
+#include <utility>
+
 #include <sqlite3.h>
 
 #include <cassert>
@@ -147,6 +149,51 @@ std::optional<std::string> Query::opt_text(int col) const {
 std::optional<double> Query::opt_real(int col) const {
     if (is_null(col)) return std::nullopt;
     return real(col);
+}
+
+Savepoint::Savepoint(Conn& conn) : conn_(&conn) { conn.exec("SAVEPOINT nested"); }
+
+Savepoint::~Savepoint() {
+    if (!conn_) return;
+    try {
+        rollback();
+    } catch (...) {
+        // The enclosing transaction fails at its own COMMIT or ROLLBACK; nothing to add here.
+    }
+}
+
+void Savepoint::release() {
+    auto* conn = std::exchange(conn_, nullptr);
+    conn->exec("RELEASE nested");
+}
+
+void Savepoint::rollback() {
+    auto* conn = std::exchange(conn_, nullptr);
+    conn->exec("ROLLBACK TO nested; RELEASE nested");
+}
+
+void ConnDeleter::operator()(Conn* conn) const noexcept { delete conn; }
+
+namespace {
+void in_transaction_begun(Conn& conn, const std::function<void()>& fn) {
+    try {
+        fn();
+        conn.exec("COMMIT");
+    } catch (...) {
+        conn.exec("ROLLBACK");
+        throw;
+    }
+}
+}  // namespace
+
+void in_transaction(Conn& conn, const std::function<void()>& fn) {
+    conn.exec("BEGIN IMMEDIATE");
+    in_transaction_begun(conn, fn);
+}
+
+void in_snapshot(Conn& conn, const std::function<void()>& fn) {
+    conn.exec("BEGIN");
+    in_transaction_begun(conn, fn);
 }
 
 }  // namespace civic::store

@@ -1,6 +1,8 @@
 #pragma once
 // Thin RAII layer over the SQLite C API. Only store/ sees this header's types; the domain talks to
 // the repositories (store/*_repo.hpp), so a different backend could replace them.
+#include "server/store/conn.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,21 +15,6 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace civic::store {
-
-// A database failure. `constraint_unique()` lets callers turn a taken unique value into 409;
-// `storage_exhausted()` (disk full, I/O error) into 503.
-class DbError : public std::runtime_error {
-public:
-    DbError(int code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
-    int code() const noexcept { return code_; }
-    bool constraint_unique() const noexcept;
-    bool constraint() const noexcept;
-    bool storage_exhausted() const noexcept;
-    bool busy() const noexcept;
-
-private:
-    int code_;
-};
 
 class Conn;
 
@@ -111,23 +98,5 @@ private:
     std::unordered_map<std::string, CachedStmt> cache_;
 };
 
-// Runs `fn` inside BEGIN IMMEDIATE … COMMIT on `conn`, rolling back if it throws.
-template <class F>
-auto in_transaction(Conn& conn, F&& fn) {
-    conn.exec("BEGIN IMMEDIATE");
-    try {
-        if constexpr (std::is_void_v<decltype(fn())>) {
-            fn();
-            conn.exec("COMMIT");
-        } else {
-            auto result = fn();
-            conn.exec("COMMIT");
-            return result;
-        }
-    } catch (...) {
-        conn.exec("ROLLBACK");
-        throw;
-    }
-}
 
 }  // namespace civic::store

@@ -1,4 +1,5 @@
 #include "server/store/stats_repo.hpp"
+#include "server/store/sqlite.hpp"
 
 #include <map>
 #include <tuple>

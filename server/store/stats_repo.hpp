@@ -2,7 +2,7 @@
 // The SQL behind the closure statistics, the bulletin's top reporters and the points figures
 // (API.md §8). The running sums it reads are kept by triggers (schema/005_stats.sql), so every
 // ticket change updates them in its own transaction.
-#include "server/store/sqlite.hpp"
+#include "server/store/conn.hpp"
 
 #include <cstdint>
 #include <optional>

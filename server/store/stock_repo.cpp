@@ -1,4 +1,5 @@
 #include "server/store/stock_repo.hpp"
+#include "server/store/sqlite.hpp"
 
 namespace civic::store {
 

@@ -11,7 +11,7 @@
 //  - once an error is returned, every later feed()/finish() returns that same error.
 // The limits are small so that every limit check is reached within short inputs.
 #include "fuzz_support.hpp"
-#include "server/http/multipart.hpp"
+#include "server/media/multipart.hpp"
 
 #include <string>
 #include <vector>

@@ -11,7 +11,7 @@
 //  - deterministic: processing the same bytes twice gives the same bytes and hash;
 //  - the stored re-encoding is itself accepted, with the same dimensions.
 #include "fuzz_support.hpp"
-#include "server/domain/photo.hpp"
+#include "server/media/photo.hpp"
 
 #include <algorithm>
 

@@ -73,7 +73,7 @@ TEST(Points, AdjustmentsStarsAndStatementPaging) {
 
     EXPECT_EQ(d.get("/api/v1/me/points/ledger?limit=0", token).error_code(), "invalid_field");
     EXPECT_EQ(d.get("/api/v1/me/points/ledger?limit=201", token).error_code(), "invalid_field");
-    EXPECT_EQ(d.get("/api/v1/me/points/ledger?cursor=nonsense", token).error_code(), "bad_request");
+    EXPECT_EQ(d.get("/api/v1/me/points/ledger?cursor=nonsense", token).error_code(), "invalid_field");
 }
 
 TEST(Points, AdjustmentValidation) {

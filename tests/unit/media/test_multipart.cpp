@@ -1,4 +1,4 @@
-#include "server/http/multipart.hpp"
+#include "server/media/multipart.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/domain/photo.hpp"
+#include "server/media/photo.hpp"
 
 #include <gtest/gtest.h>
 #include <turbojpeg.h>
@@ -33,6 +33,9 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 using namespace civic;
 
 namespace {
+
+// dHash bits a lossless round trip may flip in flat, featureless areas (docs/photos.md, section 5).
+constexpr int kReencodingFlipsAtMost = 10;
 
 std::string fixture(const std::string& name) {
     std::ifstream in(std::string(CIVIC_TEST_DATA_DIR) + "/photos/" + name, std::ios::binary);
@@ -314,8 +317,8 @@ TEST(Photo, OutputDecodesAgainToTheSamePicture) {
         EXPECT_EQ(second.format, first.format);
         EXPECT_EQ(second.width, first.width);
         EXPECT_EQ(second.height, first.height);
-        // Flat areas make some dHash bits coin tosses: re-encoding may flip a few.
-        EXPECT_LE(photo::hamming(first.dhash, second.dhash), photo::kNearDuplicateMaxDistance);
+        // Flat areas make some dHash bits coin tosses: re-encoding may flip a few (5 seen).
+        EXPECT_LE(photo::hamming(first.dhash, second.dhash), kReencodingFlipsAtMost);
     }
 }
 
@@ -433,9 +436,10 @@ TEST(Photo, DhashFindsNearDuplicates) {
     const auto recompressed = must_process(fixture("plain_q60.jpg"));
     const auto other = must_process(fixture("other.jpg"));
     const auto png = must_process(fixture("plain.png"));
-    EXPECT_LE(photo::hamming(original.dhash, recompressed.dhash), photo::kNearDuplicateMaxDistance);
-    EXPECT_GT(photo::hamming(original.dhash, other.dhash), photo::kNearDuplicateMaxDistance);
-    EXPECT_GT(photo::hamming(original.dhash, png.dhash), photo::kNearDuplicateMaxDistance);
+    EXPECT_LE(photo::hamming(original.dhash, recompressed.dhash), photo::kSamePhotoMaxDistance);
+    // Unrelated pictures differ in about half the bits; these two in 26 and 36.
+    EXPECT_GT(photo::hamming(original.dhash, other.dhash), 3 * photo::kSamePhotoMaxDistance);
+    EXPECT_GT(photo::hamming(original.dhash, png.dhash), 3 * photo::kSamePhotoMaxDistance);
 }
 
 TEST(Photo, SameInputGivesSameOutput) {

@@ -5,6 +5,7 @@
 #include "common/time.hpp"
 #include "server/domain/ledger.hpp"
 #include "server/store/accounts_repo.hpp"
+#include "server/store/sqlite.hpp"
 #include "server/store/ledger_repo.hpp"
 #include "server/store/migrations.hpp"
 

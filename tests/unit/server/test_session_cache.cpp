@@ -4,6 +4,7 @@
 #include "server/api/session_cache.hpp"
 #include "server/store/database.hpp"
 #include "server/store/migrations.hpp"
+#include "server/store/sqlite.hpp"
 
 #include <gtest/gtest.h>
 

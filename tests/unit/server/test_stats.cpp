@@ -4,6 +4,7 @@
 #include "common/time.hpp"
 #include "server/domain/stats.hpp"
 #include "server/store/bulk_repo.hpp"
+#include "server/store/sqlite.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/reports_repo.hpp"
 #include "server/store/stats_repo.hpp"

@@ -1,6 +1,7 @@
 // The storage engine: group commit, per-job isolation, durability before acknowledgement,
 // migrations.
 #include "server/store/database.hpp"
+#include "server/store/sqlite.hpp"
 #include "server/store/migrations.hpp"
 
 #include <boost/asio/co_spawn.hpp>

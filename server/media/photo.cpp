@@ -1,4 +1,4 @@
-#include "server/domain/photo.hpp"
+#include "server/media/photo.hpp"
 
 #include <png.h>
 #include <turbojpeg.h>

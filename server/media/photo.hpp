@@ -3,7 +3,7 @@
 // JPEG or PNG, refuses decompression bombs from the header, turns JPEGs upright, stores a
 // fresh re-encoding without any metadata, and derives a thumbnail and a perceptual hash.
 // Pure and reentrant: no global state, safe to call from any number of worker threads.
-#include "server/domain/media_result.hpp"
+#include "server/media/media_result.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,8 +18,12 @@ inline constexpr std::uint32_t kMaxSide = 20'000;           // pixels on either 
 inline constexpr std::uint32_t kThumbnailLongSide = 320;    // pixels
 inline constexpr int kStoredJpegQuality = 90;
 inline constexpr int kThumbnailJpegQuality = 80;
-// dHash distance at or below which two photos are probably the same scene (docs/photos.md).
-inline constexpr int kNearDuplicateMaxDistance = 10;
+// dHash distance at or below which the server treats two photos as the same scene and flags the
+// later report for staff (docs/photos.md, section 5). It is what the hash-band index can find
+// completely: hashes are cut into four 16-bit bands looked up exactly, and two hashes within 3
+// bits share a band (pigeonhole). A larger threshold would be applied to some pairs and missed
+// for others.
+inline constexpr int kSamePhotoMaxDistance = 3;
 
 struct Limits {
     std::size_t max_input_bytes = kMaxInputBytes;

@@ -3,7 +3,7 @@
 // of any size as it arrives from the socket; each limit is checked on the byte that crosses
 // it, so the caller can stop reading at once. Part data is appended straight into the part,
 // never buffered twice.
-#include "server/domain/media_result.hpp"
+#include "server/media/media_result.hpp"
 
 #include <cstddef>
 #include <functional>

@@ -1,0 +1,19 @@
+#include "server/domain/integrity_check.hpp"
+
+#include "server/domain/ledger.hpp"
+#include "server/store/migrations.hpp"
+#include "server/store/stats_repo.hpp"
+
+namespace civic::domain {
+
+std::vector<std::string> check_data_dir(const std::string& data_dir) {
+    auto conn = store::open_for_check(data_dir);
+    std::vector<std::string> problems;
+    store::in_snapshot(*conn, [&] {
+        problems = ledger::check_invariants(*conn);
+        for (auto& p : store::stats_sum_mismatches(*conn)) problems.push_back(std::move(p));
+    });
+    return problems;
+}
+
+}  // namespace civic::domain
