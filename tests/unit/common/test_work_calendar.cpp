@@ -41,7 +41,7 @@ json pairs(std::initializer_list<std::pair<const char*, const char*>> periods) {
 }
 
 // China's 2026 public holidays and 调休 days, as published by the State Council's General Office
-// on 2025-11-04 (国办发明电〔2025〕…, "关于2026年部分节假日安排的通知"): 元旦 1-1..1-3 (work 1-4);
+// on 2025-11-04 ("国务院办公厅关于2026年部分节假日安排的通知"): 元旦 1-1..1-3 (work 1-4);
 // 春节 2-15..2-23 (work 2-14, 2-28); 清明 4-4..4-6; 劳动节 5-1..5-5 (work 5-9); 端午 6-19..6-21;
 // 中秋 9-25..9-27; 国庆 10-1..10-7 (work 9-20, 10-10).
 json china_2026() {
