@@ -1,6 +1,7 @@
 #include "server/store/pg/pg_conn.hpp"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <bit>
 #include <charconv>
@@ -98,8 +99,14 @@ Conn::~Conn() {
 
 bool Conn::ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
 bool Conn::alive() {
-    if (!ok()) return false;
-    if (PQconsumeInput(conn_) == 0) return false;
+    // A terminated backend sends its FATAL error, then closes: the first read takes the message
+    // (libpq keeps the connection "OK" on an error while idle), the next one meets EOF. Healthy
+    // and idle, the socket has nothing to read, and this costs one poll().
+    for (int i = 0; i < 4 && ok(); ++i) {
+        pollfd p{PQsocket(conn_), POLLIN, 0};
+        if (::poll(&p, 1, 0) <= 0) break;
+        if (PQconsumeInput(conn_) == 0) return false;
+    }
     return ok();
 }
 int Conn::server_version() const { return PQserverVersion(conn_); }

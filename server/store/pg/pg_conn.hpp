@@ -141,6 +141,7 @@ public:
     bool ok() const;
     // ok(), after reading without blocking whatever the server sent while the connection was
     // idle: a backend that was terminated has sent its FATAL error and closed the socket.
+    // (A peer that vanished without closing, as in a network partition, is not seen here.)
     bool alive();
     int server_version() const;     // server_version_num, e.g. 150018
     int backend_pid() const;

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -66,6 +67,9 @@ struct PoolStats {
     std::atomic<std::int64_t> connect_failures{0};
 };
 
+// Appends the pool's figures to a /metrics page (Prometheus text format, civicsnap_pg_*).
+void append_metrics(const PoolStats& stats, std::string& out);
+
 class Pool {
 public:
     explicit Pool(PoolOptions options);
@@ -101,8 +105,8 @@ public:
     auto run(F&& fn, TxOptions tx = {}) -> std::invoke_result_t<F&, Conn&> {
         using R = std::invoke_result_t<F&, Conn&>;
         for (int attempt = 1;; ++attempt) {
-            Lease lease = acquire();
-            Conn& conn = lease.conn();
+            std::optional<Lease> lease{acquire()};
+            Conn& conn = lease->conn();
             bool commit_sent = false;
             try {
                 conn.exec(begin_statement(tx));
@@ -120,7 +124,9 @@ public:
                     return result;
                 }
             } catch (const PgError& e) {
-                // The lease rolls back (or drops a broken connection) when it goes.
+                // Rolled back (or a broken connection dropped) before any back-off, so that the
+                // failed run's locks and connection are not held while waiting.
+                lease.reset();
                 if (!again(e, commit_sent, attempt)) throw;
             }
         }

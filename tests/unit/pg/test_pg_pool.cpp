@@ -199,6 +199,9 @@ TEST_F(PgPool, ReconnectsAfterTheBackendWasKilled) {
     });
     EXPECT_NE(second, first);
     EXPECT_EQ(pool.stats().reconnects.load(), 1);
+    // Noticed when leased (the dead connection had its FATAL message and EOF waiting), so the
+    // job itself never failed.
+    EXPECT_EQ(pool.stats().retries.load(), 0);
     EXPECT_EQ(pool.stats().open.load(), 1);
     EXPECT_EQ(pool.stats().jobs.load(), 2);
 }
@@ -282,4 +285,17 @@ TEST_F(PgPool, ManyJobsShareTheBoundedConnections) {
     auto q = c->query("SELECT v FROM kv WHERE k = 'a'");
     q.next();
     EXPECT_EQ(q.int64(0), 200);
+}
+
+TEST_F(PgPool, FiguresForMetrics) {
+    Pool pool(options(2));
+    pool.run([](Conn& c) { c.query("UPDATE kv SET v = v + 1 WHERE k = 'a'").run(); });
+    std::string page;
+    append_metrics(pool.stats(), page);
+    EXPECT_NE(page.find("# TYPE civicsnap_pg_connections_in_use gauge\ncivicsnap_pg_connections_in_use 0\n"),
+              std::string::npos)
+        << page;
+    EXPECT_NE(page.find("civicsnap_pg_jobs_total 1\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("civicsnap_pg_retries_total 0\n"), std::string::npos) << page;
+    EXPECT_NE(page.find("civicsnap_pg_waits_total 0\n"), std::string::npos) << page;
 }
