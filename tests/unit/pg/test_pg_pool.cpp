@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <latch>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
 using namespace civic::store::pg;
 using civic::test::PgTest;
@@ -298,4 +300,83 @@ TEST_F(PgPool, FiguresForMetrics) {
     EXPECT_NE(page.find("civicsnap_pg_jobs_total 1\n"), std::string::npos) << page;
     EXPECT_NE(page.find("civicsnap_pg_retries_total 0\n"), std::string::npos) << page;
     EXPECT_NE(page.find("civicsnap_pg_waits_total 0\n"), std::string::npos) << page;
+}
+
+TEST_F(PgPool, AJobThatThrowsIsRolledBackAndItsConnectionReused) {
+    Pool pool(options(1));
+    EXPECT_THROW(pool.run([](Conn& c) {
+        c.query("UPDATE kv SET v = 99 WHERE k = 'a'").run();
+        throw std::runtime_error("domain says no");
+    }),
+                 std::runtime_error);
+    const auto v = pool.run([](Conn& c) {
+        auto q = c.query("SELECT v FROM kv WHERE k = 'a'");
+        q.next();
+        return q.int64(0);
+    });
+    EXPECT_EQ(v, 0);
+    EXPECT_EQ(pool.stats().open.load(), 1);
+    EXPECT_EQ(pool.stats().reconnects.load(), 0);
+    EXPECT_EQ(pool.stats().retries.load(), 0);
+}
+
+// The connection breaks while COMMIT is in flight (a deferred trigger ends the backend at commit
+// time): whether the transaction committed is unknown to the client, so the job is not run again
+// and the caller hears "unavailable".
+TEST_F(PgPool, AConnectionLostDuringCommitIsNotRetried) {
+    {
+        auto c = connect();
+        c->exec(
+            "CREATE FUNCTION die_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$;"
+            "CREATE CONSTRAINT TRIGGER die AFTER UPDATE ON kv DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW EXECUTE FUNCTION die_at_commit();");
+    }
+    Pool pool(options(1));
+    int runs = 0;
+    try {
+        pool.run([&](Conn& c) {
+            ++runs;
+            c.query("UPDATE kv SET v = v + 1 WHERE k = 'a'").run();
+        });
+        FAIL() << "commit succeeded";
+    } catch (const PgError& e) {
+        EXPECT_TRUE(e.unavailable()) << e.sqlstate() << " " << e.what();
+    }
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(pool.stats().retries.load(), 0);
+    EXPECT_EQ(pool.stats().reconnects.load(), 1);
+}
+
+// A private cluster, restarted under the pool (pg_ctl restart -m fast ends every connection):
+// the idle connections are noticed dead and replaced, and the next job just works.
+TEST(PgPoolRestart, SurvivesAServerRestart) {
+    auto cluster = civic::test::PgCluster::start();
+    PoolOptions o;
+    o.conninfo = cluster->conninfo("postgres");
+    o.max_connections = 3;
+    Pool pool(o);
+    {
+        std::vector<Pool::Lease> leases;
+        for (int i = 0; i < 3; ++i) leases.push_back(pool.acquire());
+    }
+    EXPECT_EQ(pool.stats().open.load(), 3);
+    cluster->restart();
+    const auto one = pool.run([](Conn& c) {
+        auto q = c.query("SELECT 1");
+        q.next();
+        return q.int64(0);
+    });
+    EXPECT_EQ(one, 1);
+    EXPECT_EQ(pool.stats().reconnects.load(), 3);
+    EXPECT_EQ(pool.stats().retries.load(), 0);
+    EXPECT_EQ(pool.stats().open.load(), 1);
+    // While the server is down, a job fails fast with "unavailable".
+    cluster->stop();
+    try {
+        pool.run([](Conn& c) { c.exec("SELECT 1"); });
+        FAIL() << "ran against a stopped server";
+    } catch (const PgError& e) {
+        EXPECT_TRUE(e.unavailable()) << e.sqlstate() << " " << e.what();
+    }
 }
