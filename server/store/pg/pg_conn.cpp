@@ -60,7 +60,12 @@ void no_notices(void*, const char*) {}
 // --- Conn --------------------------------------------------------------------------------------
 
 Conn::Conn(Options options) {
-    conn_ = PQconnectdb(options.conninfo.c_str());
+    // Our defaults first, then the caller's string expanded: libpq keeps the last value of a
+    // repeated keyword, so anything the URL says wins.
+    const std::string timeout = std::to_string(options.connect_timeout_s);
+    const char* keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+    const char* values[] = {timeout.c_str(), options.application_name.c_str(), options.conninfo.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keywords, values, 1);
     if (!conn_) throw PgError("08001", "cannot connect to PostgreSQL: out of memory", true);
     if (PQstatus(conn_) != CONNECTION_OK) {
         std::string message = "cannot connect to PostgreSQL: " + trimmed(PQerrorMessage(conn_));
@@ -77,15 +82,9 @@ Conn::Conn(Options options) {
     }
     // Per-session settings the accessors rely on (bytea as hex, floats exact, times in UTC),
     // and the lock wait bound.
-    std::string app;
-    for (char c : options.application_name) {
-        if (c == '\'') app += '\'';
-        app += c;
-    }
     try {
         exec("SET lock_timeout = " + std::to_string(options.lock_timeout_ms) +
-             "; SET bytea_output = 'hex'; SET extra_float_digits = 1; SET TimeZone = 'UTC'; "
-             "SET application_name = '" + app + "'");
+             "; SET bytea_output = 'hex'; SET extra_float_digits = 1; SET TimeZone = 'UTC'");
     } catch (...) {
         PQfinish(conn_);
         conn_ = nullptr;

@@ -120,7 +120,8 @@ public:
     struct Options {
         std::string conninfo;                 // a libpq keyword/value string or postgresql:// URI
         int lock_timeout_ms = 5000;           // SET lock_timeout (0 = wait for ever)
-        std::string application_name = "civicsnapd";
+        std::string application_name = "civicsnapd";  // unless the conninfo says otherwise
+        int connect_timeout_s = 10;                    // unless the conninfo says otherwise
     };
     explicit Conn(Options options);
     explicit Conn(const std::string& conninfo) : Conn(Options{conninfo}) {}

@@ -44,6 +44,7 @@ struct PoolOptions {
     std::chrono::milliseconds backoff_initial{2};     // before the 2nd run; doubles each time
     std::chrono::milliseconds backoff_max{100};
     std::string application_name = "civicsnapd";
+    int connect_timeout_s = 10;
 };
 
 enum class Isolation { read_committed, repeatable_read, serializable };

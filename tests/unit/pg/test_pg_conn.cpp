@@ -170,3 +170,19 @@ TEST(PgConnect, UnreachableServerIsUnavailable) {
         EXPECT_TRUE(e.connection_lost());
     }
 }
+
+TEST_F(PgConn, SessionSettingsAndWhatTheUrlOverrides) {
+    auto setting = [](Conn& c, const char* name) {
+        auto q = c.query("SELECT current_setting(?)");
+        q.args(name);
+        q.next();
+        return q.text(0);
+    };
+    EXPECT_EQ(setting(*conn, "application_name"), "civicsnapd");
+    EXPECT_EQ(setting(*conn, "lock_timeout"), "5s");
+    EXPECT_EQ(setting(*conn, "bytea_output"), "hex");
+    EXPECT_EQ(setting(*conn, "TimeZone"), "UTC");
+    Conn other(Conn::Options{conninfo() + " application_name=node-b", 250});
+    EXPECT_EQ(setting(other, "application_name"), "node-b");
+    EXPECT_EQ(setting(other, "lock_timeout"), "250ms");
+}
