@@ -186,3 +186,14 @@ TEST_F(PgConn, SessionSettingsAndWhatTheUrlOverrides) {
     EXPECT_EQ(setting(other, "application_name"), "node-b");
     EXPECT_EQ(setting(other, "lock_timeout"), "250ms");
 }
+
+TEST_F(PgConn, QuestionMarksInsideTextStayText) {
+    auto q = conn->query("SELECT '?', ?, $$?$$, \"k\" FROM t WHERE k = ? OR k IS NULL /* ? */ -- ?\n LIMIT 1");
+    conn->query("INSERT INTO t (k) VALUES (?)").args("why?").run();
+    q.args(5, "why?");
+    ASSERT_TRUE(q.next());
+    EXPECT_EQ(q.text(0), "?");
+    EXPECT_EQ(q.int64(1), 5);
+    EXPECT_EQ(q.text(2), "?");
+    EXPECT_EQ(q.text(3), "why?");
+}
