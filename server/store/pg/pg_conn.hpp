@@ -1,0 +1,195 @@
+#pragma once
+// Thin RAII layer over libpq, shaped like server/store/sqlite.hpp so that one repository body can
+// later run on either engine (docs/postgresql.md, "One interface, two engines"):
+//
+//   auto q = conn.query("SELECT id, name FROM grids WHERE code = ?");
+//   q.args(code);
+//   while (q.next()) use(q.int64(0), q.text(1));
+//
+// SQL is written with SQLite's `?` / `?NNN` placeholders and translated to `$n` once per
+// connection (pg_sql.hpp). Each distinct (SQL, parameter types) pair is prepared once per
+// connection and kept (PQprepare; statements survive rollbacks). Parameters go in binary with
+// explicit types — int8, float8, text, bytea — so blobs and text are length-delimited and a
+// text with a NUL byte or bad UTF-8 is refused by the server, never cut short. Results come back
+// in text format and are converted on access (bytea decoded from hex, numerics parsed).
+// A query's whole result is fetched on its first next(); nested queries on one connection are
+// therefore fine.
+#include "server/store/pg/pg_error.hpp"
+#include "server/store/pg/pg_sql.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace civic::store::pg {
+
+class Conn;
+
+class Query {
+public:
+    Query(Query&&) noexcept;
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+    Query& operator=(Query&&) = delete;
+    ~Query();
+
+    Query& bind(int index, std::int64_t value);
+    Query& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+    Query& bind(int index, bool value) { return bind(index, static_cast<std::int64_t>(value ? 1 : 0)); }
+    Query& bind(int index, double value);
+    Query& bind(int index, std::string_view value);
+    Query& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
+    Query& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
+    Query& bind(int index, std::nullptr_t);
+    Query& bind_blob(int index, std::string_view bytes);
+    template <class T>
+    Query& bind(int index, const std::optional<T>& value) {
+        return value ? bind(index, *value) : bind_null_as(index, type_of<T>());
+    }
+    // Binds every argument in order, starting at parameter 1.
+    template <class... Args>
+    Query& args(const Args&... values) {
+        int i = 0;
+        (bind(++i, values), ...);
+        return *this;
+    }
+
+    // Runs the statement on the first call, then advances to the next row; false when done.
+    // Throws PgError on failure.
+    bool next();
+    // Runs a statement that returns no rows (or ignores them).
+    void run();
+    // Rows inserted, updated or deleted by the statement (after next()/run()).
+    std::int64_t changes() const;
+
+    int columns() const;
+    bool is_null(int col) const;
+    // Integers (int2/4/8, numeric without a fraction, bool as 0/1); a real is truncated.
+    std::int64_t int64(int col) const;
+    double real(int col) const;
+    std::string text(int col) const;   // the column's text; bytea decoded to its raw bytes
+    std::string blob(int col) const;   // the same as text(): bytea decoded, others as text
+    std::optional<std::int64_t> opt_int64(int col) const;
+    std::optional<std::string> opt_text(int col) const;
+    std::optional<double> opt_real(int col) const;
+    std::optional<std::string> opt_blob(int col) const;
+
+private:
+    friend class Conn;
+    enum class Type : char { unset = '-', null = 'n', int8 = 'i', float8 = 'd', text = 't', bytea = 'b' };
+    template <class T>
+    static constexpr Type type_of() {
+        if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) {
+            return Type::float8;
+        } else if constexpr (std::is_integral_v<T>) {
+            return Type::int8;
+        } else {
+            return Type::text;
+        }
+    }
+    Query& bind_null_as(int index, Type type);
+    struct Param {
+        Type type = Type::unset;
+        bool null = false;
+        std::string bytes;  // binary representation
+    };
+    Query(Conn& conn, std::shared_ptr<const TranslatedSql> sql);
+    Param& slot(int index);
+    void execute();
+    const char* cell(int col) const;
+    void check_row(int col) const;
+
+    Conn* conn_;
+    std::shared_ptr<const TranslatedSql> sql_;
+    std::vector<Param> params_;
+    pg_result* result_ = nullptr;
+    int row_ = -1;
+    int rows_ = 0;
+    bool executed_ = false;
+};
+
+class Conn {
+public:
+    struct Options {
+        std::string conninfo;                 // a libpq keyword/value string or postgresql:// URI
+        int lock_timeout_ms = 5000;           // SET lock_timeout (0 = wait for ever)
+        std::string application_name = "civicsnapd";  // unless the conninfo says otherwise
+        int connect_timeout_s = 10;                    // unless the conninfo says otherwise
+    };
+    explicit Conn(Options options);
+    explicit Conn(const std::string& conninfo) : Conn(Options{conninfo}) {}
+    Conn(const Conn&) = delete;
+    Conn& operator=(const Conn&) = delete;
+    ~Conn();
+
+    Query query(std::string_view sql);
+    // One or more statements without parameters (simple query protocol); results discarded.
+    void exec(std::string_view sql);
+    // COMMIT, and throws if the transaction had failed (PostgreSQL then answers COMMIT with a
+    // rollback, not an error) or the commit itself failed (e.g. 40001 under SERIALIZABLE).
+    void commit();
+    // Rows changed by the last statement that ran on this connection through query().
+    std::int64_t changes() const { return changes_; }
+
+    // False once the connection broke (the server ended it, the network failed).
+    bool ok() const;
+    // ok(), after reading without blocking whatever the server sent while the connection was
+    // idle: a backend that was terminated has sent its FATAL error and closed the socket.
+    // (A peer that vanished without closing, as in a network partition, is not seen here.)
+    bool alive();
+    int server_version() const;     // server_version_num, e.g. 150018
+    int backend_pid() const;
+    bool in_transaction() const;    // inside BEGIN … COMMIT (including a failed transaction)
+    std::size_t prepared_statements() const { return statements_.size(); }
+    pg_conn* raw() { return conn_; }
+    [[noreturn]] void fail(pg_result* result, std::string_view what);
+
+private:
+    friend class Query;
+    struct Statement {
+        std::string name;
+        int parameters = 0;
+    };
+    const Statement& prepare(const TranslatedSql& sql, const std::string& signature,
+                             const std::vector<unsigned>& types);
+
+    pg_conn* conn_ = nullptr;
+    std::int64_t changes_ = 0;
+    // SQL as written → translated (shared with the queries using it).
+    std::unordered_map<std::string, std::shared_ptr<const TranslatedSql>> translated_;
+    // translated SQL + '\0' + parameter type signature → prepared statement.
+    std::unordered_map<std::string, Statement> statements_;
+};
+
+// Runs `fn` inside BEGIN … COMMIT on `conn`, rolling back if it throws (no retry: see Pool).
+template <class F>
+auto in_transaction(Conn& conn, F&& fn) {
+    conn.exec("BEGIN");
+    try {
+        if constexpr (std::is_void_v<decltype(fn())>) {
+            fn();
+            conn.commit();
+        } else {
+            auto result = fn();
+            conn.commit();
+            return result;
+        }
+    } catch (...) {
+        if (conn.ok()) {
+            try {
+                conn.exec("ROLLBACK");
+            } catch (const PgError&) {
+            }
+        }
+        throw;
+    }
+}
+
+}  // namespace civic::store::pg

@@ -1,0 +1,153 @@
+#pragma once
+// A bounded pool of PostgreSQL connections running one transaction per job.
+//
+// Rules (docs/postgresql.md, "The pool"):
+// - at most `max_connections` connections; a caller finding them all busy waits up to
+//   `acquire_timeout`, then gets PgError unavailable() (state CV000): the daemon answers 503;
+// - every job runs in its own transaction (BEGIN [ISOLATION LEVEL …] … COMMIT), never batched
+//   with other jobs, so no job holds locks for another;
+// - every connection has `SET lock_timeout` (a job waiting longer for a row lock gets 55P03, not
+//   retried: the wait already was the back-off);
+// - a job failing with 40001 (serialization failure) or 40P01 (deadlock) is run again from the
+//   start, on a fresh transaction, after a jittered exponential back-off, up to `max_attempts`
+//   runs in all; then the last error is thrown;
+// - a connection found broken (the server ended it, the network failed) is dropped and a new one
+//   opened; a job whose connection broke before COMMIT was sent is run again (nothing of it was
+//   committed); one whose connection broke during COMMIT is not (its outcome is unknown), and
+//   its error says unavailable();
+// - hence a job may run more than once: it must have no effect outside its transaction until
+//   run() returns.
+#include "server/store/pg/pg_conn.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace civic::store::pg {
+
+struct PoolOptions {
+    static constexpr std::size_t kDefaultMaxConnections = 16;
+    static constexpr int kDefaultMaxAttempts = 5;
+
+    std::string conninfo;
+    std::size_t max_connections = kDefaultMaxConnections;
+    int lock_timeout_ms = 5000;
+    std::chrono::milliseconds acquire_timeout{5000};
+    int max_attempts = kDefaultMaxAttempts;           // runs of one job, the first included
+    std::chrono::milliseconds backoff_initial{2};     // before the 2nd run; doubles each time
+    std::chrono::milliseconds backoff_max{100};
+    std::string application_name = "civicsnapd";
+    int connect_timeout_s = 10;
+};
+
+enum class Isolation { read_committed, repeatable_read, serializable };
+
+struct TxOptions {
+    Isolation isolation = Isolation::read_committed;
+    bool read_only = false;
+};
+
+// Counters for /metrics. All monotonic except `open` and `in_use`.
+struct PoolStats {
+    std::atomic<std::int64_t> open{0};          // connections open now
+    std::atomic<std::int64_t> in_use{0};        // connections leased now
+    std::atomic<std::int64_t> acquires{0};
+    std::atomic<std::int64_t> waits{0};         // acquires that found every connection busy
+    std::atomic<std::int64_t> wait_timeouts{0}; // … and gave up after acquire_timeout
+    std::atomic<std::int64_t> jobs{0};          // jobs committed
+    std::atomic<std::int64_t> retries{0};       // runs repeated (40001, 40P01, lost connection)
+    std::atomic<std::int64_t> gave_up{0};       // jobs failed after max_attempts retryable runs
+    std::atomic<std::int64_t> reconnects{0};    // broken connections dropped (a new one replaces each)
+    std::atomic<std::int64_t> connect_failures{0};
+};
+
+// Appends the pool's figures to a /metrics page (Prometheus text format, civicsnap_pg_*).
+void append_metrics(const PoolStats& stats, std::string& out);
+
+class Pool {
+public:
+    explicit Pool(PoolOptions options);
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+    ~Pool();
+
+    // One connection for the holder's exclusive use; back to the pool on destruction (rolled back
+    // if left inside a transaction; dropped if broken).
+    class Lease {
+    public:
+        Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {}
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        Lease& operator=(Lease&&) = delete;
+        ~Lease();
+        Conn& conn() { return *conn_; }
+        Conn* operator->() { return conn_.get(); }
+
+    private:
+        friend class Pool;
+        Lease(Pool& pool, std::unique_ptr<Conn> conn) : pool_(&pool), conn_(std::move(conn)) {}
+        Pool* pool_;
+        std::unique_ptr<Conn> conn_;
+    };
+
+    // Throws PgError unavailable() if no connection frees up within acquire_timeout or a new one
+    // cannot be opened.
+    Lease acquire();
+
+    // Runs `fn(Conn&)` as one transaction with the retry rules above and returns its result.
+    template <class F>
+    auto run(F&& fn, TxOptions tx = {}) -> std::invoke_result_t<F&, Conn&> {
+        using R = std::invoke_result_t<F&, Conn&>;
+        for (int attempt = 1;; ++attempt) {
+            std::optional<Lease> lease{acquire()};
+            Conn& conn = lease->conn();
+            bool commit_sent = false;
+            try {
+                conn.exec(begin_statement(tx));
+                if constexpr (std::is_void_v<R>) {
+                    fn(conn);
+                    commit_sent = true;
+                    conn.commit();
+                    stats_.jobs.fetch_add(1, std::memory_order_relaxed);
+                    return;
+                } else {
+                    R result = fn(conn);
+                    commit_sent = true;
+                    conn.commit();
+                    stats_.jobs.fetch_add(1, std::memory_order_relaxed);
+                    return result;
+                }
+            } catch (const PgError& e) {
+                // Rolled back (or a broken connection dropped) before any back-off, so that the
+                // failed run's locks and connection are not held while waiting.
+                lease.reset();
+                if (!again(e, commit_sent, attempt)) throw;
+            }
+        }
+    }
+
+    const PoolStats& stats() const { return stats_; }
+    const PoolOptions& options() const { return options_; }
+
+private:
+    static const char* begin_statement(const TxOptions& tx);
+    // Decides whether a failed run is repeated, counts it, and backs off.
+    bool again(const PgError& e, bool commit_sent, int attempt);
+    void release(std::unique_ptr<Conn> conn);
+
+    PoolOptions options_;
+    PoolStats stats_;
+    std::mutex mutex_;
+    std::condition_variable freed_;
+    std::vector<std::unique_ptr<Conn>> idle_;
+    std::size_t open_ = 0;  // idle + leased + being opened (guarded by mutex_)
+};
+
+}  // namespace civic::store::pg

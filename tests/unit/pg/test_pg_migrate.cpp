@@ -1,0 +1,137 @@
+// The PostgreSQL migrator: applies schema/postgresql/*.sql once, under an advisory lock, and
+// refuses databases it does not understand.
+#include "server/store/pg/pg_migrate.hpp"
+#include "tests/unit/pg/pg_support.hpp"
+
+#include <latch>
+#include <thread>
+
+using namespace civic::store::pg;
+using civic::test::PgEmptyTest;
+
+class PgMigrate : public PgEmptyTest {};
+
+namespace {
+
+std::int64_t count(Conn& c, const std::string& sql) {
+    auto q = c.query(sql);
+    q.next();
+    return q.int64(0);
+}
+
+}  // namespace
+
+TEST_F(PgMigrate, MigrationsApplyOnAFreshDatabaseAndTwiceIsANoOp) {
+    auto c = connect();
+    EXPECT_EQ(schema_version(*c), 0);
+    const auto known = static_cast<int>(migrations().size());
+    ASSERT_GE(known, 7);
+    const auto first = migrate(*c);
+    EXPECT_EQ(first.applied, known);
+    EXPECT_EQ(first.version, known);
+    EXPECT_EQ(schema_version(*c), known);
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM schema_migrations"), known);
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM ledger_accounts"), 5);  // 004's seed rows
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM epochs"), 2);
+
+    const auto second = migrate(*c);
+    EXPECT_EQ(second.applied, 0);
+    EXPECT_EQ(second.version, known);
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM schema_migrations"), known);
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM ledger_accounts"), 5);
+    // The lock is given back and lock_timeout restored (5000 ms, from Conn::Options).
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
+    auto q = c->query("SELECT current_setting('lock_timeout')");
+    q.next();
+    EXPECT_EQ(q.text(0), "5s");
+}
+
+TEST_F(PgMigrate, NodesStartingAtOnceMigrateOnce) {
+    constexpr int kNodes = 4;
+    std::vector<std::unique_ptr<Conn>> conns;
+    for (int i = 0; i < kNodes; ++i) conns.push_back(connect());
+    std::latch go(kNodes);
+    std::vector<MigrateResult> results(kNodes);
+    std::vector<std::string> errors(kNodes);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kNodes; ++i) {
+        threads.emplace_back([&, i] {
+            go.arrive_and_wait();
+            try {
+                results[static_cast<std::size_t>(i)] = migrate(*conns[static_cast<std::size_t>(i)]);
+            } catch (const std::exception& e) {
+                errors[static_cast<std::size_t>(i)] = e.what();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    const auto known = static_cast<int>(migrations().size());
+    int applied = 0;
+    for (int i = 0; i < kNodes; ++i) {
+        EXPECT_EQ(errors[static_cast<std::size_t>(i)], "") << "node " << i;
+        EXPECT_EQ(results[static_cast<std::size_t>(i)].version, known);
+        applied += results[static_cast<std::size_t>(i)].applied;
+    }
+    EXPECT_EQ(applied, known) << "every migration applied by exactly one node";
+    EXPECT_EQ(count(*conns[0], "SELECT count(*) FROM schema_migrations"), known);
+    EXPECT_EQ(count(*conns[0], "SELECT count(*) FROM ledger_accounts"), 5);
+}
+
+TEST_F(PgMigrate, RefusesADatabaseNewerThanTheBinary) {
+    auto c = connect();
+    migrate(*c);
+    const auto known = static_cast<int>(migrations().size());
+    c->query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)")
+        .args(known + 1, "999_from_the_future.sql")
+        .run();
+    try {
+        migrate(*c);
+        FAIL() << "migrated a newer database";
+    } catch (const PgError& e) {
+        EXPECT_NE(std::string(e.what()).find("newer than this binary"), std::string::npos) << e.what();
+    }
+    // Nothing held afterwards: the refusal released the advisory lock.
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
+}
+
+TEST_F(PgMigrate, RefusesAnotherLineage) {
+    auto c = connect();
+    std::vector<Migration> mine = {{"001_a.sql", "CREATE TABLE a (x BIGINT)"}, {"002_b.sql", "CREATE TABLE b (x BIGINT)"}};
+    EXPECT_EQ(migrate(*c, mine).applied, 2);
+    std::vector<Migration> theirs = {{"001_a.sql", "CREATE TABLE a (x BIGINT)"}, {"002_c.sql", "CREATE TABLE c (x BIGINT)"},
+                                     {"003_d.sql", "CREATE TABLE d (x BIGINT)"}};
+    EXPECT_THROW(migrate(*c, theirs), PgError);
+    // A newer binary of the same lineage goes on from where it stopped.
+    mine.push_back({"003_e.sql", "CREATE TABLE e (x BIGINT)"});
+    const auto r = migrate(*c, mine);
+    EXPECT_EQ(r.applied, 1);
+    EXPECT_EQ(r.version, 3);
+}
+
+TEST_F(PgMigrate, AFailedMigrationLeavesNothingBehind) {
+    auto c = connect();
+    std::vector<Migration> all = {{"001_ok.sql", "CREATE TABLE ok (x BIGINT)"},
+                                  {"002_bad.sql", "CREATE TABLE half (x BIGINT); SELECT no_such_function()"}};
+    EXPECT_THROW(migrate(*c, all), PgError);
+    EXPECT_EQ(schema_version(*c), 1);
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_tables WHERE tablename = 'half'"), 0);
+    all[1].sql = "CREATE TABLE half (x BIGINT)";
+    EXPECT_EQ(migrate(*c, all).applied, 1);
+}
+
+TEST(PgServerVersion, RefusesOlderThan15) {
+    EXPECT_THROW(check_server_version(140010), PgError);
+    EXPECT_THROW(check_server_version(90624), PgError);
+    EXPECT_NO_THROW(check_server_version(150000));
+    EXPECT_NO_THROW(check_server_version(160002));
+    try {
+        check_server_version(140010);
+    } catch (const PgError& e) {
+        EXPECT_NE(std::string(e.what()).find("older than 15"), std::string::npos) << e.what();
+    }
+}
+
+TEST_F(PgMigrate, TheServerHereIsNewEnough) {
+    auto c = connect();
+    EXPECT_GE(c->server_version(), kMinServerVersion);
+}
