@@ -658,7 +658,7 @@ TEST_F(Open311, SingleRequestAndTokensInBothFormats) {
 TEST_F(Open311, UnknownPathsAndMethodsAnswerInTheGeoReportFormat) {
     expect_error(get("/nothing.json"), 404, 404);
     expect_error(get("/nothing.xml"), 404, 404, true);
-    expect_error(get("/services.html"), 404, 404);
+    expect_error(get("/services.html"), 404, 404, true);  // not a GeoReport format: XML
     expect_error(get("/requests"), 404, 404, true);  // no extension: GeoReport's default, XML
     auto r = d.request("POST", "/open311/v2/services.json", "");
     expect_error(r, 400, 405);
