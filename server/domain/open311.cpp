@@ -130,12 +130,6 @@ std::optional<Partner> partner_for_key(store::Conn& conn, std::string_view api_k
     return Partner{partner->id, partner->user_id, partner->extended_statuses};
 }
 
-std::optional<std::int64_t> partner_user_for_key(store::Conn& conn, std::string_view api_key) {
-    auto partner = partner_for_key(conn, api_key);
-    if (!partner) return std::nullopt;
-    return partner->user_id;
-}
-
 CommentResult add_partner_comment(store::Conn& conn, const Partner& partner, const PartnerComment& c,
                                   std::int64_t now) {
     if (auto earlier = store::find_partner_update(conn, partner.id, c.update_id)) return {*earlier, false, {}};

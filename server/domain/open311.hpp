@@ -67,8 +67,6 @@ struct Partner {
 };
 // The partner of an api_key; nullopt if the key is unknown.
 std::optional<Partner> partner_for_key(store::Conn& conn, std::string_view api_key);
-// The partner's hidden account id for an api_key; nullopt if the key is unknown.
-std::optional<std::int64_t> partner_user_for_key(store::Conn& conn, std::string_view api_key);
 
 // A partner's comment on a ticket (POST servicerequestupdates), kept as a "comment" event on
 // the ticket's history, where staff read it; the ticket's status does not change, whatever
