@@ -3,6 +3,7 @@
 // decisions; server/api/open311_format renders both formats from one document.
 #include "common/errors.hpp"
 #include "common/time.hpp"
+#include "common/utf8.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/input.hpp"
 #include "server/api/open311_format.hpp"
@@ -139,10 +140,22 @@ struct Lookups {
     std::map<std::string, std::string, std::less<>> service_names;
     std::map<std::int64_t, std::string> grid_names;
     std::string base;
+    bool extended = false;  // the api_key asks for FixMyStreet's extended statuses
 };
+
+// GET answers are public, so api_key is optional there; one that is given must be valid (403
+// otherwise, so that a mistyped key is noticed), and it decides which statuses are shown.
+bool extended_statuses_for(store::Conn& conn, const Request& req) {
+    const auto api_key = query_list(req, "api_key");
+    if (!api_key) return false;
+    const auto partner = o311::partner_for_key(conn, *api_key);
+    if (!partner) throw ApiError::forbidden("api_key is not valid");
+    return partner->extended_statuses;
+}
 
 Lookups load_lookups(store::Conn& conn, const Request& req) {
     Lookups lk;
+    lk.extended = extended_statuses_for(conn, req);
     for (auto& c : store::list_categories(conn)) lk.service_names.emplace(c.code, c.name);
     lk.grid_names = store::grid_names(conn);
     lk.base = base_url(req);
@@ -163,7 +176,7 @@ Doc media_url(store::Conn& conn, const store::ReportRow& r, const Lookups& lk) {
 Doc request_doc(store::Conn& conn, const store::ReportRow& r, const Lookups& lk) {
     Doc d;
     d["service_request_id"] = std::to_string(r.id);
-    d["status"] = std::string(o311::open311_status(r.status));
+    d["status"] = std::string(o311::status_for(r.status, lk.extended));
     d["status_notes"] = o311::status_notes(r.status, r.duplicate_of);
     const auto name = lk.service_names.find(r.category);
     d["service_name"] = name != lk.service_names.end() ? Doc(name->second) : Doc(nullptr);
@@ -177,10 +190,13 @@ Doc request_doc(store::Conn& conn, const store::ReportRow& r, const Lookups& lk)
     d["updated_datetime"] = timefmt::format_rfc3339(r.status == "closed" && r.closed_at ? *r.closed_at : r.updated_at);
     d["expected_datetime"] = time_or_null(r.deadline_at);
     d["address"] = r.address ? Doc(*r.address) : Doc(nullptr);
-    d["address_id"] = nullptr;
+    std::optional<std::string> address_id;
+    if (!r.located) address_id = store::find_address_id(conn, r.id);
+    d["address_id"] = address_id ? Doc(*address_id) : Doc(nullptr);
     d["zipcode"] = nullptr;
-    d["lat"] = r.lat;
-    d["long"] = r.lon;
+    // Placed by address only: no position (the stored 0s are placeholders).
+    d["lat"] = r.located ? Doc(r.lat) : Doc(nullptr);
+    d["long"] = r.located ? Doc(r.lon) : Doc(nullptr);
     d["media_url"] = media_url(conn, r, lk);
     return d;
 }
@@ -293,10 +309,22 @@ asio::awaitable<Response> get_token(AppContext& ctx, Request& req, Format f) {
 
 // ---- POST requests ----
 
+// A form of any number of fields: the first value of each name is kept, except media_url, whose
+// every (non-empty) value is kept in order; names nobody reads (attribute[…], email, first_name,
+// account_id, …) are simply never looked at.
 struct PostedRequest {
     std::map<std::string, std::string, std::less<>> fields;  // first value of each name
+    std::vector<std::string> media_urls;                    // every media_url, in order
     std::vector<std::string> media;                         // multipart `media` parts
 };
+
+void add_field(PostedRequest& p, std::string name, std::string value) {
+    if (name == "media_url") {
+        if (!value.empty()) p.media_urls.push_back(std::move(value));
+        return;
+    }
+    p.fields.emplace(std::move(name), std::move(value));
+}
 
 bool is_form_urlencoded(const Request& req) {
     auto type = std::string(req.header("content-type").value_or(""));
@@ -309,15 +337,14 @@ PostedRequest read_posted(Request& req) {
     if (req.parts) {  // multipart/form-data, parsed while the body arrived
         for (auto& part : *req.parts) {
             if (part.name == "media") p.media.push_back(std::move(part.data));
-            else p.fields.emplace(part.name, std::move(part.data));
+            else add_field(p, std::move(part.name), std::move(part.data));
         }
     } else if (is_form_urlencoded(req)) {
         auto pairs = http::parse_query(req.body, true);
         if (!pairs) throw ApiError::bad_request("malformed form body");
-        for (auto& [k, v] : *pairs) p.fields.emplace(std::move(k), std::move(v));
+        for (auto& [k, v] : *pairs) add_field(p, std::move(k), std::move(v));
     } else {
-        throw ApiError::bad_request(
-            "a service request is sent as application/x-www-form-urlencoded (or multipart/form-data with media)");
+        throw ApiError::bad_request("the body is sent as application/x-www-form-urlencoded (or multipart/form-data)");
     }
     // api_key may also come in the query string, as the published Swagger file describes it.
     for (const auto& [k, v] : req.query)
@@ -350,31 +377,61 @@ std::string checked_media_url(const std::string& url) {
     return url;
 }
 
+std::vector<std::string> checked_media_urls(const PostedRequest& posted) {
+    if (posted.media_urls.size() > o311::kMaxMediaUrls)
+        throw ApiError::invalid_field("media_url", "at most 6 media_url values");
+    std::vector<std::string> urls;
+    for (const auto& url : posted.media_urls) urls.push_back(checked_media_url(url));
+    return urls;
+}
+
+// One line of text a partner sent (address_id, update_id): valid UTF-8, no control characters.
+std::optional<std::string> checked_line(const PostedRequest& posted, const char* name, std::size_t max_chars) {
+    auto text = field(posted, name);
+    if (text && (!utf8::valid(*text) || utf8::length(*text) > max_chars || utf8::has_control_chars(*text, false)))
+        throw ApiError::invalid_field(name, std::string(name) + " must be 1.." + std::to_string(max_chars) +
+                                                " characters without control characters");
+    return text;
+}
+
+// The partner of the api_key in the body or the query; 403 before anything else is looked at.
+asio::awaitable<o311::Partner> require_partner(AppContext& ctx, const PostedRequest& posted) {
+    const auto api_key = field(posted, "api_key").value_or("");
+    auto partner = co_await ctx.db.read([&](store::Conn& conn) { return o311::partner_for_key(conn, api_key); });
+    if (!partner) throw ApiError::forbidden("api_key is missing or not valid");
+    co_return *partner;
+}
+
 asio::awaitable<Response> post_request(AppContext& ctx, Request& req, Format f) {
     const auto posted = read_posted(req);
     // The key first: without a valid one nothing else is looked at (403).
-    const auto api_key = field(posted, "api_key").value_or("");
-    const auto partner_user = co_await ctx.db.read(
-        [&](store::Conn& conn) { return o311::partner_user_for_key(conn, api_key); });
-    if (!partner_user) throw ApiError::forbidden("api_key is missing or not valid");
+    const auto partner = co_await require_partner(ctx, posted);
 
     const auto service_code = field(posted, "service_code");
     if (!service_code) throw ApiError::invalid_field("service_code", "service_code is required");
+    // A location is lat+long, address_string or address_id (GeoReport v2). Without coordinates
+    // the report cannot be routed: it waits in the dispatch center's queue for a person.
     const auto lat = field(posted, "lat");
     const auto lon = field(posted, "long");
-    if (!lat || !lon)
-        throw ApiError::invalid_field(lat ? "long" : "lat",
-                                      "lat and long are required: this city routes every request by its position");
-    std::optional<std::string> media_url;
-    if (auto url = field(posted, "media_url")) media_url = checked_media_url(*url);
+    const auto address_string = field(posted, "address_string");
+    const auto address_id = checked_line(posted, "address_id", o311::kMaxAddressIdChars);
+    if (static_cast<bool>(lat) != static_cast<bool>(lon))
+        throw ApiError::invalid_field(lat ? "long" : "lat", "lat and long are sent together");
+    if (!lat && !address_string && !address_id)
+        throw ApiError::invalid_field("lat", "a location is required: lat and long, address_string or address_id");
+    const auto media_urls = checked_media_urls(posted);
 
     domain::NewReport report;
-    report.reporter_id = *partner_user;
+    report.reporter_id = partner.user_id;
     report.category = *service_code;
-    report.lat = coordinate(*lat, "lat", 90);
-    report.lon = coordinate(*lon, "long", 180);
-    report.address = field(posted, "address_string");
+    report.located = static_cast<bool>(lat);
+    if (report.located) {
+        report.lat = coordinate(*lat, "lat", 90);
+        report.lon = coordinate(*lon, "long", 180);
+    }
+    report.address = address_string;
     report.min_photos = 0;
+    report.max_description_chars = domain::kMaxOpen311DescriptionChars;
     // Reporter identity (email, phone, names, device_id, account_id) is neither stored nor shown.
     co_await ctx.db.read([&](store::Conn& conn) {
         const auto category = store::find_category(conn, *service_code);
@@ -388,13 +445,86 @@ asio::awaitable<Response> post_request(AppContext& ctx, Request& req, Format f) 
     const auto now = ctx.clock.now();
     auto row = co_await ctx.db.write([&](store::Conn& conn) {
         auto created = domain::submit_report(conn, report, now);
-        if (media_url) store::insert_media_url(conn, created.id, *media_url);
+        for (std::size_t i = 0; i < media_urls.size(); ++i)
+            store::insert_media_url(conn, created.id, static_cast<int>(i), media_urls[i]);
+        if (!report.located && address_id) store::insert_address_id(conn, created.id, *address_id);
         return created;
     });
     publish_report(ctx, "report.created", row, now);
     Doc d;
     d["service_request_id"] = std::to_string(row.id);
     co_return open311::render(f, "service_requests", Doc::array({std::move(d)}));
+}
+
+// ---- the service-request updates extension (FixMyStreet's) ----
+
+// Every ticket event of the window is an update: its id, the ticket, the ticket's status after
+// it (open/closed or extended, as the key asks), when, and a fixed public sentence. Updates carry
+// no media: the request's own media_url is on the request.
+asio::awaitable<Response> list_updates(AppContext& ctx, Request& req, Format f) {
+    const auto window = o311::updates_window(query_date(req, "start_date"), query_date(req, "end_date"),
+                                             ctx.clock.now());
+    auto list = co_await ctx.db.read([&](store::Conn& conn) {
+        const bool extended = extended_statuses_for(conn, req);
+        Doc items = Doc::array();
+        for (const auto& u : store::list_updates(conn, window.from, window.to, o311::kMaxResults)) {
+            Doc d;
+            d["update_id"] = std::to_string(u.event_id);
+            d["service_request_id"] = std::to_string(u.report_id);
+            d["status"] = std::string(o311::status_for(u.to_status, extended));
+            d["updated_datetime"] = timefmt::format_rfc3339(u.at);
+            d["description"] = o311::update_description(u.action, u.duplicate_of);
+            d["media_url"] = nullptr;
+            items.push_back(std::move(d));
+        }
+        return items;
+    });
+    co_return open311::render(f, "service_request_updates", list);
+}
+
+// A partner's comment (a FixMyStreet user's update on a report the partner posted): kept on the
+// ticket's history for staff; the ticket's status is the city's to change, so a CLOSED or FIXED
+// from the partner is recorded in the note and changes nothing. updated_datetime, names, email,
+// phone, attribute[…] and the rest are accepted and not kept: the event is dated on arrival.
+// A multipart body is read for its fields; photos in it are not kept (media_url links are).
+asio::awaitable<Response> post_update(AppContext& ctx, Request& req, Format f) {
+    const auto posted = read_posted(req);
+    const auto partner = co_await require_partner(ctx, posted);
+
+    o311::PartnerComment comment;
+    const auto request_id = field(posted, "service_request_id");
+    if (!request_id) throw ApiError::invalid_field("service_request_id", "service_request_id is required");
+    const auto id = positive_id(*request_id);
+    if (!id) throw ApiError::not_found("service_request_id not found");
+    comment.report_id = *id;
+    const auto update_id = checked_line(posted, "update_id", o311::kMaxUpdateIdChars);
+    if (!update_id) throw ApiError::invalid_field("update_id", "update_id is required");
+    comment.update_id = *update_id;
+    if (auto status = field(posted, "status")) {
+        if (!o311::is_partner_update_status(*status))
+            throw ApiError::invalid_field("status", "status is one of OPEN, CLOSED, FIXED, IN_PROGRESS, "
+                                                    "ACTION_SCHEDULED, INVESTIGATING, DUPLICATE, "
+                                                    "NOT_COUNCILS_RESPONSIBILITY, NO_FURTHER_ACTION, "
+                                                    "INTERNAL_REFERRAL, FOR_TRIAGE, CANCELLED, REOPEN");
+        for (auto& c : *status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        comment.status = *status;
+    }
+    if (auto text = field(posted, "description")) {
+        if (!utf8::valid(*text) || utf8::length(*text) > domain::kMaxOpen311DescriptionChars ||
+            utf8::has_control_chars(*text, true))
+            throw ApiError::invalid_field("description",
+                                          "description must be at most 4000 characters without control characters");
+        comment.description = std::move(*text);
+    }
+    comment.media_urls = checked_media_urls(posted);
+
+    const auto now = ctx.clock.now();
+    auto result = co_await ctx.db.write(
+        [&](store::Conn& conn) { return o311::add_partner_comment(conn, partner, comment, now); });
+    if (result.added && result.report) publish_report(ctx, "report.updated", *result.report, now);
+    Doc d;
+    d["update_id"] = std::to_string(result.event_id);
+    co_return open311::render(f, "service_request_updates", Doc::array({std::move(d)}));
 }
 
 // ---- the public photo of an accepted ticket ----
@@ -430,8 +560,10 @@ asio::awaitable<Response> create_key(AppContext& ctx, Request& req) {
     require_role(who, {"admin"});
     const auto body = json_body(req);
     const auto name = require_string(body, "name");
+    const bool extended = optional_bool(body, "extended_statuses", false);
     const auto now = ctx.clock.now();
-    auto partner = co_await ctx.db.write([&](store::Conn& conn) { return o311::create_partner(conn, name, now); });
+    auto partner =
+        co_await ctx.db.write([&](store::Conn& conn) { return o311::create_partner(conn, name, extended, now); });
     co_return http::json_response(201, {{"api_key", partner.api_key}});
 }
 
@@ -455,6 +587,10 @@ void add_open311_routes(http::Router& router, AppContext& ctx) {
          "Open311 POST a service request (partner api_key; form or multipart with media)", true);
     both("GET", "/requests/{id:str}", 0, get_request, "Open311 one service request");
     both("GET", "/tokens/{token:str}", 0, get_token, "Open311 service_request_id from a token");
+    both("GET", "/servicerequestupdates", 0, list_updates,
+         "Open311 service request updates: ticket events (both dates or neither, last 24 h, 1000 at most)");
+    both("POST", "/servicerequestupdates", http::limits::kMaxUploadBodyBytes, post_update,
+         "Open311 POST a partner's update on its request (api_key; idempotent on update_id)", true);
     router.add({"GET", std::string(kPrefix) + "/media/{id:int}", 0,
                 [&ctx](Request& req) { return get_media(ctx, req); }, "Open311 public photo of an accepted request"});
     router.set_error_renderer(std::string(kPrefix) + "/", open311::render_error);

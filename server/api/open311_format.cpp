@@ -13,7 +13,7 @@ std::string_view item_name(std::string_view array_name) {
     static const std::map<std::string_view, std::string_view, std::less<>> names = {
         {"services", "service"},     {"service_requests", "request"}, {"errors", "error"},
         {"endpoints", "endpoint"},   {"formats", "format"},           {"attributes", "attribute"},
-        {"values", "value"},
+        {"values", "value"},         {"service_request_updates", "request_update"},
     };
     const auto it = names.find(array_name);
     if (it == names.end()) throw std::logic_error("no item name for XML array " + std::string(array_name));
@@ -80,7 +80,8 @@ http::Response render_error(const ApiError& error, const http::Request& req) {
     if (status == 401) status = 403;  // "403 for errors because of wrong or missing api_key"
     const int http_status = (status == 403 || status == 404 || status >= 500) ? status : 400;
     Doc body = Doc::array({Doc{{"code", status}, {"description", error.what()}}});
-    auto r = render(format_of_path(req.path).value_or(Format::json), "errors", body, http_status);
+    // XML when the path names no format: GeoReport's default, and what XML-only clients parse.
+    auto r = render(format_of_path(req.path).value_or(Format::xml), "errors", body, http_status);
     if (error.retry_after() > 0) r.header("Retry-After", std::to_string(error.retry_after()));
     return r;
 }

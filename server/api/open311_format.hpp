@@ -28,7 +28,8 @@ std::string to_xml(std::string_view root, const Doc& doc);
 
 // The GeoReport error answer: HTTP 403 and 404 as they are; any other client error becomes HTTP
 // 400, its own status kept as the body's `code` (the spec allows a more specific code there);
-// server failures (5xx) keep their status so that clients and proxies retry them.
+// server failures (5xx) keep their status so that clients and proxies retry them. The format is
+// the path's extension, XML when it has none.
 http::Response render_error(const ApiError& error, const http::Request& req);
 
 }  // namespace civic::open311

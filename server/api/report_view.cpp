@@ -36,8 +36,9 @@ json report_view(const store::ReportRow& r, const domain::ReportExtras& x, std::
     view["status"] = r.status;
     view["category"] = r.category;
     view["description"] = r.description;
-    view["lat"] = r.lat;
-    view["lon"] = r.lon;
+    // A report placed by address only (Open311) has no position: null, not its 0 placeholders.
+    view["lat"] = r.located ? json(r.lat) : json(nullptr);
+    view["lon"] = r.located ? json(r.lon) : json(nullptr);
     view["address"] = or_null(r.address);
     view["grid_id"] = or_null(r.grid_id);
     view["assignee_id"] = or_null(r.assignee_id);
@@ -56,7 +57,10 @@ json report_view(const store::ReportRow& r, const domain::ReportExtras& x, std::
     view["possible_duplicates"] = x.possible_duplicates;
     json& photos = view["photos"] = json::array();
     for (const auto& p : x.photos) photos.push_back(photo_view(p));
-    if (staff) view["photo_reused_from"] = x.photo_reused_from;
+    if (staff) {
+        view["photo_reused_from"] = x.photo_reused_from;
+        view["media_urls"] = x.media_urls;  // links an Open311 partner sent; never fetched
+    }
     if (x.events) {
         json& events = view["events"] = json::array();
         for (const auto& e : *x.events) {

@@ -6,6 +6,10 @@
 #include "server/store/accounts_repo.hpp"
 #include "server/store/open311_repo.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 namespace civic::domain::open311 {
 
 bool is_closed(std::string_view status) {
@@ -13,6 +17,53 @@ bool is_closed(std::string_view status) {
 }
 
 std::string_view open311_status(std::string_view status) { return is_closed(status) ? "closed" : "open"; }
+
+std::string_view extended_status(std::string_view status) {
+    if (status == "submitted") return "OPEN";
+    if (status == "checking") return "INVESTIGATING";
+    if (status == "accepted" || status == "assigned" || status == "parked") return "ACTION_SCHEDULED";
+    // Resolved is the worker's word; the city has not verified it, and rework sends it back.
+    if (status == "in_progress" || status == "resolved") return "IN_PROGRESS";
+    if (status == "closed") return "FIXED";
+    // Rejected tickets carry staff's reason internally; publicly, the city will do nothing more.
+    if (status == "rejected") return "NO_FURTHER_ACTION";
+    if (status == "duplicate") return "DUPLICATE";
+    if (status == "voided") return "CLOSED";  // entered in error: neither fixed nor refused
+    return "OPEN";
+}
+
+std::string_view status_for(std::string_view status, bool extended) {
+    return extended ? extended_status(status) : open311_status(status);
+}
+
+bool is_partner_update_status(std::string_view status) {
+    static constexpr std::array<std::string_view, 13> known = {
+        "OPEN",      "CLOSED",      "FIXED",      "IN_PROGRESS",       "ACTION_SCHEDULED", "INVESTIGATING",
+        "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION", "INTERNAL_REFERRAL", "FOR_TRIAGE",
+        "CANCELLED", "REOPEN"};
+    std::string upper(status);
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return std::find(known.begin(), known.end(), upper) != known.end();
+}
+
+std::string update_description(std::string_view action, std::optional<std::int64_t> duplicate_of) {
+    if (action == "submit") return "Received; waiting for the city to review it.";
+    if (action == "accept") return "Accepted by the city as a case.";
+    if (action == "reject") return "Not accepted by the city.";
+    if (action == "mark_duplicate") return status_notes("duplicate", duplicate_of);
+    if (action == "assign") return "Dispatched to a grid worker.";
+    if (action == "start") return "A grid worker is handling it.";
+    if (action == "return") return "Returned to the city to be dispatched again.";
+    if (action == "resolve") return "Reported fixed; waiting for the city to verify.";
+    if (action == "verify") return "Verified fixed and closed.";
+    if (action == "rework") return "Sent back for more work.";
+    if (action == "extend") return "The deadline was extended.";
+    if (action == "set_grid") return "Passed to another grid.";
+    if (action == "set_category") return "Re-classified by the city.";
+    if (action == "rate") return "Rated by the reporter.";
+    if (action == "comment") return "A comment from a partner app.";
+    return "Updated by the city.";
+}
 
 std::string status_notes(std::string_view status, std::optional<std::int64_t> duplicate_of) {
     if (status == "submitted") return "Received; waiting for the city to review it.";
@@ -45,7 +96,15 @@ Window request_window(std::optional<std::int64_t> start, std::optional<std::int6
     return {*start, *end};
 }
 
-NewPartner create_partner(store::Conn& conn, std::string_view name, std::int64_t now) {
+Window updates_window(std::optional<std::int64_t> start, std::optional<std::int64_t> end, std::int64_t now) {
+    if (!start && !end) return {now - kDefaultUpdatesWindowSeconds, now};
+    if (!start || !end)
+        throw ApiError::invalid_field(start ? "end_date" : "start_date",
+                                      "start_date and end_date are given together or not at all");
+    return request_window(start, end, now);
+}
+
+NewPartner create_partner(store::Conn& conn, std::string_view name, bool extended_statuses, std::int64_t now) {
     if (name.empty() || !utf8::valid(name) || utf8::length(name) > kMaxPartnerNameChars ||
         utf8::has_control_chars(name, false))
         throw ApiError::invalid_field("name", "name must be 1 to 100 characters");
@@ -60,15 +119,38 @@ NewPartner create_partner(store::Conn& conn, std::string_view name, std::int64_t
     const auto user_id = store::insert_user(conn, user);
     NewPartner p;
     p.api_key = "o311_" + crypto::random_token(32);
-    p.id = store::insert_partner(conn, name, crypto::sha256(p.api_key), user_id, now);
+    p.id = store::insert_partner(conn, name, crypto::sha256(p.api_key), user_id, extended_statuses, now);
     return p;
 }
 
-std::optional<std::int64_t> partner_user_for_key(store::Conn& conn, std::string_view api_key) {
+std::optional<Partner> partner_for_key(store::Conn& conn, std::string_view api_key) {
     if (api_key.empty() || api_key.size() > 200) return std::nullopt;
     auto partner = store::find_partner_by_key_hash(conn, crypto::sha256(api_key));
     if (!partner) return std::nullopt;
-    return partner->user_id;
+    return Partner{partner->id, partner->user_id, partner->extended_statuses};
+}
+
+CommentResult add_partner_comment(store::Conn& conn, const Partner& partner, const PartnerComment& c,
+                                  std::int64_t now) {
+    if (auto earlier = store::find_partner_update(conn, partner.id, c.update_id)) return {*earlier, false, {}};
+    auto report = store::find_report(conn, c.report_id);
+    if (!report) throw ApiError::not_found("service_request_id not found");
+    if (report->reporter_id != partner.user_id)
+        throw ApiError::forbidden("this api_key may only post updates on the requests it posted");
+    // What staff read on the ticket's history: the text, the partner's status word, the links.
+    std::string note = c.description.value_or("");
+    auto line = [&](std::string_view text) {
+        if (!note.empty()) note.push_back('\n');
+        note.append(text);
+    };
+    if (c.status) line("[partner status: " + *c.status + "]");
+    for (const auto& url : c.media_urls) line(url);
+    const auto event_id =
+        store::insert_event(conn, report->id,
+                            {now, partner.user_id, "comment", report->status, report->status,
+                             note.empty() ? std::nullopt : std::optional<std::string>(note)});
+    store::insert_partner_update(conn, partner.id, c.update_id, event_id);
+    return {event_id, true, std::move(report)};
 }
 
 }  // namespace civic::domain::open311

@@ -6,6 +6,7 @@ namespace civic::domain {
 
 std::vector<std::int64_t> find_possible_duplicates(store::Conn& conn, const store::ReportRow& r) {
     std::vector<std::int64_t> ids;
+    if (!r.located) return ids;  // placed by address only: no position to compare
     const geo::Point here{r.lon, r.lat};
     const auto box = geo::box_around(here, kDuplicateRadiusM);
     for (const auto& other : store::open_reports_in_box(conn, r.category, box.min_lon, box.min_lat, box.max_lon,

@@ -135,7 +135,7 @@ bool is_staff(const Caller& who) { return who.role != "resident"; }
 
 void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_count) {
     existing_category(conn, in.category);
-    check_text("description", in.description, 1, kMaxDescriptionChars, true);
+    check_text("description", in.description, 1, in.max_description_chars, true);
     check_text("address", in.address, 0, kMaxAddressChars, false);
     if (photo_count < in.min_photos || photo_count > kMaxPhotosPerReport)
         throw ApiError::invalid_field("photo", "a report needs " + std::to_string(in.min_photos) + "..6 photos");
@@ -148,16 +148,17 @@ ReportRow submit_report(store::Conn& conn, const NewReport& in, std::int64_t now
     r.status = "submitted";
     r.category = in.category;
     r.description = in.description;
-    r.lat = in.lat;
-    r.lon = in.lon;
+    r.located = in.located;
+    r.lat = in.located ? in.lat : 0;  // placeholders when unplaced (schema/008)
+    r.lon = in.located ? in.lon : 0;
     r.address = in.address;
-    r.grid_id = route_point(conn, {in.lon, in.lat});
+    if (in.located) r.grid_id = route_point(conn, {in.lon, in.lat});  // else the dispatch center's queue
     r.reporter_id = in.reporter_id;
     r.created_at = r.updated_at = now;
     r.id = store::insert_report(conn, r);
     store::insert_event(conn, r.id, {now, in.reporter_id, "submit", std::nullopt, "submitted", std::nullopt});
     add_photos(conn, r.id, "report", in.photos, now);
-    store::index_open_report(conn, r.id, r.lon, r.lat);
+    if (r.located) store::index_open_report(conn, r.id, r.lon, r.lat);
     return r;
 }
 
@@ -320,6 +321,7 @@ ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events
     x.photos = store::list_photos(conn, r.id);
     x.possible_duplicates = duplicates ? duplicates->of(conn, r) : find_possible_duplicates(conn, r);
     x.photo_reused_from = store::list_photo_reuse(conn, r.id);
+    x.media_urls = store::list_media_urls(conn, r.id);
     if (with_events) x.events = store::list_events(conn, r.id);
     return x;
 }

@@ -13,6 +13,8 @@
 namespace civic::domain {
 
 inline constexpr std::size_t kMaxDescriptionChars = 2000;
+// Open311 partners may send GeoReport's 4,000 (API.md §10); such a report is kept and shown whole.
+inline constexpr std::size_t kMaxOpen311DescriptionChars = 4000;
 inline constexpr std::size_t kMaxAddressChars = 200;
 inline constexpr std::size_t kMaxReasonChars = 1000;
 inline constexpr std::size_t kMaxPhotosPerReport = 6;
@@ -39,10 +41,14 @@ struct NewReport {
     std::string category;
     std::string description;
     double lat = 0, lon = 0;
+    // False: placed by address only (Open311); lat/lon are ignored, the report goes to the
+    // dispatch center's queue (grid_id null) and into no duplicate search.
+    bool located = true;
     std::optional<std::string> address;
     std::vector<store::PhotoBlobRow> photos;  // already stored durably
     // Residents send 1..6 photos; Open311 partners may send none (a media_url instead).
     std::size_t min_photos = 1;
+    std::size_t max_description_chars = kMaxDescriptionChars;
 };
 
 // The checks submit_report makes before it writes anything, so that a handler can refuse bad
@@ -93,6 +99,7 @@ struct ReportExtras {
     std::vector<store::PhotoRow> photos;
     std::vector<std::int64_t> possible_duplicates;
     std::vector<std::int64_t> photo_reused_from;  // staff only
+    std::vector<std::string> media_urls;         // staff only: an Open311 partner's media_url links
     std::optional<std::vector<store::EventRow>> events;
 };
 // `duplicates`: null inside writer jobs (computed afresh), the server's cache in read jobs.

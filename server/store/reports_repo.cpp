@@ -8,7 +8,7 @@ namespace {
 constexpr const char* kReportColumns =
     "SELECT id, status, category, description, lat, lon, address, grid_id, assignee_id, reporter_id, created_at, "
     "accepted_at, deadline_at, resolved_at, closed_at, extension_hours, rework_count, duplicate_of, rating, "
-    "rating_comment, points_awarded, updated_at FROM reports";
+    "rating_comment, points_awarded, updated_at, located FROM reports";
 
 ReportRow read_report(Query& q) {
     ReportRow r;
@@ -34,6 +34,7 @@ ReportRow read_report(Query& q) {
     r.rating_comment = q.opt_text(19);
     r.points_awarded = q.int64(20);
     r.updated_at = q.int64(21);
+    r.located = q.int64(22) != 0;
     return r;
 }
 
@@ -60,9 +61,9 @@ constexpr const char* kPhotoColumns =
 std::int64_t insert_report(Conn& conn, const ReportRow& r) {
     conn.query(
             "INSERT INTO reports (status, category, description, lat, lon, address, grid_id, reporter_id, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            "created_at, updated_at, located) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .args(r.status, r.category, r.description, r.lat, r.lon, r.address, r.grid_id, r.reporter_id, r.created_at,
-              r.updated_at)
+              r.updated_at, std::int64_t{r.located ? 1 : 0})
         .run();
     return conn.last_insert_id();
 }
@@ -85,12 +86,13 @@ std::optional<ReportRow> find_report(Conn& conn, std::int64_t id) {
     return read_report(q);
 }
 
-void insert_event(Conn& conn, std::int64_t report_id, const EventRow& e) {
+std::int64_t insert_event(Conn& conn, std::int64_t report_id, const EventRow& e) {
     conn.query(
             "INSERT INTO report_events (report_id, at, actor_id, action, from_status, to_status, note) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)")
         .args(report_id, e.at, e.actor_id, e.action, e.from_status, e.to_status, e.note)
         .run();
+    return conn.last_insert_id();
 }
 
 std::vector<EventRow> list_events(Conn& conn, std::int64_t report_id) {

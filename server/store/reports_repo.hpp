@@ -17,6 +17,9 @@ struct ReportRow {
     std::string description;
     double lat = 0;
     double lon = 0;
+    // False for a report that arrived with an address only (Open311): lat/lon are then 0
+    // placeholders, not a position (schema/008_open311_updates.sql).
+    bool located = true;
     std::optional<std::string> address;
     std::optional<std::int64_t> grid_id;
     std::optional<std::int64_t> assignee_id;
@@ -60,7 +63,8 @@ std::int64_t insert_report(Conn& conn, const ReportRow& r);
 void update_report(Conn& conn, const ReportRow& r);
 std::optional<ReportRow> find_report(Conn& conn, std::int64_t id);
 
-void insert_event(Conn& conn, std::int64_t report_id, const EventRow& e);
+// Returns the event's id.
+std::int64_t insert_event(Conn& conn, std::int64_t report_id, const EventRow& e);
 std::vector<EventRow> list_events(Conn& conn, std::int64_t report_id);
 
 // Inserts the blob row unless the same bytes are stored already.

@@ -324,6 +324,7 @@ std::vector<Row> open311_rows(World& w) {
             {"/open311/v2/requests" + ext, "/open311/v2/requests" + ext},
             {"/open311/v2/requests/{id}" + ext, "/open311/v2/requests/" + id + ext},
             {"/open311/v2/tokens/{token}" + ext, "/open311/v2/tokens/" + id + ext},
+            {"/open311/v2/servicerequestupdates" + ext, "/open311/v2/servicerequestupdates" + ext},
         };
         for (const auto& [route, target] : reads)
             rows.push_back({"GET", route, [target](World&, Who) { return Call{"GET", target, ""}; }, kEveryone});
@@ -331,6 +332,13 @@ std::vector<Row> open311_rows(World& w) {
                         [ext](World&, Who) {
                             return Call{"POST", "/open311/v2/requests" + ext,
                                         "service_code=t-garbage&lat=23.375&long=103.375&description=x",
+                                        "application/x-www-form-urlencoded"};
+                        },
+                        {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403}});
+        rows.push_back({"POST", "/open311/v2/servicerequestupdates" + ext,
+                        [ext, id](World&, Who) {
+                            return Call{"POST", "/open311/v2/servicerequestupdates" + ext,
+                                        "service_request_id=" + id + "&update_id=authz-1&status=OPEN&description=x",
                                         "application/x-www-form-urlencoded"};
                         },
                         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403}});

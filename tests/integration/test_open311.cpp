@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 using namespace civic::test;
 using nlohmann::json;
@@ -144,6 +146,22 @@ struct Open311 : ::testing::Test {
     HttpResponse post_form(const Fields& fields, const std::string& ext = ".json") const {
         return d.request("POST", "/open311/v2/requests" + ext, form(fields),
                          {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}});
+    }
+
+    HttpResponse post_update(const Fields& fields, const std::string& ext = ".json") const {
+        return d.request("POST", "/open311/v2/servicerequestupdates" + ext, form(fields),
+                         {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}});
+    }
+
+    // A key issued with "extended_statuses": true.
+    std::string extended_key() const {
+        auto r = d.post("/api/v1/admin/open311-keys", {{"name", "FixMyStreet"}, {"extended_statuses", true}}, c.admin);
+        EXPECT_EQ(r.status, 201) << r.body;
+        return r.json()["api_key"].get<std::string>();
+    }
+
+    std::size_t event_count(const std::string& id) const {
+        return d.get("/api/v1/reports/" + id, c.dispatcher.token).json()["events"].size();
     }
 
     Fields minimal(double lon = 103.375, double lat = 23.375, const std::string& code = "t-garbage") const {
@@ -422,7 +440,7 @@ TEST_F(Open311, MultipartMediaGoesThroughThePhotoPipelineAndIsPublicOnlyOnceAcce
 
     // Submitted: not reviewed yet, so no media_url and the public route does not serve it.
     EXPECT_EQ(get_json("/requests/" + id + ".json", "requests.json")[0]["media_url"], nullptr);
-    expect_error(get("/media/" + photo_id), 404, 404);
+    expect_error(get("/media/" + photo_id), 404, 404, true);  // no extension: XML
 
     c.ok(c.m1, as_id(id), {{"action", "accept"}});
     const auto url = get_json("/requests/" + id + ".json", "requests.json")[0]["media_url"].get<std::string>();
@@ -489,11 +507,6 @@ TEST_F(Open311, PostErrorsUseGeoReportCodesAndChangeNothing) {
     expect_error(post_form(without("service_code")), 400, 400);
     expect_error(post_form(without("lat")), 400, 400);
     expect_error(post_form(without("long")), 400, 400);
-    auto address_only = without("lat");
-    address_only.erase(std::remove_if(address_only.begin(), address_only.end(), [](auto& kv) { return kv.first == "long"; }),
-                       address_only.end());
-    address_only.push_back({"address_string", "文澜路 12 号"});
-    expect_error(post_form(address_only), 400, 400);
     expect_error(post_form(with("lat", "north")), 400, 400);
     expect_error(post_form(with("lat", "95")), 400, 400);
     expect_error(post_form(with("long", "-180.5")), 400, 400);
@@ -501,7 +514,7 @@ TEST_F(Open311, PostErrorsUseGeoReportCodesAndChangeNothing) {
     expect_error(post_form(with("media_url", "ftp://files.example/x.jpg")), 400, 400);
     expect_error(post_form(with("media_url", "javascript:alert(1)")), 400, 400);
     expect_error(post_form(with("media_url", "https://example.org/a b.jpg")), 400, 400);
-    expect_error(post_form(with("description", std::string(2001, 'x'))), 400, 400);
+    expect_error(post_form(with("description", std::string(4001, 'x'))), 400, 400);
     expect_error(post_form(with("address_string", std::string(201, 'y'))), 400, 400);
     expect_error(post_form(with("description", std::string("bad \x01 control", 13))), 400, 400);
     // A body that is not a form.
@@ -645,14 +658,14 @@ TEST_F(Open311, SingleRequestAndTokensInBothFormats) {
 TEST_F(Open311, UnknownPathsAndMethodsAnswerInTheGeoReportFormat) {
     expect_error(get("/nothing.json"), 404, 404);
     expect_error(get("/nothing.xml"), 404, 404, true);
-    expect_error(get("/services.html"), 404, 404);
-    expect_error(get("/requests"), 404, 404);
+    expect_error(get("/services.html"), 404, 404, true);  // not a GeoReport format: XML
+    expect_error(get("/requests"), 404, 404, true);  // no extension: GeoReport's default, XML
     auto r = d.request("POST", "/open311/v2/services.json", "");
     expect_error(r, 400, 405);
     EXPECT_EQ(r.header("allow"), "GET");
     expect_error(d.request("DELETE", "/open311/v2/requests.xml", ""), 400, 405, true);
-    expect_error(get("/media/abc"), 400, 400);
-    expect_error(get("/media/999999"), 404, 404);
+    expect_error(get("/media/abc"), 400, 400, true);
+    expect_error(get("/media/999999"), 404, 404, true);
     // The native API keeps its own format.
     EXPECT_EQ(d.get("/api/v1/nothing").error_code(), "not_found");
 }
@@ -665,6 +678,7 @@ TEST_F(Open311, OpenApiDocumentListsTheRoutes) {
         {"/open311/v2/requests.json", "post"},         {"/open311/v2/requests.xml", "get"},
         {"/open311/v2/requests/{id}.json", "get"},     {"/open311/v2/tokens/{token}.xml", "get"},
         {"/open311/v2/media/{id}", "get"},             {"/api/v1/admin/open311-keys", "post"},
+        {"/open311/v2/servicerequestupdates.xml", "get"}, {"/open311/v2/servicerequestupdates.json", "post"},
     };
     for (const auto& [path, method] : expected)
         EXPECT_TRUE(doc["paths"].contains(path) && doc["paths"][path].contains(method)) << method << " " << path;
@@ -719,6 +733,429 @@ TEST_F(Open311, ResidentsIdentitiesNeverAppear) {
     ASSERT_TRUE(req["media_url"].is_string());
     EXPECT_EQ(req["media_url"], "http://127.0.0.1/open311/v2/media/" +
                                     std::to_string(report["photos"][0]["id"].get<std::int64_t>()));
+}
+
+// ---- issue 15: what real clients (FixMyStreet) need ----
+
+const std::set<std::string> kExtended = {"OPEN",      "INVESTIGATING", "ACTION_SCHEDULED",          "IN_PROGRESS",
+                                         "FIXED",     "DUPLICATE",     "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION",
+                                         "CLOSED"};
+
+// An answer in extended statuses: each status is one of FixMyStreet's, and with the status put
+// back to GeoReport's open/closed the answer is valid against the published schema.
+void expect_extended_answer(const JsonSchemas& schemas, json list) {
+    ASSERT_TRUE(list.is_array());
+    for (auto& item : list) {
+        const auto status = item["status"].get<std::string>();
+        EXPECT_TRUE(kExtended.count(status)) << status;
+        const bool closed = status == "FIXED" || status == "DUPLICATE" || status == "NO_FURTHER_ACTION" ||
+                            status == "NOT_COUNCILS_RESPONSIBILITY" || status == "CLOSED";
+        item["status"] = closed ? "closed" : "open";
+    }
+    const auto problems = schemas.validate("requests.json", list);
+    EXPECT_TRUE(problems.empty()) << problems.front();
+}
+
+TEST_F(Open311, AddressOnlyRequestsWaitInTheDispatchQueueWithoutAPosition) {
+    const Fields by_address = {{"api_key", key}, {"service_code", "t-garbage"},
+                               {"address_string", "文澜路与天马路交叉口"}, {"description", "no coordinates"}};
+    const auto a = post_ok(by_address);
+    const auto b = post_ok(by_address);
+
+    auto req = get_json("/requests/" + a + ".json", "requests.json")[0];
+    EXPECT_EQ(req["address"], "文澜路与天马路交叉口");
+    EXPECT_EQ(req["address_id"], nullptr);
+    EXPECT_EQ(req["lat"], nullptr);
+    EXPECT_EQ(req["long"], nullptr);
+    EXPECT_EQ(req["agency_responsible"], nullptr) << "the dispatch center's queue";
+    EXPECT_EQ(req["status"], "open");
+    const auto xr = get_xml("/requests/" + a + ".xml").child("request");
+    EXPECT_TRUE(xr.child("lat").empty);
+    EXPECT_TRUE(xr.child("long").empty);
+    EXPECT_EQ(xr.at("address"), "文澜路与天马路交叉口");
+
+    // The native report object: no grid, lat/lon null (not the stored placeholders), and two
+    // reports with the same address are not taken for duplicates of each other.
+    auto native = c.get(c.dispatcher, as_id(a));
+    EXPECT_EQ(native["grid_id"], nullptr);
+    EXPECT_EQ(native["lat"], nullptr);
+    EXPECT_EQ(native["lon"], nullptr);
+    EXPECT_EQ(native["address"], "文澜路与天马路交叉口");
+    EXPECT_EQ(native["possible_duplicates"], json::array());
+    EXPECT_EQ(c.get(c.dispatcher, as_id(b))["possible_duplicates"], json::array());
+    // Nor is a report placed at the point 0, 0 (where the placeholders would be).
+    EXPECT_EQ(c.get(c.dispatcher, as_id(post_ok(minimal(0, 0))))["possible_duplicates"], json::array());
+    // A grid manager does not see the dispatch center's queue.
+    EXPECT_EQ(d.get("/api/v1/reports/" + a, c.m1.token).status, 404);
+
+    // address_id alone is a location too; it is echoed, never resolved.
+    const auto i = post_ok({{"api_key", key}, {"service_code", "t-garbage"}, {"address_id", "#NOTPINPOINTED#"}});
+    req = get_json("/requests/" + i + ".json", "requests.json")[0];
+    EXPECT_EQ(req["address_id"], "#NOTPINPOINTED#");
+    EXPECT_EQ(req["address"], nullptr);
+    EXPECT_EQ(req["lat"], nullptr);
+    EXPECT_EQ(c.get(c.dispatcher, as_id(i))["lat"], nullptr);
+
+    // The dispatcher places it; from there it is an ordinary ticket of that grid.
+    c.ok(c.dispatcher, as_id(a), {{"action", "set_grid"}, {"grid_id", c.g1}});
+    EXPECT_EQ(c.ok(c.m1, as_id(a), {{"action", "accept"}})["status"], "assigned");
+    req = get_json("/requests/" + a + ".json", "requests.json")[0];
+    EXPECT_EQ(req["agency_responsible"], "T-G1");
+    EXPECT_EQ(req["lat"], nullptr);
+
+    // What is not a location.
+    const auto before = count_requests();
+    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}}), 400, 400);
+    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_string", ""}}), 400, 400);
+    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"lat", "23.375"},
+                            {"address_string", "x"}}),
+                 400, 400);
+    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"long", "103.375"},
+                            {"address_id", "A-1"}}),
+                 400, 400, false);
+    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_id", std::string(201, 'a')}}),
+                 400, 400);
+    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_id", "A\n1"}}), 400, 400);
+    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_string", std::string(201, 'y')}}),
+                 400, 400);
+    EXPECT_EQ(count_requests(), before);
+}
+
+TEST_F(Open311, DescriptionsOfUpTo4000CharactersAreKeptAndShownWhole) {
+    std::string text;
+    for (int i = 0; i < 4000; ++i) text += i % 100 == 99 ? "\n" : "路";
+    auto f = minimal();
+    f.push_back({"description", text});
+    const auto id = post_ok(f);
+    EXPECT_EQ(get_json("/requests/" + id + ".json", "requests.json")[0]["description"], text);
+    EXPECT_EQ(get_xml("/requests/" + id + ".xml").child("request").at("description"), text);
+    EXPECT_EQ(c.get(c.dispatcher, as_id(id))["description"], text) << "the native API shows it whole";
+
+    f.back().second = text + "路";
+    expect_error(post_form(f), 400, 400);
+    // The native API keeps its own limit for its own submissions.
+    auto native = post_multipart(d, "/api/v1/reports",
+                                 multipart({{"category", "t-garbage"}, {"description", std::string(2001, 'x')},
+                                            {"lat", 23.375}, {"lon", 103.375}},
+                                           {make_jpeg(64, 48, 77)}),
+                                 c.r1.token);
+    EXPECT_EQ(native.status, 400) << native.body;
+    EXPECT_EQ(native.json()["error"]["field"], "description");
+}
+
+TEST_F(Open311, RepeatedMediaUrlsAreEachKeptUpToSix) {
+    auto f = minimal();
+    std::vector<std::string> urls;
+    for (int i = 1; i <= 6; ++i) {
+        urls.push_back("https://partner.example/p/" + std::to_string(i) + ".jpg");
+        f.push_back({"media_url", urls.back()});
+    }
+    f.push_back({"media_url", ""});  // an empty value is no value
+    const auto id = post_ok(f);
+    EXPECT_EQ(c.get(c.dispatcher, as_id(id))["media_urls"], json(urls)) << "staff see every link, in order";
+    c.ok(c.m1, as_id(id), {{"action", "accept"}});
+    EXPECT_EQ(get_json("/requests/" + id + ".json", "requests.json")[0]["media_url"], urls.front());
+
+    // Residents' own reports have none; residents never see the field.
+    const auto mine = c.submit(c.r1);
+    EXPECT_EQ(c.get(c.dispatcher, mine["id"].get<std::int64_t>())["media_urls"], json::array());
+    EXPECT_FALSE(c.get(c.r1, mine["id"].get<std::int64_t>()).contains("media_urls"));
+
+    const auto before = count_requests();
+    f.pop_back();
+    f.push_back({"media_url", "https://partner.example/p/7.jpg"});
+    expect_error(post_form(f), 400, 400);  // a seventh
+    auto bad = minimal();
+    bad.push_back({"media_url", "https://partner.example/ok.jpg"});
+    bad.push_back({"media_url", "file:///etc/passwd"});
+    expect_error(post_form(bad), 400, 400);  // every one is checked
+    EXPECT_EQ(count_requests(), before);
+}
+
+TEST_F(Open311, AnyNumberOfOrdinaryFieldsIsAccepted) {
+    auto f = minimal();
+    for (int i = 0; i < 300; ++i) f.push_back({"attribute[field_" + std::to_string(i) + "]", "value " + std::to_string(i)});
+    for (const char* name : {"account_id", "email", "phone", "first_name", "last_name", "jurisdiction_id", "device_id",
+                             "deviceid", "address_string", "attribute[title]", "attribute[description]"})
+        f.push_back({name, "something"});
+    f.push_back({"attribute[fixmystreet_id]", "4711"});
+    const auto id = post_ok(f);
+    EXPECT_EQ(get_json("/requests/" + id + ".json", "requests.json")[0]["address"], "something");
+}
+
+TEST_F(Open311, ExtendedStatusesAreChosenPerKey) {
+    const auto ext = extended_key();
+    // The option is checked like every field of the native API.
+    auto bad = d.post("/api/v1/admin/open311-keys", {{"name", "x"}, {"extended_statuses", "yes"}}, c.admin);
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(bad.json()["error"]["field"], "extended_statuses");
+
+    const auto submitted = post_ok(minimal());
+    const auto assigned = post_ok(minimal());
+    c.ok(c.m1, as_id(assigned), {{"action", "accept"}});  // g1 assigns at once
+    const auto accepted = post_ok(minimal(103.405, 23.405));  // g2: no auto-assign
+    c.ok(c.m2, as_id(accepted), {{"action", "accept"}});
+    const auto working = post_ok(minimal());
+    auto t = c.ok(c.m1, as_id(working), {{"action", "accept"}});
+    const auto worker = t["assignee_id"].get<std::int64_t>() == c.w1.id ? c.w1 : c.w2;
+    c.ok(worker, as_id(working), {{"action", "start"}});
+    const auto resolved = post_ok(minimal());
+    t = c.ok(c.m1, as_id(resolved), {{"action", "accept"}});
+    const auto worker2 = t["assignee_id"].get<std::int64_t>() == c.w1.id ? c.w1 : c.w2;
+    c.ok(worker2, as_id(resolved), {{"action", "start"}});
+    ASSERT_EQ(c.resolve(worker2, as_id(resolved)).status, 200);
+    const auto fixed = post_ok(minimal());
+    t = c.ok(c.m1, as_id(fixed), {{"action", "accept"}});
+    const auto worker3 = t["assignee_id"].get<std::int64_t>() == c.w1.id ? c.w1 : c.w2;
+    c.ok(worker3, as_id(fixed), {{"action", "start"}});
+    ASSERT_EQ(c.resolve(worker3, as_id(fixed)).status, 200);
+    c.ok(c.m1, as_id(fixed), {{"action", "verify"}});
+    const auto rejected = post_ok(minimal());
+    c.ok(c.m1, as_id(rejected), {{"action", "reject"}, {"reason", "not a city matter"}});
+    const auto duplicate = post_ok(minimal());
+    c.ok(c.m1, as_id(duplicate), {{"action", "mark_duplicate"}, {"of", as_id(submitted)}});
+
+    const std::vector<std::tuple<std::string, std::string, std::string>> expected = {
+        {submitted, "OPEN", "open"},          {assigned, "ACTION_SCHEDULED", "open"},
+        {accepted, "ACTION_SCHEDULED", "open"}, {working, "IN_PROGRESS", "open"},
+        {resolved, "IN_PROGRESS", "open"},    {fixed, "FIXED", "closed"},
+        {rejected, "NO_FURTHER_ACTION", "closed"}, {duplicate, "DUPLICATE", "closed"},
+    };
+    std::string list;
+    for (const auto& [id, ext_status, plain] : expected) list += (list.empty() ? "" : ",") + id;
+    const auto with_ext = get_json("/requests.json?service_request_id=" + list + "&api_key=" + percent_encode(ext));
+    expect_extended_answer(schemas, with_ext);
+    const auto with_ext_xml = get_xml("/requests.xml?service_request_id=" + list + "&api_key=" + percent_encode(ext));
+    const auto plain_key = get_json("/requests.json?service_request_id=" + list + "&api_key=" + percent_encode(key),
+                                    "requests.json");
+    const auto no_key = get_json("/requests.json?service_request_id=" + list, "requests.json");
+    ASSERT_EQ(with_ext.size(), expected.size());
+    ASSERT_EQ(with_ext_xml.all("request").size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const auto& [id, ext_status, plain] = expected[i];
+        EXPECT_EQ(with_ext[i]["service_request_id"], id);
+        EXPECT_EQ(with_ext[i]["status"], ext_status) << id;
+        EXPECT_EQ(with_ext_xml.all("request")[i]->at("status"), ext_status) << id;
+        EXPECT_EQ(plain_key[i]["status"], plain) << id;
+        EXPECT_EQ(no_key[i]["status"], plain) << id;
+    }
+    EXPECT_EQ(get_json("/requests/" + rejected + ".json?api_key=" + percent_encode(ext))[0]["status"],
+              "NO_FURTHER_ACTION");
+    // A key that is given must be one: 403, in the format asked for.
+    expect_error(get("/requests.json?api_key=o311_forged"), 403, 403);
+    expect_error(get("/requests/" + rejected + ".xml?api_key=o311_forged"), 403, 403, true);
+    // An empty api_key is an absent one.
+    EXPECT_EQ(get_json("/requests/" + rejected + ".json?api_key=", "requests.json")[0]["status"], "closed");
+}
+
+TEST_F(Open311, UpdatesAreTheTicketEventsOfAWindow) {
+    const auto ext = extended_key();
+    const auto a = post_ok(minimal());  // 00:00 submit
+    c.set_clock("2026-11-20T01:00:00Z");
+    const auto b = post_ok(minimal());  // 01:00 submit
+    c.set_clock("2026-11-20T02:00:00Z");
+    c.ok(c.m1, as_id(a), {{"action", "accept"}});  // 02:00 accept (→ assigned)
+    c.set_clock("2026-11-20T03:00:00Z");
+    c.ok(c.m1, as_id(b), {{"action", "mark_duplicate"}, {"of", as_id(a)}});  // 03:00
+    c.set_clock("2026-11-20T04:00:00Z");
+
+    struct Want {
+        std::string request, status, ext_status, at, description;
+    };
+    const std::vector<Want> want = {
+        {a, "open", "OPEN", "2026-11-20T00:00:00Z", "Received; waiting for the city to review it."},
+        {b, "open", "OPEN", "2026-11-20T01:00:00Z", "Received; waiting for the city to review it."},
+        {a, "open", "ACTION_SCHEDULED", "2026-11-20T02:00:00Z", "Accepted by the city as a case."},
+        {b, "closed", "DUPLICATE", "2026-11-20T03:00:00Z", "Duplicate of another request (" + a + ")."},
+    };
+    const auto j = get_json("/servicerequestupdates.json", "service-request-updates.json");  // the last 24 h
+    const auto je = get_json("/servicerequestupdates.json?api_key=" + percent_encode(ext), "service-request-updates.json");
+    const auto x = get_xml("/servicerequestupdates.xml?api_key=" + percent_encode(ext));
+    EXPECT_EQ(x.name, "service_request_updates");
+    ASSERT_EQ(j.size(), want.size()) << j.dump();
+    ASSERT_EQ(je.size(), want.size());
+    ASSERT_EQ(x.all("request_update").size(), want.size());
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(j[i]["service_request_id"], want[i].request) << i;
+        EXPECT_EQ(j[i]["status"], want[i].status) << i;
+        EXPECT_EQ(je[i]["status"], want[i].ext_status) << i;
+        EXPECT_EQ(j[i]["updated_datetime"], want[i].at) << i;
+        EXPECT_EQ(j[i]["description"], want[i].description) << i;
+        EXPECT_EQ(j[i]["media_url"], nullptr);
+        EXPECT_EQ(je[i]["update_id"], j[i]["update_id"]);
+        const auto& xu = *x.all("request_update")[i];
+        EXPECT_EQ(xu.at("update_id"), j[i]["update_id"].get<std::string>());
+        EXPECT_EQ(xu.at("status"), want[i].ext_status);
+        EXPECT_TRUE(xu.child("media_url").empty);
+        ids.insert(j[i]["update_id"].get<std::string>());
+    }
+    EXPECT_EQ(ids.size(), want.size()) << "update ids are unique";
+
+    // A window, bounds included; offsets count.
+    auto window = [&](const std::string& q) {
+        std::vector<std::string> at;
+        for (const auto& u : get_json("/servicerequestupdates.json" + q, "service-request-updates.json"))
+            at.push_back(u["updated_datetime"]);
+        return at;
+    };
+    using V = std::vector<std::string>;
+    EXPECT_EQ(window("?start_date=2026-11-20T01:00:00Z&end_date=2026-11-20T02:00:00Z"),
+              (V{"2026-11-20T01:00:00Z", "2026-11-20T02:00:00Z"}));
+    EXPECT_EQ(window("?start_date=2026-11-20T10:30:00%2B08:00&end_date=2026-11-20T11:00:00+08:00"),
+              (V{"2026-11-20T03:00:00Z"}));
+    EXPECT_EQ(window("?start_date=&end_date=&jurisdiction_id=mengzi").size(), 4u);  // empty = absent
+    // Events older than a day are outside the default window.
+    c.set_clock("2026-11-21T01:30:00Z");
+    EXPECT_EQ(window(""), (V{"2026-11-20T02:00:00Z", "2026-11-20T03:00:00Z"}));
+
+    for (const std::string q :
+         {"?start_date=2026-11-20T00:00:00Z", "?end_date=2026-11-20T00:00:00Z", "?start_date=2026-11-20T00:00:00&end_date=2026-11-21T00:00:00Z",
+          "?start_date=2026-11-21T00:00:00Z&end_date=2026-11-20T00:00:00Z",
+          "?start_date=2026-01-01T00:00:00Z&end_date=2026-11-20T00:00:00Z", "?start_date=today&end_date=tomorrow"}) {
+        expect_error(get("/servicerequestupdates.json" + q), 400, 400);
+        expect_error(get("/servicerequestupdates.xml" + q), 400, 400, true);
+    }
+    expect_error(get("/servicerequestupdates.xml?api_key=o311_forged"), 403, 403, true);
+}
+
+TEST_F(Open311, UpdatesAreCappedAtTheOneThousandNewest) {
+    std::vector<std::string> posted;
+    for (int i = 0; i < 1001; ++i) posted.push_back(post_ok(minimal(103.371 + 0.000005 * i, 23.371)));
+    const auto j = get_json("/servicerequestupdates.json", "service-request-updates.json");
+    ASSERT_EQ(j.size(), 1000u);
+    EXPECT_EQ(j.front()["service_request_id"], posted[1]) << "the oldest one is left out";
+    EXPECT_EQ(j.back()["service_request_id"], posted.back()) << "oldest first";
+}
+
+TEST_F(Open311, PartnerUpdatesAreCommentsThatChangeNoStatusAndArriveOnce) {
+    const auto id = post_ok(minimal());
+    const auto events = event_count(id);
+    const Fields update = {{"api_key", key},
+                           {"service_request_id", id},
+                           {"update_id", "fms-77"},
+                           {"status", "CLOSED"},
+                           {"description", "Still there this morning.\nPlease look again."},
+                           {"updated_datetime", "2026-11-20T08:00:00+08:00"},
+                           {"first_name", "Ada"},
+                           {"last_name", "Lovelace"},
+                           {"email", "ada@example.org"},
+                           {"media_url", "https://partner.example/c/1.jpg"}};
+    auto r = post_update(update);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto answer = r.json();
+    EXPECT_TRUE(schemas.validate("update-posted.json", answer).empty()) << r.body;
+    ASSERT_EQ(answer.size(), 1u);
+    const auto our_id = answer[0]["update_id"].get<std::string>();
+
+    // On the ticket's history, for staff; the ticket itself did not move.
+    auto native = c.get(c.dispatcher, as_id(id));
+    EXPECT_EQ(native["status"], "submitted") << "CLOSED from the partner closes nothing";
+    ASSERT_EQ(native["events"].size(), events + 1);
+    const auto& e = native["events"].back();
+    EXPECT_EQ(e["action"], "comment");
+    EXPECT_EQ(e["from"], "submitted");
+    EXPECT_EQ(e["to"], "submitted");
+    EXPECT_EQ(e["note"], "Still there this morning.\nPlease look again.\n[partner status: CLOSED]\n"
+                         "https://partner.example/c/1.jpg");
+    for (const char* secret : {"Ada", "Lovelace", "ada@example.org"})
+        EXPECT_EQ(native.dump().find(secret), std::string::npos) << secret;
+    EXPECT_EQ(get_json("/requests/" + id + ".json", "requests.json")[0]["status"], "open");
+
+    // The same update_id again (a client retrying): the first answer, nothing added.
+    auto again = update;
+    again[4].second = "different text";
+    r = post_update(again);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()[0]["update_id"], our_id);
+    EXPECT_EQ(event_count(id), events + 1);
+
+    // In XML, as FixMyStreet reads it; FIXED on a ticket being worked on changes nothing either.
+    c.ok(c.m1, as_id(id), {{"action", "accept"}});
+    r = post_update({{"api_key", key}, {"service_request_id", id}, {"update_id", "fms-78"}, {"status", "fixed"},
+                     {"description", ""}},
+                    ".xml");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("content-type"), "text/xml; charset=utf-8");
+    const auto x = parse_xml(r.body);
+    EXPECT_EQ(x.name, "service_request_updates");
+    const auto xml_id = x.child("request_update").at("update_id");
+    EXPECT_NE(xml_id, our_id);
+    native = c.get(c.dispatcher, as_id(id));
+    EXPECT_EQ(native["status"], "assigned");
+    EXPECT_EQ(native["events"].back()["note"], "[partner status: FIXED]");
+
+    // GET updates lists comments under our ids (so FixMyStreet knows them as its own) with a fixed
+    // sentence: the partner's text is not republished.
+    const auto updates = get("/servicerequestupdates.json").body;
+    const auto list = json::parse(updates);
+    bool seen = false;
+    for (const auto& u : list)
+        if (u["update_id"] == our_id) {
+            seen = true;
+            EXPECT_EQ(u["description"], "A comment from a partner app.");
+            EXPECT_EQ(u["status"], "open");
+        }
+    EXPECT_TRUE(seen) << updates;
+    EXPECT_EQ(updates.find("Still there"), std::string::npos);
+
+    // A comment on a closed ticket is kept; the ticket stays closed.
+    const auto done = post_ok(minimal());
+    c.ok(c.m1, as_id(done), {{"action", "reject"}, {"reason", "private land"}});
+    r = post_update({{"api_key", key}, {"service_request_id", done}, {"update_id", "fms-79"}, {"status", "OPEN"},
+                     {"description", "Why was this rejected?"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    native = c.get(c.dispatcher, as_id(done));
+    EXPECT_EQ(native["status"], "rejected");
+    EXPECT_EQ(native["events"].back()["note"], "Why was this rejected?\n[partner status: OPEN]");
+}
+
+TEST_F(Open311, PartnerUpdateErrorsUseGeoReportCodesAndAddNothing) {
+    const auto id = post_ok(minimal());
+    const auto resident_report = std::to_string(c.submit(c.r1)["id"].get<std::int64_t>());
+    const auto events = event_count(id);
+    const Fields good = {{"api_key", key}, {"service_request_id", id}, {"update_id", "u-1"}, {"status", "OPEN"},
+                         {"description", "text"}};
+    auto with = [&](const std::string& name, const std::string& value) {
+        auto f = good;
+        bool found = false;
+        for (auto& kv : f)
+            if (kv.first == name) kv.second = value, found = true;
+        if (!found) f.push_back({name, value});
+        return f;
+    };
+    auto without = [&](const std::string& name) {
+        Fields f;
+        for (const auto& kv : good)
+            if (kv.first != name) f.push_back(kv);
+        return f;
+    };
+    expect_error(post_update(without("api_key")), 403, 403);
+    expect_error(post_update(without("api_key"), ".xml"), 403, 403, true);
+    expect_error(post_update(with("api_key", "o311_forged")), 403, 403);
+    expect_error(post_update(without("service_request_id")), 400, 400);
+    expect_error(post_update(with("service_request_id", "999999")), 404, 404);
+    expect_error(post_update(with("service_request_id", "abc")), 404, 404, false);
+    expect_error(post_update(with("service_request_id", resident_report)), 403, 403);  // not this partner's
+    expect_error(post_update(without("update_id")), 400, 400);
+    expect_error(post_update(with("update_id", std::string(101, 'u'))), 400, 400);
+    expect_error(post_update(with("update_id", "u\t1")), 400, 400);
+    expect_error(post_update(with("status", "DONE")), 400, 400, false);
+    expect_error(post_update(with("status", "DONE"), ".xml"), 400, 400, true);
+    expect_error(post_update(with("description", std::string(4001, 'd'))), 400, 400);
+    expect_error(post_update(with("description", std::string("bad \x01", 5))), 400, 400);
+    expect_error(post_update(with("media_url", "javascript:alert(1)")), 400, 400);
+    auto seven = good;
+    for (int i = 0; i < 7; ++i) seven.push_back({"media_url", "https://partner.example/" + std::to_string(i) + ".jpg"});
+    expect_error(post_update(seven), 400, 400);
+    expect_error(d.request("POST", "/open311/v2/servicerequestupdates.json", R"({"update_id":"1"})",
+                           {{"Content-Type", "application/json"}}),
+                 400, 400);
+    EXPECT_EQ(event_count(id), events);
+    EXPECT_EQ(c.get(c.dispatcher, std::stoll(resident_report))["events"].size(), 1u);
+    // None of those used up the update_id.
+    ASSERT_EQ(post_update(good).status, 200);
+    EXPECT_EQ(event_count(id), events + 1);
 }
 
 }  // namespace

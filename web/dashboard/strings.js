@@ -34,7 +34,7 @@ export const strings = {
     'event.submit': '上报', 'event.accept': '立案', 'event.reject': '不予立案', 'event.mark_duplicate': '判为重复',
     'event.assign': '派遣', 'event.start': '签收', 'event.return': '回退', 'event.resolve': '处置完毕',
     'event.verify': '核查结案', 'event.rework': '返工', 'event.extend': '延期', 'event.set_grid': '改派网格',
-    'event.set_category': '改类别', 'event.rate': '评价', 'by': '操作人 #{id}',
+    'event.set_category': '改类别', 'event.rate': '评价', 'event.comment': '合作方留言', 'by': '操作人 #{id}',
     unassigned: '未派遣', 'grid.none': '未落入网格', worker: '网格员 #{id}', overdue: '超期',
   },
   en: {
@@ -71,7 +71,7 @@ export const strings = {
     'event.submit': 'Reported', 'event.accept': 'Accepted', 'event.reject': 'Rejected', 'event.mark_duplicate': 'Marked duplicate',
     'event.assign': 'Assigned', 'event.start': 'Started', 'event.return': 'Returned', 'event.resolve': 'Resolved',
     'event.verify': 'Verified & closed', 'event.rework': 'Rework', 'event.extend': 'Extended', 'event.set_grid': 'Re-routed',
-    'event.set_category': 'Re-classified', 'event.rate': 'Rated', 'by': 'by #{id}',
+    'event.set_category': 'Re-classified', 'event.rate': 'Rated', 'event.comment': 'Partner comment', 'by': 'by #{id}',
     unassigned: 'unassigned', 'grid.none': 'outside every grid', worker: 'worker #{id}', overdue: 'overdue',
   },
 };

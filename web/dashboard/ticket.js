@@ -83,7 +83,8 @@ export class TicketView {
       fact('ticket.grid', gridName(grids, report.grid_id)),
       fact('ticket.assignee', report.assignee_id ? t('worker', { id: report.assignee_id }) : t('unassigned')),
       fact('ticket.address', report.address || '—'),
-      fact('ticket.location', `${report.lat.toFixed(5)}, ${report.lon.toFixed(5)}`),
+      // lat/lon are null for a report placed by address only (Open311): it has no position yet.
+      fact('ticket.location', report.lat === null ? '—' : `${report.lat.toFixed(5)}, ${report.lon.toFixed(5)}`),
       fact('ticket.created', when(report.created_at)),
       fact('ticket.deadline', [when(report.deadline_at), ' ', light]),
       fact('ticket.reworks', String(report.rework_count)),

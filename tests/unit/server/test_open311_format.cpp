@@ -11,6 +11,8 @@
 #include <libxml/tree.h>
 
 #include <memory>
+#include <set>
+#include <vector>
 
 namespace {
 
@@ -125,6 +127,21 @@ TEST(Open311Format, ErrorsKeep403And404AndTurnOtherClientErrorsInto400) {
     EXPECT_EQ(r.body,
               "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<errors><error><code>403</code><description>api_key is "
               "missing</description></error></errors>\n");
+    // A path without an extension gets GeoReport's default format, XML.
+    req.path = "/open311/v2/requests";
+    r = civic::open311::render_error(civic::ApiError::not_found("no such path"), req);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(r.content_type, "text/xml; charset=utf-8");
+    EXPECT_TRUE(r.body.find("<errors><error><code>404</code>") != std::string::npos) << r.body;
+}
+
+TEST(Open311Format, UpdatesAreRequestUpdateItemsInXml) {
+    Doc d;
+    d["update_id"] = "7";
+    d["media_url"] = nullptr;
+    EXPECT_EQ(civic::open311::to_xml("service_request_updates", Doc::array({d})),
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<service_request_updates><request_update><update_id>7"
+              "</update_id><media_url/></request_update></service_request_updates>\n");
 }
 
 TEST(Open311Domain, StatusMappingAndNotes) {
@@ -138,6 +155,53 @@ TEST(Open311Domain, StatusMappingAndNotes) {
     EXPECT_FALSE(o311::photo_is_public("duplicate"));
     EXPECT_TRUE(o311::photo_is_public("accepted"));
     EXPECT_TRUE(o311::photo_is_public("closed"));
+}
+
+TEST(Open311Domain, ExtendedStatusOfEveryTicketStatus) {
+    const std::vector<std::pair<const char*, const char*>> expected = {
+        {"submitted", "OPEN"},           {"accepted", "ACTION_SCHEDULED"}, {"assigned", "ACTION_SCHEDULED"},
+        {"in_progress", "IN_PROGRESS"},  {"resolved", "IN_PROGRESS"},      {"closed", "FIXED"},
+        {"rejected", "NO_FURTHER_ACTION"}, {"duplicate", "DUPLICATE"},     {"checking", "INVESTIGATING"},
+        {"parked", "ACTION_SCHEDULED"},  {"voided", "CLOSED"},
+    };
+    for (const auto& [status, extended] : expected) {
+        EXPECT_EQ(o311::extended_status(status), extended) << status;
+        EXPECT_EQ(o311::status_for(status, true), extended) << status;
+        EXPECT_EQ(o311::status_for(status, false), o311::open311_status(status)) << status;
+    }
+    // Rejected and duplicate tickets are closed for GeoReport but never FIXED for FixMyStreet.
+    EXPECT_NE(o311::extended_status("rejected"), o311::extended_status("closed"));
+    EXPECT_NE(o311::extended_status("duplicate"), o311::extended_status("closed"));
+}
+
+TEST(Open311Domain, PartnerUpdateStatusesAndUpdateDescriptions) {
+    for (const char* s : {"OPEN", "CLOSED", "FIXED", "IN_PROGRESS", "ACTION_SCHEDULED", "INVESTIGATING", "DUPLICATE",
+                          "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION", "INTERNAL_REFERRAL", "FOR_TRIAGE",
+                          "CANCELLED", "REOPEN", "closed", "In_Progress"})
+        EXPECT_TRUE(o311::is_partner_update_status(s)) << s;
+    for (const char* s : {"", "DONE", "open ", "FIXED;", "IN PROGRESS"})
+        EXPECT_FALSE(o311::is_partner_update_status(s)) << s;
+    std::set<std::string> sentences;
+    for (const char* a : {"submit", "accept", "reject", "assign", "start", "return", "resolve", "verify", "rework",
+                          "extend", "set_grid", "set_category", "rate", "comment"})
+        sentences.insert(o311::update_description(a, std::nullopt));
+    EXPECT_EQ(sentences.size(), 14u) << "one sentence per action";
+    EXPECT_EQ(o311::update_description("mark_duplicate", 12), "Duplicate of another request (12).");
+    EXPECT_FALSE(o311::update_description("some_future_action", std::nullopt).empty());
+}
+
+TEST(Open311Domain, UpdatesWindow) {
+    constexpr std::int64_t day = 86400, now = 1'000'000'000;
+    auto w = o311::updates_window(std::nullopt, std::nullopt, now);
+    EXPECT_EQ(w.from, now - day);
+    EXPECT_EQ(w.to, now);
+    w = o311::updates_window(now - 5 * day, now - day, now);
+    EXPECT_EQ(w.from, now - 5 * day);
+    EXPECT_EQ(w.to, now - day);
+    EXPECT_THROW(o311::updates_window(now, std::nullopt, now), civic::ApiError);
+    EXPECT_THROW(o311::updates_window(std::nullopt, now, now), civic::ApiError);
+    EXPECT_THROW(o311::updates_window(now, now - 1, now), civic::ApiError);
+    EXPECT_THROW(o311::updates_window(now - 91 * day, now, now), civic::ApiError);
 }
 
 TEST(Open311Domain, RequestWindow) {

@@ -204,6 +204,43 @@ TEST(Migrations, ApplyInOrderAndRecordTheVersion) {
     EXPECT_EQ(civic::store::migrate(conn), version);  // idempotent
 }
 
+// 008 moves 006's one media_url per report into a table of up to six, keeps what partners sent
+// before, and leaves earlier reports placed and earlier keys on open/closed.
+TEST(Migrations, Open311UpdatesKeepWhatEarlierVersionsStored) {
+    TempDb tmp;
+    Conn conn(tmp.path, Conn::Mode::read_write);
+    const auto& all = civic::store::migrations();
+    std::size_t applied = 0;
+    for (; applied < all.size() && all[applied].name < "008"; ++applied) conn.exec(all[applied].sql);
+    ASSERT_EQ(applied, 7u);
+    conn.exec("PRAGMA user_version = 7");
+    conn.exec(
+        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
+        "VALUES (1, 'open311-partner:x', '!', 'P', 'resident', 0);"
+        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
+        "VALUES ('c', 'c', 1, 0, 0, 0);"
+        "INSERT INTO open311_partners (id, name, key_hash, user_id, created_at) VALUES (1, 'P', x'00', 1, 0);"
+        "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, updated_at) "
+        "VALUES (5, 'submitted', 'c', 'd', 23.3, 103.3, 1, 0, 0);"
+        "INSERT INTO open311_media_urls (report_id, url) VALUES (5, 'https://partner.example/5.jpg');");
+    EXPECT_EQ(civic::store::migrate(conn), static_cast<int>(all.size()));
+    auto media = conn.query("SELECT report_id, position, url FROM open311_report_media");
+    ASSERT_TRUE(media.next());
+    EXPECT_EQ(media.int64(0), 5);
+    EXPECT_EQ(media.int64(1), 0);
+    EXPECT_EQ(media.text(2), "https://partner.example/5.jpg");
+    EXPECT_FALSE(media.next());
+    auto located = conn.query("SELECT located FROM reports WHERE id = 5");
+    ASSERT_TRUE(located.next());
+    EXPECT_EQ(located.int64(0), 1);
+    auto extended = conn.query("SELECT extended_statuses FROM open311_partners WHERE id = 1");
+    ASSERT_TRUE(extended.next());
+    EXPECT_EQ(extended.int64(0), 0);
+    auto old = conn.query("SELECT count(*) FROM sqlite_master WHERE name = 'open311_media_urls'");
+    ASSERT_TRUE(old.next());
+    EXPECT_EQ(old.int64(0), 0);
+}
+
 TEST(Migrations, RefuseADatabaseFromANewerBinary) {
     TempDb tmp;
     Conn conn(tmp.path, Conn::Mode::read_write);
