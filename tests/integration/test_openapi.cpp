@@ -4,16 +4,27 @@
 // what breaks the contract (so that a passing suite means something).
 #include "support/daemon.hpp"
 #include "support/openapi_contract.hpp"
+#include "ticket_city.hpp"
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <sys/socket.h>
 
 using civic::test::Daemon;
+using civic::test::JsonSchemas;
 using civic::test::OpenApiContract;
+using civic::test::raw_exchange;
+using civic::test::TicketCity;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
 using nlohmann::json;
 
 namespace {
@@ -163,6 +174,48 @@ TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
     EXPECT_FALSE(contract.check("GET", "/open311/v2/services.xml", 200, "application/json", "[]").empty());
     EXPECT_EQ(contract.template_for("/open311/v2/services/100101.manhole-water.json"), "/open311/v2/services/{service_code}.json");
     EXPECT_EQ(contract.template_for("/kiosk/"), "/kiosk/");
+}
+
+// The WebSocket is outside what Daemon::request can speak, so its answers are checked here: 401
+// before the upgrade (in the error format), 101 with a good token, and the frames against the
+// document's StreamEvent schema.
+TEST(OpenApi, TheStreamAnswersAsDocumented) {
+    Daemon d;
+    TicketCity c{d};
+    const OpenApiContract contract(served_document());
+    const std::string upgrade =
+        "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    const auto refused = raw_exchange(d.port(), upgrade + "Authorization: Bearer forged\r\n\r\n");
+    ASSERT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused.substr(0, 100);
+    const auto split = refused.find("\r\n\r\n");
+    const auto head = refused.substr(0, split);
+    const auto type_at = head.find("Content-Type: ");
+    ASSERT_NE(type_at, std::string::npos);
+    const auto type = head.substr(type_at + 14, head.find("\r\n", type_at) - type_at - 14);
+    EXPECT_EQ(contract.check("GET", "/api/v1/stream", 401, type, refused.substr(split + 4)), std::vector<std::string>{});
+    const auto accepted = raw_exchange(d.port(), upgrade + "Authorization: Bearer " + c.m1.token + "\r\n\r\n", 1000);
+    ASSERT_EQ(accepted.rfind("HTTP/1.1 101", 0), 0u) << accepted.substr(0, 100);
+    EXPECT_EQ(contract.check("GET", "/api/v1/stream", 101, "", ""), std::vector<std::string>{});
+
+    asio::io_context ioc;
+    beast::websocket::stream<asio::ip::tcp::socket> ws(ioc);
+    asio::ip::tcp::resolver resolver(ioc);
+    asio::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(d.port())));
+    timeval tv{10, 0};
+    ::setsockopt(ws.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ws.handshake("127.0.0.1", "/api/v1/stream?access_token=" + c.m1.token);
+    const auto id = c.submit(c.r1)["id"].get<std::int64_t>();
+    c.ok(c.m1, id, {{"action", "accept"}});
+    const auto schemas = JsonSchemas::of_document(served_document());
+    const json message_schema = served_document()["paths"]["/api/v1/stream"]["get"]["x-websocket-message"];
+    for (int i = 0; i < 2; ++i) {
+        beast::flat_buffer buffer;
+        ws.read(buffer);
+        const auto frame = json::parse(beast::buffers_to_string(buffer.data()));
+        EXPECT_EQ(schemas.validate_schema(message_schema, frame), std::vector<std::string>{}) << frame.dump();
+        EXPECT_EQ(frame["report_id"], id);
+    }
 }
 
 }  // namespace

@@ -255,9 +255,12 @@ HttpResponse Daemon::request(const std::string& method, const std::string& targe
     auto parsed = parse_response(raw);
     if (!parsed) throw std::runtime_error("no complete HTTP response to " + method + " " + target + ": " + raw.substr(0, 300));
     // Every response the suite receives is held to the served OpenAPI document.
-    if (const auto* contract = served_contract(port_, options_.test_clock))
+    if (const auto* contract = served_contract(port_, options_.test_clock)) {
         for (const auto& problem : contract->check(method, target, parsed->status, parsed->header("content-type"), parsed->body))
             ADD_FAILURE() << "OpenAPI contract: " << problem;
+        const auto path_template = contract->template_for(target.substr(0, target.find('?')));
+        if (!path_template.empty()) record_openapi_coverage(method, path_template, parsed->status);
+    }
     return *parsed;
 }
 

@@ -33,7 +33,8 @@ private:
 };
 
 // When the environment names a file in CIVIC_OPENAPI_COVERAGE, one line "METHOD template status"
-// is appended to it for every response validated (scripts read it to list what was covered).
+// is appended to it (Daemon::request calls this for every response it validates), to list what
+// the suite covered.
 void record_openapi_coverage(const std::string& method, const std::string& path_template, int status);
 
 }  // namespace civic::test
