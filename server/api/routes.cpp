@@ -1,6 +1,5 @@
 #include "server/api/routes.hpp"
 
-#include "common/json.hpp"
 #include "server/http/response.hpp"
 #include "server/store/sqlite.hpp"
 
@@ -52,62 +51,6 @@ http::Router build_router(AppContext& ctx) {
                 "This document"});
     *document = openapi_document(router);
     return router;
-}
-
-std::string openapi_document(const http::Router& router) {
-    json paths = json::object();
-    const json error_schema = {{"$ref", "#/components/schemas/Error"}};
-    for (const auto& route : router.routes()) {
-        // OpenAPI writes parameters as {name}; strip our ":int" type suffixes.
-        std::string path;
-        json parameters = json::array();
-        for (std::size_t i = 0; i < route.pattern.size(); ++i) {
-            if (route.pattern[i] != '{') {
-                path += route.pattern[i];
-                continue;
-            }
-            const auto close = route.pattern.find('}', i);
-            auto inner = route.pattern.substr(i + 1, close - i - 1);
-            const auto colon = inner.find(':');
-            const auto name = inner.substr(0, colon);
-            const bool is_int = colon != std::string::npos && inner.substr(colon + 1) == "int";
-            path += "{" + name + "}";
-            parameters.push_back({{"name", name},
-                                  {"in", "path"},
-                                  {"required", true},
-                                  {"schema", is_int ? json{{"type", "integer"}, {"minimum", 1}} : json{{"type", "string"}}}});
-            i = close;
-        }
-        std::string method = route.method;
-        for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        json op = {{"summary", route.summary},
-                   {"operationId", method + path},
-                   {"responses",
-                    {{"default", {{"description", "Error", },
-                                  {"content", {{"application/json", {{"schema", error_schema}}}}}}}}}};
-        op["responses"]["200"] = {{"description", "Success"}};
-        if (!parameters.empty()) op["parameters"] = parameters;
-        if (route.body_limit > 0) op["x-body-limit-bytes"] = route.body_limit;
-        paths[path][method] = std::move(op);
-    }
-    json doc = {
-        {"openapi", "3.1.0"},
-        {"info", {{"title", "civicsnap API"}, {"version", "1"}, {"description", "See docs/api.md for the full contract."}}},
-        {"components",
-         {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
-          {"schemas",
-           {{"Error",
-             {{"type", "object"},
-              {"required", {"error"}},
-              {"properties",
-               {{"error",
-                 {{"type", "object"},
-                  {"required", {"code", "message"}},
-                  {"properties",
-                   {{"code", {{"type", "string"}}}, {"message", {{"type", "string"}}}, {"field", {{"type", "string"}}}}}}}}}}}}}}},
-        {"paths", std::move(paths)},
-    };
-    return jsonutil::dump(doc);
 }
 
 }  // namespace civic::api

@@ -1,5 +1,9 @@
 #include "support/daemon.hpp"
 
+#include "support/openapi_contract.hpp"
+
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -15,6 +19,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 namespace civic::test {
@@ -205,6 +211,35 @@ std::string raw_exchange(unsigned short port, const std::string& bytes, int time
     return out;
 }
 
+namespace {
+
+// The served OpenAPI document (docs/api.md "OpenAPI"), fetched once per process for each flavour
+// of daemon (--test-clock adds a route); nullptr while it cannot be had. CIVIC_OPENAPI_VALIDATE=0
+// turns the check off (to debug a test without it).
+const OpenApiContract* served_contract(unsigned short port, bool test_clock) {
+    static const bool enabled = [] {
+        const char* v = std::getenv("CIVIC_OPENAPI_VALIDATE");
+        return !(v && std::string(v) == "0");
+    }();
+    if (!enabled) return nullptr;
+    static std::mutex mutex;
+    static std::unique_ptr<OpenApiContract> contracts[2];
+    std::lock_guard lock(mutex);
+    auto& slot = contracts[test_clock ? 1 : 0];
+    if (!slot) {
+        const auto raw = raw_exchange(
+            port, "GET /api/v1/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 30000);
+        const auto parsed = parse_response(raw);
+        if (!parsed || parsed->status != 200) return nullptr;
+        auto document = nlohmann::json::parse(parsed->body, nullptr, false);
+        if (document.is_discarded()) return nullptr;
+        slot = std::make_unique<OpenApiContract>(std::move(document));
+    }
+    return slot.get();
+}
+
+}  // namespace
+
 HttpResponse Daemon::request(const std::string& method, const std::string& target, const std::string& body,
                              const Headers& headers) const {
     std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
@@ -219,6 +254,13 @@ HttpResponse Daemon::request(const std::string& method, const std::string& targe
     const auto raw = raw_exchange(port_, req, 30000);
     auto parsed = parse_response(raw);
     if (!parsed) throw std::runtime_error("no complete HTTP response to " + method + " " + target + ": " + raw.substr(0, 300));
+    // Every response the suite receives is held to the served OpenAPI document.
+    if (const auto* contract = served_contract(port_, options_.test_clock)) {
+        for (const auto& problem : contract->check(method, target, parsed->status, parsed->header("content-type"), parsed->body))
+            ADD_FAILURE() << "OpenAPI contract: " << problem;
+        const auto path_template = contract->template_for(target.substr(0, target.find('?')));
+        if (!path_template.empty()) record_openapi_coverage(method, path_template, parsed->status);
+    }
     return *parsed;
 }
 

@@ -1,5 +1,7 @@
 #include "support/json_schema.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -55,62 +57,166 @@ const json& JsonSchemas::load(const std::string& file) const {
     return cache_.emplace(file, json::parse(ss.str())).first->second;
 }
 
+JsonSchemas JsonSchemas::of_document(json document) {
+    JsonSchemas schemas("");
+    schemas.cache_.emplace("", std::move(document));
+    return schemas;
+}
+
 std::vector<std::string> JsonSchemas::validate(const std::string& file, const json& value, bool closed_objects) const {
     std::vector<std::string> problems;
-    check(load(file), value, "$", closed_objects, problems);
+    const json& root = load(file);
+    check(root, root, value, "$", closed_objects, problems);
     return problems;
 }
 
-void JsonSchemas::check(const json& schema, const json& v, const std::string& where, bool closed,
-                        std::vector<std::string>& problems) const {
-    static const std::set<std::string> known = {"type", "enum", "required", "properties", "items", "anyOf", "$ref",
-                                                "maxLength", "format", "description", "minItems", "uniqueItems"};
+std::vector<std::string> JsonSchemas::validate_schema(const json& schema, const json& value, bool closed_objects) const {
+    std::vector<std::string> problems;
+    check(schema, load(""), value, "$", closed_objects, problems);
+    return problems;
+}
+
+std::pair<const json*, const json*> JsonSchemas::resolve(const std::string& ref, const json& root) const {
+    const auto hash = ref.find('#');
+    const json& base = hash == 0 ? root : load(ref.substr(0, hash));
+    if (hash == std::string::npos || hash + 1 == ref.size()) return {&base, &base};
+    const auto pointer = json::json_pointer(ref.substr(hash + 1));
+    if (!base.contains(pointer)) throw std::runtime_error("unresolved $ref " + ref);
+    return {&base.at(pointer), &base};
+}
+
+void JsonSchemas::allowed_fields(const json& schema, const json& root, std::vector<std::string>& names) const {
+    if (schema.contains("$ref")) {
+        const auto [target, target_root] = resolve(schema["$ref"].get<std::string>(), root);
+        allowed_fields(*target, *target_root, names);
+    }
+    if (schema.contains("properties"))
+        for (const auto& [key, _] : schema["properties"].items()) names.push_back(key);
+    if (schema.contains("allOf"))
+        for (const auto& member : schema["allOf"]) allowed_fields(member, root, names);
+}
+
+void JsonSchemas::check(const json& schema, const json& root, const json& v, const std::string& where, bool closed,
+                        std::vector<std::string>& problems, bool open_here) const {
+    static const std::set<std::string> known = {
+        "type",      "enum",      "const",      "required",   "properties", "additionalProperties", "items",
+        "anyOf",     "oneOf",     "allOf",      "not",        "$ref",       "maxLength",            "minLength",
+        "pattern",   "format",    "minimum",    "maximum",    "multipleOf", "minItems",             "maxItems",
+        "uniqueItems", "description", "default", "title",     "contentMediaType"};
+    if (schema.is_boolean()) {  // true accepts anything, false nothing
+        if (!schema.get<bool>()) problems.push_back(where + ": no value is allowed here");
+        return;
+    }
     for (const auto& [key, _] : schema.items())
-        if (!known.count(key)) throw std::runtime_error("schema keyword outside the supported subset: " + key);
-    if (schema.contains("$ref")) {  // draft 4: keywords beside $ref are ignored
-        check(load(schema["$ref"].get<std::string>()), v, where, closed, problems);
+        if (!known.count(key) && !key.starts_with("x-"))
+            throw std::runtime_error("schema keyword outside the supported subset: " + key);
+    if (schema.contains("$ref")) {
+        // Draft 4 files ignore keywords beside $ref; OpenAPI 3.1 schemas here never put any there.
+        const auto [target, target_root] = resolve(schema["$ref"].get<std::string>(), root);
+        check(*target, *target_root, v, where, closed, problems, open_here);
         return;
     }
     if (schema.contains("anyOf")) {
         bool any = false;
         for (const auto& option : schema["anyOf"]) {
             std::vector<std::string> sub;
-            check(option, v, where, closed, sub);
+            check(option, root, v, where, closed, sub);
             if (sub.empty()) any = true;
         }
         if (!any) problems.push_back(where + ": matches none of anyOf");
     }
-    if (schema.contains("type") && !has_type(v, schema["type"].get<std::string>())) {
-        problems.push_back(where + ": not of type " + schema["type"].get<std::string>() + " (" + v.dump() + ")");
-        return;
+    if (schema.contains("oneOf")) {
+        int matches = 0;
+        std::string first_problem;
+        for (const auto& option : schema["oneOf"]) {
+            std::vector<std::string> sub;
+            check(option, root, v, where, closed, sub);
+            if (sub.empty()) ++matches;
+            else if (first_problem.empty()) first_problem = sub.front();
+        }
+        if (matches != 1)
+            problems.push_back(where + ": matches " + std::to_string(matches) + " of oneOf (e.g. " + first_problem + ")");
+    }
+    if (schema.contains("allOf")) {
+        // Each member judges its own fields; the fields none of them lists are judged below.
+        for (const auto& member : schema["allOf"]) check(member, root, v, where, closed, problems, true);
+    }
+    if (schema.contains("not")) {
+        std::vector<std::string> sub;
+        check(schema["not"], root, v, where, closed, sub);
+        if (sub.empty()) problems.push_back(where + ": matches the schema under not");
+    }
+    if (schema.contains("type")) {
+        const auto& type = schema["type"];
+        bool ok = false;
+        if (type.is_array()) {
+            for (const auto& t : type) ok = ok || has_type(v, t.get<std::string>());
+        } else {
+            ok = has_type(v, type.get<std::string>());
+        }
+        if (!ok) {
+            problems.push_back(where + ": not of type " + type.dump() + " (" + v.dump().substr(0, 200) + ")");
+            return;
+        }
     }
     if (schema.contains("enum")) {
         bool found = false;
         for (const auto& e : schema["enum"]) found = found || e == v;
         if (!found) problems.push_back(where + ": " + v.dump() + " not in enum");
     }
+    if (schema.contains("const") && schema["const"] != v) problems.push_back(where + ": " + v.dump() + " is not the const");
+    if (v.is_number()) {
+        const double d = v.get<double>();
+        if (schema.contains("minimum") && d < schema["minimum"].get<double>()) problems.push_back(where + ": below minimum");
+        if (schema.contains("maximum") && d > schema["maximum"].get<double>()) problems.push_back(where + ": above maximum");
+        if (schema.contains("multipleOf")) {
+            const double m = schema["multipleOf"].get<double>();
+            if (std::fmod(d, m) != 0) problems.push_back(where + ": not a multiple of " + schema["multipleOf"].dump());
+        }
+    }
     if (v.is_string()) {
         const auto& s = v.get_ref<const std::string&>();
         if (schema.contains("maxLength") && utf8_chars(s) > schema["maxLength"].get<std::size_t>())
             problems.push_back(where + ": longer than maxLength");
+        if (schema.contains("minLength") && utf8_chars(s) < schema["minLength"].get<std::size_t>())
+            problems.push_back(where + ": shorter than minLength");
+        if (schema.contains("pattern") && !std::regex_search(s, std::regex(schema["pattern"].get<std::string>())))
+            problems.push_back(where + ": does not match " + schema["pattern"].get<std::string>() + ": " + s);
         if (schema.contains("format")) {
             const auto format = schema["format"].get<std::string>();
             if (format == "date-time" && !is_date_time(s)) problems.push_back(where + ": not a date-time: " + s);
             else if (format == "uri" && !is_uri(s)) problems.push_back(where + ": not a uri: " + s);
-            else if (format != "date-time" && format != "uri") throw std::runtime_error("unsupported format " + format);
+            else if (format != "date-time" && format != "uri" && format != "binary")
+                throw std::runtime_error("unsupported format " + format);
         }
     }
-    if (v.is_array() && schema.contains("items"))
-        for (std::size_t i = 0; i < v.size(); ++i) check(schema["items"], v[i], where + "[" + std::to_string(i) + "]", closed, problems);
+    if (v.is_array()) {
+        if (schema.contains("minItems") && v.size() < schema["minItems"].get<std::size_t>())
+            problems.push_back(where + ": fewer items than minItems");
+        if (schema.contains("maxItems") && v.size() > schema["maxItems"].get<std::size_t>())
+            problems.push_back(where + ": more items than maxItems");
+        if (schema.contains("items"))
+            for (std::size_t i = 0; i < v.size(); ++i)
+                check(schema["items"], root, v[i], where + "[" + std::to_string(i) + "]", closed, problems);
+    }
     if (v.is_object()) {
         if (schema.contains("required"))
             for (const auto& name : schema["required"])
                 if (!v.contains(name.get<std::string>())) problems.push_back(where + ": missing " + name.get<std::string>());
-        if (schema.contains("properties")) {
-            const auto& props = schema["properties"];
+        const json* props = schema.contains("properties") ? &schema["properties"] : nullptr;
+        if (props)
+            for (const auto& [key, child] : v.items())
+                if (props->contains(key)) check((*props)[key], root, child, where + "." + key, closed, problems);
+        std::vector<std::string> allowed;
+        allowed_fields(schema, root, allowed);
+        const bool judged_here = !open_here && (props || schema.contains("allOf") || schema.contains("additionalProperties"));
+        if (judged_here) {
             for (const auto& [key, child] : v.items()) {
-                if (props.contains(key)) check(props[key], child, where + "." + key, closed, problems);
-                else if (closed) problems.push_back(where + ": field not in the specification: " + key);
+                if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+                if (schema.contains("additionalProperties"))
+                    check(schema["additionalProperties"], root, child, where + "." + key, closed, problems);
+                else if (closed)
+                    problems.push_back(where + ": field not in the specification: " + key);
             }
         }
     }
