@@ -3,11 +3,15 @@
 # python3-swift (scripts/setup installs it). Four processes on free 127.0.0.1 ports, one replica,
 # everything (configs, rings, storage, logs, PIDs) inside one instance directory.
 #
-#   s3_server.sh start [--fresh] DIR   start (reusing DIR's data and ports if DIR was set up
-#                                      before; --fresh wipes it first), wait until a write works,
-#                                      print the endpoint and credentials, write them to DIR/s3.env
-#   s3_server.sh stop DIR              stop exactly the PIDs recorded in DIR/run (each checked to
-#                                      still be this instance's server first)
+#   s3_server.sh start [--fresh] [--if-available] DIR
+#                                      start whichever of the four servers is not running (DIR's
+#                                      data and ports are reused; --fresh stops everything and wipes
+#                                      DIR first), wait until a write works, print the endpoint and
+#                                      credentials and write them to DIR/s3.env. --if-available:
+#                                      exit 0 with a message when python3-swift is not installed
+#   s3_server.sh stop DIR [NAME...]    stop exactly the PIDs recorded in DIR/run (each checked to
+#                                      still be this instance's server first); NAME: only those of
+#                                      account, container, object, proxy (proxy = the S3 endpoint)
 #   s3_server.sh status DIR            exit 0 if all four recorded servers are running
 #   s3_server.sh available             exit 0 if python3-swift is installed
 #
@@ -19,7 +23,7 @@ py=/usr/bin/python3  # Debian's: a pyenv/venv python earlier on PATH does not se
 servers=(account container object proxy)
 ready_seconds="${CIVIC_S3_READY_SECONDS:-60}"
 
-usage() { echo "usage: $0 start [--fresh] DIR | stop DIR | status DIR | available" >&2; exit 2; }
+usage() { echo "usage: $0 start [--fresh] [--if-available] DIR | stop DIR [NAME...] | status DIR | available" >&2; exit 2; }
 
 available() { [ -x "$py" ] && "$py" -c 'import swift.common.middleware.s3api' 2>/dev/null; }
 
@@ -32,8 +36,10 @@ is_ours() {
 }
 
 stop() {
-  local dir="$1" name pid pids=()
-  for name in "${servers[@]}"; do
+  local dir="$1" name pid pids=() names=("${servers[@]}")
+  shift
+  [ $# -gt 0 ] && names=("$@")
+  for name in "${names[@]}"; do
     [ -f "$dir/run/$name.pid" ] || continue
     pid="$(cat "$dir/run/$name.pid")"
     if is_ours "$pid" "$dir" "$name"; then
@@ -66,15 +72,27 @@ status() {
 }
 
 start() {
-  local fresh=0
-  if [ "${1:-}" = "--fresh" ]; then fresh=1; shift; fi
+  local fresh=0 if_available=0
+  while [ $# -gt 1 ]; do
+    case "$1" in
+      --fresh) fresh=1 ;;
+      --if-available) if_available=1 ;;
+      *) usage ;;
+    esac
+    shift
+  done
   [ $# -eq 1 ] || usage
-  available || { echo "s3_server: python3-swift is not installed (scripts/setup installs it)" >&2; exit 3; }
   mkdir -p "$1"
   local dir
   dir="$(cd "$1" && pwd)"
-  stop "$dir"  # whatever this instance left running
+  if ! available; then
+    rm -f "$dir/s3.env"
+    echo "s3_server: python3-swift is not installed (scripts/setup installs it): no S3 server" >&2
+    [ $if_available -eq 1 ] && exit 0
+    exit 3
+  fi
   if [ $fresh -eq 1 ]; then
+    stop "$dir"  # whatever this instance left running
     rm -rf "${dir:?}/etc" "$dir/srv" "$dir/log" "$dir/run" "$dir/ports.json" "$dir/s3.env"
   fi
   local t0
@@ -82,6 +100,9 @@ start() {
   [ -f "$dir/ports.json" ] || "$py" "$here/s3_swift.py" init "$dir"
   local name
   for name in "${servers[@]}"; do
+    if [ -f "$dir/run/$name.pid" ] && is_ours "$(cat "$dir/run/$name.pid")" "$dir" "$name"; then
+      continue  # still running
+    fi
     "$py" "$here/s3_swift.py" serve "$dir" "$name" >>"$dir/log/$name.out" 2>&1 </dev/null &
     echo $! > "$dir/run/$name.pid"
   done
@@ -109,7 +130,13 @@ EOF
 
 case "${1:-}" in
   start) shift; start "$@" ;;
-  stop) [ $# -eq 2 ] || usage; [ -d "$2" ] || exit 0; stop "$(cd "$2" && pwd)" ;;
+  stop)
+    [ $# -ge 2 ] || usage
+    [ -d "$2" ] || exit 0
+    d="$(cd "$2" && pwd)"
+    shift 2
+    for n in "$@"; do [[ " ${servers[*]} " == *" $n "* ]] || usage; done
+    stop "$d" "$@" ;;
   status) [ $# -eq 2 ] || usage; status "$(cd "$2" && pwd)" ;;
   available) available ;;
   *) usage ;;
