@@ -11,12 +11,17 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -284,6 +289,20 @@ TEST_F(S3ClientTest, WrongSecretIsRefusedAtOnceAndStoresNothing) {
 
     S3Client good(io_.get_executor(), config());
     EXPECT_EQ(run(good.head(key)).error.code, Errc::not_found);
+
+    // The wrong region is a configuration error too (400 AuthorizationHeaderMalformed), and so is
+    // an unknown access key (Swift answers SignatureDoesNotMatch).
+    auto wrong_region = config();
+    wrong_region.region = "eu-west-1";
+    S3Client region_client(io_.get_executor(), wrong_region);
+    const auto r = run(region_client.put_bytes(key, "x"));
+    EXPECT_EQ(r.error.code, Errc::refused) << r.error.status << " " << r.error.s3_code;
+    EXPECT_EQ(r.error.attempts, 1);
+    auto unknown = config();
+    unknown.credentials.access_key_id = "nobody:nobody";
+    S3Client unknown_client(io_.get_executor(), unknown);
+    EXPECT_EQ(run(unknown_client.put_bytes(key, "x")).error.code, Errc::refused);
+    EXPECT_EQ(run(good.head(key)).error.code, Errc::not_found);
 }
 
 TEST_F(S3ClientTest, PayloadHashIsCheckedByTheServer) {
@@ -452,4 +471,131 @@ TEST_F(S3ClientTest, LatencyOf100KbPutAndGet) {
                 put_ms[10], put_ms.front(), put_ms.back(), get_ms[10], get_ms.front(), get_ms.back());
     RecordProperty("put_100kb_median_ms", std::to_string(put_ms[10]));
     RecordProperty("get_100kb_median_ms", std::to_string(get_ms[10]));
+}
+
+// https: the same client through a TLS front (a relay in this test, with a throwaway certificate
+// for "localhost") to the Swift endpoint: the handshake, SNI and host-name verification against
+// `ca_file`, then signed requests over TLS. Without the certificate as a trust anchor the
+// handshake fails and nothing is sent.
+namespace {
+
+struct TlsFront {
+    std::string dir;
+    bool ok = false;
+    TlsFront() {
+        char tmpl[] = "/tmp/civicsnap-s3tls-XXXXXX";
+        if (!::mkdtemp(tmpl)) return;
+        dir = tmpl;
+        const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + dir +
+                                "/key.pem -out " + dir + "/cert.pem -days 2 -subj /CN=localhost -addext " +
+                                "subjectAltName=DNS:localhost >/dev/null 2>&1";
+        ok = std::system(cmd.c_str()) == 0;
+    }
+    ~TlsFront() {
+        std::error_code ec;
+        if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+};
+
+// Copies bytes one way until either side closes.
+template <class From, class To>
+asio::awaitable<void> pump(From& from, To& to) {
+    std::array<char, 16384> buf;
+    for (;;) {
+        auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        if (ec || n == 0) break;
+        auto [wec, m] = co_await asio::async_write(to, asio::buffer(buf.data(), n), asio::as_tuple(asio::use_awaitable));
+        if (wec) break;
+    }
+    boost::system::error_code ignored;
+    boost::beast::get_lowest_layer(from).close(ignored);
+    boost::beast::get_lowest_layer(to).close(ignored);
+}
+
+}  // namespace
+
+TEST_F(S3ClientTest, HttpsWithVerifiedCertificate) {
+    TlsFront cert;
+    ASSERT_TRUE(cert.ok) << "openssl could not make a test certificate";
+    asio::ssl::context server_ctx(asio::ssl::context::tls_server);
+    server_ctx.use_certificate_chain_file(cert.dir + "/cert.pem");
+    server_ctx.use_private_key_file(cert.dir + "/key.pem", asio::ssl::context::pem);
+    const auto swift = parse_endpoint(server_->endpoint().endpoint);
+    ASSERT_TRUE(swift);
+
+    asio::ip::tcp::acceptor acceptor(io_, {asio::ip::make_address("127.0.0.1"), 0});
+    const auto port = acceptor.local_endpoint().port();
+    int handshakes_ok = 0;
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            for (;;) {
+                auto [ec, sock] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+                if (ec) co_return;
+                asio::co_spawn(
+                    io_,
+                    [&, s = std::make_shared<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(sock), server_ctx)]()
+                        -> asio::awaitable<void> {
+                        auto [hec] = co_await s->async_handshake(asio::ssl::stream_base::server,
+                                                                 asio::as_tuple(asio::use_awaitable));
+                        if (hec) co_return;
+                        ++handshakes_ok;
+                        auto up = std::make_shared<asio::ip::tcp::socket>(io_);
+                        auto [cec] = co_await up->async_connect(
+                            {asio::ip::make_address(swift->host), static_cast<unsigned short>(std::stoi(swift->port))},
+                            asio::as_tuple(asio::use_awaitable));
+                        if (cec) co_return;
+                        asio::co_spawn(io_, pump(*up, *s), [up, s](std::exception_ptr) {});
+                        co_await pump(*s, *up);
+                    },
+                    asio::detached);
+            }
+        },
+        asio::detached);
+
+    auto cfg = config();
+    cfg.endpoint = "https://localhost:" + std::to_string(port);
+    cfg.ca_file = cert.dir + "/cert.pem";
+    std::optional<S3Client> client;
+    client.emplace(io_.get_executor(), cfg);
+    std::optional<Result<ObjectInfo>> put, head;
+    std::optional<Result<ListPage>> list;
+    std::string body;
+    std::optional<Result<GetInfo>> get;
+    Sink sink = [&](std::string_view chunk) -> asio::awaitable<bool> {
+        body.append(chunk);
+        co_return true;
+    };
+    // Not trusted: the system store does not know this certificate.
+    auto untrusted_cfg = cfg;
+    untrusted_cfg.ca_file.clear();
+    untrusted_cfg.limits.max_attempts = 1;
+    S3Client untrusted(io_.get_executor(), untrusted_cfg);
+    std::optional<Result<ObjectInfo>> refused_put;
+    const std::string key = prefix_ + "tls.jpg";
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            refused_put = co_await untrusted.put_bytes(key + ".untrusted", "x");
+            put = co_await client->put_bytes(key, "over tls");
+            head = co_await client->head(key);
+            get = co_await client->get(key, sink);
+            list = co_await client->list(prefix_);
+            client.reset();  // closes its pooled connection
+            acceptor.close();
+        },
+        asio::detached);
+    io_.restart();
+    io_.run();
+    ASSERT_TRUE(refused_put && put && head && get && list);
+    EXPECT_EQ(refused_put->error.code, Errc::unavailable) << refused_put->error.message;
+    ASSERT_TRUE(put->ok()) << put->error.message;
+    ASSERT_TRUE(head->ok()) << head->error.message;
+    EXPECT_EQ(head->value.size, 8u);
+    ASSERT_TRUE(get->ok()) << get->error.message;
+    EXPECT_EQ(body, "over tls");
+    ASSERT_TRUE(list->ok()) << list->error.message;
+    ASSERT_EQ(list->value.entries.size(), 1u);  // the untrusted PUT stored nothing
+    EXPECT_EQ(list->value.entries[0].key, key);
+    EXPECT_EQ(handshakes_ok, 1);  // four requests, one TLS connection
 }
