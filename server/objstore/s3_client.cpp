@@ -225,7 +225,19 @@ bool valid_bucket_name(std::string_view b) {
 
 bool valid_object_key(std::string_view k) {
     if (k.empty() || k.size() > 1024) return false;
-    return std::none_of(k.begin(), k.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (std::any_of(k.begin(), k.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        return false;
+    }
+    // No empty, "." or ".." segments: S3 would take them literally, but a proxy on the way may
+    // normalise the path (and "/bucket/../other" would then leave the bucket).
+    std::size_t start = 0;
+    for (;;) {
+        const auto slash = k.find('/', start);
+        const auto segment = k.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+        if (segment.empty() || segment == "." || segment == "..") return false;
+        if (slash == std::string_view::npos) return true;
+        start = slash + 1;
+    }
 }
 
 std::optional<std::string> sha256_file_hex(const std::string& path) {

@@ -121,7 +121,8 @@ struct Endpoint {
 std::optional<Endpoint> parse_endpoint(std::string_view url);
 
 // Bucket names as S3 allows for path-style requests: 3-63 of [a-z0-9.-], starting and ending with
-// a letter or digit. Object keys: 1-1024 bytes, no control characters.
+// a letter or digit. Object keys: 1-1024 bytes, no control characters, no empty, "." or ".."
+// segments between slashes (so no leading or trailing '/').
 bool valid_bucket_name(std::string_view bucket);
 bool valid_object_key(std::string_view key);
 

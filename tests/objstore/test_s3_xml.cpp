@@ -146,4 +146,8 @@ TEST(S3Names, BucketsAndKeys) {
     EXPECT_FALSE(valid_object_key(""));
     EXPECT_FALSE(valid_object_key("a\nb"));
     EXPECT_FALSE(valid_object_key(std::string(1025, 'k')));
+    EXPECT_TRUE(valid_object_key("a/.b/..c/d."));
+    for (const char* bad : {"/a", "a/", "a//b", ".", "..", "a/../b", "../other-bucket/k", "a/./b"}) {
+        EXPECT_FALSE(valid_object_key(bad)) << bad;
+    }
 }
