@@ -599,3 +599,103 @@ TEST_F(S3ClientTest, HttpsWithVerifiedCertificate) {
     EXPECT_EQ(list->value.entries[0].key, key);
     EXPECT_EQ(handshakes_ok, 1);  // four requests, one TLS connection
 }
+
+// The retry policy on 5xx, which the real server cannot be made to produce on demand: a
+// scripted responder answers each request (one per connection) with the next canned response.
+namespace {
+
+struct ScriptedServer {
+    asio::ip::tcp::acceptor acceptor;
+    std::vector<std::string> responses;
+    std::size_t served = 0;
+    ScriptedServer(asio::io_context& io, std::vector<std::string> script)
+        : acceptor(io, {asio::ip::make_address("127.0.0.1"), 0}), responses(std::move(script)) {}
+    unsigned short port() const { return acceptor.local_endpoint().port(); }
+
+    asio::awaitable<void> serve() {
+        while (served < responses.size()) {
+            auto [ec, sock] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+            std::string request;
+            std::array<char, 4096> buf;
+            while (request.find("\r\n\r\n") == std::string::npos) {
+                auto [rec, n] = co_await sock.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+                if (rec) break;
+                request.append(buf.data(), n);
+            }
+            const auto& response = responses[served++];
+            co_await asio::async_write(sock, asio::buffer(response), asio::as_tuple(asio::use_awaitable));
+        }
+        acceptor.close();
+    }
+};
+
+std::string canned(int status, const std::string& body, bool close = true) {
+    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " + std::to_string(body.size()) +
+           (close ? "\r\nConnection: close" : "") + "\r\nContent-Type: application/xml\r\n\r\n" + body;
+}
+
+}  // namespace
+
+TEST_F(S3ClientTest, ServerErrorsAreRetriedWithBackoffThenSucceed) {
+    const std::string slow_down = "<Error><Code>SlowDown</Code><Message>Reduce your request rate</Message></Error>";
+    ScriptedServer fake(io_, {canned(503, slow_down), canned(500, "<Error><Code>InternalError</Code></Error>"),
+                              canned(200, "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>")});
+    asio::co_spawn(io_, fake.serve(), asio::detached);
+    auto cfg = config();
+    cfg.endpoint = "http://127.0.0.1:" + std::to_string(fake.port());
+    S3Client client(io_.get_executor(), cfg);
+    const auto started = std::chrono::steady_clock::now();
+    const auto page = run(client.list("x/"));
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    ASSERT_TRUE(page.ok()) << page.error.message;
+    EXPECT_EQ(page.error.attempts, 3);
+    EXPECT_EQ(fake.served, 3u);
+    // Back-off before retry n is at least half its cap: 50 ms, then 100 ms.
+    EXPECT_GE(elapsed, std::chrono::milliseconds(150));
+}
+
+TEST_F(S3ClientTest, PersistentServerErrorsEndAsUnavailable) {
+    const std::string slow_down = "<Error><Code>SlowDown</Code><Message>Reduce your request rate</Message></Error>";
+    ScriptedServer fake(io_, std::vector<std::string>(4, canned(503, slow_down)));
+    asio::co_spawn(io_, fake.serve(), asio::detached);
+    auto cfg = config();
+    cfg.endpoint = "http://127.0.0.1:" + std::to_string(fake.port());
+    cfg.limits.backoff_base = std::chrono::milliseconds(5);
+    S3Client client(io_.get_executor(), cfg);
+    const auto head = run(client.put_bytes("k", "v"));
+    EXPECT_EQ(head.error.code, Errc::unavailable);
+    EXPECT_EQ(head.error.status, 503);
+    EXPECT_EQ(head.error.s3_code, "SlowDown");
+    EXPECT_EQ(head.error.attempts, 4);
+    EXPECT_EQ(fake.served, 4u);
+}
+
+TEST_F(S3ClientTest, ClientErrorsAreNotRetried) {
+    ScriptedServer fake(io_, {canned(409, "<Error><Code>OperationAborted</Code></Error>"), canned(200, "")});
+    asio::co_spawn(io_, fake.serve(), asio::detached);
+    auto cfg = config();
+    cfg.endpoint = "http://127.0.0.1:" + std::to_string(fake.port());
+    S3Client client(io_.get_executor(), cfg);
+    std::string body;
+    std::optional<Result<GetInfo>> get;
+    Sink sink = [&](std::string_view chunk) -> asio::awaitable<bool> {
+        body.append(chunk);
+        co_return true;
+    };
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+            get = co_await client.get("k", sink);
+            fake.acceptor.close();
+        },
+        asio::detached);
+    io_.restart();
+    io_.run();
+    ASSERT_TRUE(get);
+    EXPECT_EQ(get->error.code, Errc::rejected);
+    EXPECT_EQ(get->error.s3_code, "OperationAborted");
+    EXPECT_EQ(get->error.attempts, 1);
+    EXPECT_EQ(fake.served, 1u);
+    EXPECT_TRUE(body.empty());  // an error body never reaches the sink
+}
