@@ -9,6 +9,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -21,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -221,6 +224,35 @@ TEST_F(S3ClientTest, LargeObjectIsStreamedBothWays) {
     EXPECT_EQ(civic::crypto::hex_encode(std::string_view(reinterpret_cast<char*>(digest), len)), *sha);
     EXPECT_LE(max_chunk, client.config().limits.chunk_bytes);
     EXPECT_GE(chunks, bytes.size() / client.config().limits.chunk_bytes);
+}
+
+// With a blocking submitter (the daemon's blocking pool), the PUT's open and chunk reads run
+// there and the coroutine comes back to its own executor.
+TEST_F(S3ClientTest, FileReadsCanRunOnABlockingPool) {
+    asio::thread_pool pool(1);
+    std::atomic<int> tasks{0};
+    std::atomic<bool> off_thread{true};
+    const auto test_thread = std::this_thread::get_id();
+    auto cfg = config();
+    cfg.blocking = [&](std::function<void()> task) {
+        ++tasks;
+        asio::post(pool, [&, task = std::move(task)] {
+            if (std::this_thread::get_id() == test_thread) off_thread = false;
+            task();
+        });
+    };
+    S3Client client(io_.get_executor(), cfg);
+    const std::string bytes = random_bytes(300 * 1024, 8);
+    const auto path = write_file("pooled.bin", bytes);
+    const std::string key = prefix_ + "pooled.bin";
+    const auto put = run(client.put_file(key, path, civic::crypto::sha256_hex(bytes)));
+    ASSERT_TRUE(put.ok()) << put.error.message;
+    EXPECT_EQ(tasks.load(), 1 + 5);  // the open, then five 64 KiB reads
+    EXPECT_TRUE(off_thread.load());
+    std::string body;
+    ASSERT_TRUE(get_all(client, key, body).ok());
+    EXPECT_TRUE(body == bytes);
+    pool.join();
 }
 
 TEST_F(S3ClientTest, SinkCanStopAGet) {

@@ -19,7 +19,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-py=/usr/bin/python3  # Debian's: a pyenv/venv python earlier on PATH does not see python3-swift
+# Debian's python: a pyenv/venv python3 earlier on PATH does not see python3-swift. (CIVIC_S3_PYTHON
+# exists to check the "not installed" path: point it at a python without Swift.)
+py="${CIVIC_S3_PYTHON:-/usr/bin/python3}"
 servers=(account container object proxy)
 ready_seconds="${CIVIC_S3_READY_SECONDS:-60}"
 

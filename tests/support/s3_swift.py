@@ -175,13 +175,15 @@ def ready(inst, seconds):
     with open(os.path.join(inst, "ports.json")) as f:
         port = json.load(f)["proxy"]
     base = "http://127.0.0.1:%d" % port
+    # Straight to the loopback port, whatever http_proxy the environment sets.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.time() + seconds
     last = ""
     while time.time() < deadline:
         try:
             req = urllib.request.Request(base + "/auth/v1.0", headers={
                 "X-Auth-User": ACCESS_KEY, "X-Auth-Key": SECRET_KEY})
-            with urllib.request.urlopen(req, timeout=5) as r:
+            with opener.open(req, timeout=5) as r:
                 token = r.headers["X-Auth-Token"]
                 url = r.headers["X-Storage-Url"]
             for method, path, body in (("PUT", "/" + BUCKET, b""),
@@ -189,7 +191,7 @@ def ready(inst, seconds):
                                        ("DELETE", "/" + BUCKET + "/.ready", None)):
                 req = urllib.request.Request(url + path, data=body, method=method,
                                              headers={"X-Auth-Token": token})
-                urllib.request.urlopen(req, timeout=5).close()
+                opener.open(req, timeout=5).close()
             return 0
         except (urllib.error.URLError, OSError, KeyError) as e:
             last = str(e)
