@@ -400,7 +400,7 @@ struct S3Client::Impl {
 
     template <class Stream>
     asio::awaitable<void> exchange(Stream& stream, Conn& conn, const Op& op, const sigv4::Signed& signed_request,
-                                   SteadyClock::time_point deadline, Outcome& out, bool& keep) {
+                                   SteadyClock::time_point& deadline, Outcome& out, bool& keep) {
         keep = false;
         // Request header.
         http::request<http::buffer_body> req{op.method, signed_request.target, 11};
@@ -521,7 +521,12 @@ struct S3Client::Impl {
             if (got == 0) continue;
             if (to_sink) {
                 out.delivered = true;
+                // Time spent in the sink (a slow phone downloading the photo through the daemon)
+                // is not the store's: the attempt deadline moves by it. Each read from the store
+                // still has io_timeout.
+                const auto sink_started = SteadyClock::now();
                 const bool more = co_await (*op.sink)(std::string_view(chunk.data(), got));
+                deadline += SteadyClock::now() - sink_started;
                 if (!more) {
                     out.local = Errc::aborted;
                     out.local_message = "the sink stopped the transfer";
@@ -546,7 +551,7 @@ struct S3Client::Impl {
 
     asio::awaitable<Outcome> try_once(const Op& op, bool& stale_retry) {
         Outcome out;
-        const auto deadline = SteadyClock::now() + config.limits.attempt_timeout;
+        auto deadline = SteadyClock::now() + config.limits.attempt_timeout;
         auto [conn, ec] = co_await acquire(deadline);
         if (!conn) {
             out.net = ec;

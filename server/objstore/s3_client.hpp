@@ -32,7 +32,8 @@ struct Limits {
     std::chrono::milliseconds idle_keepalive{15'000};   // an idle pooled connection older is closed
     std::chrono::milliseconds connect_timeout{3'000};   // TCP connect (+ TLS handshake)
     std::chrono::milliseconds io_timeout{10'000};       // each read or write of one chunk / the header
-    std::chrono::milliseconds attempt_timeout{60'000};  // one whole attempt, connection wait included
+    std::chrono::milliseconds attempt_timeout{60'000};  // one whole attempt, connection wait included,
+                                                        // time spent in a GET's sink excluded
     int max_attempts = 4;                               // first try + 3 retries
     std::chrono::milliseconds backoff_base{100};        // before retry n: random in [0, min(max, base*2^n)]
     std::chrono::milliseconds backoff_max{2'000};

@@ -10,6 +10,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -253,6 +255,29 @@ TEST_F(S3ClientTest, FileReadsCanRunOnABlockingPool) {
     ASSERT_TRUE(get_all(client, key, body).ok());
     EXPECT_TRUE(body == bytes);
     pool.join();
+}
+
+// A slow consumer (8 chunks, 60 ms each) outlasts a 250 ms attempt deadline: time in the sink is
+// not the store's, so the GET completes.
+TEST_F(S3ClientTest, SlowSinkIsNotCutOffByTheAttemptDeadline) {
+    S3Client writer(io_.get_executor(), config());
+    const std::string key = prefix_ + "slow.bin";
+    const std::string bytes = random_bytes(8 * 64 * 1024, 9);
+    ASSERT_TRUE(run(writer.put_bytes(key, bytes)).ok());
+    auto cfg = config();
+    cfg.limits.attempt_timeout = std::chrono::milliseconds(250);
+    S3Client client(io_.get_executor(), cfg);
+    std::string body;
+    Sink sink = [&](std::string_view chunk) -> asio::awaitable<bool> {
+        body.append(chunk);
+        asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(60));
+        co_await pause.async_wait(asio::use_awaitable);
+        co_return true;
+    };
+    const auto get = run(client.get(key, sink));
+    ASSERT_TRUE(get.ok()) << get.error.message;
+    EXPECT_EQ(get.error.attempts, 1);
+    EXPECT_TRUE(body == bytes);
 }
 
 TEST_F(S3ClientTest, SinkCanStopAGet) {
