@@ -379,7 +379,10 @@ struct S3Client::Impl {
             auto [cec, ep] = co_await conn->lowest().async_connect(results, kTuple);
             if (cec) co_return fail(cec);
         }
-        conn->lowest().socket().set_option(tcp::no_delay(true));
+        {
+            error_code ignored;  // Nagle off; failing to set it is no reason to fail the request
+            conn->lowest().socket().set_option(tcp::no_delay(true), ignored);
+        }
         if (endpoint.tls) {
             if (!SSL_set_tlsext_host_name(conn->tls->native_handle(), endpoint.host.c_str())) {
                 co_return fail(asio::error::invalid_argument);
@@ -552,11 +555,7 @@ struct S3Client::Impl {
     asio::awaitable<Outcome> try_once(const Op& op, bool& stale_retry) {
         Outcome out;
         auto deadline = SteadyClock::now() + config.limits.attempt_timeout;
-        auto [conn, ec] = co_await acquire(deadline);
-        if (!conn) {
-            out.net = ec;
-            co_return out;
-        }
+        // Signed first (a fresh x-amz-date per attempt): what it refuses never takes a connection.
         sigv4::Request request;
         request.method = std::string(http::to_string(op.method));
         request.host = endpoint.host_header;
@@ -564,13 +563,31 @@ struct S3Client::Impl {
         request.query = op.query;
         request.headers = op.headers;
         request.payload_sha256 = op.payload_sha256;
-        const auto signed_request =
-            sigv4::sign(request, config.credentials, sigv4::Scope{config.region, "s3"}, std::chrono::system_clock::now());
+        std::optional<sigv4::Signed> signed_request;
+        try {
+            signed_request = sigv4::sign(request, config.credentials, sigv4::Scope{config.region, "s3"},
+                                         std::chrono::system_clock::now());
+        } catch (const std::invalid_argument& e) {
+            out.local = Errc::rejected;  // e.g. a line break in a header value
+            out.local_message = e.what();
+            co_return out;
+        }
+        auto [conn, ec] = co_await acquire(deadline);
+        if (!conn) {
+            out.net = ec;
+            co_return out;
+        }
         bool keep = false;
-        if (conn->tls) {
-            co_await exchange(*conn->tls, *conn, op, signed_request, deadline, out, keep);
-        } else {
-            co_await exchange(*conn->plain, *conn, op, signed_request, deadline, out, keep);
+        std::exception_ptr failure;  // whatever happens, the connection and its slot go back
+        try {
+            if (conn->tls) {
+                co_await exchange(*conn->tls, *conn, op, *signed_request, deadline, out, keep);
+            } else {
+                co_await exchange(*conn->plain, *conn, op, *signed_request, deadline, out, keep);
+            }
+        } catch (...) {
+            failure = std::current_exception();
+            keep = false;
         }
         // A reused keep-alive connection the server had already closed fails before any answer:
         // that says nothing about the server, so the caller tries once more on a new one.
@@ -580,6 +597,7 @@ struct S3Client::Impl {
         } else {
             discard(std::move(conn));
         }
+        if (failure) std::rethrow_exception(failure);
         co_return out;
     }
 

@@ -374,6 +374,15 @@ TEST_F(S3ClientTest, PayloadHashIsCheckedByTheServer) {
 
     const auto missing = run(client.put_file(key, tmp_ + "/no-such-file", std::string(64, '0')));
     EXPECT_EQ(missing.error.code, Errc::local_io);
+
+    // Refused before sending: a header value with a line break, a malformed hash, a bad key.
+    const auto injected = run(client.put_bytes(key, "x", "image/jpeg\r\nx-amz-acl: public-read"));
+    EXPECT_EQ(injected.error.code, Errc::rejected);
+    EXPECT_EQ(run(client.put_file(key, path, "not-a-hash")).error.code, Errc::rejected);
+    EXPECT_EQ(run(client.head(prefix_ + "../x")).error.code, Errc::rejected);
+    EXPECT_EQ(run(client.head(key)).error.code, Errc::not_found);
+    EXPECT_EQ(client.open_connections(), 1u);  // nothing leaked: one pooled connection
+    EXPECT_EQ(client.idle_connections(), 1u);
 }
 
 TEST_F(S3ClientTest, ContentAddressedOverwriteOfTheSameBytesIsHarmless) {
