@@ -8,7 +8,8 @@
 // jitter; 4xx answers are not. Results are typed (Errc) so that callers can map them to HTTP
 // (not_found -> 404, unavailable -> 503 with Retry-After, ...). No Beast type appears here.
 //
-// Thread safety: one S3Client may be used by any number of coroutines on any threads at once.
+// Thread safety: one S3Client may be used by any number of coroutines on any threads at once. It
+// must outlive every operation started on it (the daemon keeps one per process).
 #include "common/sigv4.hpp"
 #include "server/objstore/s3_xml.hpp"
 
