@@ -1,5 +1,6 @@
 #pragma once
-// The route table: every endpoint, its body limit and its handler, registered in one place.
+// The route table: build_router() collects every area's routes (each area registers its own,
+// in its *_api.cpp) with their body limits and handlers, and serves the OpenAPI document of it.
 #include "server/api/context.hpp"
 #include "server/http/router.hpp"
 

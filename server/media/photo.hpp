@@ -1,7 +1,8 @@
 #pragma once
 // The photo pipeline (docs/photos.md): decides from the bytes alone whether an upload is a
-// JPEG or PNG, refuses decompression bombs from the header, turns JPEGs upright, stores a
-// fresh re-encoding without any metadata, and derives a thumbnail and a perceptual hash.
+// JPEG or PNG, refuses decompression bombs from the header, and yields the bytes to store
+// without any metadata — an upright JPEG's own segments copied, a turned one rotated losslessly,
+// a re-encoding only as the fallback (PNGs re-encoded) — with a thumbnail and a perceptual hash.
 // Pure and reentrant: no global state, safe to call from any number of worker threads.
 #include "server/media/media_result.hpp"
 

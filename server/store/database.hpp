@@ -86,7 +86,8 @@ public:
     void stop();
     const WriterStats& stats() const { return stats_; }
     const Checkpointer& checkpointer() const { return *checkpointer_; }
-    // Runs `fn` with the write connection outside any batch (start-up only: migrations, demo).
+    // The write connection, for use outside any batch before the first job is enqueued (start-up
+    // only: migrations, the demo city, the first admin).
     Conn& startup_connection() { return *conn_; }
 
 private:

@@ -52,8 +52,8 @@ std::pair<Slot<R>, std::exception_ptr> capture(F& fn) {
 }
 }  // namespace detail
 
-// `submit(std::function<void()>)` hands a task to some other thread (a pool, the writer).
-// `wrap(job)` may adapt the job to what the submitter runs it with.
+// Runs `fn` on another thread and resumes the awaiting coroutine on its own executor with the
+// result (or the exception). `submit(task)` hands the task to that thread (a pool, the writer).
 template <class Submit, class F, class R = std::invoke_result_t<F&>>
 boost::asio::awaitable<R> await_elsewhere(Submit submit, F fn) {
     using Signature = typename detail::Completion<R>::type;

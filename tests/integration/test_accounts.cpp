@@ -4,14 +4,10 @@
 #include <gtest/gtest.h>
 
 using civic::test::Daemon;
+using civic::test::file_daemon;
 using nlohmann::json;
 
 namespace {
-
-Daemon& daemon_() {
-    static Daemon d;
-    return d;
-}
 
 json grid_square(double lon, double lat, double size) {
     return {{"type", "Polygon"},
@@ -27,7 +23,7 @@ std::int64_t make_grid(const Daemon& d, const std::string& code) {
 }
 
 TEST(Register, CreatesAResidentWithAToken) {
-    auto r = daemon_().post("/api/v1/auth/register",
+    auto r = file_daemon().post("/api/v1/auth/register",
                             {{"phone", "13512345678"}, {"password", "secret-pass"}, {"display_name", "张三"}});
     ASSERT_EQ(r.status, 201) << r.body;
     const auto body = r.json();
@@ -38,14 +34,14 @@ TEST(Register, CreatesAResidentWithAToken) {
     EXPECT_EQ(body["user"]["role"], "resident");
     EXPECT_EQ(body["user"]["grid_ids"], json::array());
     EXPECT_TRUE(body["user"]["id"].is_number_integer());
-    auto me = daemon_().get("/api/v1/me", body["token"]);
+    auto me = file_daemon().get("/api/v1/me", body["token"]);
     ASSERT_EQ(me.status, 200);
     EXPECT_EQ(me.json(), body["user"]);
 }
 
 TEST(Register, PhoneTakenIs409) {
-    daemon_().register_resident("13512340000");
-    auto r = daemon_().post("/api/v1/auth/register",
+    file_daemon().register_resident("13512340000");
+    auto r = file_daemon().post("/api/v1/auth/register",
                             {{"phone", "13512340000"}, {"password", "other-pass"}, {"display_name", "李四"}});
     EXPECT_EQ(r.status, 409);
     EXPECT_EQ(r.error_code(), "conflict");
@@ -90,42 +86,42 @@ TEST(Register, InvalidFieldsNameTheField) {
         {with("display_name", json(json::value_t::discarded)), "display_name"},
     };
     for (const auto& c : cases) {
-        auto r = daemon_().post("/api/v1/auth/register", c.body);
+        auto r = file_daemon().post("/api/v1/auth/register", c.body);
         EXPECT_EQ(r.status, 400) << c.body.dump();
         EXPECT_EQ(r.error_code(), "invalid_field") << c.body.dump();
         EXPECT_EQ(r.json()["error"]["field"], c.field) << c.body.dump();
     }
     // 40 Chinese characters are fine: limits count characters, not bytes.
-    EXPECT_EQ(daemon_().post("/api/v1/auth/register", with("display_name", repeat("张", 40))).status, 201);
+    EXPECT_EQ(file_daemon().post("/api/v1/auth/register", with("display_name", repeat("张", 40))).status, 201);
 }
 
 TEST(Register, MalformedBodiesAreBadRequest) {
     for (const std::string body : {"{", "[1,2]", "\"text\"", "{\"phone\": \"135\xff\"}", "nul"}) {
-        auto r = daemon_().request("POST", "/api/v1/auth/register", body);
+        auto r = file_daemon().request("POST", "/api/v1/auth/register", body);
         EXPECT_EQ(r.status, 400) << body;
         EXPECT_EQ(r.error_code(), "bad_request") << body;
     }
     std::string deep(1000, '[');  // within the body limit, beyond the depth limit
-    auto r = daemon_().request("POST", "/api/v1/auth/register", deep);
+    auto r = file_daemon().request("POST", "/api/v1/auth/register", deep);
     EXPECT_EQ(r.error_code(), "bad_request");
 }
 
 TEST(Login, ReturnsTokenAndUser) {
-    daemon_().register_resident("13522223333", "赵六", "my-password-1");
-    auto r = daemon_().post("/api/v1/auth/login", {{"phone", "13522223333"}, {"password", "my-password-1"}});
+    file_daemon().register_resident("13522223333", "赵六", "my-password-1");
+    auto r = file_daemon().post("/api/v1/auth/login", {{"phone", "13522223333"}, {"password", "my-password-1"}});
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.json()["user"]["display_name"], "赵六");
-    EXPECT_EQ(daemon_().get("/api/v1/me", r.json()["token"]).status, 200);
+    EXPECT_EQ(file_daemon().get("/api/v1/me", r.json()["token"]).status, 200);
 }
 
 TEST(Login, WrongPasswordOrUnknownPhoneIs401) {
-    daemon_().register_resident("13522224444", "x", "my-password-1");
-    auto wrong = daemon_().post("/api/v1/auth/login", {{"phone", "13522224444"}, {"password", "nope-nope"}});
+    file_daemon().register_resident("13522224444", "x", "my-password-1");
+    auto wrong = file_daemon().post("/api/v1/auth/login", {{"phone", "13522224444"}, {"password", "nope-nope"}});
     EXPECT_EQ(wrong.status, 401);
     EXPECT_EQ(wrong.error_code(), "unauthorized");
-    auto unknown = daemon_().post("/api/v1/auth/login", {{"phone", "13599999999"}, {"password", "nope-nope"}});
+    auto unknown = file_daemon().post("/api/v1/auth/login", {{"phone", "13599999999"}, {"password", "nope-nope"}});
     EXPECT_EQ(unknown.status, 401);
-    EXPECT_EQ(daemon_().post("/api/v1/auth/login", {{"phone", "13522224444"}}).error_code(), "invalid_field");
+    EXPECT_EQ(file_daemon().post("/api/v1/auth/login", {{"phone", "13522224444"}}).error_code(), "invalid_field");
 }
 
 TEST(Login, FiveFailuresLockThePhoneFor15Minutes) {
@@ -166,21 +162,21 @@ TEST(Login, FailuresOutsideTheWindowDoNotLock) {
 }
 
 TEST(Logout, RevokesTheToken) {
-    const auto token = daemon_().register_resident("13544445555");
-    EXPECT_EQ(daemon_().get("/api/v1/me", token).status, 200);
-    auto r = daemon_().post("/api/v1/auth/logout", json::object(), token);
+    const auto token = file_daemon().register_resident("13544445555");
+    EXPECT_EQ(file_daemon().get("/api/v1/me", token).status, 200);
+    auto r = file_daemon().post("/api/v1/auth/logout", json::object(), token);
     EXPECT_EQ(r.status, 204);
     EXPECT_TRUE(r.body.empty());
-    EXPECT_EQ(daemon_().get("/api/v1/me", token).status, 401);
-    EXPECT_EQ(daemon_().post("/api/v1/auth/logout", json::object(), token).status, 401);
+    EXPECT_EQ(file_daemon().get("/api/v1/me", token).status, 401);
+    EXPECT_EQ(file_daemon().post("/api/v1/auth/logout", json::object(), token).status, 401);
 }
 
 TEST(Me, NeedsAValidToken) {
-    auto none = daemon_().get("/api/v1/me");
+    auto none = file_daemon().get("/api/v1/me");
     EXPECT_EQ(none.status, 401);
     EXPECT_EQ(none.error_code(), "unauthorized");
-    EXPECT_EQ(daemon_().get("/api/v1/me", "not-a-token").status, 401);
-    EXPECT_EQ(daemon_().request("GET", "/api/v1/me", "", {{"Authorization", "Basic abc"}}).status, 401);
+    EXPECT_EQ(file_daemon().get("/api/v1/me", "not-a-token").status, 401);
+    EXPECT_EQ(file_daemon().request("GET", "/api/v1/me", "", {{"Authorization", "Basic abc"}}).status, 401);
 }
 
 TEST(Me, TokensExpire) {
@@ -195,7 +191,7 @@ TEST(Me, TokensExpire) {
 }
 
 TEST(AdminUsers, CreatesStaffWithGrids) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto grid = make_grid(d, "ACC-1");
     auto r = d.post("/api/v1/admin/users",
                     {{"phone", "13700000001"}, {"password", "worker-pass"}, {"display_name", "王网格员"},
@@ -215,7 +211,7 @@ TEST(AdminUsers, CreatesStaffWithGrids) {
 }
 
 TEST(AdminUsers, Errors) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     const auto grid = make_grid(d, "ACC-2");
     const json ok = {{"phone", "13700000010"}, {"password", "worker-pass"}, {"display_name", "员工"},

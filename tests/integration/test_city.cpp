@@ -6,21 +6,17 @@
 #include <algorithm>
 
 using civic::test::Daemon;
+using civic::test::file_daemon;
 using nlohmann::json;
 
 namespace {
-
-Daemon& daemon_() {
-    static Daemon d;
-    return d;
-}
 
 json square(double lon, double lat, double size) {
     return json::array({json::array({{lon, lat}, {lon + size, lat}, {lon + size, lat + size}, {lon, lat + size}, {lon, lat}})});
 }
 
 TEST(Grids, CreatePolygonAndList) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     const json boundary = {{"type", "Polygon"}, {"coordinates", square(103.37, 23.37, 0.01)}};
     auto r = d.post("/api/v1/admin/grids", {{"code", "MZ-T1"}, {"name", "文澜网格"}, {"boundary", boundary}}, admin);
@@ -61,7 +57,7 @@ TEST(Grids, CreatePolygonAndList) {
 }
 
 TEST(Grids, MultiPolygonWithHoleAndAutoAssignFalse) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     json outer_with_hole = square(103.30, 23.30, 0.02);
     outer_with_hole.push_back(square(103.305, 23.305, 0.005)[0]);
     const json boundary = {{"type", "MultiPolygon"},
@@ -75,7 +71,7 @@ TEST(Grids, MultiPolygonWithHoleAndAutoAssignFalse) {
 }
 
 TEST(Grids, InvalidGeometryIsInvalidFieldBoundary) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     json unclosed = square(103.3, 23.3, 0.01);
     unclosed[0].back() = json::array({103.301, 23.3});
@@ -116,7 +112,7 @@ TEST(Grids, InvalidGeometryIsInvalidFieldBoundary) {
 }
 
 TEST(Grids, DuplicateCodeAndRoles) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     const json body = {{"code", "MZ-T3"}, {"name", "x"}, {"boundary", {{"type", "Polygon"}, {"coordinates", square(103.1, 23.1, 0.01)}}}};
     EXPECT_EQ(d.post("/api/v1/admin/grids", body, admin).status, 201);
@@ -129,7 +125,7 @@ TEST(Grids, DuplicateCodeAndRoles) {
 }
 
 TEST(Categories, CreateAndListPublicly) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const json cat = {{"code", "200102.exposed-garbage"}, {"name", "暴露垃圾"}, {"sla_hours", 24},
                       {"points_on_accept", 3}, {"points_on_close", 5}};
     auto r = d.post("/api/v1/admin/categories", cat, d.admin_token());
@@ -146,7 +142,7 @@ TEST(Categories, CreateAndListPublicly) {
 // The list is served from a cache between creates (issue 8): every create must show at once,
 // and a refused create must change nothing.
 TEST(Categories, ListFollowsEveryCreate) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     auto codes = [&] {
         std::vector<std::string> out;
@@ -175,7 +171,7 @@ TEST(Categories, ListFollowsEveryCreate) {
 }
 
 TEST(Categories, Errors) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     const json ok = {{"code", "c1"}, {"name", "n"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 1}};
     auto with = [&](const char* k, json v) {

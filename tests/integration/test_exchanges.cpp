@@ -14,11 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-Daemon& daemon_() {
-    static Daemon d;
-    return d;
-}
-
 json reward(const std::string& sku, std::int64_t cost, std::int64_t stock, const std::string& kind) {
     return {{"sku", sku}, {"name", "奖品 " + sku}, {"points_cost", cost}, {"stock", stock}, {"kind", kind}};
 }
@@ -30,7 +25,7 @@ json find_sku(const json& items, const std::string& sku) {
 }
 
 TEST(Rewards, AdminCreatesAndAnyoneLists) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     auto r = d.post("/api/v1/admin/rewards", reward("RICE-5KG", 50, 10, "goods"), admin);
     ASSERT_EQ(r.status, 201) << r.body;
@@ -56,7 +51,7 @@ TEST(Rewards, AdminCreatesAndAnyoneLists) {
 }
 
 TEST(Exchanges, HonourExchangeAndTheMaskedHonourRoll) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     ASSERT_EQ(d.post("/api/v1/admin/rewards", reward("HONOUR-STAR", 30, 2, "honour"), admin).status, 201);
     ASSERT_EQ(d.post("/api/v1/admin/rewards", reward("HONOUR-NONE", 1, 0, "honour"), admin).status, 201);
@@ -93,7 +88,7 @@ TEST(Exchanges, HonourExchangeAndTheMaskedHonourRoll) {
 }
 
 TEST(Exchanges, HonourRollPages) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     ASSERT_EQ(d.post("/api/v1/admin/rewards", reward("HONOUR-PAGE", 1, 10, "honour"), admin).status, 201);
     const std::vector<std::string> names = {"王小二", "赵大", "孙"};
@@ -113,7 +108,7 @@ TEST(Exchanges, HonourRollPages) {
 }
 
 TEST(Donations, ToTheCharityFundWithIdempotencyKey) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto token = d.register_resident("13600000003");
     grant_points(d, user_id_of(d, token), 50);
     const auto before = d.get("/api/v1/funds").json();
@@ -152,7 +147,7 @@ TEST(Donations, ToTheCharityFundWithIdempotencyKey) {
 }
 
 TEST(Credit, ExchangeAndCertificateVerifiedWithOpenssl) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto token = d.register_resident("13600000004");
     const auto id = user_id_of(d, token);
     grant_points(d, id, 45);

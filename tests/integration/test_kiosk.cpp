@@ -14,11 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-Daemon& daemon_() {
-    static Daemon d;
-    return d;
-}
-
 std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 void pin_clock(const Daemon& d, std::int64_t unix_seconds) {
@@ -41,7 +36,7 @@ Resident resident_with(const Daemon& d, const std::string& phone, std::int64_t p
 }
 
 TEST(Kiosk, RegistrationShowsTheSecretOnce) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     auto r = d.post("/api/v1/admin/kiosks", {{"name", "收银台 1"}, {"store", "文澜超市"}}, d.admin_token());
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_TRUE(r.json()["id"].is_number_integer());
@@ -53,7 +48,7 @@ TEST(Kiosk, RegistrationShowsTheSecretOnce) {
 }
 
 TEST(KioskSignature, AcceptedOnceAndRefusedWhenWrong) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     add_reward(d, "SIG-GOODS", 5, 3);
     add_reward(d, "SIG-HONOUR", 5, 3, "honour");
     const auto k = register_kiosk(d);
@@ -117,7 +112,7 @@ TEST(KioskSignature, ReplayCacheSurvivesARestart) {
 }
 
 TEST(RedeemToken, LookupDoesNotUseItUpAndForgedIsInvalid) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto k = register_kiosk(d);
     const auto resident = resident_with(d, "13500000003", 42, "李四光");
     auto issued = d.post("/api/v1/me/redeem-token", json::object(), resident.token);
@@ -140,7 +135,7 @@ TEST(RedeemToken, LookupDoesNotUseItUpAndForgedIsInvalid) {
 }
 
 TEST(Redemption, RedeemReplayReuseAndErrors) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     add_reward(d, "RICE", 30, 5);
     add_reward(d, "OIL", 20, 1);
     add_reward(d, "MEDAL", 10, 5, "honour");
@@ -206,7 +201,7 @@ TEST(Redemption, RedeemReplayReuseAndErrors) {
 // whatever the redemption then answers, those exact bytes are spent, and an unsigned or wrongly
 // signed request hears 401 before anything about its body.
 TEST(Redemption, AFailedRedemptionStillSpendsItsSignature) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     add_reward(d, "SPENT", 50, 5);
     const auto k = register_kiosk(d);
     const auto resident = resident_with(d, "13500000009", 10);

@@ -9,13 +9,8 @@ using nlohmann::json;
 
 namespace {
 
-Daemon& daemon_() {
-    static Daemon d;
-    return d;
-}
-
 TEST(Points, NewResidentHasNothingYet) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto token = d.register_resident("13700000001", "张三丰");
     auto r = d.get("/api/v1/me/points", token);
     ASSERT_EQ(r.status, 200) << r.body;
@@ -28,7 +23,7 @@ TEST(Points, NewResidentHasNothingYet) {
 }
 
 TEST(Points, AuthAndRoles) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     EXPECT_EQ(d.get("/api/v1/me/points").status, 401);
     EXPECT_EQ(d.get("/api/v1/me/points/ledger", "bogus").status, 401);
     EXPECT_EQ(d.get("/api/v1/me/points", d.admin_token()).status, 403);
@@ -39,7 +34,7 @@ TEST(Points, AuthAndRoles) {
 }
 
 TEST(Points, AdjustmentsStarsAndStatementPaging) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto token = d.register_resident("13700000003");
     const auto id = user_id_of(d, token);
     const auto admin = d.admin_token();
@@ -77,7 +72,7 @@ TEST(Points, AdjustmentsStarsAndStatementPaging) {
 }
 
 TEST(Points, AdjustmentValidation) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto admin = d.admin_token();
     const auto token = d.register_resident("13700000004");
     const auto id = user_id_of(d, token);
@@ -94,7 +89,7 @@ TEST(Points, AdjustmentValidation) {
 }
 
 TEST(Points, CheckCommandPassesOnALiveDataDir) {
-    auto& d = daemon_();
+    auto& d = file_daemon();
     const auto token = d.register_resident("13700000005");
     grant_points(d, user_id_of(d, token), 40);
     const auto r = run_ledger_check(d.data_dir());

@@ -82,4 +82,13 @@ int connect_loopback(unsigned short port);
 // `timeout_ms` passes.
 std::string raw_exchange(unsigned short port, const std::string& bytes, int timeout_ms = 5000);
 
+// The daemon the tests of one file share: started at its first use, stopped at exit. Being in an
+// unnamed namespace, each translation unit gets its own, so tests in different files never meet.
+namespace {
+inline Daemon& file_daemon() {
+    static Daemon daemon;
+    return daemon;
+}
+}  // namespace
+
 }  // namespace civic::test
