@@ -63,7 +63,7 @@ struct SessionCacheTest : ::testing::Test {
 TEST_F(SessionCacheTest, AnswersUntilTheSessionExpires) {
     remember();
     ASSERT_TRUE(cache->find("t", kNow));
-    EXPECT_EQ(cache->find("t", kNow)->role, "manager");
+    EXPECT_EQ(cache->find("t", kNow)->role, Role::manager);
     EXPECT_FALSE(cache->find("t", kNow + 3600));
     EXPECT_FALSE(cache->find("other", kNow));
 }

@@ -112,7 +112,10 @@ int check_every_cell(bool ticket_has_grid) {
                                       : !right_status               ? Verdict::invalid_transition
                                                                     : Verdict::allowed;
                 const auto from = parse_status(status);
-                ASSERT_TRUE(from) << status;
+                if (!from) {
+                    ADD_FAILURE() << "unknown status " << status;
+                    continue;
+                }
                 const auto got = judge(*t, actors_for(w.caller, grid, kAssignee), *from);
                 EXPECT_EQ(verdict_name(got), verdict_name(expected))
                     << row.action << " by " << w.name << " on a " << status << " ticket"
