@@ -10,6 +10,7 @@
 #include "server/api/report_feed.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/accounts.hpp"
+#include "server/domain/caller.hpp"
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
 #include "server/domain/possible_duplicates.hpp"
@@ -45,14 +46,14 @@ void ensure_dir(const std::filesystem::path& dir, std::filesystem::perms perms) 
 void bootstrap_admin(store::Conn& conn, std::int64_t now) {
     const char* phone = std::getenv("CIVICSNAP_ADMIN_PHONE");
     const char* password = std::getenv("CIVICSNAP_ADMIN_PASSWORD");
-    if (!phone || !password || store::any_user_with_role(conn, "admin")) return;
+    if (!phone || !password || store::any_user_with_role(conn, domain::to_string(domain::Role::admin))) return;
     domain::check_phone(phone);
     domain::check_password(password);
     store::UserRow admin;
     admin.phone = phone;
     admin.password_hash = crypto::hash_password(password);
     admin.display_name = "Administrator";
-    admin.role = "admin";
+    admin.role = domain::to_string(domain::Role::admin);
     store::in_transaction(conn, [&] { domain::create_user(conn, admin, now); });
     std::cout << "civicsnapd: created admin account from CIVICSNAP_ADMIN_PHONE\n";
 }

@@ -49,7 +49,7 @@ asio::awaitable<Response> register_resident(AppContext& ctx, Request& req) {
         user.phone = phone;
         user.password_hash = hash;
         user.display_name = display_name;
-        user.role = "resident";
+        user.role = domain::to_string(domain::Role::resident);
         return domain::start_session(conn, domain::create_user(conn, std::move(user), now), now, ttl);
     });
     co_return http::json_response(201, {{"token", session.token}, {"user", user_view(session.user)}});
@@ -96,29 +96,29 @@ asio::awaitable<Response> me(AppContext& ctx, Request& req) {
     co_return http::json_response(200, {{"id", who.user_id},
                                         {"phone", who.phone},
                                         {"display_name", who.display_name},
-                                        {"role", who.role},
+                                        {"role", domain::to_string(who.role)},
                                         {"grid_ids", who.grid_ids}});
 }
 
 asio::awaitable<Response> create_user(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     const auto phone = require_string(body, "phone");
     const auto password = require_string(body, "password");
     const auto display_name = require_string(body, "display_name");
-    const auto role = require_string(body, "role");
+    const auto role = domain::parse_role(require_string(body, "role"));
     domain::check_phone(phone);
     domain::check_password(password);
     domain::check_display_name(display_name);
-    if (!domain::is_valid_role(role))
+    if (!role)
         throw ApiError::invalid_field("role", "role must be resident, worker, manager, dispatcher or admin");
     auto grid_ids = optional_id_list(body, "grid_ids", kMaxGridsPerUser);
     std::sort(grid_ids.begin(), grid_ids.end());
     grid_ids.erase(std::unique(grid_ids.begin(), grid_ids.end()), grid_ids.end());
-    if (domain::role_has_grids(role) && grid_ids.empty())
+    if (domain::has_grids(*role) && grid_ids.empty())
         throw ApiError::invalid_field("grid_ids", "grid_ids is required for workers and managers");
-    if (!domain::role_has_grids(role) && !grid_ids.empty())
+    if (!domain::has_grids(*role) && !grid_ids.empty())
         throw ApiError::invalid_field("grid_ids", "only workers and managers belong to grids");
     auto hash = co_await offload(ctx.blocking_pool, [&password] { return crypto::hash_password(password); });
     const auto now = ctx.clock.now();
@@ -129,7 +129,7 @@ asio::awaitable<Response> create_user(AppContext& ctx, Request& req) {
         u.phone = phone;
         u.password_hash = hash;
         u.display_name = display_name;
-        u.role = role;
+        u.role = domain::to_string(*role);
         u.grid_ids = grid_ids;
         return domain::create_user(conn, std::move(u), now);
     });

@@ -9,10 +9,6 @@
 
 namespace civic::api {
 
-bool Principal::manages(std::int64_t grid_id) const {
-    return std::find(grid_ids.begin(), grid_ids.end(), grid_id) != grid_ids.end();
-}
-
 std::optional<std::string_view> bearer_token(const http::Request& req) {
     auto h = req.header("authorization");
     if (!h) return std::nullopt;
@@ -27,7 +23,7 @@ std::optional<std::string_view> bearer_token(const http::Request& req) {
     return token;
 }
 
-boost::asio::awaitable<Principal> authenticate(AppContext& ctx, const http::Request& req) {
+boost::asio::awaitable<Caller> authenticate(AppContext& ctx, const http::Request& req) {
     auto token = bearer_token(req);
     if (!token) throw ApiError::unauthorized("missing bearer token");
     const auto now = ctx.clock.now();
@@ -37,14 +33,14 @@ boost::asio::awaitable<Principal> authenticate(AppContext& ctx, const http::Requ
     auto session = co_await ctx.db.read([&](store::Conn& conn) { return domain::user_for_token_hash(conn, hash, now); });
     if (!session) throw ApiError::unauthorized("invalid or expired token");
     const auto& u = session->user;
-    Principal who{u.id, u.role, u.display_name, u.phone, u.grid_ids};
+    Caller who{u.id, domain::stored_role(u.role), u.display_name, u.phone, u.grid_ids};
     ctx.sessions->remember(hash, who, session->expires_at, epoch);
     co_return who;
 }
 
-void require_role(const Principal& who, std::initializer_list<std::string_view> roles) {
+void require_role(const Caller& who, std::initializer_list<Role> roles) {
     for (auto r : roles)
-        if (who.role == r) return;
+        if (who.is(r)) return;
     throw ApiError::forbidden();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// Who is calling: the bearer token resolved to a user, and the role checks every handler makes
-// in one line.
+// Who is calling: the bearer token resolved to a domain::Caller, and the role checks every
+// handler makes in one line.
 #include "server/api/context.hpp"
+#include "server/domain/caller.hpp"
 #include "server/http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -9,29 +10,18 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
 
 namespace civic::api {
 
-struct Principal {
-    std::int64_t user_id = 0;
-    std::string role;
-    std::string display_name;
-    std::string phone;
-    std::vector<std::int64_t> grid_ids;
-
-    bool is(std::string_view r) const { return role == r; }
-    bool is_staff() const { return role != "resident"; }
-    bool manages(std::int64_t grid_id) const;
-};
+using domain::Caller;
+using domain::Role;
 
 std::optional<std::string_view> bearer_token(const http::Request& req);
 
 // 401 when the token is missing, unknown, expired or revoked.
-boost::asio::awaitable<Principal> authenticate(AppContext& ctx, const http::Request& req);
-// 403 unless the principal has one of the roles.
-void require_role(const Principal& who, std::initializer_list<std::string_view> roles);
+boost::asio::awaitable<Caller> authenticate(AppContext& ctx, const http::Request& req);
+// 403 unless the caller has one of the roles.
+void require_role(const Caller& who, std::initializer_list<Role> roles);
 
 }  // namespace civic::api

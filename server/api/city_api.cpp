@@ -50,7 +50,7 @@ private:
 
 asio::awaitable<Response> create_grid(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     domain::NewGrid grid;
     grid.code = require_string(body, "code");
@@ -75,7 +75,7 @@ asio::awaitable<Response> list_grids(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> create_category(AppContext& ctx, CategoryListCache& cache, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     store::CategoryRow c;
     c.code = require_string(body, "code");

@@ -26,13 +26,13 @@ using nlohmann::json;
 
 namespace {
 
-Idempotency idempotency_for(const Principal& who, const Request& req) {
+Idempotency idempotency_for(const Caller& who, const Request& req) {
     return {"user:" + std::to_string(who.user_id), idempotency_key(req, false).value_or(""), request_fingerprint(req)};
 }
 
 asio::awaitable<Response> create_reward(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     store::RewardRow r;
     r.sku = require_string(body, "sku");
@@ -56,7 +56,7 @@ asio::awaitable<Response> list_rewards(AppContext& ctx, Request&) {
 
 asio::awaitable<Response> create_exchange(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"resident"});
+    require_role(who, {Role::resident});
     const auto body = json_body(req);
     const auto type = require_string(body, "type");
     std::string sku;
@@ -102,7 +102,7 @@ asio::awaitable<Response> honour_roll(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> donate(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"resident"});
+    require_role(who, {Role::resident});
     const auto body = json_body(req);
     const auto fund = require_string(body, "fund");
     const auto points = require_int(body, "points", 1, ledger::kMaxTransferPoints);
@@ -126,7 +126,7 @@ asio::awaitable<Response> list_funds(AppContext& ctx, Request&) {
 
 asio::awaitable<Response> credit_certificate(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"resident"});
+    require_role(who, {Role::resident});
     const auto score =
         co_await ctx.db.read([&](store::Conn& conn) { return store::find_standing(conn, who.user_id).credit_score; });
     co_return http::json_response(200, domain::credit::issue_certificate(ctx.credit_key_pem, who.user_id, score,

@@ -65,7 +65,7 @@ std::string token_field(const json& body) {
 
 asio::awaitable<Response> create_kiosk(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     const auto name = text_field(body, "name");
     const auto store_name = text_field(body, "store");
@@ -77,7 +77,7 @@ asio::awaitable<Response> create_kiosk(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> issue_redeem_token(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"resident"});
+    require_role(who, {Role::resident});
     const auto now = ctx.clock.now();
     auto t = co_await ctx.db.write([&](store::Conn& conn) { return domain::issue_redeem_token(conn, who.user_id, now); });
     co_return http::json_response(201, {{"token", t.token}, {"expires_at", timefmt::format_rfc3339(t.expires_at)}});

@@ -557,7 +557,7 @@ asio::awaitable<Response> get_media(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> create_key(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     const auto name = require_string(body, "name");
     const bool extended = optional_bool(body, "extended_statuses", false);

@@ -25,7 +25,7 @@ constexpr std::size_t kMaxReasonChars = 200;
 
 asio::awaitable<Response> my_points(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"resident"});
+    require_role(who, {Role::resident});
     const auto s = co_await ctx.db.read([&](store::Conn& conn) { return ledger::standing(conn, who.user_id); });
     const auto honour = ledger::honour_for(s.lifetime_earned);
     co_return http::json_response(
@@ -41,7 +41,7 @@ asio::awaitable<Response> my_points(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> my_ledger(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"resident"});
+    require_role(who, {Role::resident});
     const auto limit = page_limit(req);
     const auto before = cursor_before_id(req);
     const auto lines =
@@ -60,7 +60,7 @@ asio::awaitable<Response> my_ledger(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> adjust_points(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     const auto user_id = require_int(body, "user_id", 1, std::numeric_limits<std::int64_t>::max());
     const auto points = require_int(body, "points", -ledger::kMaxTransferPoints, ledger::kMaxTransferPoints);
@@ -71,7 +71,7 @@ asio::awaitable<Response> adjust_points(AppContext& ctx, Request& req) {
     const auto now = ctx.clock.now();
     const auto posted = co_await ctx.db.write([&](store::Conn& conn) {
         const auto user = store::find_user(conn, user_id);
-        if (!user || user->role != "resident") throw ApiError::invalid_field("user_id", "no such resident");
+        if (!user || domain::stored_role(user->role) != Role::resident) throw ApiError::invalid_field("user_id", "no such resident");
         return ledger::adjust(conn, user_id, points, reason, who.user_id, now);
     });
     co_return http::json_response(

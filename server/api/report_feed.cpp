@@ -30,9 +30,10 @@ std::size_t ReportFeed::subscriber_count() const {
 }
 
 bool ReportFeed::cares(const Subscriber& s, const store::ReportRow& r) const {
-    if (s.role == "dispatcher") return true;
-    if (s.user_id == r.reporter_id || (r.assignee_id && s.user_id == *r.assignee_id)) return true;
-    return s.role == "manager" && r.grid_id && std::ranges::find(s.grid_ids, *r.grid_id) != s.grid_ids.end();
+    const auto& who = s.who;
+    if (who.is(domain::Role::dispatcher)) return true;
+    if (who.user_id == r.reporter_id || (r.assignee_id && who.user_id == *r.assignee_id)) return true;
+    return who.is(domain::Role::manager) && who.in_grid(r.grid_id);
 }
 
 void ReportFeed::publish(const std::string& type, const store::ReportRow& r, std::int64_t now) {

@@ -2,6 +2,7 @@
 // Live ticket updates (API.md §4 "Push"): WebSocket subscribers and the fan-out of each change
 // to those who may read the ticket and care about it — its reporter, its assignee, the managers
 // of its grid, the dispatchers.
+#include "server/domain/caller.hpp"
 #include "server/http/push_channel.hpp"
 #include "server/store/reports_repo.hpp"
 
@@ -18,9 +19,7 @@ struct AppContext;
 class ReportFeed {
 public:
     struct Subscriber {
-        std::int64_t user_id = 0;
-        std::string role;
-        std::vector<std::int64_t> grid_ids;
+        domain::Caller who;
         std::weak_ptr<http::PushChannel> channel;
     };
 

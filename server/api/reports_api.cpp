@@ -28,9 +28,6 @@ using nlohmann::json;
 
 namespace {
 
-
-domain::Caller caller_of(const Principal& who) { return {who.user_id, who.role, who.grid_ids}; }
-
 domain::NewReport new_report_from(const json& meta, std::int64_t reporter_id) {
     domain::NewReport r;
     r.reporter_id = reporter_id;
@@ -56,11 +53,11 @@ domain::ActionRequest action_from(const json& body) {
 }
 
 // The report as the caller sees it, read in one go.
-asio::awaitable<json> view_for(AppContext& ctx, const domain::Caller& who, const store::ReportRow& row,
+asio::awaitable<json> view_for(AppContext& ctx, const Caller& who, const store::ReportRow& row,
                                bool with_events) {
     const auto now = ctx.clock.now();
     co_return co_await ctx.db.read([&](store::Conn& conn) {
-        return report_view(row, domain::load_extras(conn, row, with_events, ctx.duplicates), now, domain::is_staff(who));
+        return report_view(row, domain::load_extras(conn, row, with_events, ctx.duplicates), now, who.is_staff());
     });
 }
 
@@ -79,7 +76,7 @@ asio::awaitable<std::string> upload_fingerprint(AppContext& ctx, const Upload& u
 
 asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"resident"});
+    require_role(who, {Role::resident});
     const auto key = idempotency_key(req, false);
     if (!is_multipart(req)) throw ApiError::bad_request("a report is sent as multipart/form-data");
     const auto upload = read_upload(req);
@@ -111,7 +108,7 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
 }
 
 asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
-    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto who = co_await authenticate(ctx, req);
     const auto id = req.param_int("id");
     domain::ActionRequest action;
     std::vector<std::string> photo_parts;
@@ -138,7 +135,7 @@ asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
 }
 
 asio::awaitable<Response> rate_report(AppContext& ctx, Request& req) {
-    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto who = co_await authenticate(ctx, req);
     const auto id = req.param_int("id");
     const auto body = json_body(req);
     const auto rating = require_int(body, "rating", 1, 5);
@@ -151,21 +148,21 @@ asio::awaitable<Response> rate_report(AppContext& ctx, Request& req) {
 }
 
 asio::awaitable<Response> get_report(AppContext& ctx, Request& req) {
-    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto who = co_await authenticate(ctx, req);
     const auto id = req.param_int("id");
     const auto now = ctx.clock.now();
     auto view = co_await ctx.db.read([&](store::Conn& conn) {
         const auto row = domain::readable_report(conn, who, id);
-        return report_view(row, domain::load_extras(conn, row, true, ctx.duplicates), now, domain::is_staff(who));
+        return report_view(row, domain::load_extras(conn, row, true, ctx.duplicates), now, who.is_staff());
     });
     co_return http::json_response(200, view);
 }
 
-store::ReportFilter filter_for(const domain::Caller& who, const Request& req, std::int64_t now) {
+store::ReportFilter filter_for(const Caller& who, const Request& req, std::int64_t now) {
     store::ReportFilter f;
-    if (who.role == "resident") f.reporter_id = who.user_id;
-    if (who.role == "worker") f.assignee_id = who.user_id;
-    if (who.role == "manager") f.manager_id = who.user_id;
+    if (who.is(Role::resident)) f.reporter_id = who.user_id;
+    if (who.is(Role::worker)) f.assignee_id = who.user_id;
+    if (who.is(Role::manager)) f.manager_id = who.user_id;
     if (auto status = req.query_param("status")) {
         if (!domain::parse_status(*status)) throw ApiError::invalid_field("status", "unknown status");
         f.status = std::string(*status);
@@ -182,7 +179,7 @@ store::ReportFilter filter_for(const domain::Caller& who, const Request& req, st
 }
 
 asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
-    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto who = co_await authenticate(ctx, req);
     const auto now = ctx.clock.now();
     auto filter = filter_for(who, req, now);
     const auto page = filter.limit;
@@ -193,7 +190,7 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
         if (more) rows.pop_back();
         json items = json::array();
         for (const auto& row : rows)
-            items.push_back(report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), now, domain::is_staff(who)));
+            items.push_back(report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), now, who.is_staff()));
         return json{{"items", std::move(items)},
                     {"next_cursor", more ? json(encode_cursor({rows.back().id})) : json(nullptr)}};
     });
@@ -201,7 +198,7 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
 }
 
 asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {
-    const auto who = caller_of(co_await authenticate(ctx, req));
+    const auto who = co_await authenticate(ctx, req);
     const auto photo_id = req.param_int("id");
     const auto variant = req.query_param("variant").value_or("original");
     if (variant != "original" && variant != "thumb")
@@ -245,7 +242,7 @@ asio::awaitable<std::shared_ptr<void>> subscribe_stream(AppContext& ctx, Request
             req.headers.emplace_back("authorization", "Bearer " + std::string(*token));
     const auto who = co_await authenticate(ctx, req);
     if (!ctx.feed) throw ApiError::unavailable(5, "push is not available");
-    co_return ctx.feed->subscribe({who.user_id, who.role, who.grid_ids, channel});
+    co_return ctx.feed->subscribe({who, channel});
 }
 
 }  // namespace

@@ -65,10 +65,10 @@ double hours_overdue(std::int64_t deadline, std::int64_t now) {
 
 // The caller's scope for closure statistics: managers their grids (one of them with
 // ?grid_id=), dispatchers and admins everything (or one grid).
-stats::Scope closure_scope(AppContext& ctx, const Principal& who, std::optional<std::int64_t> grid_id) {
+stats::Scope closure_scope(AppContext& ctx, const Caller& who, std::optional<std::int64_t> grid_id) {
     stats::Scope scope;
-    if (who.is("manager")) {
-        if (grid_id && !who.manages(*grid_id)) throw ApiError::forbidden("a manager sees the figures of their own grids");
+    if (who.is(Role::manager)) {
+        if (grid_id && !who.in_grid(grid_id)) throw ApiError::forbidden("a manager sees the figures of their own grids");
         scope.grid_ids = grid_id ? std::vector<std::int64_t>{*grid_id} : who.grid_ids;
         return scope;
     }
@@ -83,7 +83,7 @@ stats::Scope closure_scope(AppContext& ctx, const Principal& who, std::optional<
 
 asio::awaitable<Response> closure_stats(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"manager", "dispatcher", "admin"});
+    require_role(who, {Role::manager, Role::dispatcher, Role::admin});
     auto group_by = stats::GroupBy::none;
     if (auto text = req.query_param("group_by"); text && !text->empty()) {
         auto parsed = stats::parse_group_by(*text);
@@ -111,7 +111,7 @@ asio::awaitable<Response> closure_stats(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> points_stats(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"dispatcher", "admin"});
+    require_role(who, {Role::dispatcher, Role::admin});
     const auto t = co_await ctx.db.read([&](store::Conn& conn) { return store::points_totals(conn); });
     co_return http::json_response(200, json{{"issued", -t.issuance_balance},
                                             {"redeemed", t.redemption},
@@ -124,10 +124,10 @@ asio::awaitable<Response> points_stats(AppContext& ctx, Request& req) {
 
 asio::awaitable<Response> supervision(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"manager", "dispatcher", "admin"});
+    require_role(who, {Role::manager, Role::dispatcher, Role::admin});
     store::OverdueFilter filter;
     filter.now = ctx.clock.now();
-    if (who.is("manager")) filter.manager_id = who.user_id;
+    if (who.is(Role::manager)) filter.manager_id = who.user_id;
     const auto limit = page_limit(req);
     // The cursor is the (deadline_at, id) of the last item.
     if (auto key = cursor_key(req, 2)) filter.after = {(*key)[0], (*key)[1]};
@@ -178,7 +178,7 @@ std::string bulletin_csv(const std::vector<stats::Group>& ranked) {
 
 asio::awaitable<Response> weekly_bulletin(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"dispatcher", "admin"});
+    require_role(who, {Role::dispatcher, Role::admin});
     const auto week_text = req.query_param("week");
     if (!week_text || week_text->empty()) throw ApiError::invalid_field("week", "week is required, e.g. 2026-W47");
     const auto week = timefmt::parse_iso_week(*week_text);

@@ -44,7 +44,7 @@ asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
 
 asio::awaitable<Response> set_clock(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {"admin"});
+    require_role(who, {Role::admin});
     const auto body = json_body(req);
     if (!body.contains("now")) throw ApiError::invalid_field("now", "now is required (a time or null)");
     const auto& now = body["now"];

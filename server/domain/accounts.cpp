@@ -13,12 +13,6 @@ bool is_valid_phone(std::string_view p) {
     return true;
 }
 
-bool is_valid_role(std::string_view r) {
-    return r == "resident" || r == "worker" || r == "manager" || r == "dispatcher" || r == "admin";
-}
-
-bool role_has_grids(std::string_view r) { return r == "worker" || r == "manager"; }
-
 void check_phone(std::string_view phone) {
     if (!is_valid_phone(phone)) throw ApiError::invalid_field("phone", "phone must be a mainland mobile number (11 digits, 1[3-9]…)");
 }

@@ -18,8 +18,6 @@ inline constexpr std::size_t kMaxPasswordChars = 128;
 inline constexpr std::size_t kMaxDisplayNameChars = 40;
 
 bool is_valid_phone(std::string_view phone);         // ^1[3-9][0-9]{9}$
-bool is_valid_role(std::string_view role);
-bool role_has_grids(std::string_view role);          // worker, manager
 // Throw ApiError invalid_field naming the field.
 void check_phone(std::string_view phone);
 void check_password(std::string_view password);

@@ -3,6 +3,7 @@
 #include "common/crypto.hpp"
 #include "common/errors.hpp"
 #include "common/utf8.hpp"
+#include "server/domain/caller.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/open311_repo.hpp"
 
@@ -114,7 +115,7 @@ NewPartner create_partner(store::Conn& conn, std::string_view name, bool extende
     user.phone = "open311-partner:" + crypto::hex_encode(crypto::random_bytes(8));
     user.password_hash = "!open311-partner";
     user.display_name = std::string(name);
-    user.role = "resident";
+    user.role = to_string(Role::resident);
     user.created_at = now;
     const auto user_id = store::insert_user(conn, user);
     NewPartner p;

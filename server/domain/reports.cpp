@@ -85,15 +85,6 @@ Status status_of(const ReportRow& r) {
     return *s;
 }
 
-// Who the caller is with respect to this ticket, as the transition table names it.
-Actors actors_for(const Caller& who, const ReportRow& r) {
-    Actors a = 0;
-    if (who.role == "manager" && who.manages(r.grid_id)) a |= static_cast<Actors>(Actor::grid_manager);
-    if (who.role == "dispatcher") a |= static_cast<Actors>(Actor::dispatcher);
-    if (who.role == "worker" && r.assignee_id == who.user_id) a |= static_cast<Actors>(Actor::assignee);
-    return a;
-}
-
 std::int64_t deadline_for(const ReportRow& r, std::int64_t sla_hours) {
     return *r.accepted_at + (sla_hours + r.extension_hours) * kHour;
 }
@@ -114,11 +105,9 @@ std::optional<std::int64_t> least_loaded_worker(store::Conn& conn, std::int64_t 
 
 void check_worker_of_grid(store::Conn& conn, const ReportRow& r, std::int64_t worker_id) {
     auto worker = store::find_user(conn, worker_id);
-    if (!worker || worker->role != "worker" || !r.grid_id || !store::user_in_grid(conn, worker_id, *r.grid_id))
+    if (!worker || stored_role(worker->role) != Role::worker || !r.grid_id || !store::user_in_grid(conn, worker_id, *r.grid_id))
         throw ApiError::invalid_field("worker_id", "worker_id must be a worker of the ticket's grid");
 }
-
-void close_for_good(store::Conn& conn, ReportRow& r) { store::unindex_open_report(conn, r.id); }
 
 // Reports posted by an Open311 partner app belong to its hidden account, which earns nothing.
 bool earns_points(store::Conn& conn, const ReportRow& r) { return !store::is_partner_user(conn, r.reporter_id); }
@@ -126,12 +115,6 @@ bool earns_points(store::Conn& conn, const ReportRow& r) { return !store::is_par
 std::string worker_note(std::int64_t worker_id) { return "assigned to worker " + std::to_string(worker_id); }
 
 }  // namespace
-
-bool Caller::manages(std::optional<std::int64_t> grid_id) const {
-    return grid_id && std::ranges::find(grid_ids, *grid_id) != grid_ids.end();
-}
-
-bool is_staff(const Caller& who) { return who.role != "resident"; }
 
 void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_count) {
     existing_category(conn, in.category);
@@ -165,31 +148,36 @@ ReportRow submit_report(store::Conn& conn, const NewReport& in, std::int64_t now
 void check_action_fields(const ActionRequest& q) {
     const auto* t = find_transition(q.action);
     if (!t) throw ApiError::invalid_field("action", "unknown action");
-    const bool needs_reason = q.action == "reject" || q.action == "return" || q.action == "rework" || q.action == "extend";
-    check_text("reason", q.reason, needs_reason ? 1 : 0, kMaxReasonChars, true);
+    check_text("reason", q.reason, needs(*t, field::reason) ? 1 : 0, kMaxReasonChars, true);
     check_text("note", q.note, 0, kMaxReasonChars, true);
-    if (q.action == "mark_duplicate" && !q.of) throw ApiError::invalid_field("of", "of is required");
-    if (q.action == "assign" && !q.worker_id) throw ApiError::invalid_field("worker_id", "worker_id is required");
-    if (q.action == "extend" && (!q.hours || *q.hours < 1 || *q.hours > kMaxExtensionHours))
+    if (needs(*t, field::of) && !q.of) throw ApiError::invalid_field("of", "of is required");
+    if (needs(*t, field::worker_id) && !q.worker_id) throw ApiError::invalid_field("worker_id", "worker_id is required");
+    if (needs(*t, field::hours) && (!q.hours || *q.hours < 1 || *q.hours > kMaxExtensionHours))
         throw ApiError::invalid_field("hours", "hours must be 1..720");
-    if (q.action == "set_grid" && !q.grid_id) throw ApiError::invalid_field("grid_id", "grid_id is required");
-    if (q.action == "set_category" && !q.category) throw ApiError::invalid_field("category", "category is required");
-    if (q.action == "resolve" && q.photos.empty())
-        throw ApiError::invalid_field("photo", "resolve needs at least one photo of the result");
-    if (q.action != "resolve" && !q.photos.empty())
-        throw ApiError::invalid_field("photo", "only resolve takes photos");
+    if (needs(*t, field::grid_id) && !q.grid_id) throw ApiError::invalid_field("grid_id", "grid_id is required");
+    if (needs(*t, field::category) && !q.category) throw ApiError::invalid_field("category", "category is required");
+    if (needs(*t, field::photo) && q.photos.empty())
+        throw ApiError::invalid_field("photo", q.action + " needs at least one photo of the result");
+    if (!needs(*t, field::photo) && !q.photos.empty()) {
+        std::string takers;
+        for (const auto& other : all_transitions())
+            if (needs(other, field::photo)) takers.append(takers.empty() ? "" : ", ").append(other.action);
+        throw ApiError::invalid_field("photo", "only " + takers + " takes photos");
+    }
     if (q.photos.size() > kMaxPhotosPerReport) throw ApiError::invalid_field("photo", "at most 6 photos");
 }
 
 ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_t report_id, const ActionRequest& q) {
     auto r = store::find_report(conn, report_id);
-    if (!r || (!is_staff(who) && !can_read(who, *r))) throw ApiError::not_found("no such report");
+    if (!r || (!who.is_staff() && !can_read(who, *r))) throw ApiError::not_found("no such report");
     const auto* t = find_transition(q.action);
     if (!t) throw ApiError::invalid_field("action", "unknown action");
-    if ((actors_for(who, *r) & t->who) == 0)
-        throw ApiError::forbidden("this account may not " + std::string(q.action) + " this ticket");
-    if (!allowed_from(*t, status_of(*r)))
-        throw ApiError::invalid_transition("cannot " + std::string(q.action) + " a ticket that is " + r->status);
+    switch (judge(*t, actors_for(who, r->grid_id, r->assignee_id), status_of(*r))) {
+    case Verdict::forbidden: throw ApiError::forbidden("this account may not " + q.action + " this ticket");
+    case Verdict::invalid_transition:
+        throw ApiError::invalid_transition("cannot " + q.action + " a ticket that is " + r->status);
+    case Verdict::allowed: break;
+    }
     return *r;
 }
 
@@ -197,86 +185,101 @@ ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report
                        std::int64_t now, std::int64_t daily_points_cap) {
     check_action_fields(q);
     ReportRow r = check_action_allowed(conn, who, report_id, q);
+    const auto& t = *find_transition(q.action);
     const std::string from = r.status;
     std::optional<std::string> note = q.reason ? q.reason : q.note;
-    const auto& a = q.action;
-
-    if (a == "accept") {
-        const auto category = existing_category(conn, r.category);
-        r.status = "accepted";
-        r.accepted_at = now;
-        r.deadline_at = deadline_for(r, category.sla_hours);
-        if (earns_points(conn, r))
-            r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_accepted",
-                                                          category.points_on_accept, now, daily_points_cap);
-        if (r.grid_id) {
-            auto grid = store::find_grid(conn, *r.grid_id);
-            if (grid && grid->auto_assign) {
-                if (auto worker = least_loaded_worker(conn, *r.grid_id)) {
-                    r.status = "assigned";
-                    r.assignee_id = worker;
-                    note = worker_note(*worker);
-                }
-            }
-        }
-    } else if (a == "reject") {
-        r.status = "rejected";
-        close_for_good(conn, r);
-    } else if (a == "mark_duplicate") {
-        auto original = store::find_report(conn, *q.of);
-        if (!original || original->id == r.id) throw ApiError::invalid_field("of", "of must be another report");
-        r.status = "duplicate";
-        r.duplicate_of = original->id;
-        note = "duplicate of " + std::to_string(original->id);
-        close_for_good(conn, r);
-    } else if (a == "assign") {
-        check_worker_of_grid(conn, r, *q.worker_id);
-        r.status = "assigned";
-        r.assignee_id = q.worker_id;
-        note = worker_note(*q.worker_id);
-    } else if (a == "start") {
-        r.status = "in_progress";
-    } else if (a == "return") {
-        r.status = "accepted";
-        r.assignee_id.reset();
-    } else if (a == "resolve") {
-        r.status = "resolved";
-        r.resolved_at = now;
-        add_photos(conn, r.id, "resolution", q.photos, now);
-    } else if (a == "verify") {
-        const auto category = existing_category(conn, r.category);
-        r.status = "closed";
-        r.closed_at = now;
-        if (earns_points(conn, r))
-            r.points_awarded += ledger::pay_report_points(conn, r.reporter_id, r.id, "report_closed",
-                                                          category.points_on_close, now, daily_points_cap);
-        close_for_good(conn, r);
-    } else if (a == "rework") {
-        r.status = "in_progress";
-        r.resolved_at.reset();
-        ++r.rework_count;
-    } else if (a == "extend") {
-        r.extension_hours += *q.hours;
-        r.deadline_at = *r.deadline_at + *q.hours * kHour;
-        note = std::string("+").append(std::to_string(*q.hours)).append("h: ").append(*q.reason);
-    } else if (a == "set_grid") {
-        if (!store::find_grid(conn, *q.grid_id)) throw ApiError::invalid_field("grid_id", "no such grid");
-        r.grid_id = q.grid_id;
-        r.assignee_id.reset();
-        note = "grid " + std::to_string(*q.grid_id);
-    } else if (a == "set_category") {
-        const auto category = existing_category(conn, *q.category);
-        note = r.category + " -> " + category.code;
-        r.category = category.code;
-        if (r.accepted_at) r.deadline_at = deadline_for(r, category.sla_hours);
-    } else {
-        throw std::logic_error("transition without effects: " + a);
-    }
+    if (t.to) r.status = to_string(*t.to);
+    ActionContext context{conn, q, r, note, now, daily_points_cap};
+    t.effect(context);
     r.updated_at = now;
     store::update_report(conn, r);
-    store::insert_event(conn, r.id, {now, who.user_id, a, from, r.status, note});
+    store::insert_event(conn, r.id, {now, who.user_id, q.action, from, r.status, note});
     return r;
 }
+
+namespace effects {
+
+void nothing(ActionContext&) {}
+
+void accept(ActionContext& c) {
+    auto& r = c.report;
+    const auto category = existing_category(c.conn, r.category);
+    r.accepted_at = c.now;
+    r.deadline_at = deadline_for(r, category.sla_hours);
+    if (earns_points(c.conn, r))
+        r.points_awarded += ledger::pay_report_points(c.conn, r.reporter_id, r.id, "report_accepted",
+                                                      category.points_on_accept, c.now, c.daily_points_cap);
+    if (!r.grid_id) return;
+    auto grid = store::find_grid(c.conn, *r.grid_id);
+    if (!grid || !grid->auto_assign) return;
+    if (auto worker = least_loaded_worker(c.conn, *r.grid_id)) {
+        r.status = to_string(Status::assigned);  // accepted and dispatched in one step
+        r.assignee_id = worker;
+        c.note = worker_note(*worker);
+    }
+}
+
+void close_for_good(ActionContext& c) { store::unindex_open_report(c.conn, c.report.id); }
+
+void mark_duplicate(ActionContext& c) {
+    auto original = store::find_report(c.conn, *c.request.of);
+    if (!original || original->id == c.report.id) throw ApiError::invalid_field("of", "of must be another report");
+    c.report.duplicate_of = original->id;
+    c.note = "duplicate of " + std::to_string(original->id);
+    close_for_good(c);
+}
+
+void assign(ActionContext& c) {
+    check_worker_of_grid(c.conn, c.report, *c.request.worker_id);
+    c.report.assignee_id = c.request.worker_id;
+    c.note = worker_note(*c.request.worker_id);
+}
+
+void unassign(ActionContext& c) { c.report.assignee_id.reset(); }
+
+void resolve(ActionContext& c) {
+    c.report.resolved_at = c.now;
+    add_photos(c.conn, c.report.id, "resolution", c.request.photos, c.now);
+}
+
+void verify(ActionContext& c) {
+    auto& r = c.report;
+    const auto category = existing_category(c.conn, r.category);
+    r.closed_at = c.now;
+    if (earns_points(c.conn, r))
+        r.points_awarded += ledger::pay_report_points(c.conn, r.reporter_id, r.id, "report_closed",
+                                                      category.points_on_close, c.now, c.daily_points_cap);
+    close_for_good(c);
+}
+
+void rework(ActionContext& c) {
+    c.report.resolved_at.reset();
+    ++c.report.rework_count;
+}
+
+void extend(ActionContext& c) {
+    const auto hours = *c.request.hours;
+    c.report.extension_hours += hours;
+    c.report.deadline_at = *c.report.deadline_at + hours * kHour;
+    c.note = std::string("+").append(std::to_string(hours)).append("h: ").append(*c.request.reason);
+}
+
+void set_grid(ActionContext& c) {
+    if (!store::find_grid(c.conn, *c.request.grid_id)) throw ApiError::invalid_field("grid_id", "no such grid");
+    c.report.grid_id = c.request.grid_id;
+    c.report.assignee_id.reset();
+    c.note = "grid " + std::to_string(*c.request.grid_id);
+}
+
+void set_category(ActionContext& c) {
+    auto& r = c.report;
+    const auto category = existing_category(c.conn, *c.request.category);
+    c.note = r.category + " -> " + category.code;
+    r.category = category.code;
+    if (r.accepted_at) r.deadline_at = deadline_for(r, category.sla_hours);
+}
+
+}  // namespace effects
 
 ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
                       std::optional<std::string> comment, std::int64_t now) {
@@ -304,10 +307,14 @@ ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_
 }
 
 bool can_read(const Caller& who, const ReportRow& r) {
-    if (who.role == "admin" || who.role == "dispatcher") return true;
-    if (who.role == "manager") return who.manages(r.grid_id);
-    if (who.role == "worker") return r.assignee_id == who.user_id || who.manages(r.grid_id);
-    return r.reporter_id == who.user_id;
+    switch (who.role) {
+    case Role::admin:
+    case Role::dispatcher: return true;
+    case Role::manager: return who.in_grid(r.grid_id);
+    case Role::worker: return r.assignee_id == who.user_id || who.in_grid(r.grid_id);
+    case Role::resident: return r.reporter_id == who.user_id;
+    }
+    return false;
 }
 
 ReportRow readable_report(store::Conn& conn, const Caller& who, std::int64_t report_id) {

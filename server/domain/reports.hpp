@@ -2,6 +2,7 @@
 // Reports as tickets (API.md §4): intake, the lifecycle driven by domain/ticket_rules, ratings,
 // and who may read what. Every function here runs inside the caller's transaction (a writer
 // job for changes), so a transition and its event commit together or not at all.
+#include "server/domain/caller.hpp"
 #include "server/domain/ticket_rules.hpp"
 #include "server/store/reports_repo.hpp"
 
@@ -27,14 +28,6 @@ inline constexpr std::int64_t kDuplicateWindowSeconds = 7 * 24 * 3600;
 // nearly black) would make every submit read, and link, every earlier one: quadratic in time.
 inline constexpr std::size_t kMaxPhotoReuseLinks = 20;
 inline constexpr std::size_t kMaxHashCandidatesPerBand = 512;
-
-// The caller as the domain sees it.
-struct Caller {
-    std::int64_t user_id = 0;
-    std::string role;
-    std::vector<std::int64_t> grid_ids;  // grids a manager runs or a worker belongs to
-    bool manages(std::optional<std::int64_t> grid_id) const;
-};
 
 struct NewReport {
     std::int64_t reporter_id = 0;
@@ -77,9 +70,36 @@ void check_action_fields(const ActionRequest& request);
 // take this action on it; 409 invalid_transition from the wrong status. Does not change anything.
 store::ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_t report_id,
                                       const ActionRequest& request);
-// Applies the action with its effects (deadline, assignment, points) and appends its event.
+// Applies the action: the table's `to` status, then its effect (deadline, assignment, points,
+// photos), and appends its event.
 store::ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report_id,
                               const ActionRequest& request, std::int64_t now, std::int64_t daily_points_cap);
+
+// What a Transition's effect works on (domain/ticket_rules.hpp).
+struct ActionContext {
+    store::Conn& conn;
+    const ActionRequest& request;
+    store::ReportRow& report;         // its status already set to the transition's `to`
+    std::optional<std::string>& note; // the event's note: the request's reason or note unless changed
+    std::int64_t now;
+    std::int64_t daily_points_cap;
+};
+
+// The effects the transition table names, one per kind of change.
+namespace effects {
+void nothing(ActionContext&);
+void accept(ActionContext&);          // deadline, points_on_accept, auto-assignment (→ assigned)
+void close_for_good(ActionContext&);  // out of the open-report index
+void mark_duplicate(ActionContext&);
+void assign(ActionContext&);
+void unassign(ActionContext&);
+void resolve(ActionContext&);
+void verify(ActionContext&);
+void rework(ActionContext&);
+void extend(ActionContext&);
+void set_grid(ActionContext&);
+void set_category(ActionContext&);
+}  // namespace effects
 
 // The reporter's rating (once, when resolved or closed); 1–2 on a resolved ticket is rework.
 store::ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
@@ -90,7 +110,6 @@ store::ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t 
 bool can_read(const Caller& who, const store::ReportRow& report);
 // The ticket if the caller may read it; 404 otherwise.
 store::ReportRow readable_report(store::Conn& conn, const Caller& who, std::int64_t report_id);
-bool is_staff(const Caller& who);
 
 // Derived fields of the report object.
 class PossibleDuplicatesCache;  // domain/possible_duplicates.hpp

@@ -1,12 +1,16 @@
 #include "server/domain/ticket_rules.hpp"
 
+#include "server/domain/reports.hpp"
+
 #include <algorithm>
+#include <array>
 
 namespace civic::domain {
 
 namespace {
 
 using enum Status;
+namespace fx = effects;
 constexpr Actors kStaff = Actor::grid_manager | Actor::dispatcher;
 constexpr Actors kDispatcher = static_cast<Actors>(Actor::dispatcher);
 constexpr Actors kAssignee = static_cast<Actors>(Actor::assignee);
@@ -21,19 +25,20 @@ constexpr std::array kFromWorkable{accepted, assigned, in_progress};
 constexpr std::array kFromSubmittedOrAccepted{submitted, accepted};
 constexpr std::array kFromBeforeWork{submitted, accepted, assigned};
 
+// action            from                       who          to            needs                         effect
 constexpr std::array<Transition, 12> kTransitions{{
-    {"accept", kFromSubmitted, kStaff, accepted},  // → assigned at once when auto-assigned
-    {"reject", kFromSubmitted, kStaff, rejected},
-    {"mark_duplicate", kFromSubmitted, kStaff, duplicate},
-    {"assign", kFromAcceptedOrAssigned, kStaff, assigned},
-    {"start", kFromAssigned, kAssignee, in_progress},
-    {"return", kFromAssignedOrInProgress, kAssignee, accepted},
-    {"resolve", kFromInProgress, kAssignee, resolved},
-    {"verify", kFromResolved, kStaff, closed},
-    {"rework", kFromResolved, kStaff, in_progress},
-    {"extend", kFromWorkable, kStaff, std::nullopt},
-    {"set_grid", kFromSubmittedOrAccepted, kDispatcher, std::nullopt},
-    {"set_category", kFromBeforeWork, kStaff, std::nullopt},
+    {"accept",         kFromSubmitted,            kStaff,      accepted,     field::none,                  fx::accept},
+    {"reject",         kFromSubmitted,            kStaff,      rejected,     field::reason,                fx::close_for_good},
+    {"mark_duplicate", kFromSubmitted,            kStaff,      duplicate,    field::of,                    fx::mark_duplicate},
+    {"assign",         kFromAcceptedOrAssigned,   kStaff,      assigned,     field::worker_id,             fx::assign},
+    {"start",          kFromAssigned,             kAssignee,   in_progress,  field::none,                  fx::nothing},
+    {"return",         kFromAssignedOrInProgress, kAssignee,   accepted,     field::reason,                fx::unassign},
+    {"resolve",        kFromInProgress,           kAssignee,   resolved,     field::photo,                 fx::resolve},
+    {"verify",         kFromResolved,             kStaff,      closed,       field::none,                  fx::verify},
+    {"rework",         kFromResolved,             kStaff,      in_progress,  field::reason,                fx::rework},
+    {"extend",         kFromWorkable,             kStaff,      std::nullopt, field::reason | field::hours, fx::extend},
+    {"set_grid",       kFromSubmittedOrAccepted,  kDispatcher, std::nullopt, field::grid_id,               fx::set_grid},
+    {"set_category",   kFromBeforeWork,           kStaff,      std::nullopt, field::category,              fx::set_category},
 }};
 
 constexpr std::array<std::string_view, 8> kStatusNames{"submitted", "accepted", "assigned", "in_progress",
@@ -58,6 +63,22 @@ const Transition* find_transition(std::string_view action) {
 
 std::span<const Transition> all_transitions() { return kTransitions; }
 
+bool needs(const Transition& t, Fields f) { return (t.needs & f) != 0; }
+
 bool allowed_from(const Transition& t, Status s) { return std::ranges::find(t.from, s) != t.from.end(); }
+
+Actors actors_for(const Caller& who, std::optional<std::int64_t> grid_id, std::optional<std::int64_t> assignee_id) {
+    Actors a = 0;
+    if (who.is(Role::manager) && who.in_grid(grid_id)) a |= static_cast<Actors>(Actor::grid_manager);
+    if (who.is(Role::dispatcher)) a |= static_cast<Actors>(Actor::dispatcher);
+    if (who.is(Role::worker) && assignee_id == who.user_id) a |= static_cast<Actors>(Actor::assignee);
+    return a;
+}
+
+Verdict judge(const Transition& t, Actors actors, Status from) {
+    if ((actors & t.who) == 0) return Verdict::forbidden;
+    if (!allowed_from(t, from)) return Verdict::invalid_transition;
+    return Verdict::allowed;
+}
 
 }  // namespace civic::domain

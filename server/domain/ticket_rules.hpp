@@ -1,8 +1,12 @@
 #pragma once
-// The ticket lifecycle (API.md §4 "Lifecycle") as one table: for each action, the statuses it may
-// start from, who may take it, and the status it leads to. Handlers, tests and docs/api.md all
-// follow this table; nothing else decides whether a transition is allowed.
-#include <array>
+// The ticket lifecycle (API.md §4 "Lifecycle") as one table, one row per action: the statuses it
+// may start from, who may take it, the fields it requires, the status it leads to and the
+// function that applies the rest of its effect. check_action_fields, check_action_allowed and
+// apply_action (domain/reports.hpp) decide and act from this table alone; adding an action is
+// adding a row and its effect function. Who may *read* a ticket is can_read's business, and a
+// rating (rate_report) is not an action of this table.
+#include "server/domain/caller.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -23,11 +27,32 @@ using Actors = std::uint8_t;
 constexpr Actors operator|(Actor a, Actor b) { return static_cast<Actors>(static_cast<Actors>(a) | static_cast<Actors>(b)); }
 constexpr bool includes(Actors set, Actor a) { return (set & static_cast<Actors>(a)) != 0; }
 
+// The request fields an action requires (400 invalid_field when missing), as a set of bits.
+// `photo`: at least one photo part; an action without it takes none.
+using Fields = std::uint8_t;
+namespace field {
+inline constexpr Fields none = 0;
+inline constexpr Fields reason = 1 << 0;
+inline constexpr Fields of = 1 << 1;
+inline constexpr Fields worker_id = 1 << 2;
+inline constexpr Fields hours = 1 << 3;
+inline constexpr Fields grid_id = 1 << 4;
+inline constexpr Fields category = 1 << 5;
+inline constexpr Fields photo = 1 << 6;
+}  // namespace field
+
+// What an effect works on: the ticket being changed (its status already set to `to`), the
+// request, and the note of the event it will append. Defined in domain/reports.hpp.
+struct ActionContext;
+using Effect = void (*)(ActionContext&);
+
 struct Transition {
-    std::string_view action;
-    std::span<const Status> from;
-    Actors who;
-    std::optional<Status> to;  // nullopt: the status does not change (extend, set_grid, …)
+    std::string_view action;       // as in the request and in the event
+    std::span<const Status> from;  // the statuses it may be taken from (else 409 invalid_transition)
+    Actors who;                    // who may take it (else 403)
+    std::optional<Status> to;      // nullopt: the status does not change (extend, set_grid, …)
+    Fields needs;                  // field::… bits
+    Effect effect;                 // everything else: deadline, assignment, points, photos, …
 };
 
 std::string_view to_string(Status s);
@@ -39,5 +64,14 @@ bool is_open(Status s);
 const Transition* find_transition(std::string_view action);
 std::span<const Transition> all_transitions();
 bool allowed_from(const Transition& t, Status s);
+
+// What the caller is to a ticket of this grid with this assignee, in the table's terms.
+Actors actors_for(const Caller& who, std::optional<std::int64_t> grid_id, std::optional<std::int64_t> assignee_id);
+
+// The decision for one (action, caller, status) cell: not theirs to take (403) is decided before
+// the wrong status (409).
+enum class Verdict { allowed, forbidden, invalid_transition };
+Verdict judge(const Transition& t, Actors actors, Status from);
+bool needs(const Transition& t, Fields f);
 
 }  // namespace civic::domain

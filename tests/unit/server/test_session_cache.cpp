@@ -14,7 +14,8 @@
 
 namespace {
 
-using civic::api::Principal;
+using civic::api::Caller;
+using civic::domain::Role;
 using civic::api::SessionCache;
 using civic::store::Conn;
 using civic::store::Writer;
@@ -52,7 +53,7 @@ struct SessionCacheTest : ::testing::Test {
     }
 
     // Caches the manager under token hash "t" as read at the current epoch.
-    void remember() { cache->remember("t", Principal{1, "manager", "Manager", "13800000001", {}}, kNow + 3600, cache->epoch()); }
+    void remember() { cache->remember("t", Caller{1, Role::manager, "Manager", "13800000001", {}}, kNow + 3600, cache->epoch()); }
 
     std::string dir;
     std::unique_ptr<Writer> writer;
@@ -62,7 +63,7 @@ struct SessionCacheTest : ::testing::Test {
 TEST_F(SessionCacheTest, AnswersUntilTheSessionExpires) {
     remember();
     ASSERT_TRUE(cache->find("t", kNow));
-    EXPECT_EQ(cache->find("t", kNow)->role, "manager");
+    EXPECT_EQ(cache->find("t", kNow)->role, Role::manager);
     EXPECT_FALSE(cache->find("t", kNow + 3600));
     EXPECT_FALSE(cache->find("other", kNow));
 }
@@ -99,7 +100,7 @@ TEST_F(SessionCacheTest, AReadThatRacedACommitIsNotKept) {
     // A reader took the epoch, then a change committed before it remembered what it read.
     const auto read_epoch = cache->epoch();
     write("UPDATE users SET display_name = 'Renamed' WHERE id = 1");
-    cache->remember("t", Principal{1, "manager", "Manager", "13800000001", {}}, kNow + 3600, read_epoch);
+    cache->remember("t", Caller{1, Role::manager, "Manager", "13800000001", {}}, kNow + 3600, read_epoch);
     EXPECT_FALSE(cache->find("t", kNow));
 }
 
