@@ -125,7 +125,8 @@ int serve(const Config& config) {
             history.seed = static_cast<std::uint64_t>(config.demo_seed);
             history.photo_dir = (data / "photos").string();
             history.daily_points_cap = config.daily_points_cap;
-            print_demo(domain::load_demo_city(conn, master_key, clock.now(), &history));
+            // --demo-seed 0: the city without its history (the browser tests start from it).
+            print_demo(domain::load_demo_city(conn, master_key, clock.now(), config.demo_seed != 0 ? &history : nullptr));
         }
     }
 

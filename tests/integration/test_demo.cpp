@@ -46,7 +46,7 @@ json fingerprint(const json& reports) {
     return out;
 }
 
-class Demo : public ::testing::Test {
+class LivingDemo : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         daemon_ = new Daemon(Daemon::Options{.extra_args = {"--demo-seed", "7"}, .test_clock = false, .demo = true});
@@ -57,9 +57,9 @@ protected:
     }
     static Daemon* daemon_;
 };
-Daemon* Demo::daemon_ = nullptr;
+Daemon* LivingDemo::daemon_ = nullptr;
 
-TEST_F(Demo, EveryGridCategoryAndStatusHasReports) {
+TEST_F(LivingDemo, EveryGridCategoryAndStatusHasReports) {
     const auto& d = *daemon_;
     EXPECT_NE(d.output().find("civicsnapd: demo history:"), std::string::npos) << d.output();
     const auto token = d.login(kDispatcher, kDemoPassword);
@@ -95,7 +95,7 @@ TEST_F(Demo, EveryGridCategoryAndStatusHasReports) {
     EXPECT_GE(with_after_photo, 100);
 }
 
-TEST_F(Demo, PhotosAndThumbnailsAreServed) {
+TEST_F(LivingDemo, PhotosAndThumbnailsAreServed) {
     const auto& d = *daemon_;
     const auto token = d.login(kDispatcher, kDemoPassword);
     const auto page = d.get("/api/v1/reports?limit=50&status=closed", token).json();
@@ -118,7 +118,7 @@ TEST_F(Demo, PhotosAndThumbnailsAreServed) {
     EXPECT_TRUE(stages.contains("resolution"));
 }
 
-TEST_F(Demo, StatisticsSupervisionAndBulletinHaveFigures) {
+TEST_F(LivingDemo, StatisticsSupervisionAndBulletinHaveFigures) {
     const auto& d = *daemon_;
     const auto token = d.login(kDispatcher, kDemoPassword);
     // The last 30 days by grid: every grid received and closed reports.
@@ -156,7 +156,7 @@ TEST_F(Demo, StatisticsSupervisionAndBulletinHaveFigures) {
     EXPECT_EQ(b["grids"].size(), d.get("/api/v1/grids", token).json()["items"].size());
 }
 
-TEST_F(Demo, PointsWereEarnedAndRedeemed) {
+TEST_F(LivingDemo, PointsWereEarnedAndRedeemed) {
     const auto& d = *daemon_;
     const auto admin = d.login("13800000000", "demo-admin-2026");
     const auto points = d.get("/api/v1/stats/points", admin);
@@ -170,7 +170,8 @@ TEST_F(Demo, PointsWereEarnedAndRedeemed) {
     const auto ledger = d.get("/api/v1/me/points/ledger?limit=200", resident);
     ASSERT_EQ(ledger.status, 200) << ledger.body;
     bool earned = false, spent = false;
-    for (const auto& line : ledger.json()["items"]) {
+    const auto statement = ledger.json();
+    for (const auto& line : statement["items"]) {
         if (line["amount"].get<std::int64_t>() > 0) earned = true;
         if (line["amount"].get<std::int64_t>() < 0) spent = true;
     }
@@ -178,7 +179,7 @@ TEST_F(Demo, PointsWereEarnedAndRedeemed) {
     EXPECT_TRUE(spent) << ledger.body;
 }
 
-TEST(DemoLoad, SameSeedSameDataAndTheChecksPass) {
+TEST(LivingDemoLoad, SameSeedSameDataAndTheChecksPass) {
     json first, second;
     {
         Daemon d(Daemon::Options{.extra_args = {"--demo-seed", "3"}, .test_clock = false, .demo = true});
@@ -199,7 +200,7 @@ TEST(DemoLoad, SameSeedSameDataAndTheChecksPass) {
     }
 }
 
-TEST(DemoLoad, OnlyIntoAnEmptyDatabase) {
+TEST(LivingDemoLoad, OnlyIntoAnEmptyDatabase) {
     Daemon d(Daemon::Options{.test_clock = false, .demo = true});
     const auto token = d.login(kDispatcher, kDemoPassword);
     const auto before = all_reports(d, token).size();
