@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <initializer_list>
 #include <cmath>
 #include <exception>
 #include <filesystem>
@@ -46,6 +47,19 @@ std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t i) {
     std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + i * 0xD1B54A32D192ED03ull + 1;
     z = (z ^ (z >> 31)) * 0xBF58476D1CE4E5B9ull;
     return z ^ (z >> 29);
+}
+
+// Which street problem (scene::draw_street_jpeg's kinds) a category's photos show, from words in its code.
+int problem_kind(std::string_view code) {
+    auto has = [&](std::initializer_list<std::string_view> words) {
+        return std::ranges::any_of(words, [&](std::string_view w) { return code.find(w) != std::string_view::npos; });
+    };
+    if (has({"garbage", "muck", "litter", "cleanliness", "toilet", "dust"})) return 0;
+    if (has({"manhole", "grate", "collapse", "water-main"})) return 1;
+    if (has({"parking", "hawker", "outside-shop", "barbecue"})) return 2;
+    if (has({"flyers", "sign"})) return 3;
+    if (has({"light", "lamp"})) return 4;
+    return 5;  // broken paving
 }
 
 struct PhotoJob {
@@ -128,8 +142,6 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
 
     std::map<std::string, store::CategoryRow> categories;
     for (auto& c : store::list_categories(conn)) categories[c.code] = c;
-    std::map<std::string, int> category_index;
-    for (std::size_t i = 0; i < city.categories.size(); ++i) category_index[city.categories[i].code] = static_cast<int>(i);
 
     sim::Simulator simulator(city, residents, h.seed, begin, end);
     simulator.inside = [&](const sim::Grid& g, double lon, double lat) {
@@ -178,7 +190,7 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
         counts.events += static_cast<std::int64_t>(walk.events.size());
 
         const auto scene_seed = mix_seed(h.seed, static_cast<std::uint64_t>(i));
-        const int kind = category_index[r.category];
+        const int kind = problem_kind(r.category);
         photos.push_back({r.id, "report", scene_seed, kind, false, 0, r.created_at, {}});
         std::uint64_t resolves = 0;
         const auto& category = categories.at(r.category);

@@ -105,6 +105,7 @@ std::string draw_street_jpeg(std::uint64_t seed, int kind, bool fixed, int width
                             {{70, 90, 160}, {240, 170, 110}}};
     const auto& sky = skies[rng.range(0, 2)];
     for (int y = 0; y < horizon; ++y) c.rect(0, y, width, y + 1, mix(sky[0], sky[1], static_cast<double>(y) / horizon));
+    c.rect(0, horizon, width, pavement_top, mix(sky[1], {120, 120, 125}, 0.5));  // haze behind the buildings
     // Buildings with windows.
     for (int x = -rng.range(0, 40); x < width;) {
         const int w = rng.range(50, 120), top = horizon - rng.range(20, horizon - 10);
