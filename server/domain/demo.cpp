@@ -8,7 +8,6 @@
 #include "server/domain/ledger.hpp"
 #include "server/domain/redemption.hpp"
 #include "server/domain/simulate.hpp"
-#include "common/time.hpp"
 #include "server/media/photo.hpp"
 #include "server/media/scene.hpp"
 #include "server/store/accounts_repo.hpp"
@@ -125,12 +124,11 @@ struct Posting {
 DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const DemoHistory& h, std::int64_t now) {
     const auto started = std::chrono::steady_clock::now();
     DemoHistoryCounts counts;
-    // The timeline ends at the start of the current hour, and starts on the Monday (Asia/Shanghai)
-    // seven ISO weeks before this one: the dashboard's eight chart weeks, the first one whole.
+    // The timeline: the 56 days up to the start of the current hour. That covers the dashboard's
+    // eight chart weeks (this ISO week and the seven before it, the oldest one whole), and its
+    // length never changes, so one seed gives the same walk whenever it is loaded.
     const std::int64_t end = now - now % 3600;
-    const auto this_week = timefmt::parse_iso_week(timefmt::iso_week_of(end));
-    if (!this_week) throw std::logic_error("demo: no ISO week for now");
-    const std::int64_t begin = this_week->first - 7 * 7 * kDay;
+    const std::int64_t begin = end - 56 * kDay;
 
     const auto city = sim::read_city(conn);
     std::vector<std::int64_t> residents;
@@ -150,6 +148,8 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
     const std::int64_t total = h.reports;
     const auto n_grids = static_cast<std::int64_t>(city.grids.size());
     const auto n_categories = static_cast<std::int64_t>(city.categories.size());
+    const auto category_stride = std::max<std::int64_t>(1, total / n_categories);
+    const auto grid_stride = std::max<std::int64_t>(1, total / n_grids);
     std::optional<std::size_t> manual_grid;  // a grid without auto-assignment: tickets wait "accepted"
     for (std::size_t g = 0; g < city.grids.size(); ++g)
         if (!city.grids[g].auto_assign && !city.grids[g].worker_ids.empty()) manual_grid = g;
@@ -162,10 +162,10 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
     for (std::int64_t i = 0; i < total; ++i) {
         sim::Steer steer;
         // Every category and every grid: one steered report each, spread over the weeks.
-        if (i % (total / n_categories) == 0 && i / (total / n_categories) < n_categories)
-            steer.category = static_cast<std::size_t>(i / (total / n_categories));
-        if (i % (total / n_grids) == 1 && i / (total / n_grids) < n_grids)
-            steer.grid = static_cast<std::size_t>(i / (total / n_grids));
+        if (i % category_stride == 0 && i / category_stride < n_categories)
+            steer.category = static_cast<std::size_t>(i / category_stride);
+        if (i % grid_stride == 1 % grid_stride && i / grid_stride < n_grids)
+            steer.grid = static_cast<std::size_t>(i / grid_stride);
         // A few tickets of the last fortnight left in the workers' hands: overdue on the board.
         if (i == total - 60 || i == total - 75 || i == total - 90) {
             steer.stop_at = i == total - 75 ? "assigned" : "in_progress";
