@@ -12,7 +12,7 @@ namespace civic {
 const char* usage() {
     return "usage: civicsnapd [--listen HOST:PORT] [--data-dir DIR]\n"
            "                  [--tls-listen HOST:PORT --tls-cert FILE --tls-key FILE]\n"
-           "                  [--threads N] [--config FILE.json] [--demo] [--test-clock]\n"
+           "                  [--threads N] [--config FILE.json] [--demo [--demo-seed N]] [--test-clock]\n"
            "                  [--daily-points-cap N] [--no-access-log]\n"
            "                  [--registrations-per-hour N] [--reports-per-hour N]   (0 = unlimited)\n"
            "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
@@ -57,6 +57,7 @@ void apply(Config& c, const std::string& name, const std::string& value) {
     else if (name == "tls-key") c.tls_key = value;
     else if (name == "data-dir") c.data_dir = value;
     else if (name == "threads") c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
+    else if (name == "demo-seed") c.demo_seed = parse_int("--demo-seed", value, 0, 1'000'000'000);
     else if (name == "daily-points-cap") c.daily_points_cap = parse_int("--daily-points-cap", value, 0, 1'000'000);
     else if (name == "registrations-per-hour")
         c.registrations_per_hour = parse_int("--registrations-per-hour", value, 0, 1'000'000);

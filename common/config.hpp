@@ -20,6 +20,7 @@ struct Config {
     std::string data_dir = "./data";
     unsigned threads = 0;  // 0 = number of cores
     bool demo = false;
+    std::int64_t demo_seed = 1;  // the demo city's simulated history (--demo-seed)
     bool test_clock = false;
     std::int64_t daily_points_cap = 100;
     // Token buckets (0 = unlimited): a burst of N, refilled evenly over an hour.

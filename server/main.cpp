@@ -61,6 +61,16 @@ void bootstrap_admin(store::Conn& conn, std::int64_t now) {
 void print_demo(const domain::DemoSummary& demo) {
     std::cout << (demo.loaded_now ? "civicsnapd: loaded the demo city (Mengzi)\n"
                                   : "civicsnapd: demo city already present\n");
+    if (demo.loaded_now) {
+        const auto& h = demo.history;
+        std::printf("civicsnapd: demo history: %lld reports, %lld events, %lld photos, %lld residents, "
+                    "%lld points earned, %lld spent (%lld kiosk redemptions), in %.2f s\n",
+                    static_cast<long long>(h.reports), static_cast<long long>(h.events),
+                    static_cast<long long>(h.photos), static_cast<long long>(h.residents),
+                    static_cast<long long>(h.points_earned), static_cast<long long>(h.points_spent),
+                    static_cast<long long>(h.redemptions), h.seconds);
+        std::fflush(stdout);
+    }
     std::cout << "demo accounts (role, phone, password, name):\n";
     for (const auto& a : demo.accounts)
         std::cout << "  " << a.role << "\t" << a.phone << "\t" << a.password << "\t" << a.display_name << "\n";
@@ -111,7 +121,14 @@ int serve(const Config& config) {
         auto& conn = db.writer().startup_connection();
         store::migrate(conn);
         bootstrap_admin(conn, clock.now());
-        if (config.demo) print_demo(domain::load_demo_city(conn, master_key, clock.now()));
+        if (config.demo) {
+            domain::DemoHistory history;
+            history.seed = static_cast<std::uint64_t>(config.demo_seed);
+            history.photo_dir = (data / "photos").string();
+            history.daily_points_cap = config.daily_points_cap;
+            // --demo-seed 0: the city without its history (the browser tests start from it).
+            print_demo(domain::load_demo_city(conn, master_key, clock.now(), config.demo_seed != 0 ? &history : nullptr));
+        }
     }
 
     boost::asio::io_context ioc(static_cast<int>(io_threads));

@@ -4,7 +4,7 @@
 // prepared statements.
 //
 //   civicsnap-bulkgen --data-dir DIR --reports N [--seed S] [--weeks W]
-#include "server/bulkgen/simulate.hpp"
+#include "server/domain/simulate.hpp"
 
 #include "common/crypto.hpp"
 #include "common/seal.hpp"
@@ -57,64 +57,6 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-// Axis-aligned box of a GeoJSON Polygon/MultiPolygon's outer rings.
-bulkgen::Box box_of(const std::string& boundary_json) {
-    const auto g = nlohmann::json::parse(boundary_json);
-    bulkgen::Box b{180, 90, -180, -90};
-    auto ring = [&](const nlohmann::json& r) {
-        for (const auto& p : r) {
-            b.min_lon = std::min(b.min_lon, p[0].get<double>());
-            b.max_lon = std::max(b.max_lon, p[0].get<double>());
-            b.min_lat = std::min(b.min_lat, p[1].get<double>());
-            b.max_lat = std::max(b.max_lat, p[1].get<double>());
-        }
-    };
-    if (g.at("type") == "Polygon") ring(g.at("coordinates").at(0));
-    else
-        for (const auto& poly : g.at("coordinates")) ring(poly.at(0));
-    return b;
-}
-
-bulkgen::City read_city(store::Conn& conn) {
-    bulkgen::City city;
-    for (const auto& g : store::list_grids(conn)) {
-        bulkgen::Grid grid{g.id, box_of(g.boundary_json), g.auto_assign, g.worker_ids, 0};
-        grid.manager_id = g.manager_ids.empty() ? 0 : g.manager_ids.front();
-        city.grids.push_back(std::move(grid));
-    }
-    for (const auto& c : store::list_categories(conn)) city.categories.push_back({c.code, c.sla_hours});
-    city.dispatcher_id = store::first_user_with_role(conn, "dispatcher").value_or(0);
-    if (city.grids.empty() || city.categories.empty() || city.dispatcher_id == 0)
-        throw std::runtime_error("the data dir has no city to simulate (grids, categories, a dispatcher)");
-    return city;
-}
-
-// Residents 159xxxxxxxx, created once and reused by later runs on the same data dir. They share
-// one password hash (one PBKDF2 run, not hundreds of thousands); the password is printed.
-std::vector<std::int64_t> ensure_residents(store::Conn& conn, std::int64_t count, std::int64_t now) {
-    std::vector<std::int64_t> ids;
-    const std::string password = "bulk-resident-2026";
-    std::string hash;
-    store::in_transaction(conn, [&] {
-        for (std::int64_t i = 0; i < count; ++i) {
-            char phone[16];
-            std::snprintf(phone, sizeof phone, "159%08lld", static_cast<long long>(i));
-            if (auto existing = store::find_user_by_phone(conn, phone)) {
-                ids.push_back(existing->id);
-                continue;
-            }
-            if (hash.empty()) hash = crypto::hash_password(password);
-            store::UserRow u;
-            u.phone = phone;
-            u.password_hash = hash;
-            u.display_name = bulkgen::resident_name(i);
-            u.role = "resident";
-            ids.push_back(domain::create_user(conn, u, now).id);
-        }
-    });
-    return ids;
-}
-
 int run(const Options& o) {
     const fs::path data(o.data_dir);
     fs::create_directories(data / "photos");
@@ -129,15 +71,19 @@ int run(const Options& o) {
     std::cerr << "civicsnap-bulkgen: " << (demo.loaded_now ? "loaded" : "found") << " the demo city\n";
     store::tune_for_bulk_load(conn);
 
-    const auto city = read_city(conn);
-    const auto residents = ensure_residents(conn, std::clamp<std::int64_t>(o.reports / 40, 200, 250000), now);
-    std::cerr << "civicsnap-bulkgen: " << residents.size() << " residents (password bulk-resident-2026)\n";
+    const auto city = domain::sim::read_city(conn);
+    std::vector<std::int64_t> residents;
+    store::in_transaction(conn, [&] {
+        residents = domain::sim::ensure_residents(conn, std::clamp<std::int64_t>(o.reports / 40, 200, 250000), now);
+    });
+    std::cerr << "civicsnap-bulkgen: " << residents.size() << " residents (password "
+              << domain::sim::kSimulatedResidentPassword << ")\n";
 
     const auto started = std::chrono::steady_clock::now();
     store::begin_bulk_load(conn);
-    bulkgen::Simulator sim(city, residents, o.seed, now - static_cast<std::int64_t>(o.weeks) * 7 * 86400, now);
+    domain::sim::Simulator sim(city, residents, o.seed, now - static_cast<std::int64_t>(o.weeks) * 7 * 86400, now);
     constexpr std::int64_t kBatch = 20000;
-    bulkgen::Tally tally;
+    domain::sim::Tally tally;
     for (std::int64_t done = 0; done < o.reports;) {
         const auto n = std::min(kBatch, o.reports - done);
         store::in_transaction(conn, [&] { sim.write(conn, done, n, o.reports, tally); });

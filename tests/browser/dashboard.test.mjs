@@ -246,3 +246,26 @@ test('a resident cannot use the dashboard', async () => {
   await page.waitForFunction(() => /unauthorized/.test(document.querySelector('#login-error').textContent));
   await context.close();
 });
+
+test('the demo city opens lived in: map, ranking, chart, supervision and bulletin filled', async () => {
+  const lived = await startDaemon({ history: true, testClock: false });
+  try {
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${lived.base}/dashboard/`);
+    await page.fill('#phone', DISPATCHER.phone);
+    await page.fill('#password', DISPATCHER.password);
+    await page.click('#login-button');
+    await page.waitForSelector('#app:not(.hidden)');
+    await page.waitForSelector('#ranking tbody tr');
+    await page.waitForFunction(() => document.querySelectorAll('#map circle.marker').length >= 5);
+    await page.waitForFunction(() => document.querySelectorAll('#tickets tr[data-ticket]').length >= 10);
+    await page.waitForTimeout(1500);  // the chart and the bulletin arrive last
+    await screenshot(page, 'dashboard-demo-city');
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    assert.equal(await lived.stop(), 0);
+  }
+});

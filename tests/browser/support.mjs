@@ -13,12 +13,15 @@ export const DISPATCHER = { phone: '13800000001', password: 'demo-pass-2026' }; 
 export const CHROMIUM = process.env.CIVIC_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOT_DIR = process.env.CIVIC_SCREENSHOT_DIR || join(tmpdir(), 'civicsnap-screenshots');
 
-export async function startDaemon({ demo = true, testClock = true } = {}) {
+// history: the demo city's eight simulated weeks (docs/web.md, "The demo city"); off by default,
+// so that the tests' own tickets are the only ones on the board.
+export async function startDaemon({ demo = true, testClock = true, history = false } = {}) {
   const binary = process.env.CIVICSNAPD;
   if (!binary) throw new Error('CIVICSNAPD must name the built daemon (ctest sets it)');
   const dataDir = mkdtempSync(join(tmpdir(), 'civicsnap-browser-'));
   const args = ['--listen', '127.0.0.1:0', '--data-dir', dataDir, '--threads', '2', '--no-access-log'];
   if (demo) args.push('--demo');
+  if (demo && !history) args.push('--demo-seed', '0');
   if (testClock) args.push('--test-clock');
   const child = spawn(binary, args, {
     env: { ...process.env, CIVICSNAP_ADMIN_PHONE: ADMIN.phone, CIVICSNAP_ADMIN_PASSWORD: ADMIN.password },
