@@ -36,6 +36,9 @@ asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_pa
     // 1. What is stored, with its age. 2. What the rows name, read after the listing: an object
     // listed before its row committed is then named (or young, since intake is far shorter than
     // the minimum age).
+    // --older-than 0 means any age: S3 servers may round a fresh object's time up to the next
+    // second (Swift does), which would otherwise read as "from the future".
+    const auto too_young = [&](const StoredObject& o) { return min_age_seconds > 0 && now - o.modified < min_age_seconds; };
     std::vector<StoredObject> objects;
     co_await photos.list([&](const StoredObject& o) { objects.push_back(o); });
     const auto named = named_photos(db_path);
@@ -45,14 +48,14 @@ asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_pa
             ++s.named;
             continue;
         }
-        if (now - o.modified < min_age_seconds) {
+        if (too_young(o)) {
             ++s.young;
             continue;
         }
         // 3. Its age again just before removing it: an identical upload since the listing made it young.
         auto current = co_await photos.stat(o.name);
         if (!current) continue;
-        if (now - current->modified < min_age_seconds) {
+        if (too_young(*current)) {
             ++s.young;
             continue;
         }
