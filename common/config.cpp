@@ -15,9 +15,13 @@ const char* usage() {
            "                  [--threads N] [--config FILE.json] [--demo [--demo-seed N]] [--test-clock]\n"
            "                  [--daily-points-cap N] [--no-access-log]\n"
            "                  [--registrations-per-hour N] [--reports-per-hour N]   (0 = unlimited)\n"
+           "                  [--photos file:DIR | --photos 's3://BUCKET?endpoint=URL&region=R']\n"
            "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
            "       civicsnapd backup --data-dir DIR --to DIR   (online consistent copy: database, photos, secrets)\n"
-           "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin\n";
+           "       civicsnapd sweep-photos --data-dir DIR [--photos SPEC] [--older-than SECONDS]   (remove orphans, default 3600)\n"
+           "       civicsnapd copy-photos --from file:DIR --to 's3://BUCKET?endpoint=URL&region=R'   (resumable, verified)\n"
+           "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin;\n"
+           "             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY [, AWS_SESSION_TOKEN] for --photos s3://\n";
 }
 
 std::optional<Endpoint> parse_endpoint(const std::string& text) {
@@ -56,6 +60,7 @@ void apply(Config& c, const std::string& name, const std::string& value) {
     else if (name == "tls-cert") c.tls_cert = value;
     else if (name == "tls-key") c.tls_key = value;
     else if (name == "data-dir") c.data_dir = value;
+    else if (name == "photos") c.photos = value;  // checked by the daemon at start (store/photo_store.hpp)
     else if (name == "threads") c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
     else if (name == "demo-seed") c.demo_seed = parse_int("--demo-seed", value, 0, 1'000'000'000);
     else if (name == "daily-points-cap") c.daily_points_cap = parse_int("--daily-points-cap", value, 0, 1'000'000);
@@ -103,6 +108,12 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     } else if (!args.empty() && args[0] == "backup") {
         out.command = ParsedArgs::Command::backup;
         first = 1;
+    } else if (!args.empty() && args[0] == "sweep-photos") {
+        out.command = ParsedArgs::Command::sweep_photos;
+        first = 1;
+    } else if (!args.empty() && args[0] == "copy-photos") {
+        out.command = ParsedArgs::Command::copy_photos;
+        first = 1;
     }
     for (std::size_t i = first; i < args.size(); ++i) {
         const auto& a = args[i];
@@ -128,6 +139,12 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
             }
             if (name == "to" && out.command == ParsedArgs::Command::backup)
                 out.backup_to = value;
+            else if (name == "older-than" && out.command == ParsedArgs::Command::sweep_photos)
+                out.older_than = parse_int("--older-than", value, 0, 100LL * 365 * 86400);
+            else if (name == "from" && out.command == ParsedArgs::Command::copy_photos)
+                out.copy_from = value;
+            else if (name == "to" && out.command == ParsedArgs::Command::copy_photos)
+                out.copy_to = value;
             else if (name != "config")
                 apply(out.config, name, value);
         } else {
@@ -136,6 +153,8 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     }
     if (out.command == ParsedArgs::Command::backup && out.backup_to.empty())
         throw std::invalid_argument("backup needs --to DIR");
+    if (out.command == ParsedArgs::Command::copy_photos && (out.copy_from.empty() || out.copy_to.empty()))
+        throw std::invalid_argument("copy-photos needs --from SPEC and --to SPEC");
     if (out.config.tls_listen && (out.config.tls_cert.empty() || out.config.tls_key.empty()))
         throw std::invalid_argument("--tls-listen needs --tls-cert and --tls-key");
     return out;

@@ -18,6 +18,7 @@ struct Config {
     std::string tls_cert;
     std::string tls_key;
     std::string data_dir = "./data";
+    std::string photos;  // --photos: file:DIR or s3://BUCKET?endpoint=URL&region=R; empty = file:<data-dir>/photos
     unsigned threads = 0;  // 0 = number of cores
     bool demo = false;
     std::int64_t demo_seed = 1;  // the demo city's simulated history (--demo-seed)
@@ -32,10 +33,14 @@ struct Config {
 
 struct ParsedArgs {
     // check: `civicsnapd check --data-dir D`; backup: `civicsnapd backup --data-dir D --to DIR`
-    enum class Command { serve, help, version, check, backup };
+    // sweep_photos: `civicsnapd sweep-photos --data-dir D [--photos SPEC] [--older-than SECONDS]`;
+    // copy_photos: `civicsnapd copy-photos --from SPEC --to SPEC`
+    enum class Command { serve, help, version, check, backup, sweep_photos, copy_photos };
     Command command = Command::serve;
     Config config;
     std::string backup_to;
+    std::int64_t older_than = 3600;  // sweep-photos: orphans at least this old (seconds)
+    std::string copy_from, copy_to;  // copy-photos
 };
 
 // Throws std::invalid_argument with a message fit for the user on a bad flag, value or file.

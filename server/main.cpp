@@ -20,7 +20,10 @@
 #include "server/store/backup.hpp"
 #include "server/store/database.hpp"
 #include "server/store/migrations.hpp"
+#include "server/store/photo_maintenance.hpp"
+#include "server/store/photo_store.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -102,11 +105,80 @@ int backup(const Config& config, const std::string& to) {
     return 0;
 }
 
+// Runs `task` on `ioc` to its end before the daemon serves (the start-time checks); rethrows.
+void run_before_serving(boost::asio::io_context& ioc, boost::asio::awaitable<void> task) {
+    std::exception_ptr failure;
+    boost::asio::co_spawn(ioc, std::move(task), [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    ioc.restart();
+    if (failure) std::rethrow_exception(failure);
+}
+
+// Runs one photo tool on its own io_context and blocking pool; one-line errors, exit 2 for a
+// store that cannot be used (bad spec, refused, unreachable), 1 for a failure on the way.
+template <class Fn>
+int run_photo_tool(const char* name, Fn fn) {
+    boost::asio::thread_pool pool(2);
+    boost::asio::io_context ioc(1);
+    int status = 0;
+    try {
+        run_before_serving(ioc, fn(ioc, pool));
+    } catch (const store::PhotoStoreConfigError& e) {
+        std::cerr << "civicsnapd " << name << ": " << e.what() << std::endl;
+        status = 2;
+    } catch (const std::exception& e) {
+        std::cerr << "civicsnapd " << name << ": " << e.what() << std::endl;
+        status = 1;
+    }
+    pool.join();
+    return status;
+}
+
+// `civicsnapd sweep-photos`: removes photo objects no row names that are older than --older-than.
+int sweep_photos(const Config& config, std::int64_t older_than) {
+    return run_photo_tool("sweep-photos", [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
+        const auto db = (std::filesystem::path(config.data_dir) / "civicsnap.db").string();
+        if (!std::filesystem::exists(db)) throw store::PhotoStoreConfigError("no database at " + db);
+        auto photos = store::make_photo_store(store::parse_photo_store(config.photos, config.data_dir),
+                                              ioc.get_executor(), pool);
+        co_await photos->check();
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+        const auto s = co_await store::sweep_photos(*photos, db, older_than, now);
+        std::cout << "civicsnapd sweep-photos: " << photos->describe() << ": " << s.objects << " objects, " << s.named
+                  << " named by rows, " << s.young << " unnamed but younger than " << older_than << " s, " << s.removed
+                  << " orphans removed (" << s.removed_bytes << " bytes)" << std::endl;
+    });
+}
+
+// `civicsnapd copy-photos --from SPEC --to SPEC`: copies what the destination lacks, verified.
+int copy_photos(const Config& config, const std::string& from_spec, const std::string& to_spec) {
+    return run_photo_tool("copy-photos", [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
+        auto from = store::make_photo_store(store::parse_photo_store(from_spec, config.data_dir), ioc.get_executor(), pool);
+        auto to = store::make_photo_store(store::parse_photo_store(to_spec, config.data_dir), ioc.get_executor(), pool);
+        co_await from->check();
+        co_await to->check();
+        const auto s = co_await store::copy_photos(*from, *to);
+        std::cout << "civicsnapd copy-photos: " << s.objects << " objects in " << from->describe() << ", " << s.copied
+                  << " copied (" << s.bytes << " bytes, each SHA-256 checked), " << s.present << " already in "
+                  << to->describe() << std::endl;
+    });
+}
+
 int serve(const Config& config) {
     namespace fs = std::filesystem;
     const fs::path data(config.data_dir);
+    // --photos first: a bad URL is refused before anything is created.
+    store::PhotoStoreSpec photo_spec;
+    try {
+        photo_spec = store::parse_photo_store(config.photos, config.data_dir);
+    } catch (const store::PhotoStoreConfigError& e) {
+        std::cerr << "civicsnapd: " << e.what() << std::endl;
+        return 2;
+    }
     ensure_dir(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
-    ensure_dir(data / "photos", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    if (photo_spec.kind == store::PhotoStoreSpec::Kind::file && config.photos.empty())
+        ensure_dir(data / "photos", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
     ensure_dir(data / "secrets", fs::perms::owner_all);
     const auto master_key = seal::load_or_create_key_file((data / "secrets" / "master.key").string(), seal::kKeyBytes);
 
@@ -132,7 +204,18 @@ int serve(const Config& config) {
     }
 
     boost::asio::io_context ioc(static_cast<int>(io_threads));
+    // The photo store must exist and accept our credentials before we listen (API.md §1.1).
+    const auto photos = store::make_photo_store(photo_spec, ioc.get_executor(), blocking_pool);
+    try {
+        run_before_serving(ioc, photos->check());
+    } catch (const store::PhotoStoreConfigError& e) {
+        std::cerr << "civicsnapd: " << e.what() << std::endl;
+        db.writer().stop();
+        blocking_pool.join();
+        return 2;
+    }
     api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
+    ctx.photos = photos.get();
     api::ReportFeed feed;
     ctx.feed = &feed;
     api::RateLimits rate_limits{api::RateLimiter(config.registrations_per_hour), api::RateLimiter(config.reports_per_hour)};
@@ -197,6 +280,10 @@ int main(int argc, char** argv) {
                 return check(parsed.config);
             case civic::ParsedArgs::Command::backup:
                 return backup(parsed.config, parsed.backup_to);
+            case civic::ParsedArgs::Command::sweep_photos:
+                return sweep_photos(parsed.config, parsed.older_than);
+            case civic::ParsedArgs::Command::copy_photos:
+                return copy_photos(parsed.config, parsed.copy_from, parsed.copy_to);
         }
     } catch (const std::invalid_argument& e) {
         std::cerr << "civicsnapd: " << e.what() << "\n" << civic::usage();

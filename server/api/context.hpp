@@ -14,6 +14,9 @@
 namespace civic::domain {
 class PossibleDuplicatesCache;
 }
+namespace civic::store {
+class PhotoStore;
+}
 
 namespace civic::api {
 
@@ -34,6 +37,7 @@ struct AppContext {
     SessionCache* sessions = nullptr;          // bearer tokens already resolved
     domain::PossibleDuplicatesCache* duplicates = nullptr;  // for report views built in read jobs
     std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
+    store::PhotoStore* photos = nullptr;       // --photos: file:DIR or s3://BUCKET (store/photo_store.hpp)
 };
 
 // A handler `fn(AppContext&, http::Request&)` bound to the context, as the router takes it.

@@ -18,6 +18,7 @@
 #include "server/store/offload.hpp"
 #include "server/store/open311_repo.hpp"
 #include "server/store/photo_files.hpp"
+#include "server/store/photo_store.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -540,9 +541,8 @@ asio::awaitable<Response> get_media(AppContext& ctx, Request& req) {
             throw ApiError::not_found("no such media");
         return *p;
     });
-    const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
     const auto name = store::original_file_name(photo.blob.sha256, photo.blob.format);
-    auto bytes = co_await offload(ctx.blocking_pool, [&] { return files.get(name); });
+    auto bytes = co_await ctx.photos->get(name);
     if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
     Response r;
     r.content_type = photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";

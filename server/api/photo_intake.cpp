@@ -7,6 +7,7 @@
 #include "server/media/multipart.hpp"
 #include "server/store/offload.hpp"
 #include "server/store/photo_files.hpp"
+#include "server/store/photo_store.hpp"
 
 #include <filesystem>
 
@@ -60,27 +61,41 @@ Upload read_upload(http::Request& req) {
 
 boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext& ctx,
                                                                       const std::vector<std::string>& photos) {
-    const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
-    co_return co_await offload(ctx.blocking_pool, [&] {
-        std::vector<store::PhotoBlobRow> blobs;
-        for (const auto& bytes : photos) {
+    std::vector<store::PhotoBlobRow> blobs;
+    // One photo at a time: its cleaned bytes and thumbnail are the only copies held besides the
+    // upload, and they are handed to the store without another copy.
+    for (const auto& bytes : photos) {
+        struct Cleaned {
+            store::PhotoBlobRow blob;
+            std::string original;
+            std::string thumbnail;
+            std::string thumbnail_sha256;
+        };
+        auto cleaned = co_await offload(ctx.blocking_pool, [&] {
             auto processed = photo::process(bytes, photo::Limits{});
             if (!processed) throw to_api_error(processed.error());
-            const auto& p = processed.value();
-            store::PhotoBlobRow blob;
-            blob.sha256 = crypto::sha256_hex(p.bytes);
-            blob.format = p.format;
-            blob.width = p.width;
-            blob.height = p.height;
-            blob.bytes = static_cast<std::int64_t>(p.bytes.size());
-            blob.dhash = static_cast<std::int64_t>(p.dhash);
-            // The thumbnail first: once the original exists the pair is complete.
-            files.put(store::thumbnail_file_name(blob.sha256), p.thumbnail_jpeg);
-            files.put(store::original_file_name(blob.sha256, blob.format), p.bytes);
-            blobs.push_back(std::move(blob));
-        }
-        return blobs;
-    });
+            auto& p = processed.value();
+            Cleaned c;
+            c.blob.sha256 = crypto::sha256_hex(p.bytes);
+            c.blob.format = p.format;
+            c.blob.width = p.width;
+            c.blob.height = p.height;
+            c.blob.bytes = static_cast<std::int64_t>(p.bytes.size());
+            c.blob.dhash = static_cast<std::int64_t>(p.dhash);
+            c.thumbnail_sha256 = crypto::sha256_hex(p.thumbnail_jpeg);
+            c.original = std::move(p.bytes);
+            c.thumbnail = std::move(p.thumbnail_jpeg);
+            return c;
+        });
+        // The thumbnail first: once the original exists the pair is complete. Each put returns
+        // only when the bytes are durable (fsync / acknowledged PUT); a failing store is 503.
+        co_await ctx.photos->put(store::thumbnail_file_name(cleaned.blob.sha256), cleaned.thumbnail,
+                                 cleaned.thumbnail_sha256);
+        co_await ctx.photos->put(store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), cleaned.original,
+                                 cleaned.blob.sha256);
+        blobs.push_back(std::move(cleaned.blob));
+    }
+    co_return blobs;
 }
 
 }  // namespace civic::api

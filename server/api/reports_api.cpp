@@ -16,6 +16,7 @@
 #include "server/http/response.hpp"
 #include "server/store/offload.hpp"
 #include "server/store/photo_files.hpp"
+#include "server/store/photo_store.hpp"
 
 #include <filesystem>
 
@@ -218,8 +219,7 @@ asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {
     } else {
         const auto name = thumb ? store::thumbnail_file_name(photo.blob.sha256)
                                 : store::original_file_name(photo.blob.sha256, photo.blob.format);
-        const store::PhotoFiles files(std::filesystem::path(ctx.data_dir) / "photos");
-        auto bytes = co_await offload(ctx.blocking_pool, [&] { return files.get(name); });
+        auto bytes = co_await ctx.photos->get(name);
         if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
         response.content_type = thumb || photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";
         response.body = std::move(*bytes);

@@ -698,14 +698,19 @@ asio::awaitable<Result<ObjectInfo>> S3Client::put_file(std::string key, std::str
     co_return result;
 }
 
-asio::awaitable<Result<ObjectInfo>> S3Client::put_bytes(std::string key, std::string bytes, std::string content_type) {
+asio::awaitable<Result<ObjectInfo>> S3Client::put_bytes(std::string key, std::string_view bytes, std::string content_type,
+                                                        std::string sha256_hex) {
     Result<ObjectInfo> result;
     if ((result.error = impl_->check_key(key))) co_return result;
     Op op;
     op.method = http::verb::put;
     op.key = std::move(key);
     op.headers = {{"content-type", std::move(content_type)}};
-    op.payload_sha256 = crypto::sha256_hex(bytes);
+    if (!sha256_hex.empty() && (sha256_hex.size() != 64 || !crypto::hex_decode(sha256_hex))) {
+        result.error = Error{Errc::rejected, 0, {}, "x-amz-content-sha256 must be 64 hex digits", 0};
+        co_return result;
+    }
+    op.payload_sha256 = sha256_hex.empty() ? crypto::sha256_hex(bytes) : std::move(sha256_hex);
     op.body = BytesBody{bytes};
     const auto out = co_await impl_->perform(op, result.error);
     if (result.ok()) {

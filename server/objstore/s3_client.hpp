@@ -143,9 +143,12 @@ public:
     // rejected/BadDigest and stores nothing). The file is streamed; each retry re-reads it.
     boost::asio::awaitable<Result<ObjectInfo>> put_file(std::string key, std::string path, std::string sha256_hex,
                                                         std::string content_type = "application/octet-stream");
-    // Small bodies from memory (thumbnails, tests).
-    boost::asio::awaitable<Result<ObjectInfo>> put_bytes(std::string key, std::string bytes,
-                                                         std::string content_type = "application/octet-stream");
+    // Bodies from memory (a photo just cleaned, thumbnails, tests); `bytes` is not copied and must
+    // stay alive until the awaitable completes. `sha256_hex`: the body's SHA-256 when the caller
+    // has it already (content addresses), else computed here.
+    boost::asio::awaitable<Result<ObjectInfo>> put_bytes(std::string key, std::string_view bytes,
+                                                         std::string content_type = "application/octet-stream",
+                                                         std::string sha256_hex = {});
 
     boost::asio::awaitable<Result<ObjectInfo>> head(std::string key);
 

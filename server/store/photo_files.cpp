@@ -86,7 +86,10 @@ fs::path PhotoFiles::path_of(std::string_view name) const {
 
 void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
     const auto path = path_of(name);
-    if (fs::exists(path)) return;  // content-addressed: the same name is the same bytes
+    // Content-addressed: the same name is the same bytes. Touched, so that the sweep (which
+    // removes only old unnamed files) cannot take it from under the row about to name it.
+    if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) return;
+    if (errno != ENOENT) fail("utimensat", path);
     const auto dir = path.parent_path();
     make_dirs_durably(dir);
     const auto temp = dir / (".tmp-" + crypto::random_token(12));

@@ -4,9 +4,11 @@
 // writes go on restores into a server that finds everything.
 #include "kiosk_support.hpp"
 #include "ticket_city.hpp"
+#include "support/s3_server.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -216,14 +218,27 @@ std::int64_t report_count(const Daemon& d, const std::string& token) {
 
 // The photo store is made unusable (its directory replaced by a plain file: root ignores
 // permission bits, so this is the portable way to make every write fail) and then restored.
+// On S3 (CIVIC_TEST_PHOTOS=s3) the store's endpoint is stopped instead and started again.
 TEST(Faults, UnwritablePhotoStoreAnswers503AndRecovers) {
     Daemon d;
     TicketCity c(d);
     const auto before = report_count(d, c.m1.token);
     const auto photos = fs::path(d.data_dir()) / "photos";
     const auto aside = fs::path(d.data_dir()) / "photos-aside";
-    fs::rename(photos, aside);
-    { std::ofstream(photos) << "not a directory"; }
+    // A photo stored before the outage, to read during it.
+    auto first = post_multipart(d, "/api/v1/reports",
+                                multipart({{"category", "t-garbage"}, {"description", "满溢"}, {"lat", 23.375},
+                                           {"lon", 103.375}},
+                                          {make_jpeg(64, 48, 4241)}),
+                                c.r1.token);
+    ASSERT_EQ(first.status, 201) << first.body;
+    const auto first_photo = first.json()["photos"][0]["url"].get<std::string>();
+    if (photos_on_s3()) {
+        S3Server::shared()->stop_endpoint();
+    } else {
+        fs::rename(photos, aside);
+        { std::ofstream(photos) << "not a directory"; }
+    }
 
     auto r = post_multipart(d, "/api/v1/reports",
                             multipart({{"category", "t-garbage"}, {"description", "满溢"}, {"lat", 23.375}, {"lon", 103.375}},
@@ -232,17 +247,52 @@ TEST(Faults, UnwritablePhotoStoreAnswers503AndRecovers) {
     EXPECT_EQ(r.status, 503) << r.body;
     EXPECT_EQ(r.error_code(), "unavailable");
     EXPECT_FALSE(r.header("retry-after").empty());
-    EXPECT_EQ(report_count(d, c.m1.token), before) << "no row without its photo";
-
-    fs::remove(photos);
-    fs::rename(aside, photos);
+    EXPECT_EQ(report_count(d, c.m1.token), before + 1) << "no row without its photo";
+    if (photos_on_s3()) {
+        auto read = d.get(first_photo, c.r1.token);
+        EXPECT_EQ(read.status, 503) << read.body;
+        EXPECT_EQ(read.error_code(), "unavailable");
+        S3Server::shared()->start();
+    } else {
+        fs::remove(photos);
+        fs::rename(aside, photos);
+    }
     auto again = post_multipart(
         d, "/api/v1/reports",
         multipart({{"category", "t-garbage"}, {"description", "满溢"}, {"lat", 23.375}, {"lon", 103.375}},
                   {make_jpeg(64, 48, 4242)}),
         c.r1.token);
     EXPECT_EQ(again.status, 201) << again.body;
-    EXPECT_EQ(report_count(d, c.m1.token), before + 1);
+    EXPECT_EQ(report_count(d, c.m1.token), before + 2);
+    EXPECT_EQ(d.get(first_photo, c.r1.token).status, 200);
+}
+
+// --photos that cannot work: one line on stderr and exit status 2, before listening.
+TEST(Faults, BadPhotoStoreExits2BeforeListening) {
+    ScratchDir dir;
+    auto start = [&](const std::string& photos, const std::string& env) {
+        return run_command(env + " " + CIVICSNAPD_PATH + " --listen 127.0.0.1:0 --no-access-log --data-dir '" +
+                           dir.path + "' --photos '" + photos + "'");
+    };
+    for (const std::string bad : {"ftp://x", "s3://Bad_Bucket?endpoint=http://127.0.0.1:1", "s3://bucket",
+                                  "s3://bucket?endpoint=nope", "s3://bucket?endpoint=http://127.0.0.1:1&colour=red"}) {
+        const auto r = start(bad, "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b");
+        EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
+        EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+        EXPECT_EQ(r.output.find("listening"), std::string::npos) << r.output;
+    }
+    const auto no_credentials = start("s3://bucket?endpoint=http://127.0.0.1:1", "env -u AWS_ACCESS_KEY_ID");
+    EXPECT_EQ(no_credentials.exit_code, 2) << no_credentials.output;
+    if (!photos_on_s3()) return;  // refused credentials and a missing bucket need the run's S3 server (integration_photos_s3)
+    const auto& e = S3Server::shared()->endpoint();
+    const auto refused = start(photo_store_arg(), "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY=wrong");
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_EQ(std::count(refused.output.begin(), refused.output.end(), '\n'), 1) << refused.output;
+    EXPECT_NE(refused.output.find("refused"), std::string::npos) << refused.output;
+    EXPECT_EQ(refused.output.find("wrong"), std::string::npos) << "no secret in the message";
+    const auto no_bucket = start("s3://no-such-bucket-here?endpoint=" + e.endpoint + "&region=" + e.region,
+                                 "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY='" + e.secret_key + "'");
+    EXPECT_EQ(no_bucket.exit_code, 2) << no_bucket.output;
 }
 
 CommandResult run_backup(const std::string& from, const std::string& to) {

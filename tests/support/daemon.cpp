@@ -1,4 +1,5 @@
 #include "support/daemon.hpp"
+#include "support/s3_server.hpp"
 
 #include "support/openapi_contract.hpp"
 
@@ -16,6 +17,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -40,6 +42,22 @@ std::string HttpResponse::error_code() const {
     auto j = nlohmann::json::parse(body, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("error")) return "";
     return j["error"].value("code", "");
+}
+
+bool photos_on_s3() {
+    const char* v = std::getenv("CIVIC_TEST_PHOTOS");
+    return v && std::string_view(v) == "s3";
+}
+
+std::string photo_store_arg() {
+    if (!photos_on_s3()) return "";
+    auto* server = S3Server::shared();
+    if (!server) {  // no python3-swift here: the whole S3 run is skipped (ctest SKIP_RETURN_CODE 77)
+        std::fprintf(stderr, "CIVIC_TEST_PHOTOS=s3 but no S3 server: %s\n", S3Server::unavailable_reason().c_str());
+        std::_Exit(77);
+    }
+    const auto& e = server->endpoint();
+    return "s3://" + e.bucket + "?endpoint=" + e.endpoint + "&region=" + e.region;
 }
 
 Daemon::Daemon() : Daemon(Options{}) {}
@@ -75,6 +93,12 @@ void Daemon::start() {
     // Tests create accounts and reports by the dozen from one address; the rate-limit tests turn
     // the buckets back on through extra_args (later flags win).
     for (const char* a : {"--registrations-per-hour", "0", "--reports-per-hour", "0"}) args.push_back(a);
+    const std::string photos = options_.photos.empty() ? photo_store_arg() : options_.photos;
+    if (!photos.empty()) {
+        args.push_back("--photos");
+        args.push_back(photos);
+    }
+    const auto* s3 = photos_on_s3() ? S3Server::shared() : nullptr;
     for (const auto& a : options_.extra_args) args.push_back(a);
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -87,6 +111,10 @@ void Daemon::start() {
         ::close(pipefd[1]);
         ::setenv("CIVICSNAP_ADMIN_PHONE", kAdminPhone, 1);
         ::setenv("CIVICSNAP_ADMIN_PASSWORD", kAdminPassword, 1);
+        if (s3) {
+            ::setenv("AWS_ACCESS_KEY_ID", s3->endpoint().access_key.c_str(), 1);
+            ::setenv("AWS_SECRET_ACCESS_KEY", s3->endpoint().secret_key.c_str(), 1);
+        }
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);

@@ -34,6 +34,8 @@ public:
         bool test_clock = true;
         bool demo = false;
         std::string data_dir;  // empty: a fresh temporary dir, removed at the end
+        // --photos for this daemon; empty: the run's photo store (photo_store_arg()).
+        std::string photos = {};
     };
     Daemon();
     explicit Daemon(Options options);
@@ -74,6 +76,13 @@ private:
     unsigned short port_ = 0;
     std::string output_;
 };
+
+// The photo store every daemon of this run uses unless its Options say otherwise: with
+// CIVIC_TEST_PHOTOS=s3 (the ctest entry `integration_photos_s3`), the run's S3 server's bucket
+// (`s3://BUCKET?endpoint=…&region=…`, its credentials in the daemon's environment); otherwise
+// empty (the daemon's default, file:<data-dir>/photos).
+bool photos_on_s3();
+std::string photo_store_arg();
 
 // A TCP connection to 127.0.0.1:`port` (TCP_NODELAY); throws when it cannot connect.
 int connect_loopback(unsigned short port);

@@ -1,0 +1,44 @@
+#pragma once
+// The two offline-safe photo tools (docs/photos.md, "Orphans and the sweep"; "Moving a city"):
+//   civicsnapd sweep-photos --data-dir D [--photos SPEC] [--older-than SECONDS]
+//   civicsnapd copy-photos --from SPEC --to SPEC
+// Both run while daemons serve.
+#include "server/store/photo_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace civic::store {
+
+inline constexpr std::int64_t kOrphanMinAgeSeconds = 3600;
+
+struct SweepSummary {
+    std::int64_t objects = 0;     // photo objects in the store
+    std::int64_t named = 0;       // of which a row names (kept)
+    std::int64_t young = 0;       // unnamed but younger than the minimum age (kept)
+    std::int64_t removed = 0;     // orphans removed
+    std::int64_t removed_bytes = 0;
+};
+
+// Removes the objects of `photos` that no row of the database at `db_path` names and whose
+// last modification is at least `min_age_seconds` before `now`. Lists first, then reads the
+// names, then checks each candidate's age again just before removing it (intake refreshes an
+// object it finds already stored, so a re-upload of an old orphan makes it young).
+boost::asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_path, std::int64_t min_age_seconds,
+                                                  std::int64_t now);
+
+struct CopySummary {
+    std::int64_t objects = 0;   // photo objects in the source
+    std::int64_t copied = 0;    // written to the destination
+    std::int64_t present = 0;   // already there with the same size (resumed)
+    std::int64_t bytes = 0;     // copied bytes
+};
+
+// Copies every photo object of `from` missing in `to`. An original's bytes must hash to the
+// SHA-256 its name carries (else the copy stops with an error naming it); every PUT carries the
+// SHA-256 of what was read, which the store checks. Interrupted, it resumes where it stopped.
+boost::asio::awaitable<CopySummary> copy_photos(PhotoStore& from, PhotoStore& to);
+
+}  // namespace civic::store

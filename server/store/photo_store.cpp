@@ -1,0 +1,281 @@
+#include "server/store/photo_store.hpp"
+
+#include "common/crypto.hpp"
+#include "common/errors.hpp"
+#include "common/time.hpp"
+#include "server/store/offload.hpp"
+#include "server/store/photo_files.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+namespace civic::store {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_hex64(std::string_view s) {
+    if (s.size() < 64) return false;
+    for (char c : s.substr(0, 64))
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
+bool is_photo_name(std::string_view name) {
+    return name.size() > 65 && is_hex64(name) && name[64] == '.' && name.find('/') == std::string_view::npos;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::optional<std::string> url_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%') {
+            if (i + 2 >= s.size()) return std::nullopt;
+            const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// ---- file:DIR ----
+
+class FileStore final : public PhotoStore {
+public:
+    FileStore(fs::path root, asio::thread_pool& pool) : files_(root), root_(std::move(root)), pool_(pool) {}
+
+    asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string&) override {
+        co_await offload(pool_, [&] { files_.put(name, bytes); });
+    }
+    asio::awaitable<std::optional<std::string>> get(const std::string& name) override {
+        co_return co_await offload(pool_, [&] { return files_.get(name); });
+    }
+    asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) override {
+        co_return co_await offload(pool_, [&]() -> std::optional<StoredObject> {
+            struct stat st {};
+            if (::stat(files_.path_of(name).c_str(), &st) != 0) {
+                if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+                throw ApiError::unavailable(30, "the photo store cannot be read now");
+            }
+            return StoredObject{name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)};
+        });
+    }
+    asio::awaitable<void> remove(const std::string& name) override {
+        co_await offload(pool_, [&] {
+            std::error_code ec;
+            fs::remove(files_.path_of(name), ec);
+            if (ec) throw ApiError::unavailable(30, "the photo store cannot remove files now");
+        });
+    }
+    asio::awaitable<void> list(const std::function<void(const StoredObject&)>& each) override {
+        co_await offload(pool_, [&] {
+            std::error_code ec;
+            if (!fs::is_directory(root_, ec)) return;
+            for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
+                 it.increment(ec)) {
+                if (!it->is_regular_file(ec)) continue;
+                const auto name = it->path().filename().string();
+                if (!is_photo_name(name)) continue;  // temporaries (".tmp-…") and strangers
+                struct stat st {};
+                if (::stat(it->path().c_str(), &st) != 0) continue;
+                each({name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)});
+            }
+        });
+    }
+    asio::awaitable<void> check() override {
+        co_await offload(pool_, [&] {
+            std::error_code ec;
+            fs::create_directories(root_, ec);
+            if (ec || !fs::is_directory(root_))
+                throw PhotoStoreConfigError("--photos: cannot use " + root_.string() + " as the photo folder");
+        });
+    }
+    std::string describe() const override { return "file:" + root_.string(); }
+
+private:
+    PhotoFiles files_;
+    fs::path root_;
+    asio::thread_pool& pool_;
+};
+
+// ---- s3://BUCKET ----
+
+// "Wed, 21 Oct 2015 07:28:00 GMT" (RFC 9110 IMF-fixdate, what S3 sends in Last-Modified).
+std::optional<std::int64_t> parse_http_date(std::string_view text) {
+    static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    if (text.size() != 29 || text.substr(3, 2) != ", " || !text.ends_with(" GMT")) return std::nullopt;
+    const auto month = text.substr(8, 3);
+    int m = 0;
+    while (m < 12 && kMonths[m] != month) ++m;
+    if (m == 12) return std::nullopt;
+    std::string iso = std::string(text.substr(12, 4)) + "-" + (m < 9 ? "0" : "") + std::to_string(m + 1) + "-" +
+                      std::string(text.substr(5, 2)) + "T" + std::string(text.substr(17, 8)) + "Z";
+    return timefmt::parse_rfc3339(iso);
+}
+
+const char* content_type_of(std::string_view name) {
+    return name.ends_with(".png") ? "image/png" : "image/jpeg";
+}
+
+[[noreturn]] void fail(const objstore::Error& e, const std::string& what) {
+    // Never a credential in e.message (docs/objstore.md); logged for the operator.
+    std::cerr << "civicsnapd: photo store: " << what << ": " << objstore::to_string(e.code) << " (HTTP " << e.status
+              << (e.s3_code.empty() ? "" : " " + e.s3_code) << ", " << e.attempts << " attempts) " << e.message
+              << std::endl;
+    throw ApiError::unavailable(5, "the photo store is unavailable; retry later");
+}
+
+class S3Store final : public PhotoStore {
+public:
+    S3Store(asio::any_io_executor executor, objstore::S3Config config)
+        : client_(std::move(executor), std::move(config)) {}
+
+    asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string& sha256_hex) override {
+        auto r = co_await client_.put_bytes(photo_key(name), bytes, content_type_of(name), sha256_hex);
+        if (!r.ok()) fail(r.error, "PUT " + name);
+    }
+    asio::awaitable<std::optional<std::string>> get(const std::string& name) override {
+        std::string out;
+        auto r = co_await client_.get(photo_key(name), [&out](std::string_view chunk) -> asio::awaitable<bool> {
+            out.append(chunk);
+            co_return true;
+        });
+        if (r.error.code == objstore::Errc::not_found) co_return std::nullopt;
+        if (!r.ok()) fail(r.error, "GET " + name);
+        co_return out;
+    }
+    asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) override {
+        auto r = co_await client_.head(photo_key(name));
+        if (r.error.code == objstore::Errc::not_found) co_return std::nullopt;
+        if (!r.ok()) fail(r.error, "HEAD " + name);
+        co_return StoredObject{name, r.value.size, parse_http_date(r.value.last_modified).value_or(0)};
+    }
+    asio::awaitable<void> remove(const std::string& name) override {
+        auto r = co_await client_.remove(photo_key(name));
+        if (!r.ok()) fail(r.error, "DELETE " + name);
+    }
+    asio::awaitable<void> list(const std::function<void(const StoredObject&)>& each) override {
+        std::string token;
+        do {
+            auto r = co_await client_.list("", token);
+            if (!r.ok()) fail(r.error, "LIST");
+            for (const auto& e : r.value.entries) {
+                auto name = photo_name_of_key(e.key);
+                if (!name) continue;
+                each({*name, e.size, timefmt::parse_rfc3339(e.last_modified).value_or(0)});
+            }
+            token = r.value.truncated ? r.value.next_continuation_token : std::string();
+        } while (!token.empty());
+    }
+    asio::awaitable<void> check() override {
+        // One listing of at most one key: the bucket exists and our signature is accepted.
+        auto r = co_await client_.list("", "", 1);
+        if (r.ok()) co_return;
+        std::string why;
+        switch (r.error.code) {
+            case objstore::Errc::no_such_bucket: why = "no such bucket"; break;
+            case objstore::Errc::refused: why = "the store refused our credentials (" + r.error.s3_code + ")"; break;
+            default: why = std::string(objstore::to_string(r.error.code)) + " (" + r.error.message + ")"; break;
+        }
+        throw PhotoStoreConfigError("--photos: " + describe() + ": " + why);
+    }
+    std::string describe() const override {
+        return "s3://" + client_.config().bucket + " at " + client_.config().endpoint;
+    }
+
+private:
+    objstore::S3Client client_;
+};
+
+}  // namespace
+
+std::string photo_key(std::string_view name) {
+    if (!is_photo_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
+    return std::string(name.substr(0, 2)) + "/" + std::string(name.substr(2, 2)) + "/" + std::string(name);
+}
+
+std::optional<std::string> photo_name_of_key(std::string_view key) {
+    if (key.size() < 6 || key[2] != '/' || key[5] != '/') return std::nullopt;
+    const auto name = key.substr(6);
+    if (!is_photo_name(name) || name.substr(0, 2) != key.substr(0, 2) || name.substr(2, 2) != key.substr(3, 2))
+        return std::nullopt;
+    return std::string(name);
+}
+
+PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_dir) {
+    PhotoStoreSpec spec;
+    if (text.empty()) {
+        spec.dir = (fs::path(data_dir) / "photos").string();
+        spec.text = "file:" + spec.dir;
+        return spec;
+    }
+    spec.text = std::string(text);
+    if (text.starts_with("file:")) {
+        spec.dir = std::string(text.substr(5));
+        if (spec.dir.empty()) throw PhotoStoreConfigError("--photos: file: needs a directory, e.g. file:/srv/photos");
+        return spec;
+    }
+    if (!text.starts_with("s3://"))
+        throw PhotoStoreConfigError("--photos: expected file:DIR or s3://BUCKET?endpoint=URL&region=R, got '" +
+                                    std::string(text) + "'");
+    spec.kind = PhotoStoreSpec::Kind::s3;
+    auto rest = text.substr(5);
+    const auto q = rest.find('?');
+    spec.s3.bucket = std::string(rest.substr(0, q));
+    if (!spec.s3.bucket.empty() && spec.s3.bucket.back() == '/') spec.s3.bucket.pop_back();
+    if (!objstore::valid_bucket_name(spec.s3.bucket))
+        throw PhotoStoreConfigError("--photos: '" + spec.s3.bucket + "' is not a valid bucket name");
+    if (q != std::string_view::npos) {
+        auto query = rest.substr(q + 1);
+        while (!query.empty()) {
+            const auto amp = query.find('&');
+            const auto pair = query.substr(0, amp);
+            query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+            if (pair.empty()) continue;
+            const auto eq = pair.find('=');
+            const auto key = pair.substr(0, eq);
+            auto value = eq == std::string_view::npos ? std::optional<std::string>() : url_decode(pair.substr(eq + 1));
+            if (!value) throw PhotoStoreConfigError("--photos: malformed parameter '" + std::string(pair) + "'");
+            if (key == "endpoint") spec.s3.endpoint = *value;
+            else if (key == "region") spec.s3.region = *value;
+            else throw PhotoStoreConfigError("--photos: unknown parameter '" + std::string(key) + "' (endpoint, region)");
+        }
+    }
+    if (spec.s3.endpoint.empty()) throw PhotoStoreConfigError("--photos: s3:// needs endpoint=http(s)://HOST[:PORT]");
+    if (!objstore::parse_endpoint(spec.s3.endpoint))
+        throw PhotoStoreConfigError("--photos: endpoint '" + spec.s3.endpoint + "' is not http(s)://HOST[:PORT]");
+    if (spec.s3.region.empty()) throw PhotoStoreConfigError("--photos: region is empty");
+    const char* id = std::getenv("AWS_ACCESS_KEY_ID");
+    const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+    const char* token = std::getenv("AWS_SESSION_TOKEN");
+    if (!id || !*id || !secret || !*secret)
+        throw PhotoStoreConfigError("--photos: s3:// needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+    spec.s3.credentials = {id, secret, token ? token : ""};
+    return spec;
+}
+
+std::unique_ptr<PhotoStore> make_photo_store(const PhotoStoreSpec& spec, asio::any_io_executor executor,
+                                             asio::thread_pool& blocking) {
+    if (spec.kind == PhotoStoreSpec::Kind::file) return std::make_unique<FileStore>(spec.dir, blocking);
+    return std::make_unique<S3Store>(std::move(executor), spec.s3);
+}
+
+}  // namespace civic::store

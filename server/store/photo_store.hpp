@@ -1,0 +1,92 @@
+#pragma once
+// Where photo bytes live (API.md §1.1, `--photos`): a folder (`file:DIR`, the default
+// `file:<data-dir>/photos`, PhotoFiles) or a bucket of an S3-compatible object store
+// (`s3://BUCKET?endpoint=URL&region=R`, objstore::S3Client). Both are content-addressed: an
+// original is stored under "<sha256>.jpg|.png" and its thumbnail beside it under
+// "<sha256>.thumb.jpg" (original_file_name / thumbnail_file_name, photo_files.hpp), at the same
+// relative key "ab/cd/<name>" in either store (photo_key), so `copy-photos` maps one to the other
+// one to one. The same bytes are stored once.
+//
+// Guarantee of `put`: when it returns, the bytes survive a crash of this process and of the
+// store's node (fsync + rename + directory fsync; an acknowledged S3 PUT). Callers store every
+// photo of a request before the row that names it commits, so a row never names a missing photo;
+// a crash in between leaves an orphan for `civicsnapd sweep-photos`.
+//
+// Failures: a store that cannot take a write or serve a read now throws ApiError 503
+// `unavailable` (Retry-After); the next request tries again, so the daemon recovers by itself.
+#include "server/objstore/s3_client.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace civic::store {
+
+// "ab/cd/<name>" for a photo file name that starts with its SHA-256 (the folder layout under
+// file:DIR and the object key in a bucket). Throws std::invalid_argument for anything else.
+std::string photo_key(std::string_view name);
+// The name back from a key of that shape, or nullopt (a foreign object in the bucket).
+std::optional<std::string> photo_name_of_key(std::string_view key);
+
+// A bad `--photos`, or a store that refuses us at start: the message is one line for stderr.
+struct PhotoStoreConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct PhotoStoreSpec {
+    enum class Kind { file, s3 } kind = Kind::file;
+    std::string dir;        // file
+    objstore::S3Config s3;  // s3 (endpoint, bucket, region, credentials)
+    std::string text;       // as given, for messages (never with credentials)
+};
+
+// Parses `file:DIR` or `s3://BUCKET?endpoint=URL&region=R` (credentials from AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN; region defaults to us-east-1). An empty
+// spec is `file:<data_dir>/photos`. Throws PhotoStoreConfigError.
+PhotoStoreSpec parse_photo_store(std::string_view spec, const std::string& data_dir);
+
+struct StoredObject {
+    std::string name;             // "<sha256>.jpg" …
+    std::uint64_t size = 0;
+    std::int64_t modified = 0;    // Unix seconds (mtime / LastModified)
+};
+
+class PhotoStore {
+public:
+    virtual ~PhotoStore() = default;
+
+    // Durably stores `bytes` (whose SHA-256 is `sha256_hex`, or computed when empty) under
+    // `name`. When the object is there already it is not written again, but its modification
+    // time becomes now (file store: utimensat; S3: the PUT replaces it), so that the sweep,
+    // which removes only old unnamed objects, never removes one a request is about to name.
+    // ApiError 503 when the store cannot take it now.
+    virtual boost::asio::awaitable<void> put(const std::string& name, const std::string& bytes,
+                                             const std::string& sha256_hex) = 0;
+    // The bytes, or nullopt when there is no such object. ApiError 503 when unreachable.
+    virtual boost::asio::awaitable<std::optional<std::string>> get(const std::string& name) = 0;
+    // Its size and last modification, or nullopt when there is no such object. ApiError 503.
+    virtual boost::asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) = 0;
+    // Removes the object (a missing one is success). ApiError 503 when unreachable.
+    virtual boost::asio::awaitable<void> remove(const std::string& name) = 0;
+    // Every photo object, page by page (`each` is called per object, in key order for S3).
+    virtual boost::asio::awaitable<void> list(const std::function<void(const StoredObject&)>& each) = 0;
+    // At start: the store exists and accepts our credentials. Throws PhotoStoreConfigError.
+    virtual boost::asio::awaitable<void> check() = 0;
+    // "file:/path" or "s3://bucket at http://endpoint", for messages.
+    virtual std::string describe() const = 0;
+};
+
+// The store a spec names. `executor` runs the S3 client's I/O; `blocking` the file store's.
+std::unique_ptr<PhotoStore> make_photo_store(const PhotoStoreSpec& spec, boost::asio::any_io_executor executor,
+                                             boost::asio::thread_pool& blocking);
+
+}  // namespace civic::store

@@ -1,0 +1,150 @@
+// The photo store's tools against the real daemon (docs/photos.md): `civicsnapd sweep-photos`
+// removes orphans — objects no row names and older than --older-than — while the daemon
+// serves, and never a named or a young one; `civicsnapd copy-photos` moves a city's store
+// (resumable, SHA-256 checked) so that a daemon on the destination serves every photo.
+// Run on files, and on S3 by the ctest entry integration_photos_s3 (CIVIC_TEST_PHOTOS=s3).
+#include "common/crypto.hpp"
+#include "ledger_support.hpp"
+#include "support/s3_server.hpp"
+#include "ticket_city.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+
+namespace civic::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Scratch {
+    std::string path;
+    Scratch() {
+        char tmpl[] = "/tmp/civicsnap-photostore-XXXXXX";
+        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+        path = tmpl;
+    }
+    ~Scratch() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// The run's store (S3 bucket, or a file folder of `data_dir`), as --photos and environment.
+std::string env_prefix() {
+    if (!photos_on_s3()) return "";
+    const auto& e = S3Server::shared()->endpoint();
+    return "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY='" + e.secret_key + "' ";
+}
+
+CommandResult tool(const std::string& args) {
+    return run_command(env_prefix() + CIVICSNAPD_PATH + " " + args);
+}
+
+std::int64_t count_in(const std::string& output, const std::string& what) {
+    std::smatch m;
+    if (!std::regex_search(output, m, std::regex("(\\d+) " + what))) return -1;
+    return std::stoll(m[1]);
+}
+
+// Writes `bytes` as photo `name` into a file store at `dir` (ab/cd/<name>).
+void put_file(const std::string& dir, const std::string& name, const std::string& bytes) {
+    const auto path = fs::path(dir) / name.substr(0, 2) / name.substr(2, 2) / name;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string unique_jpeg() {
+    static std::mt19937 rng{std::random_device{}()};
+    return make_jpeg(40, 30, static_cast<int>(rng() % 1'000'000'000));
+}
+
+TEST(PhotoStore, SweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
+    Daemon d;
+    TicketCity c(d);
+    const auto report = c.submit(c.r1);
+    const auto url = report["photos"][0]["url"].get<std::string>();
+    const auto store = photos_on_s3() ? photo_store_arg() : "file:" + d.data_dir() + "/photos";
+
+    // An orphan: bytes stored with no row naming them (a PUT whose report then failed to commit).
+    const auto orphan = unique_jpeg();
+    const auto orphan_name = crypto::sha256_hex(orphan) + ".jpg";
+    Scratch source;
+    put_file(source.path, orphan_name, orphan);
+    auto copied = tool("copy-photos --from 'file:" + source.path + "' --to '" + store + "'");
+    ASSERT_EQ(copied.exit_code, 0) << copied.output;
+    ASSERT_EQ(count_in(copied.output, "copied"), 1) << copied.output;
+
+    const auto sweep = "sweep-photos --data-dir '" + d.data_dir() + "' --photos '" + store + "'";
+    auto young = tool(sweep);  // the default: only orphans older than an hour
+    ASSERT_EQ(young.exit_code, 0) << young.output;
+    EXPECT_EQ(count_in(young.output, "orphans removed"), 0) << young.output;
+    EXPECT_GE(count_in(young.output, "unnamed but younger"), 1) << young.output;
+
+    auto old = tool(sweep + " --older-than 0");
+    ASSERT_EQ(old.exit_code, 0) << old.output;
+    EXPECT_GE(count_in(old.output, "orphans removed"), 1) << old.output;
+    EXPECT_GE(count_in(old.output, "named by rows"), 2) << old.output;  // the report's photo and thumbnail
+
+    // The named photo and its thumbnail are still served; the orphan is gone (copying it again
+    // finds nothing there).
+    EXPECT_EQ(d.get(url, c.r1.token).status, 200);
+    EXPECT_EQ(d.get(url + "?variant=thumb", c.r1.token).status, 200);
+    auto again = tool("copy-photos --from 'file:" + source.path + "' --to '" + store + "'");
+    EXPECT_EQ(count_in(again.output, "copied"), 1) << again.output;
+    // And intake still works on the swept store.
+    c.submit(c.r2);
+}
+
+TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
+    Scratch data, target;
+    const auto source_store = "file:" + data.path + "/photos";
+    const auto target_store = photos_on_s3() ? photo_store_arg() : "file:" + target.path;
+    std::vector<std::pair<std::string, std::string>> photos;  // url, sha256
+    {
+        Daemon d(Daemon::Options{.data_dir = data.path, .photos = source_store});
+        TicketCity c(d);
+        for (int i = 0; i < 3; ++i) {
+            auto r = post_multipart(d, "/api/v1/reports",
+                                    multipart({{"category", "t-garbage"}, {"description", "搬家"}, {"lat", 23.375},
+                                               {"lon", 103.375}},
+                                              {unique_jpeg()}),
+                                    c.r1.token);
+            ASSERT_EQ(r.status, 201) << r.body;
+            photos.emplace_back(r.json()["photos"][0]["url"], r.json()["photos"][0]["sha256"]);
+        }
+        const auto copy = "copy-photos --from '" + source_store + "' --to '" + target_store + "'";
+        auto first = tool(copy);  // while the daemon serves
+        ASSERT_EQ(first.exit_code, 0) << first.output;
+        EXPECT_EQ(count_in(first.output, "copied"), 6) << first.output;  // 3 originals + 3 thumbnails
+        auto second = tool(copy);  // resumed: nothing left to do
+        ASSERT_EQ(second.exit_code, 0) << second.output;
+        EXPECT_EQ(count_in(second.output, "copied"), 0) << second.output;
+        EXPECT_EQ(count_in(second.output, "already in"), 6) << second.output;
+
+        // An object whose bytes do not match its name stops the copy with its name.
+        const auto bad_name = crypto::sha256_hex(unique_jpeg()) + ".jpg";
+        put_file(data.path + "/photos", bad_name, "not the bytes of that hash");
+        auto bad = tool(copy);
+        EXPECT_EQ(bad.exit_code, 1) << bad.output;
+        EXPECT_NE(bad.output.find(bad_name), std::string::npos) << bad.output;
+        fs::remove(fs::path(data.path) / "photos" / bad_name.substr(0, 2) / bad_name.substr(2, 2) / bad_name);
+    }
+    // The moved city: the same data dir, photos from the destination.
+    fs::rename(fs::path(data.path) / "photos", fs::path(data.path) / "photos-old");
+    Daemon moved(Daemon::Options{.data_dir = data.path, .photos = target_store});
+    const auto manager = moved.login("13700000001", "staff-pass-1");  // TicketCity's m1
+    for (const auto& [url, sha] : photos) {
+        auto r = moved.get(url, manager);
+        ASSERT_EQ(r.status, 200) << url << r.body;
+        EXPECT_EQ(crypto::sha256_hex(r.body), sha);
+        EXPECT_EQ(moved.get(url + "?variant=thumb", manager).status, 200);
+    }
+}
+
+}  // namespace
+}  // namespace civic::test
