@@ -17,6 +17,7 @@ const char* usage() {
            "                  [--registrations-per-hour N] [--reports-per-hour N]   (0 = unlimited)\n"
            "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
            "       civicsnapd backup --data-dir DIR --to DIR   (online consistent copy: database, photos, secrets)\n"
+           "       civicsnapd routes [--test-clock]   (the route table: METHOD PATTERN per line)\n"
            "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin\n";
 }
 
@@ -98,6 +99,9 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     std::size_t first = 0;
     if (!args.empty() && args[0] == "check") {
         out.command = ParsedArgs::Command::check;
+        first = 1;
+    } else if (!args.empty() && args[0] == "routes") {
+        out.command = ParsedArgs::Command::routes;
         first = 1;
     } else if (!args.empty() && args[0] == "backup") {
         out.command = ParsedArgs::Command::backup;

@@ -31,7 +31,8 @@ struct Config {
 
 struct ParsedArgs {
     // check: `civicsnapd check --data-dir D`; backup: `civicsnapd backup --data-dir D --to DIR`
-    enum class Command { serve, help, version, check, backup };
+    // routes: `civicsnapd routes [--test-clock]` prints the route table (tests/fuzz/routes.txt)
+    enum class Command { serve, help, version, check, backup, routes };
     Command command = Command::serve;
     Config config;
     std::string backup_to;
