@@ -33,8 +33,8 @@ RequestHead request_from_header(const boost::beast::http::request_header<>& head
 bool acceptable_request_id(std::string_view id);
 
 // The path of the request line at the start of `buffered` (raw, up to '?' or the end of the
-// target), or "" when there is none that starts with '/'. For answering requests whose header
-// could not be parsed (431, malformed HTTP) in their path's error format.
+// target), or "" when there is none that starts with '/'. For answering requests whose request
+// line could not be parsed in their path's error format.
 std::string_view request_line_path(std::string_view buffered);
 
 }  // namespace civic::http

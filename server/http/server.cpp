@@ -329,10 +329,12 @@ asio::awaitable<void> run_websocket(Stream& stream, bhttp::request<bhttp::empty_
 }
 
 // A header that could not be read: timeouts and resets end the connection quietly (nullopt);
-// malformed or oversized headers get one answer, then the connection closes. The parser cannot be
-// trusted after such an error, so the path (for the error's format) comes from the request line
-// still in the buffer.
+// malformed or oversized headers get one answer, then the connection closes. The path (for the
+// error's format) is the request line's: the target the parser took from it when it got that far
+// (Beast consumes the start line from the buffer before the fields; the fields it was reading are
+// not trusted), else the request line still in the buffer.
 std::optional<Exchange> header_failure(Server::Shared& sh, const boost::system::error_code& ec,
+                                       const bhttp::request_parser<bhttp::empty_body>& header,
                                        const beast::flat_buffer& buffer, Request& req) {
     std::optional<ApiError> error;
     if (ec == bhttp::error::header_limit)
@@ -342,7 +344,9 @@ std::optional<Exchange> header_failure(Server::Shared& sh, const boost::system::
     else
         return std::nullopt;
     const auto data = buffer.cdata();
-    req.path = std::string(request_line_path({static_cast<const char*>(data.data()), data.size()}));
+    const std::string_view parsed = header.get().target();
+    if (parsed.starts_with('/')) req.path = std::string(parsed.substr(0, parsed.find('?')));
+    else req.path = std::string(request_line_path({static_cast<const char*>(data.data()), data.size()}));
     req.request_id = sh.next_request_id();
     req.method = "-";
     return Exchange::closing(sh.router.render_error(*error, req), sh.metrics.unmatched_slot());
@@ -379,7 +383,7 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
         std::size_t bytes_in = 0;
         Exchange ex;
         if (ec) {
-            auto failed = header_failure(*sh, ec, buffer, req);
+            auto failed = header_failure(*sh, ec, header, buffer, req);
             if (!failed) break;
             ex = std::move(*failed);
         } else {
