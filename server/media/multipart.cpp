@@ -352,7 +352,7 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
     const auto by_name = limits_.max_part_bytes_by_name.find(part.name);
     part_limit_ = by_name != limits_.max_part_bytes_by_name.end() ? by_name->second
                   : file                                        ? limits_.max_part_bytes
-                                                                : limits_.max_field_bytes;
+                                                                : limits_.max_field_bytes.value_or(limits_.max_part_bytes);
     return std::nullopt;
 }
 

@@ -32,7 +32,7 @@ struct MultipartLimits {
     std::size_t max_parts = multipart_limits::kDefaultMaxParts;
     std::size_t max_part_header_bytes = multipart_limits::kDefaultMaxPartHeaderBytes;
     std::size_t max_part_bytes = multipart_limits::kDefaultMaxPartBytes;   // a file part (see is_file)
-    std::size_t max_field_bytes = multipart_limits::kDefaultMaxPartBytes;  // a part that is no file
+    std::optional<std::size_t> max_field_bytes;  // a part that is no file; unset: max_part_bytes
     std::size_t max_file_parts = multipart_limits::kDefaultMaxParts;
     std::size_t max_body_bytes = multipart_limits::kDefaultMaxBodyBytes;
     // Per part name, overrides max_part_bytes (e.g. {"meta", 64 KiB}).
