@@ -20,6 +20,7 @@ const char* usage() {
            "       civicsnapd backup --data-dir DIR --to DIR   (online consistent copy: database, photos, secrets)\n"
            "       civicsnapd sweep-photos --data-dir DIR [--photos SPEC] [--older-than SECONDS]   (remove orphans, default 3600)\n"
            "       civicsnapd copy-photos --from file:DIR --to 's3://BUCKET?endpoint=URL&region=R'   (resumable, verified)\n"
+           "       civicsnapd routes [--test-clock]   (the route table: METHOD PATTERN per line)\n"
            "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin;\n"
            "             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY [, AWS_SESSION_TOKEN] for --photos s3://\n";
 }
@@ -104,6 +105,9 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     std::size_t first = 0;
     if (!args.empty() && args[0] == "check") {
         out.command = ParsedArgs::Command::check;
+        first = 1;
+    } else if (!args.empty() && args[0] == "routes") {
+        out.command = ParsedArgs::Command::routes;
         first = 1;
     } else if (!args.empty() && args[0] == "backup") {
         out.command = ParsedArgs::Command::backup;

@@ -35,7 +35,8 @@ struct ParsedArgs {
     // check: `civicsnapd check --data-dir D`; backup: `civicsnapd backup --data-dir D --to DIR`
     // sweep_photos: `civicsnapd sweep-photos --data-dir D [--photos SPEC] [--older-than SECONDS]`;
     // copy_photos: `civicsnapd copy-photos --from SPEC --to SPEC`
-    enum class Command { serve, help, version, check, backup, sweep_photos, copy_photos };
+    // routes: `civicsnapd routes [--test-clock]` prints the route table (tests/fuzz/routes.txt)
+    enum class Command { serve, help, version, check, backup, sweep_photos, copy_photos, routes };
     Command command = Command::serve;
     Config config;
     std::string backup_to;

@@ -92,6 +92,30 @@ int check(const Config& config) {
     return 0;
 }
 
+// `civicsnapd routes`: the real route table, built as serve builds it but with a throwaway
+// database in a temporary directory (registering routes runs no handler and reads nothing), one
+// "METHOD PATTERN" a line. tests/fuzz/routes.txt is its output with --test-clock, which the HTTP
+// fuzzer matches against; RouteTable.FuzzHarnessHasTheDaemonsRoutes keeps the two equal.
+int routes(const Config& config) {
+    namespace fs = std::filesystem;
+    std::string dir = (fs::temp_directory_path() / "civicsnapd-routes-XXXXXX").string();
+    if (!::mkdtemp(dir.data())) throw std::runtime_error("routes: cannot create a temporary directory");
+    {
+        boost::asio::thread_pool pool(1);
+        Clock clock;
+        store::Database db({(fs::path(dir) / "routes.db").string(), 1}, pool);
+        api::AppContext ctx{db, clock, config, pool, dir,
+                            seal::load_or_create_key_file((fs::path(dir) / "master.key").string(), seal::kKeyBytes)};
+        ctx.credit_key_pem = domain::credit::load_or_create_signing_key((fs::path(dir) / "credit.pem").string());
+        const auto router = api::build_router(ctx);
+        for (const auto& r : router.routes()) std::cout << r.method << ' ' << r.pattern << '\n';
+        db.writer().stop();
+        pool.join();
+    }
+    fs::remove_all(dir);
+    return 0;
+}
+
 // `civicsnapd backup`: copies the data dir while a daemon may be serving from it, then checks the
 // copy (referenced photos present, ledger invariants) so a backup that reports success restores.
 int backup(const Config& config, const std::string& to) {
@@ -284,6 +308,8 @@ int main(int argc, char** argv) {
                 return sweep_photos(parsed.config, parsed.older_than);
             case civic::ParsedArgs::Command::copy_photos:
                 return copy_photos(parsed.config, parsed.copy_from, parsed.copy_to);
+            case civic::ParsedArgs::Command::routes:
+                return routes(parsed.config);
         }
     } catch (const std::invalid_argument& e) {
         std::cerr << "civicsnapd: " << e.what() << "\n" << civic::usage();

@@ -316,7 +316,7 @@ asio::awaitable<Response> get_token(AppContext& ctx, Request& req, Format f) {
 struct PostedRequest {
     std::map<std::string, std::string, std::less<>> fields;  // first value of each name
     std::vector<std::string> media_urls;                    // every media_url, in order
-    std::vector<std::string> media;                         // multipart `media` parts
+    std::vector<std::string> media;                         // multipart parts holding a file
 };
 
 void add_field(PostedRequest& p, std::string name, std::string value) {
@@ -337,7 +337,9 @@ PostedRequest read_posted(Request& req) {
     PostedRequest p;
     if (req.parts) {  // multipart/form-data, parsed while the body arrived
         for (auto& part : *req.parts) {
-            if (part.name == "media") p.media.push_back(std::move(part.data));
+            // Photos may come in parts of any name (`media`, FixMyStreet's `photo1`…): a part
+            // holding a file is one; the parser let at most 6 through (open311_post limits).
+            if (part.is_file()) p.media.push_back(std::move(part.data));
             else add_field(p, std::move(part.name), std::move(part.data));
         }
     } else if (is_form_urlencoded(req)) {
@@ -572,7 +574,7 @@ asio::awaitable<Response> create_key(AppContext& ctx, Request& req) {
 void add_open311_routes(http::Router& router, AppContext& ctx) {
     using Fn = asio::awaitable<Response> (*)(AppContext&, Request&, Format);
     auto both = [&](const char* method, std::string path, std::size_t limit, Fn fn, const char* summary,
-                    bool multipart = false) {
+                    const MultipartLimits* multipart = nullptr) {
         for (const auto& [ext, format] : {std::pair{".json", Format::json}, std::pair{".xml", Format::xml}}) {
             const Format fmt = format;
             router.add({method, std::string(kPrefix).append(path).append(ext), limit,
@@ -584,13 +586,14 @@ void add_open311_routes(http::Router& router, AppContext& ctx) {
     both("GET", "/services/{service_code:str}", 0, service_definition, "Open311 service definition");
     both("GET", "/requests", 0, list_requests, "Open311 service requests (filters, 90-day window, 1000 at most)");
     both("POST", "/requests", http::limits::kMaxUploadBodyBytes, post_request,
-         "Open311 POST a service request (partner api_key; form or multipart with media)", true);
+         "Open311 POST a service request (partner api_key; form or multipart with media)", &MultipartLimits::open311_post());
     both("GET", "/requests/{id:str}", 0, get_request, "Open311 one service request");
     both("GET", "/tokens/{token:str}", 0, get_token, "Open311 service_request_id from a token");
     both("GET", "/servicerequestupdates", 0, list_updates,
          "Open311 service request updates: ticket events (both dates or neither, last 24 h, 1000 at most)");
     both("POST", "/servicerequestupdates", http::limits::kMaxUploadBodyBytes, post_update,
-         "Open311 POST a partner's update on its request (api_key; idempotent on update_id)", true);
+         "Open311 POST a partner's update on its request (api_key; idempotent on update_id)",
+         &MultipartLimits::open311_post());
     router.add({"GET", std::string(kPrefix) + "/media/{id:int}", 0,
                 [&ctx](Request& req) { return get_media(ctx, req); }, "Open311 public photo of an accepted request"});
     router.set_error_renderer(std::string(kPrefix) + "/", open311::render_error);

@@ -249,14 +249,14 @@ asio::awaitable<std::shared_ptr<void>> subscribe_stream(AppContext& ctx, Request
 
 void add_report_routes(http::Router& router, AppContext& ctx) {
     router.add({"POST", "/api/v1/reports", http::limits::kMaxUploadBodyBytes, bind(ctx, submit_report),
-                "Submit a report: multipart meta + 1..6 photos (resident)", true});
+                "Submit a report: multipart meta + 1..6 photos (resident)", &MultipartLimits::report_intake()});
     router.add({"GET", "/api/v1/reports", 0, bind(ctx, list_reports), "List reports visible to the caller"});
     router.add({"GET", "/api/v1/reports/{id:int}", 0, bind(ctx, get_report), "A report with its events"});
     router.add({"POST", "/api/v1/reports/{id:int}/actions", http::limits::kMaxUploadBodyBytes, bind(ctx, act_on_report),
-                "Take a lifecycle action on a ticket (staff, assignee)", true});
+                "Take a lifecycle action on a ticket (staff, assignee)", &MultipartLimits::report_intake()});
     router.add({"POST", "/api/v1/reports/{id:int}/rating", http::limits::kMaxJsonBodyBytes, bind(ctx, rate_report), "Rate a report (reporter)"});
     router.add({"GET", "/api/v1/photos/{id:int}", 0, bind(ctx, get_photo), "A photo's bytes or thumbnail"});
-    router.add({"GET", "/api/v1/stream", 0, bind(ctx, stream_without_upgrade), "WebSocket of live ticket updates", false,
+    router.add({"GET", "/api/v1/stream", 0, bind(ctx, stream_without_upgrade), "WebSocket of live ticket updates", nullptr,
                 [&ctx](Request& req, std::shared_ptr<http::PushChannel> channel) {
                     return subscribe_stream(ctx, req, std::move(channel));
                 }});

@@ -7,11 +7,11 @@ namespace civic::http::limits {
 
 using namespace std::chrono_literals;
 
-inline constexpr std::size_t kMaxHeaderBytes = 16 * 1024;           // request line + headers → 431
+inline constexpr std::size_t kMaxHeaderBytes = 32 * 1024;           // request line + headers → 431
 inline constexpr std::size_t kMaxJsonBodyBytes = 4 * 1024;          // JSON bodies of ordinary routes
 inline constexpr std::size_t kDefaultBodyBytes = 64 * 1024;         // Open311 partner-key bodies
 inline constexpr std::size_t kMaxUploadBodyBytes = 64u << 20;       // multipart report intake
-inline constexpr std::size_t kMaxTargetBytes = 4096;                // path + query
+inline constexpr std::size_t kMaxTargetBytes = 16 * 1024;           // path + query → 414 (1,000 Open311 ids)
 inline constexpr std::size_t kMaxConnections = 20000;               // beyond: accepted and closed at once
 inline constexpr auto kIdleTimeout = 30s;       // keep-alive: waiting for the first byte of a request
 inline constexpr auto kHeaderTimeout = 10s;     // first byte → end of headers (slowloris)

@@ -39,7 +39,9 @@ struct Route {
     std::size_t body_limit; // bytes; a larger Content-Length is refused with 413 before reading
     Handler handler;
     std::string summary;    // one line for the OpenAPI document
-    bool multipart_body = false;  // a multipart/form-data body is parsed while it is read
+    // Set: a multipart/form-data body is parsed while it is read, within these limits (one of
+    // the named sets of server/media/multipart.hpp, which live as long as the program).
+    const MultipartLimits* multipart = nullptr;
     Subscribe subscribe{};  // set for WebSocket routes: an upgrade request subscribes instead
     std::size_t index = 0;  // position in the table (metrics arrays are indexed by it)
 };

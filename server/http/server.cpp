@@ -5,6 +5,7 @@
 #include "common/time.hpp"
 #include "server/http/limits.hpp"
 #include "server/http/push_channel.hpp"
+#include "server/http/request_head.hpp"
 #include "server/http/response.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -76,16 +77,6 @@ namespace {
 // Beast's HTTP parse errors (bad method, bad field, bad chunk, …) share one category.
 bool is_http_error(const boost::system::error_code& ec) {
     return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
-}
-
-bool acceptable_request_id(std::string_view id) {
-    if (id.empty() || id.size() > 128) return false;
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '_' || c == '.' || c == ':';
-        if (!ok) return false;
-    }
-    return true;
 }
 
 // What came of one request on the wire.
@@ -166,149 +157,131 @@ asio::awaitable<bool> write_response(Stream& stream, const Request& req, Exchang
     co_return !ec;
 }
 
-// Reads the body (header already parsed), routes and runs the handler. Never throws: every
-// failure becomes an error response or a silent close.
+// An error answer in the format of the request's API family (Router::render_error), keeping
+// the headers already set on the response (Allow).
+Response failure_response(const Router& router, const ApiError& error, const Request& req, Response&& so_far) {
+    auto keep = std::move(so_far.headers);
+    auto response = router.render_error(error, req);
+    for (auto& h : keep) response.headers.push_back(std::move(h));
+    return response;
+}
+
+// For a route that streams multipart bodies and a multipart Content-Type: the parser, with the
+// route's limits. A malformed boundary is refused before the body is read.
+std::optional<MultipartParser> multipart_parser(const Route& route, std::string_view content_type) {
+    if (!route.multipart) return std::nullopt;
+    if (!content_type.starts_with("multipart/") && !content_type.starts_with("Multipart/")) return std::nullopt;
+    auto boundary = multipart_boundary(content_type);
+    if (!boundary) throw to_api_error(boundary.error());
+    return MultipartParser(boundary.value(), *route.multipart);
+}
+
+// The body, after its limits passed: answers `Expect: 100-continue`, then reads with a deadline
+// per chunk and one for the whole, feeding a multipart body to its parser as it arrives (so a
+// part over its limit is refused at the byte that crosses it and the body is never held twice).
+// ApiError for a body refused (the connection then closes); false when the peer is gone or too
+// slow (close without answering).
+template <class Stream>
+asio::awaitable<bool> read_body(Stream& stream, beast::flat_buffer& buffer,
+                                bhttp::request_parser<bhttp::empty_body>& header, const Route& route, Request& req,
+                                std::size_t& bytes_in, bool& keep_alive) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    const auto& h = header.get();
+    if (!header.is_done() && beast::iequals(h[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+        tcp.expires_after(limits::kWriteTimeout);
+        auto [ec, n] = co_await bhttp::async_write(stream, cont, kTuple);
+        if (ec) co_return false;
+    }
+    keep_alive = false;  // until the whole body is read: a refusal leaves it half-read
+    auto multipart = multipart_parser(route, h[bhttp::field::content_type]);
+    bhttp::request_parser<bhttp::string_body> body{std::move(header)};
+    body.body_limit(route.body_limit);
+    const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;
+    while (!body.is_done()) {
+        const auto left = deadline - std::chrono::steady_clock::now();
+        if (left <= 0s) co_return false;
+        tcp.expires_after(std::min<std::chrono::steady_clock::duration>(limits::kBodyChunkTimeout, left));
+        auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, body, kTuple);
+        if (ec == bhttp::error::body_limit)
+            throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) + " bytes");
+        if (ec && is_http_error(ec) && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream)
+            throw ApiError::bad_request("malformed request body");  // malformed chunking etc.
+        if (multipart) {
+            auto& chunk = body.get().body();
+            if (auto error = multipart->feed(chunk)) throw to_api_error(*error);
+            bytes_in += chunk.size();
+            chunk.clear();
+        }
+        if (ec) co_return false;
+    }
+    keep_alive = body.get().keep_alive();
+    if (multipart) {
+        if (auto error = multipart->finish()) throw to_api_error(*error);
+        req.parts = multipart->take_parts();
+    }
+    req.body = std::move(body.get().body());
+    bytes_in += req.body.size();
+    co_return true;
+}
+
+// The handler, counted in flight while it runs.
+asio::awaitable<Response> run_handler(Server::Shared& sh, const Route& route, Request& req) {
+    sh.metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
+    struct InFlight {
+        Metrics& m;
+        ~InFlight() { m.in_flight.fetch_sub(1, std::memory_order_relaxed); }
+    } in_flight{sh.metrics};
+    co_return co_await route.handler(req);
+}
+
+// One request whose header was read: routes it (request_from_header), refuses a body over the
+// route's limit before reading a byte of it, reads the body, runs the handler. Never throws:
+// every failure becomes an error response or a silent close.
 template <class Stream>
 asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::flat_buffer& buffer,
                                    bhttp::request_parser<bhttp::empty_body>& header, Request& req,
                                    std::string& route_label, std::size_t& bytes_in) {
-    auto& tcp = beast::get_lowest_layer(stream);
     Exchange ex;
     ex.slot = sh.metrics.unmatched_slot();
     ex.keep_alive = header.get().keep_alive();
-    std::optional<ApiError> failure;
+    auto head = request_from_header(header.get(), sh.router);
+    head.request.remote_address = std::move(req.remote_address);
+    head.request.secure = req.secure;
+    req = std::move(head.request);
+    if (req.request_id.empty()) req.request_id = sh.next_request_id();
+    if (!head.allow.empty()) ex.response.header("Allow", head.allow);
+    std::optional<ApiError> failure = std::move(head.error);
     try {
-        const auto& h = header.get();
-        req.method = std::string(h.method_string());
-        req.target = std::string(h.target());
-        for (const auto& field : h) {
-            std::string name(field.name_string());
-            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            req.headers.emplace_back(std::move(name), std::string(field.value()));
-        }
-        if (auto id = req.header("x-request-id"); id && acceptable_request_id(*id)) {
-            req.request_id = std::string(*id);
-        } else {
-            req.request_id = sh.next_request_id();
-        }
-        if (req.target.size() > limits::kMaxTargetBytes) throw ApiError::bad_request("request target too long");
-        if (req.target.empty() || req.target.front() != '/') throw ApiError::bad_request("malformed request target");
-        const auto qmark = req.target.find('?');
-        auto path = percent_decode(std::string_view(req.target).substr(0, qmark), false);
-        if (!path) throw ApiError::bad_request("malformed percent-escape in path");
-        req.path = std::move(*path);
-        if (qmark != std::string::npos) {
-            auto query = parse_query(std::string_view(req.target).substr(qmark + 1));
-            if (!query) throw ApiError::bad_request("malformed query string");
-            req.query = std::move(*query);
-        }
-
-        const auto match = sh.router.match(req.method, req.path);
-        if (std::holds_alternative<Router::NotFound>(match)) throw ApiError::not_found("no such path");
-        if (std::holds_alternative<Router::BadParameter>(match))
-            throw ApiError::bad_request("malformed path parameter: ids are positive integers");
-        if (const auto* other = std::get_if<Router::MethodNotAllowed>(&match)) {
-            std::string allow;
-            for (const auto& m : other->allowed) allow += (allow.empty() ? "" : ", ") + m;
-            ex.response.header("Allow", allow);
-            throw ApiError::method_not_allowed();
-        }
-        const auto& found = std::get<Router::Found>(match);
-        const Route& route = *found.route;
-        route_label = route.pattern;
-        ex.slot = route.index;
-        req.params = found.params;
-
-        if (route.subscribe && beast::websocket::is_upgrade(header.get())) {
-            auto channel = std::make_shared<PushChannel>(stream.get_executor());
-            ex.subscription = co_await route.subscribe(req, channel);  // an ApiError refuses
-            ex.channel = std::move(channel);
-            ex.upgrade = header.release();
-            ex.response.status = 101;
-            co_return ex;
-        }
-
-        // Refuse an oversized body before reading a byte of it; the unread body makes the
-        // connection unusable, so it closes after the answer.
-        if (const auto length = header.content_length(); length && *length > route.body_limit) {
-            ex.keep_alive = false;
-            throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) + " bytes");
-        }
-        if (!header.is_done()) {
-            if (beast::iequals(h[bhttp::field::expect], "100-continue")) {
-                bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-                tcp.expires_after(limits::kWriteTimeout);
-                auto [ec, n] = co_await bhttp::async_write(stream, cont, kTuple);
-                if (ec) co_return Exchange::silent(ex.slot);
+        if (!failure) {
+            const Route& route = *head.route;
+            route_label = route.pattern;
+            ex.slot = route.index;
+            if (route.subscribe && beast::websocket::is_upgrade(header.get())) {
+                auto channel = std::make_shared<PushChannel>(stream.get_executor());
+                ex.subscription = co_await route.subscribe(req, channel);  // an ApiError refuses
+                ex.channel = std::move(channel);
+                ex.upgrade = header.release();
+                ex.response.status = 101;
+                co_return ex;
             }
-        }
-        // A multipart body goes through its parser as it arrives, so a part over its limit or
-        // malformed framing is refused at the byte that crosses the line, and the body is
-        // never held twice.
-        std::optional<MultipartParser> multipart;
-        if (route.multipart_body) {
-            const auto type = h[bhttp::field::content_type];
-            if (type.starts_with("multipart/") || type.starts_with("Multipart/")) {
-                auto boundary = multipart_boundary(type);
-                if (!boundary) {
-                    ex.keep_alive = false;
-                    throw to_api_error(boundary.error());
-                }
-                multipart.emplace(boundary.value(), MultipartLimits::report_intake());
-            }
-        }
-        bhttp::request_parser<bhttp::string_body> body{std::move(header)};
-        body.body_limit(route.body_limit);
-        const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;
-        while (!body.is_done()) {
-            const auto left = deadline - std::chrono::steady_clock::now();
-            if (left <= 0s) co_return Exchange::silent(ex.slot);
-            tcp.expires_after(std::min<std::chrono::steady_clock::duration>(limits::kBodyChunkTimeout, left));
-            auto [ec, n] = co_await bhttp::async_read_some(stream, buffer, body, kTuple);
-            if (ec == bhttp::error::body_limit) {
+            // The unread body makes the connection unusable, so it closes after the answer.
+            if (const auto length = header.content_length(); length && *length > route.body_limit) {
                 ex.keep_alive = false;
-                throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) +
-                                                  " bytes");
+                throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) + " bytes");
             }
-            if (ec && is_http_error(ec) && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream) {  // malformed chunking etc.
-                ex.keep_alive = false;
-                throw ApiError::bad_request("malformed request body");
-            }
-            if (multipart) {
-                auto& chunk = body.get().body();
-                if (auto error = multipart->feed(chunk)) {
-                    ex.keep_alive = false;
-                    throw to_api_error(*error);
-                }
-                bytes_in += chunk.size();
-                chunk.clear();
-            }
-            if (ec) co_return Exchange::silent(ex.slot);
+            const bool wanted_keep_alive = ex.keep_alive;
+            if (!co_await read_body(stream, buffer, header, route, req, bytes_in, ex.keep_alive))
+                co_return Exchange::silent(ex.slot);
+            ex.keep_alive = ex.keep_alive && wanted_keep_alive;
+            ex.response = co_await run_handler(sh, route, req);
         }
-        if (multipart) {
-            if (auto error = multipart->finish()) throw to_api_error(*error);
-            req.parts = multipart->take_parts();
-        }
-        req.body = std::move(body.get().body());
-        bytes_in += req.body.size();
-        ex.keep_alive = ex.keep_alive && body.get().keep_alive();
-
-        sh.metrics.in_flight.fetch_add(1, std::memory_order_relaxed);
-        struct InFlight {
-            Metrics& m;
-            ~InFlight() { m.in_flight.fetch_sub(1, std::memory_order_relaxed); }
-        } in_flight{sh.metrics};
-        ex.response = co_await route.handler(req);
     } catch (const ApiError& e) {
         failure = e;
     } catch (const std::exception& e) {
         failure = sh.router.translate(e, route_label);
     }
-    if (failure) {
-        auto keep = std::move(ex.response.headers);
-        ex.response = sh.router.render_error(*failure, req);
-        for (auto& h : keep) ex.response.headers.push_back(std::move(h));
-    }
+    if (failure) ex.response = failure_response(sh.router, *failure, req, std::move(ex.response));
     co_return ex;
 }
 
@@ -355,6 +328,30 @@ asio::awaitable<void> run_websocket(Stream& stream, bhttp::request<bhttp::empty_
     co_await (reader() && writer());
 }
 
+// A header that could not be read: timeouts and resets end the connection quietly (nullopt);
+// malformed or oversized headers get one answer, then the connection closes. The path (for the
+// error's format) is the request line's: the target the parser took from it when it got that far
+// (Beast consumes the start line from the buffer before the fields; the fields it was reading are
+// not trusted), else the request line still in the buffer.
+std::optional<Exchange> header_failure(Server::Shared& sh, const boost::system::error_code& ec,
+                                       const bhttp::request_parser<bhttp::empty_body>& header,
+                                       const beast::flat_buffer& buffer, Request& req) {
+    std::optional<ApiError> error;
+    if (ec == bhttp::error::header_limit)
+        error = ApiError(431, "bad_request", "request header fields too large");
+    else if (is_http_error(ec) && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message)
+        error = ApiError::bad_request("malformed HTTP request");
+    else
+        return std::nullopt;
+    const auto data = buffer.cdata();
+    const std::string_view parsed = header.get().target();
+    if (parsed.starts_with('/')) req.path = std::string(parsed.substr(0, parsed.find('?')));
+    else req.path = std::string(request_line_path({static_cast<const char*>(data.data()), data.size()}));
+    req.request_id = sh.next_request_id();
+    req.method = "-";
+    return Exchange::closing(sh.router.render_error(*error, req), sh.metrics.unmatched_slot());
+}
+
 template <class Stream>
 asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, std::shared_ptr<Connection> conn,
                             std::string remote) {
@@ -386,20 +383,9 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
         std::size_t bytes_in = 0;
         Exchange ex;
         if (ec) {
-            // Timeouts and resets end the connection quietly; malformed or oversized headers get
-            // one answer first.
-            if (ec == bhttp::error::header_limit) {
-                ex = Exchange::closing(error_response(ApiError(431, "bad_request", "request header fields too large")),
-                                       sh->metrics.unmatched_slot());
-            } else if (is_http_error(ec) && ec != bhttp::error::end_of_stream &&
-                       ec != bhttp::error::partial_message) {
-                ex = Exchange::closing(error_response(ApiError::bad_request("malformed HTTP request")),
-                                       sh->metrics.unmatched_slot());
-            } else {
-                break;
-            }
-            req.request_id = sh->next_request_id();
-            req.method = "-";
+            auto failed = header_failure(*sh, ec, header, buffer, req);
+            if (!failed) break;
+            ex = std::move(*failed);
         } else {
             ex = co_await exchange(*sh, stream, buffer, header, req, route_label, bytes_in);
             if (!ex.send) break;

@@ -124,10 +124,30 @@ std::string size_text(std::size_t bytes) { return std::to_string(bytes) + " byte
 
 }  // namespace
 
-MultipartLimits MultipartLimits::report_intake() {
-    MultipartLimits limits;
-    limits.max_part_bytes_by_name.emplace("meta", multipart_limits::kMetaPartBytes);
+const MultipartLimits& MultipartLimits::report_intake() {
+    static const MultipartLimits limits = [] {
+        MultipartLimits l;
+        l.max_part_bytes_by_name.emplace("meta", multipart_limits::kMetaPartBytes);
+        return l;
+    }();
     return limits;
+}
+
+const MultipartLimits& MultipartLimits::open311_post() {
+    static const MultipartLimits limits = [] {
+        MultipartLimits l;
+        l.max_parts = multipart_limits::kOpen311MaxParts;
+        l.max_file_parts = multipart_limits::kOpen311MaxFileParts;
+        l.max_field_bytes = multipart_limits::kOpen311FieldBytes;
+        return l;
+    }();
+    return limits;
+}
+
+bool MultipartPart::is_file() const {
+    if (filename) return true;
+    const auto semicolon = std::min(content_type.find(';'), content_type.size());
+    return lowercase(trim(std::string_view(content_type).substr(0, semicolon))) != kDefaultPartContentType;
 }
 
 MediaResult<std::string> multipart_boundary(std::string_view content_type) {
@@ -326,8 +346,13 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
     if (part.name.empty()) return MediaError::bad_request("multipart part without a name");
     if (!saw_type) part.content_type = std::string(kDefaultPartContentType);
 
+    const bool file = part.is_file();
+    if (file && ++file_parts_ > limits_.max_file_parts)
+        return MediaError::too_large("more than " + std::to_string(limits_.max_file_parts) + " file parts (photos)");
     const auto by_name = limits_.max_part_bytes_by_name.find(part.name);
-    part_limit_ = by_name != limits_.max_part_bytes_by_name.end() ? by_name->second : limits_.max_part_bytes;
+    part_limit_ = by_name != limits_.max_part_bytes_by_name.end() ? by_name->second
+                  : file                                        ? limits_.max_part_bytes
+                                                                : limits_.max_field_bytes.value_or(limits_.max_part_bytes);
     return std::nullopt;
 }
 

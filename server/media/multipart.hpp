@@ -22,18 +22,28 @@ inline constexpr std::size_t kDefaultMaxPartHeaderBytes = 8 * 1024; // all heade
 inline constexpr std::size_t kDefaultMaxPartBytes = 10u << 20;      // one photo
 inline constexpr std::size_t kDefaultMaxBodyBytes = 64u << 20;      // the whole request body
 inline constexpr std::size_t kMetaPartBytes = 64 * 1024;            // the JSON `meta` part
+// Open311 POSTs (FixMyStreet sends 10–20 fields plus attribute[…], and photos in file parts).
+inline constexpr std::size_t kOpen311MaxParts = 64;
+inline constexpr std::size_t kOpen311MaxFileParts = 6;              // API.md §10: up to 6 photos
+inline constexpr std::size_t kOpen311FieldBytes = 64 * 1024;        // a 4,000-character description fits
 }  // namespace multipart_limits
 
 struct MultipartLimits {
     std::size_t max_parts = multipart_limits::kDefaultMaxParts;
     std::size_t max_part_header_bytes = multipart_limits::kDefaultMaxPartHeaderBytes;
-    std::size_t max_part_bytes = multipart_limits::kDefaultMaxPartBytes;
+    std::size_t max_part_bytes = multipart_limits::kDefaultMaxPartBytes;   // a file part (see is_file)
+    std::optional<std::size_t> max_field_bytes;  // a part that is no file; unset: max_part_bytes
+    std::size_t max_file_parts = multipart_limits::kDefaultMaxParts;
     std::size_t max_body_bytes = multipart_limits::kDefaultMaxBodyBytes;
     // Per part name, overrides max_part_bytes (e.g. {"meta", 64 KiB}).
     std::map<std::string, std::size_t, std::less<>> max_part_bytes_by_name;
 
-    // The limits of the report intake (API.md §4): 64 KiB `meta`, 10 MiB per photo, 64 MiB body.
-    static MultipartLimits report_intake();
+    // The named sets, one per kind of route (a route points at one: http::Route::multipart).
+    // The report intake (API.md §4): 8 parts, 64 KiB `meta`, 10 MiB per photo, 64 MiB body.
+    static const MultipartLimits& report_intake();
+    // Open311 POSTs (API.md §10): 64 parts, of which up to 6 file parts of 10 MiB; other parts
+    // 64 KiB each; 64 MiB body.
+    static const MultipartLimits& open311_post();
 };
 
 struct MultipartPart {
@@ -41,6 +51,10 @@ struct MultipartPart {
     std::optional<std::string> filename;  // informational only: never use it as a path
     std::string content_type;             // "text/plain" when the part declares none (RFC 7578 §4.4)
     std::string data;
+
+    // A part holding a file rather than a form field: it has a filename, or a Content-Type other
+    // than the text/plain of plain fields (RFC 7578 §4.2, §4.4).
+    bool is_file() const;
 };
 
 // The boundary of a `multipart/form-data` Content-Type header value, quoted or not; 400 when
@@ -94,6 +108,7 @@ private:
     std::size_t body_bytes_ = 0;  // everything fed so far
     std::string header_block_;    // headers of the current part, starting with the CRLF before them
     std::size_t part_limit_ = 0;  // data limit of the current part
+    std::size_t file_parts_ = 0;
     std::vector<MultipartPart> parts_;
     std::optional<MediaError> error_;
 };

@@ -1,8 +1,9 @@
-// Fuzzes what the session does with a request line's method and target before any handler runs
-// (server/http/server.cpp): percent-decoding the path, parsing the query, and matching the route
-// table. The table is the daemon's own: tests/fuzz/CMakeLists.txt extracts every
-// router.add({"METHOD", "/pattern"...}) from server/api/*.cpp into fuzz_routes.inc.
-// Input: "METHOD TARGET" (the text up to the first space is the method).
+// Fuzzes what the connection does with a request's header before any body byte or handler:
+// http::request_from_header (server/http/request_head.cpp), the very function the server calls —
+// percent-decoding the path, parsing the query, matching the route table — and
+// request_line_path, which names the path of a header Beast could not parse. The table is the
+// daemon's own: tests/fuzz/routes.txt, the output of `civicsnapd routes --test-clock`.
+// Input: "METHOD TARGET[\nX-REQUEST-ID]" (the text up to the first space is the method).
 //
 // Properties beyond "no crash, no UB":
 //  - percent_decode accepts exactly the texts whose every '%' starts a two-hex-digit escape
@@ -11,9 +12,15 @@
 //    parses back to the same pairs;
 //  - a Found route really fits: same segment count, literals equal, {id:int} params positive
 //    decimal of at most 18 digits, {x} params non-empty, method equal (or HEAD on a GET route);
-//  - MethodNotAllowed lists methods other than the one asked; matching is deterministic.
+//  - MethodNotAllowed lists methods other than the one asked; matching is deterministic;
+//  - request_from_header agrees with all of that: 414 exactly for targets over the limit, 400 for
+//    a bad target or escape, the route and parameters the router finds, the Allow list of a 405,
+//    a path always set (decoded, or raw when decoding failed), the client's request id only when
+//    acceptable; request_line_path finds the target's path in "METHOD TARGET HTTP/1.1".
 #include "fuzz_support.hpp"
+#include "server/http/limits.hpp"
 #include "server/http/message.hpp"
+#include "server/http/request_head.hpp"
 #include "server/http/router.hpp"
 
 #include <algorithm>
@@ -31,12 +38,12 @@ struct RouteSpec {
 constexpr RouteSpec kRoutes[] = {
 #include "fuzz_routes.inc"
 };
-constexpr std::size_t kMaxTargetBytes = 4096;  // server/http/limits.hpp
 
 const http::Router& router() {
     static const http::Router r = [] {
         http::Router built;
         for (const auto& spec : kRoutes) built.add({spec.method, spec.pattern, 1024, {}, {}});
+        FUZZ_CHECK(built.routes().size() > 60);  // the whole table, Open311 and web routes too
         return built;
     }();
     return r;
@@ -107,11 +114,55 @@ void check_found(const http::Router::Found& f, std::string_view method, std::str
 
 }  // namespace
 
+// The header as Beast hands it over, through the function the server calls.
+void check_request_from_header(const std::string& method, std::string_view target, std::string_view request_id) {
+    boost::beast::http::request_header<> header;
+    header.method_string(method);
+    header.target(target);
+    if (!request_id.empty()) header.set("X-Request-Id", request_id);
+    const auto head = http::request_from_header(header, router());
+    const auto& req = head.request;
+    FUZZ_CHECK(req.method == method && req.target == target);
+    // The id as Beast keeps the field's value, echoed only when acceptable.
+    FUZZ_CHECK(req.request_id.empty() || (req.request_id == header["X-Request-Id"] &&
+                                          http::acceptable_request_id(req.request_id)));
+    FUZZ_CHECK((head.route == nullptr) == head.error.has_value());
+    const auto raw_path = target.substr(0, target.find('?'));
+    if (target.size() > http::limits::kMaxTargetBytes) {
+        FUZZ_CHECK(head.error->status() == 414 && req.path == raw_path);
+        return;
+    }
+    if (target.empty() || target.front() != '/') {
+        FUZZ_CHECK(head.error->status() == 400);
+        return;
+    }
+    const auto path = http::percent_decode(raw_path, false);
+    FUZZ_CHECK(req.path == (path ? *path : std::string(raw_path)));
+    if (!head.error) {
+        const auto match = router().match(method, req.path);
+        const auto& found = std::get<http::Router::Found>(match);
+        FUZZ_CHECK(found.route == head.route && found.params == req.params);
+    } else if (head.error->status() == 405) {
+        FUZZ_CHECK(!head.allow.empty());
+    } else {
+        FUZZ_CHECK(head.allow.empty());
+        FUZZ_CHECK(head.error->status() == 400 || head.error->status() == 404);
+    }
+    // The same request as a request line: its path is found there too.
+    if (target.find_first_of(" \r\n") == std::string_view::npos && method.find_first_of(" \r\n") == std::string_view::npos &&
+        !method.empty())
+        FUZZ_CHECK(http::request_line_path(method + " " + std::string(target) + " HTTP/1.1\r\n") == raw_path);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz::Cursor in(data, size);
     const std::string method(in.until(' '));
-    const std::string_view target = in.rest();
-    if (target.size() > kMaxTargetBytes || target.empty() || target.front() != '/') return 0;
+    const std::string_view line = in.rest();
+    const std::string_view target = line.substr(0, line.find('\n'));
+    const std::string_view request_id = line.substr(std::min(line.size(), target.size() + 1));
+    check_request_from_header(method, target, request_id);
+    (void)http::request_line_path(line);
+    if (target.size() > http::limits::kMaxTargetBytes || target.empty() || target.front() != '/') return 0;
 
     const auto qmark = target.find('?');
     const auto raw_path = target.substr(0, qmark);

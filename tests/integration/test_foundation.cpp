@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 using civic::test::Daemon;
 using civic::test::raw_exchange;
@@ -66,10 +70,19 @@ TEST(Foundation, MalformedRequestLineGets400AndClose) {
 }
 
 TEST(Foundation, OversizedHeadersGet431) {
-    const std::string big(20 * 1024, 'a');
+    const std::string big(40 * 1024, 'a');  // over 32 KiB
     const auto raw = raw_exchange(shared_daemon().port(),
                                   "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n");
     EXPECT_NE(raw.find("HTTP/1.1 431"), std::string::npos) << raw.substr(0, 200);
+}
+
+TEST(Foundation, RequestTargetsUpTo16KiBAreServedLongerOnesGet414) {
+    const std::string filler(16 * 1024 - 32, 'a');
+    auto ok = shared_daemon().get("/api/v1/categories?x=" + filler);
+    EXPECT_EQ(ok.status, 200) << ok.body.substr(0, 200);
+    auto r = shared_daemon().get("/api/v1/categories?x=" + std::string(16 * 1024, 'a'));
+    EXPECT_EQ(r.status, 414);
+    EXPECT_EQ(r.error_code(), "bad_request");
 }
 
 TEST(Foundation, OversizedBodyGets413BeforeTheBodyIsSent) {
@@ -220,4 +233,24 @@ TEST(Demo, LoadsTheCityAndPrintsAccounts) {
     EXPECT_EQ(again.get("/api/v1/categories").json()["items"].size(), cats.size());
 }
 
+}  // namespace
+
+namespace {
+// The HTTP fuzzer's route table (tests/fuzz/routes.txt) is `civicsnapd routes --test-clock`:
+// when a route is added, regenerate it with `build/bin/civicsnapd routes --test-clock >
+// tests/fuzz/routes.txt`.
+TEST(RouteTable, FuzzHarnessHasTheDaemonsRoutes) {
+    std::string dumped;
+    FILE* pipe = ::popen((std::string(CIVICSNAPD_PATH) + " routes --test-clock").c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) dumped.append(buf, n);
+    ASSERT_EQ(::pclose(pipe), 0);
+    std::ifstream file(std::string(CIVIC_TEST_DATA_DIR) + "/../fuzz/routes.txt", std::ios::binary);
+    const std::string checked_in((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    EXPECT_GT(std::count(dumped.begin(), dumped.end(), '\n'), 60);
+    EXPECT_NE(dumped.find("POST /open311/v2/requests.xml\n"), std::string::npos);
+    EXPECT_NE(dumped.find("GET /dashboard/"), std::string::npos);
+    EXPECT_EQ(checked_in, dumped) << "regenerate: build/bin/civicsnapd routes --test-clock > tests/fuzz/routes.txt";
+}
 }  // namespace

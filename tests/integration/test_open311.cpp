@@ -670,6 +670,86 @@ TEST_F(Open311, UnknownPathsAndMethodsAnswerInTheGeoReportFormat) {
     EXPECT_EQ(d.get("/api/v1/nothing").error_code(), "not_found");
 }
 
+// What the transport refuses before routing is answered in GeoReport's format too (issue 15).
+TEST_F(Open311, TransportErrorsAnswerInTheGeoReportFormat) {
+    // A target over 16 KiB: 414 as the body's code, JSON as asked.
+    const std::string long_list(17 * 1024, '1');
+    expect_error(get("/requests.json?service_request_id=" + long_list), 400, 414);
+    expect_error(get("/requests.xml?service_request_id=" + long_list), 400, 414, true);
+    // A malformed percent-escape in the path, before routing.
+    expect_error(get("/requests%zz.json"), 400, 400);
+    // Headers over 32 KiB (431) and a malformed request: the path comes from the request line.
+    const auto big = raw_exchange(d.port(), "GET /open311/v2/requests.json HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                                std::string(40 * 1024, 'a') + "\r\n\r\n");
+    EXPECT_EQ(big.rfind("HTTP/1.1 400", 0), 0u) << big.substr(0, 200);
+    EXPECT_NE(big.find("[{\"code\":431,\"description\":"), std::string::npos) << big.substr(0, 400);
+    const auto big_xml = raw_exchange(d.port(), "GET /open311/v2/requests HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                                    std::string(40 * 1024, 'a') + "\r\n\r\n");
+    EXPECT_NE(big_xml.find("<errors><error><code>431</code>"), std::string::npos) << big_xml.substr(0, 400);
+    const auto malformed =
+        raw_exchange(d.port(), "GET /open311/v2/services.xml HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n");
+    EXPECT_EQ(malformed.rfind("HTTP/1.1 400", 0), 0u) << malformed.substr(0, 200);
+    EXPECT_NE(malformed.find("<errors><error><code>400</code>"), std::string::npos) << malformed;
+    // A body over the route's limit, refused before it is read.
+    const auto too_big = raw_exchange(d.port(), "POST /open311/v2/requests.json HTTP/1.1\r\nHost: x\r\n"
+                                                "Content-Type: application/x-www-form-urlencoded\r\n"
+                                                "Content-Length: 99999999999\r\n\r\n");
+    EXPECT_NE(too_big.find("[{\"code\":413,\"description\":"), std::string::npos) << too_big.substr(0, 400);
+}
+
+// FixMyStreet polls by id list joined with %2C: 1,000 ids make a target of ~10 KB.
+TEST_F(Open311, AThousandIdListInFixMyStreetsFormIsAnswered) {
+    const auto id = post_ok(minimal());
+    std::string list = id;
+    for (int i = 1; i < 1000; ++i) list += "%2C" + std::to_string(900000 + i);
+    ASSERT_GT(list.size(), 8900u);
+    const auto j = get_json("/requests.json?service_request_id=" + list, "requests.json");
+    ASSERT_EQ(j.size(), 1u) << j.dump().substr(0, 300);
+    EXPECT_EQ(j[0]["service_request_id"], id);
+    EXPECT_EQ(get_xml("/requests.xml?service_request_id=" + list).all("request").size(), 1u);
+}
+
+// Photos in parts of any name that hold a file, among many ordinary fields (FixMyStreet's shape).
+TEST_F(Open311, MultipartPhotosInAnyFilePartAmongManyFields) {
+    const std::string boundary = "----fms-boundary-1234";
+    auto field = [&](const std::string& k, const std::string& v) {
+        return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + k + "\"\r\n\r\n" + v + "\r\n";
+    };
+    auto file = [&](const std::string& name, const std::string& bytes) {
+        return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name +
+               ".jpeg\"\r\nContent-Type: image/jpeg\r\n\r\n" + bytes + "\r\n";
+    };
+    const std::string type = "multipart/form-data; boundary=" + boundary;
+    std::string fields = field("api_key", key) + field("service_code", "t-garbage") + field("lat", "23.375000") +
+                         field("long", "103.375000") + field("description", "Bins overflowing") +
+                         field("email", "someone@example.org") + field("first_name", "Ada") +
+                         field("last_name", "Lovelace") + field("phone", "13811112222") +
+                         field("jurisdiction_id", "mengzi") + field("attribute[fixmystreet_id]", "4411") +
+                         field("attribute[title]", "Bins");
+    auto r = d.request("POST", "/open311/v2/requests.xml", fields + file("photo1", make_jpeg(64, 48, 7)) + "--" + boundary + "--\r\n",
+                       {{"Content-Type", type}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto id = parse_xml(r.body).child("request").at("service_request_id");
+    const auto native = d.get("/api/v1/reports/" + id, c.dispatcher.token).json();
+    ASSERT_EQ(native["photos"].size(), 1u) << native.dump();
+    EXPECT_EQ(native["photos"][0]["width"], 64);
+
+    // Six file parts (the documented 0..6) are accepted, a seventh is refused before it is read.
+    std::string six = fields;
+    for (int i = 1; i <= 6; ++i) six += file("photo" + std::to_string(i), make_jpeg(40 + i, 30, 100 + i));
+    auto ok = d.request("POST", "/open311/v2/requests.json", six + "--" + boundary + "--\r\n", {{"Content-Type", type}});
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    const auto six_id = ok.json()[0]["service_request_id"].get<std::string>();
+    EXPECT_EQ(d.get("/api/v1/reports/" + six_id, c.dispatcher.token).json()["photos"].size(), 6u);
+    const auto before = count_requests();
+    auto seven = d.request("POST", "/open311/v2/requests.json",
+                           six + file("media", make_jpeg(50, 30, 999)) + "--" + boundary + "--\r\n",
+                           {{"Content-Type", type}});
+    expect_error(seven, 400, 413);
+    EXPECT_NE(seven.body.find("more than 6 file parts"), std::string::npos) << seven.body;
+    EXPECT_EQ(count_requests(), before);
+}
+
 TEST_F(Open311, OpenApiDocumentListsTheRoutes) {
     const auto doc = d.get("/api/v1/openapi.json").json();
     const std::vector<std::pair<std::string, std::string>> expected = {

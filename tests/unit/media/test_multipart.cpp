@@ -267,3 +267,35 @@ TEST(MultipartBoundary, RefusesBadValues) {
     }
     EXPECT_TRUE(multipart_boundary("multipart/form-data; boundary=" + std::string(70, 'a')));
 }
+
+namespace {
+std::string many_parts(int fields, int files) {
+    std::string body;
+    for (int i = 0; i < fields; ++i)
+        body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"f" + std::to_string(i) + "\"\r\n\r\nv\r\n";
+    for (int i = 0; i < files; ++i)
+        body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"photo" + std::to_string(i + 1) +
+                "\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJPEG\r\n";
+    return body + "--" + kBoundary + "--\r\n";
+}
+}  // namespace
+
+// Each kind of route has its named limits: the report intake keeps 8 parts; Open311 POSTs take
+// many small fields and at most 6 file parts, whatever their names.
+TEST(Multipart, NamedLimitsPerKindOfRoute) {
+    EXPECT_EQ(parse_whole(many_parts(6, 2), MultipartLimits::report_intake()), std::nullopt);
+    auto nine = parse_whole(many_parts(7, 2), MultipartLimits::report_intake());
+    ASSERT_TRUE(nine);
+    EXPECT_EQ(nine->status, 413);
+    EXPECT_EQ(parse_whole(many_parts(40, 6), MultipartLimits::open311_post()), std::nullopt);
+    auto seven = parse_whole(many_parts(12, 7), MultipartLimits::open311_post());
+    ASSERT_TRUE(seven);
+    EXPECT_EQ(seven->status, 413);
+    EXPECT_NE(seven->message.find("more than 6 file parts"), std::string::npos) << seven->message;
+    // An ordinary field over 64 KiB is refused on an Open311 route.
+    auto big = parse_whole(simple_body("Content-Disposition: form-data; name=\"description\"\r\n",
+                                       std::string(multipart_limits::kOpen311FieldBytes + 1, 'd')),
+                           MultipartLimits::open311_post());
+    ASSERT_TRUE(big);
+    EXPECT_EQ(big->status, 413);
+}
