@@ -447,11 +447,7 @@ asio::awaitable<Response> post_request(AppContext& ctx, Request& req, Format f) 
 
     const auto now = ctx.clock.now();
     auto row = co_await ctx.db.write([&](store::Conn& conn) {
-        auto created = domain::submit_report(conn, report, now);
-        for (std::size_t i = 0; i < media_urls.size(); ++i)
-            store::insert_media_url(conn, created.id, static_cast<int>(i), media_urls[i]);
-        if (!report.located && address_id) store::insert_address_id(conn, created.id, *address_id);
-        return created;
+        return domain::open311::submit_partner_report(conn, report, media_urls, address_id, now);
     });
     publish_report(ctx, "report.created", row, now);
     Doc d;

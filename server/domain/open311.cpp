@@ -4,6 +4,7 @@
 #include "common/errors.hpp"
 #include "common/utf8.hpp"
 #include "server/domain/caller.hpp"
+#include "server/domain/reports.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/open311_repo.hpp"
 
@@ -152,6 +153,16 @@ CommentResult add_partner_comment(store::Conn& conn, const Partner& partner, con
                              note.empty() ? std::nullopt : std::optional<std::string>(note)});
     store::insert_partner_update(conn, partner.id, c.update_id, event_id);
     return {event_id, true, std::move(report)};
+}
+
+store::ReportRow submit_partner_report(store::Conn& conn, const NewReport& report,
+                                       const std::vector<std::string>& media_urls,
+                                       const std::optional<std::string>& address_id, std::int64_t now) {
+    auto created = submit_report(conn, report, now);
+    for (std::size_t i = 0; i < media_urls.size(); ++i)
+        store::insert_media_url(conn, created.id, static_cast<int>(i), media_urls[i]);
+    if (!report.located && address_id) store::insert_address_id(conn, created.id, *address_id);
+    return created;
 }
 
 }  // namespace civic::domain::open311

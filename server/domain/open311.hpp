@@ -1,6 +1,7 @@
 #pragma once
 // Open311 GeoReport v2 over our tickets (API.md §10): how a ticket's status reads there, the
 // date window of a listing, and partner apps with their keys.
+#include "server/domain/reports.hpp"
 #include "server/store/conn.hpp"
 #include "server/store/reports_repo.hpp"
 
@@ -84,6 +85,12 @@ struct CommentResult {
     bool added = false;  // false: the update_id was posted before
     std::optional<store::ReportRow> report;  // when added
 };
+// Inside a writer job: files a partner's report (domain::submit_report) with its media links (at
+// most 6, in order) and, for a report placed by address only, the partner's address id.
+store::ReportRow submit_partner_report(store::Conn& conn, const NewReport& report,
+                                       const std::vector<std::string>& media_urls,
+                                       const std::optional<std::string>& address_id, std::int64_t now);
+
 CommentResult add_partner_comment(store::Conn& conn, const Partner& partner, const PartnerComment& comment,
                                   std::int64_t now);
 

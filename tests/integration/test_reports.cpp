@@ -123,10 +123,13 @@ TEST_F(Reports, IntakeErrorsNameTheFieldAndStoreNothing) {
     EXPECT_EQ(truncated.status, 415);
 
     EXPECT_EQ(count_reports(c.r1), 0);
-    // Refused uploads leave nothing behind in the photo store.
+    // Refused uploads leave nothing behind in the photo store (the file store; on S3, where there
+    // is no such folder, the orphan sweep's tests list the bucket).
+    const auto photos = std::filesystem::path(d.data_dir()) / "photos";
     std::size_t stored_files = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(d.data_dir()) / "photos"))
-        stored_files += entry.is_regular_file() ? 1 : 0;
+    if (std::filesystem::exists(photos))
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(photos))
+            stored_files += entry.is_regular_file() ? 1 : 0;
     EXPECT_EQ(stored_files, 0u);
 }
 
