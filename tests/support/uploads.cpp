@@ -14,11 +14,12 @@ std::string make_jpeg(int width, int height, int seed, int quality) {
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x) {
             auto* px = &rgb[(static_cast<std::size_t>(y) * width + x) * 3];
-            const int a = (x * (1 + seed % 5) + y * (1 + (seed / 5) % 7) + seed * 37) % 256;
+            // seed % 256 keeps the products small (no overflow for large seeds), same value mod 256.
+            const int a = (x * (1 + seed % 5) + y * (1 + (seed / 5) % 7) + (seed % 256) * 37) % 256;
             const int b = ((x / (8 + seed % 9)) + (y / (6 + seed % 7))) % 2 ? 220 : 30;
             px[0] = static_cast<unsigned char>(a);
             px[1] = static_cast<unsigned char>(b);
-            px[2] = static_cast<unsigned char>((a + b + seed * 11) % 256);
+            px[2] = static_cast<unsigned char>((a + b + (seed % 256) * 11) % 256);
         }
     tjhandle tj = tjInitCompress();
     unsigned char* out = nullptr;
