@@ -251,3 +251,117 @@ TEST_F(PgSchema, RefusalsAreConstraintErrorsOnBothEngines) {
         EXPECT_TRUE(e.unique_violation());
     }
 }
+
+// What keeps the two schemas in step beyond the columns (docs/postgresql.md, "The schema"): the
+// same migration files, the same NOT NULLs and the same unique keys — a unique index added on one
+// engine only would make one engine answer 409 where the other stores a duplicate.
+namespace {
+
+bool is_rtree(store::Conn& c, const std::string& table) {
+    auto q = c.query("SELECT sql LIKE 'CREATE VIRTUAL TABLE%rtree%' FROM sqlite_master WHERE name = ?");
+    q.args(table);
+    return q.next() && q.int64(0) != 0;
+}
+
+// "table.column" of every column that refuses NULL (a primary key's included; an R*Tree stores no
+// NULL, its PostgreSQL twin says NOT NULL).
+std::set<std::string> sqlite_not_null(store::Conn& c, const Columns& tables) {
+    std::set<std::string> out;
+    for (const auto& [table, columns] : tables) {
+        const bool rtree = is_rtree(c, table);
+        auto q = c.query("SELECT name, \"notnull\" OR pk > 0 FROM pragma_table_info(?)");
+        q.args(table);
+        while (q.next()) {
+            if (rtree || q.int64(1) != 0) out.insert(table + "." + q.text(0));
+        }
+    }
+    return out;
+}
+
+std::set<std::string> pg_not_null(pg::Conn& c) {
+    std::set<std::string> out;
+    auto q = c.query(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name <> 'schema_migrations' AND is_nullable = 'NO'");
+    while (q.next()) out.insert(q.text(0) + "." + q.text(1));
+    return out;
+}
+
+// "table(col, col)" of every unique key, "… WHERE" when partial. SQLite's INTEGER PRIMARY KEY is
+// the rowid and has no index of its own: it comes from table_info. An R*Tree's id (a virtual
+// table: no index list) is its key.
+std::set<std::string> sqlite_unique_keys(store::Conn& c, const Columns& tables) {
+    std::set<std::string> out;
+    for (const auto& [table, columns] : tables) {
+        std::string pk;
+        {
+            auto q = c.query("SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk");
+            q.args(table);
+            while (q.next()) pk += (pk.empty() ? "" : ", ") + q.text(0);
+        }
+        if (is_rtree(c, table)) pk = columns.front();
+        if (!pk.empty()) out.insert(table + "(" + pk + ")");
+        std::vector<std::pair<std::string, bool>> indexes;
+        {
+            auto q = c.query("SELECT name, partial FROM pragma_index_list(?) WHERE \"unique\"");
+            q.args(table);
+            while (q.next()) indexes.emplace_back(q.text(0), q.int64(1) != 0);
+        }
+        for (const auto& [index, partial] : indexes) {
+            std::string key;
+            auto q = c.query("SELECT name FROM pragma_index_info(?) ORDER BY seqno");
+            q.args(index);
+            while (q.next()) key += (key.empty() ? "" : ", ") + q.text(0);
+            out.insert(table + "(" + key + ")" + (partial ? " WHERE" : ""));
+        }
+    }
+    return out;
+}
+
+// What one set has and the other lacks, for a failure message that names only the difference.
+std::string only_in(const std::set<std::string>& a, const std::set<std::string>& b) {
+    std::string out;
+    for (const auto& x : a) {
+        if (!b.count(x)) out += " " + x;
+    }
+    return out;
+}
+
+std::set<std::string> pg_unique_keys(pg::Conn& c) {
+    std::set<std::string> out;
+    auto q = c.query(
+        "SELECT t.relname || '(' || string_agg(a.attname, ', ' ORDER BY k.n) || ')' || "
+        "       CASE WHEN i.indpred IS NULL THEN '' ELSE ' WHERE' END "
+        "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+        "JOIN pg_namespace s ON s.oid = t.relnamespace AND s.nspname = 'public' "
+        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+        "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+        "WHERE i.indisunique AND t.relname <> 'schema_migrations' "
+        "GROUP BY t.relname, i.indexrelid, i.indpred");
+    while (q.next()) out.insert(q.text(0));
+    return out;
+}
+
+}  // namespace
+
+TEST(PgSchemaFiles, EveryMigrationHasItsTwin) {
+    std::vector<std::string> lite, postgres;
+    for (const auto& m : store::migrations()) lite.push_back(m.name);
+    for (const auto& m : pg::migrations()) postgres.push_back(m.name);
+    EXPECT_EQ(postgres, lite) << "schema/postgresql/ must have a file of the same name for each of schema/*.sql";
+}
+
+TEST_F(PgSchema, NotNullsAndUniqueKeysMirrorTheSqliteSchema) {
+    store::Conn lite(":memory:", store::Conn::Mode::read_write);
+    store::migrate(lite);
+    auto c = connect();
+    const auto tables = sqlite_columns(lite, nullptr);
+    const auto lite_not_null = sqlite_not_null(lite, tables), pg_nn = pg_not_null(*c);
+    EXPECT_EQ(only_in(pg_nn, lite_not_null), "") << "NOT NULL on PostgreSQL only";
+    EXPECT_EQ(only_in(lite_not_null, pg_nn), "") << "NOT NULL on SQLite only";
+    EXPECT_GT(lite_not_null.size(), 100u);
+    const auto lite_keys = sqlite_unique_keys(lite, tables), pg_keys = pg_unique_keys(*c);
+    EXPECT_EQ(only_in(pg_keys, lite_keys), "") << "unique on PostgreSQL only";
+    EXPECT_EQ(only_in(lite_keys, pg_keys), "") << "unique on SQLite only";
+    EXPECT_GT(lite_keys.size(), 20u);
+}
