@@ -133,6 +133,8 @@ void scenario(C& c) {
     c.query("UPDATE sessions SET expires_at = 20 WHERE user_id = ?").args(1).run();
     c.query("DELETE FROM sessions WHERE user_id = ?").args(2).run();
     c.query("DELETE FROM user_grids WHERE user_id = ?").args(4).run();
+    c.query("UPDATE user_grids SET grid_id = grid_id WHERE user_id = ?").args(3).run();
+    c.query("UPDATE users SET display_name = 'r1b' WHERE id = ?").args(1).run();
 }
 
 // Every row of a query, every value as text. (Integers and text only: a REAL's text differs
