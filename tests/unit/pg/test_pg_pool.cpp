@@ -348,6 +348,33 @@ TEST_F(PgPool, AConnectionLostDuringCommitIsNotRetried) {
     EXPECT_EQ(pool.stats().reconnects.load(), 1);
 }
 
+// A connection that cannot be opened gives its place in the pool back: a pool of one refused
+// three times (the database takes no connections) is not left "full" of failed attempts, and
+// opens a connection as soon as the database takes them again.
+TEST_F(PgPool, AFailedConnectGivesItsPlaceBack) {
+    const auto& cluster = civic::test::pg_cluster();
+    cluster.admin("ALTER DATABASE " + db().name() + " ALLOW_CONNECTIONS false");
+    auto o = options(1);
+    o.acquire_timeout = std::chrono::milliseconds(50);
+    Pool pool(o);
+    for (int i = 0; i < 3; ++i) {
+        try {
+            pool.run([](Conn&) {});
+            FAIL() << "connected to a database that takes no connections";
+        } catch (const PgError& e) {
+            EXPECT_TRUE(e.unavailable()) << e.what();
+            EXPECT_NE(e.sqlstate(), PgError::kPoolExhausted) << "a failed connect kept its place: " << e.what();
+        }
+    }
+    EXPECT_EQ(pool.stats().connect_failures.load(), 3);
+    EXPECT_EQ(pool.stats().wait_timeouts.load(), 0);
+    EXPECT_EQ(pool.stats().open.load(), 0);
+    cluster.admin("ALTER DATABASE " + db().name() + " ALLOW_CONNECTIONS true");
+    pool.run([](Conn& c) { c.query("UPDATE kv SET v = v + 1 WHERE k = 'a'").run(); });
+    EXPECT_EQ(pool.stats().jobs.load(), 1);
+    EXPECT_EQ(pool.stats().open.load(), 1);
+}
+
 // A private cluster, restarted under the pool (pg_ctl restart -m fast ends every connection):
 // the idle connections are noticed dead and replaced, and the next job just works.
 TEST(PgPoolRestart, SurvivesAServerRestart) {
