@@ -30,6 +30,12 @@ const char* Pool::begin_statement(const TxOptions& tx) {
     }
 }
 
+void Pool::check_still_in_transaction(const Conn& conn) {
+    if (conn.ok() && !conn.in_transaction()) {
+        throw PgError(std::string(PgError::kClient), "pool job: the job ended its transaction itself");
+    }
+}
+
 Pool::Lease Pool::acquire() {
     stats_.acquires.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock lock(mutex_);

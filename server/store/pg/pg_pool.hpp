@@ -16,7 +16,14 @@
 //   committed); one whose connection broke during COMMIT is not (its outcome is unknown), and
 //   its error says unavailable();
 // - hence a job may run more than once: it must have no effect outside its transaction until
-//   run() returns.
+//   run() returns. Nor may it end that transaction itself (COMMIT, ROLLBACK; savepoints are
+//   fine): what it wrote after would be committed statement by statement and a rerun would apply
+//   it again. A job found outside its transaction when it returns fails with state CV001;
+// - libpq is blocking, and so are acquire() (waiting for a free connection), run() (its
+//   statements and the retry back-off) and a Lease's release (ROLLBACK): call them only from the
+//   blocking pool or the writer (server/store/offload.hpp), never on an I/O thread. Nothing
+//   checks this at run time; store::Database's PostgreSQL side (docs/postgresql.md, "One
+//   interface, two engines") is the one place meant to call run().
 #include "server/store/pg/pg_conn.hpp"
 
 #include <atomic>
@@ -113,12 +120,14 @@ public:
                 conn.exec(begin_statement(tx));
                 if constexpr (std::is_void_v<R>) {
                     fn(conn);
+                    check_still_in_transaction(conn);
                     commit_sent = true;
                     conn.commit();
                     stats_.jobs.fetch_add(1, std::memory_order_relaxed);
                     return;
                 } else {
                     R result = fn(conn);
+                    check_still_in_transaction(conn);
                     commit_sent = true;
                     conn.commit();
                     stats_.jobs.fetch_add(1, std::memory_order_relaxed);
@@ -138,6 +147,8 @@ public:
 
 private:
     static const char* begin_statement(const TxOptions& tx);
+    // Throws PgError kClient if the job ended the transaction run() began (see the rules above).
+    static void check_still_in_transaction(const Conn& conn);
     // Decides whether a failed run is repeated, counts it, and backs off.
     bool again(const PgError& e, bool commit_sent, int attempt);
     void release(std::unique_ptr<Conn> conn);

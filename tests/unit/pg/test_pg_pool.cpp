@@ -375,6 +375,33 @@ TEST_F(PgPool, AFailedConnectGivesItsPlaceBack) {
     EXPECT_EQ(pool.stats().open.load(), 1);
 }
 
+// A job that commits by itself would leave what it writes after outside any transaction, applied
+// again by a rerun: refused when it returns, and not retried.
+TEST_F(PgPool, AJobThatEndsItsTransactionIsRefused) {
+    Pool pool(options(1));
+    int runs = 0;
+    try {
+        pool.run([&](Conn& c) {
+            ++runs;
+            c.exec("COMMIT");
+        });
+        FAIL() << "a job ended its own transaction unnoticed";
+    } catch (const PgError& e) {
+        EXPECT_EQ(e.sqlstate(), PgError::kClient) << e.what();
+    }
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(pool.stats().jobs.load(), 0);
+    EXPECT_THROW(pool.run([](Conn& c) { c.exec("ROLLBACK"); }), PgError);
+    // The connection is still good for the next job.
+    EXPECT_EQ(pool.run([](Conn& c) {
+        auto q = c.query("SELECT 1");
+        q.next();
+        return q.int64(0);
+    }),
+              1);
+    EXPECT_EQ(pool.stats().reconnects.load(), 0);
+}
+
 // A private cluster, restarted under the pool (pg_ctl restart -m fast ends every connection):
 // the idle connections are noticed dead and replaced, and the next job just works.
 TEST(PgPoolRestart, SurvivesAServerRestart) {
