@@ -6,15 +6,6 @@ namespace civic::store::pg {
 
 namespace {
 
-std::string quoted(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'') out += '\'';
-        out += c;
-    }
-    return out + "'";
-}
-
 bool table_exists(Conn& conn) {
     auto q = conn.query("SELECT to_regclass(?) IS NOT NULL");
     q.args(kMigrationsTable);
@@ -40,7 +31,7 @@ public:
         try {
             if (conn_.in_transaction()) conn_.exec("ROLLBACK");
             conn_.exec("SELECT pg_advisory_unlock(" + std::to_string(kMigrationLockKey) + ")");
-            conn_.exec("SET lock_timeout = " + quoted(saved_timeout_));
+            conn_.query("SELECT set_config('lock_timeout', ?, false)").args(saved_timeout_).run();
         } catch (const PgError&) {
         }
     }

@@ -115,6 +115,13 @@ TEST_F(PgMigrate, AFailedMigrationLeavesNothingBehind) {
     EXPECT_THROW(migrate(*c, all), PgError);
     EXPECT_EQ(schema_version(*c), 1);
     EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_tables WHERE tablename = 'half'"), 0);
+    // The failure gave the lock back and restored lock_timeout too.
+    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
+    {
+        auto q = c->query("SELECT current_setting('lock_timeout')");
+        q.next();
+        EXPECT_EQ(q.text(0), "5s");
+    }
     all[1].sql = "CREATE TABLE half (x BIGINT)";
     EXPECT_EQ(migrate(*c, all).applied, 1);
 }
