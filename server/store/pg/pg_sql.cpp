@@ -17,6 +17,24 @@ bool digit(char c) { return c >= '0' && c <= '9'; }
     throw std::invalid_argument("SQL has an unterminated " + std::string(what));
 }
 
+// The index of the quote closing the text opened at `open` ('…' or "…"): a doubled quote stands
+// for itself, and with `escapes` (E'…') a backslash takes the next character.
+std::size_t closing_quote(std::string_view in, std::size_t open, bool escapes, std::string_view what) {
+    const char quote = in[open];
+    for (std::size_t j = open + 1;;) {
+        if (j >= in.size()) unterminated(what);
+        if (escapes && in[j] == '\\') {
+            j += 2;
+        } else if (in[j] != quote) {
+            ++j;
+        } else if (j + 1 < in.size() && in[j + 1] == quote) {
+            j += 2;
+        } else {
+            return j;
+        }
+    }
+}
+
 }  // namespace
 
 TranslatedSql translate_placeholders(std::string_view in) {
@@ -35,37 +53,9 @@ TranslatedSql translate_placeholders(std::string_view in) {
         if (c == '\'') {
             // E'…' (the E just copied) takes backslash escapes; plain '…' only ''.
             const bool escapes = i > 0 && (in[i - 1] == 'E' || in[i - 1] == 'e') && !(i > 1 && ident_char(in[i - 2]));
-            std::size_t j = i + 1;
-            for (;;) {
-                if (j >= n) unterminated("string literal");
-                if (escapes && in[j] == '\\') {
-                    j += 2;
-                    continue;
-                }
-                if (in[j] == '\'') {
-                    if (j + 1 < n && in[j + 1] == '\'') {
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                ++j;
-            }
-            copy_to(j + 1);
+            copy_to(closing_quote(in, i, escapes, "string literal") + 1);
         } else if (c == '"') {
-            std::size_t j = i + 1;
-            for (;;) {
-                if (j >= n) unterminated("quoted identifier");
-                if (in[j] == '"') {
-                    if (j + 1 < n && in[j + 1] == '"') {
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                ++j;
-            }
-            copy_to(j + 1);
+            copy_to(closing_quote(in, i, false, "quoted identifier") + 1);
         } else if (c == '-' && i + 1 < n && in[i + 1] == '-') {
             const auto eol = in.find('\n', i);
             copy_to(eol == std::string_view::npos ? n : eol);
