@@ -212,9 +212,11 @@ std::unique_ptr<PgCluster> PgCluster::start(Options options) {
         last_log = read_file(server_log) + read_file(c->dir_ + "/pg_ctl.log");
         if (!c->tcp_) break;  // a port race is the only thing a retry can fix
     }
-    fs::remove_all(c->dir_);
-    c->stopped_ = true;
-    throw std::runtime_error("PostgreSQL did not start:\n" + tail(last_log));
+    // stop(), not just the directory's removal: a server that pg_ctl gave up waiting for (-t 60
+    // on a loaded machine) may still be running, and would outlive its deleted directory.
+    const std::string dir = c->dir_;
+    c->stop();
+    throw std::runtime_error("PostgreSQL did not start in " + dir + ":\n" + tail(last_log));
 }
 
 std::unique_ptr<PgCluster> PgCluster::attach(const std::string& state_file) {
