@@ -121,8 +121,7 @@ void Conn::fail(PGresult* result, std::string_view what) {
     std::string message = result ? trimmed(PQresultErrorMessage(result)) : "";
     if (message.empty()) message = trimmed(PQerrorMessage(conn_));
     if (result) PQclear(result);
-    const bool lost = PQstatus(conn_) != CONNECTION_OK || sqlstate.starts_with("08") || sqlstate == "57P01" ||
-                      sqlstate == "57P02" || sqlstate == "57P03";
+    const bool lost = PQstatus(conn_) != CONNECTION_OK || PgError::ends_session(sqlstate);
     if (sqlstate.empty() && lost) sqlstate = "08006";  // connection_failure
     throw PgError(std::move(sqlstate), std::string(what) + ": " + message, lost);
 }

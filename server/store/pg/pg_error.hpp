@@ -31,8 +31,12 @@ public:
     // connections), the pool's own "no connection within the wait" (state "CV000"), or a broken
     // connection without any SQLSTATE. Callers answer 503 with Retry-After.
     bool unavailable() const noexcept {
-        return connection_lost_ || sqlstate_.starts_with("08") || sqlstate_ == "57P01" || sqlstate_ == "57P02" ||
-               sqlstate_ == "57P03" || sqlstate_ == "53300" || sqlstate_ == kPoolExhausted;
+        return connection_lost_ || ends_session(sqlstate_) || sqlstate_ == "53300" || sqlstate_ == kPoolExhausted;
+    }
+    // States after which the server has ended (or never began) the session: class 08 and
+    // 57P01..57P03. Conn marks such an error connection_lost().
+    static bool ends_session(std::string_view state) noexcept {
+        return state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03";
     }
 
     // store::DbError's vocabulary.
