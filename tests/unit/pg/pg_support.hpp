@@ -6,9 +6,19 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 namespace civic::test {
+
+// The first column of the first row, as an integer (a count, a sum, one value).
+inline std::int64_t scalar(store::pg::Conn& c, const std::string& sql) {
+    auto q = c.query(sql);
+    if (!q.next()) throw std::runtime_error("no row: " + sql);
+    return q.int64(0);
+}
 
 // The cluster, started or attached by main (pg_test_main.cpp).
 PgCluster& pg_cluster();

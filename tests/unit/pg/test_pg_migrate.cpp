@@ -8,18 +8,9 @@
 
 using namespace civic::store::pg;
 using civic::test::PgEmptyTest;
+using civic::test::scalar;
 
 class PgMigrate : public PgEmptyTest {};
-
-namespace {
-
-std::int64_t count(Conn& c, const std::string& sql) {
-    auto q = c.query(sql);
-    q.next();
-    return q.int64(0);
-}
-
-}  // namespace
 
 TEST_F(PgMigrate, MigrationsApplyOnAFreshDatabaseAndTwiceIsANoOp) {
     auto c = connect();
@@ -30,17 +21,17 @@ TEST_F(PgMigrate, MigrationsApplyOnAFreshDatabaseAndTwiceIsANoOp) {
     EXPECT_EQ(first.applied, known);
     EXPECT_EQ(first.version, known);
     EXPECT_EQ(schema_version(*c), known);
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM schema_migrations"), known);
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM ledger_accounts"), 5);  // 004's seed rows
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM epochs"), 2);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM schema_migrations"), known);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM ledger_accounts"), 5);  // 004's seed rows
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM epochs"), 2);
 
     const auto second = migrate(*c);
     EXPECT_EQ(second.applied, 0);
     EXPECT_EQ(second.version, known);
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM schema_migrations"), known);
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM ledger_accounts"), 5);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM schema_migrations"), known);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM ledger_accounts"), 5);
     // The lock is given back and lock_timeout restored (5000 ms, from Conn::Options).
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
     auto q = c->query("SELECT current_setting('lock_timeout')");
     q.next();
     EXPECT_EQ(q.text(0), "5s");
@@ -73,8 +64,8 @@ TEST_F(PgMigrate, NodesStartingAtOnceMigrateOnce) {
         applied += results[static_cast<std::size_t>(i)].applied;
     }
     EXPECT_EQ(applied, known) << "every migration applied by exactly one node";
-    EXPECT_EQ(count(*conns[0], "SELECT count(*) FROM schema_migrations"), known);
-    EXPECT_EQ(count(*conns[0], "SELECT count(*) FROM ledger_accounts"), 5);
+    EXPECT_EQ(scalar(*conns[0], "SELECT count(*) FROM schema_migrations"), known);
+    EXPECT_EQ(scalar(*conns[0], "SELECT count(*) FROM ledger_accounts"), 5);
 }
 
 TEST_F(PgMigrate, RefusesADatabaseNewerThanTheBinary) {
@@ -91,7 +82,7 @@ TEST_F(PgMigrate, RefusesADatabaseNewerThanTheBinary) {
         EXPECT_NE(std::string(e.what()).find("newer than this binary"), std::string::npos) << e.what();
     }
     // Nothing held afterwards: the refusal released the advisory lock.
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
 }
 
 TEST_F(PgMigrate, RefusesAnotherLineage) {
@@ -114,9 +105,9 @@ TEST_F(PgMigrate, AFailedMigrationLeavesNothingBehind) {
                                   {"002_bad.sql", "CREATE TABLE half (x BIGINT); SELECT no_such_function()"}};
     EXPECT_THROW(migrate(*c, all), PgError);
     EXPECT_EQ(schema_version(*c), 1);
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_tables WHERE tablename = 'half'"), 0);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM pg_tables WHERE tablename = 'half'"), 0);
     // The failure gave the lock back and restored lock_timeout too.
-    EXPECT_EQ(count(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"), 0);
     {
         auto q = c->query("SELECT current_setting('lock_timeout')");
         q.next();

@@ -12,6 +12,7 @@
 
 using namespace civic::store::pg;
 using civic::test::PgTest;
+using civic::test::scalar;
 
 namespace {
 
@@ -33,11 +34,7 @@ protected:
         o.backoff_max = std::chrono::milliseconds(5);
         return o;
     }
-    static std::int64_t on_call(Conn& c) {
-        auto q = c.query("SELECT count(*) FROM doctors WHERE on_call = 1");
-        q.next();
-        return q.int64(0);
-    }
+    static std::int64_t on_call(Conn& c) { return scalar(c, "SELECT count(*) FROM doctors WHERE on_call = 1"); }
     // Waits, without timing anything, until the backend is gone from pg_stat_activity.
     void wait_until_gone(int pid) {
         auto admin = connect();
@@ -108,10 +105,7 @@ TEST_F(PgPool, GivesUpAfterTheBound) {
     EXPECT_EQ(pool.stats().retries.load(), 2);
     EXPECT_EQ(pool.stats().gave_up.load(), 1);
     EXPECT_EQ(pool.stats().jobs.load(), 0);
-    auto c = connect();
-    auto q = c->query("SELECT v FROM kv WHERE k = 'a'");
-    q.next();
-    EXPECT_EQ(q.int64(0), 0) << "every run was rolled back";
+    EXPECT_EQ(scalar(*connect(), "SELECT v FROM kv WHERE k = 'a'"), 0) << "every run was rolled back";
     EXPECT_EQ(pool.stats().in_use.load(), 0);
 }
 
@@ -139,10 +133,7 @@ TEST_F(PgPool, RetriesADeadlock) {
     EXPECT_EQ(runs.load(), 2 + pool.stats().retries.load());
     EXPECT_EQ(pool.stats().gave_up.load(), 0);
     EXPECT_EQ(pool.stats().jobs.load(), 2);
-    auto c = connect();
-    auto q = c->query("SELECT sum(v) FROM kv");
-    q.next();
-    EXPECT_EQ(q.int64(0), 4);
+    EXPECT_EQ(scalar(*connect(), "SELECT sum(v) FROM kv"), 4);
 }
 
 TEST_F(PgPool, UniqueViolationIsNotRetried) {
@@ -225,10 +216,7 @@ TEST_F(PgPool, RerunsAJobWhoseConnectionBrokeBeforeCommit) {
     EXPECT_GT(pid, 0);
     EXPECT_EQ(pool.stats().retries.load(), 1);
     EXPECT_GE(pool.stats().reconnects.load(), 1);
-    auto c = connect();
-    auto q = c->query("SELECT v FROM kv WHERE k = 'b'");
-    q.next();
-    EXPECT_EQ(q.int64(0), 10) << "applied exactly once";
+    EXPECT_EQ(scalar(*connect(), "SELECT v FROM kv WHERE k = 'b'"), 10) << "applied exactly once";
 }
 
 TEST_F(PgPool, WaitsForAFreeConnectionAndTimesOut) {
@@ -283,10 +271,7 @@ TEST_F(PgPool, ManyJobsShareTheBoundedConnections) {
     EXPECT_LE(pool.stats().open.load(), 3);
     EXPECT_EQ(pool.stats().in_use.load(), 0);
     EXPECT_EQ(pool.stats().jobs.load(), 200);
-    auto c = connect();
-    auto q = c->query("SELECT v FROM kv WHERE k = 'a'");
-    q.next();
-    EXPECT_EQ(q.int64(0), 200);
+    EXPECT_EQ(scalar(*connect(), "SELECT v FROM kv WHERE k = 'a'"), 200);
 }
 
 TEST_F(PgPool, FiguresForMetrics) {
@@ -309,11 +294,7 @@ TEST_F(PgPool, AJobThatThrowsIsRolledBackAndItsConnectionReused) {
         throw std::runtime_error("domain says no");
     }),
                  std::runtime_error);
-    const auto v = pool.run([](Conn& c) {
-        auto q = c.query("SELECT v FROM kv WHERE k = 'a'");
-        q.next();
-        return q.int64(0);
-    });
+    const auto v = pool.run([](Conn& c) { return scalar(c, "SELECT v FROM kv WHERE k = 'a'"); });
     EXPECT_EQ(v, 0);
     EXPECT_EQ(pool.stats().open.load(), 1);
     EXPECT_EQ(pool.stats().reconnects.load(), 0);
@@ -393,12 +374,7 @@ TEST_F(PgPool, AJobThatEndsItsTransactionIsRefused) {
     EXPECT_EQ(pool.stats().jobs.load(), 0);
     EXPECT_THROW(pool.run([](Conn& c) { c.exec("ROLLBACK"); }), PgError);
     // The connection is still good for the next job.
-    EXPECT_EQ(pool.run([](Conn& c) {
-        auto q = c.query("SELECT 1");
-        q.next();
-        return q.int64(0);
-    }),
-              1);
+    EXPECT_EQ(pool.run([](Conn& c) { return scalar(c, "SELECT 1"); }), 1);
     EXPECT_EQ(pool.stats().reconnects.load(), 0);
 }
 
@@ -416,11 +392,7 @@ TEST(PgPoolRestart, SurvivesAServerRestart) {
     }
     EXPECT_EQ(pool.stats().open.load(), 3);
     cluster->restart();
-    const auto one = pool.run([](Conn& c) {
-        auto q = c.query("SELECT 1");
-        q.next();
-        return q.int64(0);
-    });
+    const auto one = pool.run([](Conn& c) { return scalar(c, "SELECT 1"); });
     EXPECT_EQ(one, 1);
     EXPECT_EQ(pool.stats().reconnects.load(), 3);
     EXPECT_EQ(pool.stats().retries.load(), 0);

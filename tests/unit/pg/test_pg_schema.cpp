@@ -153,11 +153,14 @@ std::vector<std::string> dump(C& c, const std::string& select, int columns) {
 
 }  // namespace
 
-class PgSchema : public PgTest {};
+// Each test compares against the SQLite schema built by store::migrate, in memory.
+class PgSchema : public PgTest {
+protected:
+    PgSchema() { store::migrate(lite); }
+    store::Conn lite{":memory:", store::Conn::Mode::read_write};
+};
 
 TEST_F(PgSchema, TablesAndColumnsMirrorTheSqliteSchema) {
-    store::Conn lite(":memory:", store::Conn::Mode::read_write);
-    store::migrate(lite);
     auto c = connect();
     std::map<std::string, std::string> lite_types, pg_types;
     const auto expected = sqlite_columns(lite, &lite_types);
@@ -178,8 +181,6 @@ TEST_F(PgSchema, TablesAndColumnsMirrorTheSqliteSchema) {
 }
 
 TEST_F(PgSchema, TriggersGiveTheSameSumsAndEpochs) {
-    store::Conn lite(":memory:", store::Conn::Mode::read_write);
-    store::migrate(lite);
     auto c = connect();
     scenario(lite);
     scenario(*c);
@@ -217,8 +218,6 @@ TEST_F(PgSchema, TriggersGiveTheSameSumsAndEpochs) {
 }
 
 TEST_F(PgSchema, RefusalsAreConstraintErrorsOnBothEngines) {
-    store::Conn lite(":memory:", store::Conn::Mode::read_write);
-    store::migrate(lite);
     auto c = connect();
     scenario(lite);
     scenario(*c);
@@ -354,8 +353,6 @@ TEST(PgSchemaFiles, EveryMigrationHasItsTwin) {
 }
 
 TEST_F(PgSchema, NotNullsAndUniqueKeysMirrorTheSqliteSchema) {
-    store::Conn lite(":memory:", store::Conn::Mode::read_write);
-    store::migrate(lite);
     auto c = connect();
     const auto tables = sqlite_columns(lite, nullptr);
     const auto lite_not_null = sqlite_not_null(lite, tables), pg_nn = pg_not_null(*c);
