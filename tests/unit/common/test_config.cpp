@@ -8,8 +8,8 @@
 
 namespace {
 
-using civic::ParsedArgs;
 using civic::parse_args;
+using civic::ParsedArgs;
 using Command = ParsedArgs::Command;
 
 TEST(ConfigArgs, SubcommandsAreTheFirstArgument) {
@@ -34,7 +34,7 @@ TEST(ConfigArgs, SweepPhotosTakesOlderThanWithinBounds) {
     EXPECT_THROW(parse_args({"sweep-photos", "--older-than", "soon"}), std::invalid_argument);
     EXPECT_THROW(parse_args({"sweep-photos", "--older-than", "3153600001"}), std::invalid_argument);
     EXPECT_THROW(parse_args({"sweep-photos", "--older-than"}), std::invalid_argument);  // no value
-    EXPECT_THROW(parse_args({"--older-than", "5"}), std::invalid_argument);  // not serve's flag
+    EXPECT_THROW(parse_args({"--older-than", "5"}), std::invalid_argument);             // not serve's flag
 }
 
 TEST(ConfigArgs, CopyPhotosNeedsFromAndTo) {

@@ -47,21 +47,21 @@ TEST(ListPage, AbsentOrEmptyCursorIsTheFirstPage) {
 
 TEST(ListPage, EveryMalformedCursorIsInvalidFieldCursor) {
     const std::string refused = "400 invalid_field cursor";
-    EXPECT_EQ(refusal("%%%", 1), refused);                          // not base64url
-    EXPECT_EQ(refusal(raw_cursor("nope"), 1), refused);             // no version tag
-    EXPECT_EQ(refusal(raw_cursor("before:5"), 1), refused);         // the layout before "c:"
-    EXPECT_EQ(refusal(raw_cursor("c:"), 1), refused);               // no key
-    EXPECT_EQ(refusal(encode_cursor({1, 2}), 1), refused);          // more keys than the list's
-    EXPECT_EQ(refusal(encode_cursor({1}), 2), refused);             // fewer
-    EXPECT_EQ(refusal(raw_cursor("c:1."), 1), refused);             // an empty last key
-    EXPECT_EQ(refusal(raw_cursor("c:1..2"), 2), refused);           // an empty middle key
-    EXPECT_EQ(refusal(raw_cursor("c:-1"), 1), refused);             // negative
+    EXPECT_EQ(refusal("%%%", 1), refused);                   // not base64url
+    EXPECT_EQ(refusal(raw_cursor("nope"), 1), refused);      // no version tag
+    EXPECT_EQ(refusal(raw_cursor("before:5"), 1), refused);  // the layout before "c:"
+    EXPECT_EQ(refusal(raw_cursor("c:"), 1), refused);        // no key
+    EXPECT_EQ(refusal(encode_cursor({1, 2}), 1), refused);   // more keys than the list's
+    EXPECT_EQ(refusal(encode_cursor({1}), 2), refused);      // fewer
+    EXPECT_EQ(refusal(raw_cursor("c:1."), 1), refused);      // an empty last key
+    EXPECT_EQ(refusal(raw_cursor("c:1..2"), 2), refused);    // an empty middle key
+    EXPECT_EQ(refusal(raw_cursor("c:-1"), 1), refused);      // negative
     EXPECT_EQ(refusal(raw_cursor("c:+1"), 1), refused);
-    EXPECT_EQ(refusal(raw_cursor("c:12x"), 1), refused);            // trailing data
+    EXPECT_EQ(refusal(raw_cursor("c:12x"), 1), refused);  // trailing data
     EXPECT_EQ(refusal(raw_cursor("c:1.2x"), 2), refused);
     EXPECT_EQ(refusal(raw_cursor("c: 1"), 1), refused);
     EXPECT_EQ(refusal(raw_cursor("c:99999999999999999999"), 1), refused);  // beyond int64
-    EXPECT_EQ(refusal(raw_cursor("c:0"), 1), "");                   // 0 is a key (scores, counts)
+    EXPECT_EQ(refusal(raw_cursor("c:0"), 1), "");                          // 0 is a key (scores, counts)
 }
 
 }  // namespace

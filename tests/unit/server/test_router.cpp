@@ -111,7 +111,8 @@ TEST(Router, EscapedExceptionsAreTranslatedAndLoggedOnce) {
     EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
 
     r.set_error_translator([](const std::exception& e, const std::string&) -> std::optional<ApiError> {
-        if (dynamic_cast<const std::length_error*>(&e)) return ApiError::unavailable(5, "storage temporarily unavailable");
+        if (dynamic_cast<const std::length_error*>(&e))
+            return ApiError::unavailable(5, "storage temporarily unavailable");
         return std::nullopt;
     });
     testing::internal::CaptureStderr();
