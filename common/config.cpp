@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
+#include <utility>
 
 namespace civic {
 
@@ -102,23 +104,20 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     // The config file comes first whatever its position, so flags override it.
     for (std::size_t i = 0; i + 1 < args.size(); ++i)
         if (args[i] == "--config") apply_file(out.config, args[i + 1]);
+    // A subcommand, when there is one, is the first argument.
+    static constexpr std::pair<std::string_view, ParsedArgs::Command> kCommands[] = {
+        {"check", ParsedArgs::Command::check},
+        {"backup", ParsedArgs::Command::backup},
+        {"sweep-photos", ParsedArgs::Command::sweep_photos},
+        {"copy-photos", ParsedArgs::Command::copy_photos},
+        {"routes", ParsedArgs::Command::routes},
+    };
     std::size_t first = 0;
-    if (!args.empty() && args[0] == "check") {
-        out.command = ParsedArgs::Command::check;
-        first = 1;
-    } else if (!args.empty() && args[0] == "routes") {
-        out.command = ParsedArgs::Command::routes;
-        first = 1;
-    } else if (!args.empty() && args[0] == "backup") {
-        out.command = ParsedArgs::Command::backup;
-        first = 1;
-    } else if (!args.empty() && args[0] == "sweep-photos") {
-        out.command = ParsedArgs::Command::sweep_photos;
-        first = 1;
-    } else if (!args.empty() && args[0] == "copy-photos") {
-        out.command = ParsedArgs::Command::copy_photos;
-        first = 1;
-    }
+    for (const auto& [word, command] : kCommands)
+        if (!args.empty() && args[0] == word) {
+            out.command = command;
+            first = 1;
+        }
     for (std::size_t i = first; i < args.size(); ++i) {
         const auto& a = args[i];
         if (a == "--help" || a == "-h") {

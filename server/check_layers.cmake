@@ -2,7 +2,10 @@
 # Run in script mode by civic_layer() (the top-level CMakeLists.txt):
 #   cmake -DLAYER=store -DDIR=<layer dir> -DALLOWED=common,store -DSTAMP=<file> -P check_layers.cmake
 # Headers are included by their path from the project root ("server/store/sqlite.hpp",
-# "common/geo.hpp"); the first two components name the layer.
+# "common/geo.hpp"); the directory a header sits in names its layer, the last component of it for
+# a layer inside another ("server/store/pg/pg_conn.hpp" is the pg layer's, not store's), as
+# civic_layer() names a layer after its DIR. Each layer checks only its own directory's files; a
+# directory below it is a layer of its own with its own check.
 cmake_minimum_required(VERSION 3.25)
 string(REPLACE "," ", " allowed_text "${ALLOWED}")
 string(REPLACE "," ";" ALLOWED "${ALLOWED}")
@@ -14,8 +17,8 @@ foreach(f IN LISTS files)
     string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]*)\".*" "\\1" header "${line}")
     if(header MATCHES "^common/")
       set(layer common)
-    elseif(header MATCHES "^server/([a-z_]+)/")
-      set(layer ${CMAKE_MATCH_1})
+    elseif(header MATCHES "^server/([a-z_]+/)*([a-z_]+)/[^/]+$")
+      set(layer ${CMAKE_MATCH_2})
     else()
       continue()  # a generated file or a header beside the source
     endif()

@@ -593,7 +593,7 @@ void add_open311_routes(http::Router& router, AppContext& ctx) {
     router.add({"GET", std::string(kPrefix) + "/media/{id:int}", 0,
                 [&ctx](Request& req) { return get_media(ctx, req); }, "Open311 public photo of an accepted request"});
     router.set_error_renderer(std::string(kPrefix) + "/", open311::render_error);
-    router.add({"POST", "/api/v1/admin/open311-keys", http::limits::kDefaultBodyBytes,
+    router.add({"POST", "/api/v1/admin/open311-keys", http::limits::kMaxJsonBodyBytes,
                 [&ctx](Request& req) { return create_key(ctx, req); }, "Issue an Open311 api_key to a partner (admin)"});
 }
 

@@ -3,8 +3,6 @@
 #include "server/http/response.hpp"
 #include "server/store/sqlite.hpp"
 
-#include <cstdio>
-
 namespace civic::api {
 
 using nlohmann::json;
@@ -12,16 +10,12 @@ using nlohmann::json;
 namespace {
 
 // Storage failures that escape a handler: a full disk or a busy database is temporary (503 with
-// Retry-After), anything else is a bug or corruption (500). Either way the details go to the log,
-// not to the client.
-std::optional<ApiError> storage_error(const std::exception& e, const std::string& route) {
+// Retry-After), anything else is a bug or corruption (500). Either way the details go to the log
+// (Router::translate writes it), not to the client.
+std::optional<ApiError> storage_error(const std::exception& e, const std::string&) {
     const auto* db = dynamic_cast<const store::DbError*>(&e);
     if (!db) return std::nullopt;
-    if (db->storage_exhausted() || db->busy()) {
-        std::fprintf(stderr, "civicsnapd: storage unavailable on %s: %s\n", route.c_str(), e.what());
-        return ApiError::unavailable(5, "storage temporarily unavailable");
-    }
-    std::fprintf(stderr, "civicsnapd: database error on %s: %s\n", route.c_str(), e.what());
+    if (db->storage_exhausted() || db->busy()) return ApiError::unavailable(5, "storage temporarily unavailable");
     return ApiError(500, "internal", "internal error");
 }
 

@@ -9,7 +9,6 @@ using namespace std::chrono_literals;
 
 inline constexpr std::size_t kMaxHeaderBytes = 32 * 1024;           // request line + headers → 431
 inline constexpr std::size_t kMaxJsonBodyBytes = 4 * 1024;          // JSON bodies of ordinary routes
-inline constexpr std::size_t kDefaultBodyBytes = 64 * 1024;         // Open311 partner-key bodies
 inline constexpr std::size_t kMaxUploadBodyBytes = 64u << 20;       // multipart report intake
 inline constexpr std::size_t kMaxTargetBytes = 16 * 1024;           // path + query → 414 (1,000 Open311 ids)
 inline constexpr std::size_t kMaxConnections = 20000;               // beyond: accepted and closed at once

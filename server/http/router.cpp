@@ -120,10 +120,13 @@ void Router::set_error_renderer(std::string prefix, ErrorRenderer renderer) {
 }
 
 ApiError Router::translate(const std::exception& e, const std::string& route) const {
-    if (translator_)
-        if (auto known = translator_(e, route)) return *known;
-    std::fprintf(stderr, "civicsnapd: unhandled error on %s: %s\n", route.c_str(), e.what());
-    return ApiError(500, "internal", "internal error");
+    std::optional<ApiError> known;
+    if (translator_) known = translator_(e, route);
+    ApiError answer = known ? std::move(*known) : ApiError(500, "internal", "internal error");
+    // The one log line for it: the client gets the status and code only, never e.what().
+    std::fprintf(stderr, "civicsnapd: %s error on %s (answered %d %s): %s\n", known ? "known" : "unhandled",
+                 route.c_str(), answer.status(), answer.code().c_str(), e.what());
+    return answer;
 }
 
 Response Router::render_error(const ApiError& error, const Request& req) const {

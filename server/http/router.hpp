@@ -24,7 +24,8 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 // (Open311's `[{"code","description"}]`); the default is API.md §0's.
 using ErrorRenderer = std::function<Response(const ApiError&, const Request&)>;
 // Turns an exception a handler let escape into the answer it stands for (the api layer maps
-// storage failures to 503 or 500); nullopt for those it does not know (then 500).
+// storage failures to 503 or 500); nullopt for those it does not know (then 500). It does not
+// log: Router::translate writes the one log line for every exception, known or not.
 using ErrorTranslator = std::function<std::optional<ApiError>(const std::exception&, const std::string& route)>;
 
 class PushChannel;
@@ -67,7 +68,8 @@ public:
     void set_error_renderer(std::string prefix, ErrorRenderer renderer);
     Response render_error(const ApiError& error, const Request& req) const;
     void set_error_translator(ErrorTranslator translator) { translator_ = std::move(translator); }
-    // The answer for an exception other than ApiError that escaped a handler of `route`.
+    // The answer for an exception other than ApiError that escaped a handler of `route`; logs
+    // the exception's text (which the answer never carries) once, to stderr.
     ApiError translate(const std::exception& e, const std::string& route) const;
 
 private:

@@ -36,6 +36,12 @@ std::string parsed_child_text(const std::string& document, const char* name) {
     return "<<missing>>";
 }
 
+std::string header_of(const civic::http::Response& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers)
+        if (n == name) return v;
+    return "<<missing>>";
+}
+
 TEST(XmlEscape, MarkupCharactersAreEscapedAndChineseIsKept) {
     EXPECT_EQ(xml::escape(R"(a<b>&"c"'d')"), "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;");
     EXPECT_EQ(xml::escape("井盖缺失 🚧"), "井盖缺失 🚧");
@@ -108,7 +114,7 @@ TEST(Open311Format, RendersBothContentTypes) {
     EXPECT_EQ(x.body, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<services></services>\n");
 }
 
-TEST(Open311Format, ErrorsKeep403And404AndTurnOtherClientErrorsInto400) {
+TEST(Open311Format, ErrorsKeep403And404AndTransportStatusesAndTurnOtherClientErrorsInto400) {
     civic::http::Request req;
     req.path = "/open311/v2/requests.json";
     auto r = civic::open311::render_error(civic::ApiError::not_found("service_code not found"), req);
@@ -121,6 +127,21 @@ TEST(Open311Format, ErrorsKeep403And404AndTurnOtherClientErrorsInto400) {
     EXPECT_EQ(r.body, R"([{"code":415,"description":"not a photo"}])");
     r = civic::open311::render_error(civic::ApiError::unavailable(5), req);
     EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(header_of(r, "Retry-After"), "5");
+    // Statuses clients and proxies act on without reading the body keep their HTTP meaning.
+    r = civic::open311::render_error(civic::ApiError::rate_limited(7), req);
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(header_of(r, "Retry-After"), "7");
+    EXPECT_EQ(r.body, R"([{"code":429,"description":"too many requests"}])");
+    r = civic::open311::render_error(civic::ApiError::payload_too_large("too big"), req);
+    EXPECT_EQ(r.status, 413);
+    r = civic::open311::render_error(civic::ApiError(414, "bad_request", "target too long"), req);
+    EXPECT_EQ(r.status, 414);
+    r = civic::open311::render_error(civic::ApiError(431, "bad_request", "headers too large"), req);
+    EXPECT_EQ(r.status, 431);
+    r = civic::open311::render_error(civic::ApiError::method_not_allowed(), req);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body, R"([{"code":405,"description":"method not allowed on this path"}])");
     req.path = "/open311/v2/requests.xml";
     r = civic::open311::render_error(civic::ApiError::forbidden("api_key is missing"), req);
     EXPECT_EQ(r.status, 403);

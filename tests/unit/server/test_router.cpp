@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <stdexcept>
+
 namespace {
 
 using civic::ApiError;
@@ -85,6 +88,43 @@ TEST(Router, ErrorRendererAppliesUnderItsPrefixOnly) {
     EXPECT_EQ(a.status, 404);
     const auto b = r.render_error(ApiError::not_found(), outside);
     EXPECT_NE(b.body.find("\"not_found\""), std::string::npos);
+}
+
+// An exception a handler let escape: the translator's answer when it knows it, else 500
+// "internal"; the text goes to the log exactly once and never into the answer.
+TEST(Router, EscapedExceptionsAreTranslatedAndLoggedOnce) {
+    Router r = table();
+    Request req;
+    req.path = "/v2/requests.json";
+    const auto unknown = [&] {
+        testing::internal::CaptureStderr();
+        const ApiError e = r.translate(std::runtime_error("secret detail"), "/v2/requests.json");
+        return std::pair{e, testing::internal::GetCapturedStderr()};
+    };
+    auto [plain, log] = unknown();
+    EXPECT_EQ(plain.status(), 500);
+    EXPECT_EQ(plain.code(), "internal");
+    EXPECT_EQ(std::string(plain.what()).find("secret"), std::string::npos);
+    EXPECT_EQ(r.render_error(plain, req).body.find("secret"), std::string::npos);
+    EXPECT_NE(log.find("/v2/requests.json"), std::string::npos) << log;
+    EXPECT_NE(log.find("secret detail"), std::string::npos) << log;
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+
+    r.set_error_translator([](const std::exception& e, const std::string&) -> std::optional<ApiError> {
+        if (dynamic_cast<const std::length_error*>(&e))
+            return ApiError::unavailable(5, "storage temporarily unavailable");
+        return std::nullopt;
+    });
+    testing::internal::CaptureStderr();
+    const ApiError known = r.translate(std::length_error("disk full"), "/v2/requests.json");
+    log = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(known.status(), 503);
+    EXPECT_EQ(known.retry_after(), 5);
+    EXPECT_NE(log.find("disk full"), std::string::npos) << log;
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+    auto [other, other_log] = unknown();  // one the translator does not know: still 500
+    EXPECT_EQ(other.status(), 500);
+    EXPECT_EQ(std::count(other_log.begin(), other_log.end(), '\n'), 1) << other_log;
 }
 
 }  // namespace
