@@ -68,27 +68,60 @@ test('every route is described, and no API path ends in a slash', () => {
   assert.deepEqual(undocumented, [], 'routes missing from server/api/openapi/*.json');
 });
 
-test('a client generated from the document type-checks and drives a resident flow', async () => {
-  // Types from the served document; binary parts (photos) typed as Blob, as for uploads in a browser.
+// Generates the client's types from `doc` into `dir` with resident_flow.ts beside them and runs
+// tsc there; returns tsc's result.
+async function typecheck(doc, dir) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'openapi.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  // Binary parts (photos) typed as Blob, as for uploads in a browser.
   const BLOB = ts.factory.createTypeReferenceNode(ts.factory.createIdentifier('Blob'));
-  const ast = await openapiTS(pathToFileURL(documentFile), {
+  const ast = await openapiTS(pathToFileURL(file), {
     transform(schema) {
       if (schema.format === 'binary') return BLOB;
       return undefined;
     },
   });
-  writeFileSync(join(work, 'civicsnap-api.d.ts'), astToString(ast));
-  copyFileSync(join(here, 'client', 'resident_flow.ts'), join(work, 'resident_flow.ts'));
-  writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({
+  writeFileSync(join(dir, 'civicsnap-api.d.ts'), astToString(ast));
+  copyFileSync(join(here, 'client', 'resident_flow.ts'), join(dir, 'resident_flow.ts'));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
       target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true,
       noUncheckedIndexedAccess: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], outDir: 'out', types: [],
     },
     files: ['resident_flow.ts', 'civicsnap-api.d.ts'],
   }));
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ type: 'module' }));
-  const tsc = spawnSync(process.execPath, [join(here, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', work], { encoding: 'utf8' });
-  assert.equal(tsc.status, 0, `tsc found type errors:\n${tsc.stdout}${tsc.stderr}`);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  const tsc = spawnSync(process.execPath, [join(here, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+  return { status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` };
+}
+
+test('the client check can fail: a document that lost a field or a path does not type-check', async () => {
+  // Points without `balance`: the flow's use of it is an error, and so is the @ts-expect-error on
+  // `balanse` once every name is allowed.
+  const noBalance = structuredClone(document);
+  delete noBalance.components.schemas.Points.properties.balance;
+  noBalance.components.schemas.Points.required = noBalance.components.schemas.Points.required.filter((f) => f !== 'balance');
+  let tsc = await typecheck(noBalance, join(work, 'no-balance'));
+  assert.notEqual(tsc.status, 0, 'tsc accepted a document without Points.balance');
+  assert.match(tsc.output, /balance/);
+  // Report.rating typed loosely: the @ts-expect-error on a string rating is then unused.
+  const looseRating = structuredClone(document);
+  looseRating.components.schemas.Report.properties.rating = {};
+  tsc = await typecheck(looseRating, join(work, 'loose-rating'));
+  assert.notEqual(tsc.status, 0, 'tsc accepted a document whose Report.rating takes anything');
+  assert.match(tsc.output, /Unused '@ts-expect-error' directive/);
+  // A renamed path: the client's call of the old one is an error.
+  const renamed = structuredClone(document);
+  renamed.paths['/api/v1/me/points-balance'] = renamed.paths['/api/v1/me/points'];
+  delete renamed.paths['/api/v1/me/points'];
+  tsc = await typecheck(renamed, join(work, 'renamed'));
+  assert.notEqual(tsc.status, 0, 'tsc accepted a document without GET /api/v1/me/points');
+});
+
+test('a client generated from the document type-checks and drives a resident flow', async () => {
+  const tsc = await typecheck(document, work);
+  assert.equal(tsc.status, 0, `tsc found type errors:\n${tsc.output}`);
 
   const { residentFlow } = await import(pathToFileURL(join(work, 'out', 'resident_flow.js')).href);
   const staff = await login(daemon.base, DISPATCHER);

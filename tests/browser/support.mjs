@@ -2,7 +2,8 @@
 // demo city, a small JSON client for setting the scene through the API, a synthetic PNG for
 // report photos, and headless Debian chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -151,15 +152,28 @@ export async function launchBrowser() {
 export const DESKTOP = { width: 1366, height: 900 };
 export const PHONE = { width: 390, height: 844 };
 
-export async function screenshot(page, name) {
+// The whole page by default; `{ fullPage: false }` for what the viewport shows (an open dialog).
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }
 
 // Uncaught exceptions and CSP refusals fail the test that collects them. (Failed requests are
 // not collected: some tests provoke 401s and 409s on purpose and check what the page shows.)
+// axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now (an open dialog included); one
+// line per violation and node, empty when there are none. The script goes in through the
+// DevTools protocol, so the page's Content-Security-Policy stays as served.
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export async function axeViolations(page) {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => (await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  })).violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary}`) })));
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} ${n}`));
+}
+
 export function collectPageErrors(page) {
   const errors = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));

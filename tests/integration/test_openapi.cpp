@@ -176,6 +176,36 @@ TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
     EXPECT_EQ(contract.template_for("/kiosk/"), "/kiosk/");
 }
 
+// The validator cannot pass what it does not check: a keyword outside its subset is refused for
+// every schema of a document (not only those an answer reaches), uniqueItems is judged, and the
+// keywords beside a $ref apply.
+TEST(OpenApi, TheValidatorRefusesWhatItCannotCheck) {
+    EXPECT_EQ(JsonSchemas::lint_document(served_document()), std::vector<std::string>{});
+    auto doc = served_document();
+    doc["components"]["schemas"]["Points"]["properties"]["balance"]["exclusiveMinimum"] = 0;
+    doc["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] =
+        {{"type", "object"}, {"properties", {{"when", {{"type", "string"}, {"format", "date"}}}}}};
+    doc["components"]["schemas"]["Extra"] = {{"type", "array"}, {"items", {{"type", "int"}}}};
+    const auto problems = JsonSchemas::lint_document(doc);
+    ASSERT_EQ(problems.size(), 3u) << ::testing::PrintToString(problems);
+    EXPECT_EQ(problems[0], "/components/schemas/Extra/items: unknown type \"int\"");
+    EXPECT_EQ(problems[1], "/components/schemas/Points/properties/balance: unsupported keyword exclusiveMinimum");
+    EXPECT_EQ(problems[2], "/paths/~1api~1v1~1me/get/responses/200/content/application~1json/schema/properties/when: "
+                           "unsupported format \"date\"");
+    EXPECT_THROW(OpenApiContract{doc}, std::runtime_error);
+
+    const auto schemas = JsonSchemas::of_document(
+        {{"components", {{"schemas", {{"Code", {{"type", "string"}, {"maxLength", 4}}}}}}}});
+    const json unique = {{"type", "array"}, {"uniqueItems", true}};
+    EXPECT_TRUE(schemas.validate_schema(unique, {1, 2, "1"}).empty());
+    EXPECT_FALSE(schemas.validate_schema(unique, {1, 2, 1}).empty());
+    EXPECT_FALSE(schemas.validate_schema(unique, json::array({{{"a", 1}}, {{"a", 1}}})).empty());
+    const json beside = {{"$ref", "#/components/schemas/Code"}, {"enum", {"ab", "abc"}}};
+    EXPECT_TRUE(schemas.validate_schema(beside, "ab").empty());
+    EXPECT_FALSE(schemas.validate_schema(beside, "abcd").empty()) << "the keyword beside $ref";
+    EXPECT_FALSE(schemas.validate_schema(beside, "abcde").empty()) << "the referenced schema";
+}
+
 // The WebSocket is outside what Daemon::request can speak, so its answers are checked here: 401
 // before the upgrade (in the error format), 101 with a good token, and the frames against the
 // document's StreamEvent schema.

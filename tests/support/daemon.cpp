@@ -286,8 +286,7 @@ HttpResponse Daemon::request(const std::string& method, const std::string& targe
     if (const auto* contract = served_contract(port_, options_.test_clock)) {
         for (const auto& problem : contract->check(method, target, parsed->status, parsed->header("content-type"), parsed->body))
             ADD_FAILURE() << "OpenAPI contract: " << problem;
-        const auto path_template = contract->template_for(target.substr(0, target.find('?')));
-        if (!path_template.empty()) record_openapi_coverage(method, path_template, parsed->status);
+        record_openapi_coverage(*contract, method, target, parsed->status);
     }
     return *parsed;
 }

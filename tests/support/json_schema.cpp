@@ -37,6 +37,15 @@ bool is_uri(const std::string& s) {
     return std::regex_match(s, re);
 }
 
+// Every keyword check() judges or may ignore (annotations); any other is refused.
+const std::set<std::string> kKnownKeywords = {
+    "type",        "enum",        "const",   "required", "properties",      "additionalProperties", "items",
+    "anyOf",       "oneOf",       "allOf",   "not",      "$ref",            "maxLength",            "minLength",
+    "pattern",     "format",      "minimum", "maximum",  "multipleOf",      "minItems",             "maxItems",
+    "uniqueItems", "description", "default", "title",    "contentMediaType"};
+const std::set<std::string> kTypes = {"string", "number", "integer", "boolean", "null", "array", "object"};
+const std::set<std::string> kFormats = {"date-time", "uri", "binary"};
+
 std::size_t utf8_chars(const std::string& s) {
     std::size_t n = 0;
     for (unsigned char c : s)
@@ -98,23 +107,19 @@ void JsonSchemas::allowed_fields(const json& schema, const json& root, std::vect
 
 void JsonSchemas::check(const json& schema, const json& root, const json& v, const std::string& where, bool closed,
                         std::vector<std::string>& problems, bool open_here) const {
-    static const std::set<std::string> known = {
-        "type",      "enum",      "const",      "required",   "properties", "additionalProperties", "items",
-        "anyOf",     "oneOf",     "allOf",      "not",        "$ref",       "maxLength",            "minLength",
-        "pattern",   "format",    "minimum",    "maximum",    "multipleOf", "minItems",             "maxItems",
-        "uniqueItems", "description", "default", "title",     "contentMediaType"};
     if (schema.is_boolean()) {  // true accepts anything, false nothing
         if (!schema.get<bool>()) problems.push_back(where + ": no value is allowed here");
         return;
     }
     for (const auto& [key, _] : schema.items())
-        if (!known.count(key) && !key.starts_with("x-"))
+        if (!kKnownKeywords.count(key) && !key.starts_with("x-"))
             throw std::runtime_error("schema keyword outside the supported subset: " + key);
     if (schema.contains("$ref")) {
-        // Draft 4 files ignore keywords beside $ref; OpenAPI 3.1 schemas here never put any there.
+        // The referenced schema, then the keywords beside $ref (JSON Schema 2020-12, OpenAPI 3.1;
+        // in the draft 4 GeoReport files the only ones there are array keywords on object items,
+        // which judge nothing).
         const auto [target, target_root] = resolve(schema["$ref"].get<std::string>(), root);
         check(*target, *target_root, v, where, closed, problems, open_here);
-        return;
     }
     if (schema.contains("anyOf")) {
         bool any = false;
@@ -195,6 +200,12 @@ void JsonSchemas::check(const json& schema, const json& root, const json& v, con
             problems.push_back(where + ": fewer items than minItems");
         if (schema.contains("maxItems") && v.size() > schema["maxItems"].get<std::size_t>())
             problems.push_back(where + ": more items than maxItems");
+        if (schema.contains("uniqueItems") && schema["uniqueItems"].get<bool>())
+            for (std::size_t i = 1; i < v.size(); ++i)
+                if (std::find(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v[i]) != v.begin() + static_cast<std::ptrdiff_t>(i)) {
+                    problems.push_back(where + "[" + std::to_string(i) + "]: a repeated item where uniqueItems");
+                    break;
+                }
         if (schema.contains("items"))
             for (std::size_t i = 0; i < v.size(); ++i)
                 check(schema["items"], root, v[i], where + "[" + std::to_string(i) + "]", closed, problems);
@@ -220,6 +231,56 @@ void JsonSchemas::check(const json& schema, const json& root, const json& v, con
             }
         }
     }
+}
+
+void JsonSchemas::lint(const json& schema, const std::string& where, std::vector<std::string>& problems) {
+    if (schema.is_boolean()) return;
+    if (!schema.is_object()) {
+        problems.push_back(where + ": a schema must be an object or a boolean");
+        return;
+    }
+    for (const auto& [key, value] : schema.items()) {
+        if (!kKnownKeywords.count(key) && !key.starts_with("x-")) problems.push_back(where + ": unsupported keyword " + key);
+        if (key == "type")
+            for (const auto& t : value.is_array() ? value : json::array({value}))
+                if (!t.is_string() || !kTypes.count(t.get<std::string>())) problems.push_back(where + ": unknown type " + t.dump());
+        if (key == "format" && !(value.is_string() && kFormats.count(value.get<std::string>())))
+            problems.push_back(where + ": unsupported format " + value.dump());
+    }
+    if (schema.contains("properties"))
+        for (const auto& [name, child] : schema["properties"].items()) lint(child, where + "/properties/" + name, problems);
+    for (const char* key : {"items", "additionalProperties", "not"})
+        if (schema.contains(key)) lint(schema[key], where + "/" + key, problems);
+    for (const char* key : {"anyOf", "oneOf", "allOf"})
+        if (schema.contains(key))
+            for (std::size_t i = 0; i < schema[key].size(); ++i)
+                lint(schema[key][i], where + "/" + key + "/" + std::to_string(i), problems);
+}
+
+std::vector<std::string> JsonSchemas::lint_document(const json& document) {
+    std::vector<std::string> problems;
+    // Places are JSON pointers ("/paths/~1api~1v1~1me/get/…").
+    const auto escape = [](const std::string& key) {
+        std::string out;
+        for (char c : key) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+        return out;
+    };
+    // Every schema the document holds: the named ones, and each `schema` of a parameter, header or
+    // media type wherever it sits (paths, components), the WebSocket's message schema too.
+    const auto walk = [&](auto&& self, const json& node, const std::string& where) -> void {
+        if (node.is_object()) {
+            for (const auto& [key, child] : node.items()) {
+                const auto here = where + "/" + escape(key);
+                if (key == "schema" || key == "x-websocket-message") lint(child, here, problems);
+                else if (where == "/components/schemas") lint(child, here, problems);
+                else self(self, child, here);
+            }
+        } else if (node.is_array()) {
+            for (std::size_t i = 0; i < node.size(); ++i) self(self, node[i], where + "/" + std::to_string(i));
+        }
+    };
+    walk(walk, document, "");
+    return problems;
 }
 
 }  // namespace civic::test

@@ -4,8 +4,10 @@
 // ["string","null"] is nullable), enum, const, required, properties, additionalProperties, items,
 // minItems, maxItems, anyOf, oneOf, allOf, not, $ref to a sibling file or into the document
 // ("#/components/schemas/Report"), minimum, maximum, multipleOf, minLength, maxLength, pattern,
-// format (date-time, uri). A keyword outside that subset fails validation loudly rather than
-// being skipped, so a schema change cannot make the tests pass by ignoring a rule.
+// format (date-time, uri), uniqueItems. A keyword outside that subset fails validation loudly rather
+// than being skipped, so a schema change cannot make the tests pass by ignoring a rule; and
+// lint_document finds such keywords in every schema of a document at once, also in those no
+// answer of a test happens to reach. Keywords beside a $ref apply too (OpenAPI 3.1).
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -27,6 +29,12 @@ public:
     // The same against a schema of the document given to of_document (e.g. a response schema).
     std::vector<std::string> validate_schema(const nlohmann::json& schema, const nlohmann::json& value,
                                              bool closed_objects = true) const;
+
+    // Keywords, types and formats outside the subset in `schema` and the schemas under it
+    // ("/components/schemas/Report/properties/x: unsupported keyword exclusiveMinimum").
+    static void lint(const nlohmann::json& schema, const std::string& where, std::vector<std::string>& problems);
+    // The same for every schema of an OpenAPI document.
+    static std::vector<std::string> lint_document(const nlohmann::json& document);
 
 private:
     const nlohmann::json& load(const std::string& file) const;

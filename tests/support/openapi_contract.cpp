@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <stdexcept>
 
 namespace civic::test {
 
@@ -45,14 +46,23 @@ std::string media_type_of(const std::string& content_type) {
 }  // namespace
 
 OpenApiContract::OpenApiContract(json document)
-    : document_(std::move(document)), schemas_(JsonSchemas::of_document(document_)) {}
+    : document_(std::move(document)), schemas_(JsonSchemas::of_document(document_)) {
+    // A keyword the validator does not know would otherwise be noticed only when some answer
+    // reaches it; refuse the document at once.
+    if (const auto problems = JsonSchemas::lint_document(document_); !problems.empty()) {
+        std::string all;
+        for (const auto& p : problems) all += "\n  " + p;
+        throw std::runtime_error("the OpenAPI document has schemas the test validator cannot check:" + all);
+    }
+    // Split once: template_for runs for every response the suite receives.
+    for (const auto& [pattern, _] : document_["paths"].items()) templates_.push_back({pattern, segments(pattern)});
+}
 
 std::string OpenApiContract::template_for(const std::string& path) const {
     const auto actual = segments(path);
     std::string best;
     int best_literals = -1;
-    for (const auto& [pattern, _] : document_["paths"].items()) {
-        const auto parts = segments(pattern);
+    for (const auto& [pattern, parts] : templates_) {
         if (parts.size() != actual.size()) continue;
         int literals = 0;
         bool ok = true;
@@ -134,9 +144,12 @@ std::vector<std::string> OpenApiContract::check(const std::string& method_in, co
     return problems;
 }
 
-void record_openapi_coverage(const std::string& method, const std::string& path_template, int status) {
+void record_openapi_coverage(const OpenApiContract& contract, const std::string& method, const std::string& target,
+                             int status) {
     static const char* file = std::getenv("CIVIC_OPENAPI_COVERAGE");
     if (!file || !*file) return;
+    const auto path_template = contract.template_for(target.substr(0, target.find('?')));
+    if (path_template.empty()) return;
     static std::mutex mutex;
     std::lock_guard lock(mutex);
     std::ofstream out(file, std::ios::app);

@@ -16,6 +16,8 @@ namespace civic::test {
 
 class OpenApiContract {
 public:
+    // Throws std::runtime_error when a schema of the document uses a keyword, type or format the
+    // validator does not check (JsonSchemas::lint_document).
     explicit OpenApiContract(nlohmann::json document);
 
     // Problems with one exchange; empty when the response keeps the contract.
@@ -30,11 +32,14 @@ public:
 private:
     nlohmann::json document_;
     JsonSchemas schemas_;
+    // Each path template and its segments, split once.
+    std::vector<std::pair<std::string, std::vector<std::string>>> templates_;
 };
 
 // When the environment names a file in CIVIC_OPENAPI_COVERAGE, one line "METHOD template status"
-// is appended to it (Daemon::request calls this for every response it validates), to list what
-// the suite covered.
-void record_openapi_coverage(const std::string& method, const std::string& path_template, int status);
+// is appended to it for a target the document has a template for (Daemon::request calls this for
+// every response it validates), to list what the suite covered; otherwise nothing is done.
+void record_openapi_coverage(const OpenApiContract& contract, const std::string& method, const std::string& target,
+                             int status);
 
 }  // namespace civic::test

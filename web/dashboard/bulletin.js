@@ -54,7 +54,7 @@ export class Bulletin {
         h('td', { class: 'num' }, String(g.overdue_open)), h('td', { class: 'num' }, percent(g.closure_rate)),
         h('td', { class: 'num' }, percent(g.on_time_rate)), h('td', { class: 'num opt' }, percent(g.handled_rate))));
     }
-    this.body.append(h('div', { class: 'table-wrap' }, h('table', { class: 'bulletin-grids' },
+    this.body.append(h('div', { class: 'table-wrap', tabindex: 0 }, h('table', { class: 'bulletin-grids' },
       h('thead', {}, h('tr', {},
         h('th', {}, '#'), h('th', {}, t('col.grid')), h('th', { class: 'num' }, t('col.received')),
         h('th', { class: 'num' }, t('col.closed')), h('th', { class: 'num' }, t('col.overdue')),

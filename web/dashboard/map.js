@@ -77,7 +77,8 @@ export function drawMap(container, { grids, rates, tickets, onTicket }) {
   }
   svg.append(...labels);
   for (const ticket of tickets) {
-    if (!proj.inside(ticket.lon, ticket.lat)) continue;
+    // A report placed by address only (Open311) has no position: listed, not drawn.
+    if (ticket.lat === null || !proj.inside(ticket.lon, ticket.lat)) continue;
     const [x, y] = proj.point(ticket.lon, ticket.lat);
     const marker = h('circle', {
       class: ticket.overdue ? 'marker overdue' : 'marker', cx: x.toFixed(1), cy: y.toFixed(1), r: ticket.overdue ? 7 : 5.5,

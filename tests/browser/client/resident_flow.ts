@@ -85,6 +85,7 @@ export async function residentFlow(input: FlowInput): Promise<FlowResult> {
 
   const points = await client.GET('/api/v1/me/points', { headers: auth });
   if (!points.data) fail('points', points.response.status, points.error);
+  if (points.data.balance <= 0) throw new Error('the accepted report earned points');
   const ledger = await client.GET('/api/v1/me/points/ledger', { headers: auth, params: { query: { limit: 10 } } });
   if (!ledger.data) fail('ledger', ledger.response.status, ledger.error);
   if (ledger.data.items[0]?.kind !== 'report_accepted') throw new Error('the ledger shows the report reward');
