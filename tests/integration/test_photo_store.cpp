@@ -6,10 +6,12 @@
 #include "common/crypto.hpp"
 #include "ledger_support.hpp"
 #include "support/s3_server.hpp"
+#include "support/scratch_dir.hpp"
 #include "ticket_city.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -20,19 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct Scratch {
-    std::string path;
-    Scratch() {
-        char tmpl[] = "/tmp/civicsnap-photostore-XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // The run's store (S3 bucket, or a file folder of `data_dir`), as --photos and environment.
 std::string env_prefix() {
@@ -73,7 +62,7 @@ TEST(PhotoStore, SweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
     // An orphan: bytes stored with no row naming them (a PUT whose report then failed to commit).
     const auto orphan = unique_jpeg();
     const auto orphan_name = crypto::sha256_hex(orphan) + ".jpg";
-    Scratch source;
+    ScratchDir source;
     put_file(source.path, orphan_name, orphan);
     auto copied = tool("copy-photos --from 'file:" + source.path + "' --to '" + store + "'");
     ASSERT_EQ(copied.exit_code, 0) << copied.output;
@@ -101,7 +90,7 @@ TEST(PhotoStore, SweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
 }
 
 TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
-    Scratch data, target;
+    ScratchDir data, target;
     const auto source_store = "file:" + data.path + "/photos";
     const auto target_store = photos_on_s3() ? photo_store_arg() : "file:" + target.path;
     std::vector<std::pair<std::string, std::string>> photos;  // url, sha256
