@@ -19,6 +19,26 @@ std::string original_file_name(std::string_view sha256, std::string_view format)
 
 std::string thumbnail_file_name(std::string_view sha256) { return std::string(sha256) + ".thumb.jpg"; }
 
+bool is_photo_file_name(std::string_view name) {
+    if (name.size() < 66 || name.find('/') != std::string_view::npos) return false;
+    for (char c : name.substr(0, 64))
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return name[64] == '.';
+}
+
+std::string photo_key(std::string_view name) {
+    if (!is_photo_file_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
+    return std::string(name.substr(0, 2)) + "/" + std::string(name.substr(2, 2)) + "/" + std::string(name);
+}
+
+std::optional<std::string> photo_name_of_key(std::string_view key) {
+    if (key.size() < 6 || key[2] != '/' || key[5] != '/') return std::nullopt;
+    const auto name = key.substr(6);
+    if (!is_photo_file_name(name) || name.substr(0, 2) != key.substr(0, 2) || name.substr(2, 2) != key.substr(3, 2))
+        return std::nullopt;
+    return std::string(name);
+}
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -70,19 +90,9 @@ void write_all(int fd, std::string_view bytes, const fs::path& path) {
     }
 }
 
-bool is_safe_name(std::string_view name) {
-    if (name.size() < 66 || name.find('/') != std::string_view::npos) return false;
-    for (char c : name.substr(0, 64))
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return name[64] == '.';
-}
-
 }  // namespace
 
-fs::path PhotoFiles::path_of(std::string_view name) const {
-    if (!is_safe_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
-    return root_ / std::string(name.substr(0, 2)) / std::string(name.substr(2, 2)) / std::string(name);
-}
+fs::path PhotoFiles::path_of(std::string_view name) const { return root_ / photo_key(name); }
 
 void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
     const auto path = path_of(name);

@@ -21,17 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool is_hex64(std::string_view s) {
-    if (s.size() < 64) return false;
-    for (char c : s.substr(0, 64))
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return true;
-}
-
-bool is_photo_name(std::string_view name) {
-    return name.size() > 65 && is_hex64(name) && name[64] == '.' && name.find('/') == std::string_view::npos;
-}
-
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -92,7 +81,7 @@ public:
                  it.increment(ec)) {
                 if (!it->is_regular_file(ec)) continue;
                 const auto name = it->path().filename().string();
-                if (!is_photo_name(name)) continue;  // temporaries (".tmp-…") and strangers
+                if (!is_photo_file_name(name)) continue;  // temporaries (".tmp-…") and strangers
                 struct stat st {};
                 if (::stat(it->path().c_str(), &st) != 0) continue;
                 each({name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)});
@@ -206,19 +195,6 @@ private:
 };
 
 }  // namespace
-
-std::string photo_key(std::string_view name) {
-    if (!is_photo_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
-    return std::string(name.substr(0, 2)) + "/" + std::string(name.substr(2, 2)) + "/" + std::string(name);
-}
-
-std::optional<std::string> photo_name_of_key(std::string_view key) {
-    if (key.size() < 6 || key[2] != '/' || key[5] != '/') return std::nullopt;
-    const auto name = key.substr(6);
-    if (!is_photo_name(name) || name.substr(0, 2) != key.substr(0, 2) || name.substr(2, 2) != key.substr(3, 2))
-        return std::nullopt;
-    return std::string(name);
-}
 
 PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_dir) {
     PhotoStoreSpec spec;

@@ -15,6 +15,7 @@
 // Failures: a store that cannot take a write or serve a read now throws ApiError 503
 // `unavailable` (Retry-After); the next request tries again, so the daemon recovers by itself.
 #include "server/objstore/s3_client.hpp"
+#include "server/store/photo_files.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -30,12 +31,6 @@
 #include <vector>
 
 namespace civic::store {
-
-// "ab/cd/<name>" for a photo file name that starts with its SHA-256 (the folder layout under
-// file:DIR and the object key in a bucket). Throws std::invalid_argument for anything else.
-std::string photo_key(std::string_view name);
-// The name back from a key of that shape, or nullopt (a foreign object in the bucket).
-std::optional<std::string> photo_name_of_key(std::string_view key);
 
 // A bad `--photos`, or a store that refuses us at start: the message is one line for stderr.
 struct PhotoStoreConfigError : std::runtime_error {
