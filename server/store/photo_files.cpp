@@ -5,7 +5,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
-#include <fstream>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -47,7 +47,7 @@ namespace {
     const int err = errno;
     if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EACCES || err == EPERM ||
         err == ENOTDIR)
-        throw ApiError::unavailable(30, "the photo store cannot take writes now");
+        throw ApiError::unavailable(30, std::string("the photo store cannot be used now (") + what + ")");
     throw std::system_error(err, std::generic_category(), std::string(what) + " " + path.string());
 }
 
@@ -118,9 +118,26 @@ void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
 }
 
 std::optional<std::string> PhotoFiles::get(std::string_view name) const {
-    std::ifstream in(path_of(name), std::ios::binary);
-    if (!in) return std::nullopt;
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    const auto path = path_of(name);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        fail("open", path);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) fail("stat", path);
+    // Sized once from the file: the bytes are held once, with no regrowth on the way.
+    std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t got = 0;
+    while (got < bytes.size()) {
+        const auto n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail("read", path);
+        if (n == 0) break;  // shorter than it was: a content-addressed file never is
+        got += static_cast<std::size_t>(n);
+    }
+    bytes.resize(got);
+    return bytes;
 }
 
 }  // namespace civic::store

@@ -31,7 +31,9 @@ public:
     // Durably stores `bytes` under `name` unless it is there already. Throws ApiError 503 when
     // the disk is full or failing, std::system_error otherwise.
     void put(std::string_view name, std::string_view bytes) const;
-    // The file's bytes, or nullopt when it does not exist.
+    // The file's bytes, or nullopt when it does not exist. Throws ApiError 503 when the disk
+    // cannot be read (EIO, EACCES, a folder on the way replaced by a file), std::system_error
+    // otherwise.
     std::optional<std::string> get(std::string_view name) const;
 
 private:

@@ -76,7 +76,7 @@ asio::awaitable<CopySummary> copy_photos(PhotoStore& from, PhotoStore& to) {
             ++s.present;
             continue;
         }
-        auto bytes = co_await from.get(o.name);
+        auto bytes = co_await from.get(o.name, o.size);
         if (!bytes) continue;  // removed since the listing (a sweep)
         const auto sha = crypto::sha256_hex(*bytes);
         if (is_original(o.name) && sha != o.name.substr(0, 64))

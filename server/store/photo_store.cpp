@@ -10,6 +10,7 @@
 
 #include <cerrno>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -53,8 +54,8 @@ public:
     asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string&) override {
         co_await offload(pool_, [&] { files_.put(name, bytes); });
     }
-    asio::awaitable<std::optional<std::string>> get(const std::string& name) override {
-        co_return co_await offload(pool_, [&] { return files_.get(name); });
+    asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t) override {
+        co_return co_await offload(pool_, [&] { return files_.get(name); });  // sized from the file
     }
     asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) override {
         co_return co_await offload(pool_, [&]() -> std::optional<StoredObject> {
@@ -133,6 +134,9 @@ const char* content_type_of(std::string_view name) {
 }
 
 class S3Store final : public PhotoStore {
+    // A hint larger than any photo (10 MiB) is not trusted for an allocation.
+    static constexpr std::uint64_t kMaxExpectedBytes = 16 * 1024 * 1024;
+
 public:
     S3Store(asio::any_io_executor executor, objstore::S3Config config)
         : client_(std::move(executor), std::move(config)) {}
@@ -141,8 +145,9 @@ public:
         auto r = co_await client_.put_bytes(photo_key(name), bytes, content_type_of(name), sha256_hex);
         if (!r.ok()) fail(r.error, "PUT " + name);
     }
-    asio::awaitable<std::optional<std::string>> get(const std::string& name) override {
+    asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t expected_size) override {
         std::string out;
+        out.reserve(std::min<std::uint64_t>(expected_size, kMaxExpectedBytes));
         auto r = co_await client_.get(photo_key(name), [&out](std::string_view chunk) -> asio::awaitable<bool> {
             out.append(chunk);
             co_return true;

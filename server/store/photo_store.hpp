@@ -67,7 +67,10 @@ public:
     virtual boost::asio::awaitable<void> put(const std::string& name, const std::string& bytes,
                                              const std::string& sha256_hex) = 0;
     // The bytes, or nullopt when there is no such object. ApiError 503 when unreachable.
-    virtual boost::asio::awaitable<std::optional<std::string>> get(const std::string& name) = 0;
+    // `expected_size` (the row's byte count; 0 when unknown) sizes the buffer up front, so that a
+    // body arriving in chunks is not copied on regrowth: the photo is held once.
+    virtual boost::asio::awaitable<std::optional<std::string>> get(const std::string& name,
+                                                                   std::uint64_t expected_size) = 0;
     // Its size and last modification, or nullopt when there is no such object. ApiError 503.
     virtual boost::asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) = 0;
     // Removes the object (a missing one is success). ApiError 503 when unreachable.
