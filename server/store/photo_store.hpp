@@ -52,7 +52,7 @@ PhotoStoreSpec parse_photo_store(std::string_view spec, const std::string& data_
 struct StoredObject {
     std::string name;             // "<sha256>.jpg" …
     std::uint64_t size = 0;
-    std::int64_t modified = 0;    // Unix seconds (mtime / LastModified)
+    std::int64_t modified = 0;    // Unix seconds (mtime / LastModified); 0: unknown (never swept)
 };
 
 class PhotoStore {
