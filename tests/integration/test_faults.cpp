@@ -273,6 +273,13 @@ TEST(Faults, BadPhotoStoreExits2BeforeListening) {
     }
     const auto no_credentials = start("s3://bucket?endpoint=http://127.0.0.1:1", "env -u AWS_ACCESS_KEY_ID");
     EXPECT_EQ(no_credentials.exit_code, 2) << no_credentials.output;
+    // An endpoint nobody answers (API.md §1.1: "an unreachable ... object store"): the client's
+    // retries, then one line and exit 2.
+    const auto unreachable = start("s3://bucket?endpoint=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b");
+    EXPECT_EQ(unreachable.exit_code, 2) << unreachable.output;
+    EXPECT_EQ(std::count(unreachable.output.begin(), unreachable.output.end(), '\n'), 1) << unreachable.output;
+    EXPECT_NE(unreachable.output.find("unavailable"), std::string::npos) << unreachable.output;
+    EXPECT_EQ(unreachable.output.find("listening"), std::string::npos) << unreachable.output;
     if (!photos_on_s3()) return;  // refused credentials and a missing bucket need the run's S3 server (integration_photos_s3)
     const auto& e = S3Server::shared()->endpoint();
     const auto refused = start(photo_store_arg(), "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY=wrong");

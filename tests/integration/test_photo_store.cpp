@@ -135,5 +135,27 @@ TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
     }
 }
 
+// Either tool against a store nobody answers: one line on stderr, exit 2, and nothing removed
+// from the store that does answer.
+TEST(PhotoStore, ToolsOnAnUnreachableStoreExit2AndTouchNothing) {
+    ScratchDir dir;  // the data dir's own photo folder, whatever the run's store
+    Daemon d(Daemon::Options{.data_dir = dir.path, .photos = "file:" + dir.path + "/photos"});
+    TicketCity c(d);
+    const auto url = c.submit(c.r1)["photos"][0]["url"].get<std::string>();
+    const std::string nobody = "'s3://civic-test?endpoint=http://127.0.0.1:1' ";
+    const std::string env = "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b ";
+    const auto files = "'file:" + d.data_dir() + "/photos' ";
+    for (const auto& args : {"sweep-photos --data-dir '" + d.data_dir() + "' --older-than 0 --photos " + nobody,
+                             "copy-photos --from " + nobody + "--to " + files,
+                             "copy-photos --from " + files + "--to " + nobody}) {
+        const auto r = run_command(env + CIVICSNAPD_PATH + " " + args);
+        EXPECT_EQ(r.exit_code, 2) << args << r.output;
+        EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+        EXPECT_NE(r.output.find("unavailable"), std::string::npos) << r.output;
+    }
+    EXPECT_EQ(d.get(url, c.r1.token).status, 200);
+    EXPECT_EQ(d.get(url + "?variant=thumb", c.r1.token).status, 200);
+}
+
 }  // namespace
 }  // namespace civic::test
