@@ -540,7 +540,7 @@ asio::awaitable<Response> get_media(AppContext& ctx, Request& req) {
         return *p;
     });
     const auto name = store::original_file_name(photo.blob.sha256, photo.blob.format);
-    auto bytes = co_await ctx.photos->get(name);
+    auto bytes = co_await ctx.photos->get(name, static_cast<std::uint64_t>(photo.blob.bytes));
     if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
     Response r;
     r.content_type = photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";

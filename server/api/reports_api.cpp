@@ -219,7 +219,7 @@ asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {
     } else {
         const auto name = thumb ? store::thumbnail_file_name(photo.blob.sha256)
                                 : store::original_file_name(photo.blob.sha256, photo.blob.format);
-        auto bytes = co_await ctx.photos->get(name);
+        auto bytes = co_await ctx.photos->get(name, thumb ? 0 : static_cast<std::uint64_t>(photo.blob.bytes));
         if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
         response.content_type = thumb || photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";
         response.body = std::move(*bytes);

@@ -49,11 +49,6 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-std::string strip_quotes(std::string_view v) {
-    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    return std::string(v);
-}
-
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
     std::uint64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -147,7 +142,7 @@ Errc classify(int status, const std::string& s3_code) {
 ObjectInfo object_info(const http::fields& h) {
     ObjectInfo info;
     if (auto v = parse_u64(std::string_view(h[http::field::content_length]))) info.size = *v;
-    info.etag = strip_quotes(h[http::field::etag]);
+    info.etag = unquote(h[http::field::etag]);
     info.content_type = std::string(h[http::field::content_type]);
     info.last_modified = std::string(h[http::field::last_modified]);
     return info;
@@ -694,7 +689,7 @@ asio::awaitable<Result<ObjectInfo>> S3Client::put_file(std::string key, std::str
     op.payload_sha256 = std::move(sha256_hex);
     op.body = FileBody{std::move(path)};
     const auto out = co_await impl_->perform(op, result.error);
-    if (result.ok()) result.value.etag = strip_quotes(out.header[http::field::etag]);
+    if (result.ok()) result.value.etag = unquote(out.header[http::field::etag]);
     co_return result;
 }
 
@@ -714,7 +709,7 @@ asio::awaitable<Result<ObjectInfo>> S3Client::put_bytes(std::string key, std::st
     op.body = BytesBody{bytes};
     const auto out = co_await impl_->perform(op, result.error);
     if (result.ok()) {
-        result.value.etag = strip_quotes(out.header[http::field::etag]);
+        result.value.etag = unquote(out.header[http::field::etag]);
         result.value.size = bytes.size();
     }
     co_return result;

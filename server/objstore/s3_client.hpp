@@ -36,7 +36,8 @@ struct Limits {
     std::chrono::milliseconds attempt_timeout{60'000};  // one whole attempt, connection wait included,
                                                         // time spent in a GET's sink excluded
     int max_attempts = 4;                               // first try + 3 retries
-    std::chrono::milliseconds backoff_base{100};        // before retry n: random in [0, min(max, base*2^n)]
+    std::chrono::milliseconds backoff_base{100};        // before retry n: random in [cap/2, cap],
+                                                        // cap = min(backoff_max, base*2^n)
     std::chrono::milliseconds backoff_max{2'000};
     std::size_t chunk_bytes = 64 * 1024;                // body chunk, both directions
     std::size_t max_response_header_bytes = 16 * 1024;

@@ -172,23 +172,30 @@ bool is_path(const std::vector<std::string_view>& stack, std::initializer_list<s
     return true;
 }
 
-std::string unquote(std::string s) {
-    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') return s.substr(1, s.size() - 2);
-    return s;
+// Walks a document whose root element must be `root`; `on_field(stack, text)` is called as each
+// element inside it closes (the root's own close is not passed on).
+bool walk_under(std::string_view xml, std::string_view root, const OnClose& on_field) {
+    bool root_ok = false;
+    const bool ok = walk(xml, [&](const std::vector<std::string_view>& stack, const std::string& text) {
+        if (stack[0] != root) return false;
+        if (stack.size() == 1) return root_ok = true;
+        return on_field(stack, text);
+    });
+    return ok && root_ok;
 }
 
 }  // namespace
 
+std::string unquote(std::string_view v) {
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    return std::string(v);
+}
+
 std::optional<ListPage> parse_list_objects_v2(std::string_view xml, std::size_t max_entries) {
     ListPage page;
     ListEntry current;
-    bool root_ok = false;
-    const bool ok = walk(xml, [&](const std::vector<std::string_view>& stack, const std::string& text) {
-        if (stack.size() == 1) {
-            root_ok = stack[0] == "ListBucketResult";
-            return root_ok;
-        }
-        if (stack[0] != "ListBucketResult") return false;
+    const bool ok = walk_under(xml, "ListBucketResult", [&](const std::vector<std::string_view>& stack,
+                                                            const std::string& text) {
         if (is_path(stack, {"ListBucketResult", "IsTruncated"})) {
             if (text != "true" && text != "false") return false;
             page.truncated = text == "true";
@@ -210,7 +217,7 @@ std::optional<ListPage> parse_list_objects_v2(std::string_view xml, std::size_t 
         }
         return true;
     });
-    if (!ok || !root_ok) return std::nullopt;
+    if (!ok) return std::nullopt;
     if (page.truncated && page.next_continuation_token.empty()) return std::nullopt;  // could not go on
     if (!page.truncated) page.next_continuation_token.clear();
     return page;
@@ -218,17 +225,12 @@ std::optional<ListPage> parse_list_objects_v2(std::string_view xml, std::size_t 
 
 std::optional<S3ErrorBody> parse_error(std::string_view xml) {
     S3ErrorBody body;
-    bool root_ok = false;
-    const bool ok = walk(xml, [&](const std::vector<std::string_view>& stack, const std::string& text) {
-        if (stack.size() == 1) {
-            root_ok = stack[0] == "Error";
-            return root_ok;
-        }
+    const bool ok = walk_under(xml, "Error", [&](const std::vector<std::string_view>& stack, const std::string& text) {
         if (is_path(stack, {"Error", "Code"})) body.code = text;
         else if (is_path(stack, {"Error", "Message"})) body.message = text;
         return true;
     });
-    if (!ok || !root_ok) return std::nullopt;
+    if (!ok) return std::nullopt;
     return body;
 }
 

@@ -42,4 +42,7 @@ std::optional<ListPage> parse_list_objects_v2(std::string_view xml, std::size_t 
 // nullopt unless the document is an <Error> element.
 std::optional<S3ErrorBody> parse_error(std::string_view xml);
 
+// An ETag without its surrounding quotes (S3 quotes them in headers and listings alike).
+std::string unquote(std::string_view etag);
+
 }  // namespace civic::objstore

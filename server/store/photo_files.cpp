@@ -5,7 +5,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
-#include <fstream>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -19,6 +19,26 @@ std::string original_file_name(std::string_view sha256, std::string_view format)
 
 std::string thumbnail_file_name(std::string_view sha256) { return std::string(sha256) + ".thumb.jpg"; }
 
+bool is_photo_file_name(std::string_view name) {
+    if (name.size() < 66 || name.find('/') != std::string_view::npos) return false;
+    for (char c : name.substr(0, 64))
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return name[64] == '.';
+}
+
+std::string photo_key(std::string_view name) {
+    if (!is_photo_file_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
+    return std::string(name.substr(0, 2)) + "/" + std::string(name.substr(2, 2)) + "/" + std::string(name);
+}
+
+std::optional<std::string> photo_name_of_key(std::string_view key) {
+    if (key.size() < 6 || key[2] != '/' || key[5] != '/') return std::nullopt;
+    const auto name = key.substr(6);
+    if (!is_photo_file_name(name) || name.substr(0, 2) != key.substr(0, 2) || name.substr(2, 2) != key.substr(3, 2))
+        return std::nullopt;
+    return std::string(name);
+}
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -27,7 +47,7 @@ namespace {
     const int err = errno;
     if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EACCES || err == EPERM ||
         err == ENOTDIR)
-        throw ApiError::unavailable(30, "the photo store cannot take writes now");
+        throw ApiError::unavailable(30, std::string("the photo store cannot be used now (") + what + ")");
     throw std::system_error(err, std::generic_category(), std::string(what) + " " + path.string());
 }
 
@@ -70,19 +90,9 @@ void write_all(int fd, std::string_view bytes, const fs::path& path) {
     }
 }
 
-bool is_safe_name(std::string_view name) {
-    if (name.size() < 66 || name.find('/') != std::string_view::npos) return false;
-    for (char c : name.substr(0, 64))
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return name[64] == '.';
-}
-
 }  // namespace
 
-fs::path PhotoFiles::path_of(std::string_view name) const {
-    if (!is_safe_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
-    return root_ / std::string(name.substr(0, 2)) / std::string(name.substr(2, 2)) / std::string(name);
-}
+fs::path PhotoFiles::path_of(std::string_view name) const { return root_ / photo_key(name); }
 
 void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
     const auto path = path_of(name);
@@ -108,9 +118,26 @@ void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
 }
 
 std::optional<std::string> PhotoFiles::get(std::string_view name) const {
-    std::ifstream in(path_of(name), std::ios::binary);
-    if (!in) return std::nullopt;
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    const auto path = path_of(name);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        fail("open", path);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) fail("stat", path);
+    // Sized once from the file: the bytes are held once, with no regrowth on the way.
+    std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+    std::size_t got = 0;
+    while (got < bytes.size()) {
+        const auto n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) fail("read", path);
+        if (n == 0) break;  // shorter than it was: a content-addressed file never is
+        got += static_cast<std::size_t>(n);
+    }
+    bytes.resize(got);
+    return bytes;
 }
 
 }  // namespace civic::store

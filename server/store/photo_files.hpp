@@ -14,6 +14,13 @@ namespace civic::store {
 // that format ("jpeg" or "png"), "<sha256>.thumb.jpg" for its thumbnail.
 std::string original_file_name(std::string_view sha256, std::string_view format);
 std::string thumbnail_file_name(std::string_view sha256);
+// A name of that shape: 64 lower-case hex digits, '.', an extension, no '/'.
+bool is_photo_file_name(std::string_view name);
+// "ab/cd/<name>" for such a name (the folder layout under file:DIR and the object key in a
+// bucket). Throws std::invalid_argument for anything else.
+std::string photo_key(std::string_view name);
+// The name back from a key of that shape, or nullopt (a foreign object in the bucket).
+std::optional<std::string> photo_name_of_key(std::string_view key);
 
 class PhotoFiles {
 public:
@@ -24,7 +31,9 @@ public:
     // Durably stores `bytes` under `name` unless it is there already. Throws ApiError 503 when
     // the disk is full or failing, std::system_error otherwise.
     void put(std::string_view name, std::string_view bytes) const;
-    // The file's bytes, or nullopt when it does not exist.
+    // The file's bytes, or nullopt when it does not exist. Throws ApiError 503 when the disk
+    // cannot be read (EIO, EACCES, a folder on the way replaced by a file), std::system_error
+    // otherwise.
     std::optional<std::string> get(std::string_view name) const;
 
 private:

@@ -38,7 +38,11 @@ asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_pa
     // the minimum age).
     // --older-than 0 means any age: S3 servers may round a fresh object's time up to the next
     // second (Swift does), which would otherwise read as "from the future".
-    const auto too_young = [&](const StoredObject& o) { return min_age_seconds > 0 && now - o.modified < min_age_seconds; };
+    // A time the store did not give or we could not read (0) is never taken for an old one: such
+    // an object is kept, whatever its age.
+    const auto too_young = [&](const StoredObject& o) {
+        return o.modified <= 0 || (min_age_seconds > 0 && now - o.modified < min_age_seconds);
+    };
     std::vector<StoredObject> objects;
     co_await photos.list([&](const StoredObject& o) { objects.push_back(o); });
     const auto named = named_photos(db_path);
@@ -76,7 +80,7 @@ asio::awaitable<CopySummary> copy_photos(PhotoStore& from, PhotoStore& to) {
             ++s.present;
             continue;
         }
-        auto bytes = co_await from.get(o.name);
+        auto bytes = co_await from.get(o.name, o.size);
         if (!bytes) continue;  // removed since the listing (a sweep)
         const auto sha = crypto::sha256_hex(*bytes);
         if (is_original(o.name) && sha != o.name.substr(0, 64))

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -20,17 +21,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-bool is_hex64(std::string_view s) {
-    if (s.size() < 64) return false;
-    for (char c : s.substr(0, 64))
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return true;
-}
-
-bool is_photo_name(std::string_view name) {
-    return name.size() > 65 && is_hex64(name) && name[64] == '.' && name.find('/') == std::string_view::npos;
-}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -64,8 +54,8 @@ public:
     asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string&) override {
         co_await offload(pool_, [&] { files_.put(name, bytes); });
     }
-    asio::awaitable<std::optional<std::string>> get(const std::string& name) override {
-        co_return co_await offload(pool_, [&] { return files_.get(name); });
+    asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t) override {
+        co_return co_await offload(pool_, [&] { return files_.get(name); });  // sized from the file
     }
     asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) override {
         co_return co_await offload(pool_, [&]() -> std::optional<StoredObject> {
@@ -92,7 +82,7 @@ public:
                  it.increment(ec)) {
                 if (!it->is_regular_file(ec)) continue;
                 const auto name = it->path().filename().string();
-                if (!is_photo_name(name)) continue;  // temporaries (".tmp-…") and strangers
+                if (!is_photo_file_name(name)) continue;  // temporaries (".tmp-…") and strangers
                 struct stat st {};
                 if (::stat(it->path().c_str(), &st) != 0) continue;
                 each({name, static_cast<std::uint64_t>(st.st_size), static_cast<std::int64_t>(st.st_mtime)});
@@ -144,6 +134,9 @@ const char* content_type_of(std::string_view name) {
 }
 
 class S3Store final : public PhotoStore {
+    // A hint larger than any photo (10 MiB) is not trusted for an allocation.
+    static constexpr std::uint64_t kMaxExpectedBytes = 16 * 1024 * 1024;
+
 public:
     S3Store(asio::any_io_executor executor, objstore::S3Config config)
         : client_(std::move(executor), std::move(config)) {}
@@ -152,8 +145,9 @@ public:
         auto r = co_await client_.put_bytes(photo_key(name), bytes, content_type_of(name), sha256_hex);
         if (!r.ok()) fail(r.error, "PUT " + name);
     }
-    asio::awaitable<std::optional<std::string>> get(const std::string& name) override {
+    asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t expected_size) override {
         std::string out;
+        out.reserve(std::min<std::uint64_t>(expected_size, kMaxExpectedBytes));
         auto r = co_await client_.get(photo_key(name), [&out](std::string_view chunk) -> asio::awaitable<bool> {
             out.append(chunk);
             co_return true;
@@ -206,19 +200,6 @@ private:
 };
 
 }  // namespace
-
-std::string photo_key(std::string_view name) {
-    if (!is_photo_name(name)) throw std::invalid_argument("photo file name must start with a sha256");
-    return std::string(name.substr(0, 2)) + "/" + std::string(name.substr(2, 2)) + "/" + std::string(name);
-}
-
-std::optional<std::string> photo_name_of_key(std::string_view key) {
-    if (key.size() < 6 || key[2] != '/' || key[5] != '/') return std::nullopt;
-    const auto name = key.substr(6);
-    if (!is_photo_name(name) || name.substr(0, 2) != key.substr(0, 2) || name.substr(2, 2) != key.substr(3, 2))
-        return std::nullopt;
-    return std::string(name);
-}
 
 PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_dir) {
     PhotoStoreSpec spec;

@@ -15,6 +15,7 @@
 // Failures: a store that cannot take a write or serve a read now throws ApiError 503
 // `unavailable` (Retry-After); the next request tries again, so the daemon recovers by itself.
 #include "server/objstore/s3_client.hpp"
+#include "server/store/photo_files.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -30,12 +31,6 @@
 #include <vector>
 
 namespace civic::store {
-
-// "ab/cd/<name>" for a photo file name that starts with its SHA-256 (the folder layout under
-// file:DIR and the object key in a bucket). Throws std::invalid_argument for anything else.
-std::string photo_key(std::string_view name);
-// The name back from a key of that shape, or nullopt (a foreign object in the bucket).
-std::optional<std::string> photo_name_of_key(std::string_view key);
 
 // A bad `--photos`, or a store that refuses us at start: the message is one line for stderr.
 struct PhotoStoreConfigError : std::runtime_error {
@@ -57,7 +52,7 @@ PhotoStoreSpec parse_photo_store(std::string_view spec, const std::string& data_
 struct StoredObject {
     std::string name;             // "<sha256>.jpg" …
     std::uint64_t size = 0;
-    std::int64_t modified = 0;    // Unix seconds (mtime / LastModified)
+    std::int64_t modified = 0;    // Unix seconds (mtime / LastModified); 0: unknown (never swept)
 };
 
 class PhotoStore {
@@ -72,7 +67,10 @@ public:
     virtual boost::asio::awaitable<void> put(const std::string& name, const std::string& bytes,
                                              const std::string& sha256_hex) = 0;
     // The bytes, or nullopt when there is no such object. ApiError 503 when unreachable.
-    virtual boost::asio::awaitable<std::optional<std::string>> get(const std::string& name) = 0;
+    // `expected_size` (the row's byte count; 0 when unknown) sizes the buffer up front, so that a
+    // body arriving in chunks is not copied on regrowth: the photo is held once.
+    virtual boost::asio::awaitable<std::optional<std::string>> get(const std::string& name,
+                                                                   std::uint64_t expected_size) = 0;
     // Its size and last modification, or nullopt when there is no such object. ApiError 503.
     virtual boost::asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) = 0;
     // Removes the object (a missing one is success). ApiError 503 when unreachable.

@@ -5,6 +5,7 @@
 #include "kiosk_support.hpp"
 #include "ticket_city.hpp"
 #include "support/s3_server.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,19 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct ScratchDir {
-    std::string path;
-    ScratchDir() {
-        char tmpl[] = "/tmp/civicsnap-faults-XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 Daemon::Options on_dir(const std::string& dir) {
     Daemon::Options o;
@@ -248,10 +236,12 @@ TEST(Faults, UnwritablePhotoStoreAnswers503AndRecovers) {
     EXPECT_EQ(r.error_code(), "unavailable");
     EXPECT_FALSE(r.header("retry-after").empty());
     EXPECT_EQ(report_count(d, c.m1.token), before + 1) << "no row without its photo";
+    // A photo read while the store is down is 503 too, never a 500 for a "missing" photo.
+    auto read = d.get(first_photo, c.r1.token);
+    EXPECT_EQ(read.status, 503) << read.body;
+    EXPECT_EQ(read.error_code(), "unavailable");
+    EXPECT_FALSE(read.header("retry-after").empty());
     if (photos_on_s3()) {
-        auto read = d.get(first_photo, c.r1.token);
-        EXPECT_EQ(read.status, 503) << read.body;
-        EXPECT_EQ(read.error_code(), "unavailable");
         S3Server::shared()->start();
     } else {
         fs::remove(photos);
@@ -283,6 +273,13 @@ TEST(Faults, BadPhotoStoreExits2BeforeListening) {
     }
     const auto no_credentials = start("s3://bucket?endpoint=http://127.0.0.1:1", "env -u AWS_ACCESS_KEY_ID");
     EXPECT_EQ(no_credentials.exit_code, 2) << no_credentials.output;
+    // An endpoint nobody answers (API.md §1.1: "an unreachable ... object store"): the client's
+    // retries, then one line and exit 2.
+    const auto unreachable = start("s3://bucket?endpoint=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b");
+    EXPECT_EQ(unreachable.exit_code, 2) << unreachable.output;
+    EXPECT_EQ(std::count(unreachable.output.begin(), unreachable.output.end(), '\n'), 1) << unreachable.output;
+    EXPECT_NE(unreachable.output.find("unavailable"), std::string::npos) << unreachable.output;
+    EXPECT_EQ(unreachable.output.find("listening"), std::string::npos) << unreachable.output;
     if (!photos_on_s3()) return;  // refused credentials and a missing bucket need the run's S3 server (integration_photos_s3)
     const auto& e = S3Server::shared()->endpoint();
     const auto refused = start(photo_store_arg(), "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY=wrong");

@@ -6,10 +6,12 @@
 #include "common/crypto.hpp"
 #include "ledger_support.hpp"
 #include "support/s3_server.hpp"
+#include "support/scratch_dir.hpp"
 #include "ticket_city.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -20,19 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct Scratch {
-    std::string path;
-    Scratch() {
-        char tmpl[] = "/tmp/civicsnap-photostore-XXXXXX";
-        if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
-        path = tmpl;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // The run's store (S3 bucket, or a file folder of `data_dir`), as --photos and environment.
 std::string env_prefix() {
@@ -73,7 +62,7 @@ TEST(PhotoStore, SweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
     // An orphan: bytes stored with no row naming them (a PUT whose report then failed to commit).
     const auto orphan = unique_jpeg();
     const auto orphan_name = crypto::sha256_hex(orphan) + ".jpg";
-    Scratch source;
+    ScratchDir source;
     put_file(source.path, orphan_name, orphan);
     auto copied = tool("copy-photos --from 'file:" + source.path + "' --to '" + store + "'");
     ASSERT_EQ(copied.exit_code, 0) << copied.output;
@@ -101,7 +90,7 @@ TEST(PhotoStore, SweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
 }
 
 TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
-    Scratch data, target;
+    ScratchDir data, target;
     const auto source_store = "file:" + data.path + "/photos";
     const auto target_store = photos_on_s3() ? photo_store_arg() : "file:" + target.path;
     std::vector<std::pair<std::string, std::string>> photos;  // url, sha256
@@ -144,6 +133,28 @@ TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
         EXPECT_EQ(crypto::sha256_hex(r.body), sha);
         EXPECT_EQ(moved.get(url + "?variant=thumb", manager).status, 200);
     }
+}
+
+// Either tool against a store nobody answers: one line on stderr, exit 2, and nothing removed
+// from the store that does answer.
+TEST(PhotoStore, ToolsOnAnUnreachableStoreExit2AndTouchNothing) {
+    ScratchDir dir;  // the data dir's own photo folder, whatever the run's store
+    Daemon d(Daemon::Options{.data_dir = dir.path, .photos = "file:" + dir.path + "/photos"});
+    TicketCity c(d);
+    const auto url = c.submit(c.r1)["photos"][0]["url"].get<std::string>();
+    const std::string nobody = "'s3://civic-test?endpoint=http://127.0.0.1:1' ";
+    const std::string env = "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b ";
+    const auto files = "'file:" + d.data_dir() + "/photos' ";
+    for (const auto& args : {"sweep-photos --data-dir '" + d.data_dir() + "' --older-than 0 --photos " + nobody,
+                             "copy-photos --from " + nobody + "--to " + files,
+                             "copy-photos --from " + files + "--to " + nobody}) {
+        const auto r = run_command(env + CIVICSNAPD_PATH + " " + args);
+        EXPECT_EQ(r.exit_code, 2) << args << r.output;
+        EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+        EXPECT_NE(r.output.find("unavailable"), std::string::npos) << r.output;
+    }
+    EXPECT_EQ(d.get(url, c.r1.token).status, 200);
+    EXPECT_EQ(d.get(url + "?variant=thumb", c.r1.token).status, 200);
 }
 
 }  // namespace
