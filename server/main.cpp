@@ -206,23 +206,9 @@ int serve(const Config& config) {
     boost::asio::thread_pool blocking_pool(std::max(4u, 2 * cores));
     Clock clock;
     store::Database db({(data / "civicsnap.db").string(), std::max<std::size_t>(4, 2 * cores)}, blocking_pool);
-    {
-        // Start-up work runs on this thread before any request: the writer's queue is empty.
-        auto& conn = db.writer().startup_connection();
-        store::migrate(conn);
-        bootstrap_admin(conn, clock.now());
-        if (config.demo) {
-            domain::DemoHistory history;
-            history.seed = static_cast<std::uint64_t>(config.demo_seed);
-            history.photo_dir = (data / "photos").string();
-            history.daily_points_cap = config.daily_points_cap;
-            // --demo-seed 0: the city without its history (the browser tests start from it).
-            print_demo(domain::load_demo_city(conn, master_key, clock.now(), config.demo_seed != 0 ? &history : nullptr));
-        }
-    }
-
     boost::asio::io_context ioc(static_cast<int>(io_threads));
-    // The photo store must exist and accept our credentials before we listen (API.md §1.1).
+    // The photo store must exist and accept our credentials before we listen (API.md §1.1),
+    // and before the demo city stores its photos in it.
     const auto photos = store::make_photo_store(photo_spec, ioc.get_executor(), blocking_pool);
     try {
         run_before_serving(ioc, photos->check());
@@ -232,6 +218,24 @@ int serve(const Config& config) {
         blocking_pool.join();
         return 2;
     }
+
+    {
+        // Start-up work runs on this thread before any request: the writer's queue is empty.
+        auto& conn = db.writer().startup_connection();
+        store::migrate(conn);
+        bootstrap_admin(conn, clock.now());
+        if (config.demo) {
+            domain::DemoHistory history;
+            history.seed = static_cast<std::uint64_t>(config.demo_seed);
+            history.photos = photos.get();
+            history.io = &ioc;
+            history.blocking = &blocking_pool;
+            history.daily_points_cap = config.daily_points_cap;
+            // --demo-seed 0: the city without its history (the browser tests start from it).
+            print_demo(domain::load_demo_city(conn, master_key, clock.now(), config.demo_seed != 0 ? &history : nullptr));
+        }
+    }
+
     api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
     ctx.photos = photos.get();
     api::ReportFeed feed;

@@ -1,13 +1,9 @@
 #include "server/api/photo_intake.hpp"
 
-#include "common/crypto.hpp"
 #include "common/errors.hpp"
 #include "common/json.hpp"
-#include "server/media/photo.hpp"
+#include "server/domain/photo_intake.hpp"
 #include "server/media/multipart.hpp"
-#include "server/store/offload.hpp"
-#include "server/store/photo_files.hpp"
-#include "server/store/photo_store.hpp"
 
 #include <filesystem>
 
@@ -62,39 +58,9 @@ Upload read_upload(http::Request& req) {
 boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext& ctx,
                                                                       const std::vector<std::string>& photos) {
     std::vector<store::PhotoBlobRow> blobs;
-    // One photo at a time: its cleaned bytes and thumbnail are the only copies held besides the
-    // upload, and they are handed to the store without another copy.
-    for (const auto& bytes : photos) {
-        struct Cleaned {
-            store::PhotoBlobRow blob;
-            std::string original;
-            std::string thumbnail;
-            std::string thumbnail_sha256;
-        };
-        auto cleaned = co_await offload(ctx.blocking_pool, [&] {
-            auto processed = photo::process(bytes, photo::Limits{});
-            if (!processed) throw to_api_error(processed.error());
-            auto& p = processed.value();
-            Cleaned c;
-            c.blob.sha256 = crypto::sha256_hex(p.bytes);
-            c.blob.format = p.format;
-            c.blob.width = p.width;
-            c.blob.height = p.height;
-            c.blob.bytes = static_cast<std::int64_t>(p.bytes.size());
-            c.blob.dhash = static_cast<std::int64_t>(p.dhash);
-            c.thumbnail_sha256 = crypto::sha256_hex(p.thumbnail_jpeg);
-            c.original = std::move(p.bytes);
-            c.thumbnail = std::move(p.thumbnail_jpeg);
-            return c;
-        });
-        // The thumbnail first: once the original exists the pair is complete. Each put returns
-        // only when the bytes are durable (fsync / acknowledged PUT); a failing store is 503.
-        co_await ctx.photos->put(store::thumbnail_file_name(cleaned.blob.sha256), cleaned.thumbnail,
-                                 cleaned.thumbnail_sha256);
-        co_await ctx.photos->put(store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), cleaned.original,
-                                 cleaned.blob.sha256);
-        blobs.push_back(std::move(cleaned.blob));
-    }
+    // One photo at a time: one cleaned copy held at once besides the upload.
+    for (const auto& bytes : photos)
+        blobs.push_back(co_await domain::clean_and_store_photo(*ctx.photos, ctx.blocking_pool, bytes));
     co_return blobs;
 }
 

@@ -6,31 +6,29 @@
 #include "server/domain/city.hpp"
 #include "server/domain/kiosks.hpp"
 #include "server/domain/ledger.hpp"
+#include "server/domain/photo_intake.hpp"
 #include "server/domain/redemption.hpp"
+#include "server/domain/reports.hpp"
 #include "server/domain/simulate.hpp"
-#include "server/media/photo.hpp"
 #include "server/media/scene.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/bulk_repo.hpp"
 #include "server/store/city_repo.hpp"
 #include "server/store/kiosk_repo.hpp"
-#include "server/store/photo_files.hpp"
+#include "server/store/offload.hpp"
 #include "server/store/reports_repo.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <initializer_list>
 #include <cmath>
 #include <exception>
-#include <filesystem>
-#include <mutex>
 #include <random>
 #include <map>
 #include <stdexcept>
-#include <thread>
 
 namespace civic::domain {
 
@@ -72,41 +70,31 @@ struct PhotoJob {
     store::PhotoBlobRow blob;  // filled by the worker threads
 };
 
-// Draws, checks and stores the photos on a few threads (files are fsynced one by one, so the
-// threads mostly wait on the disk): the same pipeline as an upload (photo::process: full decode,
-// cleaned bytes, thumbnail, dHash; then store::PhotoFiles::put, thumbnail first).
-void make_photos(std::vector<PhotoJob>& jobs, const std::string& photo_dir) {
-    const store::PhotoFiles files{std::filesystem::path(photo_dir)};
-    std::atomic<std::size_t> next{0};
+// One of the few coroutines that draw and store the photos: each takes the next job, draws its
+// scene on the blocking pool, and stores it as an upload is stored (clean_and_store_photo).
+boost::asio::awaitable<void> photo_worker(std::vector<PhotoJob>& jobs, std::size_t& next, const DemoHistory& h) {
+    for (std::size_t i; (i = next++) < jobs.size();) {
+        auto& job = jobs[i];
+        const auto jpeg = co_await offload(*h.blocking, [&] {
+            return scene::draw_street_jpeg(job.scene, job.kind, job.fixed, 480, 360, job.variant);
+        });
+        job.blob = co_await clean_and_store_photo(*h.photos, *h.blocking, jpeg);
+    }
+}
+
+// Draws, checks and stores every job's photo in the configured photo store, a few at a time
+// (the puts wait on fsync or on the object store), running the store's io_context until done.
+void make_photos(std::vector<PhotoJob>& jobs, const DemoHistory& h) {
+    if (!h.photos || !h.io || !h.blocking) throw std::logic_error("demo history without a photo store");
+    std::size_t next = 0;  // the workers all run on this thread (h.io is run only here)
     std::exception_ptr failure;
-    std::mutex failure_mutex;
-    auto work = [&] {
-        try {
-            for (std::size_t i; (i = next++) < jobs.size();) {
-                auto& job = jobs[i];
-                const auto jpeg = scene::draw_street_jpeg(job.scene, job.kind, job.fixed, 480, 360, job.variant);
-                auto processed = photo::process(jpeg);
-                if (!processed) throw std::runtime_error("demo photo refused by the photo pipeline");
-                const auto& p = processed.value();
-                auto& blob = job.blob;
-                blob.sha256 = crypto::sha256_hex(p.bytes);
-                blob.format = p.format;
-                blob.width = p.width;
-                blob.height = p.height;
-                blob.bytes = static_cast<std::int64_t>(p.bytes.size());
-                blob.dhash = static_cast<std::int64_t>(p.dhash);
-                files.put(store::thumbnail_file_name(blob.sha256), p.thumbnail_jpeg);
-                files.put(store::original_file_name(blob.sha256, blob.format), p.bytes);
-            }
-        } catch (...) {
-            const std::lock_guard lock(failure_mutex);
-            if (!failure) failure = std::current_exception();
-            next = jobs.size();
-        }
-    };
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t) threads.emplace_back(work);
-    for (auto& t : threads) t.join();
+    for (int w = 0; w < 8; ++w)
+        boost::asio::co_spawn(*h.io, photo_worker(jobs, next, h), [&](std::exception_ptr e) {
+            if (e && !failure) failure = e;
+            if (e) next = jobs.size();
+        });
+    h.io->run();
+    h.io->restart();
     if (failure) std::rethrow_exception(failure);
 }
 
@@ -184,8 +172,7 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
         r.id = store::insert_report_with_state(conn, r);
         simulator.stored(r.id);
         for (const auto& e : walk.events) store::insert_event(conn, r.id, e);
-        if (r.status != "closed" && r.status != "rejected" && r.status != "duplicate")
-            store::index_open_report(conn, r.id, r.lon, r.lat);
+        if (is_open(*parse_status(r.status))) store::index_open_report(conn, r.id, r.lon, r.lat);
         ++counts.reports;
         counts.events += static_cast<std::int64_t>(walk.events.size());
 
@@ -220,10 +207,9 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
     }
     std::stable_sort(postings.begin(), postings.end(), [](const Posting& a, const Posting& b) { return a.at < b.at; });
 
-    make_photos(photos, h.photo_dir);
+    make_photos(photos, h);
     for (const auto& job : photos) {
-        store::upsert_photo_blob(conn, job.blob);
-        store::insert_photo(conn, job.report_id, job.stage, job.blob.sha256, job.at);
+        add_photos(conn, job.report_id, job.stage, {job.blob}, job.at);
         ++counts.photos;
     }
 

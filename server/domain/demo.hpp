@@ -4,6 +4,10 @@
 // walked through the lifecycle by the bulk generator's model (domain/simulate.hpp) with generated
 // before/after photos, points earned and redeemed through the ledger, ratings.
 #include "server/store/conn.hpp"
+#include "server/store/photo_store.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <cstdint>
 #include <string>
@@ -20,7 +24,11 @@ struct DemoAccount {
 // The simulated history's settings (docs/web.md, "The demo city").
 struct DemoHistory {
     std::uint64_t seed = 1;                // same seed and hour → same data
-    std::string photo_dir;                 // the photo store (data/photos)
+    // Where its photos go: the daemon's photo store (--photos), whose I/O runs on `io` (run here
+    // until the photos are stored; nothing else may run on it yet), decoding on `blocking`.
+    store::PhotoStore* photos = nullptr;
+    boost::asio::io_context* io = nullptr;
+    boost::asio::thread_pool* blocking = nullptr;
     std::int64_t daily_points_cap = 100;   // as the daemon's --daily-points-cap
     std::int64_t reports = 420;            // over the 8 ISO weeks up to now (this one included)
 };
@@ -39,7 +47,7 @@ struct DemoSummary {
 
 // Loads the demo city if the database has no grids yet (with its history when `history` is
 // given); either way returns the accounts (and the kiosk's credentials, unsealed with the master
-// key) to print. Photo files are written before the transaction that refers to them commits.
+// key) to print. Photos are stored before the transaction that refers to them commits.
 DemoSummary load_demo_city(store::Conn& conn, std::string_view master_key, std::int64_t now,
                            const DemoHistory* history = nullptr);
 

@@ -5,6 +5,7 @@
 #include "common/utf8.hpp"
 #include "server/domain/caller.hpp"
 #include "server/domain/reports.hpp"
+#include "server/domain/ticket_rules.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/open311_repo.hpp"
 
@@ -49,21 +50,18 @@ bool is_partner_update_status(std::string_view status) {
 }
 
 std::string update_description(std::string_view action, std::optional<std::int64_t> duplicate_of) {
-    if (action == "submit") return "Received; waiting for the city to review it.";
+    // The words of the actions that say more than the status they lead to …
+    if (action == "submit") return status_notes("submitted", duplicate_of);
     if (action == "accept") return "Accepted by the city as a case.";
-    if (action == "reject") return "Not accepted by the city.";
-    if (action == "mark_duplicate") return status_notes("duplicate", duplicate_of);
-    if (action == "assign") return "Dispatched to a grid worker.";
-    if (action == "start") return "A grid worker is handling it.";
     if (action == "return") return "Returned to the city to be dispatched again.";
-    if (action == "resolve") return "Reported fixed; waiting for the city to verify.";
-    if (action == "verify") return "Verified fixed and closed.";
     if (action == "rework") return "Sent back for more work.";
     if (action == "extend") return "The deadline was extended.";
     if (action == "set_grid") return "Passed to another grid.";
     if (action == "set_category") return "Re-classified by the city.";
     if (action == "rate") return "Rated by the reporter.";
     if (action == "comment") return "A comment from a partner app.";
+    // … and of the others, their new status's (ticket_rules: reject, mark_duplicate, assign, …).
+    if (const auto* t = find_transition(action); t && t->to) return status_notes(to_string(*t->to), duplicate_of);
     return "Updated by the city.";
 }
 

@@ -25,7 +25,7 @@ inline constexpr std::size_t kMaxUpdateIdChars = 100;      // a partner's own up
 std::string_view open311_status(std::string_view status);
 bool is_closed(std::string_view status);
 // FixMyStreet's extended status of a ticket status (docs/open311.md, "Extended statuses"):
-// submitted OPEN; accepted INVESTIGATING; assigned ACTION_SCHEDULED; in_progress and resolved
+// submitted OPEN; accepted and assigned ACTION_SCHEDULED; in_progress and resolved
 // IN_PROGRESS; closed FIXED; rejected NO_FURTHER_ACTION; duplicate DUPLICATE. The statuses of
 // API.md §4's later workflow: checking INVESTIGATING, parked ACTION_SCHEDULED, voided CLOSED.
 std::string_view extended_status(std::string_view status);

@@ -70,15 +70,6 @@ void record_photo_reuse(store::Conn& conn, std::int64_t report_id, const store::
         store::insert_hash_band(conn, band_key(photo.dhash, band), report_id, photo.dhash);
 }
 
-void add_photos(store::Conn& conn, std::int64_t report_id, std::string_view stage,
-                const std::vector<store::PhotoBlobRow>& photos, std::int64_t now) {
-    for (const auto& photo : photos) {
-        store::upsert_photo_blob(conn, photo);
-        store::insert_photo(conn, report_id, stage, photo.sha256, now);
-        if (stage == "report") record_photo_reuse(conn, report_id, photo);
-    }
-}
-
 Status status_of(const ReportRow& r) {
     auto s = parse_status(r.status);
     if (!s) throw std::logic_error("unknown status in database: " + r.status);
@@ -115,6 +106,15 @@ bool earns_points(store::Conn& conn, const ReportRow& r) { return !store::is_par
 std::string worker_note(std::int64_t worker_id) { return "assigned to worker " + std::to_string(worker_id); }
 
 }  // namespace
+
+void add_photos(store::Conn& conn, std::int64_t report_id, std::string_view stage,
+                const std::vector<store::PhotoBlobRow>& photos, std::int64_t now) {
+    for (const auto& photo : photos) {
+        store::upsert_photo_blob(conn, photo);
+        store::insert_photo(conn, report_id, stage, photo.sha256, now);
+        if (stage == "report") record_photo_reuse(conn, report_id, photo);
+    }
+}
 
 void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_count) {
     existing_category(conn, in.category);

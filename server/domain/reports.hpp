@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace civic::domain {
@@ -51,6 +52,13 @@ void check_new_report(store::Conn& conn, const NewReport& report, std::size_t ph
 // Validates (400 invalid_field), routes to a grid, stores the report, its photos and its
 // "submit" event, and records earlier reports whose photos it repeats.
 store::ReportRow submit_report(store::Conn& conn, const NewReport& report, std::int64_t now);
+
+// The rows of photos already in the photo store (clean_and_store_photo, domain/photo_intake.hpp)
+// for a report at `stage` ("report" | "resolution"): the blob, the photo, and for a report's own
+// photos the near-duplicate index (hash bands, links to earlier reports showing the same scene).
+// submit_report and the resolve action call it; so does the demo city for its generated history.
+void add_photos(store::Conn& conn, std::int64_t report_id, std::string_view stage,
+                const std::vector<store::PhotoBlobRow>& photos, std::int64_t now);
 
 struct ActionRequest {
     std::string action;

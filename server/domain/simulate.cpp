@@ -2,6 +2,7 @@
 
 #include "common/crypto.hpp"
 #include "server/domain/accounts.hpp"
+#include "server/domain/ticket_rules.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/bulk_repo.hpp"
 #include "server/store/city_repo.hpp"
@@ -41,6 +42,22 @@ constexpr std::array kGiven = {"伟", "芳", "娜", "敏", "静", "丽", "强", 
 std::size_t pick_weighted(const std::vector<double>& cumulative, double u) {
     const auto it = std::ranges::lower_bound(cumulative, u * cumulative.back());
     return std::min<std::size_t>(static_cast<std::size_t>(it - cumulative.begin()), cumulative.size() - 1);
+}
+
+// The model writes its events itself (no apply_action, for speed), so each step is checked
+// against the ticket rules: an action the table allows from the current status, leading where the
+// table says (accept may dispatch at once: effects::accept on an auto-assign grid). A rating is
+// no lifecycle action (rate_report). A change of the table that the model does not follow fails
+// the demo and bulkgen loudly instead of writing histories the daemon could never produce.
+void check_step(std::string_view action, const std::string& from, const std::string& to) {
+    if (action == "rate") return;
+    const auto* t = find_transition(action);
+    const auto status = parse_status(from);
+    const bool dispatched = action == "accept" && to == to_string(Status::assigned);
+    if (!t || !status || !allowed_from(*t, *status) ||
+        (!dispatched && to != (t->to ? to_string(*t->to) : std::string_view(from))))
+        throw std::logic_error("simulated step outside the ticket rules: " + std::string(action) + " from " + from +
+                               " to " + to);
 }
 
 }  // namespace
@@ -100,6 +117,7 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
     std::int64_t t = r.created_at;
     auto step = [&](std::int64_t actor, const char* action, const std::string& to,
                     std::optional<std::string> note = std::nullopt) {
+        check_step(action, r.status, to);
         events.push_back({t, actor, action, r.status, to, std::move(note)});
         r.status = to;
     };
@@ -213,8 +231,7 @@ void Simulator::write(store::Conn& conn, std::int64_t first, std::int64_t count,
         r.id = store::insert_report_with_state(conn, r);
         stored(r.id);
         for (const auto& e : w.events) store::insert_event(conn, r.id, e);
-        if (r.status != "closed" && r.status != "rejected" && r.status != "duplicate")
-            store::index_open_report(conn, r.id, r.lon, r.lat);
+        if (is_open(*parse_status(r.status))) store::index_open_report(conn, r.id, r.lon, r.lat);
         tally.events += static_cast<std::int64_t>(w.events.size());
         ++tally.by_status[r.status];
     }

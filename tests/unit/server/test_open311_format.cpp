@@ -208,6 +208,11 @@ TEST(Open311Domain, PartnerUpdateStatusesAndUpdateDescriptions) {
         sentences.insert(o311::update_description(a, std::nullopt));
     EXPECT_EQ(sentences.size(), 14u) << "one sentence per action";
     EXPECT_EQ(o311::update_description("mark_duplicate", 12), "Duplicate of another request (12).");
+    // The actions that only move a ticket say what its new status says.
+    for (const auto& [action, status] : std::vector<std::pair<const char*, const char*>>{
+             {"submit", "submitted"}, {"reject", "rejected"}, {"assign", "assigned"}, {"start", "in_progress"},
+             {"resolve", "resolved"}, {"verify", "closed"}})
+        EXPECT_EQ(o311::update_description(action, std::nullopt), o311::status_notes(status, std::nullopt)) << action;
     EXPECT_FALSE(o311::update_description("some_future_action", std::nullopt).empty());
 }
 

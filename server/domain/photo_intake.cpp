@@ -1,0 +1,45 @@
+#include "server/domain/photo_intake.hpp"
+
+#include "common/crypto.hpp"
+#include "server/media/media_result.hpp"
+#include "server/media/photo.hpp"
+#include "server/store/offload.hpp"
+#include "server/store/photo_files.hpp"
+
+namespace civic::domain {
+
+boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
+                                                                  boost::asio::thread_pool& blocking,
+                                                                  const std::string& bytes) {
+    struct Cleaned {
+        store::PhotoBlobRow blob;
+        std::string original;
+        std::string thumbnail;
+        std::string thumbnail_sha256;
+    };
+    // Its cleaned bytes and thumbnail are the only copies held besides the input, and they are
+    // handed to the store without another copy.
+    auto cleaned = co_await offload(blocking, [&] {
+        auto processed = photo::process(bytes, photo::Limits{});
+        if (!processed) throw to_api_error(processed.error());
+        auto& p = processed.value();
+        Cleaned c;
+        c.blob.sha256 = crypto::sha256_hex(p.bytes);
+        c.blob.format = p.format;
+        c.blob.width = p.width;
+        c.blob.height = p.height;
+        c.blob.bytes = static_cast<std::int64_t>(p.bytes.size());
+        c.blob.dhash = static_cast<std::int64_t>(p.dhash);
+        c.thumbnail_sha256 = crypto::sha256_hex(p.thumbnail_jpeg);
+        c.original = std::move(p.bytes);
+        c.thumbnail = std::move(p.thumbnail_jpeg);
+        return c;
+    });
+    // Each put returns only when the bytes are durable (fsync / acknowledged PUT).
+    co_await photos.put(store::thumbnail_file_name(cleaned.blob.sha256), cleaned.thumbnail, cleaned.thumbnail_sha256);
+    co_await photos.put(store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), cleaned.original,
+                        cleaned.blob.sha256);
+    co_return std::move(cleaned.blob);
+}
+
+}  // namespace civic::domain
