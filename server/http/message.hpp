@@ -1,6 +1,7 @@
 #pragma once
 // The request and response as handlers see them: plain values, no Beast types, so the api/
 // layer compiles fast and can be tested without a socket.
+#include "common/percent.hpp"
 #include "server/media/multipart.hpp"
 
 #include <cstdint>
@@ -52,6 +53,6 @@ struct Response {
 // Splits and percent-decodes "a=1&b=x%20y"; nullopt when an escape is malformed.
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query,
                                                                             bool plus_is_space = true);
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+using civic::percent_decode;  // common/percent.hpp
 
 }  // namespace civic::http

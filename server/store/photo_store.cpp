@@ -2,6 +2,7 @@
 
 #include "common/crypto.hpp"
 #include "common/errors.hpp"
+#include "common/percent.hpp"
 #include "common/time.hpp"
 #include "server/store/offload.hpp"
 #include "server/store/photo_files.hpp"
@@ -21,29 +22,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::optional<std::string> url_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%') {
-            if (i + 2 >= s.size()) return std::nullopt;
-            const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
 
 // ---- file:DIR ----
 
@@ -233,7 +211,7 @@ PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_
             if (pair.empty()) continue;
             const auto eq = pair.find('=');
             const auto key = pair.substr(0, eq);
-            auto value = eq == std::string_view::npos ? std::optional<std::string>() : url_decode(pair.substr(eq + 1));
+            auto value = eq == std::string_view::npos ? std::optional<std::string>() : percent_decode(pair.substr(eq + 1), false);
             if (!value) throw PhotoStoreConfigError("--photos: malformed parameter '" + std::string(pair) + "'");
             if (key == "endpoint") spec.s3.endpoint = *value;
             else if (key == "region") spec.s3.region = *value;
