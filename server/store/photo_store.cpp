@@ -104,11 +104,10 @@ const char* content_type_of(std::string_view name) {
 }
 
 [[noreturn]] void fail(const objstore::Error& e, const std::string& what) {
-    // Never a credential in e.message (docs/objstore.md); logged for the operator.
+    // Never a credential in e.message (docs/objstore.md); logged for the operator, one line.
     std::cerr << "civicsnapd: photo store: " << what << ": " << objstore::to_string(e.code) << " (HTTP " << e.status
-              << (e.s3_code.empty() ? "" : " " + e.s3_code) << ", " << e.attempts << " attempts) " << e.message
-              << std::endl;
-    throw ApiError::unavailable(5, "the photo store is unavailable; retry later");
+              << (e.s3_code.empty() ? "" : " " + e.s3_code) << ", " << e.attempts << " attempts) " << e.message << '\n';
+    throw photo_store_failure(e);
 }
 
 class S3Store final : public PhotoStore {
@@ -178,6 +177,13 @@ private:
 };
 
 }  // namespace
+
+ApiError photo_store_failure(const objstore::Error& e) {
+    // A request the store refuses as malformed (BadDigest, InvalidRange…) is our bug: retrying
+    // later cannot help, so it is a 500, not a 503 that invites the client to retry.
+    if (e.code == objstore::Errc::rejected) return ApiError(500, "internal", "internal error");
+    return ApiError::unavailable(5, "the photo store is unavailable; retry later");
+}
 
 PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_dir) {
     PhotoStoreSpec spec;

@@ -13,7 +13,9 @@
 // a crash in between leaves an orphan for `civicsnapd sweep-photos`.
 //
 // Failures: a store that cannot take a write or serve a read now throws ApiError 503
-// `unavailable` (Retry-After); the next request tries again, so the daemon recovers by itself.
+// `unavailable` (Retry-After), and the next request tries again, so the daemon recovers by itself;
+// a request the store refused as malformed is a 500 (photo_store_failure).
+#include "common/errors.hpp"
 #include "server/objstore/s3_client.hpp"
 #include "server/store/photo_files.hpp"
 
@@ -48,6 +50,11 @@ struct PhotoStoreSpec {
 // AWS_SECRET_ACCESS_KEY, optional AWS_SESSION_TOKEN; region defaults to us-east-1). An empty
 // spec is `file:<data_dir>/photos`. Throws PhotoStoreConfigError.
 PhotoStoreSpec parse_photo_store(std::string_view spec, const std::string& data_dir);
+
+// The answer for a failed object-store operation: 503 with Retry-After while the store is down or
+// refuses us (it may come back, or be reconfigured), 500 when it refused the request itself as
+// malformed (our bug; a retry cannot help).
+ApiError photo_store_failure(const objstore::Error& e);
 
 struct StoredObject {
     std::string name;             // "<sha256>.jpg" …

@@ -7,6 +7,7 @@
 #include "common/errors.hpp"
 #include "server/store/photo_files.hpp"
 #include "server/store/photo_maintenance.hpp"
+#include "server/store/photo_store.hpp"
 #include "server/store/sqlite.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -196,3 +197,14 @@ TEST(PhotoKeys, NamesAndKeysMapOneToOne) {
 }
 
 }  // namespace
+
+TEST(PhotoStoreFailure, OnlyAStoreThatMayComeBackIsA503) {
+    using civic::objstore::Errc;
+    for (auto code : {Errc::unavailable, Errc::refused, Errc::no_such_bucket, Errc::bad_response}) {
+        const auto e = civic::store::photo_store_failure(civic::objstore::Error{code, 503, "", "", 4});
+        EXPECT_EQ(e.status(), 503) << civic::objstore::to_string(code);
+    }
+    // BadDigest and the like: the store refused the request itself; a retry cannot help.
+    const auto rejected = civic::store::photo_store_failure(civic::objstore::Error{Errc::rejected, 400, "BadDigest", "", 1});
+    EXPECT_EQ(rejected.status(), 500);
+}
