@@ -20,8 +20,10 @@ const char* usage() {
            "                  [--photos file:DIR | --photos 's3://BUCKET?endpoint=URL&region=R']\n"
            "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
            "       civicsnapd backup --data-dir DIR --to DIR   (online consistent copy: database, photos, secrets)\n"
-           "       civicsnapd sweep-photos --data-dir DIR [--photos SPEC] [--older-than SECONDS]   (remove orphans, default 3600)\n"
-           "       civicsnapd copy-photos --from file:DIR --to 's3://BUCKET?endpoint=URL&region=R'   (resumable, verified)\n"
+           "       civicsnapd sweep-photos --data-dir DIR [--photos SPEC] [--older-than SECONDS]   (remove orphans, "
+           "default 3600)\n"
+           "       civicsnapd copy-photos --from file:DIR --to 's3://BUCKET?endpoint=URL&region=R'   (resumable, "
+           "verified)\n"
            "       civicsnapd routes [--test-clock]   (the route table: METHOD PATTERN per line)\n"
            "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin;\n"
            "             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY [, AWS_SESSION_TOKEN] for --photos s3://\n";
@@ -58,19 +60,30 @@ Endpoint endpoint_or_throw(const std::string& flag, const std::string& value) {
 
 // Applies one setting by its flag name (without "--"); shared by the file and the command line.
 void apply(Config& c, const std::string& name, const std::string& value) {
-    if (name == "listen") c.listen = endpoint_or_throw("--listen", value);
-    else if (name == "tls-listen") c.tls_listen = endpoint_or_throw("--tls-listen", value);
-    else if (name == "tls-cert") c.tls_cert = value;
-    else if (name == "tls-key") c.tls_key = value;
-    else if (name == "data-dir") c.data_dir = value;
-    else if (name == "photos") c.photos = value;  // checked by the daemon at start (store/photo_store.hpp)
-    else if (name == "threads") c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
-    else if (name == "demo-seed") c.demo_seed = parse_int("--demo-seed", value, 0, 1'000'000'000);
-    else if (name == "daily-points-cap") c.daily_points_cap = parse_int("--daily-points-cap", value, 0, 1'000'000);
+    if (name == "listen")
+        c.listen = endpoint_or_throw("--listen", value);
+    else if (name == "tls-listen")
+        c.tls_listen = endpoint_or_throw("--tls-listen", value);
+    else if (name == "tls-cert")
+        c.tls_cert = value;
+    else if (name == "tls-key")
+        c.tls_key = value;
+    else if (name == "data-dir")
+        c.data_dir = value;
+    else if (name == "photos")
+        c.photos = value;  // checked by the daemon at start (store/photo_store.hpp)
+    else if (name == "threads")
+        c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
+    else if (name == "demo-seed")
+        c.demo_seed = parse_int("--demo-seed", value, 0, 1'000'000'000);
+    else if (name == "daily-points-cap")
+        c.daily_points_cap = parse_int("--daily-points-cap", value, 0, 1'000'000);
     else if (name == "registrations-per-hour")
         c.registrations_per_hour = parse_int("--registrations-per-hour", value, 0, 1'000'000);
-    else if (name == "reports-per-hour") c.reports_per_hour = parse_int("--reports-per-hour", value, 0, 1'000'000);
-    else throw std::invalid_argument("unknown setting '" + name + "'");
+    else if (name == "reports-per-hour")
+        c.reports_per_hour = parse_int("--reports-per-hour", value, 0, 1'000'000);
+    else
+        throw std::invalid_argument("unknown setting '" + name + "'");
 }
 
 void apply_file(Config& c, const std::string& path) {
@@ -84,9 +97,12 @@ void apply_file(Config& c, const std::string& path) {
     for (const auto& [key, value] : doc.items()) {
         if (key == "demo" || key == "test-clock" || key == "access-log") {
             if (!value.is_boolean()) throw std::invalid_argument("--config: '" + key + "' must be true or false");
-            if (key == "demo") c.demo = value.get<bool>();
-            else if (key == "test-clock") c.test_clock = value.get<bool>();
-            else c.access_log = value.get<bool>();
+            if (key == "demo")
+                c.demo = value.get<bool>();
+            else if (key == "test-clock")
+                c.test_clock = value.get<bool>();
+            else
+                c.access_log = value.get<bool>();
         } else if (value.is_string()) {
             apply(c, key, value.get<std::string>());
         } else if (value.is_number_integer()) {

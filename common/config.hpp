@@ -18,7 +18,7 @@ struct Config {
     std::string tls_cert;
     std::string tls_key;
     std::string data_dir = "./data";
-    std::string photos;  // --photos: file:DIR or s3://BUCKET?endpoint=URL&region=R; empty = file:<data-dir>/photos
+    std::string photos;    // --photos: file:DIR or s3://BUCKET?endpoint=URL&region=R; empty = file:<data-dir>/photos
     unsigned threads = 0;  // 0 = number of cores
     bool demo = false;
     std::int64_t demo_seed = 1;  // the demo city's simulated history (--demo-seed)

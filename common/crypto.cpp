@@ -21,11 +21,21 @@
 namespace civic::crypto {
 namespace {
 
-struct BioFree { void operator()(BIO* p) const { BIO_free(p); } };
-struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct MdCtxFree { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
-struct KdfFree { void operator()(EVP_KDF* p) const { EVP_KDF_free(p); } };
-struct KdfCtxFree { void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); } };
+struct BioFree {
+    void operator()(BIO* p) const { BIO_free(p); }
+};
+struct PkeyFree {
+    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct KdfFree {
+    void operator()(EVP_KDF* p) const { EVP_KDF_free(p); }
+};
+struct KdfCtxFree {
+    void operator()(EVP_KDF_CTX* p) const { EVP_KDF_CTX_free(p); }
+};
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
@@ -81,8 +91,7 @@ int hex_value(char c) {
     return -1;
 }
 
-constexpr std::string_view kB64Alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view kB64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int b64_value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -93,8 +102,7 @@ int b64_value(char c) {
     return -1;
 }
 
-std::string pbkdf2_sha256(std::string_view password, std::string_view salt, int iterations,
-                          std::size_t key_len) {
+std::string pbkdf2_sha256(std::string_view password, std::string_view salt, int iterations, std::size_t key_len) {
     std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_PBKDF2, nullptr));
     if (!kdf) fail("PBKDF2 unavailable");
     std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));
@@ -102,10 +110,9 @@ std::string pbkdf2_sha256(std::string_view password, std::string_view salt, int 
     unsigned int iter = static_cast<unsigned int>(iterations);
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD,
-                                          const_cast<unsigned char*>(bytes(password)), password.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                          const_cast<unsigned char*>(bytes(salt)), salt.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, const_cast<unsigned char*>(bytes(password)),
+                                          password.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<unsigned char*>(bytes(salt)), salt.size()),
         OSSL_PARAM_construct_uint(OSSL_KDF_PARAM_ITER, &iter),
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
         OSSL_PARAM_construct_end(),
@@ -136,8 +143,7 @@ PkeyPtr read_public_key(std::string_view pem) {
 std::string sha256(std::string_view data) {
     std::string out(kSha256Len, '\0');
     unsigned int len = 0;
-    if (EVP_Digest(bytes(data), data.size(), bytes(out), &len, EVP_sha256(), nullptr) != 1 ||
-        len != kSha256Len) {
+    if (EVP_Digest(bytes(data), data.size(), bytes(out), &len, EVP_sha256(), nullptr) != 1 || len != kSha256Len) {
         fail("SHA-256");
     }
     return out;
@@ -148,8 +154,8 @@ std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data));
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     std::string out(kSha256Len, '\0');
     std::size_t len = 0;
-    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, bytes(key), key.size(), bytes(data),
-                  data.size(), bytes(out), out.size(), &len) == nullptr ||
+    if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, bytes(key), key.size(), bytes(data), data.size(),
+                  bytes(out), out.size(), &len) == nullptr ||
         len != kSha256Len) {
         fail("HMAC-SHA256");
     }
@@ -328,8 +334,7 @@ std::string ed25519_sign(std::string_view private_pem, std::string_view message)
     }
     std::string sig(kEd25519SigLen, '\0');
     std::size_t len = sig.size();
-    if (EVP_DigestSign(ctx.get(), bytes(sig), &len, bytes(message), message.size()) != 1 ||
-        len != kEd25519SigLen) {
+    if (EVP_DigestSign(ctx.get(), bytes(sig), &len, bytes(message), message.size()) != 1 || len != kEd25519SigLen) {
         fail("EVP_DigestSign");
     }
     return sig;

@@ -8,11 +8,11 @@
 
 namespace civic::crypto {
 
-std::string sha256(std::string_view data);                              // 32 raw bytes
-std::string sha256_hex(std::string_view data);                          // lowercase hex
+std::string sha256(std::string_view data);                             // 32 raw bytes
+std::string sha256_hex(std::string_view data);                         // lowercase hex
 std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
 
-std::string hex_encode(std::string_view raw);                  // lowercase
+std::string hex_encode(std::string_view raw);                 // lowercase
 std::optional<std::string> hex_decode(std::string_view hex);  // either case; nullopt on odd length/non-hex
 
 // RFC 4648 §5 alphabet without padding. Decoding is strict: '=' and characters outside the

@@ -17,14 +17,21 @@ public:
     const std::string& field() const noexcept { return field_; }
     // Seconds for the Retry-After header (429, 503); 0 = none.
     std::int64_t retry_after() const noexcept { return retry_after_; }
-    ApiError& with_retry_after(std::int64_t seconds) { retry_after_ = seconds; return *this; }
+    ApiError& with_retry_after(std::int64_t seconds) {
+        retry_after_ = seconds;
+        return *this;
+    }
 
     static ApiError bad_request(std::string m) { return {400, "bad_request", std::move(m)}; }
     static ApiError invalid_field(std::string field, std::string m) {
         return {400, "invalid_field", std::move(m), std::move(field)};
     }
-    static ApiError unauthorized(std::string m = "authentication required") { return {401, "unauthorized", std::move(m)}; }
-    static ApiError forbidden(std::string m = "not allowed for this account") { return {403, "forbidden", std::move(m)}; }
+    static ApiError unauthorized(std::string m = "authentication required") {
+        return {401, "unauthorized", std::move(m)};
+    }
+    static ApiError forbidden(std::string m = "not allowed for this account") {
+        return {403, "forbidden", std::move(m)};
+    }
     static ApiError not_found(std::string m = "not found") { return {404, "not_found", std::move(m)}; }
     static ApiError method_not_allowed() { return {405, "method_not_allowed", "method not allowed on this path"}; }
     static ApiError conflict(std::string m) { return {409, "conflict", std::move(m)}; }

@@ -128,15 +128,14 @@ bool polygon_contains(const Polygon& poly, Point p) {
 }  // namespace
 
 bool valid_point(Point p) {
-    return std::isfinite(p.lon) && std::isfinite(p.lat) && p.lon >= -180.0 && p.lon <= 180.0 &&
-           p.lat >= -90.0 && p.lat <= 90.0;
+    return std::isfinite(p.lon) && std::isfinite(p.lat) && p.lon >= -180.0 && p.lon <= 180.0 && p.lat >= -90.0 &&
+           p.lat <= 90.0;
 }
 
 ParseResult parse_area(const nlohmann::json& geometry) {
     if (!geometry.is_object()) return {std::nullopt, "geometry must be a JSON object"};
     auto type_it = geometry.find("type");
-    if (type_it == geometry.end() || !type_it->is_string() ||
-        (*type_it != "Polygon" && *type_it != "MultiPolygon")) {
+    if (type_it == geometry.end() || !type_it->is_string() || (*type_it != "Polygon" && *type_it != "MultiPolygon")) {
         return {std::nullopt, "geometry \"type\" must be \"Polygon\" or \"MultiPolygon\""};
     }
     auto coords_it = geometry.find("coordinates");

@@ -11,13 +11,18 @@ bool within_depth(std::string_view text, int max_depth) {
     bool escaped = false;
     for (char c : text) {
         if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
             continue;
         }
         switch (c) {
-            case '"': in_string = true; break;
+            case '"':
+                in_string = true;
+                break;
             case '[':
             case '{':
                 if (++depth > max_depth) return false;
@@ -26,7 +31,8 @@ bool within_depth(std::string_view text, int max_depth) {
             case '}':
                 if (depth > 0) --depth;
                 break;
-            default: break;
+            default:
+                break;
         }
     }
     return true;
@@ -51,8 +57,6 @@ std::optional<nlohmann::json> parse(std::string_view text, int max_depth) noexce
     }
 }
 
-std::string dump(const nlohmann::json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 }  // namespace civic::jsonutil

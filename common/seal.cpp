@@ -46,8 +46,9 @@ std::string encrypt(std::string_view key, std::string_view plaintext) {
     out.resize(kNonceBytes + plaintext.size() + kTagBytes);
     auto* dst = reinterpret_cast<unsigned char*>(out.data() + kNonceBytes);
     int len = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                                   reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
+    if (!ctx ||
+        EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                           reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
         EVP_EncryptUpdate(ctx.get(), dst, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
                           static_cast<int>(plaintext.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx.get(), dst + len, &len) != 1 ||
@@ -64,8 +65,9 @@ std::optional<std::string> decrypt(std::string_view key, std::string_view sealed
     CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
     std::string out(body.size(), '\0');
     int len = 0;
-    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                                   reinterpret_cast<const unsigned char*>(sealed.data())) != 1 ||
+    if (!ctx ||
+        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                           reinterpret_cast<const unsigned char*>(sealed.data())) != 1 ||
         EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
                           reinterpret_cast<const unsigned char*>(body.data()), static_cast<int>(body.size())) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1 ||

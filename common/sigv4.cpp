@@ -72,7 +72,8 @@ std::string amz_date(std::chrono::system_clock::time_point t) {
 
 Signed sign(const Request& request, const Credentials& credentials, const Scope& scope,
             std::chrono::system_clock::time_point now) {
-    if (request.path.empty() || request.path.front() != '/') throw std::invalid_argument("sigv4: path must start with /");
+    if (request.path.empty() || request.path.front() != '/')
+        throw std::invalid_argument("sigv4: path must start with /");
     if (request.host.empty() || has_ctl(request.host)) throw std::invalid_argument("sigv4: bad host");
     const std::string date_time = amz_date(now);
     const std::string date = date_time.substr(0, 8);
@@ -84,7 +85,8 @@ Signed sign(const Request& request, const Credentials& credentials, const Scope&
     // Canonical query: encode, then sort by name, then value (bytewise).
     std::vector<std::pair<std::string, std::string>> query;
     query.reserve(request.query.size());
-    for (const auto& [name, value] : request.query) query.emplace_back(uri_encode(name, false), uri_encode(value, false));
+    for (const auto& [name, value] : request.query)
+        query.emplace_back(uri_encode(name, false), uri_encode(value, false));
     std::sort(query.begin(), query.end());
     std::string canonical_query;
     for (const auto& [name, value] : query) {

@@ -27,12 +27,12 @@ struct Scope {
 // What is signed. Path and query are raw (unencoded) bytes; the signer encodes them and returns
 // the request target to send, so the wire and the signature cannot disagree.
 struct Request {
-    std::string method;      // "GET", "PUT", ...
-    std::string host;        // the Host header's value: "host" or "host:port"
-    std::string path = "/";  // raw, starting with '/': "/bucket/photos/ab/cd.jpg"
-    Fields query;            // raw names and values, any order ("list-type"="2", ...)
-    Fields headers;          // further headers to sign and send (Range, Content-Type, ...); any
-                             // case; a name given twice is signed as "v1,v2" in the given order
+    std::string method;          // "GET", "PUT", ...
+    std::string host;            // the Host header's value: "host" or "host:port"
+    std::string path = "/";      // raw, starting with '/': "/bucket/photos/ab/cd.jpg"
+    Fields query;                // raw names and values, any order ("list-type"="2", ...)
+    Fields headers;              // further headers to sign and send (Range, Content-Type, ...); any
+                                 // case; a name given twice is signed as "v1,v2" in the given order
     std::string payload_sha256;  // lowercase hex of the body, or "UNSIGNED-PAYLOAD"
     // S3 wants the payload hash as a signed header; AWS's generic test suite signs without it.
     bool content_sha256_header = true;
@@ -60,7 +60,6 @@ std::string uri_encode(std::string_view raw, bool keep_slash);
 std::string amz_date(std::chrono::system_clock::time_point t);
 
 // SHA-256 of the empty string, the payload hash of every request without a body.
-inline constexpr std::string_view kEmptySha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+inline constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 }  // namespace civic::sigv4

@@ -61,11 +61,11 @@ int days_in_month(std::int64_t year, int month) {
 std::int64_t days_from_civil(std::int64_t year, int month, int day) {
     std::int64_t y = year - (month <= 2 ? 1 : 0);
     std::int64_t era = floor_div(y, 400);
-    std::int64_t yoe = y - era * 400;                               // [0, 399]
-    std::int64_t mp = (month + 9) % 12;                             // March = 0
-    std::int64_t doy = (153 * mp + 2) / 5 + day - 1;                // [0, 365]
-    std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;       // [0, 146096]
-    return era * 146097 + doe - 719468;                             // 719468 = 0000-03-01 .. 1970-01-01
+    std::int64_t yoe = y - era * 400;                          // [0, 399]
+    std::int64_t mp = (month + 9) % 12;                        // March = 0
+    std::int64_t doy = (153 * mp + 2) / 5 + day - 1;           // [0, 365]
+    std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;  // [0, 146096]
+    return era * 146097 + doe - 719468;                        // 719468 = 0000-03-01 .. 1970-01-01
 }
 
 CivilDate civil_from_days(std::int64_t day) {
@@ -93,8 +93,8 @@ std::string format_rfc3339(std::int64_t unix_seconds) {
     auto sec = static_cast<int>(rem);
     CivilDate c = civil_from_days(day);
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(c.year),
-                  c.month, c.day, sec / 3600, sec / 60 % 60, sec % 60);
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(c.year), c.month, c.day,
+                  sec / 3600, sec / 60 % 60, sec % 60);
     return buf;
 }
 
@@ -107,8 +107,8 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text) {
         text[16] != ':') {
         return std::nullopt;
     }
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 ||
-        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour < 0 || hour > 23 ||
+        minute < 0 || minute > 59 || second < 0 || second > 60) {
         return std::nullopt;
     }
 

@@ -4,21 +4,20 @@
 #include "common/time.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <stdexcept>
 #include <string_view>
 
 // Invariants that must hold whatever the input: checked in every build type, since a wrong
 // deadline is worse than a crashed request.
-#define CIVIC_CALENDAR_ASSERT(cond)                                                                  \
-    do {                                                                                             \
-        if (!(cond)) {                                                                               \
-            std::fprintf(stderr, "work_calendar: assertion failed at %s:%d: %s\n", __FILE__, __LINE__, \
-                         #cond);                                                                     \
-            std::abort();                                                                            \
-        }                                                                                            \
+#define CIVIC_CALENDAR_ASSERT(cond)                                                                            \
+    do {                                                                                                       \
+        if (!(cond)) {                                                                                         \
+            std::fprintf(stderr, "work_calendar: assertion failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+            std::abort();                                                                                      \
+        }                                                                                                      \
     } while (0)
 
 namespace civic {
@@ -39,10 +38,18 @@ struct FixedZone {
     std::int64_t offset;
 };
 constexpr FixedZone kFixedOffsetZones[] = {
-    {"Asia/Shanghai", 8 * 3600}, {"Asia/Chongqing", 8 * 3600}, {"Asia/Chungking", 8 * 3600},
-    {"Asia/Harbin", 8 * 3600},   {"PRC", 8 * 3600},            {"Asia/Hong_Kong", 8 * 3600},
-    {"Asia/Macau", 8 * 3600},    {"Asia/Taipei", 8 * 3600},    {"Asia/Urumqi", 6 * 3600},
-    {"Asia/Kashgar", 6 * 3600},  {"UTC", 0},                   {"Etc/UTC", 0},
+    {"Asia/Shanghai", 8 * 3600},
+    {"Asia/Chongqing", 8 * 3600},
+    {"Asia/Chungking", 8 * 3600},
+    {"Asia/Harbin", 8 * 3600},
+    {"PRC", 8 * 3600},
+    {"Asia/Hong_Kong", 8 * 3600},
+    {"Asia/Macau", 8 * 3600},
+    {"Asia/Taipei", 8 * 3600},
+    {"Asia/Urumqi", 6 * 3600},
+    {"Asia/Kashgar", 6 * 3600},
+    {"UTC", 0},
+    {"Etc/UTC", 0},
 };
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -102,9 +109,7 @@ std::optional<std::int64_t> parse_date(const json& v) {
     return floor_div(*t, kSecondsPerDay);
 }
 
-std::string element(const char* field, std::size_t i) {
-    return std::string(field) + "[" + std::to_string(i) + "]";
-}
+std::string element(const char* field, std::size_t i) { return std::string(field) + "[" + std::to_string(i) + "]"; }
 
 std::vector<std::int64_t> parse_dates(const json& obj, const char* field, std::size_t max) {
     std::vector<std::int64_t> days;
@@ -113,7 +118,8 @@ std::vector<std::int64_t> parse_dates(const json& obj, const char* field, std::s
     if (!it->is_array())
         throw ApiError::invalid_field(field, std::string(field) + " must be an array of \"YYYY-MM-DD\" dates");
     if (it->size() > max)
-        throw ApiError::invalid_field(field, std::string(field) + " may hold at most " + std::to_string(max) + " dates");
+        throw ApiError::invalid_field(field,
+                                      std::string(field) + " may hold at most " + std::to_string(max) + " dates");
     for (std::size_t i = 0; i < it->size(); ++i) {
         const auto day = parse_date((*it)[i]);
         if (!day) throw ApiError::invalid_field(field, element(field, i) + " must be a date \"YYYY-MM-DD\"");
@@ -128,11 +134,12 @@ std::vector<std::int64_t> parse_dates(const json& obj, const char* field, std::s
 
 WorkCalendar WorkCalendar::default_calendar() {
     // json::array spelt out: a braced list of string pairs would become an object.
-    return from_json(json{{"timezone", "Asia/Shanghai"},
-                          {"work_periods", json::array({json::array({"08:30", "12:00"}), json::array({"14:30", "18:00"})})},
-                          {"weekend", json::array({6, 7})},
-                          {"holidays", json::array()},
-                          {"extra_workdays", json::array()}});
+    return from_json(
+        json{{"timezone", "Asia/Shanghai"},
+             {"work_periods", json::array({json::array({"08:30", "12:00"}), json::array({"14:30", "18:00"})})},
+             {"weekend", json::array({6, 7})},
+             {"holidays", json::array()},
+             {"extra_workdays", json::array()}});
 }
 
 WorkCalendar WorkCalendar::from_json(const json& value) {
@@ -141,8 +148,8 @@ WorkCalendar WorkCalendar::from_json(const json& value) {
         const std::string& key = it.key();
         if (key != "timezone" && key != "work_periods" && key != "weekend" && key != "holidays" &&
             key != "extra_workdays") {
-            throw ApiError::invalid_field(key, "unknown field " + key +
-                                                   " (timezone, work_periods, weekend, holidays, extra_workdays)");
+            throw ApiError::invalid_field(
+                key, "unknown field " + key + " (timezone, work_periods, weekend, holidays, extra_workdays)");
         }
     }
     WorkCalendar c;
@@ -180,10 +187,10 @@ WorkCalendar WorkCalendar::from_json(const json& value) {
         if (!end) throw ApiError::invalid_field("work_periods", name + " must end at a time 00:01..24:00");
         if (*start >= *end) throw ApiError::invalid_field("work_periods", name + " must end after it starts");
         if (!c.periods_.empty() && *start <= c.periods_.back().end_minute) {
-            throw ApiError::invalid_field(
-                "work_periods", name + " must start after " + element("work_periods", i - 1) +
-                                    " ends (periods in order of time, not overlapping; touching periods "
-                                    "are written as one)");
+            throw ApiError::invalid_field("work_periods",
+                                          name + " must start after " + element("work_periods", i - 1) +
+                                              " ends (periods in order of time, not overlapping; touching periods "
+                                              "are written as one)");
         }
         c.periods_.push_back({*start, *end});
     }
@@ -197,8 +204,8 @@ WorkCalendar WorkCalendar::from_json(const json& value) {
     for (std::size_t i = 0; i < we->size(); ++i) {
         const auto& d = (*we)[i];
         if (!d.is_number_integer() || d.get<std::int64_t>() < 1 || d.get<std::int64_t>() > 7) {
-            throw ApiError::invalid_field("weekend", element("weekend", i) +
-                                                         " is not an ISO weekday (1 = Monday .. 7 = Sunday)");
+            throw ApiError::invalid_field("weekend",
+                                          element("weekend", i) + " is not an ISO weekday (1 = Monday .. 7 = Sunday)");
         }
         c.weekend_.push_back(d.get<int>());
     }
@@ -225,8 +232,8 @@ WorkCalendar WorkCalendar::from_json(const json& value) {
                                                                 " is not a weekend day, so it is a working day anyway");
         }
         if (std::binary_search(c.holidays_.begin(), c.holidays_.end(), e)) {
-            throw ApiError::invalid_field("extra_workdays", "extra_workdays: " + timefmt::format_day(e) +
-                                                                " is also in holidays");
+            throw ApiError::invalid_field("extra_workdays",
+                                          "extra_workdays: " + timefmt::format_day(e) + " is also in holidays");
         }
     }
     c.check_invariants();
@@ -235,7 +242,8 @@ WorkCalendar WorkCalendar::from_json(const json& value) {
 
 json WorkCalendar::to_json() const {
     json periods = json::array();
-    for (const auto& p : periods_) periods.push_back(json::array({format_hhmm(p.start_minute), format_hhmm(p.end_minute)}));
+    for (const auto& p : periods_)
+        periods.push_back(json::array({format_hhmm(p.start_minute), format_hhmm(p.end_minute)}));
     json holidays = json::array(), extra = json::array();
     for (std::int64_t d : holidays_) holidays.push_back(timefmt::format_day(d));
     for (std::int64_t d : extra_) extra.push_back(timefmt::format_day(d));
@@ -259,7 +267,8 @@ void WorkCalendar::check_invariants() const {
     CIVIC_CALENDAR_ASSERT(sum == day_seconds_ && day_seconds_ >= 60 && day_seconds_ <= kSecondsPerDay);
     CIVIC_CALENDAR_ASSERT(weekend_.size() < 7 && std::is_sorted(weekend_.begin(), weekend_.end()));
     CIVIC_CALENDAR_ASSERT(holidays_.size() <= kMaxHolidays && extra_.size() <= kMaxExtraWorkdays);
-    CIVIC_CALENDAR_ASSERT(std::adjacent_find(holidays_.begin(), holidays_.end(), std::greater_equal<>()) == holidays_.end());
+    CIVIC_CALENDAR_ASSERT(std::adjacent_find(holidays_.begin(), holidays_.end(), std::greater_equal<>()) ==
+                          holidays_.end());
     CIVIC_CALENDAR_ASSERT(std::adjacent_find(extra_.begin(), extra_.end(), std::greater_equal<>()) == extra_.end());
     for (std::int64_t e : extra_) {
         CIVIC_CALENDAR_ASSERT(is_weekend_[weekday_index(e)]);
@@ -301,8 +310,10 @@ std::optional<std::int64_t> WorkCalendar::nth_workday_after(std::int64_t day, st
     while (lo < hi) {
         CIVIC_CALENDAR_ASSERT(++steps <= 64);
         const std::int64_t mid = lo + (hi - lo) / 2;
-        if (count_workdays(day + 1, mid + 1) >= k) hi = mid;
-        else lo = mid + 1;
+        if (count_workdays(day + 1, mid + 1) >= k)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     CIVIC_CALENDAR_ASSERT(is_workday(lo) && count_workdays(day + 1, lo + 1) == k);
     return lo;
@@ -323,7 +334,8 @@ std::int64_t WorkCalendar::second_when_worked(std::int64_t worked) const {
     CIVIC_CALENDAR_ASSERT(worked >= 1 && worked <= day_seconds_);
     std::int64_t before = 0;
     for (const auto& p : periods_) {
-        const std::int64_t s = p.start_minute * std::int64_t{60}, len = (p.end_minute - p.start_minute) * std::int64_t{60};
+        const std::int64_t s = p.start_minute * std::int64_t{60},
+                           len = (p.end_minute - p.start_minute) * std::int64_t{60};
         if (worked <= before + len) return s + (worked - before);
         before += len;
     }
@@ -388,8 +400,8 @@ std::int64_t WorkCalendar::work_seconds_between(std::int64_t a, std::int64_t b) 
     if (da == db) {
         total = is_workday(da) ? worked_before(sb) - worked_before(sa) : 0;
     } else {
-        total = (is_workday(da) ? day_seconds_ - worked_before(sa) : 0) +
-                day_seconds_ * count_workdays(da + 1, db) + (is_workday(db) ? worked_before(sb) : 0);
+        total = (is_workday(da) ? day_seconds_ - worked_before(sa) : 0) + day_seconds_ * count_workdays(da + 1, db) +
+                (is_workday(db) ? worked_before(sb) : 0);
     }
     CIVIC_CALENDAR_ASSERT(total >= 0 && total <= b - a);
     return total;

@@ -87,9 +87,9 @@ public:
     const std::string& timezone() const { return timezone_; }
     std::int64_t utc_offset_seconds() const { return offset_; }
     const std::vector<WorkPeriod>& work_periods() const { return periods_; }
-    const std::vector<int>& weekend() const { return weekend_; }                 // ISO 1..7, sorted
-    const std::vector<std::int64_t>& holidays() const { return holidays_; }      // day numbers, sorted
-    const std::vector<std::int64_t>& extra_workdays() const { return extra_; }   // day numbers, sorted
+    const std::vector<int>& weekend() const { return weekend_; }                // ISO 1..7, sorted
+    const std::vector<std::int64_t>& holidays() const { return holidays_; }     // day numbers, sorted
+    const std::vector<std::int64_t>& extra_workdays() const { return extra_; }  // day numbers, sorted
 
     // Working seconds in one working day (sum of the periods' lengths, >= 60).
     std::int64_t work_seconds_per_day() const { return day_seconds_; }

@@ -6,15 +6,15 @@
 #include "common/seal.hpp"
 #include "server/api/context.hpp"
 #include "server/api/rate_limit.hpp"
-#include "server/api/session_cache.hpp"
 #include "server/api/report_feed.hpp"
 #include "server/api/routes.hpp"
+#include "server/api/session_cache.hpp"
 #include "server/domain/accounts.hpp"
 #include "server/domain/caller.hpp"
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
-#include "server/domain/possible_duplicates.hpp"
 #include "server/domain/integrity_check.hpp"
+#include "server/domain/possible_duplicates.hpp"
 #include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
 #include "server/store/backup.hpp"
@@ -66,12 +66,12 @@ void print_demo(const domain::DemoSummary& demo) {
                                   : "civicsnapd: demo city already present\n");
     if (demo.loaded_now) {
         const auto& h = demo.history;
-        std::printf("civicsnapd: demo history: %lld reports, %lld events, %lld photos, %lld residents, "
-                    "%lld points earned, %lld spent (%lld kiosk redemptions), in %.2f s\n",
-                    static_cast<long long>(h.reports), static_cast<long long>(h.events),
-                    static_cast<long long>(h.photos), static_cast<long long>(h.residents),
-                    static_cast<long long>(h.points_earned), static_cast<long long>(h.points_spent),
-                    static_cast<long long>(h.redemptions), h.seconds);
+        std::printf(
+            "civicsnapd: demo history: %lld reports, %lld events, %lld photos, %lld residents, "
+            "%lld points earned, %lld spent (%lld kiosk redemptions), in %.2f s\n",
+            static_cast<long long>(h.reports), static_cast<long long>(h.events), static_cast<long long>(h.photos),
+            static_cast<long long>(h.residents), static_cast<long long>(h.points_earned),
+            static_cast<long long>(h.points_spent), static_cast<long long>(h.redemptions), h.seconds);
         std::fflush(stdout);
     }
     std::cout << "demo accounts (role, phone, password, name):\n";
@@ -154,33 +154,40 @@ int run_photo_tool(const char* name, Fn fn) {
 
 // `civicsnapd sweep-photos`: removes photo objects no row names that are older than --older-than.
 int sweep_photos(const Config& config, std::int64_t older_than) {
-    return run_photo_tool("sweep-photos", [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
-        const auto db = (std::filesystem::path(config.data_dir) / "civicsnap.db").string();
-        if (!std::filesystem::exists(db)) throw store::PhotoStoreConfigError("no database at " + db);
-        auto photos = store::make_photo_store(store::parse_photo_store(config.photos, config.data_dir),
-                                              ioc.get_executor(), pool);
-        co_await photos->check();
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
-        const auto s = co_await store::sweep_photos(*photos, db, older_than, now);
-        std::cout << "civicsnapd sweep-photos: " << photos->describe() << ": " << s.objects << " objects, " << s.named
-                  << " named by rows, " << s.young << " unnamed but younger than " << older_than << " s, " << s.removed
-                  << " orphans removed (" << s.removed_bytes << " bytes)" << std::endl;
-    });
+    return run_photo_tool(
+        "sweep-photos",
+        [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
+            const auto db = (std::filesystem::path(config.data_dir) / "civicsnap.db").string();
+            if (!std::filesystem::exists(db)) throw store::PhotoStoreConfigError("no database at " + db);
+            auto photos = store::make_photo_store(store::parse_photo_store(config.photos, config.data_dir),
+                                                  ioc.get_executor(), pool);
+            co_await photos->check();
+            const auto now =
+                std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+            const auto s = co_await store::sweep_photos(*photos, db, older_than, now);
+            std::cout << "civicsnapd sweep-photos: " << photos->describe() << ": " << s.objects << " objects, "
+                      << s.named << " named by rows, " << s.young << " unnamed but younger than " << older_than
+                      << " s, " << s.removed << " orphans removed (" << s.removed_bytes << " bytes)" << std::endl;
+        });
 }
 
 // `civicsnapd copy-photos --from SPEC --to SPEC`: copies what the destination lacks, verified.
 int copy_photos(const Config& config, const std::string& from_spec, const std::string& to_spec) {
-    return run_photo_tool("copy-photos", [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
-        auto from = store::make_photo_store(store::parse_photo_store(from_spec, config.data_dir), ioc.get_executor(), pool);
-        auto to = store::make_photo_store(store::parse_photo_store(to_spec, config.data_dir), ioc.get_executor(), pool);
-        co_await from->check();
-        co_await to->check();
-        const auto s = co_await store::copy_photos(*from, *to);
-        std::cout << "civicsnapd copy-photos: " << s.objects << " objects in " << from->describe() << ", " << s.copied
-                  << " copied (" << s.bytes << " bytes, each SHA-256 checked), " << s.present << " already in "
-                  << to->describe() << std::endl;
-    });
+    return run_photo_tool(
+        "copy-photos",
+        [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
+            auto from =
+                store::make_photo_store(store::parse_photo_store(from_spec, config.data_dir), ioc.get_executor(), pool);
+            auto to =
+                store::make_photo_store(store::parse_photo_store(to_spec, config.data_dir), ioc.get_executor(), pool);
+            co_await from->check();
+            co_await to->check();
+            const auto s = co_await store::copy_photos(*from, *to);
+            std::cout << "civicsnapd copy-photos: " << s.objects << " objects in " << from->describe() << ", "
+                      << s.copied << " copied (" << s.bytes << " bytes, each SHA-256 checked), " << s.present
+                      << " already in " << to->describe() << std::endl;
+        });
 }
 
 int serve(const Config& config) {
@@ -232,7 +239,8 @@ int serve(const Config& config) {
             history.blocking = &blocking_pool;
             history.daily_points_cap = config.daily_points_cap;
             // --demo-seed 0: the city without its history (the browser tests start from it).
-            print_demo(domain::load_demo_city(conn, master_key, clock.now(), config.demo_seed != 0 ? &history : nullptr));
+            print_demo(
+                domain::load_demo_city(conn, master_key, clock.now(), config.demo_seed != 0 ? &history : nullptr));
         }
     }
 
@@ -240,7 +248,8 @@ int serve(const Config& config) {
     ctx.photos = photos.get();
     api::ReportFeed feed;
     ctx.feed = &feed;
-    api::RateLimits rate_limits{api::RateLimiter(config.registrations_per_hour), api::RateLimiter(config.reports_per_hour)};
+    api::RateLimits rate_limits{api::RateLimiter(config.registrations_per_hour),
+                                api::RateLimiter(config.reports_per_hour)};
     ctx.rate_limits = &rate_limits;
     api::SessionCache sessions(db.writer());
     ctx.sessions = &sessions;

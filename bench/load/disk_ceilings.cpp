@@ -95,9 +95,10 @@ Summary durable_file_writes(const std::string& dir, std::size_t bytes, const Dis
 Summary durable_sqlite_transactions(const std::string& db_path, const DiskOptions& options) {
     {
         sqlite3* db = open_db(db_path);
-        exec(db, "PRAGMA journal_mode = WAL;"
-                 "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, writer INTEGER NOT NULL,"
-                 " n INTEGER NOT NULL, payload TEXT NOT NULL)");
+        exec(db,
+             "PRAGMA journal_mode = WAL;"
+             "CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, writer INTEGER NOT NULL,"
+             " n INTEGER NOT NULL, payload TEXT NOT NULL)");
         sqlite3_close_v2(db);
     }
     std::vector<sqlite3*> conns;
@@ -105,8 +106,10 @@ Summary durable_sqlite_transactions(const std::string& db_path, const DiskOption
     for (std::size_t w = 0; w < options.writers; ++w) {
         conns.push_back(open_db(db_path));
         sqlite3_stmt* stmt = nullptr;
-        sqlite3_prepare_v2(conns.back(), "INSERT INTO rows (writer, n, payload) VALUES (?, ?, 'a row of about the size of a ledger line')",
-                           -1, &stmt, nullptr);
+        sqlite3_prepare_v2(
+            conns.back(),
+            "INSERT INTO rows (writer, n, payload) VALUES (?, ?, 'a row of about the size of a ledger line')", -1,
+            &stmt, nullptr);
         inserts.push_back(stmt);
     }
     // Writers take turns through a mutex, as an application without group commit would: left to

@@ -86,7 +86,9 @@ asio::awaitable<void> connection_loop(Shared& s, std::size_t index) {
             Reply reply{static_cast<int>(response.result_int()), response.body()};
             ok = s.check(index, reply);
             keep = response.keep_alive();
-            if (!ok) failure = call->method + " " + call->target + " -> " + std::to_string(reply.status) + " " + reply.body.substr(0, 300);
+            if (!ok)
+                failure = call->method + " " + call->target + " -> " + std::to_string(reply.status) + " " +
+                          reply.body.substr(0, 300);
         } catch (const std::exception& e) {
             failure = call->method + " " + call->target + ": " + e.what();
         }
@@ -107,8 +109,8 @@ asio::awaitable<void> connection_loop(Shared& s, std::size_t index) {
 
 DriveResult drive(const Target& target, const DriveOptions& options, const MakeCall& make, const CheckReply& check) {
     asio::io_context ioc(1);
-    Shared s{target, options, make, check, tcp::endpoint(asio::ip::make_address(target.host), target.port), {}, 0, 0, 0,
-             {}, {}};
+    Shared s{target, options, make, check, tcp::endpoint(asio::ip::make_address(target.host), target.port), {}, 0,
+             0,      0,       {},   {}};
     const auto start = Clock::now();
     s.deadline = start + options.duration;
     s.last_done = start;
@@ -178,7 +180,8 @@ std::size_t hold_idle(const Target& target, std::size_t connections, const std::
     st.streams.reserve(connections);
     for (std::size_t i = 0; i < connections; ++i) st.streams.push_back(std::make_unique<beast::tcp_stream>(ioc));
     constexpr std::size_t kWorkers = 128;
-    for (std::size_t i = 0; i < std::min(kWorkers, connections); ++i) asio::co_spawn(ioc, open_idle(st), asio::detached);
+    for (std::size_t i = 0; i < std::min(kWorkers, connections); ++i)
+        asio::co_spawn(ioc, open_idle(st), asio::detached);
     ioc.run();
     while_idle(st.open);
     for (auto& s : st.streams) {

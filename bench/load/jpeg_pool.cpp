@@ -52,7 +52,8 @@ public:
         for (int px = 0; px < width_; ++px) patch_column[static_cast<std::size_t>(px)] = px * kPatchColumns / width_;
         const int amplitude = static_cast<int>(noise);
         auto noisy = [amplitude](double base, std::uint64_t bits) {
-            const int n = amplitude > 0 ? static_cast<int>(bits % static_cast<std::uint64_t>(2 * amplitude + 1)) - amplitude : 0;
+            const int n =
+                amplitude > 0 ? static_cast<int>(bits % static_cast<std::uint64_t>(2 * amplitude + 1)) - amplitude : 0;
             return static_cast<unsigned char>(std::clamp(static_cast<int>(base) + n, 0, 255));
         };
         for (int y = 0; y < height_; ++y) {

@@ -9,6 +9,7 @@
 namespace civic::load {
 
 // width x height pixels; the noise level is tuned so that the files come out near target_bytes.
-std::vector<std::string> make_jpeg_pool(std::size_t count, std::size_t target_bytes, int width = 1024, int height = 768);
+std::vector<std::string> make_jpeg_pool(std::size_t count, std::size_t target_bytes, int width = 1024,
+                                        int height = 768);
 
 }  // namespace civic::load

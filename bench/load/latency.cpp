@@ -44,7 +44,8 @@ Summary Latencies::summarize(double seconds) const {
 
 std::string format_summary(const std::string& mode, std::size_t concurrency, const Summary& s) {
     char line[256];
-    std::snprintf(line, sizeof line, "mode=%s concurrency=%zu ok=%zu errors=%zu seconds=%.2f rps=%.1f p50_ms=%.2f p99_ms=%.2f",
+    std::snprintf(line, sizeof line,
+                  "mode=%s concurrency=%zu ok=%zu errors=%zu seconds=%.2f rps=%.1f p50_ms=%.2f p99_ms=%.2f",
                   mode.c_str(), concurrency, s.ok, s.errors, s.seconds, s.rps, s.p50_ms, s.p99_ms);
     return line;
 }

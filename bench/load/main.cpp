@@ -11,10 +11,10 @@
 //
 // Each mode prints one line `mode=... concurrency=... ok=... errors=... seconds=... rps=...
 // p50_ms=... p99_ms=...` on stdout; progress and errors go to stderr.
-#include "common/crypto.hpp"
 #include "bench/load/disk_ceilings.hpp"
 #include "bench/load/http_driver.hpp"
 #include "bench/load/jpeg_pool.hpp"
+#include "common/crypto.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -67,7 +67,9 @@ std::vector<std::string> read_lines(const std::string& path) {
     return lines;
 }
 
-Target target_of(const Args& a) { return {a.get("host", "127.0.0.1"), static_cast<unsigned short>(a.number("port", 8080))}; }
+Target target_of(const Args& a) {
+    return {a.get("host", "127.0.0.1"), static_cast<unsigned short>(a.number("port", 8080))};
+}
 
 DriveOptions drive_options(const Args& a) {
     DriveOptions o;
@@ -122,11 +124,13 @@ int intake(const Args& a) {
         c.headers = {{"Authorization", "Bearer " + tokens[index % tokens.size()]},
                      {"Content-Type", "multipart/form-data; boundary=" + boundary}};
         c.body.reserve(photo.size() + 512);
-        c.body.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
-                                                     "Content-Type: application/json\r\n\r\n");
+        c.body.append("--").append(boundary).append(
+            "\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
+            "Content-Type: application/json\r\n\r\n");
         c.body.append(meta.dump()).append("\r\n--").append(boundary);
-        c.body.append("\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"snap.jpg\"\r\n"
-                      "Content-Type: image/jpeg\r\n\r\n");
+        c.body.append(
+            "\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"snap.jpg\"\r\n"
+            "Content-Type: image/jpeg\r\n\r\n");
         c.body.append(photo).append("\r\n--").append(boundary).append("--\r\n");
         return c;
     };
@@ -189,8 +193,11 @@ int redeem(const Args& a) {
     prefetch.max_requests = a.number("prefetch", 10'000);
     prefetch.duration = std::chrono::milliseconds(60'000);
     auto make_code = [&](std::size_t index) -> std::optional<Call> {
-        return Call{"POST", "/api/v1/me/redeem-token", "{}",
-                    {{"Authorization", "Bearer " + residents[index % residents.size()]}, {"Content-Type", "application/json"}}};
+        return Call{
+            "POST",
+            "/api/v1/me/redeem-token",
+            "{}",
+            {{"Authorization", "Bearer " + residents[index % residents.size()]}, {"Content-Type", "application/json"}}};
     };
     auto keep_code = [&](std::size_t, const Reply& r) {
         if (r.status != 201) return false;
@@ -200,8 +207,8 @@ int redeem(const Args& a) {
         return true;
     };
     const auto fetched = drive(target, prefetch, make_code, keep_code);
-    std::cerr << "civicsnap-load: " << format_summary("redeem-token", prefetch.connections,
-                                                       fetched.latencies.summarize(fetched.seconds))
+    std::cerr << "civicsnap-load: "
+              << format_summary("redeem-token", prefetch.connections, fetched.latencies.summarize(fetched.seconds))
               << "\n";
 
     std::size_t next = 0;
@@ -224,7 +231,8 @@ int redeem(const Args& a) {
     };
     auto check = [](std::size_t, const Reply& r) { return r.status == 201; };
     const auto result = drive(target, options, make, check);
-    if (next >= codes.size()) std::cerr << "civicsnap-load: redemptions used every prefetched code (raise --prefetch)\n";
+    if (next >= codes.size())
+        std::cerr << "civicsnap-load: redemptions used every prefetched code (raise --prefetch)\n";
     print("redeem", options.connections, result.latencies.summarize(result.seconds));
     return 0;
 }

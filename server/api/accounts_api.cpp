@@ -70,8 +70,7 @@ asio::awaitable<Response> login(AppContext& ctx, Request& req) {
     });
     if (found.locked_for) throw ApiError::rate_limited(*found.locked_for, "too many failed logins; try again later");
     const auto stored = found.user ? found.user->password_hash : decoy_hash();
-    const bool ok = co_await offload(ctx.blocking_pool,
-                                     [&] { return crypto::verify_password(password, stored); });
+    const bool ok = co_await offload(ctx.blocking_pool, [&] { return crypto::verify_password(password, stored); });
     if (!ok || !found.user) {
         co_await ctx.db.write([&](store::Conn& conn) { domain::record_login_failure(conn, phone, now); });
         throw ApiError::unauthorized("wrong phone or password");
@@ -111,8 +110,7 @@ asio::awaitable<Response> create_user(AppContext& ctx, Request& req) {
     domain::check_phone(phone);
     domain::check_password(password);
     domain::check_display_name(display_name);
-    if (!role)
-        throw ApiError::invalid_field("role", "role must be resident, worker, manager, dispatcher or admin");
+    if (!role) throw ApiError::invalid_field("role", "role must be resident, worker, manager, dispatcher or admin");
     auto grid_ids = optional_id_list(body, "grid_ids", kMaxGridsPerUser);
     std::sort(grid_ids.begin(), grid_ids.end());
     grid_ids.erase(std::unique(grid_ids.begin(), grid_ids.end()), grid_ids.end());
@@ -140,11 +138,15 @@ asio::awaitable<Response> create_user(AppContext& ctx, Request& req) {
 
 void add_account_routes(http::Router& router, AppContext& ctx) {
     using namespace http::limits;
-    router.add({"POST", "/api/v1/auth/register", http::limits::kMaxJsonBodyBytes, bind(ctx, register_resident), "Register a resident account"});
-    router.add({"POST", "/api/v1/auth/login", http::limits::kMaxJsonBodyBytes, bind(ctx, login), "Log in with phone and password"});
-    router.add({"POST", "/api/v1/auth/logout", http::limits::kMaxJsonBodyBytes, bind(ctx, logout), "Revoke the caller's token"});
+    router.add({"POST", "/api/v1/auth/register", http::limits::kMaxJsonBodyBytes, bind(ctx, register_resident),
+                "Register a resident account"});
+    router.add({"POST", "/api/v1/auth/login", http::limits::kMaxJsonBodyBytes, bind(ctx, login),
+                "Log in with phone and password"});
+    router.add({"POST", "/api/v1/auth/logout", http::limits::kMaxJsonBodyBytes, bind(ctx, logout),
+                "Revoke the caller's token"});
     router.add({"GET", "/api/v1/me", 0, bind(ctx, me), "The caller's account"});
-    router.add({"POST", "/api/v1/admin/users", http::limits::kMaxJsonBodyBytes, bind(ctx, create_user), "Create an account with a role (admin)"});
+    router.add({"POST", "/api/v1/admin/users", http::limits::kMaxJsonBodyBytes, bind(ctx, create_user),
+                "Create an account with a role (admin)"});
 }
 
 }  // namespace civic::api

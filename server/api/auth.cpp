@@ -30,7 +30,8 @@ boost::asio::awaitable<Caller> authenticate(AppContext& ctx, const http::Request
     const auto hash = crypto::sha256(*token);
     if (auto cached = ctx.sessions->find(hash, now)) co_return std::move(*cached);
     const auto epoch = ctx.sessions->epoch();
-    auto session = co_await ctx.db.read([&](store::Conn& conn) { return domain::user_for_token_hash(conn, hash, now); });
+    auto session =
+        co_await ctx.db.read([&](store::Conn& conn) { return domain::user_for_token_hash(conn, hash, now); });
     if (!session) throw ApiError::unauthorized("invalid or expired token");
     const auto& u = session->user;
     Caller who{u.id, domain::stored_role(u.role), u.display_name, u.phone, u.grid_ids};

@@ -114,7 +114,8 @@ void add_city_routes(http::Router& router, AppContext& ctx) {
     auto bind_cached = [&ctx, cache](auto fn) {
         return [&ctx, cache, fn](Request& req) { return fn(ctx, *cache, req); };
     };
-    router.add({"POST", "/api/v1/admin/categories", http::limits::kMaxJsonBodyBytes, bind_cached(create_category), "Create a category (admin)"});
+    router.add({"POST", "/api/v1/admin/categories", http::limits::kMaxJsonBodyBytes, bind_cached(create_category),
+                "Create a category (admin)"});
     router.add({"GET", "/api/v1/categories", 0, bind_cached(list_categories), "List categories (public)"});
 }
 

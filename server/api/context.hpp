@@ -30,14 +30,14 @@ struct AppContext {
     const Config& config;
     boost::asio::thread_pool& blocking_pool;  // password hashing, image decoding, fsync
     std::string data_dir;
-    std::string master_key;                    // seals kiosk secrets (data/secrets/master.key)
-    http::Metrics* metrics = nullptr;          // set once the router is built
-    ReportFeed* feed = nullptr;                // live ticket updates (WebSocket subscribers)
-    RateLimits* rate_limits = nullptr;         // registration and report-submission buckets
-    SessionCache* sessions = nullptr;          // bearer tokens already resolved
+    std::string master_key;                                 // seals kiosk secrets (data/secrets/master.key)
+    http::Metrics* metrics = nullptr;                       // set once the router is built
+    ReportFeed* feed = nullptr;                             // live ticket updates (WebSocket subscribers)
+    RateLimits* rate_limits = nullptr;                      // registration and report-submission buckets
+    SessionCache* sessions = nullptr;                       // bearer tokens already resolved
     domain::PossibleDuplicatesCache* duplicates = nullptr;  // for report views built in read jobs
-    std::string credit_key_pem = {};           // signs credit certificates (data/secrets/credit_ed25519.pem)
-    store::PhotoStore* photos = nullptr;       // --photos: file:DIR or s3://BUCKET (store/photo_store.hpp)
+    std::string credit_key_pem = {};      // signs credit certificates (data/secrets/credit_ed25519.pem)
+    store::PhotoStore* photos = nullptr;  // --photos: file:DIR or s3://BUCKET (store/photo_store.hpp)
 };
 
 // A handler `fn(AppContext&, http::Request&)` bound to the context, as the router takes it.

@@ -77,8 +77,10 @@ asio::awaitable<Response> create_exchange(AppContext& ctx, Request& req) {
             const auto r = type == "honour" ? domain::exchange_for_honour(c, who.user_id, sku, now)
                                             : domain::exchange_for_credit(c, who.user_id, points, now);
             json out = {{"id", r.id}, {"type", type}, {"points", r.points}, {"balance_after", r.balance_after}};
-            if (type == "honour") out["sku"] = sku;
-            else out["credit_score"] = r.credit_score;
+            if (type == "honour")
+                out["sku"] = sku;
+            else
+                out["credit_score"] = r.credit_score;
             return http::json_response(201, out);
         });
     });
@@ -111,8 +113,10 @@ asio::awaitable<Response> donate(AppContext& ctx, Request& req) {
     co_return co_await ctx.db.write([&](store::Conn& conn) {
         return run_idempotent(conn, id, now, [&](store::Conn& c) {
             const auto posted = ledger::donate(c, who.user_id, fund, points, now);
-            return http::json_response(
-                201, {{"id", posted.transfer_id}, {"fund", fund}, {"points", points}, {"balance_after", posted.balance_after}});
+            return http::json_response(201, {{"id", posted.transfer_id},
+                                             {"fund", fund},
+                                             {"points", points},
+                                             {"balance_after", posted.balance_after}});
         });
     });
 }
@@ -129,19 +133,21 @@ asio::awaitable<Response> credit_certificate(AppContext& ctx, Request& req) {
     require_role(who, {Role::resident});
     const auto score =
         co_await ctx.db.read([&](store::Conn& conn) { return store::find_standing(conn, who.user_id).credit_score; });
-    co_return http::json_response(200, domain::credit::issue_certificate(ctx.credit_key_pem, who.user_id, score,
-                                                                         ctx.clock.now()));
+    co_return http::json_response(
+        200, domain::credit::issue_certificate(ctx.credit_key_pem, who.user_id, score, ctx.clock.now()));
 }
 
 }  // namespace
 
 void add_exchange_routes(http::Router& router, AppContext& ctx) {
-    router.add({"POST", "/api/v1/admin/rewards", http::limits::kMaxJsonBodyBytes, bind(ctx, create_reward), "Add a reward to the catalogue (admin)"});
+    router.add({"POST", "/api/v1/admin/rewards", http::limits::kMaxJsonBodyBytes, bind(ctx, create_reward),
+                "Add a reward to the catalogue (admin)"});
     router.add({"GET", "/api/v1/rewards", 0, bind(ctx, list_rewards), "The reward catalogue with stock (public)"});
     router.add({"POST", "/api/v1/me/exchanges", http::limits::kMaxJsonBodyBytes, bind(ctx, create_exchange),
                 "Exchange points for an honour or for credit score (resident; Idempotency-Key)"});
     router.add({"GET", "/api/v1/honour-roll", 0, bind(ctx, honour_roll), "Residents holding honours, masked (public)"});
-    router.add({"POST", "/api/v1/me/donations", http::limits::kMaxJsonBodyBytes, bind(ctx, donate), "Donate points to a fund (resident; Idempotency-Key)"});
+    router.add({"POST", "/api/v1/me/donations", http::limits::kMaxJsonBodyBytes, bind(ctx, donate),
+                "Donate points to a fund (resident; Idempotency-Key)"});
     router.add({"GET", "/api/v1/funds", 0, bind(ctx, list_funds), "Charity funds and their balances (public)"});
     router.add({"GET", "/api/v1/me/credit-certificate", 0, bind(ctx, credit_certificate),
                 "The caller's credit score signed with the server's Ed25519 key (resident)"});

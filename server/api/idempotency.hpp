@@ -48,8 +48,8 @@ http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int
         if (e.status() >= 500) throw;
         response = http::error_response(e);
     }
-    store::save_idempotent(conn, id.caller, id.key, {id.fingerprint, response.status, response.content_type, response.body},
-                           now);
+    store::save_idempotent(conn, id.caller, id.key,
+                           {id.fingerprint, response.status, response.content_type, response.body}, now);
     return response;
 }
 

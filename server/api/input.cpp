@@ -48,15 +48,15 @@ std::optional<std::int64_t> optional_int(const json& obj, const char* field, std
         if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
             throw ApiError::invalid_field(field, std::string(field) + " is out of range");
         n = v->get<std::int64_t>();
-    } else if (v->is_number_float() && std::isfinite(v->get<double>()) && std::floor(v->get<double>()) == v->get<double>() &&
-               std::fabs(v->get<double>()) < 9e15) {
+    } else if (v->is_number_float() && std::isfinite(v->get<double>()) &&
+               std::floor(v->get<double>()) == v->get<double>() && std::fabs(v->get<double>()) < 9e15) {
         n = static_cast<std::int64_t>(v->get<double>());  // 5.0 is an integer
     } else {
         throw ApiError::invalid_field(field, std::string(field) + " must be an integer");
     }
     if (n < min || n > max)
-        throw ApiError::invalid_field(field, std::string(field) + " must be between " + std::to_string(min) + " and " +
-                                                 std::to_string(max));
+        throw ApiError::invalid_field(
+            field, std::string(field) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
     return n;
 }
 
@@ -88,8 +88,8 @@ std::vector<std::int64_t> optional_id_list(const json& obj, const char* field, s
     const json* v = find(obj, field);
     if (!v) return out;
     if (!v->is_array() || v->size() > max_items)
-        throw ApiError::invalid_field(field, std::string(field) + " must be an array of at most " +
-                                                 std::to_string(max_items) + " ids");
+        throw ApiError::invalid_field(
+            field, std::string(field) + " must be an array of at most " + std::to_string(max_items) + " ids");
     for (const auto& item : *v) {
         if (!item.is_number_integer() || item.get<std::int64_t>() < 1)
             throw ApiError::invalid_field(field, std::string(field) + " must contain positive integer ids");

@@ -54,7 +54,10 @@ json redemption_view(const store::RedemptionRow& r) {
     json items = json::array();
     for (const auto& l : r.lines)
         items.push_back({{"sku", l.sku}, {"name", l.name}, {"qty", l.qty}, {"points_each", l.points_each}});
-    return {{"id", r.id}, {"total_points", r.total_points}, {"items", std::move(items)}, {"at", timefmt::format_rfc3339(r.at)}};
+    return {{"id", r.id},
+            {"total_points", r.total_points},
+            {"items", std::move(items)},
+            {"at", timefmt::format_rfc3339(r.at)}};
 }
 
 std::string token_field(const json& body) {
@@ -79,7 +82,8 @@ asio::awaitable<Response> issue_redeem_token(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
     require_role(who, {Role::resident});
     const auto now = ctx.clock.now();
-    auto t = co_await ctx.db.write([&](store::Conn& conn) { return domain::issue_redeem_token(conn, who.user_id, now); });
+    auto t =
+        co_await ctx.db.write([&](store::Conn& conn) { return domain::issue_redeem_token(conn, who.user_id, now); });
     co_return http::json_response(201, {{"token", t.token}, {"expires_at", timefmt::format_rfc3339(t.expires_at)}});
 }
 
@@ -109,7 +113,8 @@ RedemptionOrder parse_redemption(const Request& req) {
     for (const auto& item : body["items"]) {
         if (!item.is_object()) throw ApiError::invalid_field("items", "each item is an object {sku, qty}");
         try {
-            order.lines.push_back({require_string(item, "sku"), require_int(item, "qty", 1, domain::kMaxRedemptionQty)});
+            order.lines.push_back(
+                {require_string(item, "sku"), require_int(item, "qty", 1, domain::kMaxRedemptionQty)});
         } catch (const ApiError&) {
             throw ApiError::invalid_field("items", "each item needs a sku and a qty of 1 to 99");
         }
@@ -173,15 +178,18 @@ asio::awaitable<Response> kiosk_rewards(AppContext& ctx, Request& req) {
 }  // namespace
 
 void add_kiosk_routes(http::Router& router, AppContext& ctx) {
-    router.add({"POST", "/api/v1/admin/kiosks", http::limits::kMaxJsonBodyBytes, bind(ctx, create_kiosk), "Register a kiosk; the secret is shown once (admin)"});
+    router.add({"POST", "/api/v1/admin/kiosks", http::limits::kMaxJsonBodyBytes, bind(ctx, create_kiosk),
+                "Register a kiosk; the secret is shown once (admin)"});
     router.add({"POST", "/api/v1/me/redeem-token", http::limits::kMaxJsonBodyBytes, bind(ctx, issue_redeem_token),
                 "A one-time redemption code, valid 120 s (resident)"});
-    router.add({"POST", "/api/v1/kiosk/lookup", http::limits::kMaxJsonBodyBytes, bind(ctx, kiosk_lookup), "Who holds a redemption code (signed kiosk)"});
+    router.add({"POST", "/api/v1/kiosk/lookup", http::limits::kMaxJsonBodyBytes, bind(ctx, kiosk_lookup),
+                "Who holds a redemption code (signed kiosk)"});
     router.add({"POST", "/api/v1/kiosk/redemptions", kKioskBodyLimit, bind(ctx, kiosk_redeem),
                 "Redeem goods with a code (signed kiosk; Idempotency-Key required)"});
-    router.add({"POST", "/api/v1/kiosk/redemptions/{id:int}/void", http::limits::kMaxJsonBodyBytes, bind(ctx, kiosk_void),
-                "Void a redemption within 10 minutes (signed kiosk, the same kiosk)"});
-    router.add({"GET", "/api/v1/kiosk/rewards", 0, bind(ctx, kiosk_rewards), "The goods catalogue with stock (signed kiosk)"});
+    router.add({"POST", "/api/v1/kiosk/redemptions/{id:int}/void", http::limits::kMaxJsonBodyBytes,
+                bind(ctx, kiosk_void), "Void a redemption within 10 minutes (signed kiosk, the same kiosk)"});
+    router.add(
+        {"GET", "/api/v1/kiosk/rewards", 0, bind(ctx, kiosk_rewards), "The goods catalogue with stock (signed kiosk)"});
 }
 
 }  // namespace civic::api

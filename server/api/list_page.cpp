@@ -12,7 +12,7 @@ namespace civic::api {
 namespace {
 constexpr std::string_view kCursorPrefix = "c:";  // a version tag: another layout gets another
 constexpr std::size_t kMaxCursorKeys = 4;
-}
+}  // namespace
 
 std::int64_t page_limit(const http::Request& req) {
     return query_int(req, "limit", 1, kMaxPageSize).value_or(kDefaultPageSize);

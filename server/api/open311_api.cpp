@@ -49,8 +49,10 @@ std::optional<std::string> query_list(const Request& req, std::string_view name)
     std::optional<std::string> joined;
     for (const auto& [k, v] : req.query) {
         if (k != name || v.empty()) continue;
-        if (joined) joined->push_back(',');
-        else joined.emplace();
+        if (joined)
+            joined->push_back(',');
+        else
+            joined.emplace();
         joined->append(v);
     }
     return joined;
@@ -87,8 +89,8 @@ std::optional<std::int64_t> query_date(const Request& req, const char* name) {
         if (c == ' ') c = '+';
     auto t = timefmt::parse_rfc3339(*text);
     if (!t)
-        throw ApiError::invalid_field(name, std::string(name) +
-                                                " must be a W3C date-time with a time zone, e.g. 2026-11-20T08:00:00Z");
+        throw ApiError::invalid_field(
+            name, std::string(name) + " must be a W3C date-time with a time zone, e.g. 2026-11-20T08:00:00Z");
     return t;
 }
 
@@ -96,11 +98,9 @@ std::optional<std::int64_t> query_date(const Request& req, const char* name) {
 // whatever name the city publishes. A Host with unexpected characters is not echoed.
 std::string base_url(const Request& req) {
     std::string host(req.header("host").value_or(""));
-    const bool ok = !host.empty() && host.size() <= 255 &&
-                    std::all_of(host.begin(), host.end(), [](char c) {
-                        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-                               c == '[' || c == ']';
-                    });
+    const bool ok = !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    });
     if (!ok) host = "localhost";
     return std::string(req.secure ? "https://" : "http://").append(host);
 }
@@ -109,11 +109,16 @@ std::string base_url(const Request& req) {
 // digits; that class is the service's GeoReport group.
 Doc group_of(std::string_view code) {
     static const std::map<std::string_view, std::string_view> classes = {
-        {"1001", "部件·公共设施 public facilities"}, {"1002", "部件·道路交通 roads and traffic"},
-        {"1003", "部件·市容环境 city-appearance facilities"}, {"1004", "部件·园林绿化 landscaping"},
-        {"1005", "部件·房屋土地 buildings and land"}, {"2001", "事件·市容环境 city appearance"},
-        {"2002", "事件·宣传广告 advertising"}, {"2003", "事件·施工管理 construction"},
-        {"2004", "事件·突发事件 emergencies"}, {"2005", "事件·街面秩序 street order"},
+        {"1001", "部件·公共设施 public facilities"},
+        {"1002", "部件·道路交通 roads and traffic"},
+        {"1003", "部件·市容环境 city-appearance facilities"},
+        {"1004", "部件·园林绿化 landscaping"},
+        {"1005", "部件·房屋土地 buildings and land"},
+        {"2001", "事件·市容环境 city appearance"},
+        {"2002", "事件·宣传广告 advertising"},
+        {"2003", "事件·施工管理 construction"},
+        {"2004", "事件·突发事件 emergencies"},
+        {"2005", "事件·街面秩序 street order"},
     };
     if (code.size() < 6 || !std::all_of(code.begin(), code.begin() + 6, [](char c) { return c >= '0' && c <= '9'; }))
         return nullptr;
@@ -263,9 +268,12 @@ asio::awaitable<Response> list_requests(AppContext& ctx, Request& req, Format f)
         if (auto statuses = query_list(req, "status")) {
             bool open = false, closed = false;
             for (const auto& s : split_commas(*statuses)) {
-                if (s == "open") open = true;
-                else if (s == "closed") closed = true;
-                else throw ApiError::invalid_field("status", "status is open, closed or both");
+                if (s == "open")
+                    open = true;
+                else if (s == "closed")
+                    closed = true;
+                else
+                    throw ApiError::invalid_field("status", "status is open, closed or both");
             }
             if (open != closed) filter->closed = closed;
         }
@@ -315,8 +323,8 @@ asio::awaitable<Response> get_token(AppContext& ctx, Request& req, Format f) {
 // account_id, …) are simply never looked at.
 struct PostedRequest {
     std::map<std::string, std::string, std::less<>> fields;  // first value of each name
-    std::vector<std::string> media_urls;                    // every media_url, in order
-    std::vector<std::string> media;                         // multipart parts holding a file
+    std::vector<std::string> media_urls;                     // every media_url, in order
+    std::vector<std::string> media;                          // multipart parts holding a file
 };
 
 void add_field(PostedRequest& p, std::string name, std::string value) {
@@ -339,8 +347,10 @@ PostedRequest read_posted(Request& req) {
         for (auto& part : *req.parts) {
             // Photos may come in parts of any name (`media`, FixMyStreet's `photo1`…): a part
             // holding a file is one; the parser let at most 6 through (open311_post limits).
-            if (part.is_file()) p.media.push_back(std::move(part.data));
-            else add_field(p, std::move(part.name), std::move(part.data));
+            if (part.is_file())
+                p.media.push_back(std::move(part.data));
+            else
+                add_field(p, std::move(part.name), std::move(part.data));
         }
     } else if (is_form_urlencoded(req)) {
         auto pairs = http::parse_query(req.body, true);
@@ -373,8 +383,8 @@ double coordinate(const std::string& text, const char* name, double limit) {
 // so that what we later publish is a link and nothing else.
 std::string checked_media_url(const std::string& url) {
     const bool scheme = url.starts_with("http://") || url.starts_with("https://");
-    const bool printable =
-        std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '<' && c != '>'; });
+    const bool printable = std::all_of(url.begin(), url.end(),
+                                       [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '<' && c != '>'; });
     if (!scheme || !printable || url.size() > kMaxMediaUrlBytes || url.size() <= 8)
         throw ApiError::invalid_field("media_url", "media_url must be an http or https URL of at most 2000 bytes");
     return url;
@@ -461,8 +471,8 @@ asio::awaitable<Response> post_request(AppContext& ctx, Request& req, Format f) 
 // it (open/closed or extended, as the key asks), when, and a fixed public sentence. Updates carry
 // no media: the request's own media_url is on the request.
 asio::awaitable<Response> list_updates(AppContext& ctx, Request& req, Format f) {
-    const auto window = o311::updates_window(query_date(req, "start_date"), query_date(req, "end_date"),
-                                             ctx.clock.now());
+    const auto window =
+        o311::updates_window(query_date(req, "start_date"), query_date(req, "end_date"), ctx.clock.now());
     auto list = co_await ctx.db.read([&](store::Conn& conn) {
         const bool extended = extended_statuses_for(conn, req);
         Doc items = Doc::array();
@@ -501,10 +511,11 @@ asio::awaitable<Response> post_update(AppContext& ctx, Request& req, Format f) {
     comment.update_id = *update_id;
     if (auto status = field(posted, "status")) {
         if (!o311::is_partner_update_status(*status))
-            throw ApiError::invalid_field("status", "status is one of OPEN, CLOSED, FIXED, IN_PROGRESS, "
-                                                    "ACTION_SCHEDULED, INVESTIGATING, DUPLICATE, "
-                                                    "NOT_COUNCILS_RESPONSIBILITY, NO_FURTHER_ACTION, "
-                                                    "INTERNAL_REFERRAL, FOR_TRIAGE, CANCELLED, REOPEN");
+            throw ApiError::invalid_field("status",
+                                          "status is one of OPEN, CLOSED, FIXED, IN_PROGRESS, "
+                                          "ACTION_SCHEDULED, INVESTIGATING, DUPLICATE, "
+                                          "NOT_COUNCILS_RESPONSIBILITY, NO_FURTHER_ACTION, "
+                                          "INTERNAL_REFERRAL, FOR_TRIAGE, CANCELLED, REOPEN");
         for (auto& c : *status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         comment.status = *status;
     }
@@ -582,7 +593,8 @@ void add_open311_routes(http::Router& router, AppContext& ctx) {
     both("GET", "/services/{service_code:str}", 0, service_definition, "Open311 service definition");
     both("GET", "/requests", 0, list_requests, "Open311 service requests (filters, 90-day window, 1000 at most)");
     both("POST", "/requests", http::limits::kMaxUploadBodyBytes, post_request,
-         "Open311 POST a service request (partner api_key; form or multipart with media)", &MultipartLimits::open311_post());
+         "Open311 POST a service request (partner api_key; form or multipart with media)",
+         &MultipartLimits::open311_post());
     both("GET", "/requests/{id:str}", 0, get_request, "Open311 one service request");
     both("GET", "/tokens/{token:str}", 0, get_token, "Open311 service_request_id from a token");
     both("GET", "/servicerequestupdates", 0, list_updates,
@@ -594,7 +606,8 @@ void add_open311_routes(http::Router& router, AppContext& ctx) {
                 [&ctx](Request& req) { return get_media(ctx, req); }, "Open311 public photo of an accepted request"});
     router.set_error_renderer(std::string(kPrefix) + "/", open311::render_error);
     router.add({"POST", "/api/v1/admin/open311-keys", http::limits::kMaxJsonBodyBytes,
-                [&ctx](Request& req) { return create_key(ctx, req); }, "Issue an Open311 api_key to a partner (admin)"});
+                [&ctx](Request& req) { return create_key(ctx, req); },
+                "Issue an Open311 api_key to a partner (admin)"});
 }
 
 }  // namespace civic::api

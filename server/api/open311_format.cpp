@@ -11,9 +11,10 @@ namespace {
 // Element names of array items, as the GeoReport v2 examples name them.
 std::string_view item_name(std::string_view array_name) {
     static const std::map<std::string_view, std::string_view, std::less<>> names = {
-        {"services", "service"},     {"service_requests", "request"}, {"errors", "error"},
-        {"endpoints", "endpoint"},   {"formats", "format"},           {"attributes", "attribute"},
-        {"values", "value"},         {"service_request_updates", "request_update"},
+        {"services", "service"}, {"service_requests", "request"},
+        {"errors", "error"},     {"endpoints", "endpoint"},
+        {"formats", "format"},   {"attributes", "attribute"},
+        {"values", "value"},     {"service_request_updates", "request_update"},
     };
     const auto it = names.find(array_name);
     if (it == names.end()) throw std::logic_error("no item name for XML array " + std::string(array_name));

@@ -18,17 +18,19 @@ void merge_two_levels(json& into, const json& from, const std::string& what, std
     if (!from.is_object()) throw std::logic_error(std::string(file) + ": " + what + " must be an object");
     for (const auto& [outer, inner] : from.items()) {
         json& target = into[outer];
-        if (!inner.is_object()) throw std::logic_error(std::string(file) + ": " + what + "." + outer + " must be an object");
+        if (!inner.is_object())
+            throw std::logic_error(std::string(file) + ": " + what + "." + outer + " must be an object");
         for (const auto& [name, value] : inner.items()) {
             if (target.contains(name))
-                throw std::logic_error(std::string(file) + ": " + what + "." + outer + "." + name + " is defined twice");
+                throw std::logic_error(std::string(file) + ": " + what + "." + outer + "." + name +
+                                       " is defined twice");
             target[name] = value;
         }
     }
 }
 
 struct RoutePath {
-    std::string path;      // OpenAPI form: {name}
+    std::string path;  // OpenAPI form: {name}
     json parameters = json::array();
 };
 
@@ -46,10 +48,11 @@ RoutePath openapi_path(const std::string& pattern) {
         const auto name = inner.substr(0, colon);
         const bool is_int = colon != std::string::npos && inner.substr(colon + 1) == "int";
         out.path += "{" + name + "}";
-        out.parameters.push_back({{"name", name},
-                                  {"in", "path"},
-                                  {"required", true},
-                                  {"schema", is_int ? json{{"type", "integer"}, {"minimum", 1}} : json{{"type", "string"}}}});
+        out.parameters.push_back(
+            {{"name", name},
+             {"in", "path"},
+             {"required", true},
+             {"schema", is_int ? json{{"type", "integer"}, {"minimum", 1}} : json{{"type", "string"}}}});
         i = close;
     }
     return out;
@@ -70,7 +73,8 @@ json openapi_data() {
             } else if (!have_base) {
                 doc[key] = value;  // openapi, info, tags: the base file's alone
             } else {
-                throw std::logic_error("server/api/openapi/" + std::string(part.name) + ": only the base file may set " + key);
+                throw std::logic_error("server/api/openapi/" + std::string(part.name) +
+                                       ": only the base file may set " + key);
             }
         }
         have_base = true;

@@ -55,7 +55,8 @@ asio::awaitable<Response> my_ledger(AppContext& ctx, Request& req) {
                          {"ref", l.ref},
                          {"balance_after", l.balance_after}});
     co_return http::json_response(
-        200, {{"items", std::move(items)}, {"next_cursor", next_cursor(lines.size(), limit, lines.empty() ? 0 : lines.back().id)}});
+        200, {{"items", std::move(items)},
+              {"next_cursor", next_cursor(lines.size(), limit, lines.empty() ? 0 : lines.back().id)}});
 }
 
 asio::awaitable<Response> adjust_points(AppContext& ctx, Request& req) {
@@ -71,18 +72,23 @@ asio::awaitable<Response> adjust_points(AppContext& ctx, Request& req) {
     const auto now = ctx.clock.now();
     const auto posted = co_await ctx.db.write([&](store::Conn& conn) {
         const auto user = store::find_user(conn, user_id);
-        if (!user || domain::stored_role(user->role) != Role::resident) throw ApiError::invalid_field("user_id", "no such resident");
+        if (!user || domain::stored_role(user->role) != Role::resident)
+            throw ApiError::invalid_field("user_id", "no such resident");
         return ledger::adjust(conn, user_id, points, reason, who.user_id, now);
     });
-    co_return http::json_response(
-        201, {{"id", posted.transfer_id}, {"user_id", user_id}, {"points", points}, {"balance_after", posted.balance_after}});
+    co_return http::json_response(201, {{"id", posted.transfer_id},
+                                        {"user_id", user_id},
+                                        {"points", points},
+                                        {"balance_after", posted.balance_after}});
 }
 
 }  // namespace
 
 void add_points_routes(http::Router& router, AppContext& ctx) {
-    router.add({"GET", "/api/v1/me/points", 0, bind(ctx, my_points), "The caller's points, merit, honour and credit (resident)"});
-    router.add({"GET", "/api/v1/me/points/ledger", 0, bind(ctx, my_ledger), "The caller's points statement (resident)"});
+    router.add({"GET", "/api/v1/me/points", 0, bind(ctx, my_points),
+                "The caller's points, merit, honour and credit (resident)"});
+    router.add(
+        {"GET", "/api/v1/me/points/ledger", 0, bind(ctx, my_ledger), "The caller's points statement (resident)"});
     router.add({"POST", "/api/v1/admin/points/adjustments", http::limits::kMaxJsonBodyBytes, bind(ctx, adjust_points),
                 "Credit or debit a resident's points (admin; extension)"});
 }

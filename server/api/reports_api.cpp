@@ -54,8 +54,7 @@ domain::ActionRequest action_from(const json& body) {
 }
 
 // The report as the caller sees it, read in one go.
-asio::awaitable<json> view_for(AppContext& ctx, const Caller& who, const store::ReportRow& row,
-                               bool with_events) {
+asio::awaitable<json> view_for(AppContext& ctx, const Caller& who, const store::ReportRow& row, bool with_events) {
     const auto now = ctx.clock.now();
     co_return co_await ctx.db.read([&](store::Conn& conn) {
         return report_view(row, domain::load_extras(conn, row, with_events, ctx.duplicates), now, who.is_staff());
@@ -101,7 +100,8 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
     auto response = co_await ctx.db.write([&](store::Conn& conn) {
         return run_idempotent(conn, idem, now, [&](store::Conn& c) {
             created = domain::submit_report(c, report, now);
-            return http::json_response(201, report_view(*created, domain::load_extras(c, *created, false, nullptr), now, false));
+            return http::json_response(
+                201, report_view(*created, domain::load_extras(c, *created, false, nullptr), now, false));
         });
     });
     if (created) publish_report(ctx, "report.created", *created, now);
@@ -129,8 +129,8 @@ asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
     }
     const auto now = ctx.clock.now();
     const auto cap = ctx.config.daily_points_cap;
-    auto row = co_await ctx.db.write(
-        [&](store::Conn& conn) { return domain::apply_action(conn, who, id, action, now, cap); });
+    auto row =
+        co_await ctx.db.write([&](store::Conn& conn) { return domain::apply_action(conn, who, id, action, now, cap); });
     publish_report(ctx, "report.updated", row, now);
     co_return http::json_response(200, co_await view_for(ctx, who, row, false));
 }
@@ -171,8 +171,10 @@ store::ReportFilter filter_for(const Caller& who, const Request& req, std::int64
     f.grid_id = query_int(req, "grid_id", 1, INT64_MAX);
     if (auto category = req.query_param("category")) f.category = std::string(*category);
     if (auto overdue = req.query_param("overdue")) {
-        if (*overdue == "true") f.overdue_at = now;
-        else if (*overdue != "false") throw ApiError::invalid_field("overdue", "overdue is true or false");
+        if (*overdue == "true")
+            f.overdue_at = now;
+        else if (*overdue != "false")
+            throw ApiError::invalid_field("overdue", "overdue is true or false");
     }
     if (auto key = cursor_key(req, 1)) f.before_id = key->front();
     f.limit = static_cast<int>(page_limit(req));
@@ -191,7 +193,8 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
         if (more) rows.pop_back();
         json items = json::array();
         for (const auto& row : rows)
-            items.push_back(report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), now, who.is_staff()));
+            items.push_back(
+                report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), now, who.is_staff()));
         return json{{"items", std::move(items)},
                     {"next_cursor", more ? json(encode_cursor({rows.back().id})) : json(nullptr)}};
     });
@@ -254,10 +257,11 @@ void add_report_routes(http::Router& router, AppContext& ctx) {
     router.add({"GET", "/api/v1/reports/{id:int}", 0, bind(ctx, get_report), "A report with its events"});
     router.add({"POST", "/api/v1/reports/{id:int}/actions", http::limits::kMaxUploadBodyBytes, bind(ctx, act_on_report),
                 "Take a lifecycle action on a ticket (staff, assignee)", &MultipartLimits::report_intake()});
-    router.add({"POST", "/api/v1/reports/{id:int}/rating", http::limits::kMaxJsonBodyBytes, bind(ctx, rate_report), "Rate a report (reporter)"});
+    router.add({"POST", "/api/v1/reports/{id:int}/rating", http::limits::kMaxJsonBodyBytes, bind(ctx, rate_report),
+                "Rate a report (reporter)"});
     router.add({"GET", "/api/v1/photos/{id:int}", 0, bind(ctx, get_photo), "A photo's bytes or thumbnail"});
-    router.add({"GET", "/api/v1/stream", 0, bind(ctx, stream_without_upgrade), "WebSocket of live ticket updates", nullptr,
-                [&ctx](Request& req, std::shared_ptr<http::PushChannel> channel) {
+    router.add({"GET", "/api/v1/stream", 0, bind(ctx, stream_without_upgrade), "WebSocket of live ticket updates",
+                nullptr, [&ctx](Request& req, std::shared_ptr<http::PushChannel> channel) {
                     return subscribe_stream(ctx, req, std::move(channel));
                 }});
 }

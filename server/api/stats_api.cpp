@@ -68,7 +68,8 @@ double hours_overdue(std::int64_t deadline, std::int64_t now) {
 stats::Scope closure_scope(AppContext& ctx, const Caller& who, std::optional<std::int64_t> grid_id) {
     stats::Scope scope;
     if (who.is(Role::manager)) {
-        if (grid_id && !who.in_grid(grid_id)) throw ApiError::forbidden("a manager sees the figures of their own grids");
+        if (grid_id && !who.in_grid(grid_id))
+            throw ApiError::forbidden("a manager sees the figures of their own grids");
         scope.grid_ids = grid_id ? std::vector<std::int64_t>{*grid_id} : who.grid_ids;
         return scope;
     }
@@ -157,21 +158,35 @@ std::string fixed(const std::optional<double>& v, int decimals) {
 }
 
 std::string bulletin_csv(const std::vector<stats::Group>& ranked) {
-    std::string out = csv::record({"rank", "grid_id", "grid_name", "received", "accepted", "rejected", "duplicate",
-                                   "closed", "closed_on_time", "overdue_open", "due", "resolved_ever", "reworked",
-                                   "extended", "closure_rate", "on_time_rate", "rework_rate", "handled_rate",
-                                   "avg_hours_to_close", "satisfaction"});
+    std::string out =
+        csv::record({"rank",         "grid_id",       "grid_name",    "received",           "accepted",
+                     "rejected",     "duplicate",     "closed",       "closed_on_time",     "overdue_open",
+                     "due",          "resolved_ever", "reworked",     "extended",           "closure_rate",
+                     "on_time_rate", "rework_rate",   "handled_rate", "avg_hours_to_close", "satisfaction"});
     int rank = 0;
     for (const auto& g : ranked) {
         const auto& f = g.figures;
         const auto& c = f.counts;
-        out += csv::record({std::to_string(++rank), std::to_string(g.id.value_or(0)), g.name,
-                            std::to_string(c.received), std::to_string(c.accepted), std::to_string(c.rejected),
-                            std::to_string(c.duplicate), std::to_string(c.closed), std::to_string(c.closed_on_time),
-                            std::to_string(c.overdue_open), std::to_string(f.due), std::to_string(c.resolved_ever),
-                            std::to_string(c.reworked), std::to_string(c.extended), fixed(f.closure_rate, 4),
-                            fixed(f.on_time_rate, 4), fixed(f.rework_rate, 4), fixed(f.handled_rate, 4),
-                            fixed(f.avg_hours_to_close, 2), fixed(f.satisfaction, 2)});
+        out += csv::record({std::to_string(++rank),
+                            std::to_string(g.id.value_or(0)),
+                            g.name,
+                            std::to_string(c.received),
+                            std::to_string(c.accepted),
+                            std::to_string(c.rejected),
+                            std::to_string(c.duplicate),
+                            std::to_string(c.closed),
+                            std::to_string(c.closed_on_time),
+                            std::to_string(c.overdue_open),
+                            std::to_string(f.due),
+                            std::to_string(c.resolved_ever),
+                            std::to_string(c.reworked),
+                            std::to_string(c.extended),
+                            fixed(f.closure_rate, 4),
+                            fixed(f.on_time_rate, 4),
+                            fixed(f.rework_rate, 4),
+                            fixed(f.handled_rate, 4),
+                            fixed(f.avg_hours_to_close, 2),
+                            fixed(f.satisfaction, 2)});
     }
     return out;
 }
@@ -260,7 +275,8 @@ asio::awaitable<Response> weekly_bulletin(AppContext& ctx, Request& req) {
 void add_stats_routes(http::Router& router, AppContext& ctx) {
     router.add({"GET", "/api/v1/stats/closure", 0, bind(ctx, closure_stats),
                 "Closure statistics for a window, grouped (manager: own grids; dispatcher, admin)"});
-    router.add({"GET", "/api/v1/stats/points", 0, bind(ctx, points_stats), "Points figures from the ledger (dispatcher, admin)"});
+    router.add({"GET", "/api/v1/stats/points", 0, bind(ctx, points_stats),
+                "Points figures from the ledger (dispatcher, admin)"});
     router.add({"GET", "/api/v1/supervision", 0, bind(ctx, supervision),
                 "Overdue open tickets, most overdue first (manager: own grids; dispatcher, admin)"});
     router.add({"GET", "/api/v1/bulletins/weekly", 0, bind(ctx, weekly_bulletin),

@@ -15,28 +15,30 @@ using nlohmann::json;
 
 namespace {
 
-asio::awaitable<Response> healthz(AppContext&, Request&) {
-    co_return http::json_response(200, {{"status", "ok"}});
-}
+asio::awaitable<Response> healthz(AppContext&, Request&) { co_return http::json_response(200, {{"status", "ok"}}); }
 
 asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
     const auto& w = ctx.db.writer().stats();
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = ctx.metrics->render([&w](std::string& out) {
-        out += "# HELP civicsnap_sqlite_write_queue_depth Write jobs waiting for the writer.\n"
-               "# TYPE civicsnap_sqlite_write_queue_depth gauge\n";
+        out +=
+            "# HELP civicsnap_sqlite_write_queue_depth Write jobs waiting for the writer.\n"
+            "# TYPE civicsnap_sqlite_write_queue_depth gauge\n";
         out += "civicsnap_sqlite_write_queue_depth " + std::to_string(w.queue_depth.load()) + "\n";
-        out += "# HELP civicsnap_sqlite_last_batch_size Jobs in the writer's last committed batch.\n"
-               "# TYPE civicsnap_sqlite_last_batch_size gauge\n";
+        out +=
+            "# HELP civicsnap_sqlite_last_batch_size Jobs in the writer's last committed batch.\n"
+            "# TYPE civicsnap_sqlite_last_batch_size gauge\n";
         out += "civicsnap_sqlite_last_batch_size " + std::to_string(w.last_batch_size.load()) + "\n";
-        out += "# HELP civicsnap_sqlite_batches_total Write transactions committed (group commits).\n"
-               "# TYPE civicsnap_sqlite_batches_total counter\n";
+        out +=
+            "# HELP civicsnap_sqlite_batches_total Write transactions committed (group commits).\n"
+            "# TYPE civicsnap_sqlite_batches_total counter\n";
         out += "civicsnap_sqlite_batches_total " + std::to_string(w.batches.load()) + "\n";
         out += "# HELP civicsnap_sqlite_jobs_total Write jobs run.\n# TYPE civicsnap_sqlite_jobs_total counter\n";
         out += "civicsnap_sqlite_jobs_total " + std::to_string(w.jobs.load()) + "\n";
-        out += "# HELP civicsnap_sqlite_failed_commits_total Batches whose COMMIT failed.\n"
-               "# TYPE civicsnap_sqlite_failed_commits_total counter\n";
+        out +=
+            "# HELP civicsnap_sqlite_failed_commits_total Batches whose COMMIT failed.\n"
+            "# TYPE civicsnap_sqlite_failed_commits_total counter\n";
         out += "civicsnap_sqlite_failed_commits_total " + std::to_string(w.failed_commits.load()) + "\n";
     });
     co_return r;
@@ -56,8 +58,8 @@ asio::awaitable<Response> set_clock(AppContext& ctx, Request& req) {
         if (!t) throw ApiError::invalid_field("now", "now must be an RFC 3339 time or null");
         ctx.clock.set_override(*t);
     }
-    co_return http::json_response(200, {{"now", timefmt::format_rfc3339(ctx.clock.now())},
-                                        {"pinned", ctx.clock.override_value().has_value()}});
+    co_return http::json_response(
+        200, {{"now", timefmt::format_rfc3339(ctx.clock.now())}, {"pinned", ctx.clock.override_value().has_value()}});
 }
 
 }  // namespace
@@ -66,7 +68,8 @@ void add_system_routes(http::Router& router, AppContext& ctx) {
     router.add({"GET", "/healthz", 0, bind(ctx, healthz), "Liveness"});
     router.add({"GET", "/metrics", 0, bind(ctx, metrics), "Prometheus metrics"});
     if (ctx.config.test_clock)
-        router.add({"POST", "/api/v1/admin/clock", http::limits::kMaxJsonBodyBytes, bind(ctx, set_clock), "Set the test clock (admin, --test-clock)"});
+        router.add({"POST", "/api/v1/admin/clock", http::limits::kMaxJsonBodyBytes, bind(ctx, set_clock),
+                    "Set the test clock (admin, --test-clock)"});
 }
 
 }  // namespace civic::api

@@ -5,8 +5,8 @@ namespace civic::api {
 using nlohmann::json;
 
 json user_view(const store::UserRow& u) {
-    return {{"id", u.id},     {"phone", u.phone},      {"display_name", u.display_name},
-            {"role", u.role}, {"grid_ids", u.grid_ids}};
+    return {
+        {"id", u.id}, {"phone", u.phone}, {"display_name", u.display_name}, {"role", u.role}, {"grid_ids", u.grid_ids}};
 }
 
 json grid_view(const store::GridRow& g) {

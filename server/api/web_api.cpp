@@ -86,8 +86,7 @@ std::string file_in(std::string_view dir, std::string_view file) {
 void add_web_routes(http::Router& router, AppContext&) {
     for (const std::string page : {"dashboard", "kiosk"}) {
         const std::string base = "/" + page;
-        router.add({"GET", base, 0,
-                    [base](Request&) -> asio::awaitable<Response> { co_return redirect(base + "/"); },
+        router.add({"GET", base, 0, [base](Request&) -> asio::awaitable<Response> { co_return redirect(base + "/"); },
                     "Redirect to the " + page + " page"});
         router.add({"GET", base + "/", 0,
                     [page](Request& req) -> asio::awaitable<Response> { co_return serve(req, page + "/index.html"); },
@@ -98,9 +97,10 @@ void add_web_routes(http::Router& router, AppContext&) {
                     },
                     "A file of the " + page + " page"});
     }
-    router.add({"GET", "/web/{file}", 0,
-                [](Request& req) -> asio::awaitable<Response> { co_return serve(req, file_in("shared", req.param("file"))); },
-                "Scripts and styles shared by the pages"});
+    router.add(
+        {"GET", "/web/{file}", 0,
+         [](Request& req) -> asio::awaitable<Response> { co_return serve(req, file_in("shared", req.param("file"))); },
+         "Scripts and styles shared by the pages"});
 }
 
 }  // namespace civic::api

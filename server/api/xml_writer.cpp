@@ -62,13 +62,26 @@ std::string escape(std::string_view text) {
             out += kReplacement;
         } else {
             switch (cp) {
-                case '&': out += "&amp;"; break;
-                case '<': out += "&lt;"; break;
-                case '>': out += "&gt;"; break;  // also keeps "]]>" out of the output
-                case '"': out += "&quot;"; break;
-                case '\'': out += "&apos;"; break;
-                case '\r': out += "&#13;"; break;  // a literal CR would be normalised to LF
-                default: out.append(text.substr(i, len));
+                case '&':
+                    out += "&amp;";
+                    break;
+                case '<':
+                    out += "&lt;";
+                    break;
+                case '>':
+                    out += "&gt;";
+                    break;  // also keeps "]]>" out of the output
+                case '"':
+                    out += "&quot;";
+                    break;
+                case '\'':
+                    out += "&apos;";
+                    break;
+                case '\r':
+                    out += "&#13;";
+                    break;  // a literal CR would be normalised to LF
+                default:
+                    out.append(text.substr(i, len));
             }
         }
         i += len;
@@ -81,8 +94,7 @@ bool valid_name(std::string_view name) {
     auto start = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
     if (!start(name.front())) return false;
     // Names starting with "xml" (any case) are reserved by the XML specification.
-    if (name.size() >= 3 && (name[0] | 0x20) == 'x' && (name[1] | 0x20) == 'm' && (name[2] | 0x20) == 'l')
-        return false;
+    if (name.size() >= 3 && (name[0] | 0x20) == 'x' && (name[1] | 0x20) == 'm' && (name[2] | 0x20) == 'l') return false;
     for (char c : name)
         if (!start(c) && !(c >= '0' && c <= '9') && c != '-' && c != '.') return false;
     return true;

@@ -11,10 +11,10 @@
 #include "server/domain/accounts.hpp"
 #include "server/domain/demo.hpp"
 #include "server/store/accounts_repo.hpp"
-#include "server/store/sqlite.hpp"
 #include "server/store/bulk_repo.hpp"
 #include "server/store/city_repo.hpp"
 #include "server/store/migrations.hpp"
+#include "server/store/sqlite.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -46,11 +46,16 @@ Options parse(int argc, char** argv) {
         const std::string flag = argv[i];
         if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value");
         const std::string value = argv[++i];
-        if (flag == "--data-dir") o.data_dir = value;
-        else if (flag == "--reports") o.reports = std::stoll(value);
-        else if (flag == "--seed") o.seed = std::stoull(value);
-        else if (flag == "--weeks") o.weeks = std::stoi(value);
-        else throw std::invalid_argument("unknown flag " + flag);
+        if (flag == "--data-dir")
+            o.data_dir = value;
+        else if (flag == "--reports")
+            o.reports = std::stoll(value);
+        else if (flag == "--seed")
+            o.seed = std::stoull(value);
+        else if (flag == "--weeks")
+            o.weeks = std::stoi(value);
+        else
+            throw std::invalid_argument("unknown flag " + flag);
     }
     if (o.data_dir.empty() || o.reports < 0) throw std::invalid_argument("--data-dir and --reports are required");
     if (o.weeks < 1 || o.weeks > 520) throw std::invalid_argument("--weeks is 1..520");
@@ -101,11 +106,12 @@ int run(const Options& o) {
     std::fprintf(stderr, "civicsnap-bulkgen: rows %.1f s, indexes and sums %.1f s\n", insert_seconds,
                  seconds - insert_seconds);
     const auto db_bytes = fs::file_size(data / "civicsnap.db");
-    std::printf("reports %lld events %lld seconds %.1f rate %.0f/s db_bytes %lld\n",
-                static_cast<long long>(o.reports), static_cast<long long>(tally.events), seconds,
+    std::printf("reports %lld events %lld seconds %.1f rate %.0f/s db_bytes %lld\n", static_cast<long long>(o.reports),
+                static_cast<long long>(tally.events), seconds,
                 seconds > 0 ? static_cast<double>(o.reports) / seconds : 0.0, static_cast<long long>(db_bytes));
     std::printf("status mix:");
-    for (const auto& [status, count] : tally.by_status) std::printf(" %s %lld", status.c_str(), static_cast<long long>(count));
+    for (const auto& [status, count] : tally.by_status)
+        std::printf(" %s %lld", status.c_str(), static_cast<long long>(count));
     std::printf("\n");
     return 0;
 }

@@ -14,7 +14,8 @@ bool is_valid_phone(std::string_view p) {
 }
 
 void check_phone(std::string_view phone) {
-    if (!is_valid_phone(phone)) throw ApiError::invalid_field("phone", "phone must be a mainland mobile number (11 digits, 1[3-9]…)");
+    if (!is_valid_phone(phone))
+        throw ApiError::invalid_field("phone", "phone must be a mainland mobile number (11 digits, 1[3-9]…)");
 }
 
 void check_password(std::string_view password) {

@@ -20,15 +20,15 @@ void check_name(std::string_view field, std::string_view name, std::size_t max_c
         throw ApiError::invalid_field(std::string(field), std::string(field) + " must be valid text");
     const auto n = utf8::length(name);
     if (n < 1 || n > max_chars)
-        throw ApiError::invalid_field(std::string(field), std::string(field) + " must be 1 to " +
-                                                              std::to_string(max_chars) + " characters");
+        throw ApiError::invalid_field(
+            std::string(field), std::string(field) + " must be 1 to " + std::to_string(max_chars) + " characters");
 }
 
 store::GridRow create_grid(store::Conn& conn, const NewGrid& g, std::int64_t now) {
     // Grid codes follow the same rule as category codes but may be upper case (MZ-01).
     const bool code_ok = !g.code.empty() && g.code.size() <= kMaxCodeChars &&
-                         g.code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
-                             std::string::npos;
+                         g.code.find_first_not_of(
+                             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == std::string::npos;
     if (!code_ok) throw ApiError::invalid_field("code", "code must be 1 to 64 of A-Z a-z 0-9 _ . -");
     check_name("name", g.name);
     const auto parsed = geo::parse_area(g.boundary);

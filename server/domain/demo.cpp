@@ -23,11 +23,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <initializer_list>
 #include <cmath>
 #include <exception>
-#include <random>
+#include <initializer_list>
 #include <map>
+#include <random>
 #include <stdexcept>
 
 namespace civic::domain {
@@ -143,7 +143,7 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
         if (!city.grids[g].auto_assign && !city.grids[g].worker_ids.empty()) manual_grid = g;
     // The newest tickets are steered so that every open status is on the board.
     const std::vector<std::string> newest = {"submitted", "assigned", "in_progress", "submitted", "accepted",
-                                             "resolved", "assigned", "in_progress", "resolved", "submitted"};
+                                             "resolved",  "assigned", "in_progress", "resolved",  "submitted"};
 
     std::vector<PhotoJob> photos;
     std::vector<Posting> postings;
@@ -163,8 +163,10 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
             steer.stop_at = newest[static_cast<std::size_t>(k)];
             steer.no_incidents = true;
             if (*steer.stop_at == "accepted") {
-                if (manual_grid) steer.grid = manual_grid;
-                else steer.stop_at = "assigned";
+                if (manual_grid)
+                    steer.grid = manual_grid;
+                else
+                    steer.stop_at = "assigned";
             }
         }
         auto walk = simulator.walk(i, total, steer);
@@ -198,11 +200,13 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
     for (std::int64_t v = 0; v < kRedemptionAttempts && !goods.empty(); ++v) {
         Posting p;
         p.at = begin + 10 * kDay + static_cast<std::int64_t>(uniform() * static_cast<double>(end - begin - 10 * kDay));
-        p.user_id = residents[static_cast<std::size_t>(std::pow(uniform(), 2.0) * static_cast<double>(residents.size()))];
+        p.user_id =
+            residents[static_cast<std::size_t>(std::pow(uniform(), 2.0) * static_cast<double>(residents.size()))];
         const double u = uniform();
         p.what = u < 0.7 ? 1 : u < 0.88 ? 2 : 3;
         p.sku = goods[static_cast<std::size_t>(uniform() * static_cast<double>(goods.size()))].sku;
-        p.points = p.what == 2 ? 5 * (1 + static_cast<std::int64_t>(uniform() * 4)) : 10 * (1 + static_cast<std::int64_t>(uniform() * 3));
+        p.points = p.what == 2 ? 5 * (1 + static_cast<std::int64_t>(uniform() * 4))
+                               : 10 * (1 + static_cast<std::int64_t>(uniform() * 3));
         postings.push_back(std::move(p));
     }
     std::stable_sort(postings.begin(), postings.end(), [](const Posting& a, const Posting& b) { return a.at < b.at; });
@@ -218,8 +222,8 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
     for (const auto& p : postings) {
         const auto balance = ledger::standing(conn, p.user_id).balance;
         if (p.what == 0) {
-            const auto paid = ledger::pay_report_points(conn, p.user_id, p.report_id, p.kind, p.points, p.at,
-                                                        h.daily_points_cap);
+            const auto paid =
+                ledger::pay_report_points(conn, p.user_id, p.report_id, p.kind, p.points, p.at, h.daily_points_cap);
             if (paid > 0) {
                 awarded[p.report_id] += paid;
                 counts.points_earned += paid;
@@ -239,7 +243,8 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
             counts.points_spent += p.points;
             ++counts.transfers;
         } else if (p.what == 3 && p.points <= balance) {
-            ledger::exchange_for_credit(conn, p.user_id, p.points, "demo:credit:" + std::to_string(p.user_id) + ":" + std::to_string(p.at), p.at);
+            ledger::exchange_for_credit(conn, p.user_id, p.points,
+                                        "demo:credit:" + std::to_string(p.user_id) + ":" + std::to_string(p.at), p.at);
             counts.points_spent += p.points;
             ++counts.transfers;
         }
@@ -269,9 +274,10 @@ DemoSummary load_demo_city(store::Conn& conn, std::string_view master_key, std::
                 create_grid(conn, {g.at("code"), g.at("name"), g.at("boundary"), g.value("auto_assign", true)}, now);
             }
             for (const auto& c : city.at("categories")) {
-                create_category(conn, {c.at("code"), c.at("name"), c.at("sla_hours"), c.at("points_on_accept"),
-                                       c.at("points_on_close")},
-                                now);
+                create_category(
+                    conn,
+                    {c.at("code"), c.at("name"), c.at("sla_hours"), c.at("points_on_accept"), c.at("points_on_close")},
+                    now);
             }
             for (const auto& u : city.at("users")) {
                 if (store::find_user_by_phone(conn, u.at("phone").get<std::string>())) continue;  // bootstrap admin
@@ -287,8 +293,8 @@ DemoSummary load_demo_city(store::Conn& conn, std::string_view master_key, std::
             for (const auto& k : city.at("kiosks"))
                 create_kiosk(conn, master_key, k.at("name").get<std::string>(), k.at("store").get<std::string>(), now);
             for (const auto& r : city.at("rewards"))
-                store::insert_reward(conn, {r.at("sku"), r.at("name"), r.at("points_cost"), r.at("stock"), r.at("kind")},
-                                     now);
+                store::insert_reward(
+                    conn, {r.at("sku"), r.at("name"), r.at("points_cost"), r.at("stock"), r.at("kind")}, now);
             if (history) summary.history = load_history(conn, city, *history, now);
         });
         summary.loaded_now = true;

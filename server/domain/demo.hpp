@@ -23,14 +23,14 @@ struct DemoAccount {
 };
 // The simulated history's settings (docs/web.md, "The demo city").
 struct DemoHistory {
-    std::uint64_t seed = 1;                // same seed and hour → same data
+    std::uint64_t seed = 1;  // same seed and hour → same data
     // Where its photos go: the daemon's photo store (--photos), whose I/O runs on `io` (run here
     // until the photos are stored; nothing else may run on it yet), decoding on `blocking`.
     store::PhotoStore* photos = nullptr;
     boost::asio::io_context* io = nullptr;
     boost::asio::thread_pool* blocking = nullptr;
-    std::int64_t daily_points_cap = 100;   // as the daemon's --daily-points-cap
-    std::int64_t reports = 420;            // over the 8 ISO weeks up to now (this one included)
+    std::int64_t daily_points_cap = 100;  // as the daemon's --daily-points-cap
+    std::int64_t reports = 420;           // over the 8 ISO weeks up to now (this one included)
 };
 struct DemoHistoryCounts {
     std::int64_t reports = 0, events = 0, photos = 0, transfers = 0, redemptions = 0, residents = 0;
@@ -39,7 +39,7 @@ struct DemoHistoryCounts {
 };
 
 struct DemoSummary {
-    bool loaded_now = false;  // false: the database already held the demo city
+    bool loaded_now = false;    // false: the database already held the demo city
     DemoHistoryCounts history;  // what was loaded now (zero when nothing or no history)
     std::vector<DemoAccount> accounts;
     std::string kiosk_key_id, kiosk_secret;

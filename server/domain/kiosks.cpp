@@ -6,8 +6,8 @@
 
 namespace civic::domain {
 
-NewKiosk create_kiosk(store::Conn& conn, std::string_view master_key, std::string_view name, std::string_view store_name,
-                      std::int64_t now) {
+NewKiosk create_kiosk(store::Conn& conn, std::string_view master_key, std::string_view name,
+                      std::string_view store_name, std::int64_t now) {
     NewKiosk k;
     k.key_id = "kiosk_" + crypto::hex_encode(crypto::random_bytes(8));
     k.secret = crypto::random_token(32);

@@ -33,8 +33,8 @@ struct Moved {
 // The one place where balances change: both balances and the transfer row, in the caller's
 // transaction. `debit_may_go_negative` is true only for the issuance account (the schema's CHECK
 // enforces the same rule underneath).
-Moved post_transfer(store::Conn& conn, std::int64_t debit, std::int64_t credit, std::int64_t amount, std::string_view kind,
-           std::string ref, std::optional<std::string> note, std::int64_t now) {
+Moved post_transfer(store::Conn& conn, std::int64_t debit, std::int64_t credit, std::int64_t amount,
+                    std::string_view kind, std::string ref, std::optional<std::string> note, std::int64_t now) {
     if (amount <= 0) throw std::invalid_argument("ledger transfer amount must be positive");
     if (debit == credit) throw std::invalid_argument("ledger transfer between an account and itself");
     auto from = store::find_account(conn, debit);
@@ -71,8 +71,8 @@ std::int64_t pay_report_points(store::Conn& conn, std::int64_t resident_id, std:
     const auto room = std::max<std::int64_t>(0, daily_cap - store::daily_earned(conn, resident_id, day));
     const auto paid = std::min(points, room);
     if (paid > 0) {
-        post_transfer(conn, named(conn, "issuance", kIssuance).id, resident_account(conn, resident_id, now), paid, kind, ref,
-             std::nullopt, now);
+        post_transfer(conn, named(conn, "issuance", kIssuance).id, resident_account(conn, resident_id, now), paid, kind,
+                      ref, std::nullopt, now);
         store::add_daily_earned(conn, resident_id, day, paid);
     }
     // Merit counts the report whether or not the cap left anything to pay.
@@ -88,7 +88,8 @@ Posted spend(store::Conn& conn, std::int64_t user_id, std::string_view sink, std
     check_amount(amount);
     auto account = store::find_resident_account(conn, user_id);
     if (!account || account->balance < amount) throw insufficient_points();
-    const auto m = post_transfer(conn, account->id, named(conn, "sink", sink).id, amount, kind, std::move(ref), std::nullopt, now);
+    const auto m =
+        post_transfer(conn, account->id, named(conn, "sink", sink).id, amount, kind, std::move(ref), std::nullopt, now);
     return {m.id, m.debit_after};
 }
 
@@ -96,7 +97,7 @@ Posted refund(store::Conn& conn, std::int64_t user_id, std::string_view sink, st
               std::string_view kind, std::string ref, std::int64_t now) {
     check_amount(amount);
     const auto m = post_transfer(conn, named(conn, "sink", sink).id, resident_account(conn, user_id, now), amount, kind,
-                        std::move(ref), std::nullopt, now);
+                                 std::move(ref), std::nullopt, now);
     return {m.id, m.credit_after};
 }
 
@@ -107,7 +108,7 @@ Posted donate(store::Conn& conn, std::int64_t user_id, std::string_view fund, st
     auto account = store::find_resident_account(conn, user_id);
     if (!account || account->balance < points) throw insufficient_points();
     const auto m = post_transfer(conn, account->id, fund_account->id, points, "donation", "fund:" + std::string(fund),
-                        std::nullopt, now);
+                                 std::nullopt, now);
     return {m.id, m.debit_after};
 }
 
@@ -140,7 +141,7 @@ Posted adjust(store::Conn& conn, std::int64_t user_id, std::int64_t points, std:
 
 Honour honour_for(std::int64_t lifetime_earned) {
     static constexpr std::array<const char*, 11> kTitles = {
-        "见习市民",      "一星文明市民", "二星文明市民", "三星文明市民", "四星文明市民", "五星文明市民",
+        "见习市民",     "一星文明市民", "二星文明市民", "三星文明市民", "四星文明市民", "五星文明市民",
         "六星文明市民", "七星文明市民", "八星文明市民", "九星文明市民", "十星文明市民"};
     Honour h;
     for (std::size_t i = 1; i < kStarThresholds.size(); ++i)

@@ -15,9 +15,7 @@
 
 namespace civic::domain::open311 {
 
-bool is_closed(std::string_view status) {
-    return status == "closed" || status == "rejected" || status == "duplicate";
-}
+bool is_closed(std::string_view status) { return status == "closed" || status == "rejected" || status == "duplicate"; }
 
 std::string_view open311_status(std::string_view status) { return is_closed(status) ? "closed" : "open"; }
 
@@ -40,10 +38,19 @@ std::string_view status_for(std::string_view status, bool extended) {
 }
 
 bool is_partner_update_status(std::string_view status) {
-    static constexpr std::array<std::string_view, 13> known = {
-        "OPEN",      "CLOSED",      "FIXED",      "IN_PROGRESS",       "ACTION_SCHEDULED", "INVESTIGATING",
-        "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION", "INTERNAL_REFERRAL", "FOR_TRIAGE",
-        "CANCELLED", "REOPEN"};
+    static constexpr std::array<std::string_view, 13> known = {"OPEN",
+                                                               "CLOSED",
+                                                               "FIXED",
+                                                               "IN_PROGRESS",
+                                                               "ACTION_SCHEDULED",
+                                                               "INVESTIGATING",
+                                                               "DUPLICATE",
+                                                               "NOT_COUNCILS_RESPONSIBILITY",
+                                                               "NO_FURTHER_ACTION",
+                                                               "INTERNAL_REFERRAL",
+                                                               "FOR_TRIAGE",
+                                                               "CANCELLED",
+                                                               "REOPEN"};
     std::string upper(status);
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return std::find(known.begin(), known.end(), upper) != known.end();
@@ -145,10 +152,9 @@ CommentResult add_partner_comment(store::Conn& conn, const Partner& partner, con
     };
     if (c.status) line("[partner status: " + *c.status + "]");
     for (const auto& url : c.media_urls) line(url);
-    const auto event_id =
-        store::insert_event(conn, report->id,
-                            {now, partner.user_id, "comment", report->status, report->status,
-                             note.empty() ? std::nullopt : std::optional<std::string>(note)});
+    const auto event_id = store::insert_event(conn, report->id,
+                                              {now, partner.user_id, "comment", report->status, report->status,
+                                               note.empty() ? std::nullopt : std::optional<std::string>(note)});
     store::insert_partner_update(conn, partner.id, c.update_id, event_id);
     return {event_id, true, std::move(report)};
 }

@@ -13,13 +13,13 @@
 
 namespace civic::domain::open311 {
 
-inline constexpr std::int64_t kDefaultWindowSeconds = 90 * 24 * 3600;  // "the most recent 90 days"
+inline constexpr std::int64_t kDefaultWindowSeconds = 90 * 24 * 3600;    // "the most recent 90 days"
 inline constexpr std::int64_t kDefaultUpdatesWindowSeconds = 24 * 3600;  // servicerequestupdates: the last 24 h
 inline constexpr int kMaxResults = 1000;
 inline constexpr std::size_t kMaxPartnerNameChars = 100;
-inline constexpr std::size_t kMaxMediaUrls = 6;           // repeated media_url, each kept
+inline constexpr std::size_t kMaxMediaUrls = 6;  // repeated media_url, each kept
 inline constexpr std::size_t kMaxAddressIdChars = 200;
-inline constexpr std::size_t kMaxUpdateIdChars = 100;      // a partner's own update_id
+inline constexpr std::size_t kMaxUpdateIdChars = 100;  // a partner's own update_id
 
 // "closed" for closed, rejected and duplicate tickets; "open" for every other status.
 std::string_view open311_status(std::string_view status);
@@ -82,7 +82,7 @@ struct PartnerComment {
 };
 struct CommentResult {
     std::int64_t event_id = 0;
-    bool added = false;  // false: the update_id was posted before
+    bool added = false;                      // false: the update_id was posted before
     std::optional<store::ReportRow> report;  // when added
 };
 // Inside a writer job: files a partner's report (domain::submit_report) with its media links (at

@@ -26,8 +26,8 @@ constexpr int kHashBands = 4;
 constexpr int kHashBandBits = 16;
 static_assert(photo::kSamePhotoMaxDistance < kHashBands, "the band index finds pairs within bands - 1 bits only");
 
-void check_text(const char* field, const std::optional<std::string>& text, std::size_t min_chars,
-                std::size_t max_chars, bool allow_newlines) {
+void check_text(const char* field, const std::optional<std::string>& text, std::size_t min_chars, std::size_t max_chars,
+                bool allow_newlines) {
     if (!text) {
         if (min_chars > 0) throw ApiError::invalid_field(field, std::string(field) + " is required");
         return;
@@ -58,10 +58,11 @@ std::int64_t band_key(std::int64_t dhash, int band) {
 void record_photo_reuse(store::Conn& conn, std::int64_t report_id, const store::PhotoBlobRow& photo) {
     std::vector<std::int64_t> earlier = store::reports_with_photo(conn, photo.sha256, report_id, kMaxPhotoReuseLinks);
     for (int band = 0; band < kHashBands; ++band)
-        for (const auto& c : store::hash_band_candidates(conn, band_key(photo.dhash, band), report_id,
-                                                         kMaxHashCandidatesPerBand))
+        for (const auto& c :
+             store::hash_band_candidates(conn, band_key(photo.dhash, band), report_id, kMaxHashCandidatesPerBand))
             if (photo::hamming(static_cast<std::uint64_t>(c.dhash), static_cast<std::uint64_t>(photo.dhash)) <=
-                photo::kSamePhotoMaxDistance) earlier.push_back(c.report_id);
+                photo::kSamePhotoMaxDistance)
+                earlier.push_back(c.report_id);
     std::sort(earlier.begin(), earlier.end(), std::greater<>());
     earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
     if (earlier.size() > kMaxPhotoReuseLinks) earlier.resize(kMaxPhotoReuseLinks);
@@ -96,7 +97,8 @@ std::optional<std::int64_t> least_loaded_worker(store::Conn& conn, std::int64_t 
 
 void check_worker_of_grid(store::Conn& conn, const ReportRow& r, std::int64_t worker_id) {
     auto worker = store::find_user(conn, worker_id);
-    if (!worker || stored_role(worker->role) != Role::worker || !r.grid_id || !store::user_in_grid(conn, worker_id, *r.grid_id))
+    if (!worker || stored_role(worker->role) != Role::worker || !r.grid_id ||
+        !store::user_in_grid(conn, worker_id, *r.grid_id))
         throw ApiError::invalid_field("worker_id", "worker_id must be a worker of the ticket's grid");
 }
 
@@ -151,7 +153,8 @@ void check_action_fields(const ActionRequest& q) {
     check_text("reason", q.reason, needs(*t, field::reason) ? 1 : 0, kMaxReasonChars, true);
     check_text("note", q.note, 0, kMaxReasonChars, true);
     if (needs(*t, field::of) && !q.of) throw ApiError::invalid_field("of", "of is required");
-    if (needs(*t, field::worker_id) && !q.worker_id) throw ApiError::invalid_field("worker_id", "worker_id is required");
+    if (needs(*t, field::worker_id) && !q.worker_id)
+        throw ApiError::invalid_field("worker_id", "worker_id is required");
     if (needs(*t, field::hours) && (!q.hours || *q.hours < 1 || *q.hours > kMaxExtensionHours))
         throw ApiError::invalid_field("hours", "hours must be 1..720");
     if (needs(*t, field::grid_id) && !q.grid_id) throw ApiError::invalid_field("grid_id", "grid_id is required");
@@ -173,10 +176,12 @@ ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_
     const auto* t = find_transition(q.action);
     if (!t) throw ApiError::invalid_field("action", "unknown action");
     switch (judge(*t, actors_for(who, r->grid_id, r->assignee_id), status_of(*r))) {
-    case Verdict::forbidden: throw ApiError::forbidden("this account may not " + q.action + " this ticket");
-    case Verdict::invalid_transition:
-        throw ApiError::invalid_transition("cannot " + q.action + " a ticket that is " + r->status);
-    case Verdict::allowed: break;
+        case Verdict::forbidden:
+            throw ApiError::forbidden("this account may not " + q.action + " this ticket");
+        case Verdict::invalid_transition:
+            throw ApiError::invalid_transition("cannot " + q.action + " a ticket that is " + r->status);
+        case Verdict::allowed:
+            break;
     }
     return *r;
 }
@@ -301,18 +306,23 @@ ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_
     }
     r.updated_at = now;
     store::update_report(conn, r);
-    store::insert_event(conn, r.id, {now, who.user_id, "rate", from, r.status,
-                                     std::to_string(rating) + (comment ? ": " + *comment : std::string())});
+    store::insert_event(conn, r.id,
+                        {now, who.user_id, "rate", from, r.status,
+                         std::to_string(rating) + (comment ? ": " + *comment : std::string())});
     return r;
 }
 
 bool can_read(const Caller& who, const ReportRow& r) {
     switch (who.role) {
-    case Role::admin:
-    case Role::dispatcher: return true;
-    case Role::manager: return who.in_grid(r.grid_id);
-    case Role::worker: return r.assignee_id == who.user_id || who.in_grid(r.grid_id);
-    case Role::resident: return r.reporter_id == who.user_id;
+        case Role::admin:
+        case Role::dispatcher:
+            return true;
+        case Role::manager:
+            return who.in_grid(r.grid_id);
+        case Role::worker:
+            return r.assignee_id == who.user_id || who.in_grid(r.grid_id);
+        case Role::resident:
+            return r.reporter_id == who.user_id;
     }
     return false;
 }

@@ -62,13 +62,13 @@ void add_photos(store::Conn& conn, std::int64_t report_id, std::string_view stag
 
 struct ActionRequest {
     std::string action;
-    std::optional<std::string> reason;     // reject, return, rework, extend
-    std::optional<std::string> note;       // resolve
-    std::optional<std::int64_t> of;        // mark_duplicate
-    std::optional<std::int64_t> worker_id; // assign
-    std::optional<std::int64_t> hours;     // extend
-    std::optional<std::int64_t> grid_id;   // set_grid
-    std::optional<std::string> category;   // set_category
+    std::optional<std::string> reason;        // reject, return, rework, extend
+    std::optional<std::string> note;          // resolve
+    std::optional<std::int64_t> of;           // mark_duplicate
+    std::optional<std::int64_t> worker_id;    // assign
+    std::optional<std::int64_t> hours;        // extend
+    std::optional<std::int64_t> grid_id;      // set_grid
+    std::optional<std::string> category;      // set_category
     std::vector<store::PhotoBlobRow> photos;  // resolve
 };
 
@@ -87,8 +87,8 @@ store::ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t
 struct ActionContext {
     store::Conn& conn;
     const ActionRequest& request;
-    store::ReportRow& report;         // its status already set to the transition's `to`
-    std::optional<std::string>& note; // the event's note: the request's reason or note unless changed
+    store::ReportRow& report;          // its status already set to the transition's `to`
+    std::optional<std::string>& note;  // the event's note: the request's reason or note unless changed
     std::int64_t now;
     std::int64_t daily_points_cap;
 };
@@ -126,7 +126,7 @@ struct ReportExtras {
     std::vector<store::PhotoRow> photos;
     std::vector<std::int64_t> possible_duplicates;
     std::vector<std::int64_t> photo_reused_from;  // staff only
-    std::vector<std::string> media_urls;         // staff only: an Open311 partner's media_url links
+    std::vector<std::string> media_urls;          // staff only: an Open311 partner's media_url links
     std::optional<std::vector<store::EventRow>> events;
 };
 // `duplicates`: null inside writer jobs (computed afresh), the server's cache in read jobs.

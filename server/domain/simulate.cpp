@@ -33,8 +33,14 @@ constexpr double kReworked = 0.07;
 constexpr double kRated = 0.45;
 
 constexpr std::array kDescriptions = {
-    "路边垃圾堆积，无人清理", "井盖破损，存在安全隐患", "机动车违规停放占用人行道", "小广告张贴在电线杆上",
-    "路灯不亮", "人行道地砖松动", "绿化带内有建筑垃圾", "店外经营占道",
+    "路边垃圾堆积，无人清理",
+    "井盖破损，存在安全隐患",
+    "机动车违规停放占用人行道",
+    "小广告张贴在电线杆上",
+    "路灯不亮",
+    "人行道地砖松动",
+    "绿化带内有建筑垃圾",
+    "店外经营占道",
 };
 constexpr std::array kSurnames = {"张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙"};
 constexpr std::array kGiven = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛"};
@@ -72,7 +78,8 @@ Simulator::Simulator(const City& city, const std::vector<std::int64_t>& resident
                      std::int64_t start, std::int64_t now)
     : city_(city), residents_(residents), rng_(seed), start_(start), now_(now) {
     double sum = 0;
-    for (std::size_t i = 0; i < city.grids.size(); ++i) grid_weights_.push_back(sum += 1.0 + static_cast<double>(i % 3));
+    for (std::size_t i = 0; i < city.grids.size(); ++i)
+        grid_weights_.push_back(sum += 1.0 + static_cast<double>(i % 3));
     sum = 0;
     for (std::size_t i = 0; i < city.categories.size(); ++i)
         category_weights_.push_back(sum += 1.0 / static_cast<double>(i + 1));  // a few categories dominate
@@ -143,7 +150,8 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
         if (outcome < kRejected) return step(manager, "reject", "rejected", "不属于城市管理范围");
         if (outcome < kRejected + kDuplicate && last_id_ > 0) {
             r.duplicate_of = std::max<std::int64_t>(
-                1, last_id_ - static_cast<std::int64_t>(uniform() * std::min<double>(2000, static_cast<double>(last_id_))));
+                1, last_id_ -
+                       static_cast<std::int64_t>(uniform() * std::min<double>(2000, static_cast<double>(last_id_))));
             return step(manager, "mark_duplicate", "duplicate", "duplicate of " + std::to_string(*r.duplicate_of));
         }
         r.accepted_at = t;
@@ -189,8 +197,8 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
             step(*r.assignee_id, "start", "in_progress");
             if (halt()) return;
         }
-        const auto work = static_cast<std::int64_t>(static_cast<double>(category.sla_hours * kHour) *
-                                                    std::exp(work_spread(rng_)));
+        const auto work =
+            static_cast<std::int64_t>(static_cast<double>(category.sla_hours * kHour) * std::exp(work_spread(rng_)));
         t += work;
         if (halt()) return;
         r.resolved_at = t;
@@ -251,7 +259,8 @@ Box box_of(const std::string& boundary_json) {
             b.max_lat = std::max(b.max_lat, p[1].get<double>());
         }
     };
-    if (g.at("type") == "Polygon") ring(g.at("coordinates").at(0));
+    if (g.at("type") == "Polygon")
+        ring(g.at("coordinates").at(0));
     else
         for (const auto& poly : g.at("coordinates")) ring(poly.at(0));
     return b;

@@ -20,7 +20,9 @@ std::optional<double> ratio(std::int64_t num, std::int64_t den, double scale = 1
 std::int64_t parse_bound(std::optional<std::string_view> text, const char* field) {
     if (!text || text->empty()) throw ApiError::invalid_field(field, std::string(field) + " is required");
     const auto t = timefmt::parse_rfc3339(*text);
-    if (!t) throw ApiError::invalid_field(field, std::string(field) + " must be an RFC 3339 time, e.g. 2026-11-16T16:00:00Z");
+    if (!t)
+        throw ApiError::invalid_field(field,
+                                      std::string(field) + " must be an RFC 3339 time, e.g. 2026-11-16T16:00:00Z");
     if (*t < 0) throw ApiError::invalid_field(field, std::string(field) + " must not be before 1970");
     return *t;
 }
@@ -76,8 +78,8 @@ bool Scope::covers(std::int64_t grid_key) const {
     return grid_key != 0 && std::ranges::find(grid_ids, grid_key) != grid_ids.end();
 }
 
-ClosureReport closure_report(store::Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
-                             GroupBy group_by, const Scope& scope) {
+ClosureReport closure_report(store::Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now, GroupBy group_by,
+                             const Scope& scope) {
     const auto split = group_by == GroupBy::worker     ? store::StatSplit::worker
                        : group_by == GroupBy::category ? store::StatSplit::category
                                                        : store::StatSplit::grid;

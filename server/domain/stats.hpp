@@ -59,8 +59,8 @@ struct ClosureReport {
 // Reports created in [from, to) within the scope, overdue judged at `now`. Groups list every
 // grid / category / worker in scope (zeros included) and any other key that has reports, in
 // ascending id or code order with the null key last.
-ClosureReport closure_report(store::Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
-                             GroupBy group_by, const Scope& scope);
+ClosureReport closure_report(store::Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now, GroupBy group_by,
+                             const Scope& scope);
 
 // The bulletin's order: closure_rate descending with null last; ties by on_time_rate
 // (descending, null last), then received (descending), then the lower grid id.

@@ -27,18 +27,18 @@ constexpr std::array kFromBeforeWork{submitted, accepted, assigned};
 
 // action            from                       who          to            needs                         effect
 constexpr std::array<Transition, 12> kTransitions{{
-    {"accept",         kFromSubmitted,            kStaff,      accepted,     field::none,                  fx::accept},
-    {"reject",         kFromSubmitted,            kStaff,      rejected,     field::reason,                fx::close_for_good},
-    {"mark_duplicate", kFromSubmitted,            kStaff,      duplicate,    field::of,                    fx::mark_duplicate},
-    {"assign",         kFromAcceptedOrAssigned,   kStaff,      assigned,     field::worker_id,             fx::assign},
-    {"start",          kFromAssigned,             kAssignee,   in_progress,  field::none,                  fx::nothing},
-    {"return",         kFromAssignedOrInProgress, kAssignee,   accepted,     field::reason,                fx::unassign},
-    {"resolve",        kFromInProgress,           kAssignee,   resolved,     field::photo,                 fx::resolve},
-    {"verify",         kFromResolved,             kStaff,      closed,       field::none,                  fx::verify},
-    {"rework",         kFromResolved,             kStaff,      in_progress,  field::reason,                fx::rework},
-    {"extend",         kFromWorkable,             kStaff,      std::nullopt, field::reason | field::hours, fx::extend},
-    {"set_grid",       kFromSubmittedOrAccepted,  kDispatcher, std::nullopt, field::grid_id,               fx::set_grid},
-    {"set_category",   kFromBeforeWork,           kStaff,      std::nullopt, field::category,              fx::set_category},
+    {"accept", kFromSubmitted, kStaff, accepted, field::none, fx::accept},
+    {"reject", kFromSubmitted, kStaff, rejected, field::reason, fx::close_for_good},
+    {"mark_duplicate", kFromSubmitted, kStaff, duplicate, field::of, fx::mark_duplicate},
+    {"assign", kFromAcceptedOrAssigned, kStaff, assigned, field::worker_id, fx::assign},
+    {"start", kFromAssigned, kAssignee, in_progress, field::none, fx::nothing},
+    {"return", kFromAssignedOrInProgress, kAssignee, accepted, field::reason, fx::unassign},
+    {"resolve", kFromInProgress, kAssignee, resolved, field::photo, fx::resolve},
+    {"verify", kFromResolved, kStaff, closed, field::none, fx::verify},
+    {"rework", kFromResolved, kStaff, in_progress, field::reason, fx::rework},
+    {"extend", kFromWorkable, kStaff, std::nullopt, field::reason | field::hours, fx::extend},
+    {"set_grid", kFromSubmittedOrAccepted, kDispatcher, std::nullopt, field::grid_id, fx::set_grid},
+    {"set_category", kFromBeforeWork, kStaff, std::nullopt, field::category, fx::set_category},
 }};
 
 constexpr std::array<std::string_view, 8> kStatusNames{"submitted", "accepted", "assigned", "in_progress",

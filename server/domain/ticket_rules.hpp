@@ -24,7 +24,9 @@ enum class Actor : std::uint8_t {
     assignee = 1 << 2,
 };
 using Actors = std::uint8_t;
-constexpr Actors operator|(Actor a, Actor b) { return static_cast<Actors>(static_cast<Actors>(a) | static_cast<Actors>(b)); }
+constexpr Actors operator|(Actor a, Actor b) {
+    return static_cast<Actors>(static_cast<Actors>(a) | static_cast<Actors>(b));
+}
 constexpr bool includes(Actors set, Actor a) { return (set & static_cast<Actors>(a)) != 0; }
 
 // The request fields an action requires (400 invalid_field when missing), as a set of bits.

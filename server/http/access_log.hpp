@@ -16,7 +16,7 @@ public:
     explicit AccessLog(std::FILE* out);
     ~AccessLog();
     void write(std::string line);  // a complete line without the trailing newline
-    void flush();                   // waits until everything queued is written
+    void flush();                  // waits until everything queued is written
 
 private:
     void loop();

@@ -7,22 +7,22 @@ namespace civic::http::limits {
 
 using namespace std::chrono_literals;
 
-inline constexpr std::size_t kMaxHeaderBytes = 32 * 1024;           // request line + headers → 431
-inline constexpr std::size_t kMaxJsonBodyBytes = 4 * 1024;          // JSON bodies of ordinary routes
-inline constexpr std::size_t kMaxUploadBodyBytes = 64u << 20;       // multipart report intake
-inline constexpr std::size_t kMaxTargetBytes = 16 * 1024;           // path + query → 414 (1,000 Open311 ids)
-inline constexpr std::size_t kMaxConnections = 20000;               // beyond: accepted and closed at once
-inline constexpr auto kIdleTimeout = 30s;       // keep-alive: waiting for the first byte of a request
-inline constexpr auto kHeaderTimeout = 10s;     // first byte → end of headers (slowloris)
-inline constexpr auto kBodyChunkTimeout = 15s;  // no body byte for this long → close
-inline constexpr auto kBodyTotalTimeout = 300s; // whole body (64 MiB on a slow mobile link)
-inline constexpr auto kWriteTimeout = 30s;      // writing a response
+inline constexpr std::size_t kMaxHeaderBytes = 32 * 1024;      // request line + headers → 431
+inline constexpr std::size_t kMaxJsonBodyBytes = 4 * 1024;     // JSON bodies of ordinary routes
+inline constexpr std::size_t kMaxUploadBodyBytes = 64u << 20;  // multipart report intake
+inline constexpr std::size_t kMaxTargetBytes = 16 * 1024;      // path + query → 414 (1,000 Open311 ids)
+inline constexpr std::size_t kMaxConnections = 20000;          // beyond: accepted and closed at once
+inline constexpr auto kIdleTimeout = 30s;                      // keep-alive: waiting for the first byte of a request
+inline constexpr auto kHeaderTimeout = 10s;                    // first byte → end of headers (slowloris)
+inline constexpr auto kBodyChunkTimeout = 15s;                 // no body byte for this long → close
+inline constexpr auto kBodyTotalTimeout = 300s;                // whole body (64 MiB on a slow mobile link)
+inline constexpr auto kWriteTimeout = 30s;                     // writing a response
 inline constexpr auto kTlsHandshakeTimeout = 10s;
-inline constexpr auto kTlsShutdownTimeout = 2s; // peers that never answer close_notify (Beast #2807)
-inline constexpr auto kShutdownGrace = 10s;     // SIGTERM: requests in flight get this long
-inline constexpr auto kWebSocketIdleTimeout = 60s;  // pings at half of it; silence this long → close
+inline constexpr auto kTlsShutdownTimeout = 2s;                 // peers that never answer close_notify (Beast #2807)
+inline constexpr auto kShutdownGrace = 10s;                     // SIGTERM: requests in flight get this long
+inline constexpr auto kWebSocketIdleTimeout = 60s;              // pings at half of it; silence this long → close
 inline constexpr std::size_t kMaxWebSocketMessageBytes = 4096;  // clients have nothing to say
-inline constexpr std::size_t kMaxPipelinedBuffer = 64 * 1024;  // bytes read ahead past a request
-inline constexpr std::size_t kMaxRateLimitKeys = 100000;  // token buckets held per limiter (IPs, accounts)
+inline constexpr std::size_t kMaxPipelinedBuffer = 64 * 1024;   // bytes read ahead past a request
+inline constexpr std::size_t kMaxRateLimitKeys = 100000;        // token buckets held per limiter (IPs, accounts)
 
 }  // namespace civic::http::limits

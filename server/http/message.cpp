@@ -46,7 +46,6 @@ std::int64_t Request::param_int(std::string_view name) const {
     return value;
 }
 
-
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query,
                                                                             bool plus_is_space) {
     std::vector<std::pair<std::string, std::string>> out;
@@ -57,8 +56,8 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std:
         if (piece.empty()) continue;
         const auto eq = piece.find('=');
         auto key = percent_decode(piece.substr(0, eq), plus_is_space);
-        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1),
-                                    plus_is_space);
+        auto value =
+            percent_decode(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1), plus_is_space);
         if (!key || !value) return std::nullopt;
         out.emplace_back(std::move(*key), std::move(*value));
     }

@@ -14,9 +14,9 @@
 namespace civic::http {
 
 struct Request {
-    std::string method;       // "GET", "POST", …
-    std::string target;       // as sent: path + "?" + query
-    std::string path;         // percent-decoded path
+    std::string method;                                        // "GET", "POST", …
+    std::string target;                                        // as sent: path + "?" + query
+    std::string path;                                          // percent-decoded path
     std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
     std::vector<std::pair<std::string, std::string>> params;   // path parameters by name

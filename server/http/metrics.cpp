@@ -32,8 +32,9 @@ void append_line(std::string& out, const char* fmt, auto... args) {
 std::string Metrics::render(const std::function<void(std::string&)>& extra) const {
     std::string out;
     out.reserve(16 * 1024);
-    out += "# HELP civicsnap_http_requests_total HTTP requests by route and status.\n"
-           "# TYPE civicsnap_http_requests_total counter\n";
+    out +=
+        "# HELP civicsnap_http_requests_total HTTP requests by route and status.\n"
+        "# TYPE civicsnap_http_requests_total counter\n";
     for (std::size_t i = 0; i < labels_.size(); ++i) {
         for (int s = 0; s < kStatusSlots; ++s) {
             const auto n = routes_[i].by_status[static_cast<std::size_t>(s)].load(std::memory_order_relaxed);
@@ -42,8 +43,9 @@ std::string Metrics::render(const std::function<void(std::string&)>& extra) cons
                         s + kMinStatus, static_cast<long long>(n));
         }
     }
-    out += "# HELP civicsnap_http_request_duration_seconds Time from the end of the request headers to the "
-           "response written.\n# TYPE civicsnap_http_request_duration_seconds histogram\n";
+    out +=
+        "# HELP civicsnap_http_request_duration_seconds Time from the end of the request headers to the "
+        "response written.\n# TYPE civicsnap_http_request_duration_seconds histogram\n";
     for (std::size_t i = 0; i < labels_.size(); ++i) {
         const auto& r = routes_[i];
         const auto count = r.count.load(std::memory_order_relaxed);

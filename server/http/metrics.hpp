@@ -14,7 +14,7 @@ class Metrics {
 public:
     // Upper bounds in seconds of the latency histogram's buckets (+Inf is implied).
     static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                        0.1,    0.25,  0.5,    1.0,   2.5,   5.0,  10.0};
+                                                        0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
     // `labels`: one per route; a last slot collects requests that matched no route.
     explicit Metrics(std::vector<std::string> labels);

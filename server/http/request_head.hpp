@@ -22,9 +22,9 @@ struct RequestHead {
     // `request_id` is the client's X-Request-Id when acceptable, else empty (the caller makes
     // one up).
     Request request;
-    const Route* route = nullptr;  // the route, when nothing failed
-    std::optional<ApiError> error; // why not: 400, 404, 405, 414
-    std::string allow;             // for 405: the Allow header's value
+    const Route* route = nullptr;   // the route, when nothing failed
+    std::optional<ApiError> error;  // why not: 400, 404, 405, 414
+    std::string allow;              // for 405: the Allow header's value
 };
 
 RequestHead request_from_header(const boost::beast::http::request_header<>& header, const Router& router);

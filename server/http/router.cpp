@@ -82,8 +82,10 @@ Router::SegmentMatch Router::match_segments(const Compiled& c, const std::vector
             case Segment::Kind::int_param:
                 // The path has this route's shape but a malformed id: 400 (API.md §0), unless
                 // another route matches it properly.
-                if (!is_positive_int(part)) bad_param = true;
-                else if (params) params->emplace_back(seg.text, std::string(part));
+                if (!is_positive_int(part))
+                    bad_param = true;
+                else if (params)
+                    params->emplace_back(seg.text, std::string(part));
                 break;
             case Segment::Kind::string_param:
                 if (part.empty()) return SegmentMatch::no;

@@ -31,15 +31,14 @@ using ErrorTranslator = std::function<std::optional<ApiError>(const std::excepti
 class PushChannel;
 // A WebSocket route's subscription: authorises the request (an ApiError refuses the upgrade with
 // that answer) and registers the channel; the returned handle unregisters it when released.
-using Subscribe =
-    std::function<boost::asio::awaitable<std::shared_ptr<void>>(Request&, std::shared_ptr<PushChannel>)>;
+using Subscribe = std::function<boost::asio::awaitable<std::shared_ptr<void>>(Request&, std::shared_ptr<PushChannel>)>;
 
 struct Route {
     std::string method;
-    std::string pattern;    // also the route's label in logs and metrics
-    std::size_t body_limit; // bytes; a larger Content-Length is refused with 413 before reading
+    std::string pattern;     // also the route's label in logs and metrics
+    std::size_t body_limit;  // bytes; a larger Content-Length is refused with 413 before reading
     Handler handler;
-    std::string summary;    // one line for the OpenAPI document
+    std::string summary;  // one line for the OpenAPI document
     // Set: a multipart/form-data body is parsed while it is read, within these limits (one of
     // the named sets of server/media/multipart.hpp, which live as long as the program).
     const MultipartLimits* multipart = nullptr;
@@ -83,7 +82,7 @@ private:
     };
     enum class SegmentMatch { no, yes, bad_param };
     static SegmentMatch match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
-                               std::vector<std::pair<std::string, std::string>>* params);
+                                       std::vector<std::pair<std::string, std::string>>* params);
     std::vector<Route> routes_;
     std::vector<Compiled> compiled_;
     std::vector<std::pair<std::string, ErrorRenderer>> error_renderers_;

@@ -8,6 +8,7 @@
 #include "server/http/request_head.hpp"
 #include "server/http/response.hpp"
 
+#include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,7 +21,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/ssl.h>
 
 #include <chrono>
 #include <cstdio>
@@ -106,8 +106,8 @@ struct Exchange {
     }
 };
 
-void log_exchange(Server::Shared& sh, const Request& req, const std::string& route, const Exchange& ex,
-                  double seconds, std::size_t bytes_in) {
+void log_exchange(Server::Shared& sh, const Request& req, const std::string& route, const Exchange& ex, double seconds,
+                  std::size_t bytes_in) {
     if (!sh.access_log) return;
     nlohmann::json line = {
         {"time", timefmt::format_rfc3339(std::chrono::duration_cast<std::chrono::seconds>(
@@ -268,7 +268,8 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
             // The unread body makes the connection unusable, so it closes after the answer.
             if (const auto length = header.content_length(); length && *length > route.body_limit) {
                 ex.keep_alive = false;
-                throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) + " bytes");
+                throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) +
+                                                  " bytes");
             }
             const bool wanted_keep_alive = ex.keep_alive;
             if (!co_await read_body(stream, buffer, header, route, req, bytes_in, ex.keep_alive))
@@ -345,8 +346,10 @@ std::optional<Exchange> header_failure(Server::Shared& sh, const boost::system::
         return std::nullopt;
     const auto data = buffer.cdata();
     const std::string_view parsed = header.get().target();
-    if (parsed.starts_with('/')) req.path = std::string(parsed.substr(0, parsed.find('?')));
-    else req.path = std::string(request_line_path({static_cast<const char*>(data.data()), data.size()}));
+    if (parsed.starts_with('/'))
+        req.path = std::string(parsed.substr(0, parsed.find('?')));
+    else
+        req.path = std::string(request_line_path({static_cast<const char*>(data.data()), data.size()}));
     req.request_id = sh.next_request_id();
     req.method = "-";
     return Exchange::closing(sh.router.render_error(*error, req), sh.metrics.unmatched_slot());
@@ -390,7 +393,8 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
             ex = co_await exchange(*sh, stream, buffer, header, req, route_label, bytes_in);
             if (!ex.send) break;
             if (ex.upgrade) {
-                const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                const double seconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
                 sh->metrics.record(ex.slot, 101, seconds);
                 log_exchange(*sh, req, route_label, ex, seconds, 0);
                 co_await run_websocket(stream, std::move(*ex.upgrade), ex.channel, *conn);

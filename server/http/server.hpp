@@ -34,7 +34,7 @@ public:
 
     // TLS 1.2+ with AEAD ciphers only; exposed for tests.
     static std::shared_ptr<boost::asio::ssl::context> make_tls_context(const std::string& cert_file,
-                                                                      const std::string& key_file);
+                                                                       const std::string& key_file);
 
     struct Shared;
 

@@ -11,9 +11,9 @@
 namespace civic {
 
 struct MediaError {
-    int status = 400;       // 400, 413 or 415
-    std::string code;       // API.md §0: bad_request, payload_too_large, unsupported_media_type
-    std::string message;    // human text, safe to show to the client
+    int status = 400;     // 400, 413 or 415
+    std::string code;     // API.md §0: bad_request, payload_too_large, unsupported_media_type
+    std::string message;  // human text, safe to show to the client
 
     static MediaError bad_request(std::string m) { return {400, "bad_request", std::move(m)}; }
     static MediaError too_large(std::string m) { return {413, "payload_too_large", std::move(m)}; }

@@ -184,7 +184,8 @@ std::optional<MediaError> MultipartParser::feed(std::string_view chunk) {
 
 std::optional<MediaError> MultipartParser::finish() {
     if (error_) return error_;
-    if (state_ != State::epilogue) return fail(MediaError::bad_request("multipart body ends before its closing boundary"));
+    if (state_ != State::epilogue)
+        return fail(MediaError::bad_request("multipart body ends before its closing boundary"));
     return std::nullopt;
 }
 
@@ -192,9 +193,15 @@ std::optional<MediaError> MultipartParser::consume(std::string_view& in) {
     while (!in.empty()) {
         std::optional<MediaError> err;
         switch (state_) {
-            case State::preamble: err = scan_for_delimiter(in, false); break;
-            case State::body: err = scan_for_delimiter(in, true); break;
-            case State::headers: err = on_header_bytes(in); break;
+            case State::preamble:
+                err = scan_for_delimiter(in, false);
+                break;
+            case State::body:
+                err = scan_for_delimiter(in, true);
+                break;
+            case State::headers:
+                err = on_header_bytes(in);
+                break;
             case State::after_delimiter:
             case State::close_dash:
             case State::padding:
@@ -202,8 +209,11 @@ std::optional<MediaError> MultipartParser::consume(std::string_view& in) {
                 err = on_delimiter_line_byte(in.front());
                 in.remove_prefix(1);
                 break;
-            case State::epilogue: in = {}; break;
-            case State::failed: return error_;
+            case State::epilogue:
+                in = {};
+                break;
+            case State::failed:
+                return error_;
         }
         if (err) return fail(std::move(*err));
     }
@@ -248,18 +258,24 @@ std::optional<MediaError> MultipartParser::on_delimiter_line_byte(char c) {
     const auto junk = [] { return MediaError::bad_request("unexpected bytes after a multipart boundary"); };
     switch (state_) {
         case State::after_delimiter:
-            if (c == '-') state_ = State::close_dash;
-            else if (is_space(c)) state_ = State::padding;
-            else if (c == '\r') state_ = State::padding_cr;
-            else return junk();
+            if (c == '-')
+                state_ = State::close_dash;
+            else if (is_space(c))
+                state_ = State::padding;
+            else if (c == '\r')
+                state_ = State::padding_cr;
+            else
+                return junk();
             return std::nullopt;
         case State::close_dash:
             if (c != '-') return junk();
             state_ = State::epilogue;
             return std::nullopt;
         case State::padding:
-            if (c == '\r') state_ = State::padding_cr;
-            else if (!is_space(c)) return junk();
+            if (c == '\r')
+                state_ = State::padding_cr;
+            else if (!is_space(c))
+                return junk();
             return std::nullopt;
         case State::padding_cr:
             if (c != '\n') return junk();
@@ -287,12 +303,14 @@ std::optional<MediaError> MultipartParser::on_header_bytes(std::string_view& in)
     // Take at most one byte past the limit: enough to notice the limit was crossed.
     const std::size_t take = std::min(in.size(), limit + 1 - old_size);
     header_block_.append(in.substr(0, take));
-    const std::size_t search_from = old_size >= kHeaderBlockEnd.size() - 1 ? old_size - (kHeaderBlockEnd.size() - 1) : 0;
+    const std::size_t search_from =
+        old_size >= kHeaderBlockEnd.size() - 1 ? old_size - (kHeaderBlockEnd.size() - 1) : 0;
     const std::size_t end = header_block_.find(kHeaderBlockEnd, search_from);
     if (end == std::string::npos || end + kHeaderBlockEnd.size() > limit) {
         in.remove_prefix(take);
         if (header_block_.size() > limit) {
-            return MediaError::too_large("multipart part headers are larger than " + size_text(limits_.max_part_header_bytes));
+            return MediaError::too_large("multipart part headers are larger than " +
+                                         size_text(limits_.max_part_header_bytes));
         }
         return std::nullopt;
     }
@@ -318,7 +336,8 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos) return MediaError::bad_request("multipart header line without a colon");
         std::string_view name_part = line.substr(0, colon);
-        if (take_token(name_part).empty() || !name_part.empty()) return MediaError::bad_request("invalid multipart header name");
+        if (take_token(name_part).empty() || !name_part.empty())
+            return MediaError::bad_request("invalid multipart header name");
         const std::string name = lowercase(line.substr(0, colon));
         const std::string_view value = trim(line.substr(colon + 1));
 
@@ -329,9 +348,11 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
                 return MediaError::bad_request("malformed multipart Content-Disposition");
             }
             if (auto it = disposition->params.find("name"); it != disposition->params.end()) part.name = it->second;
-            if (auto it = disposition->params.find("filename"); it != disposition->params.end()) part.filename = it->second;
+            if (auto it = disposition->params.find("filename"); it != disposition->params.end())
+                part.filename = it->second;
         } else if (name == "content-type") {
-            if (std::exchange(saw_type, true)) return MediaError::bad_request("repeated Content-Type in a multipart part");
+            if (std::exchange(saw_type, true))
+                return MediaError::bad_request("repeated Content-Type in a multipart part");
             part.content_type = std::string(value);
         } else if (name == "content-transfer-encoding") {
             // Deprecated by RFC 7578 §4.7; refuse encodings we would have to undo.
@@ -351,8 +372,8 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
         return MediaError::too_large("more than " + std::to_string(limits_.max_file_parts) + " file parts (photos)");
     const auto by_name = limits_.max_part_bytes_by_name.find(part.name);
     part_limit_ = by_name != limits_.max_part_bytes_by_name.end() ? by_name->second
-                  : file                                        ? limits_.max_part_bytes
-                                                                : limits_.max_field_bytes.value_or(limits_.max_part_bytes);
+                  : file                                          ? limits_.max_part_bytes
+                         : limits_.max_field_bytes.value_or(limits_.max_part_bytes);
     return std::nullopt;
 }
 

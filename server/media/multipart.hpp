@@ -16,22 +16,22 @@
 namespace civic {
 
 namespace multipart_limits {
-inline constexpr std::size_t kMaxBoundaryChars = 70;                // RFC 2046 §5.1.1
+inline constexpr std::size_t kMaxBoundaryChars = 70;  // RFC 2046 §5.1.1
 inline constexpr std::size_t kDefaultMaxParts = 8;
-inline constexpr std::size_t kDefaultMaxPartHeaderBytes = 8 * 1024; // all header lines of one part
-inline constexpr std::size_t kDefaultMaxPartBytes = 10u << 20;      // one photo
-inline constexpr std::size_t kDefaultMaxBodyBytes = 64u << 20;      // the whole request body
-inline constexpr std::size_t kMetaPartBytes = 64 * 1024;            // the JSON `meta` part
+inline constexpr std::size_t kDefaultMaxPartHeaderBytes = 8 * 1024;  // all header lines of one part
+inline constexpr std::size_t kDefaultMaxPartBytes = 10u << 20;       // one photo
+inline constexpr std::size_t kDefaultMaxBodyBytes = 64u << 20;       // the whole request body
+inline constexpr std::size_t kMetaPartBytes = 64 * 1024;             // the JSON `meta` part
 // Open311 POSTs (FixMyStreet sends 10–20 fields plus attribute[…], and photos in file parts).
 inline constexpr std::size_t kOpen311MaxParts = 64;
-inline constexpr std::size_t kOpen311MaxFileParts = 6;              // API.md §10: up to 6 photos
-inline constexpr std::size_t kOpen311FieldBytes = 64 * 1024;        // a 4,000-character description fits
+inline constexpr std::size_t kOpen311MaxFileParts = 6;        // API.md §10: up to 6 photos
+inline constexpr std::size_t kOpen311FieldBytes = 64 * 1024;  // a 4,000-character description fits
 }  // namespace multipart_limits
 
 struct MultipartLimits {
     std::size_t max_parts = multipart_limits::kDefaultMaxParts;
     std::size_t max_part_header_bytes = multipart_limits::kDefaultMaxPartHeaderBytes;
-    std::size_t max_part_bytes = multipart_limits::kDefaultMaxPartBytes;   // a file part (see is_file)
+    std::size_t max_part_bytes = multipart_limits::kDefaultMaxPartBytes;  // a file part (see is_file)
     std::optional<std::size_t> max_field_bytes;  // a part that is no file; unset: max_part_bytes
     std::size_t max_file_parts = multipart_limits::kDefaultMaxParts;
     std::size_t max_body_bytes = multipart_limits::kDefaultMaxBodyBytes;
@@ -81,14 +81,14 @@ public:
 
 private:
     enum class State {
-        preamble,        // before the first delimiter: ignored
-        after_delimiter, // just read "CRLF--boundary": "--", padding, or CRLF follows
-        close_dash,      // read the first '-' of "--"
-        padding,         // transport padding (spaces, tabs) before CRLF
-        padding_cr,      // read the CR ending the delimiter line
-        headers,         // part header lines up to the empty line
-        body,            // part data up to the next delimiter
-        epilogue,        // after the closing delimiter: ignored
+        preamble,         // before the first delimiter: ignored
+        after_delimiter,  // just read "CRLF--boundary": "--", padding, or CRLF follows
+        close_dash,       // read the first '-' of "--"
+        padding,          // transport padding (spaces, tabs) before CRLF
+        padding_cr,       // read the CR ending the delimiter line
+        headers,          // part header lines up to the empty line
+        body,             // part data up to the next delimiter
+        epilogue,         // after the closing delimiter: ignored
         failed,
     };
 
@@ -101,7 +101,7 @@ private:
     std::optional<MediaError> append_data(std::string_view bytes);
     std::optional<MediaError> fail(MediaError e);
 
-    std::string delimiter_;       // "\r\n--" + boundary
+    std::string delimiter_;  // "\r\n--" + boundary
     MultipartLimits limits_;
     State state_ = State::preamble;
     std::size_t matched_ = 0;     // delimiter bytes matched so far (carried across chunks)

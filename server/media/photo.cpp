@@ -107,8 +107,10 @@ Image apply_orientation(Image source, int orientation) {
                                   (m.mirror_y ? (std::ptrdiff_t{source.height} - 1) * row : 0);
     const std::ptrdiff_t step_x = m.swap_axes ? along_y : along_x;  // output x walks source y when swapped
     const std::ptrdiff_t step_y = m.swap_axes ? along_x : along_y;
-    if (source.channels == 4) remap_tiled<4>(source, out, origin, step_x, step_y);
-    else remap_tiled<3>(source, out, origin, step_x, step_y);
+    if (source.channels == 4)
+        remap_tiled<4>(source, out, origin, step_x, step_y);
+    else
+        remap_tiled<3>(source, out, origin, step_x, step_y);
     return out;
 }
 
@@ -129,7 +131,8 @@ Size thumbnail_size(std::uint32_t width, std::uint32_t height) {
     const std::uint32_t long_side = std::max(width, height);
     if (long_side <= kThumbnailLongSide) return {width, height};
     const auto scale = [&](std::uint32_t side) {
-        return std::max<std::uint32_t>(1, static_cast<std::uint32_t>((std::uint64_t{side} * kThumbnailLongSide + long_side / 2) / long_side));
+        return std::max<std::uint32_t>(
+            1, static_cast<std::uint32_t>((std::uint64_t{side} * kThumbnailLongSide + long_side / 2) / long_side));
     };
     return {scale(width), scale(height)};
 }
@@ -140,8 +143,12 @@ Size thumbnail_size(std::uint32_t width, std::uint32_t height) {
 class BoxDownscaler {
 public:
     BoxDownscaler(Size source, int channels, Size target)
-        : source_(source), channels_(channels), out_(Image::allocate(target.width, target.height, 3)),
-          column_cell_(source.width), column_reciprocal_(target.width), sums_(std::size_t{target.width} * 3) {
+        : source_(source),
+          channels_(channels),
+          out_(Image::allocate(target.width, target.height, 3)),
+          column_cell_(source.width),
+          column_reciprocal_(target.width),
+          sums_(std::size_t{target.width} * 3) {
         for (std::uint32_t tx = 0; tx < target.width; ++tx) {
             const auto [x0, x1] = cell_range(tx, target.width, source.width);
             for (std::uint32_t x = x0; x < x1; ++x) column_cell_[x] = tx;
@@ -179,7 +186,8 @@ private:
                 std::uint64_t& sum = sums_[std::size_t{tx} * 3 + static_cast<std::size_t>(c)];
                 // A mean of bytes is at most 255; the clamp only guards the last bit of rounding.
                 const double mean = static_cast<double>(sum) * scale + 0.5;
-                dst[std::size_t{tx} * 3 + static_cast<std::size_t>(c)] = static_cast<unsigned char>(std::min(mean, 255.0));
+                dst[std::size_t{tx} * 3 + static_cast<std::size_t>(c)] =
+                    static_cast<unsigned char>(std::min(mean, 255.0));
                 sum = 0;
             }
         }
@@ -292,9 +300,9 @@ std::optional<std::string> encode_jpeg(const Image& rgb, int quality) {
     if (!encoder) return std::nullopt;
     unsigned char* raw = nullptr;
     unsigned long size = 0;
-    const int status = tjCompress2(encoder.get(), rgb.pixels.get(), static_cast<int>(rgb.width), 0,
-                                   static_cast<int>(rgb.height), TJPF_RGB, &raw, &size, TJSAMP_420, quality,
-                                   TJFLAG_ACCURATEDCT);
+    const int status =
+        tjCompress2(encoder.get(), rgb.pixels.get(), static_cast<int>(rgb.width), 0, static_cast<int>(rgb.height),
+                    TJPF_RGB, &raw, &size, TJSAMP_420, quality, TJFLAG_ACCURATEDCT);
     std::unique_ptr<unsigned char, TjFree> buffer(raw);
     if (status != 0) return std::nullopt;
     return std::string(reinterpret_cast<const char*>(buffer.get()), size);
@@ -348,9 +356,9 @@ Processed finished(std::string format, std::string bytes, Size size, Thumbnail t
 }
 
 // The lossless TurboJPEG transform that turns a picture with this EXIF Orientation upright.
-constexpr std::array<int, 9> kUprightTransform = {TJXOP_NONE,      TJXOP_NONE,  TJXOP_HFLIP,
-                                                  TJXOP_ROT180,    TJXOP_VFLIP, TJXOP_TRANSPOSE,
-                                                  TJXOP_ROT90,     TJXOP_TRANSVERSE, TJXOP_ROT270};
+constexpr std::array<int, 9> kUprightTransform = {TJXOP_NONE,   TJXOP_NONE,       TJXOP_HFLIP,
+                                                  TJXOP_ROT180, TJXOP_VFLIP,      TJXOP_TRANSPOSE,
+                                                  TJXOP_ROT90,  TJXOP_TRANSVERSE, TJXOP_ROT270};
 
 // The upload's own DCT coefficients, turned upright and written out again with no marker but
 // what a decoder needs (JFIF's APP0, the tables, the frame, the scans): EXIF, XMP, ICC, maker
@@ -461,7 +469,8 @@ MediaResult<Processed> process_jpeg(std::string_view input, const Limits& limits
     if (auto err = check_dimensions(full.width, full.height, limits)) return *err;
     const int orientation = exif_orientation(input);
 
-    auto preview = decode_jpeg(decoder.get(), input, *header, scaled_size_at_least(header->width, header->height, kThumbnailLongSide));
+    auto preview = decode_jpeg(decoder.get(), input, *header,
+                               scaled_size_at_least(header->width, header->height, kThumbnailLongSide));
     if (!preview) return not_an_image();
     auto thumbnail = make_thumbnail(apply_orientation(std::move(*preview), orientation));
     if (!thumbnail) return not_an_image();
@@ -488,7 +497,7 @@ MediaResult<Processed> process_jpeg(std::string_view input, const Limits& limits
 // destructor, and everything it fills is owned by its caller)
 
 constexpr std::array<unsigned char, 8> kPngSignature = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-constexpr std::size_t kPngIhdrEnd = 8 + 8 + 13;  // signature, chunk length + type, IHDR data
+constexpr std::size_t kPngIhdrEnd = 8 + 8 + 13;           // signature, chunk length + type, IHDR data
 constexpr png_alloc_size_t kPngMaxChunkBytes = 1u << 20;  // ancillary chunk memory (we keep none)
 constexpr png_uint_32 kPngMaxCachedChunks = 64;
 
@@ -575,9 +584,9 @@ enum class PngStatus { ok, corrupt, too_large };
 struct PngTranscode {
     Size size{0, 0};
     int channels = 0;
-    std::vector<unsigned char> row;          // one decoded row (non-interlaced files)
-    Image image;                             // the whole picture (interlaced files only)
-    std::vector<png_bytep> row_pointers;     // into `image`
+    std::vector<unsigned char> row;       // one decoded row (non-interlaced files)
+    Image image;                          // the whole picture (interlaced files only)
+    std::vector<png_bytep> row_pointers;  // into `image`
     std::optional<BoxDownscaler> thumbnail;
 };
 
@@ -655,10 +664,12 @@ MediaResult<Processed> process_png(std::string_view input, const Limits& limits)
     png_set_write_fn(writer.png, &sink, png_write_to_string, png_flush_nothing);
     PngTranscode transcode;
     switch (transcode_png_rows(reader.png, reader.info, writer.png, writer.info, limits, &transcode)) {
-        case PngStatus::ok: break;
+        case PngStatus::ok:
+            break;
         case PngStatus::too_large:
             return MediaError::too_large("photo has more than " + std::to_string(limits.max_pixels) + " pixels");
-        case PngStatus::corrupt: return not_an_image();
+        case PngStatus::corrupt:
+            return not_an_image();
     }
     auto thumbnail = thumbnail_from_rows(transcode.thumbnail->take());
     if (!thumbnail) return not_an_image();
@@ -682,7 +693,8 @@ struct TiffReader {
     bool has(std::uint64_t offset, std::uint64_t length) const { return offset + length <= data.size(); }
     std::uint16_t u16(std::size_t offset) const {
         const auto* p = as_bytes(data) + offset;
-        return little_endian ? static_cast<std::uint16_t>(p[0] | (p[1] << 8)) : static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+        return little_endian ? static_cast<std::uint16_t>(p[0] | (p[1] << 8))
+                             : static_cast<std::uint16_t>((p[0] << 8) | p[1]);
     }
     std::uint32_t u32(std::size_t offset) const {
         const std::uint32_t a = u16(offset);
@@ -696,8 +708,10 @@ int orientation_from_tiff(std::string_view tiff) {
     constexpr std::size_t kIfdEntryBytes = 12;
     if (tiff.size() < kTiffHeaderBytes) return 1;
     bool little_endian = false;
-    if (tiff.substr(0, 2) == "II") little_endian = true;
-    else if (tiff.substr(0, 2) != "MM") return 1;
+    if (tiff.substr(0, 2) == "II")
+        little_endian = true;
+    else if (tiff.substr(0, 2) != "MM")
+        return 1;
     const TiffReader r{tiff, little_endian};
     if (r.u16(2) != 42) return 1;
     const std::uint64_t ifd = r.u32(4);

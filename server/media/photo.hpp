@@ -13,10 +13,10 @@
 
 namespace civic::photo {
 
-inline constexpr std::size_t kMaxInputBytes = 10u << 20;    // one photo part (API.md §4)
-inline constexpr std::uint64_t kMaxPixels = 50'000'000;     // width × height, checked from the header
-inline constexpr std::uint32_t kMaxSide = 20'000;           // pixels on either side
-inline constexpr std::uint32_t kThumbnailLongSide = 320;    // pixels
+inline constexpr std::size_t kMaxInputBytes = 10u << 20;  // one photo part (API.md §4)
+inline constexpr std::uint64_t kMaxPixels = 50'000'000;   // width × height, checked from the header
+inline constexpr std::uint32_t kMaxSide = 20'000;         // pixels on either side
+inline constexpr std::uint32_t kThumbnailLongSide = 320;  // pixels
 inline constexpr int kStoredJpegQuality = 90;
 inline constexpr int kThumbnailJpegQuality = 80;
 // dHash distance at or below which the server treats two photos as the same scene and flags the
@@ -33,15 +33,15 @@ struct Limits {
 };
 
 struct Processed {
-    std::string format;            // "jpeg" or "png"
-    std::string mime_type;         // "image/jpeg" or "image/png"
-    std::string bytes;             // the cleaned image to store (and to hash with SHA-256)
-    std::uint32_t width = 0;       // as displayed, after the EXIF orientation was applied
+    std::string format;       // "jpeg" or "png"
+    std::string mime_type;    // "image/jpeg" or "image/png"
+    std::string bytes;        // the cleaned image to store (and to hash with SHA-256)
+    std::uint32_t width = 0;  // as displayed, after the EXIF orientation was applied
     std::uint32_t height = 0;
-    std::string thumbnail_jpeg;    // long side ≤ kThumbnailLongSide
+    std::string thumbnail_jpeg;  // long side ≤ kThumbnailLongSide
     std::uint32_t thumbnail_width = 0;
     std::uint32_t thumbnail_height = 0;
-    std::uint64_t dhash = 0;       // 64-bit difference hash of the upright picture
+    std::uint64_t dhash = 0;  // 64-bit difference hash of the upright picture
 };
 
 // 415 unless `bytes` fully decode as a JPEG or PNG; 413 when larger than the limits (the

@@ -101,8 +101,8 @@ std::string draw_street_jpeg(std::uint64_t seed, int kind, bool fixed, int width
     const int pavement_top = height * rng.range(62, 68) / 100;
     const int road_top = height * rng.range(74, 80) / 100;
     // Sky: morning blue, noon haze or evening orange.
-    const Rgb skies[][2] = {{{90, 150, 220}, {190, 215, 240}}, {{160, 180, 200}, {220, 225, 230}},
-                            {{70, 90, 160}, {240, 170, 110}}};
+    const Rgb skies[][2] = {
+        {{90, 150, 220}, {190, 215, 240}}, {{160, 180, 200}, {220, 225, 230}}, {{70, 90, 160}, {240, 170, 110}}};
     const auto& sky = skies[rng.range(0, 2)];
     for (int y = 0; y < horizon; ++y) c.rect(0, y, width, y + 1, mix(sky[0], sky[1], static_cast<double>(y) / horizon));
     c.rect(0, horizon, width, pavement_top, mix(sky[1], {120, 120, 125}, 0.5));  // haze behind the buildings
@@ -121,7 +121,8 @@ std::string draw_street_jpeg(std::uint64_t seed, int kind, bool fixed, int width
     c.rect(0, pavement_top, width, road_top, tile);
     for (int x = 0; x < width; x += 24) c.line(x, pavement_top, x - 12, road_top, 1, mix(tile, {90, 90, 90}, 0.4));
     c.rect(0, road_top, width, height, {rng.range(70, 95), rng.range(70, 95), rng.range(75, 100)});
-    for (int x = rng.range(0, 40); x < width; x += 90) c.rect(x, (road_top + height) / 2 - 2, x + 45, (road_top + height) / 2 + 3, {235, 235, 225});
+    for (int x = rng.range(0, 40); x < width; x += 90)
+        c.rect(x, (road_top + height) / 2 - 2, x + 45, (road_top + height) / 2 + 3, {235, 235, 225});
 
     const double px = width * (0.25 + 0.5 * rng.uniform());
     const int kinds = ((kind % kProblemKinds) + kProblemKinds) % kProblemKinds;
@@ -129,9 +130,12 @@ std::string draw_street_jpeg(std::uint64_t seed, int kind, bool fixed, int width
         case 0:  // garbage heaped on the pavement, swept away afterwards
             if (!fixed)
                 for (int i = 0; i < 14; ++i)
-                    c.ellipse(px + rng.range(-45, 45), pavement_top + rng.range(0, road_top - pavement_top) , rng.range(8, 22),
-                              rng.range(6, 14), {rng.range(40, 120), rng.range(60, 110), rng.range(20, 70)});
-            else c.rect(static_cast<int>(px) - 10, pavement_top - 30, static_cast<int>(px) + 14, road_top - 4, {40, 120, 70});  // a new bin
+                    c.ellipse(px + rng.range(-45, 45), pavement_top + rng.range(0, road_top - pavement_top),
+                              rng.range(8, 22), rng.range(6, 14),
+                              {rng.range(40, 120), rng.range(60, 110), rng.range(20, 70)});
+            else
+                c.rect(static_cast<int>(px) - 10, pavement_top - 30, static_cast<int>(px) + 14, road_top - 4,
+                       {40, 120, 70});  // a new bin
             break;
         case 1: {  // a manhole in the road: open, then covered
             const double cy = (road_top + height) / 2.0 + 12;
@@ -148,7 +152,8 @@ std::string draw_street_jpeg(std::uint64_t seed, int kind, bool fixed, int width
             if (!fixed) {
                 const Rgb body{rng.range(60, 220), rng.range(20, 80), rng.range(20, 200)};
                 c.rect(static_cast<int>(px) - 70, pavement_top - 10, static_cast<int>(px) + 70, road_top - 8, body);
-                c.rect(static_cast<int>(px) - 45, pavement_top - 38, static_cast<int>(px) + 40, pavement_top - 10, mix(body, {200, 220, 240}, 0.6));
+                c.rect(static_cast<int>(px) - 45, pavement_top - 38, static_cast<int>(px) + 40, pavement_top - 10,
+                       mix(body, {200, 220, 240}, 0.6));
                 c.ellipse(px - 45, road_top - 8, 13, 13, {20, 20, 20});
                 c.ellipse(px + 45, road_top - 8, 13, 13, {20, 20, 20});
             }
@@ -158,8 +163,8 @@ std::string draw_street_jpeg(std::uint64_t seed, int kind, bool fixed, int width
             if (!fixed)
                 for (int i = 0; i < 7; ++i) {
                     const int y = horizon - 40 + i * 16 + rng.range(-3, 3);
-                    c.rect(static_cast<int>(px) - rng.range(10, 18), y, static_cast<int>(px) + rng.range(10, 18), y + 12,
-                           {rng.range(180, 255), rng.range(60, 255), rng.range(40, 200)});
+                    c.rect(static_cast<int>(px) - rng.range(10, 18), y, static_cast<int>(px) + rng.range(10, 18),
+                           y + 12, {rng.range(180, 255), rng.range(60, 255), rng.range(40, 200)});
                 }
             break;
         case 4:  // a street light: dark, then lit
@@ -167,18 +172,22 @@ std::string draw_street_jpeg(std::uint64_t seed, int kind, bool fixed, int width
             c.rect(static_cast<int>(px), horizon - 72, static_cast<int>(px) + 40, horizon - 66, {70, 75, 80});
             c.ellipse(px + 38, horizon - 62, 12, 6, fixed ? Rgb{255, 240, 170} : Rgb{45, 45, 50});
             if (fixed)
-                for (int r = 1; r < 6; ++r) c.ellipse(px + 38, horizon - 50 + r * 10, 10 + r * 8, 4, mix({255, 240, 170}, tile, r / 6.0));
+                for (int r = 1; r < 6; ++r)
+                    c.ellipse(px + 38, horizon - 50 + r * 10, 10 + r * 8, 4, mix({255, 240, 170}, tile, r / 6.0));
             break;
         default:  // broken paving: cracked, missing tiles, then relaid
             if (!fixed) {
                 for (int i = 0; i < 5; ++i) {
-                    const int x = static_cast<int>(px) + rng.range(-60, 50), y = pavement_top + rng.range(2, road_top - pavement_top - 14);
+                    const int x = static_cast<int>(px) + rng.range(-60, 50),
+                              y = pavement_top + rng.range(2, road_top - pavement_top - 14);
                     c.rect(x, y, x + 22, y + 12, {95, 80, 60});
                 }
                 for (int i = 0; i < 4; ++i)
-                    c.line(px + rng.range(-70, 70), pavement_top + 2, px + rng.range(-70, 70), road_top - 2, 2, {60, 55, 50});
+                    c.line(px + rng.range(-70, 70), pavement_top + 2, px + rng.range(-70, 70), road_top - 2, 2,
+                           {60, 55, 50});
             } else {
-                c.rect(static_cast<int>(px) - 60, pavement_top + 2, static_cast<int>(px) + 72, road_top - 2, mix(tile, {255, 255, 255}, 0.15));
+                c.rect(static_cast<int>(px) - 60, pavement_top + 2, static_cast<int>(px) + 72, road_top - 2,
+                       mix(tile, {255, 255, 255}, 0.15));
             }
             break;
     }

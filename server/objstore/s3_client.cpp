@@ -66,7 +66,8 @@ asio::awaitable<void> run_blocking(const BlockingSubmit& submit, F& fn) {
     }
     co_await asio::async_initiate<const asio::use_awaitable_t<>, void()>(
         [&submit, &fn](auto handler) {
-            auto executor = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+            auto executor =
+                asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
             submit([&fn, shared, executor]() {
                 fn();
@@ -109,19 +110,19 @@ struct Op {
     sigv4::Fields headers;  // signed and sent (Range, Content-Type)
     std::string payload_sha256 = std::string(sigv4::kEmptySha256);
     Body body;
-    const Sink* sink = nullptr;  // GET: 2xx bodies go here
+    const Sink* sink = nullptr;    // GET: 2xx bodies go here
     bool want_small_body = false;  // LIST: 2xx body read whole (bounded)
 };
 
 // What one attempt gave.
 struct Outcome {
-    error_code net;  // a connection-level failure (or timeout) before a complete response header
+    error_code net;         // a connection-level failure (or timeout) before a complete response header
     Errc local = Errc::ok;  // local_io / aborted / bad_response decided here
     std::string local_message;
     int status = 0;
-    http::fields header;      // response header fields
-    std::string small_body;   // error body, or the LIST body
-    bool delivered = false;   // bytes reached the sink
+    http::fields header;     // response header fields
+    std::string small_body;  // error body, or the LIST body
+    bool delivered = false;  // bytes reached the sink
 };
 
 bool retryable_status(int status) { return status >= 500 && status <= 599; }
@@ -130,8 +131,9 @@ Errc classify(int status, const std::string& s3_code) {
     if (status >= 200 && status <= 299) return Errc::ok;
     if (status == 404) return s3_code == "NoSuchBucket" ? Errc::no_such_bucket : Errc::not_found;
     if (status == 401 || status == 403) return Errc::refused;
-    if (status == 400 && (s3_code == "AuthorizationHeaderMalformed" || s3_code == "InvalidAccessKeyId" ||
-                          s3_code == "InvalidToken" || s3_code == "ExpiredToken" || s3_code == "MissingSecurityHeader")) {
+    if (status == 400 &&
+        (s3_code == "AuthorizationHeaderMalformed" || s3_code == "InvalidAccessKeyId" || s3_code == "InvalidToken" ||
+         s3_code == "ExpiredToken" || s3_code == "MissingSecurityHeader")) {
         return Errc::refused;  // credentials or region: a configuration problem, like 403
     }
     if (status >= 400 && status <= 499) return Errc::rejected;
@@ -152,15 +154,24 @@ ObjectInfo object_info(const http::fields& h) {
 
 std::string_view to_string(Errc e) {
     switch (e) {
-        case Errc::ok: return "ok";
-        case Errc::not_found: return "not_found";
-        case Errc::no_such_bucket: return "no_such_bucket";
-        case Errc::refused: return "refused";
-        case Errc::rejected: return "rejected";
-        case Errc::unavailable: return "unavailable";
-        case Errc::bad_response: return "bad_response";
-        case Errc::local_io: return "local_io";
-        case Errc::aborted: return "aborted";
+        case Errc::ok:
+            return "ok";
+        case Errc::not_found:
+            return "not_found";
+        case Errc::no_such_bucket:
+            return "no_such_bucket";
+        case Errc::refused:
+            return "refused";
+        case Errc::rejected:
+            return "rejected";
+        case Errc::unavailable:
+            return "unavailable";
+        case Errc::bad_response:
+            return "bad_response";
+        case Errc::local_io:
+            return "local_io";
+        case Errc::aborted:
+            return "aborted";
     }
     return "?";
 }
@@ -330,7 +341,9 @@ struct S3Client::Impl {
         release_slot();
     }
 
-    void release_slot() { slots.try_receive([](error_code) {}); }
+    void release_slot() {
+        slots.try_receive([](error_code) {});
+    }
 
     // A connection for one attempt, once a slot is free: an idle one, or a new one. Bounded by
     // `deadline`.
@@ -366,7 +379,8 @@ struct S3Client::Impl {
         timer.expires_at(connect_deadline);
         {
             using namespace asio::experimental::awaitable_operators;
-            auto won = co_await (resolver.async_resolve(endpoint.host, endpoint.port, kTuple) || timer.async_wait(kTuple));
+            auto won =
+                co_await (resolver.async_resolve(endpoint.host, endpoint.port, kTuple) || timer.async_wait(kTuple));
             if (won.index() != 0) co_return fail(asio::error::timed_out);
             auto [ec, results] = std::get<0>(won);
             if (ec) co_return fail(ec);
@@ -598,8 +612,8 @@ struct S3Client::Impl {
 
     std::chrono::milliseconds backoff(int retry) {
         thread_local std::mt19937_64 rng{std::random_device{}()};
-        const auto cap = std::min<std::int64_t>(config.limits.backoff_max.count(),
-                                                config.limits.backoff_base.count() << std::min(retry, 20));
+        const auto cap = std::min<std::int64_t>(config.limits.backoff_max.count(), config.limits.backoff_base.count()
+                                                                                       << std::min(retry, 20));
         // "Equal jitter": half the cap for sure, the other half at random.
         std::uniform_int_distribution<std::int64_t> dist(0, std::max<std::int64_t>(cap / 2, 0));
         return std::chrono::milliseconds(cap / 2 + dist(rng));
@@ -693,8 +707,8 @@ asio::awaitable<Result<ObjectInfo>> S3Client::put_file(std::string key, std::str
     co_return result;
 }
 
-asio::awaitable<Result<ObjectInfo>> S3Client::put_bytes(std::string key, std::string_view bytes, std::string content_type,
-                                                        std::string sha256_hex) {
+asio::awaitable<Result<ObjectInfo>> S3Client::put_bytes(std::string key, std::string_view bytes,
+                                                        std::string content_type, std::string sha256_hex) {
     Result<ObjectInfo> result;
     if ((result.error = impl_->check_key(key))) co_return result;
     Op op;
@@ -752,7 +766,8 @@ asio::awaitable<Result<GetInfo>> S3Client::get(std::string key, Sink sink, std::
         // "bytes first-last/total": the object's size is the total.
         const auto slash = info.content_range.rfind('/');
         if (slash != std::string::npos) {
-            if (auto total = parse_u64(std::string_view(info.content_range).substr(slash + 1))) info.object.size = *total;
+            if (auto total = parse_u64(std::string_view(info.content_range).substr(slash + 1)))
+                info.object.size = *total;
         }
     }
     co_return result;

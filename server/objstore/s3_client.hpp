@@ -28,8 +28,8 @@ namespace civic::objstore {
 
 // Every bound of the client, by name. Defaults suit a photo store of 2-10 MB objects.
 struct Limits {
-    std::size_t max_connections = 16;     // open connections to the endpoint at once (waiters queue)
-    std::size_t max_idle_connections = 8;  // keep-alive connections kept for reuse
+    std::size_t max_connections = 16;                   // open connections to the endpoint at once (waiters queue)
+    std::size_t max_idle_connections = 8;               // keep-alive connections kept for reuse
     std::chrono::milliseconds idle_keepalive{15'000};   // an idle pooled connection older is closed
     std::chrono::milliseconds connect_timeout{3'000};   // TCP connect (+ TLS handshake)
     std::chrono::milliseconds io_timeout{10'000};       // each read or write of one chunk / the header
@@ -39,10 +39,10 @@ struct Limits {
     std::chrono::milliseconds backoff_base{100};        // before retry n: random in [cap/2, cap],
                                                         // cap = min(backoff_max, base*2^n)
     std::chrono::milliseconds backoff_max{2'000};
-    std::size_t chunk_bytes = 64 * 1024;                // body chunk, both directions
+    std::size_t chunk_bytes = 64 * 1024;  // body chunk, both directions
     std::size_t max_response_header_bytes = 16 * 1024;
-    std::size_t max_xml_response_bytes = 1024 * 1024;   // ListObjectsV2 page, <Error> body
-    std::size_t max_list_page = 1000;                   // keys per ListObjectsV2 request (S3's own cap)
+    std::size_t max_xml_response_bytes = 1024 * 1024;  // ListObjectsV2 page, <Error> body
+    std::size_t max_list_page = 1000;                  // keys per ListObjectsV2 request (S3's own cap)
 };
 
 enum class Errc {
@@ -60,10 +60,10 @@ std::string_view to_string(Errc e);
 
 struct Error {
     Errc code = Errc::ok;
-    int status = 0;        // last HTTP status seen (0: none)
-    std::string s3_code;   // <Code> of the error body, if any
-    std::string message;   // for logs: never contains credentials
-    int attempts = 0;      // requests sent (or tried) for this operation
+    int status = 0;       // last HTTP status seen (0: none)
+    std::string s3_code;  // <Code> of the error body, if any
+    std::string message;  // for logs: never contains credentials
+    int attempts = 0;     // requests sent (or tried) for this operation
     explicit operator bool() const { return code != Errc::ok; }
 };
 
@@ -89,7 +89,7 @@ struct ByteRange {
 };
 
 struct GetInfo {
-    int status = 0;                   // 200, or 206 for a range
+    int status = 0;                    // 200, or 206 for a range
     std::uint64_t content_length = 0;  // bytes of this response's body
     std::string content_range;         // "bytes 0-9/100" for a 206
     ObjectInfo object;                 // size: the whole object's (from Content-Range on a 206)
@@ -104,14 +104,14 @@ using Sink = std::function<boost::asio::awaitable<bool>(std::string_view chunk)>
 using BlockingSubmit = std::function<void(std::function<void()>)>;
 
 struct S3Config {
-    std::string endpoint;                 // "http://host[:port]" or "https://host[:port]", no path
+    std::string endpoint;  // "http://host[:port]" or "https://host[:port]", no path
     std::string bucket;
     std::string region = "us-east-1";
     sigv4::Credentials credentials;
     Limits limits;
-    std::string ca_file;                  // https: extra trust anchors (PEM); system store otherwise
-    bool verify_tls = true;               // https: verify chain and host name
-    BlockingSubmit blocking;              // optional, see BlockingSubmit
+    std::string ca_file;      // https: extra trust anchors (PEM); system store otherwise
+    bool verify_tls = true;   // https: verify chain and host name
+    BlockingSubmit blocking;  // optional, see BlockingSubmit
 };
 
 struct Endpoint {

@@ -7,9 +7,7 @@ namespace civic::objstore {
 
 namespace {
 
-bool name_start(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':';
-}
+bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':'; }
 bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
 bool space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -44,11 +42,16 @@ bool decode_text(std::string_view raw, std::string& out) {
         const auto semi = raw.find(';', i);
         if (semi == std::string_view::npos || semi - i > 12) return false;
         const auto ref = raw.substr(i + 1, semi - i - 1);
-        if (ref == "amp") out.push_back('&');
-        else if (ref == "lt") out.push_back('<');
-        else if (ref == "gt") out.push_back('>');
-        else if (ref == "quot") out.push_back('"');
-        else if (ref == "apos") out.push_back('\'');
+        if (ref == "amp")
+            out.push_back('&');
+        else if (ref == "lt")
+            out.push_back('<');
+        else if (ref == "gt")
+            out.push_back('>');
+        else if (ref == "quot")
+            out.push_back('"');
+        else if (ref == "apos")
+            out.push_back('\'');
         else if (ref.size() >= 2 && ref[0] == '#') {
             const bool hex = ref[1] == 'x';
             const auto digits = ref.substr(hex ? 2 : 1);
@@ -194,29 +197,29 @@ std::string unquote(std::string_view v) {
 std::optional<ListPage> parse_list_objects_v2(std::string_view xml, std::size_t max_entries) {
     ListPage page;
     ListEntry current;
-    const bool ok = walk_under(xml, "ListBucketResult", [&](const std::vector<std::string_view>& stack,
-                                                            const std::string& text) {
-        if (is_path(stack, {"ListBucketResult", "IsTruncated"})) {
-            if (text != "true" && text != "false") return false;
-            page.truncated = text == "true";
-        } else if (is_path(stack, {"ListBucketResult", "NextContinuationToken"})) {
-            page.next_continuation_token = text;
-        } else if (is_path(stack, {"ListBucketResult", "Contents", "Key"})) {
-            current.key = text;
-        } else if (is_path(stack, {"ListBucketResult", "Contents", "ETag"})) {
-            current.etag = unquote(text);
-        } else if (is_path(stack, {"ListBucketResult", "Contents", "LastModified"})) {
-            current.last_modified = text;
-        } else if (is_path(stack, {"ListBucketResult", "Contents", "Size"})) {
-            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current.size);
-            if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return false;
-        } else if (is_path(stack, {"ListBucketResult", "Contents"})) {
-            if (current.key.empty() || page.entries.size() >= max_entries) return false;
-            page.entries.push_back(std::move(current));
-            current = ListEntry{};
-        }
-        return true;
-    });
+    const bool ok =
+        walk_under(xml, "ListBucketResult", [&](const std::vector<std::string_view>& stack, const std::string& text) {
+            if (is_path(stack, {"ListBucketResult", "IsTruncated"})) {
+                if (text != "true" && text != "false") return false;
+                page.truncated = text == "true";
+            } else if (is_path(stack, {"ListBucketResult", "NextContinuationToken"})) {
+                page.next_continuation_token = text;
+            } else if (is_path(stack, {"ListBucketResult", "Contents", "Key"})) {
+                current.key = text;
+            } else if (is_path(stack, {"ListBucketResult", "Contents", "ETag"})) {
+                current.etag = unquote(text);
+            } else if (is_path(stack, {"ListBucketResult", "Contents", "LastModified"})) {
+                current.last_modified = text;
+            } else if (is_path(stack, {"ListBucketResult", "Contents", "Size"})) {
+                const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current.size);
+                if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return false;
+            } else if (is_path(stack, {"ListBucketResult", "Contents"})) {
+                if (current.key.empty() || page.entries.size() >= max_entries) return false;
+                page.entries.push_back(std::move(current));
+                current = ListEntry{};
+            }
+            return true;
+        });
     if (!ok) return std::nullopt;
     if (page.truncated && page.next_continuation_token.empty()) return std::nullopt;  // could not go on
     if (!page.truncated) page.next_continuation_token.clear();
@@ -226,8 +229,10 @@ std::optional<ListPage> parse_list_objects_v2(std::string_view xml, std::size_t 
 std::optional<S3ErrorBody> parse_error(std::string_view xml) {
     S3ErrorBody body;
     const bool ok = walk_under(xml, "Error", [&](const std::vector<std::string_view>& stack, const std::string& text) {
-        if (is_path(stack, {"Error", "Code"})) body.code = text;
-        else if (is_path(stack, {"Error", "Message"})) body.message = text;
+        if (is_path(stack, {"Error", "Code"}))
+            body.code = text;
+        else if (is_path(stack, {"Error", "Message"}))
+            body.message = text;
         return true;
     });
     if (!ok) return std::nullopt;

@@ -31,7 +31,7 @@ struct ListPage {
 };
 
 struct S3ErrorBody {
-    std::string code;     // "NoSuchKey", "SignatureDoesNotMatch", ...
+    std::string code;  // "NoSuchKey", "SignatureDoesNotMatch", ...
     std::string message;
 };
 

@@ -5,12 +5,12 @@
 
 #include <sqlite3.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <vector>
 
 namespace civic::store {

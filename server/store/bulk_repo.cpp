@@ -14,8 +14,8 @@ std::int64_t insert_report_with_state(Conn& conn, const ReportRow& r) {
             "duplicate_of, rating, rating_comment, points_awarded, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .args(r.status, r.category, r.description, r.lat, r.lon, r.address, r.grid_id, r.assignee_id, r.reporter_id,
-              r.created_at, r.accepted_at, r.deadline_at, r.resolved_at, r.closed_at, r.extension_hours,
-              r.rework_count, r.duplicate_of, r.rating, r.rating_comment, r.points_awarded, r.updated_at)
+              r.created_at, r.accepted_at, r.deadline_at, r.resolved_at, r.closed_at, r.extension_hours, r.rework_count,
+              r.duplicate_of, r.rating, r.rating_comment, r.points_awarded, r.updated_at)
         .run();
     return conn.last_insert_id();
 }

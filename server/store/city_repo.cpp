@@ -89,14 +89,15 @@ void insert_category(Conn& conn, const CategoryRow& c, std::int64_t now) {
 
 std::vector<CategoryRow> list_categories(Conn& conn) {
     std::vector<CategoryRow> out;
-    auto q = conn.query("SELECT code, name, sla_hours, points_on_accept, points_on_close FROM categories ORDER BY code");
+    auto q =
+        conn.query("SELECT code, name, sla_hours, points_on_accept, points_on_close FROM categories ORDER BY code");
     while (q.next()) out.push_back({q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)});
     return out;
 }
 
 std::optional<CategoryRow> find_category(Conn& conn, std::string_view code) {
-    auto q = conn.query(
-        "SELECT code, name, sla_hours, points_on_accept, points_on_close FROM categories WHERE code = ?");
+    auto q =
+        conn.query("SELECT code, name, sla_hours, points_on_accept, points_on_close FROM categories WHERE code = ?");
     q.args(code);
     if (!q.next()) return std::nullopt;
     return CategoryRow{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)};
@@ -118,7 +119,8 @@ void insert_reward(Conn& conn, const RewardRow& r, std::int64_t now) {
 
 std::vector<RewardRow> list_rewards(Conn& conn, std::optional<std::string_view> kind) {
     std::vector<RewardRow> out;
-    auto q = conn.query("SELECT sku, name, points_cost, stock, kind FROM rewards WHERE ?1 IS NULL OR kind = ?1 ORDER BY sku");
+    auto q = conn.query(
+        "SELECT sku, name, points_cost, stock, kind FROM rewards WHERE ?1 IS NULL OR kind = ?1 ORDER BY sku");
     q.bind(1, kind ? std::optional<std::string>(std::string(*kind)) : std::nullopt);
     while (q.next()) out.push_back({q.text(0), q.text(1), q.int64(2), q.int64(3), q.text(4)});
     return out;

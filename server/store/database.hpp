@@ -1,8 +1,8 @@
 #pragma once
 // The storage engine: one writer thread that group-commits queued write jobs, and a pool of
 // read connections used from the blocking-work pool. Coroutines `co_await` both.
-#include "server/store/offload.hpp"
 #include "server/store/conn.hpp"
+#include "server/store/offload.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 

@@ -3,8 +3,9 @@
 
 namespace civic::store {
 
-std::int64_t insert_exchange(Conn& conn, std::int64_t user_id, std::string_view type, std::optional<std::string_view> sku,
-                             std::int64_t points, std::int64_t transfer_id, std::int64_t now) {
+std::int64_t insert_exchange(Conn& conn, std::int64_t user_id, std::string_view type,
+                             std::optional<std::string_view> sku, std::int64_t points, std::int64_t transfer_id,
+                             std::int64_t now) {
     conn.query("INSERT INTO exchanges (user_id, type, sku, points, transfer_id, at) VALUES (?, ?, ?, ?, ?, ?)")
         .args(user_id, type, sku, points, transfer_id, now)
         .run();

@@ -9,8 +9,9 @@
 
 namespace civic::store {
 
-std::int64_t insert_exchange(Conn& conn, std::int64_t user_id, std::string_view type, std::optional<std::string_view> sku,
-                             std::int64_t points, std::int64_t transfer_id, std::int64_t now);
+std::int64_t insert_exchange(Conn& conn, std::int64_t user_id, std::string_view type,
+                             std::optional<std::string_view> sku, std::int64_t points, std::int64_t transfer_id,
+                             std::int64_t now);
 
 struct HonourHolder {
     std::int64_t user_id = 0;

@@ -15,7 +15,7 @@ LedgerAccountRow account_from(const Query& q) {
 }
 
 TransferRow transfer_from(const Query& q) {
-    return {q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.text(4),
+    return {q.int64(0), q.int64(1),    q.int64(2), q.int64(3), q.text(4),
             q.text(5),  q.opt_text(6), q.int64(7), q.int64(8), q.int64(9)};
 }
 
@@ -109,7 +109,8 @@ void for_each_transfer(Conn& conn, const std::function<void(const TransferRow&)>
 
 StandingRow find_standing(Conn& conn, std::int64_t user_id) {
     auto q = conn.query(
-        "SELECT lifetime_earned, reports_accepted, reports_closed, credit_score FROM resident_standing WHERE user_id = ?");
+        "SELECT lifetime_earned, reports_accepted, reports_closed, credit_score FROM resident_standing WHERE user_id = "
+        "?");
     q.args(user_id);
     if (!q.next()) return {};
     return {q.int64(0), q.int64(1), q.int64(2), q.int64(3)};

@@ -17,8 +17,9 @@ ConnPtr open_for_check(const std::string& data_dir) {
     if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path.string());
     ConnPtr conn(new Conn(path.string(), Conn::Mode::read_only));
     if (schema_version(*conn) != static_cast<std::int64_t>(migrations().size()))
-        throw std::runtime_error("the database's schema version differs from this binary's; start the matching "
-                                 "civicsnapd once to migrate it");
+        throw std::runtime_error(
+            "the database's schema version differs from this binary's; start the matching "
+            "civicsnapd once to migrate it");
     return conn;
 }
 

@@ -63,15 +63,16 @@ boost::asio::awaitable<R> await_elsewhere(Submit submit, F fn) {
             submit([fn = std::move(fn), handler = std::move(handler), guard = std::move(guard)]() mutable {
                 auto [slot, error] = detail::capture(fn);
                 auto executor = guard.get_executor();
-                boost::asio::dispatch(executor, [handler = std::move(handler), slot = std::move(slot), error]() mutable {
-                    if constexpr (std::is_void_v<R>) {
-                        handler(error);
-                    } else if (error) {
-                        handler(error, R{});
-                    } else {
-                        handler(error, std::move(*slot));
-                    }
-                });
+                boost::asio::dispatch(executor,
+                                      [handler = std::move(handler), slot = std::move(slot), error]() mutable {
+                                          if constexpr (std::is_void_v<R>) {
+                                              handler(error);
+                                          } else if (error) {
+                                              handler(error, R{});
+                                          } else {
+                                              handler(error, std::move(*slot));
+                                          }
+                                      });
             });
         },
         boost::asio::use_awaitable);

@@ -9,7 +9,11 @@ std::int64_t insert_partner(Conn& conn, std::string_view name, std::string_view 
                             bool extended_statuses, std::int64_t now) {
     auto q = conn.query(
         "INSERT INTO open311_partners (name, key_hash, user_id, extended_statuses, created_at) VALUES (?, ?, ?, ?, ?)");
-    q.bind(1, name).bind_blob(2, key_hash).bind(3, user_id).bind(4, std::int64_t{extended_statuses ? 1 : 0}).bind(5, now);
+    q.bind(1, name)
+        .bind_blob(2, key_hash)
+        .bind(3, user_id)
+        .bind(4, std::int64_t{extended_statuses ? 1 : 0})
+        .bind(5, now);
     q.run();
     return conn.last_insert_id();
 }
@@ -49,7 +53,9 @@ std::vector<std::string> list_media_urls(Conn& conn, std::int64_t report_id) {
 }
 
 void insert_address_id(Conn& conn, std::int64_t report_id, std::string_view address_id) {
-    conn.query("INSERT INTO open311_address_ids (report_id, address_id) VALUES (?, ?)").args(report_id, address_id).run();
+    conn.query("INSERT INTO open311_address_ids (report_id, address_id) VALUES (?, ?)")
+        .args(report_id, address_id)
+        .run();
 }
 
 std::optional<std::string> find_address_id(Conn& conn, std::int64_t report_id) {
@@ -60,8 +66,7 @@ std::optional<std::string> find_address_id(Conn& conn, std::int64_t report_id) {
 }
 
 std::optional<std::int64_t> find_partner_update(Conn& conn, std::int64_t partner_id, std::string_view update_id) {
-    auto q = conn.query(
-        "SELECT event_id FROM open311_partner_updates WHERE partner_id = ? AND partner_update_id = ?");
+    auto q = conn.query("SELECT event_id FROM open311_partner_updates WHERE partner_id = ? AND partner_update_id = ?");
     q.args(partner_id, update_id);
     if (!q.next()) return std::nullopt;
     return q.int64(0);

@@ -53,9 +53,9 @@ std::vector<UpdateRow> list_updates(Conn& conn, std::int64_t from, std::int64_t 
 std::optional<std::int64_t> first_report_photo_id(Conn& conn, std::int64_t report_id);
 
 struct RequestFilter {
-    std::int64_t from = 0, to = 0;           // created_at within [from, to]
-    std::vector<std::string> categories;     // empty: all
-    std::optional<bool> closed;              // true: closed/rejected/duplicate; false: the others
+    std::int64_t from = 0, to = 0;        // created_at within [from, to]
+    std::vector<std::string> categories;  // empty: all
+    std::optional<bool> closed;           // true: closed/rejected/duplicate; false: the others
     int limit = 1000;
 };
 // Grid id → name, for agency_responsible.

@@ -3,12 +3,12 @@
 #include "common/crypto.hpp"
 #include "common/errors.hpp"
 
-#include <cerrno>
 #include <fcntl.h>
-#include <stdexcept>
 #include <sys/stat.h>
-#include <system_error>
 #include <unistd.h>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
 #include <utility>
 
 namespace civic::store {
@@ -45,8 +45,7 @@ namespace {
 
 [[noreturn]] void fail(const char* what, const fs::path& path) {
     const int err = errno;
-    if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EACCES || err == EPERM ||
-        err == ENOTDIR)
+    if (err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS || err == EACCES || err == EPERM || err == ENOTDIR)
         throw ApiError::unavailable(30, std::string("the photo store cannot be used now (") + what + ")");
     throw std::system_error(err, std::generic_category(), std::string(what) + " " + path.string());
 }

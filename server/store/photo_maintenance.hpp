@@ -15,10 +15,10 @@ namespace civic::store {
 inline constexpr std::int64_t kOrphanMinAgeSeconds = 3600;
 
 struct SweepSummary {
-    std::int64_t objects = 0;     // photo objects in the store
-    std::int64_t named = 0;       // of which a row names (kept)
-    std::int64_t young = 0;       // unnamed but younger than the minimum age (kept)
-    std::int64_t removed = 0;     // orphans removed
+    std::int64_t objects = 0;  // photo objects in the store
+    std::int64_t named = 0;    // of which a row names (kept)
+    std::int64_t young = 0;    // unnamed but younger than the minimum age (kept)
+    std::int64_t removed = 0;  // orphans removed
     std::int64_t removed_bytes = 0;
 };
 
@@ -30,10 +30,10 @@ boost::asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::strin
                                                   std::int64_t now);
 
 struct CopySummary {
-    std::int64_t objects = 0;   // photo objects in the source
-    std::int64_t copied = 0;    // written to the destination
-    std::int64_t present = 0;   // already there with the same size (resumed)
-    std::int64_t bytes = 0;     // copied bytes
+    std::int64_t objects = 0;  // photo objects in the source
+    std::int64_t copied = 0;   // written to the destination
+    std::int64_t present = 0;  // already there with the same size (resumed)
+    std::int64_t bytes = 0;    // copied bytes
 };
 
 // Copies every photo object of `from` missing in `to`. An original's bytes must hash to the

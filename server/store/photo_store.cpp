@@ -99,9 +99,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view text) {
     return timefmt::parse_rfc3339(iso);
 }
 
-const char* content_type_of(std::string_view name) {
-    return name.ends_with(".png") ? "image/png" : "image/jpeg";
-}
+const char* content_type_of(std::string_view name) { return name.ends_with(".png") ? "image/png" : "image/jpeg"; }
 
 [[noreturn]] void fail(const objstore::Error& e, const std::string& what) {
     // Never a credential in e.message (docs/objstore.md); logged for the operator, one line.
@@ -118,7 +116,8 @@ public:
     S3Store(asio::any_io_executor executor, objstore::S3Config config)
         : client_(std::move(executor), std::move(config)) {}
 
-    asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string& sha256_hex) override {
+    asio::awaitable<void> put(const std::string& name, const std::string& bytes,
+                              const std::string& sha256_hex) override {
         auto r = co_await client_.put_bytes(photo_key(name), bytes, content_type_of(name), sha256_hex);
         if (!r.ok()) fail(r.error, "PUT " + name);
     }
@@ -162,9 +161,15 @@ public:
         if (r.ok()) co_return;
         std::string why;
         switch (r.error.code) {
-            case objstore::Errc::no_such_bucket: why = "no such bucket"; break;
-            case objstore::Errc::refused: why = "the store refused our credentials (" + r.error.s3_code + ")"; break;
-            default: why = std::string(objstore::to_string(r.error.code)) + " (" + r.error.message + ")"; break;
+            case objstore::Errc::no_such_bucket:
+                why = "no such bucket";
+                break;
+            case objstore::Errc::refused:
+                why = "the store refused our credentials (" + r.error.s3_code + ")";
+                break;
+            default:
+                why = std::string(objstore::to_string(r.error.code)) + " (" + r.error.message + ")";
+                break;
         }
         throw PhotoStoreConfigError("--photos: " + describe() + ": " + why);
     }
@@ -217,11 +222,16 @@ PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_
             if (pair.empty()) continue;
             const auto eq = pair.find('=');
             const auto key = pair.substr(0, eq);
-            auto value = eq == std::string_view::npos ? std::optional<std::string>() : percent_decode(pair.substr(eq + 1), false);
+            auto value = eq == std::string_view::npos ? std::optional<std::string>()
+                                                      : percent_decode(pair.substr(eq + 1), false);
             if (!value) throw PhotoStoreConfigError("--photos: malformed parameter '" + std::string(pair) + "'");
-            if (key == "endpoint") spec.s3.endpoint = *value;
-            else if (key == "region") spec.s3.region = *value;
-            else throw PhotoStoreConfigError("--photos: unknown parameter '" + std::string(key) + "' (endpoint, region)");
+            if (key == "endpoint")
+                spec.s3.endpoint = *value;
+            else if (key == "region")
+                spec.s3.region = *value;
+            else
+                throw PhotoStoreConfigError("--photos: unknown parameter '" + std::string(key) +
+                                            "' (endpoint, region)");
         }
     }
     if (spec.s3.endpoint.empty()) throw PhotoStoreConfigError("--photos: s3:// needs endpoint=http(s)://HOST[:PORT]");
@@ -232,7 +242,8 @@ PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_
     const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
     const char* token = std::getenv("AWS_SESSION_TOKEN");
     if (!id || !*id || !secret || !*secret)
-        throw PhotoStoreConfigError("--photos: s3:// needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+        throw PhotoStoreConfigError(
+            "--photos: s3:// needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
     spec.s3.credentials = {id, secret, token ? token : ""};
     return spec;
 }

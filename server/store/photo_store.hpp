@@ -57,9 +57,9 @@ PhotoStoreSpec parse_photo_store(std::string_view spec, const std::string& data_
 ApiError photo_store_failure(const objstore::Error& e);
 
 struct StoredObject {
-    std::string name;             // "<sha256>.jpg" …
+    std::string name;  // "<sha256>.jpg" …
     std::uint64_t size = 0;
-    std::int64_t modified = 0;    // Unix seconds (mtime / LastModified); 0: unknown (never swept)
+    std::int64_t modified = 0;  // Unix seconds (mtime / LastModified); 0: unknown (never swept)
 };
 
 class PhotoStore {

@@ -46,7 +46,8 @@ std::optional<RedemptionRow> find_redemption(Conn& conn, std::int64_t id) {
     q.args(id);
     if (!q.next()) return std::nullopt;
     RedemptionRow r{q.int64(0), q.int64(1), q.int64(2), q.int64(3), q.int64(4), q.opt_int64(5), {}};
-    auto lines = conn.query("SELECT sku, name, qty, points_each FROM redemption_items WHERE redemption_id = ? ORDER BY sku");
+    auto lines =
+        conn.query("SELECT sku, name, qty, points_each FROM redemption_items WHERE redemption_id = ? ORDER BY sku");
     lines.args(id);
     while (lines.next()) r.lines.push_back({lines.text(0), lines.text(1), lines.int64(2), lines.int64(3)});
     return r;

@@ -73,9 +73,9 @@ void update_report(Conn& conn, const ReportRow& r) {
             "UPDATE reports SET status = ?, category = ?, grid_id = ?, assignee_id = ?, accepted_at = ?, "
             "deadline_at = ?, resolved_at = ?, closed_at = ?, extension_hours = ?, rework_count = ?, "
             "duplicate_of = ?, rating = ?, rating_comment = ?, points_awarded = ?, updated_at = ? WHERE id = ?")
-        .args(r.status, r.category, r.grid_id, r.assignee_id, r.accepted_at, r.deadline_at, r.resolved_at,
-              r.closed_at, r.extension_hours, r.rework_count, r.duplicate_of, r.rating, r.rating_comment,
-              r.points_awarded, r.updated_at, r.id)
+        .args(r.status, r.category, r.grid_id, r.assignee_id, r.accepted_at, r.deadline_at, r.resolved_at, r.closed_at,
+              r.extension_hours, r.rework_count, r.duplicate_of, r.rating, r.rating_comment, r.points_awarded,
+              r.updated_at, r.id)
         .run();
 }
 
@@ -101,8 +101,7 @@ std::vector<EventRow> list_events(Conn& conn, std::int64_t report_id) {
         "SELECT at, actor_id, action, from_status, to_status, note FROM report_events WHERE report_id = ? "
         "ORDER BY id");
     q.args(report_id);
-    while (q.next())
-        out.push_back({q.int64(0), q.int64(1), q.text(2), q.opt_text(3), q.text(4), q.opt_text(5)});
+    while (q.next()) out.push_back({q.int64(0), q.int64(1), q.text(2), q.opt_text(3), q.text(4), q.opt_text(5)});
     return out;
 }
 
@@ -235,8 +234,9 @@ std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& f) {
     if (f.grid_id) sql += " AND grid_id = :grid";
     if (f.category) sql += " AND category = :category";
     if (f.overdue_at)
-        sql += " AND status IN ('accepted', 'assigned', 'in_progress') AND deadline_at IS NOT NULL"
-               " AND deadline_at < :now";
+        sql +=
+            " AND status IN ('accepted', 'assigned', 'in_progress') AND deadline_at IS NOT NULL"
+            " AND deadline_at < :now";
     if (f.before_id) sql += " AND id < :before";
     sql += " ORDER BY id DESC LIMIT :limit";
     auto q = conn.query(sql);
@@ -257,8 +257,8 @@ std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& f) {
 
 std::vector<ReportRow> list_overdue(Conn& conn, const OverdueFilter& f) {
     // Both shapes read the partial indexes of accepted, unclosed tickets (schema/005_stats.sql).
-    std::string sql = std::string(kReportColumns) +
-                      " WHERE accepted_at IS NOT NULL AND closed_at IS NULL AND deadline_at < :now";
+    std::string sql =
+        std::string(kReportColumns) + " WHERE accepted_at IS NOT NULL AND closed_at IS NULL AND deadline_at < :now";
     if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = :manager)";
     if (f.after) sql += " AND (deadline_at, id) > (:deadline, :id)";
     if (f.created_in) sql += " AND created_at >= :from AND created_at < :to";

@@ -120,8 +120,8 @@ std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& filter);
 // first: ascending deadline, then id, after the (deadline, id) of `after`.
 struct OverdueFilter {
     std::int64_t now = 0;
-    std::optional<std::int64_t> manager_id;                      // only this manager's grids
-    std::optional<std::pair<std::int64_t, std::int64_t>> after;  // (deadline_at, id) last seen
+    std::optional<std::int64_t> manager_id;                           // only this manager's grids
+    std::optional<std::pair<std::int64_t, std::int64_t>> after;       // (deadline_at, id) last seen
     std::optional<std::pair<std::int64_t, std::int64_t>> created_in;  // [from, to)
     int limit = 50;
 };

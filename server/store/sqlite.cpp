@@ -53,8 +53,8 @@ Query Conn::query(std::string_view sql) {
         return Query(*this, it->second.stmt, &it->second.busy);
     }
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
-                                      nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) fail(rc, "prepare");
     if (it != cache_.end()) return Query(*this, stmt, nullptr);
     auto [pos, inserted] = cache_.emplace(std::string(sql), CachedStmt{stmt, true});

@@ -98,5 +98,4 @@ private:
     std::unordered_map<std::string, CachedStmt> cache_;
 };
 
-
 }  // namespace civic::store

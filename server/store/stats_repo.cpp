@@ -38,9 +38,12 @@ using CellKey = std::tuple<std::int64_t, std::string, std::int64_t>;
 CellKey cell_key(Query& q, StatSplit split) {
     const auto grid = q.int64(0);
     switch (split) {
-        case StatSplit::grid: return {grid, {}, 0};
-        case StatSplit::category: return {grid, q.text(1), 0};
-        case StatSplit::worker: break;
+        case StatSplit::grid:
+            return {grid, {}, 0};
+        case StatSplit::category:
+            return {grid, q.text(1), 0};
+        case StatSplit::worker:
+            break;
     }
     return {grid, {}, q.int64(1)};
 }
@@ -57,9 +60,12 @@ struct SplitSql {
 
 SplitSql split_sql(StatSplit split) {
     switch (split) {
-        case StatSplit::grid: return {"stats_hour_grid", "''", "''"};
-        case StatSplit::category: return {"stats_hour_grid_category", "category", "category"};
-        case StatSplit::worker: break;
+        case StatSplit::grid:
+            return {"stats_hour_grid", "''", "''"};
+        case StatSplit::category:
+            return {"stats_hour_grid_category", "category", "category"};
+        case StatSplit::worker:
+            break;
     }
     return {"stats_hour_grid_worker", "worker_key", "coalesce(assignee_id, 0)"};
 }

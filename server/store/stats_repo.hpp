@@ -34,8 +34,7 @@ struct StatCell {
 
 // Reports created in [from, to) (unix seconds, from >= 0), overdue_open judged at `now`. Whole
 // hours come from the running sums, the partial hours at either edge from the rows themselves.
-std::vector<StatCell> closure_counts(Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
-                                     StatSplit split);
+std::vector<StatCell> closure_counts(Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now, StatSplit split);
 
 // The bulletin's reporters of one Asia/Shanghai ISO week (week_key as in schema/005_stats.sql),
 // most accepted reports first (then closed, then received, then the lower user id).

@@ -60,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             positions += ring.size();
             for (const auto& p : ring) {
                 FUZZ_CHECK(geo::valid_point(p));
-                FUZZ_CHECK(p.lon >= box.min_lon && p.lon <= box.max_lon && p.lat >= box.min_lat && p.lat <= box.max_lat);
+                FUZZ_CHECK(p.lon >= box.min_lon && p.lon <= box.max_lon && p.lat >= box.min_lat &&
+                           p.lat <= box.max_lat);
             }
         }
         if (poly.rings.size() == 1)
@@ -80,6 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(std::isfinite(d) && d >= 0 && d <= M_PI * geo::kEarthRadiusM * 1.000001);
     FUZZ_CHECK(geo::distance_m(a, a) == 0);
     const auto around = geo::box_around(a, d);
-    FUZZ_CHECK(a.lon >= around.min_lon && a.lon <= around.max_lon && a.lat >= around.min_lat && a.lat <= around.max_lat);
+    FUZZ_CHECK(a.lon >= around.min_lon && a.lon <= around.max_lon && a.lat >= around.min_lat &&
+               a.lat <= around.max_lat);
     return 0;
 }

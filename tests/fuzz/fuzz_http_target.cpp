@@ -49,9 +49,7 @@ const http::Router& router() {
     return r;
 }
 
-bool is_hex(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 bool well_escaped(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i)
@@ -124,8 +122,8 @@ void check_request_from_header(const std::string& method, std::string_view targe
     const auto& req = head.request;
     FUZZ_CHECK(req.method == method && req.target == target);
     // The id as Beast keeps the field's value, echoed only when acceptable.
-    FUZZ_CHECK(req.request_id.empty() || (req.request_id == header["X-Request-Id"] &&
-                                          http::acceptable_request_id(req.request_id)));
+    FUZZ_CHECK(req.request_id.empty() ||
+               (req.request_id == header["X-Request-Id"] && http::acceptable_request_id(req.request_id)));
     FUZZ_CHECK((head.route == nullptr) == head.error.has_value());
     const auto raw_path = target.substr(0, target.find('?'));
     if (target.size() > http::limits::kMaxTargetBytes) {
@@ -149,8 +147,8 @@ void check_request_from_header(const std::string& method, std::string_view targe
         FUZZ_CHECK(head.error->status() == 400 || head.error->status() == 404);
     }
     // The same request as a request line: its path is found there too.
-    if (target.find_first_of(" \r\n") == std::string_view::npos && method.find_first_of(" \r\n") == std::string_view::npos &&
-        !method.empty())
+    if (target.find_first_of(" \r\n") == std::string_view::npos &&
+        method.find_first_of(" \r\n") == std::string_view::npos && !method.empty())
         FUZZ_CHECK(http::request_line_path(method + " " + std::string(target) + " HTTP/1.1\r\n") == raw_path);
 }
 

@@ -31,11 +31,20 @@ long reference_utf8_count(std::string_view s) {
         const auto b = static_cast<unsigned char>(s[i]);
         std::size_t n;
         std::uint32_t cp;
-        if (b < 0x80) { n = 1; cp = b; }
-        else if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1F; }
-        else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0F; }
-        else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07; }
-        else return -1;
+        if (b < 0x80) {
+            n = 1;
+            cp = b;
+        } else if ((b & 0xE0) == 0xC0) {
+            n = 2;
+            cp = b & 0x1F;
+        } else if ((b & 0xF0) == 0xE0) {
+            n = 3;
+            cp = b & 0x0F;
+        } else if ((b & 0xF8) == 0xF0) {
+            n = 4;
+            cp = b & 0x07;
+        } else
+            return -1;
         if (i + n > s.size()) return -1;
         for (std::size_t k = 1; k < n; ++k) {
             const auto c = static_cast<unsigned char>(s[i + k]);

@@ -75,7 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (flags & 8) ts = std::to_string(kNow + static_cast<std::int8_t>(in.byte()) * 3);
     if (flags & 2) {
         sig = domain::kiosk_signature(w.kiosk.secret, method, target, ts, body);
-        if (flags & 4) std::transform(sig.begin(), sig.end(), sig.begin(), [](unsigned char c) { return std::toupper(c); });
+        if (flags & 4)
+            std::transform(sig.begin(), sig.end(), sig.begin(), [](unsigned char c) { return std::toupper(c); });
     }
 
     const bool expected = oracle_accepts(key, ts, sig, method, target, body);

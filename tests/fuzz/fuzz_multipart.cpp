@@ -115,7 +115,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto& p = whole.parts[i];
         FUZZ_CHECK(same_part(p, chunked.parts[i]));
         const auto named = limits.max_part_bytes_by_name.find(p.name);
-        FUZZ_CHECK(p.data.size() <= (named == limits.max_part_bytes_by_name.end() ? limits.max_part_bytes : named->second));
+        FUZZ_CHECK(p.data.size() <=
+                   (named == limits.max_part_bytes_by_name.end() ? limits.max_part_bytes : named->second));
         FUZZ_CHECK(!p.content_type.empty());
         total += p.data.size();
     }

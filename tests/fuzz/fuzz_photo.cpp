@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     const auto& p = result.value();
-    FUZZ_CHECK((p.format == "jpeg" && p.mime_type == "image/jpeg") || (p.format == "png" && p.mime_type == "image/png"));
+    FUZZ_CHECK((p.format == "jpeg" && p.mime_type == "image/jpeg") ||
+               (p.format == "png" && p.mime_type == "image/png"));
     FUZZ_CHECK(p.width >= 1 && p.height >= 1 && p.width <= kLimits.max_side && p.height <= kLimits.max_side);
     FUZZ_CHECK(std::uint64_t{p.width} * p.height <= kLimits.max_pixels);
     FUZZ_CHECK(!p.bytes.empty() && !p.thumbnail_jpeg.empty());

@@ -42,8 +42,9 @@ struct World {
         u.created_at = kNow;
         user_id = store::insert_user(*conn, u);
         kiosk_id = domain::create_kiosk(*conn, std::string(32, 'k'), "Kiosk", "Store", kNow).id;
-        conn->exec("INSERT INTO rewards (sku, name, points_cost, stock, kind, created_at) "
-                   "VALUES ('tea', 'Tea', 10, 5, 'goods', 0), ('medal', 'Medal', 10, 5, 'honour', 0)");
+        conn->exec(
+            "INSERT INTO rewards (sku, name, points_cost, stock, kind, created_at) "
+            "VALUES ('tea', 'Tea', 10, 5, 'goods', 0), ('medal', 'Medal', 10, 5, 'honour', 0)");
         token = domain::issue_redeem_token(*conn, user_id, kNow).token;
     }
 };
@@ -93,13 +94,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::int64_t tea = 0;
     bool unknown_sku = false;
     for (const auto& l : lines) {
-        if (l.sku == "tea") tea += l.qty;
-        else unknown_sku = true;
+        if (l.sku == "tea")
+            tea += l.qty;
+        else
+            unknown_sku = true;
     }
-    if (!real) expected = "token_invalid";
-    else if (unknown_sku) expected = "invalid_field";
-    else if (tea > 5) expected = "out_of_stock";
-    else expected = "insufficient_points";
+    if (!real)
+        expected = "token_invalid";
+    else if (unknown_sku)
+        expected = "invalid_field";
+    else if (tea > 5)
+        expected = "out_of_stock";
+    else
+        expected = "insufficient_points";
     if (lines.empty()) return 0;  // kiosk_api refuses an empty item list before redeem runs
 
     fuzz::rolled_back(*w.conn, [&] {

@@ -6,8 +6,8 @@
 //  - an accepted page has at most `max_entries` entries, each with a non-empty key, and a
 //    continuation token exactly when it is truncated;
 //  - an accepted page written back as XML (with escaping) reads back identical.
-#include "server/objstore/s3_xml.hpp"
 #include "fuzz_support.hpp"
+#include "server/objstore/s3_xml.hpp"
 
 #include <string>
 
@@ -19,10 +19,17 @@ std::string escape(const std::string& s) {
     std::string out;
     for (const char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            default: out.push_back(c);
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            default:
+                out.push_back(c);
         }
     }
     return out;
@@ -32,7 +39,8 @@ std::string write(const ListPage& page) {
     std::string xml = "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"x\"><IsTruncated>";
     xml += page.truncated ? "true" : "false";
     xml += "</IsTruncated>";
-    if (page.truncated) xml += "<NextContinuationToken>" + escape(page.next_continuation_token) + "</NextContinuationToken>";
+    if (page.truncated)
+        xml += "<NextContinuationToken>" + escape(page.next_continuation_token) + "</NextContinuationToken>";
     for (const auto& e : page.entries) {
         xml += "<Contents><Key>" + escape(e.key) + "</Key><Size>" + std::to_string(e.size) + "</Size><ETag>&quot;" +
                escape(e.etag) + "&quot;</ETag><LastModified>" + escape(e.last_modified) + "</LastModified></Contents>";

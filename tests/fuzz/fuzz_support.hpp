@@ -8,12 +8,12 @@
 #include <string_view>
 
 // Unlike assert(), active in every build type: a broken property must stop the run.
-#define FUZZ_CHECK(cond)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
+#define FUZZ_CHECK(cond)                                                                         \
+    do {                                                                                         \
+        if (!(cond)) {                                                                           \
             std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-            std::abort();                                                                  \
-        }                                                                                  \
+            std::abort();                                                                        \
+        }                                                                                        \
     } while (0)
 
 namespace civic::fuzz {
@@ -22,8 +22,7 @@ namespace civic::fuzz {
 // or empty, so harnesses never need to special-case short inputs.
 class Cursor {
 public:
-    Cursor(const std::uint8_t* data, std::size_t size)
-        : rest_(reinterpret_cast<const char*>(data), size) {}
+    Cursor(const std::uint8_t* data, std::size_t size) : rest_(reinterpret_cast<const char*>(data), size) {}
 
     std::uint8_t byte() {
         if (rest_.empty()) return 0;

@@ -5,9 +5,9 @@
 #include "ledger_support.hpp"
 
 #include <atomic>
+#include <ctime>
 #include <mutex>
 #include <set>
-#include <ctime>
 
 namespace civic::test {
 
@@ -97,7 +97,8 @@ inline HttpResponse kiosk_lookup(const Daemon& d, const KioskCredentials& k, con
     return kiosk_request(d, k, c);
 }
 
-inline HttpResponse kiosk_void(const Daemon& d, const KioskCredentials& k, std::int64_t id, std::int64_t timestamp = 0) {
+inline HttpResponse kiosk_void(const Daemon& d, const KioskCredentials& k, std::int64_t id,
+                               std::int64_t timestamp = 0) {
     KioskCall c;
     c.target = "/api/v1/kiosk/redemptions/" + std::to_string(id) + "/void";
     c.timestamp = timestamp;

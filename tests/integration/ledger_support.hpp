@@ -4,11 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdint>
-#include <string>
 #include <sys/wait.h>
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace civic::test {
 

@@ -10,13 +10,14 @@ using nlohmann::json;
 namespace {
 
 json grid_square(double lon, double lat, double size) {
-    return {{"type", "Polygon"},
-            {"coordinates",
-             {{{lon, lat}, {lon + size, lat}, {lon + size, lat + size}, {lon, lat + size}, {lon, lat}}}}};
+    return {
+        {"type", "Polygon"},
+        {"coordinates", {{{lon, lat}, {lon + size, lat}, {lon + size, lat + size}, {lon, lat + size}, {lon, lat}}}}};
 }
 
 std::int64_t make_grid(const Daemon& d, const std::string& code) {
-    auto r = d.post("/api/v1/admin/grids", {{"code", code}, {"name", "网格 " + code}, {"boundary", grid_square(103.3, 23.3, 0.01)}},
+    auto r = d.post("/api/v1/admin/grids",
+                    {{"code", code}, {"name", "网格 " + code}, {"boundary", grid_square(103.3, 23.3, 0.01)}},
                     d.admin_token());
     if (r.status != 201) throw std::runtime_error(r.body);
     return r.json()["id"];
@@ -24,7 +25,7 @@ std::int64_t make_grid(const Daemon& d, const std::string& code) {
 
 TEST(Register, CreatesAResidentWithAToken) {
     auto r = file_daemon().post("/api/v1/auth/register",
-                            {{"phone", "13512345678"}, {"password", "secret-pass"}, {"display_name", "张三"}});
+                                {{"phone", "13512345678"}, {"password", "secret-pass"}, {"display_name", "张三"}});
     ASSERT_EQ(r.status, 201) << r.body;
     const auto body = r.json();
     EXPECT_TRUE(body["token"].is_string());
@@ -42,7 +43,7 @@ TEST(Register, CreatesAResidentWithAToken) {
 TEST(Register, PhoneTakenIs409) {
     file_daemon().register_resident("13512340000");
     auto r = file_daemon().post("/api/v1/auth/register",
-                            {{"phone", "13512340000"}, {"password", "other-pass"}, {"display_name", "李四"}});
+                                {{"phone", "13512340000"}, {"password", "other-pass"}, {"display_name", "李四"}});
     EXPECT_EQ(r.status, 409);
     EXPECT_EQ(r.error_code(), "conflict");
 }
@@ -194,18 +195,21 @@ TEST(AdminUsers, CreatesStaffWithGrids) {
     auto& d = file_daemon();
     const auto grid = make_grid(d, "ACC-1");
     auto r = d.post("/api/v1/admin/users",
-                    {{"phone", "13700000001"}, {"password", "worker-pass"}, {"display_name", "王网格员"},
-                     {"role", "worker"}, {"grid_ids", {grid}}},
+                    {{"phone", "13700000001"},
+                     {"password", "worker-pass"},
+                     {"display_name", "王网格员"},
+                     {"role", "worker"},
+                     {"grid_ids", {grid}}},
                     d.admin_token());
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(r.json()["role"], "worker");
     EXPECT_EQ(r.json()["grid_ids"], json::array({grid}));
     const auto token = d.login("13700000001", "worker-pass");
     EXPECT_EQ(d.get("/api/v1/me", token).json()["grid_ids"], json::array({grid}));
-    auto dispatcher = d.post("/api/v1/admin/users",
-                             {{"phone", "13700000002"}, {"password", "dispatch-pass"}, {"display_name", "调度员"},
-                              {"role", "dispatcher"}},
-                             d.admin_token());
+    auto dispatcher = d.post(
+        "/api/v1/admin/users",
+        {{"phone", "13700000002"}, {"password", "dispatch-pass"}, {"display_name", "调度员"}, {"role", "dispatcher"}},
+        d.admin_token());
     EXPECT_EQ(dispatcher.status, 201);
     EXPECT_EQ(dispatcher.json()["grid_ids"], json::array());
 }
@@ -214,8 +218,11 @@ TEST(AdminUsers, Errors) {
     auto& d = file_daemon();
     const auto admin = d.admin_token();
     const auto grid = make_grid(d, "ACC-2");
-    const json ok = {{"phone", "13700000010"}, {"password", "worker-pass"}, {"display_name", "员工"},
-                     {"role", "manager"}, {"grid_ids", {grid}}};
+    const json ok = {{"phone", "13700000010"},
+                     {"password", "worker-pass"},
+                     {"display_name", "员工"},
+                     {"role", "manager"},
+                     {"grid_ids", {grid}}};
     auto with = [&](const char* key, json v) {
         json b = ok;
         b[key] = v;

@@ -8,11 +8,11 @@
 #include "kiosk_support.hpp"
 #include "ticket_city.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
 #include <array>
 #include <functional>
@@ -23,11 +23,31 @@ namespace {
 
 using nlohmann::json;
 
-enum Who { kAnon, kResident, kOtherResident, kWorker, kOtherWorker, kManager, kOtherManager, kDispatcher, kAdmin,
-           kKiosk, kOtherKiosk, kRoles };
-constexpr std::array<const char*, kRoles> kRoleNames = {
-    "anonymous", "resident", "other resident", "worker", "worker of another grid", "manager",
-    "manager of another grid", "dispatcher", "admin", "kiosk", "other kiosk"};
+enum Who {
+    kAnon,
+    kResident,
+    kOtherResident,
+    kWorker,
+    kOtherWorker,
+    kManager,
+    kOtherManager,
+    kDispatcher,
+    kAdmin,
+    kKiosk,
+    kOtherKiosk,
+    kRoles
+};
+constexpr std::array<const char*, kRoles> kRoleNames = {"anonymous",
+                                                        "resident",
+                                                        "other resident",
+                                                        "worker",
+                                                        "worker of another grid",
+                                                        "manager",
+                                                        "manager of another grid",
+                                                        "dispatcher",
+                                                        "admin",
+                                                        "kiosk",
+                                                        "other kiosk"};
 
 struct Call {
     std::string method;
@@ -69,23 +89,50 @@ struct World {
         k2 = register_kiosk(d, "二号收银台");
         add_reward(d, "PEN", 1, 100000);
         for (const auto& p : {c.r1, c.r2}) grant_points(d, p.id, 100000);
-        phone = {"", "13700000007", "13700000008", "13700000003", "13700000005", "13700000001",
-                 "13700000002", "13700000006", kAdminPhone, "", ""};
-        password = {"", "resident-pass-1", "resident-pass-1", "staff-pass-1", "staff-pass-1", "staff-pass-1",
-                    "staff-pass-1", "staff-pass-1", kAdminPassword, "", ""};
+        phone = {"",
+                 "13700000007",
+                 "13700000008",
+                 "13700000003",
+                 "13700000005",
+                 "13700000001",
+                 "13700000002",
+                 "13700000006",
+                 kAdminPhone,
+                 "",
+                 ""};
+        password = {"",
+                    "resident-pass-1",
+                    "resident-pass-1",
+                    "staff-pass-1",
+                    "staff-pass-1",
+                    "staff-pass-1",
+                    "staff-pass-1",
+                    "staff-pass-1",
+                    kAdminPassword,
+                    "",
+                    ""};
     }
 
     std::string token(Who who) const {
         switch (who) {
-            case kResident: return c.r1.token;
-            case kOtherResident: return c.r2.token;
-            case kWorker: return c.w1.token;
-            case kOtherWorker: return c.w3.token;
-            case kManager: return c.m1.token;
-            case kOtherManager: return c.m2.token;
-            case kDispatcher: return c.dispatcher.token;
-            case kAdmin: return c.admin;
-            default: return "";
+            case kResident:
+                return c.r1.token;
+            case kOtherResident:
+                return c.r2.token;
+            case kWorker:
+                return c.w1.token;
+            case kOtherWorker:
+                return c.w3.token;
+            case kManager:
+                return c.m1.token;
+            case kOtherManager:
+                return c.m2.token;
+            case kDispatcher:
+                return c.dispatcher.token;
+            case kAdmin:
+                return c.admin;
+            default:
+                return "";
         }
     }
 
@@ -127,15 +174,15 @@ struct World {
 
 using Expect = std::array<int, kRoles>;
 //                               anon res  res2 wkr  wkr2 mgr  mgr2 disp adm  ksk  ksk2
-constexpr Expect kEveryone      {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200};
-constexpr Expect kSignedIn      {401, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401};
-constexpr Expect kResidentsOnly {401, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401};
-constexpr Expect kResidents201  {401, 201, 201, 403, 403, 403, 403, 403, 403, 401, 401};
-constexpr Expect kAdminOnly201  {401, 403, 403, 403, 403, 403, 403, 403, 201, 401, 401};
-constexpr Expect kStaffOnly     {401, 403, 403, 200, 200, 200, 200, 200, 200, 401, 401};
-constexpr Expect kOversight     {401, 403, 403, 403, 403, 200, 200, 200, 200, 401, 401};
-constexpr Expect kCityWide      {401, 403, 403, 403, 403, 403, 403, 200, 200, 401, 401};
-constexpr Expect kKiosksOnly    {401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 200};
+constexpr Expect kEveryone{200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200};
+constexpr Expect kSignedIn{401, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401};
+constexpr Expect kResidentsOnly{401, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401};
+constexpr Expect kResidents201{401, 201, 201, 403, 403, 403, 403, 403, 403, 401, 401};
+constexpr Expect kAdminOnly201{401, 403, 403, 403, 403, 403, 403, 403, 201, 401, 401};
+constexpr Expect kStaffOnly{401, 403, 403, 200, 200, 200, 200, 200, 200, 401, 401};
+constexpr Expect kOversight{401, 403, 403, 403, 403, 200, 200, 200, 200, 401, 401};
+constexpr Expect kCityWide{401, 403, 403, 403, 403, 403, 403, 200, 200, 401, 401};
+constexpr Expect kKiosksOnly{401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 200};
 
 struct Row {
     std::string method;
@@ -145,21 +192,23 @@ struct Row {
 };
 
 json admin_user_body(World& w) {
-    return {{"phone", "1350000" + std::to_string(1000 + ++w.serial)}, {"password", "staff-pass-1"},
-            {"display_name", "新网格员"}, {"role", "worker"}, {"grid_ids", {w.c.g1}}};
+    return {{"phone", "1350000" + std::to_string(1000 + ++w.serial)},
+            {"password", "staff-pass-1"},
+            {"display_name", "新网格员"},
+            {"role", "worker"},
+            {"grid_ids", {w.c.g1}}};
 }
 
 json grid_body(World& w) {
     const double x = 104.0 + 0.02 * ++w.serial;
     const json ring = json::array({{x, 23.0}, {x + 0.01, 23.0}, {x + 0.01, 23.01}, {x, 23.01}, {x, 23.0}});
-    return {{"code", "AZ-" + std::to_string(w.serial)}, {"name", "授权测试网格"},
+    return {{"code", "AZ-" + std::to_string(w.serial)},
+            {"name", "授权测试网格"},
             {"boundary", {{"type", "Polygon"}, {"coordinates", {ring}}}}};
 }
 
 std::vector<Row> native_rows() {
-    auto get = [](std::string target) {
-        return [target](World&, Who) { return Call{"GET", target, ""}; };
-    };
+    auto get = [](std::string target) { return [target](World&, Who) { return Call{"GET", target, ""}; }; };
     auto post = [](std::string target, std::function<json(World&, Who)> body) {
         return [target, body](World& w, Who who) { return Call{"POST", target, body(w, who).dump()}; };
     };
@@ -174,18 +223,24 @@ std::vector<Row> native_rows() {
         {"GET", "/healthz", get("/healthz"), kEveryone},
         {"GET", "/metrics", get("/metrics"), kEveryone},
         {"GET", "/api/v1/openapi.json", get("/api/v1/openapi.json"), kEveryone},
-        {"POST", "/api/v1/auth/register",
+        {"POST",
+         "/api/v1/auth/register",
          post("/api/v1/auth/register",
               [](World& w, Who) {
                   return json{{"phone", "1340000" + std::to_string(1000 + ++w.serial)},
-                              {"password", "resident-pass-1"}, {"display_name", "新居民"}};
+                              {"password", "resident-pass-1"},
+                              {"display_name", "新居民"}};
               }),
          {201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201}},
         {"POST", "/api/v1/auth/login",
-         post("/api/v1/auth/login", [](World&, Who) { return json{{"phone", "13700000008"}, {"password", "resident-pass-1"}}; }),
+         post("/api/v1/auth/login",
+              [](World&, Who) {
+                  return json{{"phone", "13700000008"}, {"password", "resident-pass-1"}};
+              }),
          kEveryone},
         // Logout revokes the token it is sent with, so each role logs in afresh for it.
-        {"POST", "/api/v1/auth/logout",
+        {"POST",
+         "/api/v1/auth/logout",
          [](World& w, Who who) {
              Call call{"POST", "/api/v1/auth/logout", ""};
              if (!w.phone[who].empty())
@@ -202,68 +257,86 @@ std::vector<Row> native_rows() {
         {"POST", "/api/v1/admin/categories",
          post("/api/v1/admin/categories",
               [](World& w, Who) {
-                  return json{{"code", w.unique("authz-")}, {"name", "授权"}, {"sla_hours", 24},
-                              {"points_on_accept", 1}, {"points_on_close", 1}};
+                  return json{{"code", w.unique("authz-")},
+                              {"name", "授权"},
+                              {"sla_hours", 24},
+                              {"points_on_accept", 1},
+                              {"points_on_close", 1}};
               }),
          kAdminOnly201},
         {"GET", "/api/v1/categories", get("/api/v1/categories"), kEveryone},
-        {"POST", "/api/v1/admin/clock",
-         post("/api/v1/admin/clock", [](World&, Who) { return json{{"now", wall_clock_iso()}}; }),
+        {"POST",
+         "/api/v1/admin/clock",
+         post("/api/v1/admin/clock",
+              [](World&, Who) {
+                  return json{{"now", wall_clock_iso()}};
+              }),
          {401, 403, 403, 403, 403, 403, 403, 403, 200, 401, 401}},
         {"POST", "/api/v1/reports",
          [](World& w, Who) {
-             const auto m = multipart({{"category", "t-garbage"}, {"description", "授权"}, {"lat", 23.375},
-                                       {"lon", 103.375}},
-                                      {make_jpeg(64, 48, 50000 + ++w.serial)});
+             const auto m =
+                 multipart({{"category", "t-garbage"}, {"description", "授权"}, {"lat", 23.375}, {"lon", 103.375}},
+                           {make_jpeg(64, 48, 50000 + ++w.serial)});
              return Call{"POST", "/api/v1/reports", m.body, m.content_type};
          },
          kResidents201},
         {"GET", "/api/v1/reports", get("/api/v1/reports"), kSignedIn},
         // Readers of an assigned ticket: its reporter, its grid's staff, the city-wide roles.
         {"GET", "/api/v1/reports/{id}", report_get(""), {401, 200, 404, 200, 404, 200, 404, 200, 200, 401, 401}},
-        {"POST", "/api/v1/reports/{id}/actions",
+        {"POST",
+         "/api/v1/reports/{id}/actions",
          [](World& w, Who) {
              const auto id = std::to_string(w.report("submitted")["id"].get<std::int64_t>());
              return Call{"POST", "/api/v1/reports/" + id + "/actions", json{{"action", "accept"}}.dump()};
          },
          {401, 403, 404, 403, 403, 200, 403, 200, 403, 401, 401}},
-        {"POST", "/api/v1/reports/{id}/rating",
+        {"POST",
+         "/api/v1/reports/{id}/rating",
          [](World& w, Who) {
              const auto id = std::to_string(w.report("closed")["id"].get<std::int64_t>());
              return Call{"POST", "/api/v1/reports/" + id + "/rating", json{{"rating", 5}}.dump()};
          },
          {401, 200, 404, 403, 404, 403, 404, 403, 403, 401, 401}},
-        {"GET", "/api/v1/photos/{id}",
+        {"GET",
+         "/api/v1/photos/{id}",
          [](World& w, Who) {
              const auto r = w.report("assigned");
              return Call{"GET", r["photos"][0]["url"].get<std::string>(), ""};
          },
          {401, 200, 404, 200, 404, 200, 404, 200, 200, 401, 401}},
         // A real WebSocket handshake: 101 to whoever may subscribe.
-        {"GET", "/api/v1/stream",
-         [](World&, Who) {
-             return Call{"GET", "/api/v1/stream", "", "", {}, true};
-         },
+        {"GET",
+         "/api/v1/stream",
+         [](World&, Who) { return Call{"GET", "/api/v1/stream", "", "", {}, true}; },
          {401, 101, 101, 101, 101, 101, 101, 101, 101, 401, 401}},
         {"GET", "/api/v1/me/points", get("/api/v1/me/points"), kResidentsOnly},
         {"GET", "/api/v1/me/points/ledger", get("/api/v1/me/points/ledger"), kResidentsOnly},
         {"GET", "/api/v1/me/credit-certificate", get("/api/v1/me/credit-certificate"), kResidentsOnly},
         {"POST", "/api/v1/me/donations",
-         post("/api/v1/me/donations", [](World&, Who) { return json{{"fund", "charity"}, {"points", 1}}; }),
+         post("/api/v1/me/donations",
+              [](World&, Who) {
+                  return json{{"fund", "charity"}, {"points", 1}};
+              }),
          kResidents201},
         {"POST", "/api/v1/me/exchanges",
-         post("/api/v1/me/exchanges", [](World&, Who) { return json{{"type", "credit"}, {"points", 10}}; }),
+         post("/api/v1/me/exchanges",
+              [](World&, Who) {
+                  return json{{"type", "credit"}, {"points", 10}};
+              }),
          kResidents201},
         {"POST", "/api/v1/me/redeem-token", post("/api/v1/me/redeem-token", [](World&, Who) { return json::object(); }),
          kResidents201},
         {"POST", "/api/v1/admin/points/adjustments",
          post("/api/v1/admin/points/adjustments",
-              [](World& w, Who) { return json{{"user_id", w.c.r1.id}, {"points", 1}, {"reason", "授权测试"}}; }),
+              [](World& w, Who) {
+                  return json{{"user_id", w.c.r1.id}, {"points", 1}, {"reason", "授权测试"}};
+              }),
          kAdminOnly201},
         {"POST", "/api/v1/admin/rewards",
          post("/api/v1/admin/rewards",
               [](World& w, Who) {
-                  return json{{"sku", w.unique("AZ")}, {"name", "毛巾"}, {"points_cost", 5}, {"stock", 5}, {"kind", "goods"}};
+                  return json{
+                      {"sku", w.unique("AZ")}, {"name", "毛巾"}, {"points_cost", 5}, {"stock", 5}, {"kind", "goods"}};
               }),
          kAdminOnly201},
         {"GET", "/api/v1/rewards", get("/api/v1/rewards"), kEveryone},
@@ -271,20 +344,31 @@ std::vector<Row> native_rows() {
         {"GET", "/api/v1/honour-roll", get("/api/v1/honour-roll"), kEveryone},
         {"GET", "/api/v1/credit/public-key", get("/api/v1/credit/public-key"), kEveryone},
         {"POST", "/api/v1/admin/kiosks",
-         post("/api/v1/admin/kiosks", [](World& w, Who) { return json{{"name", w.unique("收银台")}, {"store", "文澜"}}; }),
+         post("/api/v1/admin/kiosks",
+              [](World& w, Who) {
+                  return json{{"name", w.unique("收银台")}, {"store", "文澜"}};
+              }),
          kAdminOnly201},
         {"POST", "/api/v1/kiosk/lookup",
-         post("/api/v1/kiosk/lookup", [](World& w, Who) { return json{{"token", redeem_token(w.d, w.c.r1.token)}}; }),
+         post("/api/v1/kiosk/lookup",
+              [](World& w, Who) {
+                  return json{{"token", redeem_token(w.d, w.c.r1.token)}};
+              }),
          kKiosksOnly},
-        {"POST", "/api/v1/kiosk/redemptions",
+        {"POST",
+         "/api/v1/kiosk/redemptions",
          [](World& w, Who) {
              const json body = {{"token", redeem_token(w.d, w.c.r1.token)}, {"items", {{{"sku", "PEN"}, {"qty", 1}}}}};
-             return Call{"POST", "/api/v1/kiosk/redemptions", body.dump(), "application/json",
+             return Call{"POST",
+                         "/api/v1/kiosk/redemptions",
+                         body.dump(),
+                         "application/json",
                          {{"Idempotency-Key", w.unique("authz-order-")}}};
          },
          {401, 401, 401, 401, 401, 401, 401, 401, 401, 201, 201}},
         // A redemption is its kiosk's alone: another kiosk cannot even learn that it exists.
-        {"POST", "/api/v1/kiosk/redemptions/{id}/void",
+        {"POST",
+         "/api/v1/kiosk/redemptions/{id}/void",
          [](World& w, Who) {
              return Call{"POST", "/api/v1/kiosk/redemptions/" + std::to_string(w.redemption_by_kiosk_one()) + "/void",
                          ""};
@@ -292,7 +376,10 @@ std::vector<Row> native_rows() {
          {401, 401, 401, 401, 401, 401, 401, 401, 401, 200, 404}},
         {"GET", "/api/v1/kiosk/rewards", get("/api/v1/kiosk/rewards"), kKiosksOnly},
         {"POST", "/api/v1/admin/open311-keys",
-         post("/api/v1/admin/open311-keys", [](World& w, Who) { return json{{"name", w.unique("partner-")}}; }),
+         post("/api/v1/admin/open311-keys",
+              [](World& w, Who) {
+                  return json{{"name", w.unique("partner-")}};
+              }),
          kAdminOnly201},
         {"GET", "/api/v1/stats/closure",
          get("/api/v1/stats/closure?from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z&group_by=grid"), kOversight},
@@ -328,14 +415,16 @@ std::vector<Row> open311_rows(World& w) {
         };
         for (const auto& [route, target] : reads)
             rows.push_back({"GET", route, [target](World&, Who) { return Call{"GET", target, ""}; }, kEveryone});
-        rows.push_back({"POST", "/open311/v2/requests" + ext,
+        rows.push_back({"POST",
+                        "/open311/v2/requests" + ext,
                         [ext](World&, Who) {
                             return Call{"POST", "/open311/v2/requests" + ext,
                                         "service_code=t-garbage&lat=23.375&long=103.375&description=x",
                                         "application/x-www-form-urlencoded"};
                         },
                         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403}});
-        rows.push_back({"POST", "/open311/v2/servicerequestupdates" + ext,
+        rows.push_back({"POST",
+                        "/open311/v2/servicerequestupdates" + ext,
                         [ext, id](World&, Who) {
                             return Call{"POST", "/open311/v2/servicerequestupdates" + ext,
                                         "service_request_id=" + id + "&update_id=authz-1&status=OPEN&description=x",
@@ -344,7 +433,9 @@ std::vector<Row> open311_rows(World& w) {
                         {403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403}});
     }
     rows.push_back({"GET", "/open311/v2/media/{id}",
-                    [photo](World&, Who) { return Call{"GET", "/open311/v2/media/" + std::to_string(photo), ""}; },
+                    [photo](World&, Who) {
+                        return Call{"GET", "/open311/v2/media/" + std::to_string(photo), ""};
+                    },
                     kEveryone});
     return rows;
 }
@@ -375,8 +466,8 @@ TEST(Authorization, EveryRoleAgainstEveryEndpoint) {
         for (int who = 0; who < kRoles; ++who) {
             const auto call = row.make(w, static_cast<Who>(who));
             const auto r = w.send(static_cast<Who>(who), call);
-            EXPECT_EQ(r.status, row.expect[who]) << row.method << " " << row.route << " as " << kRoleNames[who]
-                                                 << " → " << r.body.substr(0, 200);
+            EXPECT_EQ(r.status, row.expect[who])
+                << row.method << " " << row.route << " as " << kRoleNames[who] << " → " << r.body.substr(0, 200);
         }
     }
 }

@@ -12,7 +12,8 @@ using nlohmann::json;
 namespace {
 
 json square(double lon, double lat, double size) {
-    return json::array({json::array({{lon, lat}, {lon + size, lat}, {lon + size, lat + size}, {lon, lat + size}, {lon, lat}})});
+    return json::array(
+        {json::array({{lon, lat}, {lon + size, lat}, {lon + size, lat + size}, {lon, lat + size}, {lon, lat}})});
 }
 
 TEST(Grids, CreatePolygonAndList) {
@@ -31,13 +32,19 @@ TEST(Grids, CreatePolygonAndList) {
     EXPECT_EQ(grid["worker_ids"], json::array());
 
     auto m = d.post("/api/v1/admin/users",
-                    {{"phone", "13900001111"}, {"password", "manager-pass"}, {"display_name", "李网格长"},
-                     {"role", "manager"}, {"grid_ids", {grid["id"]}}},
+                    {{"phone", "13900001111"},
+                     {"password", "manager-pass"},
+                     {"display_name", "李网格长"},
+                     {"role", "manager"},
+                     {"grid_ids", {grid["id"]}}},
                     admin);
     ASSERT_EQ(m.status, 201);
     auto w = d.post("/api/v1/admin/users",
-                    {{"phone", "13900001112"}, {"password", "worker-pass"}, {"display_name", "王网格员"},
-                     {"role", "worker"}, {"grid_ids", {grid["id"]}}},
+                    {{"phone", "13900001112"},
+                     {"password", "worker-pass"},
+                     {"display_name", "王网格员"},
+                     {"role", "worker"},
+                     {"grid_ids", {grid["id"]}}},
                     admin);
     ASSERT_EQ(w.status, 201);
 
@@ -60,8 +67,7 @@ TEST(Grids, MultiPolygonWithHoleAndAutoAssignFalse) {
     auto& d = file_daemon();
     json outer_with_hole = square(103.30, 23.30, 0.02);
     outer_with_hole.push_back(square(103.305, 23.305, 0.005)[0]);
-    const json boundary = {{"type", "MultiPolygon"},
-                           {"coordinates", {outer_with_hole, square(103.40, 23.40, 0.01)}}};
+    const json boundary = {{"type", "MultiPolygon"}, {"coordinates", {outer_with_hole, square(103.40, 23.40, 0.01)}}};
     auto r = d.post("/api/v1/admin/grids",
                     {{"code", "MZ-T2"}, {"name", "two parts"}, {"boundary", boundary}, {"auto_assign", false}},
                     d.admin_token());
@@ -92,20 +98,23 @@ TEST(Grids, InvalidGeometryIsInvalidFieldBoundary) {
     };
     int i = 0;
     for (const auto& boundary : bad) {
-        auto r = d.post("/api/v1/admin/grids", {{"code", "BAD-" + std::to_string(i++)}, {"name", "x"}, {"boundary", boundary}},
-                        admin);
+        auto r = d.post("/api/v1/admin/grids",
+                        {{"code", "BAD-" + std::to_string(i++)}, {"name", "x"}, {"boundary", boundary}}, admin);
         EXPECT_EQ(r.status, 400) << boundary.dump();
         EXPECT_EQ(r.error_code(), "invalid_field") << boundary.dump();
         EXPECT_EQ(r.json()["error"]["field"], "boundary") << boundary.dump() << r.body;
     }
     auto missing = d.post("/api/v1/admin/grids", {{"code", "BAD-X"}, {"name", "x"}}, admin);
     EXPECT_EQ(missing.json()["error"]["field"], "boundary");
-    auto bad_code = d.post("/api/v1/admin/grids",
-                           {{"code", "has space"}, {"name", "x"}, {"boundary", {{"type", "Polygon"}, {"coordinates", square(1, 1, 1)}}}},
-                           admin);
+    auto bad_code = d.post(
+        "/api/v1/admin/grids",
+        {{"code", "has space"}, {"name", "x"}, {"boundary", {{"type", "Polygon"}, {"coordinates", square(1, 1, 1)}}}},
+        admin);
     EXPECT_EQ(bad_code.json()["error"]["field"], "code");
     auto bad_flag = d.post("/api/v1/admin/grids",
-                           {{"code", "OK-1"}, {"name", "x"}, {"auto_assign", "yes"},
+                           {{"code", "OK-1"},
+                            {"name", "x"},
+                            {"auto_assign", "yes"},
                             {"boundary", {{"type", "Polygon"}, {"coordinates", square(1, 1, 1)}}}},
                            admin);
     EXPECT_EQ(bad_flag.json()["error"]["field"], "auto_assign");
@@ -114,7 +123,9 @@ TEST(Grids, InvalidGeometryIsInvalidFieldBoundary) {
 TEST(Grids, DuplicateCodeAndRoles) {
     auto& d = file_daemon();
     const auto admin = d.admin_token();
-    const json body = {{"code", "MZ-T3"}, {"name", "x"}, {"boundary", {{"type", "Polygon"}, {"coordinates", square(103.1, 23.1, 0.01)}}}};
+    const json body = {{"code", "MZ-T3"},
+                       {"name", "x"},
+                       {"boundary", {{"type", "Polygon"}, {"coordinates", square(103.1, 23.1, 0.01)}}}};
     EXPECT_EQ(d.post("/api/v1/admin/grids", body, admin).status, 201);
     EXPECT_EQ(d.post("/api/v1/admin/grids", body, admin).error_code(), "conflict");
     const auto resident = d.register_resident("13600002222");
@@ -126,8 +137,11 @@ TEST(Grids, DuplicateCodeAndRoles) {
 
 TEST(Categories, CreateAndListPublicly) {
     auto& d = file_daemon();
-    const json cat = {{"code", "200102.exposed-garbage"}, {"name", "暴露垃圾"}, {"sla_hours", 24},
-                      {"points_on_accept", 3}, {"points_on_close", 5}};
+    const json cat = {{"code", "200102.exposed-garbage"},
+                      {"name", "暴露垃圾"},
+                      {"sla_hours", 24},
+                      {"points_on_accept", 3},
+                      {"points_on_close", 5}};
     auto r = d.post("/api/v1/admin/categories", cat, d.admin_token());
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(r.json(), cat);
@@ -157,7 +171,8 @@ TEST(Categories, ListFollowsEveryCreate) {
     const auto before = codes();
     EXPECT_EQ(codes(), before);  // served twice, the same
     for (const std::string code : {"cache.a", "cache.b"}) {
-        const json cat = {{"code", code}, {"name", "n"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 1}};
+        const json cat = {
+            {"code", code}, {"name", "n"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 1}};
         ASSERT_EQ(d.post("/api/v1/admin/categories", cat, admin).status, 201);
         const auto after = codes();
         EXPECT_TRUE(has(after, code));
@@ -165,7 +180,8 @@ TEST(Categories, ListFollowsEveryCreate) {
     }
     const auto now = codes();
     EXPECT_EQ(now.size(), before.size() + 2);
-    const json taken = {{"code", "cache.a"}, {"name", "n"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 1}};
+    const json taken = {
+        {"code", "cache.a"}, {"name", "n"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 1}};
     EXPECT_EQ(d.post("/api/v1/admin/categories", taken, admin).error_code(), "conflict");
     EXPECT_EQ(codes(), now);
 }
@@ -180,11 +196,16 @@ TEST(Categories, Errors) {
         return b;
     };
     const std::vector<std::pair<json, std::string>> cases = {
-        {with("code", "Upper"), "code"},         {with("code", ""), "code"},
-        {with("code", std::string(65, 'a')), "code"}, {with("code", "a b"), "code"},
-        {with("sla_hours", 0), "sla_hours"},     {with("sla_hours", "24"), "sla_hours"},
-        {with("sla_hours", 2.5), "sla_hours"},   {with("points_on_accept", -1), "points_on_accept"},
-        {with("points_on_close", 1e20), "points_on_close"}, {with("name", ""), "name"},
+        {with("code", "Upper"), "code"},
+        {with("code", ""), "code"},
+        {with("code", std::string(65, 'a')), "code"},
+        {with("code", "a b"), "code"},
+        {with("sla_hours", 0), "sla_hours"},
+        {with("sla_hours", "24"), "sla_hours"},
+        {with("sla_hours", 2.5), "sla_hours"},
+        {with("points_on_accept", -1), "points_on_accept"},
+        {with("points_on_close", 1e20), "points_on_close"},
+        {with("name", ""), "name"},
     };
     for (const auto& [body, field] : cases) {
         auto r = d.post("/api/v1/admin/categories", body, admin);

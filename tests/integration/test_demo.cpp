@@ -86,8 +86,8 @@ TEST_F(LivingDemo, EveryGridCategoryAndStatusHasReports) {
     EXPECT_EQ(categories.size(), all_categories.size());
     const auto all_grids = d.get("/api/v1/grids", token).json()["items"];
     EXPECT_EQ(grids.size(), all_grids.size());
-    for (const char* s : {"submitted", "accepted", "assigned", "in_progress", "resolved", "closed", "rejected",
-                          "duplicate"})
+    for (const char* s :
+         {"submitted", "accepted", "assigned", "in_progress", "resolved", "closed", "rejected", "duplicate"})
         EXPECT_TRUE(statuses.contains(s)) << s;
     EXPECT_GE(overdue, 3);
     EXPECT_GE(reworked, 5);
@@ -128,9 +128,8 @@ TEST_F(LivingDemo, StatisticsSupervisionAndBulletinHaveFigures) {
         std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
         return std::string(buf);
     };
-    const auto closure = d.get("/api/v1/stats/closure?group_by=grid&from=" + rfc(now - 30 * 86400) +
-                                   "&to=" + rfc(now + 3600),
-                               token);
+    const auto closure =
+        d.get("/api/v1/stats/closure?group_by=grid&from=" + rfc(now - 30 * 86400) + "&to=" + rfc(now + 3600), token);
     ASSERT_EQ(closure.status, 200) << closure.body;
     const auto body = closure.json();
     EXPECT_GE(body["total"]["received"].get<int>(), 100);

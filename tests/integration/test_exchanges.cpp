@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <filesystem>
 #include <fstream>
-#include <sys/stat.h>
 
 using namespace civic::test;
 using nlohmann::json;
@@ -29,7 +29,9 @@ TEST(Rewards, AdminCreatesAndAnyoneLists) {
     const auto admin = d.admin_token();
     auto r = d.post("/api/v1/admin/rewards", reward("RICE-5KG", 50, 10, "goods"), admin);
     ASSERT_EQ(r.status, 201) << r.body;
-    EXPECT_EQ(r.json(), json({{"sku", "RICE-5KG"}, {"name", "奖品 RICE-5KG"}, {"points_cost", 50}, {"stock", 10}, {"kind", "goods"}}));
+    EXPECT_EQ(
+        r.json(),
+        json({{"sku", "RICE-5KG"}, {"name", "奖品 RICE-5KG"}, {"points_cost", 50}, {"stock", 10}, {"kind", "goods"}}));
     EXPECT_EQ(d.post("/api/v1/admin/rewards", reward("RICE-5KG", 5, 1, "goods"), admin).error_code(), "conflict");
     auto list = d.get("/api/v1/rewards");
     ASSERT_EQ(list.status, 200);
@@ -37,8 +39,10 @@ TEST(Rewards, AdminCreatesAndAnyoneLists) {
     EXPECT_TRUE(list.json()["next_cursor"].is_null());
 
     const std::vector<std::pair<json, std::string>> bad = {
-        {reward("bad sku", 5, 1, "goods"), "sku"},   {reward("OK-1", 0, 1, "goods"), "points_cost"},
-        {reward("OK-2", 5, -1, "goods"), "stock"},    {reward("OK-3", 5, 1, "cash"), "kind"},
+        {reward("bad sku", 5, 1, "goods"), "sku"},
+        {reward("OK-1", 0, 1, "goods"), "points_cost"},
+        {reward("OK-2", 5, -1, "goods"), "stock"},
+        {reward("OK-3", 5, 1, "cash"), "kind"},
         {{{"sku", "OK-4"}, {"points_cost", 5}, {"stock", 1}, {"kind", "goods"}}, "name"}};
     for (const auto& [body, field] : bad) {
         auto b = d.post("/api/v1/admin/rewards", body, admin);
@@ -72,8 +76,10 @@ TEST(Exchanges, HonourExchangeAndTheMaskedHonourRoll) {
     EXPECT_EQ(find_sku(d.get("/api/v1/rewards").json()["items"], "HONOUR-STAR")["stock"], 1);  // rolled back
     EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "honour"}, {"sku", "HONOUR-NONE"}}, token).error_code(),
               "out_of_stock");
-    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "honour"}, {"sku", "SOAP"}}, token).json()["error"]["field"], "sku");
-    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "honour"}, {"sku", "NOPE"}}, token).json()["error"]["field"], "sku");
+    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "honour"}, {"sku", "SOAP"}}, token).json()["error"]["field"],
+              "sku");
+    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "honour"}, {"sku", "NOPE"}}, token).json()["error"]["field"],
+              "sku");
     EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "cash"}}, token).json()["error"]["field"], "type");
     EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "honour"}}, d.admin_token()).status, 403);
 
@@ -137,13 +143,16 @@ TEST(Donations, ToTheCharityFundWithIdempotencyKey) {
             EXPECT_EQ(f["balance"], charity_before + 20);
         }
 
-    EXPECT_EQ(d.post("/api/v1/me/donations", {{"fund", "nope"}, {"points", 1}}, token).json()["error"]["field"], "fund");
-    EXPECT_EQ(d.post("/api/v1/me/donations", {{"fund", "charity"}, {"points", 0}}, token).json()["error"]["field"], "points");
+    EXPECT_EQ(d.post("/api/v1/me/donations", {{"fund", "nope"}, {"points", 1}}, token).json()["error"]["field"],
+              "fund");
+    EXPECT_EQ(d.post("/api/v1/me/donations", {{"fund", "charity"}, {"points", 0}}, token).json()["error"]["field"],
+              "points");
     EXPECT_EQ(d.post("/api/v1/me/donations", {{"fund", "charity"}, {"points", 31}}, token).error_code(),
               "insufficient_points");
-    EXPECT_EQ(d.post("/api/v1/me/donations", {{"fund", "charity"}, {"points", 1}}, token, {{"Idempotency-Key", "short"}})
-                  .json()["error"]["field"],
-              "Idempotency-Key");
+    EXPECT_EQ(
+        d.post("/api/v1/me/donations", {{"fund", "charity"}, {"points", 1}}, token, {{"Idempotency-Key", "short"}})
+            .json()["error"]["field"],
+        "Idempotency-Key");
 }
 
 TEST(Credit, ExchangeAndCertificateVerifiedWithOpenssl) {
@@ -151,16 +160,21 @@ TEST(Credit, ExchangeAndCertificateVerifiedWithOpenssl) {
     const auto token = d.register_resident("13600000004");
     const auto id = user_id_of(d, token);
     grant_points(d, id, 45);
-    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 25}}, token).json()["error"]["field"], "points");
-    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 0}}, token).json()["error"]["field"], "points");
-    auto r = d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 30}}, token, {{"Idempotency-Key", "credit-0001"}});
+    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 25}}, token).json()["error"]["field"],
+              "points");
+    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 0}}, token).json()["error"]["field"],
+              "points");
+    auto r = d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 30}}, token,
+                    {{"Idempotency-Key", "credit-0001"}});
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(r.json()["balance_after"], 15);
     EXPECT_EQ(r.json()["credit_score"], 3);
-    auto replay = d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 30}}, token, {{"Idempotency-Key", "credit-0001"}});
+    auto replay = d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 30}}, token,
+                         {{"Idempotency-Key", "credit-0001"}});
     EXPECT_EQ(replay.body, r.body);
     EXPECT_EQ(d.get("/api/v1/me/points", token).json()["credit_score"], 3);
-    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 20}}, token).error_code(), "insufficient_points");
+    EXPECT_EQ(d.post("/api/v1/me/exchanges", {{"type", "credit"}, {"points", 20}}, token).error_code(),
+              "insufficient_points");
 
     auto cert = d.get("/api/v1/me/credit-certificate", token);
     ASSERT_EQ(cert.status, 200) << cert.body;

@@ -3,9 +3,9 @@
 // unwritable photo store answers 503, writes nothing and recovers; an online backup taken while
 // writes go on restores into a server that finds everything.
 #include "kiosk_support.hpp"
-#include "ticket_city.hpp"
 #include "support/s3_server.hpp"
 #include "support/scratch_dir.hpp"
+#include "ticket_city.hpp"
 
 #include <gtest/gtest.h>
 
@@ -214,11 +214,11 @@ TEST(Faults, UnwritablePhotoStoreAnswers503AndRecovers) {
     const auto photos = fs::path(d.data_dir()) / "photos";
     const auto aside = fs::path(d.data_dir()) / "photos-aside";
     // A photo stored before the outage, to read during it.
-    auto first = post_multipart(d, "/api/v1/reports",
-                                multipart({{"category", "t-garbage"}, {"description", "满溢"}, {"lat", 23.375},
-                                           {"lon", 103.375}},
-                                          {make_jpeg(64, 48, 4241)}),
-                                c.r1.token);
+    auto first = post_multipart(
+        d, "/api/v1/reports",
+        multipart({{"category", "t-garbage"}, {"description", "满溢"}, {"lat", 23.375}, {"lon", 103.375}},
+                  {make_jpeg(64, 48, 4241)}),
+        c.r1.token);
     ASSERT_EQ(first.status, 201) << first.body;
     const auto first_photo = first.json()["photos"][0]["url"].get<std::string>();
     if (photos_on_s3()) {
@@ -228,10 +228,11 @@ TEST(Faults, UnwritablePhotoStoreAnswers503AndRecovers) {
         { std::ofstream(photos) << "not a directory"; }
     }
 
-    auto r = post_multipart(d, "/api/v1/reports",
-                            multipart({{"category", "t-garbage"}, {"description", "满溢"}, {"lat", 23.375}, {"lon", 103.375}},
-                                      {make_jpeg(64, 48, 4242)}),
-                            c.r1.token);
+    auto r = post_multipart(
+        d, "/api/v1/reports",
+        multipart({{"category", "t-garbage"}, {"description", "满溢"}, {"lat", 23.375}, {"lon", 103.375}},
+                  {make_jpeg(64, 48, 4242)}),
+        c.r1.token);
     EXPECT_EQ(r.status, 503) << r.body;
     EXPECT_EQ(r.error_code(), "unavailable");
     EXPECT_FALSE(r.header("retry-after").empty());
@@ -275,20 +276,24 @@ TEST(Faults, BadPhotoStoreExits2BeforeListening) {
     EXPECT_EQ(no_credentials.exit_code, 2) << no_credentials.output;
     // An endpoint nobody answers (API.md §1.1: "an unreachable ... object store"): the client's
     // retries, then one line and exit 2.
-    const auto unreachable = start("s3://bucket?endpoint=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b");
+    const auto unreachable =
+        start("s3://bucket?endpoint=http://127.0.0.1:1", "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b");
     EXPECT_EQ(unreachable.exit_code, 2) << unreachable.output;
     EXPECT_EQ(std::count(unreachable.output.begin(), unreachable.output.end(), '\n'), 1) << unreachable.output;
     EXPECT_NE(unreachable.output.find("unavailable"), std::string::npos) << unreachable.output;
     EXPECT_EQ(unreachable.output.find("listening"), std::string::npos) << unreachable.output;
-    if (!photos_on_s3()) return;  // refused credentials and a missing bucket need the run's S3 server (integration_photos_s3)
+    if (!photos_on_s3())
+        return;  // refused credentials and a missing bucket need the run's S3 server (integration_photos_s3)
     const auto& e = S3Server::shared()->endpoint();
-    const auto refused = start(photo_store_arg(), "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY=wrong");
+    const auto refused =
+        start(photo_store_arg(), "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY=wrong");
     EXPECT_EQ(refused.exit_code, 2) << refused.output;
     EXPECT_EQ(std::count(refused.output.begin(), refused.output.end(), '\n'), 1) << refused.output;
     EXPECT_NE(refused.output.find("refused"), std::string::npos) << refused.output;
     EXPECT_EQ(refused.output.find("wrong"), std::string::npos) << "no secret in the message";
-    const auto no_bucket = start("s3://no-such-bucket-here?endpoint=" + e.endpoint + "&region=" + e.region,
-                                 "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY='" + e.secret_key + "'");
+    const auto no_bucket =
+        start("s3://no-such-bucket-here?endpoint=" + e.endpoint + "&region=" + e.region,
+              "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY='" + e.secret_key + "'");
     EXPECT_EQ(no_bucket.exit_code, 2) << no_bucket.output;
 }
 
@@ -314,13 +319,11 @@ TEST(Backup, OnlineCopyRestoresIntoAWorkingServer) {
     std::atomic<bool> stop{false};
     std::thread writer([&] {
         for (int i = 0; !stop; ++i) {
-            auto r = post_multipart(d, "/api/v1/reports",
-                                    multipart({{"category", "t-garbage"},
-                                               {"description", "备份期间"},
-                                               {"lat", 23.375},
-                                               {"lon", 103.375}},
-                                              {make_jpeg(64, 48, 70000 + i)}),
-                                    c.city.r2.token);
+            auto r = post_multipart(
+                d, "/api/v1/reports",
+                multipart({{"category", "t-garbage"}, {"description", "备份期间"}, {"lat", 23.375}, {"lon", 103.375}},
+                          {make_jpeg(64, 48, 70000 + i)}),
+                c.city.r2.token);
             if (r.status != 201) break;
             during.add(during.reports, r.json());
         }

@@ -71,8 +71,8 @@ TEST(Foundation, MalformedRequestLineGets400AndClose) {
 
 TEST(Foundation, OversizedHeadersGet431) {
     const std::string big(40 * 1024, 'a');  // over 32 KiB
-    const auto raw = raw_exchange(shared_daemon().port(),
-                                  "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n");
+    const auto raw =
+        raw_exchange(shared_daemon().port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n");
     EXPECT_NE(raw.find("HTTP/1.1 431"), std::string::npos) << raw.substr(0, 200);
 }
 
@@ -96,8 +96,9 @@ TEST(Foundation, OversizedBodyGets413BeforeTheBodyIsSent) {
 }
 
 TEST(Foundation, ChunkedBodyOverTheLimitGets413) {
-    std::string req = "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n";
+    std::string req =
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n";
     for (int i = 0; i < 10; ++i) req += "400\r\n" + std::string(1024, ' ') + "\r\n";
     req += "0\r\n\r\n";
     const auto raw = raw_exchange(shared_daemon().port(), req);

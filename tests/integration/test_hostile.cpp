@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
-#include <fstream>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <fstream>
 
 namespace civic::test {
 namespace {
@@ -63,8 +63,8 @@ TEST(HostileClients, OthersAreServedAndMemoryStaysBounded) {
                                    "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                    "Content-Length: 1099511627776\r\n\r\n{}");
     EXPECT_EQ(huge.rfind("HTTP/1.1 413", 0), 0u) << huge.substr(0, 80);
-    const auto header_bomb =
-        raw_exchange(d.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n");
+    const auto header_bomb = raw_exchange(
+        d.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n");
     EXPECT_EQ(header_bomb.rfind("HTTP/1.1 431", 0), 0u) << header_bomb.substr(0, 80);
 
     // Everyone else is still served, promptly enough for a 5 s client timeout.

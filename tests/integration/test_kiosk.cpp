@@ -28,7 +28,8 @@ struct Resident {
     std::int64_t id = 0;
 };
 
-Resident resident_with(const Daemon& d, const std::string& phone, std::int64_t points, const std::string& name = "王小明") {
+Resident resident_with(const Daemon& d, const std::string& phone, std::int64_t points,
+                       const std::string& name = "王小明") {
     Resident r{d.register_resident(phone, name), 0};
     r.id = user_id_of(d, r.token);
     if (points > 0) grant_points(d, r.id, points);
@@ -75,7 +76,8 @@ TEST(KioskSignature, AcceptedOnceAndRefusedWhenWrong) {
     EXPECT_EQ(kiosk_request(d, unknown, {"GET", "/api/v1/kiosk/rewards", "", wall_now() - 2, {}}).status, 401);
     EXPECT_EQ(kiosk_request(d, k, {"GET", "/api/v1/kiosk/rewards", "", wall_now() - 400, {}}).status, 401);  // stale
     EXPECT_EQ(kiosk_request(d, k, {"GET", "/api/v1/kiosk/rewards", "", wall_now() + 400, {}}).status, 401);  // future
-    EXPECT_EQ(kiosk_request(d, k, {"GET", "/api/v1/kiosk/rewards", "", wall_now() - 250, {}}).status, 200);  // in window
+    EXPECT_EQ(kiosk_request(d, k, {"GET", "/api/v1/kiosk/rewards", "", wall_now() - 250, {}}).status,
+              200);                                         // in window
     EXPECT_EQ(d.get("/api/v1/kiosk/rewards").status, 401);  // unsigned
 
     // The query is part of what is signed.
@@ -179,10 +181,12 @@ TEST(Redemption, RedeemReplayReuseAndErrors) {
               "insufficient_points");
     EXPECT_EQ(kiosk_redeem(d, k, t2, json::array({{{"sku", "OIL"}, {"qty", 2}}}), "till1-0000004").error_code(),
               "out_of_stock");
-    EXPECT_EQ(kiosk_redeem(d, k, t2, json::array({{{"sku", "MEDAL"}, {"qty", 1}}}), "till1-0000005").json()["error"]["field"],
-              "items");
-    EXPECT_EQ(kiosk_redeem(d, k, t2, json::array({{{"sku", "RICE"}, {"qty", 0}}}), "till1-0000006").json()["error"]["field"],
-              "items");
+    EXPECT_EQ(
+        kiosk_redeem(d, k, t2, json::array({{{"sku", "MEDAL"}, {"qty", 1}}}), "till1-0000005").json()["error"]["field"],
+        "items");
+    EXPECT_EQ(
+        kiosk_redeem(d, k, t2, json::array({{{"sku", "RICE"}, {"qty", 0}}}), "till1-0000006").json()["error"]["field"],
+        "items");
     EXPECT_EQ(kiosk_redeem(d, k, t2, json::array(), "till1-0000007").json()["error"]["field"], "items");
     EXPECT_EQ(stock_of(d, "RICE"), 3);
     EXPECT_EQ(stock_of(d, "OIL"), 1);
@@ -237,7 +241,8 @@ TEST(Redemption, VoidBySameKioskWithinTenMinutes) {
     const auto k = register_kiosk(d, "till A");
     const auto other = register_kiosk(d, "till B");
     const auto resident = resident_with(d, "13500000005", 50);
-    auto r = kiosk_redeem(d, k, redeem_token(d, resident.token), json::array({{{"sku", "TEA"}, {"qty", 3}}}), "void-test-1", t0);
+    auto r = kiosk_redeem(d, k, redeem_token(d, resident.token), json::array({{{"sku", "TEA"}, {"qty", 3}}}),
+                          "void-test-1", t0);
     ASSERT_EQ(r.status, 201) << r.body;
     const auto id = r.json()["id"].get<std::int64_t>();
     EXPECT_EQ(kiosk_void(d, other, id, t0).status, 404);
@@ -285,8 +290,9 @@ TEST(RedeemToken, ExpiresAfter120SecondsOnTheTestClock) {
     EXPECT_EQ(kiosk_lookup(d, k, token, t0 + 119).status, 200);
     pin_clock(d, t0 + 120);
     EXPECT_EQ(kiosk_lookup(d, k, token, t0 + 120).error_code(), "token_invalid");
-    EXPECT_EQ(kiosk_redeem(d, k, token, json::array({{{"sku", "BREAD"}, {"qty", 1}}}), "expired-1", t0 + 120).error_code(),
-              "token_invalid");
+    EXPECT_EQ(
+        kiosk_redeem(d, k, token, json::array({{{"sku", "BREAD"}, {"qty", 1}}}), "expired-1", t0 + 120).error_code(),
+        "token_invalid");
     EXPECT_EQ(balance_of(d, resident.token), 20);
 }
 
@@ -301,10 +307,14 @@ TEST(RedemptionConcurrency, OneTokenManyKiosksExactlyOneWins) {
     std::vector<std::thread> threads;
     for (int i = 0; i < kRacers; ++i)
         threads.emplace_back([&, i] {
-            auto r = kiosk_redeem(d, k, token, json::array({{{"sku", "RACE"}, {"qty", 5}}}), "race-key-" + std::to_string(i));
-            if (r.status == 201) ++created;
-            else if (r.error_code() == "token_invalid") ++invalid;
-            else ++other;
+            auto r = kiosk_redeem(d, k, token, json::array({{{"sku", "RACE"}, {"qty", 5}}}),
+                                  "race-key-" + std::to_string(i));
+            if (r.status == 201)
+                ++created;
+            else if (r.error_code() == "token_invalid")
+                ++invalid;
+            else
+                ++other;
         });
     for (auto& t : threads) t.join();
     EXPECT_EQ(created, 1);
@@ -328,8 +338,8 @@ TEST(RedemptionConcurrency, ManyTokensDrainingOneBalanceNeverOverdraw) {
     std::vector<std::thread> threads;
     for (int i = 0; i < kRacers; ++i)
         threads.emplace_back([&, i] {
-            auto r = kiosk_redeem(d, k, tokens[static_cast<std::size_t>(i)], json::array({{{"sku", "DRAIN"}, {"qty", 1}}}),
-                                  "drain-key-" + std::to_string(i));
+            auto r = kiosk_redeem(d, k, tokens[static_cast<std::size_t>(i)],
+                                  json::array({{{"sku", "DRAIN"}, {"qty", 1}}}), "drain-key-" + std::to_string(i));
             if (r.status == 201) {
                 ++created;
                 EXPECT_GE(r.json()["balance_after"].get<std::int64_t>(), 0);

@@ -122,8 +122,7 @@ TEST_F(Lifecycle, WrongRoleOrGridIsForbiddenAndStrangersSeeNothing) {
 TEST_F(Lifecycle, ActionsFromTheWrongStatusAreInvalidTransitions) {
     const auto id = c.submit(c.r1)["id"].get<std::int64_t>();
     for (const char* action : {"verify", "start", "rework"}) {
-        auto r = c.act(action == std::string("start") ? c.w1 : c.m1, id,
-                       {{"action", action}, {"reason", "x"}});
+        auto r = c.act(action == std::string("start") ? c.w1 : c.m1, id, {{"action", action}, {"reason", "x"}});
         if (action == std::string("start")) {
             EXPECT_EQ(r.status, 403) << "start is the assignee's, and there is none yet";
             continue;
@@ -223,8 +222,7 @@ TEST_F(Lifecycle, DeadlinesExtendReclassifyAndTurnOverdue) {
     EXPECT_EQ(t["deadline_at"], "2026-11-21T12:00:00Z");
 
     // Re-classified to a 4 h category: accepted_at + 4 h + the 12 h extension.
-    EXPECT_EQ(c.act(c.m1, id, {{"action", "set_category"}, {"category", "nope"}}).json()["error"]["field"],
-              "category");
+    EXPECT_EQ(c.act(c.m1, id, {{"action", "set_category"}, {"category", "nope"}}).json()["error"]["field"], "category");
     t = c.ok(c.m1, id, {{"action", "set_category"}, {"category", "t-manhole"}});
     EXPECT_EQ(t["category"], "t-manhole");
     EXPECT_EQ(t["deadline_at"], "2026-11-20T16:00:00Z");
@@ -257,8 +255,7 @@ TEST_F(Lifecycle, DispatcherReroutesTicketsOutsideEveryGrid) {
     EXPECT_EQ(t["grid_id"], c.g1);
     t = c.ok(c.m1, id, {{"action", "accept"}});  // now the grid manager's
     EXPECT_EQ(t["status"], "assigned");
-    EXPECT_EQ(c.act(c.dispatcher, id, {{"action", "set_grid"}, {"grid_id", c.g2}}).error_code(),
-              "invalid_transition");
+    EXPECT_EQ(c.act(c.dispatcher, id, {{"action", "set_grid"}, {"grid_id", c.g2}}).error_code(), "invalid_transition");
 }
 
 TEST_F(Lifecycle, MalformedActionsAreBadRequests) {

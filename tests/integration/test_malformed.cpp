@@ -61,9 +61,12 @@ std::vector<Variant> variants_of(const Endpoint& e) {
         json typed = e.valid;
         typed[field] = wrong_type(value);
         out.push_back({field + " of the wrong type", typed.dump()});
-        out.push_back({field + " nested 40 deep", with_raw(e.valid, field, std::string(40, '[') + std::string(40, ']'))});
+        out.push_back(
+            {field + " nested 40 deep", with_raw(e.valid, field, std::string(40, '[') + std::string(40, ']'))});
         if (value.is_string()) {
-            out.push_back({field + " invalid UTF-8", with_raw(e.valid, field, "\"a\xff\xfe" "b\"")});
+            out.push_back({field + " invalid UTF-8", with_raw(e.valid, field,
+                                                              "\"a\xff\xfe"
+                                                              "b\"")});
             json huge = e.valid;
             huge[field] = std::string(100000, 'x');
             out.push_back({field + " 100,000 characters", huge.dump(), true});
@@ -103,36 +106,52 @@ TEST(MalformedInput, EveryJsonEndpointRefusesEveryMalformedVariantAndChangesNoth
                          {"coordinates", {{{105.0, 24.0}, {105.01, 24.0}, {105.01, 24.01}, {105.0, 24.0}}}}};
 
     const std::vector<Endpoint> endpoints = {
-        {"/api/v1/auth/register", Caller::anonymous,
+        {"/api/v1/auth/register",
+         Caller::anonymous,
          {{"phone", "13612345678"}, {"password", "resident-pass-1"}, {"display_name", "新居民"}},
          {"phone", "password", "display_name"}},
-        {"/api/v1/auth/login", Caller::anonymous, {{"phone", "13712345678"}, {"password", "resident-pass-1"}},
+        {"/api/v1/auth/login",
+         Caller::anonymous,
+         {{"phone", "13712345678"}, {"password", "resident-pass-1"}},
          {"phone", "password"}},
-        {"/api/v1/admin/users", Caller::admin,
-         {{"phone", "13512345678"}, {"password", "staff-pass-1"}, {"display_name", "网格员"}, {"role", "worker"},
+        {"/api/v1/admin/users",
+         Caller::admin,
+         {{"phone", "13512345678"},
+          {"password", "staff-pass-1"},
+          {"display_name", "网格员"},
+          {"role", "worker"},
           {"grid_ids", {c.g1}}},
          {"phone", "password", "display_name", "role", "grid_ids"}},
-        {"/api/v1/admin/grids", Caller::admin,
+        {"/api/v1/admin/grids",
+         Caller::admin,
          {{"code", "NEW-1"}, {"name", "新网格"}, {"boundary", square}, {"auto_assign", true}},
          {"code", "name", "boundary"}},
-        {"/api/v1/admin/categories", Caller::admin,
+        {"/api/v1/admin/categories",
+         Caller::admin,
          {{"code", "new-cat"}, {"name", "新类别"}, {"sla_hours", 24}, {"points_on_accept", 1}, {"points_on_close", 2}},
          {"code", "name", "sla_hours", "points_on_accept", "points_on_close"}},
-        {"/api/v1/admin/rewards", Caller::admin,
+        {"/api/v1/admin/rewards",
+         Caller::admin,
          {{"sku", "NEW"}, {"name", "新商品"}, {"points_cost", 5}, {"stock", 5}, {"kind", "goods"}},
          {"sku", "name", "points_cost", "stock"}},
         {"/api/v1/admin/kiosks", Caller::admin, {{"name", "三号收银台"}, {"store", "文澜超市"}}, {"name", "store"}},
-        {"/api/v1/admin/points/adjustments", Caller::admin, {{"user_id", c.r1.id}, {"points", 5}, {"reason", "补发"}},
+        {"/api/v1/admin/points/adjustments",
+         Caller::admin,
+         {{"user_id", c.r1.id}, {"points", 5}, {"reason", "补发"}},
          {"user_id", "points", "reason"}},
         {"/api/v1/admin/open311-keys", Caller::admin, {{"name", "合作方"}}, {"name"}},
         {"/api/v1/admin/clock", Caller::admin, {{"now", "2030-01-01T00:00:00Z"}}, {}},
         {"/api/v1/me/donations", Caller::resident, {{"fund", "charity"}, {"points", 5}}, {"fund", "points"}},
         {"/api/v1/me/exchanges", Caller::resident, {{"type", "credit"}, {"points", 10}}, {"type", "points"}},
-        {"/api/v1/reports/" + report + "/actions", Caller::manager, {{"action", "reject"}, {"reason", "不属实"}},
+        {"/api/v1/reports/" + report + "/actions",
+         Caller::manager,
+         {{"action", "reject"}, {"reason", "不属实"}},
          {"action", "reason"}},
         {"/api/v1/reports/" + report + "/rating", Caller::resident, {{"rating", 5}, {"comment", "满意"}}, {"rating"}},
         {"/api/v1/kiosk/lookup", Caller::kiosk, {{"token", token}}, {"token"}},
-        {"/api/v1/kiosk/redemptions", Caller::kiosk, {{"token", token}, {"items", {{{"sku", "SOAP"}, {"qty", 1}}}}},
+        {"/api/v1/kiosk/redemptions",
+         Caller::kiosk,
+         {{"token", token}, {"items", {{{"sku", "SOAP"}, {"qty", 1}}}}},
          {"token", "items"}},
     };
 
@@ -141,23 +160,32 @@ TEST(MalformedInput, EveryJsonEndpointRefusesEveryMalformedVariantAndChangesNoth
     std::size_t sent = 0;
     for (const auto& e : endpoints) {
         for (const auto& v : variants_of(e)) {
-            Headers h = {{"Content-Type", "application/json"}, {"Idempotency-Key", "malformed-" + std::to_string(++serial)}};
+            Headers h = {{"Content-Type", "application/json"},
+                         {"Idempotency-Key", "malformed-" + std::to_string(++serial)}};
             switch (e.caller) {
-                case Caller::admin: h.emplace_back("Authorization", "Bearer " + c.admin); break;
-                case Caller::resident: h.emplace_back("Authorization", "Bearer " + c.r1.token); break;
-                case Caller::manager: h.emplace_back("Authorization", "Bearer " + c.m1.token); break;
-                case Caller::kiosk:
-                    for (const auto& kv : kiosk_headers(kiosk, KioskCall{"POST", e.target, v.body, 0, {}})) h.push_back(kv);
+                case Caller::admin:
+                    h.emplace_back("Authorization", "Bearer " + c.admin);
                     break;
-                case Caller::anonymous: break;
+                case Caller::resident:
+                    h.emplace_back("Authorization", "Bearer " + c.r1.token);
+                    break;
+                case Caller::manager:
+                    h.emplace_back("Authorization", "Bearer " + c.m1.token);
+                    break;
+                case Caller::kiosk:
+                    for (const auto& kv : kiosk_headers(kiosk, KioskCall{"POST", e.target, v.body, 0, {}}))
+                        h.push_back(kv);
+                    break;
+                case Caller::anonymous:
+                    break;
             }
             const auto r = d.request("POST", e.target, v.body, h);
             ++sent;
             const auto code = r.error_code();
             const bool refused = r.status == 400 && (code == "bad_request" || code == "invalid_field");
             const bool too_large = v.may_be_too_large && r.status == 413 && code == "payload_too_large";
-            EXPECT_TRUE(refused || too_large) << "POST " << e.target << " with " << v.name << " → " << r.status << " "
-                                              << r.body.substr(0, 200);
+            EXPECT_TRUE(refused || too_large)
+                << "POST " << e.target << " with " << v.name << " → " << r.status << " " << r.body.substr(0, 200);
         }
     }
     EXPECT_GT(sent, 200u);

@@ -26,7 +26,7 @@ namespace {
 
 struct XNode {
     std::string name;
-    std::string text;  // concatenated text content (for leaves)
+    std::string text;   // concatenated text content (for leaves)
     bool empty = true;  // no child elements and no text
     std::vector<XNode> kids;
 
@@ -48,7 +48,8 @@ XNode convert(xmlNode* n) {
     XNode x;
     x.name = reinterpret_cast<const char*>(n->name);
     for (auto* c = n->children; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) x.kids.push_back(convert(c));
+        if (c->type == XML_ELEMENT_NODE)
+            x.kids.push_back(convert(c));
         else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
             x.text += reinterpret_cast<const char*>(c->content);
     }
@@ -210,8 +211,12 @@ std::int64_t as_id(const std::string& s) { return std::stoll(s); }
 // The validator itself: what the specification forbids is refused, so the tests above can fail.
 TEST(Open311Schemas, ValidatorRejectsWhatTheSpecificationForbids) {
     const JsonSchemas schemas{std::string(CIVIC_TEST_DATA_DIR) + "/open311-schemas"};
-    const json good = {{"service_request_id", "1"}, {"status", "open"}, {"service_code", "x"},
-                       {"requested_datetime", "2026-11-20T08:00:00+08:00"}, {"lat", 23.1}, {"media_url", nullptr}};
+    const json good = {{"service_request_id", "1"},
+                       {"status", "open"},
+                       {"service_code", "x"},
+                       {"requested_datetime", "2026-11-20T08:00:00+08:00"},
+                       {"lat", 23.1},
+                       {"media_url", nullptr}};
     EXPECT_TRUE(schemas.validate("requests.json", json::array({good})).empty());
     auto with = [&](const char* k, json v) {
         auto r = good;
@@ -233,9 +238,13 @@ TEST(Open311Schemas, ValidatorRejectsWhatTheSpecificationForbids) {
     EXPECT_TRUE(schemas.validate("requests.json", with("reporter_id", 5), false).empty());
     EXPECT_FALSE(schemas.validate("requests.json", without("status")).empty());
     EXPECT_FALSE(schemas.validate("requests.json", good).empty());  // an object where an array belongs
-    EXPECT_FALSE(schemas.validate("services.json", json::array({{{"service_code", "x"}, {"service_name", "n"},
-                                                                 {"metadata", "false"}, {"type", "realtime"}}}))
-                     .empty());
+    EXPECT_FALSE(
+        schemas
+            .validate(
+                "services.json",
+                json::array(
+                    {{{"service_code", "x"}, {"service_name", "n"}, {"metadata", "false"}, {"type", "realtime"}}}))
+            .empty());
 }
 
 // ---- discovery and services ----
@@ -264,7 +273,10 @@ TEST_F(Open311, DiscoveryInBothFormats) {
 TEST_F(Open311, ServicesAreTheCategoriesWithNamesSafeInBothFormats) {
     const std::string tricky = R"(Pipes <&> "quoted" 'apostrophe' 井盖缺失)";
     auto r = d.post("/api/v1/admin/categories",
-                    {{"code", "100101.manhole-water"}, {"name", tricky}, {"sla_hours", 6}, {"points_on_accept", 1},
+                    {{"code", "100101.manhole-water"},
+                     {"name", tricky},
+                     {"sla_hours", 6},
+                     {"points_on_accept", 1},
                      {"points_on_close", 1}},
                     c.admin);
     ASSERT_EQ(r.status, 201) << r.body;
@@ -427,8 +439,11 @@ TEST_F(Open311, DescriptionDefaultsToTheServiceNameAndTheApiKeyMayBeInTheQuery) 
 
 TEST_F(Open311, MultipartMediaGoesThroughThePhotoPipelineAndIsPublicOnlyOnceAccepted) {
     const auto photo = make_jpeg(80, 60, 4242);
-    auto m = open311_multipart({{"api_key", key}, {"service_code", "t-garbage"}, {"lat", "23.375"},
-                                {"long", "103.375"}, {"description", "photo via multipart"}},
+    auto m = open311_multipart({{"api_key", key},
+                                {"service_code", "t-garbage"},
+                                {"lat", "23.375"},
+                                {"long", "103.375"},
+                                {"description", "photo via multipart"}},
                                {photo});
     auto r = d.request("POST", "/open311/v2/requests.json", m.body, {{"Content-Type", m.content_type}});
     ASSERT_EQ(r.status, 200) << r.body;
@@ -452,9 +467,9 @@ TEST_F(Open311, MultipartMediaGoesThroughThePhotoPipelineAndIsPublicOnlyOnceAcce
     EXPECT_EQ(get_xml("/requests/" + id + ".xml").child("request").at("media_url"), url);
 
     // A part that is not a photo is refused by the same pipeline (415 as the body's code).
-    auto bad = open311_multipart({{"api_key", key}, {"service_code", "t-garbage"}, {"lat", "23.375"},
-                                  {"long", "103.375"}},
-                                 {"this is not an image"});
+    auto bad =
+        open311_multipart({{"api_key", key}, {"service_code", "t-garbage"}, {"lat", "23.375"}, {"long", "103.375"}},
+                          {"this is not an image"});
     const auto before = count_requests();
     expect_error(d.request("POST", "/open311/v2/requests.json", bad.body, {{"Content-Type", bad.content_type}}), 400,
                  415);
@@ -521,7 +536,8 @@ TEST_F(Open311, PostErrorsUseGeoReportCodesAndChangeNothing) {
     expect_error(d.request("POST", "/open311/v2/requests.json", R"({"service_code":"t-garbage"})",
                            {{"Content-Type", "application/json"}}),
                  400, 400);
-    expect_error(d.request("POST", "/open311/v2/requests.json", "a=%zz", {{"Content-Type", "application/x-www-form-urlencoded"}}),
+    expect_error(d.request("POST", "/open311/v2/requests.json", "a=%zz",
+                           {{"Content-Type", "application/x-www-form-urlencoded"}}),
                  400, 400);
     EXPECT_EQ(count_requests(), before);
 }
@@ -540,14 +556,14 @@ TEST_F(Open311, PartnerKeysAreAdminOnlyValidatedAndStoredOnlyAsHashes) {
     auto forbidden = d.post("/api/v1/admin/open311-keys", {{"name", "x"}}, c.dispatcher.token);
     EXPECT_EQ(forbidden.status, 403);
     EXPECT_EQ(forbidden.error_code(), "forbidden");
-    for (const json& bad : {json{{"name", ""}}, json{{"name", 5}}, json::object(), json{{"name", std::string(101, 'n')}},
-                            json{{"name", "tab\there"}}}) {
+    for (const json& bad : {json{{"name", ""}}, json{{"name", 5}}, json::object(),
+                            json{{"name", std::string(101, 'n')}}, json{{"name", "tab\there"}}}) {
         auto b = d.post("/api/v1/admin/open311-keys", bad, c.admin);
         EXPECT_EQ(b.status, 400) << bad.dump();
         EXPECT_EQ(b.json()["error"]["field"], "name") << b.body;
     }
-    EXPECT_EQ(d.request("POST", "/api/v1/admin/open311-keys", "{", {{"Authorization", "Bearer " + c.admin},
-                                                                       {"Content-Type", "application/json"}})
+    EXPECT_EQ(d.request("POST", "/api/v1/admin/open311-keys", "{",
+                        {{"Authorization", "Bearer " + c.admin}, {"Content-Type", "application/json"}})
                   .error_code(),
               "bad_request");
 
@@ -581,7 +597,8 @@ TEST_F(Open311, ListFiltersDateWindowsAndOverrides) {
 
     auto ids = [&](const std::string& query) {
         std::vector<std::string> out;
-        for (const auto& r : get_json("/requests.json" + query, "requests.json")) out.push_back(r["service_request_id"]);
+        for (const auto& r : get_json("/requests.json" + query, "requests.json"))
+            out.push_back(r["service_request_id"]);
         const auto x = get_xml("/requests.xml" + query);
         std::vector<std::string> from_xml;
         for (const auto* r : x.all("request")) from_xml.push_back(r->at("service_request_id"));
@@ -599,7 +616,7 @@ TEST_F(Open311, ListFiltersDateWindowsAndOverrides) {
     EXPECT_EQ(ids("?service_code=t-garbage,t-manhole"), (V{m, b}));
     EXPECT_EQ(ids("?service_code=none-such"), V{});
     EXPECT_EQ(ids("?start_date=2026-07-01T00:00:00Z&end_date=2026-08-15T00:00:00Z"), (V{a}));
-    EXPECT_EQ(ids("?start_date=2026-07-25T00:00:00Z"), (V{a}));  // 90 days from the start
+    EXPECT_EQ(ids("?start_date=2026-07-25T00:00:00Z"), (V{a}));       // 90 days from the start
     EXPECT_EQ(ids("?end_date=2026-11-05T08:00:00%2B08:00"), (V{b}));  // 90 days up to the end; offsets count
     EXPECT_EQ(ids("?end_date=2026-11-05T08:00:00+08:00"), (V{b}));    // an unencoded '+' is understood
     EXPECT_EQ(ids("?start_date=2026-11-01T00:00:00Z&end_date=2026-11-01T00:00:00Z"), (V{b}));  // bounds inclusive
@@ -608,10 +625,11 @@ TEST_F(Open311, ListFiltersDateWindowsAndOverrides) {
     EXPECT_EQ(ids("?service_request_id=" + b + "&service_request_id=" + a), (V{b, a}));
 
     // 400 for what cannot be understood.
-    for (const std::string q : {"?start_date=2026-11-01T00:00:00", "?start_date=yesterday", "?end_date=2026-13-01T00:00:00Z",
-                                "?start_date=2026-11-10T00:00:00Z&end_date=2026-11-01T00:00:00Z",
-                                "?start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z", "?status=pending",
-                                "?service_request_id=abc", "?service_request_id=0", "?service_request_id=1;2"}) {
+    for (const std::string q :
+         {"?start_date=2026-11-01T00:00:00", "?start_date=yesterday", "?end_date=2026-13-01T00:00:00Z",
+          "?start_date=2026-11-10T00:00:00Z&end_date=2026-11-01T00:00:00Z",
+          "?start_date=2026-01-01T00:00:00Z&end_date=2026-11-01T00:00:00Z", "?status=pending",
+          "?service_request_id=abc", "?service_request_id=0", "?service_request_id=1;2"}) {
         expect_error(get("/requests.json" + q), 400, 400);
         expect_error(get("/requests.xml" + q), 400, 400, true);
     }
@@ -647,7 +665,8 @@ TEST_F(Open311, SingleRequestAndTokensInBothFormats) {
     EXPECT_EQ(tx.child("request").at("service_request_id"), id);
     EXPECT_EQ(tx.child("request").at("token"), id);
 
-    for (const std::string path : {"/requests/999999", "/requests/abc", "/requests/0", "/tokens/999999", "/tokens/nope"}) {
+    for (const std::string path :
+         {"/requests/999999", "/requests/abc", "/requests/0", "/tokens/999999", "/tokens/nope"}) {
         expect_error(get(path + ".json"), 404, 404);
         expect_error(get(path + ".xml"), 404, 404, true);
     }
@@ -659,7 +678,7 @@ TEST_F(Open311, UnknownPathsAndMethodsAnswerInTheGeoReportFormat) {
     expect_error(get("/nothing.json"), 404, 404);
     expect_error(get("/nothing.xml"), 404, 404, true);
     expect_error(get("/services.html"), 404, 404, true);  // not a GeoReport format: XML
-    expect_error(get("/requests"), 404, 404, true);  // no extension: GeoReport's default, XML
+    expect_error(get("/requests"), 404, 404, true);       // no extension: GeoReport's default, XML
     auto r = d.request("POST", "/open311/v2/services.json", "");
     expect_error(r, 400, 405);
     EXPECT_EQ(r.header("allow"), "GET");
@@ -683,17 +702,18 @@ TEST_F(Open311, TransportErrorsAnswerInTheGeoReportFormat) {
                                                 std::string(40 * 1024, 'a') + "\r\n\r\n");
     EXPECT_EQ(big.rfind("HTTP/1.1 431", 0), 0u) << big.substr(0, 200);
     EXPECT_NE(big.find("[{\"code\":431,\"description\":"), std::string::npos) << big.substr(0, 400);
-    const auto big_xml = raw_exchange(d.port(), "GET /open311/v2/requests HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                                    std::string(40 * 1024, 'a') + "\r\n\r\n");
+    const auto big_xml = raw_exchange(
+        d.port(), "GET /open311/v2/requests HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(40 * 1024, 'a') + "\r\n\r\n");
     EXPECT_NE(big_xml.find("<errors><error><code>431</code>"), std::string::npos) << big_xml.substr(0, 400);
     const auto malformed =
         raw_exchange(d.port(), "GET /open311/v2/services.xml HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n");
     EXPECT_EQ(malformed.rfind("HTTP/1.1 400", 0), 0u) << malformed.substr(0, 200);
     EXPECT_NE(malformed.find("<errors><error><code>400</code>"), std::string::npos) << malformed;
     // A body over the route's limit, refused before it is read.
-    const auto too_big = raw_exchange(d.port(), "POST /open311/v2/requests.json HTTP/1.1\r\nHost: x\r\n"
-                                                "Content-Type: application/x-www-form-urlencoded\r\n"
-                                                "Content-Length: 99999999999\r\n\r\n");
+    const auto too_big = raw_exchange(d.port(),
+                                      "POST /open311/v2/requests.json HTTP/1.1\r\nHost: x\r\n"
+                                      "Content-Type: application/x-www-form-urlencoded\r\n"
+                                      "Content-Length: 99999999999\r\n\r\n");
     EXPECT_EQ(too_big.rfind("HTTP/1.1 413", 0), 0u) << too_big.substr(0, 200);
     EXPECT_NE(too_big.find("[{\"code\":413,\"description\":"), std::string::npos) << too_big.substr(0, 400);
 }
@@ -727,8 +747,9 @@ TEST_F(Open311, MultipartPhotosInAnyFilePartAmongManyFields) {
                          field("last_name", "Lovelace") + field("phone", "13811112222") +
                          field("jurisdiction_id", "mengzi") + field("attribute[fixmystreet_id]", "4411") +
                          field("attribute[title]", "Bins");
-    auto r = d.request("POST", "/open311/v2/requests.xml", fields + file("photo1", make_jpeg(64, 48, 7)) + "--" + boundary + "--\r\n",
-                       {{"Content-Type", type}});
+    auto r =
+        d.request("POST", "/open311/v2/requests.xml",
+                  fields + file("photo1", make_jpeg(64, 48, 7)) + "--" + boundary + "--\r\n", {{"Content-Type", type}});
     ASSERT_EQ(r.status, 200) << r.body;
     const auto id = parse_xml(r.body).child("request").at("service_request_id");
     const auto native = d.get("/api/v1/reports/" + id, c.dispatcher.token).json();
@@ -738,14 +759,15 @@ TEST_F(Open311, MultipartPhotosInAnyFilePartAmongManyFields) {
     // Six file parts (the documented 0..6) are accepted, a seventh is refused before it is read.
     std::string six = fields;
     for (int i = 1; i <= 6; ++i) six += file("photo" + std::to_string(i), make_jpeg(40 + i, 30, 100 + i));
-    auto ok = d.request("POST", "/open311/v2/requests.json", six + "--" + boundary + "--\r\n", {{"Content-Type", type}});
+    auto ok =
+        d.request("POST", "/open311/v2/requests.json", six + "--" + boundary + "--\r\n", {{"Content-Type", type}});
     ASSERT_EQ(ok.status, 200) << ok.body;
     const auto six_id = ok.json()[0]["service_request_id"].get<std::string>();
     EXPECT_EQ(d.get("/api/v1/reports/" + six_id, c.dispatcher.token).json()["photos"].size(), 6u);
     const auto before = count_requests();
-    auto seven = d.request("POST", "/open311/v2/requests.json",
-                           six + file("media", make_jpeg(50, 30, 999)) + "--" + boundary + "--\r\n",
-                           {{"Content-Type", type}});
+    auto seven =
+        d.request("POST", "/open311/v2/requests.json",
+                  six + file("media", make_jpeg(50, 30, 999)) + "--" + boundary + "--\r\n", {{"Content-Type", type}});
     expect_error(seven, 413, 413);
     EXPECT_NE(seven.body.find("more than 6 file parts"), std::string::npos) << seven.body;
     EXPECT_EQ(count_requests(), before);
@@ -754,12 +776,18 @@ TEST_F(Open311, MultipartPhotosInAnyFilePartAmongManyFields) {
 TEST_F(Open311, OpenApiDocumentListsTheRoutes) {
     const auto doc = d.get("/api/v1/openapi.json").json();
     const std::vector<std::pair<std::string, std::string>> expected = {
-        {"/open311/v2/discovery.json", "get"},         {"/open311/v2/discovery.xml", "get"},
-        {"/open311/v2/services.json", "get"},          {"/open311/v2/services/{service_code}.xml", "get"},
-        {"/open311/v2/requests.json", "post"},         {"/open311/v2/requests.xml", "get"},
-        {"/open311/v2/requests/{id}.json", "get"},     {"/open311/v2/tokens/{token}.xml", "get"},
-        {"/open311/v2/media/{id}", "get"},             {"/api/v1/admin/open311-keys", "post"},
-        {"/open311/v2/servicerequestupdates.xml", "get"}, {"/open311/v2/servicerequestupdates.json", "post"},
+        {"/open311/v2/discovery.json", "get"},
+        {"/open311/v2/discovery.xml", "get"},
+        {"/open311/v2/services.json", "get"},
+        {"/open311/v2/services/{service_code}.xml", "get"},
+        {"/open311/v2/requests.json", "post"},
+        {"/open311/v2/requests.xml", "get"},
+        {"/open311/v2/requests/{id}.json", "get"},
+        {"/open311/v2/tokens/{token}.xml", "get"},
+        {"/open311/v2/media/{id}", "get"},
+        {"/api/v1/admin/open311-keys", "post"},
+        {"/open311/v2/servicerequestupdates.xml", "get"},
+        {"/open311/v2/servicerequestupdates.json", "post"},
     };
     for (const auto& [path, method] : expected)
         EXPECT_TRUE(doc["paths"].contains(path) && doc["paths"][path].contains(method)) << method << " " << path;
@@ -779,15 +807,19 @@ TEST(Open311Urls, DiscoveryUrlFollowsHostAndScheme) {
     const TestCertificate cert;
     ASSERT_TRUE(cert.ok) << "openssl could not make a test certificate";
     {
-        Daemon d(Daemon::Options{.extra_args = {"--tls-listen", "127.0.0.1:0", "--tls-cert", cert.cert_file(),
-                                                "--tls-key", cert.key_file()},
-                                 .test_clock = false, .demo = false, .data_dir = {}});
-        const auto tls = json::parse(https_get(d.tls_port(), "/open311/v2/discovery.json", "city.example:8443"), nullptr, false);
+        Daemon d(Daemon::Options{
+            .extra_args = {"--tls-listen", "127.0.0.1:0", "--tls-cert", cert.cert_file(), "--tls-key", cert.key_file()},
+            .test_clock = false,
+            .demo = false,
+            .data_dir = {}});
+        const auto tls =
+            json::parse(https_get(d.tls_port(), "/open311/v2/discovery.json", "city.example:8443"), nullptr, false);
         ASSERT_TRUE(tls.is_object());
         EXPECT_EQ(tls["endpoints"][0]["url"], "https://city.example:8443/open311/v2");
         // A Host that is not a plain host name is not echoed into URLs.
-        const auto raw = raw_exchange(d.port(), "GET /open311/v2/discovery.json HTTP/1.1\r\nHost: evil.example/\"><x\r\n"
-                                                "Connection: close\r\n\r\n");
+        const auto raw = raw_exchange(d.port(),
+                                      "GET /open311/v2/discovery.json HTTP/1.1\r\nHost: evil.example/\"><x\r\n"
+                                      "Connection: close\r\n\r\n");
         const auto body = raw.substr(raw.find("\r\n\r\n") + 4);
         EXPECT_EQ(json::parse(body, nullptr, false)["endpoints"][0]["url"], "http://localhost/open311/v2") << raw;
     }
@@ -812,14 +844,20 @@ TEST_F(Open311, ResidentsIdentitiesNeverAppear) {
     // The resident's own photo is public only through the accepted ticket's media_url.
     const auto req = get_json("/requests/" + id + ".json", "requests.json")[0];
     ASSERT_TRUE(req["media_url"].is_string());
-    EXPECT_EQ(req["media_url"], "http://127.0.0.1/open311/v2/media/" +
-                                    std::to_string(report["photos"][0]["id"].get<std::int64_t>()));
+    EXPECT_EQ(req["media_url"],
+              "http://127.0.0.1/open311/v2/media/" + std::to_string(report["photos"][0]["id"].get<std::int64_t>()));
 }
 
 // ---- issue 15: what real clients (FixMyStreet) need ----
 
-const std::set<std::string> kExtended = {"OPEN",      "INVESTIGATING", "ACTION_SCHEDULED",          "IN_PROGRESS",
-                                         "FIXED",     "DUPLICATE",     "NOT_COUNCILS_RESPONSIBILITY", "NO_FURTHER_ACTION",
+const std::set<std::string> kExtended = {"OPEN",
+                                         "INVESTIGATING",
+                                         "ACTION_SCHEDULED",
+                                         "IN_PROGRESS",
+                                         "FIXED",
+                                         "DUPLICATE",
+                                         "NOT_COUNCILS_RESPONSIBILITY",
+                                         "NO_FURTHER_ACTION",
                                          "CLOSED"};
 
 // An answer in extended statuses: each status is one of FixMyStreet's, and with the status put
@@ -838,8 +876,10 @@ void expect_extended_answer(const JsonSchemas& schemas, json list) {
 }
 
 TEST_F(Open311, AddressOnlyRequestsWaitInTheDispatchQueueWithoutAPosition) {
-    const Fields by_address = {{"api_key", key}, {"service_code", "t-garbage"},
-                               {"address_string", "文澜路与天马路交叉口"}, {"description", "no coordinates"}};
+    const Fields by_address = {{"api_key", key},
+                               {"service_code", "t-garbage"},
+                               {"address_string", "文澜路与天马路交叉口"},
+                               {"description", "no coordinates"}};
     const auto a = post_ok(by_address);
     const auto b = post_ok(by_address);
 
@@ -888,17 +928,18 @@ TEST_F(Open311, AddressOnlyRequestsWaitInTheDispatchQueueWithoutAPosition) {
     const auto before = count_requests();
     expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}}), 400, 400);
     expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_string", ""}}), 400, 400);
-    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"lat", "23.375"},
-                            {"address_string", "x"}}),
-                 400, 400);
-    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"long", "103.375"},
-                            {"address_id", "A-1"}}),
-                 400, 400, false);
+    expect_error(
+        post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"lat", "23.375"}, {"address_string", "x"}}), 400,
+        400);
+    expect_error(
+        post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"long", "103.375"}, {"address_id", "A-1"}}), 400,
+        400, false);
     expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_id", std::string(201, 'a')}}),
                  400, 400);
     expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_id", "A\n1"}}), 400, 400);
-    expect_error(post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_string", std::string(201, 'y')}}),
-                 400, 400);
+    expect_error(
+        post_form({{"api_key", key}, {"service_code", "t-garbage"}, {"address_string", std::string(201, 'y')}}), 400,
+        400);
     EXPECT_EQ(count_requests(), before);
 }
 
@@ -915,11 +956,12 @@ TEST_F(Open311, DescriptionsOfUpTo4000CharactersAreKeptAndShownWhole) {
     f.back().second = text + "路";
     expect_error(post_form(f), 400, 400);
     // The native API keeps its own limit for its own submissions.
-    auto native = post_multipart(d, "/api/v1/reports",
-                                 multipart({{"category", "t-garbage"}, {"description", std::string(2001, 'x')},
-                                            {"lat", 23.375}, {"lon", 103.375}},
-                                           {make_jpeg(64, 48, 77)}),
-                                 c.r1.token);
+    auto native = post_multipart(
+        d, "/api/v1/reports",
+        multipart(
+            {{"category", "t-garbage"}, {"description", std::string(2001, 'x')}, {"lat", 23.375}, {"lon", 103.375}},
+            {make_jpeg(64, 48, 77)}),
+        c.r1.token);
     EXPECT_EQ(native.status, 400) << native.body;
     EXPECT_EQ(native.json()["error"]["field"], "description");
 }
@@ -955,7 +997,8 @@ TEST_F(Open311, RepeatedMediaUrlsAreEachKeptUpToSix) {
 
 TEST_F(Open311, AnyNumberOfOrdinaryFieldsIsAccepted) {
     auto f = minimal();
-    for (int i = 0; i < 300; ++i) f.push_back({"attribute[field_" + std::to_string(i) + "]", "value " + std::to_string(i)});
+    for (int i = 0; i < 300; ++i)
+        f.push_back({"attribute[field_" + std::to_string(i) + "]", "value " + std::to_string(i)});
     for (const char* name : {"account_id", "email", "phone", "first_name", "last_name", "jurisdiction_id", "device_id",
                              "deviceid", "address_string", "attribute[title]", "attribute[description]"})
         f.push_back({name, "something"});
@@ -973,7 +1016,7 @@ TEST_F(Open311, ExtendedStatusesAreChosenPerKey) {
 
     const auto submitted = post_ok(minimal());
     const auto assigned = post_ok(minimal());
-    c.ok(c.m1, as_id(assigned), {{"action", "accept"}});  // g1 assigns at once
+    c.ok(c.m1, as_id(assigned), {{"action", "accept"}});      // g1 assigns at once
     const auto accepted = post_ok(minimal(103.405, 23.405));  // g2: no auto-assign
     c.ok(c.m2, as_id(accepted), {{"action", "accept"}});
     const auto working = post_ok(minimal());
@@ -997,18 +1040,22 @@ TEST_F(Open311, ExtendedStatusesAreChosenPerKey) {
     c.ok(c.m1, as_id(duplicate), {{"action", "mark_duplicate"}, {"of", as_id(submitted)}});
 
     const std::vector<std::tuple<std::string, std::string, std::string>> expected = {
-        {submitted, "OPEN", "open"},          {assigned, "ACTION_SCHEDULED", "open"},
-        {accepted, "ACTION_SCHEDULED", "open"}, {working, "IN_PROGRESS", "open"},
-        {resolved, "IN_PROGRESS", "open"},    {fixed, "FIXED", "closed"},
-        {rejected, "NO_FURTHER_ACTION", "closed"}, {duplicate, "DUPLICATE", "closed"},
+        {submitted, "OPEN", "open"},
+        {assigned, "ACTION_SCHEDULED", "open"},
+        {accepted, "ACTION_SCHEDULED", "open"},
+        {working, "IN_PROGRESS", "open"},
+        {resolved, "IN_PROGRESS", "open"},
+        {fixed, "FIXED", "closed"},
+        {rejected, "NO_FURTHER_ACTION", "closed"},
+        {duplicate, "DUPLICATE", "closed"},
     };
     std::string list;
     for (const auto& [id, ext_status, plain] : expected) list += (list.empty() ? "" : ",") + id;
     const auto with_ext = get_json("/requests.json?service_request_id=" + list + "&api_key=" + percent_encode(ext));
     expect_extended_answer(schemas, with_ext);
     const auto with_ext_xml = get_xml("/requests.xml?service_request_id=" + list + "&api_key=" + percent_encode(ext));
-    const auto plain_key = get_json("/requests.json?service_request_id=" + list + "&api_key=" + percent_encode(key),
-                                    "requests.json");
+    const auto plain_key =
+        get_json("/requests.json?service_request_id=" + list + "&api_key=" + percent_encode(key), "requests.json");
     const auto no_key = get_json("/requests.json?service_request_id=" + list, "requests.json");
     ASSERT_EQ(with_ext.size(), expected.size());
     ASSERT_EQ(with_ext_xml.all("request").size(), expected.size());
@@ -1050,7 +1097,8 @@ TEST_F(Open311, UpdatesAreTheTicketEventsOfAWindow) {
         {b, "closed", "DUPLICATE", "2026-11-20T03:00:00Z", "Duplicate of another request (" + a + ")."},
     };
     const auto j = get_json("/servicerequestupdates.json", "service-request-updates.json");  // the last 24 h
-    const auto je = get_json("/servicerequestupdates.json?api_key=" + percent_encode(ext), "service-request-updates.json");
+    const auto je =
+        get_json("/servicerequestupdates.json?api_key=" + percent_encode(ext), "service-request-updates.json");
     const auto x = get_xml("/servicerequestupdates.xml?api_key=" + percent_encode(ext));
     EXPECT_EQ(x.name, "service_request_updates");
     ASSERT_EQ(j.size(), want.size()) << j.dump();
@@ -1091,7 +1139,8 @@ TEST_F(Open311, UpdatesAreTheTicketEventsOfAWindow) {
     EXPECT_EQ(window(""), (V{"2026-11-20T02:00:00Z", "2026-11-20T03:00:00Z"}));
 
     for (const std::string q :
-         {"?start_date=2026-11-20T00:00:00Z", "?end_date=2026-11-20T00:00:00Z", "?start_date=2026-11-20T00:00:00&end_date=2026-11-21T00:00:00Z",
+         {"?start_date=2026-11-20T00:00:00Z", "?end_date=2026-11-20T00:00:00Z",
+          "?start_date=2026-11-20T00:00:00&end_date=2026-11-21T00:00:00Z",
           "?start_date=2026-11-21T00:00:00Z&end_date=2026-11-20T00:00:00Z",
           "?start_date=2026-01-01T00:00:00Z&end_date=2026-11-20T00:00:00Z", "?start_date=today&end_date=tomorrow"}) {
         expect_error(get("/servicerequestupdates.json" + q), 400, 400);
@@ -1137,8 +1186,9 @@ TEST_F(Open311, PartnerUpdatesAreCommentsThatChangeNoStatusAndArriveOnce) {
     EXPECT_EQ(e["action"], "comment");
     EXPECT_EQ(e["from"], "submitted");
     EXPECT_EQ(e["to"], "submitted");
-    EXPECT_EQ(e["note"], "Still there this morning.\nPlease look again.\n[partner status: CLOSED]\n"
-                         "https://partner.example/c/1.jpg");
+    EXPECT_EQ(e["note"],
+              "Still there this morning.\nPlease look again.\n[partner status: CLOSED]\n"
+              "https://partner.example/c/1.jpg");
     for (const char* secret : {"Ada", "Lovelace", "ada@example.org"})
         EXPECT_EQ(native.dump().find(secret), std::string::npos) << secret;
     EXPECT_EQ(get_json("/requests/" + id + ".json", "requests.json")[0]["status"], "open");
@@ -1153,7 +1203,10 @@ TEST_F(Open311, PartnerUpdatesAreCommentsThatChangeNoStatusAndArriveOnce) {
 
     // In XML, as FixMyStreet reads it; FIXED on a ticket being worked on changes nothing either.
     c.ok(c.m1, as_id(id), {{"action", "accept"}});
-    r = post_update({{"api_key", key}, {"service_request_id", id}, {"update_id", "fms-78"}, {"status", "fixed"},
+    r = post_update({{"api_key", key},
+                     {"service_request_id", id},
+                     {"update_id", "fms-78"},
+                     {"status", "fixed"},
                      {"description", ""}},
                     ".xml");
     ASSERT_EQ(r.status, 200) << r.body;
@@ -1183,7 +1236,10 @@ TEST_F(Open311, PartnerUpdatesAreCommentsThatChangeNoStatusAndArriveOnce) {
     // A comment on a closed ticket is kept; the ticket stays closed.
     const auto done = post_ok(minimal());
     c.ok(c.m1, as_id(done), {{"action", "reject"}, {"reason", "private land"}});
-    r = post_update({{"api_key", key}, {"service_request_id", done}, {"update_id", "fms-79"}, {"status", "OPEN"},
+    r = post_update({{"api_key", key},
+                     {"service_request_id", done},
+                     {"update_id", "fms-79"},
+                     {"status", "OPEN"},
                      {"description", "Why was this rejected?"}});
     ASSERT_EQ(r.status, 200) << r.body;
     native = c.get(c.dispatcher, as_id(done));
@@ -1195,7 +1251,10 @@ TEST_F(Open311, PartnerUpdateErrorsUseGeoReportCodesAndAddNothing) {
     const auto id = post_ok(minimal());
     const auto resident_report = std::to_string(c.submit(c.r1)["id"].get<std::int64_t>());
     const auto events = event_count(id);
-    const Fields good = {{"api_key", key}, {"service_request_id", id}, {"update_id", "u-1"}, {"status", "OPEN"},
+    const Fields good = {{"api_key", key},
+                         {"service_request_id", id},
+                         {"update_id", "u-1"},
+                         {"status", "OPEN"},
                          {"description", "text"}};
     auto with = [&](const std::string& name, const std::string& value) {
         auto f = good;

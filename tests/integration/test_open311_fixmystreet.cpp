@@ -49,18 +49,20 @@ namespace {
 
 // ---- XML as XML::Simple (with FixMyStreet's options) hands it to the client ----
 
-const std::set<std::string> kForceArray = {"service", "attribute", "value", "request", "error", "request_update",
-                                           "group"};
-const std::map<std::string, std::string> kGroupTags = {{"services", "service"},     {"attributes", "attribute"},
-                                                       {"values", "value"},         {"service_requests", "request"},
-                                                       {"errors", "error"},         {"service_request_updates", "request_update"},
-                                                       {"groups", "group"}};
+const std::set<std::string> kForceArray = {"service", "attribute",      "value", "request",
+                                           "error",   "request_update", "group"};
+const std::map<std::string, std::string> kGroupTags = {
+    {"services", "service"}, {"attributes", "attribute"},
+    {"values", "value"},     {"service_requests", "request"},
+    {"errors", "error"},     {"service_request_updates", "request_update"},
+    {"groups", "group"}};
 
 json simple(xmlNode* n) {
     std::string text;
     std::vector<xmlNode*> elements;
     for (auto* c = n->children; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE) elements.push_back(c);
+        if (c->type == XML_ELEMENT_NODE)
+            elements.push_back(c);
         else if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
             text += reinterpret_cast<const char*>(c->content);
     }
@@ -70,8 +72,8 @@ json simple(xmlNode* n) {
         const std::string name = reinterpret_cast<const char*>(c->name);
         json value = simple(c);
         // GroupTags: <attributes><attribute/>…</attributes> becomes attributes => [ … ].
-        if (const auto g = kGroupTags.find(name); g != kGroupTags.end() && value.is_object() && value.size() == 1 &&
-                                                  value.contains(g->second))
+        if (const auto g = kGroupTags.find(name);
+            g != kGroupTags.end() && value.is_object() && value.size() == 1 && value.contains(g->second))
             value = value[g->second];
         if (kForceArray.count(name)) {
             if (!obj.contains(name)) obj[name] = json::array();
@@ -287,8 +289,8 @@ struct Open311FixMyStreet : ::testing::Test {
                   int fms_id) const {
         Params p;
         p["service_code"] = {"t-garbage"};
-        p["description"] = {title + "\n\n" + detail + "\n\nhttps://fixmystreet.example/report/" + std::to_string(fms_id) +
-                            "\n"};
+        p["description"] = {title + "\n\n" + detail + "\n\nhttps://fixmystreet.example/report/" +
+                            std::to_string(fms_id) + "\n"};
         p["first_name"] = {"Ada"};
         p["last_name"] = {"Lovelace"};
         p["email"] = {"ada@example.org"};
@@ -340,11 +342,11 @@ TEST_F(Open311FixMyStreet, ServicesReportsUpdatesAndCommentsAsTheClientSendsAndR
                        "https://fixmystreet.example/photo/102.2.full.jpeg"};
     const auto id2 = fms.send_service_request(p2);
     ASSERT_FALSE(id2.empty()) << fms.last_error;
-    const auto id3 = fms.send_service_request(report("Bin on private land", "Inside the compound.",
-                                                     std::pair{23.3752, 103.3752}, 103));
+    const auto id3 = fms.send_service_request(
+        report("Bin on private land", "Inside the compound.", std::pair{23.3752, 103.3752}, 103));
     ASSERT_FALSE(id3.empty()) << fms.last_error;
-    const auto id4 = fms.send_service_request(report("Same bins again", "Reported twice.",
-                                                     std::pair{23.3753, 103.3753}, 104));
+    const auto id4 =
+        fms.send_service_request(report("Same bins again", "Reported twice.", std::pair{23.3753, 103.3753}, 104));
     ASSERT_FALSE(id4.empty()) << fms.last_error;
 
     // What arrived: the whole description, the coordinates as sent, the address-only report in the
@@ -420,9 +422,13 @@ TEST_F(Open311FixMyStreet, ServicesReportsUpdatesAndCommentsAsTheClientSendsAndR
     // A retry after a lost answer gets the same id.
     EXPECT_EQ(fms.post_service_request_update(comment), external);
     // The resident marks report 1 fixed on FixMyStreet: CLOSED, with no text and a "-" surname.
-    Params closing = {{"updated_datetime", {"2026-11-20T09:06:00+08:00"}}, {"service_request_id", {id1}},
-                      {"status", {"CLOSED"}}, {"description", {""}}, {"first_name", {"Ada"}},
-                      {"last_name", {"-"}}, {"update_id", {"9002"}}};
+    Params closing = {{"updated_datetime", {"2026-11-20T09:06:00+08:00"}},
+                      {"service_request_id", {id1}},
+                      {"status", {"CLOSED"}},
+                      {"description", {""}},
+                      {"first_name", {"Ada"}},
+                      {"last_name", {"-"}},
+                      {"update_id", {"9002"}}};
     const auto closing_external = fms.post_service_request_update(closing);
     ASSERT_FALSE(closing_external.empty()) << fms.last_error;
     EXPECT_NE(closing_external, external);
@@ -458,8 +464,8 @@ TEST_F(Open311FixMyStreet, ServicesReportsUpdatesAndCommentsAsTheClientSendsAndR
         EXPECT_TRUE(q["status_notes"].is_string());
         EXPECT_TRUE(q["updated_datetime"].is_string());
     }
-    EXPECT_EQ(status, (std::map<std::string, std::string>{{id1, "closed"}, {id2, "open"}, {id3, "closed"},
-                                                          {id4, "closed"}}));
+    EXPECT_EQ(status,
+              (std::map<std::string, std::string>{{id1, "closed"}, {id2, "open"}, {id3, "closed"}, {id4, "closed"}}));
     EXPECT_EQ(requests[1]["lat"], nullptr);
     EXPECT_EQ(requests[0]["media_url"], p1["media_url"][0]);
 }
@@ -474,13 +480,15 @@ TEST_F(Open311FixMyStreet, FailuresAreErrorsTheClientCanPrint) {
     EXPECT_EQ(wrong.last_error, "403 / 403: api_key is missing or not valid\n");
 
     // An update for a request the city does not know.
-    EXPECT_TRUE(fms.post_service_request_update({{"service_request_id", {"424242"}}, {"update_id", {"7"}},
-                                                 {"status", {"OPEN"}}, {"description", {"x"}}})
-                    .empty());
+    EXPECT_TRUE(
+        fms.post_service_request_update(
+               {{"service_request_id", {"424242"}}, {"update_id", {"7"}}, {"status", {"OPEN"}}, {"description", {"x"}}})
+            .empty());
     EXPECT_EQ(fms.last_error, "404 / 404: service_request_id not found\n");
 
     // Only one date: the client never sends that, but a misconfigured one gets a readable 400.
-    auto r = fms.raw_get("servicerequestupdates.xml", {{"api_key", {fms.body.api_key}}, {"start_date", {"2026-11-20T00:00:00Z"}}});
+    auto r = fms.raw_get("servicerequestupdates.xml",
+                         {{"api_key", {fms.body.api_key}}, {"start_date", {"2026-11-20T00:00:00Z"}}});
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(Client::process_error(r.body).substr(0, 5), "400: ");
 

@@ -6,17 +6,17 @@
 #include "support/openapi_contract.hpp"
 #include "ticket_city.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
+#include <sys/socket.h>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <sys/socket.h>
 
 using civic::test::Daemon;
 using civic::test::JsonSchemas;
@@ -66,8 +66,8 @@ TEST(OpenApi, EveryRouteIsDescribedAndEveryDescriptionIsARoute) {
             for (const auto& method : kMethods)
                 if (item.contains(method)) {
                     ++described;
-                    EXPECT_TRUE(served.count({path, method}))
-                        << entry.path().filename() << " describes " << method << " " << path << ", which is not a route";
+                    EXPECT_TRUE(served.count({path, method})) << entry.path().filename() << " describes " << method
+                                                              << " " << path << ", which is not a route";
                 }
     }
     EXPECT_EQ(described, served.size());
@@ -108,7 +108,10 @@ TEST(OpenApi, OperationsDeclareTheirErrorsAndSecurity) {
 // The checker Daemon::request applies, fed answers that break the contract.
 TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
     const OpenApiContract contract(served_document());
-    const json user = {{"id", 7}, {"phone", "13700000001"}, {"display_name", "居民"}, {"role", "resident"},
+    const json user = {{"id", 7},
+                       {"phone", "13700000001"},
+                       {"display_name", "居民"},
+                       {"role", "resident"},
                        {"grid_ids", json::array()}};
     const auto check = [&](const std::string& method, const std::string& target, int status, const json& body,
                            const std::string& type = "application/json") {
@@ -130,7 +133,9 @@ TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
 
     const json error = {{"error", {{"code", "not_found"}, {"message", "no such report"}}}};
     EXPECT_TRUE(check("GET", "/api/v1/reports/99", 404, error).empty());
-    EXPECT_TRUE(check("DELETE", "/api/v1/reports/99", 405, {{"error", {{"code", "method_not_allowed"}, {"message", "m"}}}}).empty());
+    EXPECT_TRUE(
+        check("DELETE", "/api/v1/reports/99", 405, {{"error", {{"code", "method_not_allowed"}, {"message", "m"}}}})
+            .empty());
     EXPECT_FALSE(check("GET", "/api/v1/reports/99", 404, {{"error", {{"code", "gone"}, {"message", "m"}}}}).empty());
     EXPECT_FALSE(check("GET", "/api/v1/reports/99", 404, {{"error", "not found"}}).empty());
 
@@ -138,7 +143,8 @@ TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
     const json page = {{"items", json::array()}, {"next_cursor", nullptr}};
     EXPECT_TRUE(check("GET", "/api/v1/reports?limit=5", 200, page).empty());
     EXPECT_FALSE(check("GET", "/api/v1/reports", 200, {{"items", json::array()}, {"next_cursor", 5}}).empty());
-    EXPECT_FALSE(check("GET", "/api/v1/reports", 200, {{"items", json::array({{{"id", 1}}})}, {"next_cursor", nullptr}}).empty());
+    EXPECT_FALSE(check("GET", "/api/v1/reports", 200, {{"items", json::array({{{"id", 1}}})}, {"next_cursor", nullptr}})
+                     .empty());
 
     // oneOf: an honour exchange is not a credit exchange.
     const json honour = {{"id", 1}, {"type", "honour"}, {"points", 50}, {"balance_after", 10}, {"sku", "HON-1"}};
@@ -149,13 +155,30 @@ TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
 
     // allOf: a supervision item is a report plus hours_overdue, and only that.
     const auto report = [] {
-        json r = {{"id", 3}, {"status", "accepted"}, {"category", "c"}, {"description", "d"}, {"lat", 23.1},
-                  {"lon", 103.2}, {"address", nullptr}, {"grid_id", 1}, {"assignee_id", nullptr}, {"reporter_id", 2},
-                  {"created_at", "2026-11-20T08:00:00Z"}, {"accepted_at", "2026-11-20T09:00:00Z"},
-                  {"deadline_at", "2026-11-21T09:00:00Z"}, {"resolved_at", nullptr}, {"closed_at", nullptr},
-                  {"overdue", true}, {"deadline_light", "red"}, {"rework_count", 0}, {"duplicate_of", nullptr},
-                  {"rating", nullptr}, {"points_awarded", 5}, {"possible_duplicates", json::array()},
-                  {"photos", json::array()}, {"photo_reused_from", json::array()}};
+        json r = {{"id", 3},
+                  {"status", "accepted"},
+                  {"category", "c"},
+                  {"description", "d"},
+                  {"lat", 23.1},
+                  {"lon", 103.2},
+                  {"address", nullptr},
+                  {"grid_id", 1},
+                  {"assignee_id", nullptr},
+                  {"reporter_id", 2},
+                  {"created_at", "2026-11-20T08:00:00Z"},
+                  {"accepted_at", "2026-11-20T09:00:00Z"},
+                  {"deadline_at", "2026-11-21T09:00:00Z"},
+                  {"resolved_at", nullptr},
+                  {"closed_at", nullptr},
+                  {"overdue", true},
+                  {"deadline_light", "red"},
+                  {"rework_count", 0},
+                  {"duplicate_of", nullptr},
+                  {"rating", nullptr},
+                  {"points_awarded", 5},
+                  {"possible_duplicates", json::array()},
+                  {"photos", json::array()},
+                  {"photo_reused_from", json::array()}};
         return r;
     }();
     auto item = report;
@@ -168,11 +191,14 @@ TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
     EXPECT_FALSE(check("GET", "/api/v1/reports/3", 200, bad_time).empty());
 
     // Open311: the GeoReport error array on its routes, XML by media type.
-    EXPECT_TRUE(check("GET", "/open311/v2/requests/abc.json", 404, json::array({{{"code", 404}, {"description", "x"}}})).empty());
+    EXPECT_TRUE(check("GET", "/open311/v2/requests/abc.json", 404, json::array({{{"code", 404}, {"description", "x"}}}))
+                    .empty());
     EXPECT_FALSE(check("GET", "/open311/v2/requests/abc.json", 404, error).empty());
-    EXPECT_TRUE(contract.check("GET", "/open311/v2/services.xml", 200, "text/xml; charset=utf-8", "<services/>").empty());
+    EXPECT_TRUE(
+        contract.check("GET", "/open311/v2/services.xml", 200, "text/xml; charset=utf-8", "<services/>").empty());
     EXPECT_FALSE(contract.check("GET", "/open311/v2/services.xml", 200, "application/json", "[]").empty());
-    EXPECT_EQ(contract.template_for("/open311/v2/services/100101.manhole-water.json"), "/open311/v2/services/{service_code}.json");
+    EXPECT_EQ(contract.template_for("/open311/v2/services/100101.manhole-water.json"),
+              "/open311/v2/services/{service_code}.json");
     EXPECT_EQ(contract.template_for("/kiosk/"), "/kiosk/");
 }
 
@@ -183,19 +209,20 @@ TEST(OpenApi, TheValidatorRefusesWhatItCannotCheck) {
     EXPECT_EQ(JsonSchemas::lint_document(served_document()), std::vector<std::string>{});
     auto doc = served_document();
     doc["components"]["schemas"]["Points"]["properties"]["balance"]["exclusiveMinimum"] = 0;
-    doc["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] =
-        {{"type", "object"}, {"properties", {{"when", {{"type", "string"}, {"format", "date"}}}}}};
+    doc["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        {"type", "object"}, {"properties", {{"when", {{"type", "string"}, {"format", "date"}}}}}};
     doc["components"]["schemas"]["Extra"] = {{"type", "array"}, {"items", {{"type", "int"}}}};
     const auto problems = JsonSchemas::lint_document(doc);
     ASSERT_EQ(problems.size(), 3u) << ::testing::PrintToString(problems);
     EXPECT_EQ(problems[0], "/components/schemas/Extra/items: unknown type \"int\"");
     EXPECT_EQ(problems[1], "/components/schemas/Points/properties/balance: unsupported keyword exclusiveMinimum");
-    EXPECT_EQ(problems[2], "/paths/~1api~1v1~1me/get/responses/200/content/application~1json/schema/properties/when: "
-                           "unsupported format \"date\"");
+    EXPECT_EQ(problems[2],
+              "/paths/~1api~1v1~1me/get/responses/200/content/application~1json/schema/properties/when: "
+              "unsupported format \"date\"");
     EXPECT_THROW(OpenApiContract{doc}, std::runtime_error);
 
-    const auto schemas = JsonSchemas::of_document(
-        {{"components", {{"schemas", {{"Code", {{"type", "string"}, {"maxLength", 4}}}}}}}});
+    const auto schemas =
+        JsonSchemas::of_document({{"components", {{"schemas", {{"Code", {{"type", "string"}, {"maxLength", 4}}}}}}}});
     const json unique = {{"type", "array"}, {"uniqueItems", true}};
     EXPECT_TRUE(schemas.validate_schema(unique, {1, 2, "1"}).empty());
     EXPECT_FALSE(schemas.validate_schema(unique, {1, 2, 1}).empty());
@@ -223,7 +250,8 @@ TEST(OpenApi, TheStreamAnswersAsDocumented) {
     const auto type_at = head.find("Content-Type: ");
     ASSERT_NE(type_at, std::string::npos);
     const auto type = head.substr(type_at + 14, head.find("\r\n", type_at) - type_at - 14);
-    EXPECT_EQ(contract.check("GET", "/api/v1/stream", 401, type, refused.substr(split + 4)), std::vector<std::string>{});
+    EXPECT_EQ(contract.check("GET", "/api/v1/stream", 401, type, refused.substr(split + 4)),
+              std::vector<std::string>{});
     const auto accepted = raw_exchange(d.port(), upgrade + "Authorization: Bearer " + c.m1.token + "\r\n\r\n", 1000);
     ASSERT_EQ(accepted.rfind("HTTP/1.1 101", 0), 0u) << accepted.substr(0, 100);
     EXPECT_EQ(contract.check("GET", "/api/v1/stream", 101, "", ""), std::vector<std::string>{});

@@ -30,9 +30,7 @@ std::string env_prefix() {
     return "AWS_ACCESS_KEY_ID='" + e.access_key + "' AWS_SECRET_ACCESS_KEY='" + e.secret_key + "' ";
 }
 
-CommandResult tool(const std::string& args) {
-    return run_command(env_prefix() + CIVICSNAPD_PATH + " " + args);
-}
+CommandResult tool(const std::string& args) { return run_command(env_prefix() + CIVICSNAPD_PATH + " " + args); }
 
 std::int64_t count_in(const std::string& output, const std::string& what) {
     std::smatch m;
@@ -98,11 +96,11 @@ TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
         Daemon d(Daemon::Options{.data_dir = data.path, .photos = source_store});
         TicketCity c(d);
         for (int i = 0; i < 3; ++i) {
-            auto r = post_multipart(d, "/api/v1/reports",
-                                    multipart({{"category", "t-garbage"}, {"description", "搬家"}, {"lat", 23.375},
-                                               {"lon", 103.375}},
-                                              {unique_jpeg()}),
-                                    c.r1.token);
+            auto r = post_multipart(
+                d, "/api/v1/reports",
+                multipart({{"category", "t-garbage"}, {"description", "搬家"}, {"lat", 23.375}, {"lon", 103.375}},
+                          {unique_jpeg()}),
+                c.r1.token);
             ASSERT_EQ(r.status, 201) << r.body;
             photos.emplace_back(r.json()["photos"][0]["url"], r.json()["photos"][0]["sha256"]);
         }
@@ -110,7 +108,7 @@ TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
         auto first = tool(copy);  // while the daemon serves
         ASSERT_EQ(first.exit_code, 0) << first.output;
         EXPECT_EQ(count_in(first.output, "copied"), 6) << first.output;  // 3 originals + 3 thumbnails
-        auto second = tool(copy);  // resumed: nothing left to do
+        auto second = tool(copy);                                        // resumed: nothing left to do
         ASSERT_EQ(second.exit_code, 0) << second.output;
         EXPECT_EQ(count_in(second.output, "copied"), 0) << second.output;
         EXPECT_EQ(count_in(second.output, "already in"), 6) << second.output;
@@ -145,9 +143,9 @@ TEST(PhotoStore, ToolsOnAnUnreachableStoreExit2AndTouchNothing) {
     const std::string nobody = "'s3://civic-test?endpoint=http://127.0.0.1:1' ";
     const std::string env = "AWS_ACCESS_KEY_ID=a AWS_SECRET_ACCESS_KEY=b ";
     const auto files = "'file:" + d.data_dir() + "/photos' ";
-    for (const auto& args : {"sweep-photos --data-dir '" + d.data_dir() + "' --older-than 0 --photos " + nobody,
-                             "copy-photos --from " + nobody + "--to " + files,
-                             "copy-photos --from " + files + "--to " + nobody}) {
+    for (const auto& args :
+         {"sweep-photos --data-dir '" + d.data_dir() + "' --older-than 0 --photos " + nobody,
+          "copy-photos --from " + nobody + "--to " + files, "copy-photos --from " + files + "--to " + nobody}) {
         const auto r = run_command(env + CIVICSNAPD_PATH + " " + args);
         EXPECT_EQ(r.exit_code, 2) << args << r.output;
         EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;

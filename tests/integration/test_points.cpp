@@ -39,7 +39,8 @@ TEST(Points, AdjustmentsStarsAndStatementPaging) {
     const auto id = user_id_of(d, token);
     const auto admin = d.admin_token();
     for (int points : {10, 20, 5}) grant_points(d, id, points);
-    auto neg = d.post("/api/v1/admin/points/adjustments", {{"user_id", id}, {"points", -7}, {"reason", "correction"}}, admin);
+    auto neg =
+        d.post("/api/v1/admin/points/adjustments", {{"user_id", id}, {"points", -7}, {"reason", "correction"}}, admin);
     ASSERT_EQ(neg.status, 201) << neg.body;
     EXPECT_EQ(neg.json()["balance_after"], 28);
     EXPECT_EQ(neg.json()["points"], -7);
@@ -82,7 +83,8 @@ TEST(Points, AdjustmentValidation) {
     auto zero = d.post("/api/v1/admin/points/adjustments", {{"user_id", id}, {"points", 0}, {"reason", "x"}}, admin);
     EXPECT_EQ(zero.json()["error"]["field"], "points");
     const auto admin_id = user_id_of(d, admin);
-    auto staff = d.post("/api/v1/admin/points/adjustments", {{"user_id", admin_id}, {"points", 5}, {"reason", "x"}}, admin);
+    auto staff =
+        d.post("/api/v1/admin/points/adjustments", {{"user_id", admin_id}, {"points", 5}, {"reason", "x"}}, admin);
     EXPECT_EQ(staff.json()["error"]["field"], "user_id");
     auto missing = d.post("/api/v1/admin/points/adjustments", {{"user_id", id}, {"points", 5}}, admin);
     EXPECT_EQ(missing.json()["error"]["field"], "reason");

@@ -4,10 +4,10 @@
 #include "ticket_city.hpp"
 
 #include <arpa/inet.h>
-#include <filesystem>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <filesystem>
 
 using namespace civic::test;
 using nlohmann::json;
@@ -19,7 +19,10 @@ struct Reports : ::testing::Test {
     TicketCity c{d};
 
     json meta(double lon = 103.375, double lat = 23.375) {
-        return {{"category", "t-garbage"}, {"description", "井盖缺失，夜间危险"}, {"lat", lat}, {"lon", lon},
+        return {{"category", "t-garbage"},
+                {"description", "井盖缺失，夜间危险"},
+                {"lat", lat},
+                {"lon", lon},
                 {"address", "文澜路 12 号"}};
     }
     HttpResponse submit(const Multipart& m, const std::string& token, Headers h = {}) {
@@ -34,10 +37,29 @@ TEST_F(Reports, SubmitReturnsTheReportObject) {
     auto r = submit(multipart(meta(), {make_jpeg(64, 48, 1), make_jpeg(40, 30, 2)}), c.r1.token);
     ASSERT_EQ(r.status, 201) << r.body;
     const auto report = r.json();
-    for (const char* field : {"id", "status", "category", "description", "lat", "lon", "address", "grid_id",
-                              "assignee_id", "reporter_id", "created_at", "accepted_at", "deadline_at",
-                              "resolved_at", "closed_at", "overdue", "deadline_light", "rework_count",
-                              "duplicate_of", "rating", "points_awarded", "possible_duplicates", "photos"})
+    for (const char* field : {"id",
+                              "status",
+                              "category",
+                              "description",
+                              "lat",
+                              "lon",
+                              "address",
+                              "grid_id",
+                              "assignee_id",
+                              "reporter_id",
+                              "created_at",
+                              "accepted_at",
+                              "deadline_at",
+                              "resolved_at",
+                              "closed_at",
+                              "overdue",
+                              "deadline_light",
+                              "rework_count",
+                              "duplicate_of",
+                              "rating",
+                              "points_awarded",
+                              "possible_duplicates",
+                              "photos"})
         EXPECT_TRUE(report.contains(field)) << field;
     EXPECT_FALSE(report.contains("photo_reused_from")) << "staff only";
     EXPECT_EQ(report["status"], "submitted");
@@ -66,8 +88,8 @@ TEST_F(Reports, SubmitReturnsTheReportObject) {
         EXPECT_EQ(back.body.size(), p["bytes"].get<std::size_t>());
         return;
     }
-    const auto file = std::filesystem::path(d.data_dir()) / "photos" / sha.substr(0, 2) / sha.substr(2, 2) /
-                      (sha + ".jpg");
+    const auto file =
+        std::filesystem::path(d.data_dir()) / "photos" / sha.substr(0, 2) / sha.substr(2, 2) / (sha + ".jpg");
     EXPECT_TRUE(std::filesystem::exists(file)) << file;
     EXPECT_EQ(std::filesystem::file_size(file), p["bytes"].get<std::uintmax_t>());
 }
@@ -111,9 +133,9 @@ TEST_F(Reports, IntakeErrorsNameTheFieldAndStoreNothing) {
     EXPECT_EQ(bad_json.error_code(), "bad_request");
     auto not_multipart = d.post("/api/v1/reports", meta(), c.r1.token);
     EXPECT_EQ(not_multipart.error_code(), "bad_request");
-    auto broken = d.request("POST", "/api/v1/reports", "--x\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{}",
-                            {{"Content-Type", "multipart/form-data; boundary=x"},
-                             {"Authorization", "Bearer " + c.r1.token}});
+    auto broken =
+        d.request("POST", "/api/v1/reports", "--x\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{}",
+                  {{"Content-Type", "multipart/form-data; boundary=x"}, {"Authorization", "Bearer " + c.r1.token}});
     EXPECT_EQ(broken.error_code(), "bad_request") << "missing final boundary";
 
     auto text_as_photo = submit(multipart(meta(), {"this is not a picture"}), c.r1.token);
@@ -159,9 +181,8 @@ TEST_F(Reports, OversizedBodiesAndPhotosAre413) {
 // before the client has sent the rest of a (declared) 30 MiB body.
 TEST_F(Reports, OversizedPartIsRefusedWhileTheBodyIsStillArriving) {
     const std::string boundary = "b0undary";
-    std::string start = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n" +
-                        meta().dump() + "\r\n--" + boundary +
-                        "\r\nContent-Disposition: form-data; name=\"photo\"\r\n\r\n";
+    std::string start = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n" + meta().dump() +
+                        "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"photo\"\r\n\r\n";
     start += std::string((10u << 20) + 4096, 'x');
     const std::string head = "POST /api/v1/reports HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + c.r1.token +
                              "\r\nContent-Type: multipart/form-data; boundary=" + boundary +
@@ -215,11 +236,11 @@ TEST_F(Reports, IdempotentRetryReturnsTheFirstAnswer) {
 
 TEST_F(Reports, VisibilityFollowsTheRole) {
     using Ids = std::vector<std::int64_t>;
-    const auto a = c.submit(c.r1)["id"].get<std::int64_t>();                    // g1
-    const auto b = c.submit(c.r2)["id"].get<std::int64_t>();                    // g1
-    const auto g2 = c.submit(c.r1, 103.405, 23.405)["id"].get<std::int64_t>();  // g2
-    const auto nowhere = c.submit(c.r2, 100.0, 20.0)["id"].get<std::int64_t>(); // no grid
-    c.ok(c.m1, a, {{"action", "accept"}});                                      // → w1
+    const auto a = c.submit(c.r1)["id"].get<std::int64_t>();                     // g1
+    const auto b = c.submit(c.r2)["id"].get<std::int64_t>();                     // g1
+    const auto g2 = c.submit(c.r1, 103.405, 23.405)["id"].get<std::int64_t>();   // g2
+    const auto nowhere = c.submit(c.r2, 100.0, 20.0)["id"].get<std::int64_t>();  // no grid
+    c.ok(c.m1, a, {{"action", "accept"}});                                       // → w1
 
     auto ids = [&](const Person& who, const std::string& query = "") {
         Ids out;
@@ -362,7 +383,8 @@ TEST_F(Reports, PhotoReuseLinksAreBoundedToTheMostRecent) {
     }
     const json expected(std::vector<std::int64_t>(ids.end() - 21, ids.end() - 1));
     EXPECT_EQ(c.get(c.dispatcher, ids.back())["photo_reused_from"], expected);
-    EXPECT_EQ(c.get(c.dispatcher, ids[5])["photo_reused_from"], json(std::vector<std::int64_t>(ids.begin(), ids.begin() + 5)));
+    EXPECT_EQ(c.get(c.dispatcher, ids[5])["photo_reused_from"],
+              json(std::vector<std::int64_t>(ids.begin(), ids.begin() + 5)));
 }
 
 TEST_F(Reports, PngIsAcceptedAndCleaned) {

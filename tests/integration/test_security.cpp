@@ -55,11 +55,11 @@ TEST(RateLimits, ReportSubmissionsArePerAccountAndRetriesAreFree) {
     Daemon d(limited("--reports-per-hour", "2"));
     TicketCity c(d);
     auto report = [&](const Person& who, int seed, Headers headers = {}) {
-        return post_multipart(d, "/api/v1/reports",
-                              multipart({{"category", "t-garbage"}, {"description", "井盖缺失"}, {"lat", 23.375},
-                                         {"lon", 103.375}},
-                                        {make_jpeg(64, 48, seed)}),
-                              who.token, std::move(headers));
+        return post_multipart(
+            d, "/api/v1/reports",
+            multipart({{"category", "t-garbage"}, {"description", "井盖缺失"}, {"lat", 23.375}, {"lon", 103.375}},
+                      {make_jpeg(64, 48, seed)}),
+            who.token, std::move(headers));
     };
     auto first = report(c.r1, 1, {{"Idempotency-Key", "limit-test-1"}});
     ASSERT_EQ(first.status, 201) << first.body;

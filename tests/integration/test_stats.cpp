@@ -69,10 +69,11 @@ void expect_figures(const json& f, const Expect& e, const std::string& where) {
 const Expect kTotal{12, 7, 1, 1, 3, 2, 4, 7, 4, 2, 1, 3.0 / 7, 2.0 / 7, 0.5, 5.0 / 12, 12.0, 3.5};
 const Expect kG1{7, 3, 1, 1, 2, 1, 1, 3, 2, 1, 1, 2.0 / 3, 1.0 / 3, 0.5, 4.0 / 7, 16.5, 5.0};
 const Expect kG2{4, 4, 0, 0, 1, 1, 3, 4, 2, 1, 0, 0.25, 0.25, 0.5, 0.25, 3.0, 2.0};
-const Expect kOutside{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, std::nullopt, std::nullopt, std::nullopt, 0.0, std::nullopt,
-                      std::nullopt};
-const Expect kEmpty{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
-                    std::nullopt, std::nullopt};
+const Expect kOutside{
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, std::nullopt, std::nullopt, std::nullopt, 0.0, std::nullopt, std::nullopt};
+const Expect kEmpty{
+    0,           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+    std::nullopt};
 
 struct StatsCity : ::testing::Test {
     Daemon d;
@@ -363,14 +364,14 @@ TEST_F(StatsCity, SupervisionListsOverdueOpenTicketsMostOverdueFirst) {
     ASSERT_EQ(page1["items"].size(), 2u);
     EXPECT_EQ(page1["items"][1]["id"], k);
     ASSERT_TRUE(page1["next_cursor"].is_string());
-    auto page2 = d.get("/api/v1/supervision?limit=2&cursor=" + page1["next_cursor"].get<std::string>(),
-                       c.dispatcher.token)
-                     .json();
+    auto page2 =
+        d.get("/api/v1/supervision?limit=2&cursor=" + page1["next_cursor"].get<std::string>(), c.dispatcher.token)
+            .json();
     ASSERT_EQ(page2["items"].size(), 2u);
     EXPECT_EQ(page2["items"][0]["id"], h);
-    auto page3 = d.get("/api/v1/supervision?limit=2&cursor=" + page2["next_cursor"].get<std::string>(),
-                       c.dispatcher.token)
-                     .json();
+    auto page3 =
+        d.get("/api/v1/supervision?limit=2&cursor=" + page2["next_cursor"].get<std::string>(), c.dispatcher.token)
+            .json();
     ASSERT_EQ(page3["items"].size(), 1u);
     EXPECT_EQ(page3["items"][0]["id"], q);
     EXPECT_TRUE(page3["next_cursor"].is_null());
@@ -490,9 +491,10 @@ TEST_F(StatsCity, WeeklyBulletinAsCsv) {
     EXPECT_TRUE(well_formed) << r.body;
     ASSERT_EQ(rows.size(), 4u) << r.body;
     const std::vector<std::string> header = {
-        "rank", "grid_id", "grid_name", "received", "accepted", "rejected", "duplicate", "closed", "closed_on_time",
-        "overdue_open", "due", "resolved_ever", "reworked", "extended", "closure_rate", "on_time_rate", "rework_rate",
-        "handled_rate", "avg_hours_to_close", "satisfaction"};
+        "rank",         "grid_id",       "grid_name",    "received",           "accepted",
+        "rejected",     "duplicate",     "closed",       "closed_on_time",     "overdue_open",
+        "due",          "resolved_ever", "reworked",     "extended",           "closure_rate",
+        "on_time_rate", "rework_rate",   "handled_rate", "avg_hours_to_close", "satisfaction"};
     EXPECT_EQ(rows[0], header);
     for (const auto& row : rows) EXPECT_EQ(row.size(), header.size());
     EXPECT_EQ(rows[1][0], "1");
@@ -536,8 +538,8 @@ TEST(StatsPoints, FiguresFollowTheLedger) {
         return r.json();
     };
     const auto empty = stats();
-    for (const char* f : {"issued", "redeemed", "donated", "honour_exchanged", "credit_exchanged", "voided",
-                          "outstanding"})
+    for (const char* f :
+         {"issued", "redeemed", "donated", "honour_exchanged", "credit_exchanged", "voided", "outstanding"})
         EXPECT_EQ(empty[f], 0) << f;
 
     // 5 on accept, 10 on verify; 200 by an admin adjustment.

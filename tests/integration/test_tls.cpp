@@ -10,8 +10,8 @@
 
 using civic::test::Daemon;
 using civic::test::TestCertificate;
-using civic::test::TlsExchange;
 using civic::test::tls_exchange;
+using civic::test::TlsExchange;
 
 namespace {
 
@@ -28,7 +28,9 @@ protected:
         ASSERT_TRUE(cert->ok) << "openssl could not make a test certificate";
         daemon = new Daemon(Daemon::Options{.extra_args = {"--tls-listen", "127.0.0.1:0", "--tls-cert",
                                                            cert->cert_file(), "--tls-key", cert->key_file()},
-                                            .test_clock = false, .demo = false, .data_dir = {}});
+                                            .test_clock = false,
+                                            .demo = false,
+                                            .data_dir = {}});
     }
     static void TearDownTestSuite() {
         delete daemon;

@@ -85,8 +85,8 @@ TEST(Web, EtagRevalidationAnswers304) {
 
 TEST(Web, HeadAnswersWithoutABody) {
     const auto page = web_daemon().get("/dashboard/");
-    const auto raw = civic::test::raw_exchange(
-        web_daemon().port(), "HEAD /dashboard/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto raw = civic::test::raw_exchange(web_daemon().port(),
+                                               "HEAD /dashboard/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(raw.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw;
     EXPECT_NE(raw.find("Content-Type: text/html; charset=utf-8\r\n"), std::string::npos) << raw;
     EXPECT_NE(raw.find("Content-Length: " + std::to_string(page.body.size()) + "\r\n"), std::string::npos) << raw;

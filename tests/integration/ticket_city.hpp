@@ -60,7 +60,10 @@ struct TicketCity {
 
     void category(const std::string& code, int sla, int on_accept, int on_close) {
         auto r = d.post("/api/v1/admin/categories",
-                        {{"code", code}, {"name", code}, {"sla_hours", sla}, {"points_on_accept", on_accept},
+                        {{"code", code},
+                         {"name", code},
+                         {"sla_hours", sla},
+                         {"points_on_accept", on_accept},
                          {"points_on_close", on_close}},
                         admin);
         EXPECT_EQ(r.status, 201) << r.body;
@@ -68,8 +71,11 @@ struct TicketCity {
 
     Person staff(const std::string& phone, const std::string& role, std::vector<std::int64_t> grids) {
         auto r = d.post("/api/v1/admin/users",
-                        {{"phone", phone}, {"password", "staff-pass-1"}, {"display_name", role},
-                         {"role", role}, {"grid_ids", grids}},
+                        {{"phone", phone},
+                         {"password", "staff-pass-1"},
+                         {"display_name", role},
+                         {"role", role},
+                         {"grid_ids", grids}},
                         admin);
         EXPECT_EQ(r.status, 201) << r.body;
         return {r.json()["id"].get<std::int64_t>(), d.login(phone, "staff-pass-1")};
@@ -83,13 +89,11 @@ struct TicketCity {
     // A report in g1 (or at the given point) with a fresh photo; returns the created report.
     nlohmann::json submit(const Person& who, double lon = 103.375, double lat = 23.375,
                           const std::string& category_code = "t-garbage") {
-        auto r = post_multipart(d, "/api/v1/reports",
-                                multipart({{"category", category_code},
-                                           {"description", "路边垃圾堆积"},
-                                           {"lat", lat},
-                                           {"lon", lon}},
-                                          {make_jpeg(64, 48, ++seed)}),
-                                who.token);
+        auto r = post_multipart(
+            d, "/api/v1/reports",
+            multipart({{"category", category_code}, {"description", "路边垃圾堆积"}, {"lat", lat}, {"lon", lon}},
+                      {make_jpeg(64, 48, ++seed)}),
+            who.token);
         EXPECT_EQ(r.status, 201) << r.body;
         return r.json();
     }

@@ -7,17 +7,17 @@
 
 #include "common/crypto.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 
@@ -25,8 +25,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -533,8 +533,9 @@ TEST_F(S3ClientTest, LatencyOf100KbPutAndGet) {
     }
     std::sort(put_ms.begin(), put_ms.end());
     std::sort(get_ms.begin(), get_ms.end());
-    std::printf("100 KB over 20 runs: PUT median %.1f ms (min %.1f, max %.1f); GET median %.1f ms (min %.1f, max %.1f)\n",
-                put_ms[10], put_ms.front(), put_ms.back(), get_ms[10], get_ms.front(), get_ms.back());
+    std::printf(
+        "100 KB over 20 runs: PUT median %.1f ms (min %.1f, max %.1f); GET median %.1f ms (min %.1f, max %.1f)\n",
+        put_ms[10], put_ms.front(), put_ms.back(), get_ms[10], get_ms.front(), get_ms.back());
     RecordProperty("put_100kb_median_ms", std::to_string(put_ms[10]));
     RecordProperty("get_100kb_median_ms", std::to_string(get_ms[10]));
 }
@@ -570,7 +571,8 @@ asio::awaitable<void> pump(From& from, To& to) {
     for (;;) {
         auto [ec, n] = co_await from.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
         if (ec || n == 0) break;
-        auto [wec, m] = co_await asio::async_write(to, asio::buffer(buf.data(), n), asio::as_tuple(asio::use_awaitable));
+        auto [wec, m] =
+            co_await asio::async_write(to, asio::buffer(buf.data(), n), asio::as_tuple(asio::use_awaitable));
         if (wec) break;
     }
     boost::system::error_code ignored;
@@ -600,8 +602,8 @@ TEST_F(S3ClientTest, HttpsWithVerifiedCertificate) {
                 if (ec) co_return;
                 asio::co_spawn(
                     io_,
-                    [&, s = std::make_shared<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(sock), server_ctx)]()
-                        -> asio::awaitable<void> {
+                    [&, s = std::make_shared<asio::ssl::stream<asio::ip::tcp::socket>>(
+                            std::move(sock), server_ctx)]() -> asio::awaitable<void> {
                         auto [hec] = co_await s->async_handshake(asio::ssl::stream_base::server,
                                                                  asio::as_tuple(asio::use_awaitable));
                         if (hec) co_return;

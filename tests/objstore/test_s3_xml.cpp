@@ -42,7 +42,8 @@ TEST(S3Xml, ReadsAListObjectsV2Page) {
 
 TEST(S3Xml, EmptyAndLastPages) {
     const auto empty = parse_list_objects_v2(
-        "<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>", 10);
+        "<ListBucketResult><Name>b</Name><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>",
+        10);
     ASSERT_TRUE(empty);
     EXPECT_TRUE(empty->entries.empty());
     EXPECT_FALSE(empty->truncated);
@@ -54,19 +55,20 @@ TEST(S3Xml, EmptyAndLastPages) {
 TEST(S3Xml, RefusesWhatS3NeverSends) {
     const auto bad = [](const std::string& xml) { return !parse_list_objects_v2(xml, 1000); };
     EXPECT_TRUE(bad(""));
-    EXPECT_TRUE(bad("<Error><Code>x</Code></Error>"));                       // another root
-    EXPECT_TRUE(bad("<ListBucketResult>"));                                  // unclosed
-    EXPECT_TRUE(bad("<ListBucketResult></ListBucketResul>"));                // mismatched
-    EXPECT_TRUE(bad("<ListBucketResult></ListBucketResult><x/>"));           // two roots
-    EXPECT_TRUE(bad("<ListBucketResult></ListBucketResult>junk"));           // text after the root
+    EXPECT_TRUE(bad("<Error><Code>x</Code></Error>"));                        // another root
+    EXPECT_TRUE(bad("<ListBucketResult>"));                                   // unclosed
+    EXPECT_TRUE(bad("<ListBucketResult></ListBucketResul>"));                 // mismatched
+    EXPECT_TRUE(bad("<ListBucketResult></ListBucketResult><x/>"));            // two roots
+    EXPECT_TRUE(bad("<ListBucketResult></ListBucketResult>junk"));            // text after the root
     EXPECT_TRUE(bad("<!DOCTYPE x [<!ENTITY a \"b\">]><ListBucketResult/>"));  // no DTDs, no entity expansion
     EXPECT_TRUE(bad("<ListBucketResult><Contents><Key><![CDATA[k]]></Key></Contents></ListBucketResult>"));
     EXPECT_TRUE(bad("<ListBucketResult><Contents><Key>a&b;</Key></Contents></ListBucketResult>"));  // unknown entity
     EXPECT_TRUE(bad("<ListBucketResult><Contents><Key>&#0;</Key></Contents></ListBucketResult>"));
     EXPECT_TRUE(bad("<ListBucketResult><Contents><Key>&#xD800;</Key></Contents></ListBucketResult>"));
     EXPECT_TRUE(bad("<ListBucketResult><Contents><Key>k</Key><Size>-1</Size></Contents></ListBucketResult>"));
-    EXPECT_TRUE(bad("<ListBucketResult><Contents><Key>k</Key><Size>99999999999999999999999</Size></Contents>"
-                    "</ListBucketResult>"));
+    EXPECT_TRUE(
+        bad("<ListBucketResult><Contents><Key>k</Key><Size>99999999999999999999999</Size></Contents>"
+            "</ListBucketResult>"));
     EXPECT_TRUE(bad("<ListBucketResult><Contents><Size>1</Size></Contents></ListBucketResult>"));  // no key
     EXPECT_TRUE(bad("<ListBucketResult><IsTruncated>maybe</IsTruncated></ListBucketResult>"));
     EXPECT_TRUE(bad("<ListBucketResult a=\"1\"b=\"2\"></ListBucketResult>"));  // attributes run together

@@ -87,7 +87,7 @@ void Daemon::start() {
     int pipefd[2];
     if (::pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> args = {CIVICSNAPD_PATH, "--listen", "127.0.0.1:0", "--data-dir", data_dir_,
-                                     "--threads", "2"};
+                                     "--threads",     "2"};
     if (options_.test_clock) args.push_back("--test-clock");
     if (options_.demo) args.push_back("--demo");
     // Tests create accounts and reports by the dozen from one address; the rate-limit tests turn
@@ -281,10 +281,12 @@ HttpResponse Daemon::request(const std::string& method, const std::string& targe
     req += "\r\n" + body;
     const auto raw = raw_exchange(port_, req, 30000);
     auto parsed = parse_response(raw);
-    if (!parsed) throw std::runtime_error("no complete HTTP response to " + method + " " + target + ": " + raw.substr(0, 300));
+    if (!parsed)
+        throw std::runtime_error("no complete HTTP response to " + method + " " + target + ": " + raw.substr(0, 300));
     // Every response the suite receives is held to the served OpenAPI document.
     if (const auto* contract = served_contract(port_, options_.test_clock)) {
-        for (const auto& problem : contract->check(method, target, parsed->status, parsed->header("content-type"), parsed->body))
+        for (const auto& problem :
+             contract->check(method, target, parsed->status, parsed->header("content-type"), parsed->body))
             ADD_FAILURE() << "OpenAPI contract: " << problem;
         record_openapi_coverage(*contract, method, target, parsed->status);
     }

@@ -3,10 +3,10 @@
 // dir, and a small HTTP/1.1 client to talk to it.
 #include <nlohmann/json.hpp>
 
+#include <sys/types.h>
 #include <map>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace civic::test {
@@ -48,7 +48,7 @@ public:
     unsigned short tls_port() const;  // 0 without --tls-listen
     const std::string& data_dir() const { return data_dir_; }
     const std::string& output() const { return output_; }  // what the daemon printed before ready
-    std::string log() const;  // its stderr: access log and errors
+    std::string log() const;                               // its stderr: access log and errors
 
     HttpResponse request(const std::string& method, const std::string& target, const std::string& body = "",
                          const Headers& headers = {}) const;

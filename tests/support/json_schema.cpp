@@ -17,7 +17,9 @@ namespace {
 bool has_type(const json& v, const std::string& type) {
     if (type == "string") return v.is_string();
     if (type == "number") return v.is_number();
-    if (type == "integer") return v.is_number_integer() || (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>())));
+    if (type == "integer")
+        return v.is_number_integer() ||
+               (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<long long>(v.get<double>())));
     if (type == "boolean") return v.is_boolean();
     if (type == "null") return v.is_null();
     if (type == "array") return v.is_array();
@@ -38,11 +40,19 @@ bool is_uri(const std::string& s) {
 }
 
 // Every keyword check() judges or may ignore (annotations); any other is refused.
-const std::set<std::string> kKnownKeywords = {
-    "type",        "enum",        "const",   "required", "properties",      "additionalProperties", "items",
-    "anyOf",       "oneOf",       "allOf",   "not",      "$ref",            "maxLength",            "minLength",
-    "pattern",     "format",      "minimum", "maximum",  "multipleOf",      "minItems",             "maxItems",
-    "uniqueItems", "description", "default", "title",    "contentMediaType"};
+const std::set<std::string> kKnownKeywords = {"type",        "enum",
+                                              "const",       "required",
+                                              "properties",  "additionalProperties",
+                                              "items",       "anyOf",
+                                              "oneOf",       "allOf",
+                                              "not",         "$ref",
+                                              "maxLength",   "minLength",
+                                              "pattern",     "format",
+                                              "minimum",     "maximum",
+                                              "multipleOf",  "minItems",
+                                              "maxItems",    "uniqueItems",
+                                              "description", "default",
+                                              "title",       "contentMediaType"};
 const std::set<std::string> kTypes = {"string", "number", "integer", "boolean", "null", "array", "object"};
 const std::set<std::string> kFormats = {"date-time", "uri", "binary"};
 
@@ -79,7 +89,8 @@ std::vector<std::string> JsonSchemas::validate(const std::string& file, const js
     return problems;
 }
 
-std::vector<std::string> JsonSchemas::validate_schema(const json& schema, const json& value, bool closed_objects) const {
+std::vector<std::string> JsonSchemas::validate_schema(const json& schema, const json& value,
+                                                      bool closed_objects) const {
     std::vector<std::string> problems;
     check(schema, load(""), value, "$", closed_objects, problems);
     return problems;
@@ -136,11 +147,14 @@ void JsonSchemas::check(const json& schema, const json& root, const json& v, con
         for (const auto& option : schema["oneOf"]) {
             std::vector<std::string> sub;
             check(option, root, v, where, closed, sub);
-            if (sub.empty()) ++matches;
-            else if (first_problem.empty()) first_problem = sub.front();
+            if (sub.empty())
+                ++matches;
+            else if (first_problem.empty())
+                first_problem = sub.front();
         }
         if (matches != 1)
-            problems.push_back(where + ": matches " + std::to_string(matches) + " of oneOf (e.g. " + first_problem + ")");
+            problems.push_back(where + ": matches " + std::to_string(matches) + " of oneOf (e.g. " + first_problem +
+                               ")");
     }
     if (schema.contains("allOf")) {
         // Each member judges its own fields; the fields none of them lists are judged below.
@@ -169,11 +183,14 @@ void JsonSchemas::check(const json& schema, const json& root, const json& v, con
         for (const auto& e : schema["enum"]) found = found || e == v;
         if (!found) problems.push_back(where + ": " + v.dump() + " not in enum");
     }
-    if (schema.contains("const") && schema["const"] != v) problems.push_back(where + ": " + v.dump() + " is not the const");
+    if (schema.contains("const") && schema["const"] != v)
+        problems.push_back(where + ": " + v.dump() + " is not the const");
     if (v.is_number()) {
         const double d = v.get<double>();
-        if (schema.contains("minimum") && d < schema["minimum"].get<double>()) problems.push_back(where + ": below minimum");
-        if (schema.contains("maximum") && d > schema["maximum"].get<double>()) problems.push_back(where + ": above maximum");
+        if (schema.contains("minimum") && d < schema["minimum"].get<double>())
+            problems.push_back(where + ": below minimum");
+        if (schema.contains("maximum") && d > schema["maximum"].get<double>())
+            problems.push_back(where + ": above maximum");
         if (schema.contains("multipleOf")) {
             const double m = schema["multipleOf"].get<double>();
             if (std::fmod(d, m) != 0) problems.push_back(where + ": not a multiple of " + schema["multipleOf"].dump());
@@ -189,8 +206,10 @@ void JsonSchemas::check(const json& schema, const json& root, const json& v, con
             problems.push_back(where + ": does not match " + schema["pattern"].get<std::string>() + ": " + s);
         if (schema.contains("format")) {
             const auto format = schema["format"].get<std::string>();
-            if (format == "date-time" && !is_date_time(s)) problems.push_back(where + ": not a date-time: " + s);
-            else if (format == "uri" && !is_uri(s)) problems.push_back(where + ": not a uri: " + s);
+            if (format == "date-time" && !is_date_time(s))
+                problems.push_back(where + ": not a date-time: " + s);
+            else if (format == "uri" && !is_uri(s))
+                problems.push_back(where + ": not a uri: " + s);
             else if (format != "date-time" && format != "uri" && format != "binary")
                 throw std::runtime_error("unsupported format " + format);
         }
@@ -202,7 +221,8 @@ void JsonSchemas::check(const json& schema, const json& root, const json& v, con
             problems.push_back(where + ": more items than maxItems");
         if (schema.contains("uniqueItems") && schema["uniqueItems"].get<bool>())
             for (std::size_t i = 1; i < v.size(); ++i)
-                if (std::find(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v[i]) != v.begin() + static_cast<std::ptrdiff_t>(i)) {
+                if (std::find(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v[i]) !=
+                    v.begin() + static_cast<std::ptrdiff_t>(i)) {
                     problems.push_back(where + "[" + std::to_string(i) + "]: a repeated item where uniqueItems");
                     break;
                 }
@@ -213,14 +233,16 @@ void JsonSchemas::check(const json& schema, const json& root, const json& v, con
     if (v.is_object()) {
         if (schema.contains("required"))
             for (const auto& name : schema["required"])
-                if (!v.contains(name.get<std::string>())) problems.push_back(where + ": missing " + name.get<std::string>());
+                if (!v.contains(name.get<std::string>()))
+                    problems.push_back(where + ": missing " + name.get<std::string>());
         const json* props = schema.contains("properties") ? &schema["properties"] : nullptr;
         if (props)
             for (const auto& [key, child] : v.items())
                 if (props->contains(key)) check((*props)[key], root, child, where + "." + key, closed, problems);
         std::vector<std::string> allowed;
         allowed_fields(schema, root, allowed);
-        const bool judged_here = !open_here && (props || schema.contains("allOf") || schema.contains("additionalProperties"));
+        const bool judged_here =
+            !open_here && (props || schema.contains("allOf") || schema.contains("additionalProperties"));
         if (judged_here) {
             for (const auto& [key, child] : v.items()) {
                 if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
@@ -240,15 +262,18 @@ void JsonSchemas::lint(const json& schema, const std::string& where, std::vector
         return;
     }
     for (const auto& [key, value] : schema.items()) {
-        if (!kKnownKeywords.count(key) && !key.starts_with("x-")) problems.push_back(where + ": unsupported keyword " + key);
+        if (!kKnownKeywords.count(key) && !key.starts_with("x-"))
+            problems.push_back(where + ": unsupported keyword " + key);
         if (key == "type")
             for (const auto& t : value.is_array() ? value : json::array({value}))
-                if (!t.is_string() || !kTypes.count(t.get<std::string>())) problems.push_back(where + ": unknown type " + t.dump());
+                if (!t.is_string() || !kTypes.count(t.get<std::string>()))
+                    problems.push_back(where + ": unknown type " + t.dump());
         if (key == "format" && !(value.is_string() && kFormats.count(value.get<std::string>())))
             problems.push_back(where + ": unsupported format " + value.dump());
     }
     if (schema.contains("properties"))
-        for (const auto& [name, child] : schema["properties"].items()) lint(child, where + "/properties/" + name, problems);
+        for (const auto& [name, child] : schema["properties"].items())
+            lint(child, where + "/properties/" + name, problems);
     for (const char* key : {"items", "additionalProperties", "not"})
         if (schema.contains(key)) lint(schema[key], where + "/" + key, problems);
     for (const char* key : {"anyOf", "oneOf", "allOf"})
@@ -271,9 +296,12 @@ std::vector<std::string> JsonSchemas::lint_document(const json& document) {
         if (node.is_object()) {
             for (const auto& [key, child] : node.items()) {
                 const auto here = where + "/" + escape(key);
-                if (key == "schema" || key == "x-websocket-message") lint(child, here, problems);
-                else if (where == "/components/schemas") lint(child, here, problems);
-                else self(self, child, here);
+                if (key == "schema" || key == "x-websocket-message")
+                    lint(child, here, problems);
+                else if (where == "/components/schemas")
+                    lint(child, here, problems);
+                else
+                    self(self, child, here);
             }
         } else if (node.is_array()) {
             for (std::size_t i = 0; i < node.size(); ++i) self(self, node[i], where + "/" + std::to_string(i));

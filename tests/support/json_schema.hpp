@@ -43,9 +43,11 @@ private:
     void check(const nlohmann::json& schema, const nlohmann::json& root, const nlohmann::json& value,
                const std::string& where, bool closed, std::vector<std::string>& problems, bool open_here = false) const;
     // The schema a $ref names, and the root its own references resolve in.
-    std::pair<const nlohmann::json*, const nlohmann::json*> resolve(const std::string& ref, const nlohmann::json& root) const;
+    std::pair<const nlohmann::json*, const nlohmann::json*> resolve(const std::string& ref,
+                                                                    const nlohmann::json& root) const;
     // Names an object may carry under `schema`: its properties and those of its allOf members.
-    void allowed_fields(const nlohmann::json& schema, const nlohmann::json& root, std::vector<std::string>& names) const;
+    void allowed_fields(const nlohmann::json& schema, const nlohmann::json& root,
+                        std::vector<std::string>& names) const;
     std::string dir_;
     // A map: its nodes never move, so a schema being checked stays valid while a $ref loads another.
     mutable std::map<std::string, nlohmann::json> cache_;

@@ -94,21 +94,26 @@ std::vector<std::string> OpenApiContract::check(const std::string& method_in, co
 
     const json* response = nullptr;
     if (operation) {
-        if (operation->contains("x-undocumented")) problems.push_back(where + "the operation is not described in server/api/openapi/");
+        if (operation->contains("x-undocumented"))
+            problems.push_back(where + "the operation is not described in server/api/openapi/");
         const auto& responses = (*operation)["responses"];
         const auto code = std::to_string(status);
-        if (responses.contains(code)) response = &responses[code];
-        else if (status >= 400 && responses.contains("default")) response = &responses["default"];
-        else problems.push_back(where + "status not documented for " + method + " " + tmpl);
+        if (responses.contains(code))
+            response = &responses[code];
+        else if (status >= 400 && responses.contains("default"))
+            response = &responses["default"];
+        else
+            problems.push_back(where + "status not documented for " + method + " " + tmpl);
     } else if (status < 400) {
         problems.push_back(where + "a success for an operation the document does not have");
         return problems;
     } else if (path.starts_with("/open311/v2/")) {
         // Routing errors (404, 405, 414, …) outside every operation, in GeoReport's format.
-        static const json errors = {{"description", "GeoReport errors"},
-                                    {"content",
-                                     {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Open311Errors"}}}}},
-                                      {"text/xml", {{"schema", {{"type", "string"}}}}}}}};
+        static const json errors = {
+            {"description", "GeoReport errors"},
+            {"content",
+             {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Open311Errors"}}}}},
+              {"text/xml", {{"schema", {{"type", "string"}}}}}}}};
         response = &errors;
     } else {
         response = &document_["components"]["responses"]["Error"];

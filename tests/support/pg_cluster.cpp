@@ -77,7 +77,8 @@ void exec_on(const std::string& conninfo, const std::string& sql) {
         PQfinish(c);
         throw std::runtime_error("cannot connect to the test cluster: " + msg);
     }
-    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);
     PGresult* r = PQexec(c, sql.c_str());
     const auto status = PQresultStatus(r);
     std::string msg = PQresultErrorMessage(r);

@@ -31,8 +31,8 @@ class PgCluster {
 public:
     struct Options {
         std::string bin_dir = "/usr/lib/postgresql/15/bin";
-        bool tcp = true;        // also listen on 127.0.0.1 at a free port
-        std::string os_user;    // who runs the server; "" = `postgres` when root, else oneself
+        bool tcp = true;      // also listen on 127.0.0.1 at a free port
+        std::string os_user;  // who runs the server; "" = `postgres` when root, else oneself
         int max_connections = 300;
     };
 
@@ -58,11 +58,11 @@ public:
     const std::string& dir() const { return dir_; }
     int port() const { return port_; }
     bool tcp() const { return tcp_; }
-    double start_ms() const { return start_ms_; }  // initdb + server start, as measured by start()
+    double start_ms() const { return start_ms_; }                  // initdb + server start, as measured by start()
     std::string socket_conninfo(const std::string& dbname) const;  // host=<dir> port=… user=postgres dbname=…
     std::string tcp_conninfo(const std::string& dbname) const;     // host=127.0.0.1 (tcp() only)
     std::string conninfo(const std::string& dbname) const { return socket_conninfo(dbname); }
-    std::string uri(const std::string& dbname) const;              // postgresql://postgres@127.0.0.1:PORT/db
+    std::string uri(const std::string& dbname) const;  // postgresql://postgres@127.0.0.1:PORT/db
 
     // Runs SQL (no parameters) on the `postgres` database as the superuser.
     void admin(const std::string& sql) const;

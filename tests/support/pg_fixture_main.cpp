@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
             std::printf("pg fixture: %s\n", stopped ? "cluster stopped and removed" : "no cluster to stop");
             return 0;
         }
-        if (test::PgCluster::stop_from_state(state)) std::printf("pg fixture: stopped a cluster left by an earlier run\n");
+        if (test::PgCluster::stop_from_state(state))
+            std::printf("pg fixture: stopped a cluster left by an earlier run\n");
         auto cluster = test::PgCluster::start();
         const auto t0 = std::chrono::steady_clock::now();
         cluster->create_template(test::kPgMigratedTemplate, [](const std::string& conninfo) {

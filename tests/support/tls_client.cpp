@@ -3,11 +3,11 @@
 #include "support/daemon.hpp"
 
 #include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
-#include <stdlib.h>
-#include <openssl/ssl.h>
-#include <unistd.h>
 
 namespace civic::test {
 
@@ -15,8 +15,8 @@ TestCertificate::TestCertificate() {
     char tmpl[] = "/tmp/civicsnap-tls-XXXXXX";
     if (!::mkdtemp(tmpl)) return;
     dir = tmpl;
-    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key_file() + " -out " +
-                            cert_file() + " -days 2 -subj /CN=localhost >/dev/null 2>&1";
+    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key_file() + " -out " + cert_file() +
+                            " -days 2 -subj /CN=localhost >/dev/null 2>&1";
     ok = std::system(cmd.c_str()) == 0;
 }
 

@@ -6,7 +6,7 @@
 namespace civic::test {
 
 struct TlsOptions {
-    int min_version = 0;           // 0: OpenSSL's default
+    int min_version = 0;  // 0: OpenSSL's default
     int max_version = 0;
     const char* ciphers = nullptr;  // TLS 1.2 cipher list; nullptr: OpenSSL's default
 };

@@ -49,8 +49,10 @@ std::string read_fixture(const std::string& relative_path) {
 
 Multipart multipart_raw(const std::string& meta_text, const std::vector<std::string>& photos) {
     const std::string boundary = "----civicsnap-test-7MA4YWxkTrZu0gW";
-    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
-                       "Content-Type: application/json\r\n\r\n" + meta_text + "\r\n";
+    std::string body = "--" + boundary +
+                       "\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
+                       "Content-Type: application/json\r\n\r\n" +
+                       meta_text + "\r\n";
     for (std::size_t i = 0; i < photos.size(); ++i)
         body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p" +
                 std::to_string(i) + ".jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" + photos[i] + "\r\n";

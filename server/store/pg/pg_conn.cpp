@@ -21,9 +21,7 @@ std::string trimmed(const char* message) {
     return s;
 }
 
-[[noreturn]] void client_error(const std::string& message) {
-    throw PgError(std::string(PgError::kClient), message);
-}
+[[noreturn]] void client_error(const std::string& message) { throw PgError(std::string(PgError::kClient), message); }
 
 void put_be64(std::string& out, std::uint64_t v) {
     out.resize(8);
@@ -167,8 +165,8 @@ const Conn::Statement& Conn::prepare(const TranslatedSql& sql, const std::string
     auto it = statements_.find(key);
     if (it != statements_.end()) return it->second;
     Statement s{"civic_" + std::to_string(statements_.size() + 1), sql.parameters};
-    PGresult* r = PQprepare(conn_, s.name.c_str(), sql.sql.c_str(), sql.parameters,
-                            reinterpret_cast<const Oid*>(types.data()));
+    PGresult* r =
+        PQprepare(conn_, s.name.c_str(), sql.sql.c_str(), sql.parameters, reinterpret_cast<const Oid*>(types.data()));
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "prepare");
     PQclear(r);
     return statements_.emplace(std::move(key), std::move(s)).first->second;
@@ -180,8 +178,13 @@ Query::Query(Conn& conn, std::shared_ptr<const TranslatedSql> sql)
     : conn_(&conn), sql_(std::move(sql)), params_(static_cast<std::size_t>(sql_->parameters)) {}
 
 Query::Query(Query&& other) noexcept
-    : conn_(other.conn_), sql_(std::move(other.sql_)), params_(std::move(other.params_)), result_(other.result_),
-      row_(other.row_), rows_(other.rows_), executed_(other.executed_) {
+    : conn_(other.conn_),
+      sql_(std::move(other.sql_)),
+      params_(std::move(other.params_)),
+      result_(other.result_),
+      row_(other.row_),
+      rows_(other.rows_),
+      executed_(other.executed_) {
     other.result_ = nullptr;
 }
 
@@ -254,11 +257,21 @@ void Query::execute() {
         const Type t = p.type == Type::unset ? Type::null : p.type;
         signature[i] = static_cast<char>(t);
         switch (t) {
-            case Type::int8: types[i] = kInt8; break;
-            case Type::float8: types[i] = kFloat8; break;
-            case Type::text: types[i] = kText; break;
-            case Type::bytea: types[i] = kBytea; break;
-            default: types[i] = 0; break;
+            case Type::int8:
+                types[i] = kInt8;
+                break;
+            case Type::float8:
+                types[i] = kFloat8;
+                break;
+            case Type::text:
+                types[i] = kText;
+                break;
+            case Type::bytea:
+                types[i] = kBytea;
+                break;
+            default:
+                types[i] = 0;
+                break;
         }
         if (t != Type::null && !p.null) {
             values[i] = p.bytes.data();

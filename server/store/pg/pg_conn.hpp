@@ -74,8 +74,8 @@ public:
     // Integers (int2/4/8, numeric without a fraction, bool as 0/1); a real is truncated.
     std::int64_t int64(int col) const;
     double real(int col) const;
-    std::string text(int col) const;   // the column's text; bytea decoded to its raw bytes
-    std::string blob(int col) const;   // the same as text(): bytea decoded, others as text
+    std::string text(int col) const;  // the column's text; bytea decoded to its raw bytes
+    std::string blob(int col) const;  // the same as text(): bytea decoded, others as text
     std::optional<std::int64_t> opt_int64(int col) const;
     std::optional<std::string> opt_text(int col) const;
     std::optional<double> opt_real(int col) const;
@@ -118,10 +118,10 @@ private:
 class Conn {
 public:
     struct Options {
-        std::string conninfo;                 // a libpq keyword/value string or postgresql:// URI
-        int lock_timeout_ms = 5000;           // SET lock_timeout (0 = wait for ever)
+        std::string conninfo;                         // a libpq keyword/value string or postgresql:// URI
+        int lock_timeout_ms = 5000;                   // SET lock_timeout (0 = wait for ever)
         std::string application_name = "civicsnapd";  // unless the conninfo says otherwise
-        int connect_timeout_s = 10;                    // unless the conninfo says otherwise
+        int connect_timeout_s = 10;                   // unless the conninfo says otherwise
     };
     explicit Conn(Options options);
     explicit Conn(const std::string& conninfo) : Conn(Options{conninfo}) {}
@@ -144,9 +144,9 @@ public:
     // idle: a backend that was terminated has sent its FATAL error and closed the socket.
     // (A peer that vanished without closing, as in a network partition, is not seen here.)
     bool alive();
-    int server_version() const;     // server_version_num, e.g. 150018
+    int server_version() const;  // server_version_num, e.g. 150018
     int backend_pid() const;
-    bool in_transaction() const;    // inside BEGIN … COMMIT (including a failed transaction)
+    bool in_transaction() const;  // inside BEGIN … COMMIT (including a failed transaction)
     std::size_t prepared_statements() const { return statements_.size(); }
     pg_conn* raw() { return conn_; }
     [[noreturn]] void fail(pg_result* result, std::string_view what);

@@ -47,8 +47,8 @@ struct PoolOptions {
     std::size_t max_connections = kDefaultMaxConnections;
     int lock_timeout_ms = 5000;
     std::chrono::milliseconds acquire_timeout{5000};
-    int max_attempts = kDefaultMaxAttempts;           // runs of one job, the first included
-    std::chrono::milliseconds backoff_initial{2};     // before the 2nd run; doubles each time
+    int max_attempts = kDefaultMaxAttempts;        // runs of one job, the first included
+    std::chrono::milliseconds backoff_initial{2};  // before the 2nd run; doubles each time
     std::chrono::milliseconds backoff_max{100};
     std::string application_name = "civicsnapd";
     int connect_timeout_s = 10;
@@ -63,15 +63,15 @@ struct TxOptions {
 
 // Counters for /metrics. All monotonic except `open` and `in_use`.
 struct PoolStats {
-    std::atomic<std::int64_t> open{0};          // connections open now
-    std::atomic<std::int64_t> in_use{0};        // connections leased now
+    std::atomic<std::int64_t> open{0};    // connections open now
+    std::atomic<std::int64_t> in_use{0};  // connections leased now
     std::atomic<std::int64_t> acquires{0};
-    std::atomic<std::int64_t> waits{0};         // acquires that found every connection busy
-    std::atomic<std::int64_t> wait_timeouts{0}; // … and gave up after acquire_timeout
-    std::atomic<std::int64_t> jobs{0};          // jobs committed
-    std::atomic<std::int64_t> retries{0};       // runs repeated (40001, 40P01, lost connection)
-    std::atomic<std::int64_t> gave_up{0};       // jobs failed after max_attempts retryable runs
-    std::atomic<std::int64_t> reconnects{0};    // broken connections dropped (a new one replaces each)
+    std::atomic<std::int64_t> waits{0};          // acquires that found every connection busy
+    std::atomic<std::int64_t> wait_timeouts{0};  // … and gave up after acquire_timeout
+    std::atomic<std::int64_t> jobs{0};           // jobs committed
+    std::atomic<std::int64_t> retries{0};        // runs repeated (40001, 40P01, lost connection)
+    std::atomic<std::int64_t> gave_up{0};        // jobs failed after max_attempts retryable runs
+    std::atomic<std::int64_t> reconnects{0};     // broken connections dropped (a new one replaces each)
     std::atomic<std::int64_t> connect_failures{0};
 };
 

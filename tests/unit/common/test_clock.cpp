@@ -52,8 +52,10 @@ TEST(Clock, ConcurrentSetAndRead) {
     }
     std::thread writer([&] {
         for (int i = 0; i < 20000; ++i) {
-            if (i % 3 == 0) c.set_override(std::nullopt);
-            else c.set_override(1000 + i % 1000);
+            if (i % 3 == 0)
+                c.set_override(std::nullopt);
+            else
+                c.set_override(1000 + i % 1000);
         }
     });
     writer.join();

@@ -26,8 +26,7 @@ TEST(Crypto, HmacRfc4231) {
 
 TEST(Crypto, HmacEmptyKeyAndData) {
     // Independently known value of HMAC-SHA256("", "").
-    EXPECT_EQ(hex_encode(hmac_sha256("", "")),
-              "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    EXPECT_EQ(hex_encode(hmac_sha256("", "")), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
 TEST(Crypto, HexRoundTripAndCase) {
@@ -40,8 +39,8 @@ TEST(Crypto, HexRoundTripAndCase) {
 }
 
 TEST(Crypto, HexDecodeErrors) {
-    EXPECT_FALSE(hex_decode("abc"));   // odd length
-    EXPECT_FALSE(hex_decode("0g"));    // non-hex
+    EXPECT_FALSE(hex_decode("abc"));  // odd length
+    EXPECT_FALSE(hex_decode("0g"));   // non-hex
     EXPECT_FALSE(hex_decode("zz"));
     EXPECT_FALSE(hex_decode(" 0"));
     EXPECT_FALSE(hex_decode("0x"));
@@ -75,12 +74,12 @@ TEST(Crypto, Base64UrlKnownAndRoundTrips) {
 }
 
 TEST(Crypto, Base64UrlDecodeErrors) {
-    EXPECT_FALSE(base64url_decode("Z"));        // length % 4 == 1
-    EXPECT_FALSE(base64url_decode("Zg=="));     // padding is not accepted
-    EXPECT_FALSE(base64url_decode("Zm+v"));     // standard alphabet
+    EXPECT_FALSE(base64url_decode("Z"));     // length % 4 == 1
+    EXPECT_FALSE(base64url_decode("Zg=="));  // padding is not accepted
+    EXPECT_FALSE(base64url_decode("Zm+v"));  // standard alphabet
     EXPECT_FALSE(base64url_decode("Zm/v"));
     EXPECT_FALSE(base64url_decode("Zm9 v"));
-    EXPECT_FALSE(base64url_decode("Zh"));       // non-zero unused bits (non-canonical "f")
+    EXPECT_FALSE(base64url_decode("Zh"));  // non-zero unused bits (non-canonical "f")
     EXPECT_EQ(base64url_decode("Zg"), std::string("f"));
 }
 

@@ -14,8 +14,8 @@ namespace {
 constexpr double kDeg = std::numbers::pi / 180.0;
 
 json square(double x0, double y0, double x1, double y1) {
-    return json::array({json::array({x0, y0}), json::array({x1, y0}), json::array({x1, y1}),
-                        json::array({x0, y1}), json::array({x0, y0})});
+    return json::array({json::array({x0, y0}), json::array({x1, y0}), json::array({x1, y1}), json::array({x0, y1}),
+                        json::array({x0, y0})});
 }
 
 MultiPolygon must_parse(const json& g) {
@@ -33,8 +33,8 @@ std::string error_of(const json& g) {
 
 // Unit square with a hole [0.25, 0.75]^2.
 MultiPolygon square_with_hole() {
-    return must_parse({{"type", "Polygon"},
-                       {"coordinates", json::array({square(0, 0, 1, 1), square(0.25, 0.25, 0.75, 0.75)})}});
+    return must_parse(
+        {{"type", "Polygon"}, {"coordinates", json::array({square(0, 0, 1, 1), square(0.25, 0.25, 0.75, 0.75)})}});
 }
 
 Point destination(Point from, double bearing_deg, double dist_m) {
@@ -73,11 +73,10 @@ TEST(Geo, EdgesAndVerticesAreInside) {
         EXPECT_TRUE(contains(a, p)) << p.lon << "," << p.lat;
     }
     // A diagonal edge whose points are not exactly representable.
-    auto tri = must_parse({{"type", "Polygon"},
-                           {"coordinates", json::array({json::array({json::array({103.3, 23.3}),
-                                                                     json::array({103.4, 23.3}),
-                                                                     json::array({103.3, 23.4}),
-                                                                     json::array({103.3, 23.3})})})}});
+    auto tri = must_parse(
+        {{"type", "Polygon"},
+         {"coordinates", json::array({json::array({json::array({103.3, 23.3}), json::array({103.4, 23.3}),
+                                                   json::array({103.3, 23.4}), json::array({103.3, 23.3})})})}});
     EXPECT_TRUE(contains(tri, {103.35, 23.35}));
     EXPECT_TRUE(contains(tri, {103.33, 23.37}));
     EXPECT_FALSE(contains(tri, {103.36, 23.36}));
@@ -96,9 +95,9 @@ TEST(Geo, Holes) {
 }
 
 TEST(Geo, MultiPolygonSecondPart) {
-    auto a = must_parse({{"type", "MultiPolygon"},
-                         {"coordinates", json::array({json::array({square(0, 0, 1, 1)}),
-                                                      json::array({square(5, 5, 6, 6)})})}});
+    auto a = must_parse(
+        {{"type", "MultiPolygon"},
+         {"coordinates", json::array({json::array({square(0, 0, 1, 1)}), json::array({square(5, 5, 6, 6)})})}});
     ASSERT_EQ(a.polygons.size(), 2u);
     EXPECT_TRUE(contains(a, {5.5, 5.5}));
     EXPECT_TRUE(contains(a, {0.5, 0.5}));
@@ -116,17 +115,17 @@ TEST(Geo, ConcaveUShape) {
                              json::array({2, 1}), json::array({1, 1}), json::array({1, 3}), json::array({0, 3}),
                              json::array({0, 0})});
     auto a = must_parse({{"type", "Polygon"}, {"coordinates", json::array({ring})}});
-    EXPECT_TRUE(contains(a, {0.5, 2.5}));   // left arm
-    EXPECT_TRUE(contains(a, {2.5, 2.5}));   // right arm
-    EXPECT_TRUE(contains(a, {1.5, 0.5}));   // base
-    EXPECT_FALSE(contains(a, {1.5, 2}));    // in the notch
+    EXPECT_TRUE(contains(a, {0.5, 2.5}));  // left arm
+    EXPECT_TRUE(contains(a, {2.5, 2.5}));  // right arm
+    EXPECT_TRUE(contains(a, {1.5, 0.5}));  // base
+    EXPECT_FALSE(contains(a, {1.5, 2}));   // in the notch
     EXPECT_FALSE(contains(a, {1.5, 1.5}));
-    EXPECT_TRUE(contains(a, {1.5, 1}));     // notch floor is an edge
+    EXPECT_TRUE(contains(a, {1.5, 1}));  // notch floor is an edge
     // Just below the notch's open top, the ray still crosses two edges.
     EXPECT_FALSE(contains(a, {1.5, 2.999}));
-    EXPECT_NEAR(area_m2(a) / area_m2(must_parse({{"type", "Polygon"},
-                                                 {"coordinates", json::array({square(0, 0, 3, 3)})}})),
-                7.0 / 9.0, 0.01);
+    EXPECT_NEAR(
+        area_m2(a) / area_m2(must_parse({{"type", "Polygon"}, {"coordinates", json::array({square(0, 0, 3, 3)})}})),
+        7.0 / 9.0, 0.01);
 }
 
 TEST(Geo, CityBlockNearMengzi) {
@@ -137,11 +136,11 @@ TEST(Geo, CityBlockNearMengzi) {
     auto a = must_parse({{"type", "Polygon"}, {"coordinates", json::array({ring})}});
     EXPECT_TRUE(contains(a, {103.3805, 23.3700}));
     EXPECT_TRUE(contains(a, {103.3810, 23.3715}));
-    EXPECT_FALSE(contains(a, {103.3830, 23.3700}));   // east of the block
-    EXPECT_FALSE(contains(a, {103.3790, 23.3718}));   // cut off by the NW diagonal
+    EXPECT_FALSE(contains(a, {103.3830, 23.3700}));  // east of the block
+    EXPECT_FALSE(contains(a, {103.3790, 23.3718}));  // cut off by the NW diagonal
     EXPECT_FALSE(contains(a, {103.3805, 23.3680}));
     double m2 = area_m2(a);
-    EXPECT_GT(m2, 60'000);   // roughly 330 m x 300 m, minus the corners
+    EXPECT_GT(m2, 60'000);  // roughly 330 m x 300 m, minus the corners
     EXPECT_LT(m2, 110'000);
     BBox b = bbox(a);
     EXPECT_DOUBLE_EQ(b.min_lon, 103.3787);
@@ -150,9 +149,7 @@ TEST(Geo, CityBlockNearMengzi) {
 
 TEST(Geo, ValidationErrors) {
     auto poly = [](json coords) { return json{{"type", "Polygon"}, {"coordinates", std::move(coords)}}; };
-    auto has = [](const std::string& err, const std::string& what) {
-        return err.find(what) != std::string::npos;
-    };
+    auto has = [](const std::string& err, const std::string& what) { return err.find(what) != std::string::npos; };
 
     EXPECT_TRUE(has(error_of(json::array()), "object"));
     EXPECT_TRUE(has(error_of("Polygon"), "object"));
@@ -164,10 +161,10 @@ TEST(Geo, ValidationErrors) {
     EXPECT_TRUE(has(error_of(poly(json::array())), "no rings"));
     EXPECT_TRUE(has(error_of(poly(json::array({"ring"}))), "ring must be an array"));
     EXPECT_TRUE(has(error_of(json{{"type", "MultiPolygon"}, {"coordinates", json::array()}}), "no polygons"));
-    EXPECT_TRUE(has(error_of(json{{"type", "MultiPolygon"}, {"coordinates", json::array({5})}}),
-                    "polygon must be an array"));
-    EXPECT_TRUE(has(error_of(json{{"type", "MultiPolygon"}, {"coordinates", json::array({json::array()})}}),
-                    "no rings"));
+    EXPECT_TRUE(
+        has(error_of(json{{"type", "MultiPolygon"}, {"coordinates", json::array({5})}}), "polygon must be an array"));
+    EXPECT_TRUE(
+        has(error_of(json{{"type", "MultiPolygon"}, {"coordinates", json::array({json::array()})}}), "no rings"));
 
     // Positions.
     json r = square(0, 0, 1, 1);
@@ -243,10 +240,9 @@ TEST(Geo, Distances) {
 TEST(Geo, AreaOfSmallSquare) {
     // 0.01° x 0.01° centred on lat 23.4. Exact spherical area R²·Δλ·(sin φ2 − sin φ1) is about
     // 1.135e6 m² (1,112 m north-south by 1,021 m east-west).
-    auto a = must_parse({{"type", "Polygon"},
-                         {"coordinates", json::array({square(103.375, 23.395, 103.385, 23.405)})}});
-    double exact = kEarthRadiusM * kEarthRadiusM * (0.01 * kDeg) *
-                   (std::sin(23.405 * kDeg) - std::sin(23.395 * kDeg));
+    auto a =
+        must_parse({{"type", "Polygon"}, {"coordinates", json::array({square(103.375, 23.395, 103.385, 23.405)})}});
+    double exact = kEarthRadiusM * kEarthRadiusM * (0.01 * kDeg) * (std::sin(23.405 * kDeg) - std::sin(23.395 * kDeg));
     EXPECT_NEAR(area_m2(a), exact, exact * 0.01);
     EXPECT_NEAR(area_m2(a), 1.135e6, 0.01e6);
     // Orientation does not matter; holes are subtracted.
@@ -273,8 +269,8 @@ TEST(Geo, BoxAroundContainsCircle) {
             for (int deg = 0; deg < 360; deg += 3) {
                 for (double f : {1.0, 0.5}) {
                     Point p = destination(c, deg, r * f);
-                    ASSERT_TRUE(in_box(b, p)) << c.lon << "," << c.lat << " r=" << r << " bearing=" << deg
-                                              << " -> " << p.lon << "," << p.lat;
+                    ASSERT_TRUE(in_box(b, p))
+                        << c.lon << "," << c.lat << " r=" << r << " bearing=" << deg << " -> " << p.lon << "," << p.lat;
                     ASSERT_NEAR(distance_m(c, p), r * f, r * f * 1e-6 + 1e-4);
                 }
             }

@@ -33,9 +33,9 @@ TEST(Json, ParsesValidDocuments) {
 }
 
 TEST(Json, RejectsMalformed) {
-    const char* bad[] = {"", " ", "{", "}", "[1,]", "{\"a\":}", "{a:1}", "'x'", "[1 2]",
-                         "nul", "01", "1.", "\"unterminated", "{\"a\":1,}", "/* c */ 1",
-                         "[1]]", "{}{}", "1 2", "{} x", "NaN", "\"\t\""};
+    const char* bad[] = {"",      " ",   "{",    "}",   "[1,]",           "{\"a\":}",   "{a:1}",     "'x'",
+                         "[1 2]", "nul", "01",   "1.",  "\"unterminated", "{\"a\":1,}", "/* c */ 1", "[1]]",
+                         "{}{}",  "1 2", "{} x", "NaN", "\"\t\""};
     for (const char* s : bad) EXPECT_FALSE(parse(s)) << s;
 }
 
@@ -68,13 +68,13 @@ TEST(Json, VeryDeepInputRejectedWithoutCrash) {
 }
 
 TEST(Json, RejectsInvalidUtf8) {
-    EXPECT_FALSE(parse("\"\xC0\xAF\""));             // overlong
-    EXPECT_FALSE(parse("\"\xED\xA0\x80\""));         // surrogate bytes
-    EXPECT_FALSE(parse("\"abc\xE8\""));              // truncated
-    EXPECT_FALSE(parse("{\"k\xFF\":1}"));            // in a key
-    EXPECT_FALSE(parse(R"("\ud800")"));              // unpaired surrogate escape
+    EXPECT_FALSE(parse("\"\xC0\xAF\""));      // overlong
+    EXPECT_FALSE(parse("\"\xED\xA0\x80\""));  // surrogate bytes
+    EXPECT_FALSE(parse("\"abc\xE8\""));       // truncated
+    EXPECT_FALSE(parse("{\"k\xFF\":1}"));     // in a key
+    EXPECT_FALSE(parse(R"("\ud800")"));       // unpaired surrogate escape
     EXPECT_FALSE(parse(R"("\udc00\ud800")"));
-    EXPECT_TRUE(parse("\"\xE8\xB7\xAF\""));          // 路
+    EXPECT_TRUE(parse("\"\xE8\xB7\xAF\""));  // 路
 }
 
 TEST(Json, DumpIsCompactAndNeverThrows) {

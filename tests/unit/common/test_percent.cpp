@@ -16,5 +16,6 @@ TEST(Percent, PlusIsASpaceOnlyInForms) {
 }
 
 TEST(Percent, RefusesMalformedEscapes) {
-    for (const char* bad : {"%", "%2", "a%zz", "%g0", "x%2"}) EXPECT_EQ(percent_decode(bad, false), std::nullopt) << bad;
+    for (const char* bad : {"%", "%2", "a%zz", "%g0", "x%2"})
+        EXPECT_EQ(percent_decode(bad, false), std::nullopt) << bad;
 }

@@ -72,8 +72,8 @@ TEST(SigV4Suite, GetVanilla) {
     EXPECT_EQ(s.canonical_request,
               "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    EXPECT_EQ(s.authorization,
-              suite_authorization("host;x-amz-date", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
+    EXPECT_EQ(s.authorization, suite_authorization("host;x-amz-date",
+                                                   "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"));
     EXPECT_EQ(s.target, "/");
     EXPECT_EQ(header(s, "x-amz-date"), "20150830T123600Z");
     EXPECT_EQ(header(s, "x-amz-content-sha256"), "<absent>");
@@ -102,7 +102,8 @@ TEST(SigV4Suite, GetSpace) {
 
 TEST(SigV4Suite, GetHeaderValueOrder) {
     auto r = suite_request("GET", "/");
-    r.headers = {{"My-Header1", "value4"}, {"My-Header1", "value1"}, {"My-Header1", "value3"}, {"My-Header1", "value2"}};
+    r.headers = {
+        {"My-Header1", "value4"}, {"My-Header1", "value1"}, {"My-Header1", "value3"}, {"My-Header1", "value2"}};
     const auto s = sign(r, kSuiteCreds, kSuiteScope, kSuiteTime);
     EXPECT_NE(s.canonical_request.find("\nmy-header1:value4,value1,value3,value2\n"), std::string::npos);
     EXPECT_EQ(s.authorization, suite_authorization("host;my-header1;x-amz-date",
@@ -137,9 +138,12 @@ TEST(SigV4Suite, PostXWwwFormUrlencoded) {
 TEST(SigV4Suite, PostStsHeaderBefore) {
     Credentials creds = kSuiteCreds;
     creds.session_token =
-        "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuw"
-        "thAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHN"
-        "VXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
+        "AQoDYXdzEPT//////////"
+        "wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuw"
+        "thAx7mSEI/qkPpKPi/"
+        "kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHN"
+        "VXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/"
+        "oLxBA==";
     const auto s = sign(suite_request("POST", "/"), creds, kSuiteScope, kSuiteTime);
     EXPECT_EQ(s.string_to_sign,
               "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
@@ -203,27 +207,86 @@ struct SignatureVector {
 };
 
 const SignatureVector kSignatureVectors[] = {
-    {"get-vanilla-query-order-value", false, "GET", "/", {{"Param1", "value2"}, {"Param1", "value1"}}, {},
-     "/?Param1=value1&Param1=value2", "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
-    {"get-vanilla-utf8-query", false, "GET", "/", {{"\xE1\x88\xB4", "bar"}}, {},  // U+1234
-     "/?%E1%88%B4=bar", "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"},
-    {"get-unreserved", false, "GET", "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", {}, {},
-     nullptr, "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
-    {"get-utf8 (encoded once)", false, "GET", "/\xE1\x88\xB4", {}, {}, "/%E1%88%B4",
+    {"get-vanilla-query-order-value",
+     false,
+     "GET",
+     "/",
+     {{"Param1", "value2"}, {"Param1", "value1"}},
+     {},
+     "/?Param1=value1&Param1=value2",
+     "5772eed61e12b33fae39ee5e7012498b51d56abc0abb7c60486157bd471c4694"},
+    {"get-vanilla-utf8-query",
+     false,
+     "GET",
+     "/",
+     {{"\xE1\x88\xB4", "bar"}},
+     {},  // U+1234
+     "/?%E1%88%B4=bar",
+     "2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04"},
+    {"get-unreserved",
+     false,
+     "GET",
+     "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+     {},
+     {},
+     nullptr,
+     "07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f"},
+    {"get-utf8 (encoded once)",
+     false,
+     "GET",
+     "/\xE1\x88\xB4",
+     {},
+     {},
+     "/%E1%88%B4",
      "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"},
     // S3 keeps "//" and dot segments: the suite's "unnormalized" variants are the S3 answers.
-    {"get-slashes-unnormalized", false, "GET", "//example//", {}, {}, "//example//",
+    {"get-slashes-unnormalized",
+     false,
+     "GET",
+     "//example//",
+     {},
+     {},
+     "//example//",
      "87cca117541a147f6df867677d98a7d80dff226d2bfca9e4ffa899665623c7e5"},
-    {"get-relative-relative-unnormalized", false, "GET", "/example1/example2/../..", {}, {}, nullptr,
+    {"get-relative-relative-unnormalized",
+     false,
+     "GET",
+     "/example1/example2/../..",
+     {},
+     {},
+     nullptr,
      "dc33e0856fd4baca4d7aa2146c38958283844764f38c74252a333df5e613003b"},
-    {"get-header-key-duplicate", false, "GET", "/", {},
-     {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}}, nullptr,
+    {"get-header-key-duplicate",
+     false,
+     "GET",
+     "/",
+     {},
+     {{"My-Header1", "value2"}, {"My-Header1", "value2"}, {"My-Header1", "value1"}},
+     nullptr,
      "c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea"},
-    {"post-header-key-sort", false, "POST", "/", {}, {{"My-Header1", "value1"}}, nullptr,
+    {"post-header-key-sort",
+     false,
+     "POST",
+     "/",
+     {},
+     {{"My-Header1", "value1"}},
+     nullptr,
      "c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c"},
-    {"S3: GET Bucket lifecycle", true, "GET", "/", {{"lifecycle", ""}}, {}, "/?lifecycle=",
+    {"S3: GET Bucket lifecycle",
+     true,
+     "GET",
+     "/",
+     {{"lifecycle", ""}},
+     {},
+     "/?lifecycle=",
      "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"},
-    {"S3: List Objects", true, "GET", "/", {{"prefix", "J"}, {"max-keys", "2"}}, {}, "/?max-keys=2&prefix=J",
+    {"S3: List Objects",
+     true,
+     "GET",
+     "/",
+     {{"prefix", "J"}, {"max-keys", "2"}},
+     {},
+     "/?max-keys=2&prefix=J",
      "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"},
 };
 
@@ -262,9 +325,7 @@ TEST(SigV4, QueryValuesAreEncodedOnceAndSorted) {
               std::string::npos);
 }
 
-TEST(SigV4, AmzDate) {
-    EXPECT_EQ(amz_date(utc(2026, 12, 3, 21, 5, 9)), "20261203T210509Z");
-}
+TEST(SigV4, AmzDate) { EXPECT_EQ(amz_date(utc(2026, 12, 3, 21, 5, 9)), "20261203T210509Z"); }
 
 TEST(SigV4, RefusesHeadersItOwnsAndLineBreaks) {
     auto r = s3_request("GET", "/k");

@@ -49,9 +49,9 @@ TEST(Time, ParseRejects) {
     const char* bad[] = {
         "",
         "2026-11-22",
-        "2026-11-22T08:00:00",         // no zone
-        "2026-11-22 08:00:00Z",        // space separator
-        "2026-11-22T08:00Z",           // no seconds
+        "2026-11-22T08:00:00",   // no zone
+        "2026-11-22 08:00:00Z",  // space separator
+        "2026-11-22T08:00Z",     // no seconds
         "2026-13-01T00:00:00Z",
         "2026-00-01T00:00:00Z",
         "2026-04-31T00:00:00Z",
@@ -60,7 +60,7 @@ TEST(Time, ParseRejects) {
         "2026-01-01T24:00:00Z",
         "2026-01-01T00:60:00Z",
         "2026-01-01T00:00:61Z",
-        "2026-01-01T00:00:00.Z",       // empty fraction
+        "2026-01-01T00:00:00.Z",  // empty fraction
         "2026-01-01T00:00:00ZZ",
         "2026-01-01T00:00:00Z ",
         " 2026-01-01T00:00:00Z",
@@ -119,8 +119,8 @@ TEST(Time, ShanghaiDay) {
     EXPECT_EQ(shanghai_day(1'794'758'400), nov16);
     EXPECT_EQ(shanghai_day(1'794'758'400 - 1), nov16 - 1);
     EXPECT_EQ(shanghai_day_start(nov16), 1'794'758'400);
-    EXPECT_EQ(shanghai_day(0), 0);                 // 08:00 local
-    EXPECT_EQ(shanghai_day(-8 * 3600), 0);         // local midnight of 1970-01-01
+    EXPECT_EQ(shanghai_day(0), 0);          // 08:00 local
+    EXPECT_EQ(shanghai_day(-8 * 3600), 0);  // local midnight of 1970-01-01
     EXPECT_EQ(shanghai_day(-8 * 3600 - 1), -1);
     for (std::int64_t d = -1000; d < 30000; d += 13) {
         std::int64_t start = shanghai_day_start(d);
@@ -142,25 +142,25 @@ TEST(Time, ParseIsoWeek) {
 
     auto w53 = parse_iso_week("2020-W53");
     ASSERT_TRUE(w53);
-    EXPECT_EQ(w53->first, 1'609'084'800);   // Mon 2020-12-28
+    EXPECT_EQ(w53->first, 1'609'084'800);  // Mon 2020-12-28
     EXPECT_EQ(w53->second, 1'609'689'600);
     EXPECT_EQ(parse_iso_week("2021-W01")->first, w53->second);
 
-    EXPECT_TRUE(parse_iso_week("2026-W53"));   // 2026 starts on a Thursday
+    EXPECT_TRUE(parse_iso_week("2026-W53"));  // 2026 starts on a Thursday
     EXPECT_FALSE(parse_iso_week("2021-W53"));
     EXPECT_FALSE(parse_iso_week("2025-W53"));
     EXPECT_TRUE(parse_iso_week("2025-W52"));
     // 2020-W01 starts Mon 2019-12-30.
     EXPECT_EQ(parse_iso_week("2020-W01")->first, shanghai_day_start(days_from_civil(2019, 12, 30)));
 
-    const char* bad[] = {"", "2026-W00", "2026-W54", "2026-W7", "2026-W047", "2026W47", "2026-w47",
-                         "2026-47", "26-W47", "2026-W4a", "2026-W47 ", "2026-W47-1"};
+    const char* bad[] = {"",         "2026-W00", "2026-W54", "2026-W7",  "2026-W047", "2026W47",
+                         "2026-w47", "2026-47",  "26-W47",   "2026-W4a", "2026-W47 ", "2026-W47-1"};
     for (const char* s : bad) EXPECT_FALSE(parse_iso_week(s)) << s;
 }
 
 TEST(Time, IsoWeekOf) {
-    EXPECT_EQ(iso_week_of(1'794'758'400), "2026-W47");       // first second of the week
-    EXPECT_EQ(iso_week_of(1'794'758'400 - 1), "2026-W46");   // Sunday 23:59:59 Shanghai
+    EXPECT_EQ(iso_week_of(1'794'758'400), "2026-W47");      // first second of the week
+    EXPECT_EQ(iso_week_of(1'794'758'400 - 1), "2026-W46");  // Sunday 23:59:59 Shanghai
     EXPECT_EQ(iso_week_of(1'795'363'200 - 1), "2026-W47");
     EXPECT_EQ(iso_week_of(*parse_rfc3339("2027-01-01T12:00:00+08:00")), "2026-W53");
     EXPECT_EQ(iso_week_of(*parse_rfc3339("2021-01-03T12:00:00+08:00")), "2020-W53");

@@ -45,16 +45,16 @@ json pairs(std::initializer_list<std::pair<const char*, const char*>> periods) {
 // 春节 2-15..2-23 (work 2-14, 2-28); 清明 4-4..4-6; 劳动节 5-1..5-5 (work 5-9); 端午 6-19..6-21;
 // 中秋 9-25..9-27; 国庆 10-1..10-7 (work 9-20, 10-10).
 json china_2026() {
-    return json{{"timezone", "Asia/Shanghai"},
-                {"work_periods", pairs({{"08:30", "12:00"}, {"14:30", "18:00"}})},
-                {"weekend", {6, 7}},
-                {"holidays",
-                 {"2026-01-01", "2026-01-02", "2026-01-03", "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18",
-                  "2026-02-19", "2026-02-20", "2026-02-21", "2026-02-22", "2026-02-23", "2026-04-04", "2026-04-05",
-                  "2026-04-06", "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05", "2026-06-19",
-                  "2026-06-20", "2026-06-21", "2026-09-25", "2026-09-26", "2026-09-27", "2026-10-01", "2026-10-02",
-                  "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"}},
-                {"extra_workdays", {"2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"}}};
+    return json{
+        {"timezone", "Asia/Shanghai"},
+        {"work_periods", pairs({{"08:30", "12:00"}, {"14:30", "18:00"}})},
+        {"weekend", {6, 7}},
+        {"holidays", {"2026-01-01", "2026-01-02", "2026-01-03", "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18",
+                      "2026-02-19", "2026-02-20", "2026-02-21", "2026-02-22", "2026-02-23", "2026-04-04", "2026-04-05",
+                      "2026-04-06", "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05", "2026-06-19",
+                      "2026-06-20", "2026-06-21", "2026-09-25", "2026-09-26", "2026-09-27", "2026-10-01", "2026-10-02",
+                      "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07"}},
+        {"extra_workdays", {"2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"}}};
 }
 
 const WorkCalendar& calendar(const std::string& name) {
@@ -66,14 +66,16 @@ const WorkCalendar& calendar(const std::string& name) {
         json cn = china_2026();
         cn["holidays"].push_back("2027-01-01");
         m.emplace("cn2026_2027", WorkCalendar::from_json(cn));
-        m.emplace("urumqi", WorkCalendar::from_json(json{{"timezone", "Asia/Urumqi"},
-                                                         {"work_periods", pairs({{"08:30", "12:00"}, {"14:30", "18:00"}})},
-                                                         {"weekend", {6, 7}}}));
+        m.emplace("urumqi",
+                  WorkCalendar::from_json(json{{"timezone", "Asia/Urumqi"},
+                                               {"work_periods", pairs({{"08:30", "12:00"}, {"14:30", "18:00"}})},
+                                               {"weekend", {6, 7}}}));
         // Night shifts on weekdays, in UTC: working time runs on across midnight into the next
         // working day, and a period may end at 24:00.
-        m.emplace("night", WorkCalendar::from_json(json{{"timezone", "UTC"},
-                                                        {"work_periods", pairs({{"00:00", "06:00"}, {"20:00", "24:00"}})},
-                                                        {"weekend", {6, 7}}}));
+        m.emplace("night",
+                  WorkCalendar::from_json(json{{"timezone", "UTC"},
+                                               {"work_periods", pairs({{"00:00", "06:00"}, {"20:00", "24:00"}})},
+                                               {"weekend", {6, 7}}}));
         return m;
     }();
     return all.at(name);
@@ -82,7 +84,8 @@ const WorkCalendar& calendar(const std::string& name) {
 // ─── Parsing and validation ─────────────────────────────────────────────────────────────────
 
 TEST(WorkCalendarParse, ApiExampleRoundTrips) {
-    const json example = json::parse(R"({"timezone":"Asia/Shanghai","work_periods":[["08:30","12:00"],["14:30","18:00"]],
+    const json example =
+        json::parse(R"({"timezone":"Asia/Shanghai","work_periods":[["08:30","12:00"],["14:30","18:00"]],
         "weekend":[6,7],"holidays":["2026-10-01","2026-10-02"],"extra_workdays":["2026-09-20"]})");
     const auto c = WorkCalendar::from_json(example);
     EXPECT_EQ(c.to_json(), example);
@@ -98,16 +101,19 @@ TEST(WorkCalendarParse, ApiExampleRoundTrips) {
 
 TEST(WorkCalendarParse, DefaultIsTheExampleWithoutHolidays) {
     const auto d = WorkCalendar::default_calendar();
-    EXPECT_EQ(d.to_json(), json::parse(R"({"timezone":"Asia/Shanghai","work_periods":[["08:30","12:00"],["14:30","18:00"]],
+    EXPECT_EQ(d.to_json(),
+              json::parse(R"({"timezone":"Asia/Shanghai","work_periods":[["08:30","12:00"],["14:30","18:00"]],
         "weekend":[6,7],"holidays":[],"extra_workdays":[]})"));
     // holidays and extra_workdays may be left out.
-    EXPECT_EQ(WorkCalendar::from_json(json::parse(
-                  R"({"timezone":"Asia/Shanghai","work_periods":[["08:30","12:00"],["14:30","18:00"]],"weekend":[7,6]})")),
-              d);
+    EXPECT_EQ(
+        WorkCalendar::from_json(json::parse(
+            R"({"timezone":"Asia/Shanghai","work_periods":[["08:30","12:00"],["14:30","18:00"]],"weekend":[7,6]})")),
+        d);
 }
 
 TEST(WorkCalendarParse, CanonicalForm) {
-    const auto c = WorkCalendar::from_json(json::parse(R"({"timezone":"+05:45","work_periods":[["00:00","00:01"],["22:00","24:00"]],
+    const auto c = WorkCalendar::from_json(
+        json::parse(R"({"timezone":"+05:45","work_periods":[["00:00","00:01"],["22:00","24:00"]],
         "weekend":[7,1,7],"holidays":["2026-12-25","2026-01-01","2026-12-25"],"extra_workdays":[]})"));
     EXPECT_EQ(c.to_json(), json::parse(R"({"timezone":"+05:45","work_periods":[["00:00","00:01"],["22:00","24:00"]],
         "weekend":[1,7],"holidays":["2026-01-01","2026-12-25"],"extra_workdays":[]})"));
@@ -118,13 +124,26 @@ TEST(WorkCalendarParse, CanonicalForm) {
 
 TEST(WorkCalendarParse, TimeZones) {
     const std::pair<const char*, std::int64_t> zones[] = {
-        {"Asia/Shanghai", 8 * H}, {"Asia/Chongqing", 8 * H}, {"Asia/Harbin", 8 * H},  {"PRC", 8 * H},
-        {"Asia/Hong_Kong", 8 * H}, {"Asia/Macau", 8 * H},    {"Asia/Taipei", 8 * H},  {"Asia/Urumqi", 6 * H},
-        {"Asia/Kashgar", 6 * H},   {"UTC", 0},               {"Etc/UTC", 0},          {"+08:00", 8 * H},
-        {"-03:30", -(3 * H + 1800)}, {"+14:00", 14 * H},     {"-14:00", -14 * H},     {"-00:00", 0},
+        {"Asia/Shanghai", 8 * H},
+        {"Asia/Chongqing", 8 * H},
+        {"Asia/Harbin", 8 * H},
+        {"PRC", 8 * H},
+        {"Asia/Hong_Kong", 8 * H},
+        {"Asia/Macau", 8 * H},
+        {"Asia/Taipei", 8 * H},
+        {"Asia/Urumqi", 6 * H},
+        {"Asia/Kashgar", 6 * H},
+        {"UTC", 0},
+        {"Etc/UTC", 0},
+        {"+08:00", 8 * H},
+        {"-03:30", -(3 * H + 1800)},
+        {"+14:00", 14 * H},
+        {"-14:00", -14 * H},
+        {"-00:00", 0},
     };
     for (const auto& [name, offset] : zones) {
-        const auto c = WorkCalendar::from_json(json{{"timezone", name}, {"work_periods", pairs({{"08:30", "12:00"}})}, {"weekend", {6, 7}}});
+        const auto c = WorkCalendar::from_json(
+            json{{"timezone", name}, {"work_periods", pairs({{"08:30", "12:00"}})}, {"weekend", {6, 7}}});
         EXPECT_EQ(c.utc_offset_seconds(), offset) << name;
         EXPECT_EQ(c.to_json()["timezone"], name);
     }
@@ -187,27 +206,43 @@ const BadCase kBadCases[] = {
     {"OffsetShort", CAL(R"("timezone":"+8:00")", CAL_OK_WP, CAL_OK_WE, ""), "invalid_field", "timezone"},
     {"PeriodsMissing", "{" CAL_OK_TZ "," CAL_OK_WE "}", "invalid_field", "work_periods"},
     {"PeriodsEmpty", CAL(CAL_OK_TZ, R"("work_periods":[])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"PeriodsNotArray", CAL(CAL_OK_TZ, R"("work_periods":"08:30-12:00")", CAL_OK_WE, ""), "invalid_field", "work_periods"},
+    {"PeriodsNotArray", CAL(CAL_OK_TZ, R"("work_periods":"08:30-12:00")", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
     {"PeriodNotPair", CAL(CAL_OK_TZ, R"("work_periods":[["08:30"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"PeriodTriple", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:00","13:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
+    {"PeriodTriple", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:00","13:00"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
     {"PeriodNumbers", CAL(CAL_OK_TZ, R"("work_periods":[[830,1200]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"TimeOneDigitHour", CAL(CAL_OK_TZ, R"("work_periods":[["8:30","12:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"TimeMinute60", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:60"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"TimeHour25", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","25:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"Time2401", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","24:01"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"StartAt2400", CAL(CAL_OK_TZ, R"("work_periods":[["24:00","24:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"TimeWithSeconds", CAL(CAL_OK_TZ, R"("work_periods":[["08:30:00","12:00:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"EndBeforeStart", CAL(CAL_OK_TZ, R"("work_periods":[["12:00","08:30"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"EmptyPeriod", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","08:30"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"Overlapping", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:00"],["11:00","18:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"Unordered", CAL(CAL_OK_TZ, R"("work_periods":[["14:30","18:00"],["08:30","12:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"Touching", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:00"],["12:00","18:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"Nested", CAL(CAL_OK_TZ, R"("work_periods":[["08:00","18:00"],["09:00","10:00"]])", CAL_OK_WE, ""), "invalid_field", "work_periods"},
-    {"TooManyPeriods", CAL(CAL_OK_TZ, R"("work_periods":[["00:00","00:01"],["00:02","00:03"],["00:04","00:05"],["00:06","00:07"],
+    {"TimeOneDigitHour", CAL(CAL_OK_TZ, R"("work_periods":[["8:30","12:00"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"TimeMinute60", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:60"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"TimeHour25", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","25:00"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"Time2401", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","24:01"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"StartAt2400", CAL(CAL_OK_TZ, R"("work_periods":[["24:00","24:00"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"TimeWithSeconds", CAL(CAL_OK_TZ, R"("work_periods":[["08:30:00","12:00:00"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"EndBeforeStart", CAL(CAL_OK_TZ, R"("work_periods":[["12:00","08:30"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"EmptyPeriod", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","08:30"]])", CAL_OK_WE, ""), "invalid_field",
+     "work_periods"},
+    {"Overlapping", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:00"],["11:00","18:00"]])", CAL_OK_WE, ""),
+     "invalid_field", "work_periods"},
+    {"Unordered", CAL(CAL_OK_TZ, R"("work_periods":[["14:30","18:00"],["08:30","12:00"]])", CAL_OK_WE, ""),
+     "invalid_field", "work_periods"},
+    {"Touching", CAL(CAL_OK_TZ, R"("work_periods":[["08:30","12:00"],["12:00","18:00"]])", CAL_OK_WE, ""),
+     "invalid_field", "work_periods"},
+    {"Nested", CAL(CAL_OK_TZ, R"("work_periods":[["08:00","18:00"],["09:00","10:00"]])", CAL_OK_WE, ""),
+     "invalid_field", "work_periods"},
+    {"TooManyPeriods",
+     CAL(CAL_OK_TZ, R"("work_periods":[["00:00","00:01"],["00:02","00:03"],["00:04","00:05"],["00:06","00:07"],
         ["00:08","00:09"],["00:10","00:11"],["00:12","00:13"],["00:14","00:15"],["00:16","00:17"],["00:18","00:19"],["00:20","00:21"],
         ["00:22","00:23"],["00:24","00:25"],["00:26","00:27"],["00:28","00:29"],["00:30","00:31"],["00:32","00:33"],["00:34","00:35"],
         ["00:36","00:37"],["00:38","00:39"],["00:40","00:41"],["00:42","00:43"],["00:44","00:45"],["00:46","00:47"],["00:48","00:49"]])",
-        CAL_OK_WE, ""), "invalid_field", "work_periods"},
+         CAL_OK_WE, ""),
+     "invalid_field", "work_periods"},
     {"WeekendMissing", "{" CAL_OK_TZ "," CAL_OK_WP "}", "invalid_field", "weekend"},
     {"WeekendNotArray", CAL(CAL_OK_TZ, CAL_OK_WP, R"("weekend":6)", ""), "invalid_field", "weekend"},
     {"WeekdayZero", CAL(CAL_OK_TZ, CAL_OK_WP, R"("weekend":[0,6])", ""), "invalid_field", "weekend"},
@@ -215,18 +250,29 @@ const BadCase kBadCases[] = {
     {"WeekdayString", CAL(CAL_OK_TZ, CAL_OK_WP, R"("weekend":["6"])", ""), "invalid_field", "weekend"},
     {"WeekdayFraction", CAL(CAL_OK_TZ, CAL_OK_WP, R"("weekend":[6.5])", ""), "invalid_field", "weekend"},
     {"AllWeekend", CAL(CAL_OK_TZ, CAL_OK_WP, R"("weekend":[1,2,3,4,5,6,7])", ""), "invalid_field", "weekend"},
-    {"AllWeekendWithDuplicates", CAL(CAL_OK_TZ, CAL_OK_WP, R"("weekend":[1,2,3,4,5,6,7,7])", ""), "invalid_field", "weekend"},
-    {"HolidaysNotArray", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":"2026-10-01")"), "invalid_field", "holidays"},
-    {"HolidayFeb30", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-02-30"])"), "invalid_field", "holidays"},
-    {"HolidayFeb29NotLeap", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-02-29"])"), "invalid_field", "holidays"},
-    {"HolidayShortForm", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-1-1"])"), "invalid_field", "holidays"},
-    {"HolidaySlashes", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026/01/01"])"), "invalid_field", "holidays"},
-    {"HolidayWithTime", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-01-01T00:00:00Z"])"), "invalid_field", "holidays"},
+    {"AllWeekendWithDuplicates", CAL(CAL_OK_TZ, CAL_OK_WP, R"("weekend":[1,2,3,4,5,6,7,7])", ""), "invalid_field",
+     "weekend"},
+    {"HolidaysNotArray", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":"2026-10-01")"), "invalid_field",
+     "holidays"},
+    {"HolidayFeb30", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-02-30"])"), "invalid_field",
+     "holidays"},
+    {"HolidayFeb29NotLeap", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-02-29"])"), "invalid_field",
+     "holidays"},
+    {"HolidayShortForm", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-1-1"])"), "invalid_field",
+     "holidays"},
+    {"HolidaySlashes", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026/01/01"])"), "invalid_field",
+     "holidays"},
+    {"HolidayWithTime", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-01-01T00:00:00Z"])"),
+     "invalid_field", "holidays"},
     {"HolidayNumber", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":[20260101])"), "invalid_field", "holidays"},
-    {"HolidayMonth13", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-13-01"])"), "invalid_field", "holidays"},
-    {"ExtraMalformed", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"extra_workdays":["2026-09-31"])"), "invalid_field", "extra_workdays"},
-    {"ExtraOnAWeekday", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"extra_workdays":["2026-09-21"])"), "invalid_field", "extra_workdays"},
-    {"ExtraAlsoHoliday", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-10-03"],"extra_workdays":["2026-10-03"])"),
+    {"HolidayMonth13", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-13-01"])"), "invalid_field",
+     "holidays"},
+    {"ExtraMalformed", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"extra_workdays":["2026-09-31"])"), "invalid_field",
+     "extra_workdays"},
+    {"ExtraOnAWeekday", CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"extra_workdays":["2026-09-21"])"), "invalid_field",
+     "extra_workdays"},
+    {"ExtraAlsoHoliday",
+     CAL(CAL_OK_TZ, CAL_OK_WP, CAL_OK_WE, R"(,"holidays":["2026-10-03"],"extra_workdays":["2026-10-03"])"),
      "invalid_field", "extra_workdays"},
 };
 
@@ -289,9 +335,9 @@ struct SecondsCase {
 
 const SecondsCase kSecondsCases[] = {
     {"InsidePeriod", "default", "2026-11-23T09:00:00+08:00", H, "2026-11-23T10:00:00+08:00"},
-    {"BeforeWork", "default", "2026-11-23T07:00:00+08:00", H, "2026-11-23T09:30:00+08:00"},   // 08:30 + 1 h
+    {"BeforeWork", "default", "2026-11-23T07:00:00+08:00", H, "2026-11-23T09:30:00+08:00"},  // 08:30 + 1 h
     {"Midnight", "default", "2026-11-23T00:00:00+08:00", H, "2026-11-23T09:30:00+08:00"},
-    {"InLunchBreak", "default", "2026-11-23T12:30:00+08:00", H, "2026-11-23T15:30:00+08:00"},  // 14:30 + 1 h
+    {"InLunchBreak", "default", "2026-11-23T12:30:00+08:00", H, "2026-11-23T15:30:00+08:00"},        // 14:30 + 1 h
     {"RunsOutAtPeriodEnd", "default", "2026-11-23T11:00:00+08:00", H, "2026-11-23T12:00:00+08:00"},  // not 14:30
     {"OneSecondPastPeriodEnd", "default", "2026-11-23T11:00:00+08:00", H + 1, "2026-11-23T14:30:01+08:00"},
     {"StartAtPeriodEnd", "default", "2026-11-23T12:00:00+08:00", H, "2026-11-23T15:30:00+08:00"},
@@ -378,7 +424,7 @@ const DaysCase kDaysCases[] = {
     {"NationalDayEve", "cn2026", "2026-09-30T10:00:00+08:00", 1, "2026-10-08T18:00:00+08:00"},
     {"AcceptedOnHoliday", "cn2026", "2026-10-01T09:00:00+08:00", 1, "2026-10-08T18:00:00+08:00"},
     {"TiaoxiuSunday", "cn2026", "2026-09-18T10:00:00+08:00", 1, "2026-09-20T18:00:00+08:00"},
-    {"TiaoxiuThenWeek", "cn2026", "2026-09-18T10:00:00+08:00", 3, "2026-09-22T18:00:00+08:00"},  // 20, 21, 22
+    {"TiaoxiuThenWeek", "cn2026", "2026-09-18T10:00:00+08:00", 3, "2026-09-22T18:00:00+08:00"},    // 20, 21, 22
     {"AcrossNationalDay", "cn2026", "2026-09-29T10:00:00+08:00", 3, "2026-10-09T18:00:00+08:00"},  // 30, 8, 9
     {"OntoTiaoxiuSaturday", "cn2026", "2026-09-29T10:00:00+08:00", 4, "2026-10-10T18:00:00+08:00"},
     {"AcceptedOnTiaoxiuDay", "cn2026", "2026-10-10T09:00:00+08:00", 1, "2026-10-12T18:00:00+08:00"},
@@ -471,7 +517,8 @@ TEST(WorkCalendarLimits, LongDeadlinesAreExactOrNone) {
 
 TEST(WorkCalendarLimits, NoWorkingTimeWithinTheHorizon) {
     // Mondays only, and the next 2000 Mondays (38 years) are holidays: no deadline, found at once.
-    json c = json{{"timezone", "Asia/Shanghai"}, {"work_periods", pairs({{"08:30", "12:00"}})}, {"weekend", {2, 3, 4, 5, 6, 7}}};
+    json c = json{
+        {"timezone", "Asia/Shanghai"}, {"work_periods", pairs({{"08:30", "12:00"}})}, {"weekend", {2, 3, 4, 5, 6, 7}}};
     json holidays = json::array();
     for (int i = 0; i < 2000; ++i) holidays.push_back(timefmt::format_day(day_of(2026, 12, 7) + 7 * i));
     c["holidays"] = holidays;
@@ -502,7 +549,9 @@ TEST(WorkCalendarLimits, Preconditions) {
 
 struct Random {
     std::mt19937_64 gen;
-    std::int64_t in(std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen); }
+    std::int64_t in(std::int64_t lo, std::int64_t hi) {
+        return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen);
+    }
     bool chance(int percent) { return in(0, 99) < percent; }
 };
 
@@ -516,7 +565,8 @@ std::string hhmm(int minutes) {
 // a fine grid (sometimes from 00:00 or to 24:00), 0–6 weekend days, up to 15 holidays and up to
 // 6 调休 days near base.
 json random_calendar(Random& r, std::int64_t base) {
-    static const char* zones[] = {"Asia/Shanghai", "Asia/Urumqi", "UTC", "+05:45", "-03:30", "+14:00", "-12:00", "+00:01"};
+    static const char* zones[] = {"Asia/Shanghai", "Asia/Urumqi", "UTC",    "+05:45",
+                                  "-03:30",        "+14:00",      "-12:00", "+00:01"};
     json c;
     if (r.chance(80)) {
         c["timezone"] = zones[r.in(0, 7)];
@@ -532,7 +582,8 @@ json random_calendar(Random& r, std::int64_t base) {
     std::set<int> points;
     if (r.chance(20)) points.insert(0);
     if (r.chance(20)) points.insert(1440);
-    while (points.size() < static_cast<std::size_t>(2 * n)) points.insert(static_cast<int>(r.in(0, 1440 / grid)) * grid);
+    while (points.size() < static_cast<std::size_t>(2 * n))
+        points.insert(static_cast<int>(r.in(0, 1440 / grid)) * grid);
     while (points.size() > static_cast<std::size_t>(2 * n)) points.erase(std::prev(points.end()));
     json periods = json::array();
     for (auto it = points.begin(); it != points.end(); std::advance(it, 2))
@@ -578,18 +629,29 @@ TEST(WorkCalendarProperty, MatchesMinuteByMinuteReference) {
             std::int64_t start = timefmt::shanghai_day_start(base) + r.in(0, 30 * 86400);
             if (r.chance(30)) start -= ((start + cal.utc_offset_seconds()) % 60 + 60) % 60;
             if (r.chance(30)) {
-                const auto& p = cal.work_periods()[static_cast<std::size_t>(r.in(0, static_cast<std::int64_t>(cal.work_periods().size()) - 1))];
+                const auto& p = cal.work_periods()[static_cast<std::size_t>(
+                    r.in(0, static_cast<std::int64_t>(cal.work_periods().size()) - 1))];
                 const std::int64_t day = cal.local_day(start);
                 start = day * 86400 + (r.chance(50) ? p.start_minute : p.end_minute) * 60 - cal.utc_offset_seconds();
             }
             std::int64_t seconds;
             switch (r.in(0, 4)) {
-                case 0: seconds = 0; ++zero; break;
-                case 1: seconds = per_day * r.in(1, 3); break;  // whole days: ends on a period end
-                case 2: seconds = 60 * r.in(1, 600); break;
-                default: seconds = r.in(1, 3 * per_day); break;
+                case 0:
+                    seconds = 0;
+                    ++zero;
+                    break;
+                case 1:
+                    seconds = per_day * r.in(1, 3);
+                    break;  // whole days: ends on a period end
+                case 2:
+                    seconds = 60 * r.in(1, 600);
+                    break;
+                default:
+                    seconds = r.in(1, 3 * per_day);
+                    break;
             }
-            const std::string where = spec.dump() + " start " + timefmt::format_rfc3339(start) + " seconds " + std::to_string(seconds);
+            const std::string where =
+                spec.dump() + " start " + timefmt::format_rfc3339(start) + " seconds " + std::to_string(seconds);
             const auto fast = cal.deadline_after_work_seconds(start, seconds);
             const auto slow = ref.deadline_after_work_seconds(start, seconds, kRefMinutes);
             if (!slow) {
@@ -633,8 +695,10 @@ TEST(WorkCalendarProperty, MatchesMinuteByMinuteReference) {
     EXPECT_GT(exact_ends, 1000);
     EXPECT_GT(zero, 500);
     EXPECT_LT(skipped, 100);
-    std::printf("[ property ] %d calendars, %d deadlines compared (%d at a period end, %d zero), %d beyond the reference's walk\n",
-                calendars, compared, exact_ends, zero, skipped);
+    std::printf(
+        "[ property ] %d calendars, %d deadlines compared (%d at a period end, %d zero), %d beyond the reference's "
+        "walk\n",
+        calendars, compared, exact_ends, zero, skipped);
 }
 
 }  // namespace

@@ -18,8 +18,11 @@ namespace civic::reference {
 class SlowCalendar {
 public:
     explicit SlowCalendar(const WorkCalendar& c)
-        : offset_(c.utc_offset_seconds()), periods_(c.work_periods()), weekend_(c.weekend()),
-          holidays_(c.holidays()), extra_(c.extra_workdays()) {}
+        : offset_(c.utc_offset_seconds()),
+          periods_(c.work_periods()),
+          weekend_(c.weekend()),
+          holidays_(c.holidays()),
+          extra_(c.extra_workdays()) {}
 
     static std::int64_t floor_div(std::int64_t a, std::int64_t b) {
         std::int64_t q = a / b;

@@ -93,7 +93,8 @@ TEST(Multipart, ParsesSampleByteByByte) {
 
 TEST(Multipart, BodyMayStartWithTheBoundaryAndHaveNoEpilogue) {
     MultipartParser parser(kBoundary, {});
-    ASSERT_EQ(parse(parser, {"--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--" + kBoundary + "--"}),
+    ASSERT_EQ(parse(parser, {"--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--" +
+                             kBoundary + "--"}),
               std::nullopt);
     ASSERT_EQ(parser.parts().size(), 1u);
     EXPECT_EQ(parser.parts()[0].data, "x");
@@ -108,8 +109,8 @@ TEST(Multipart, BoundaryTextNotPrecededByCrlfIsData) {
 }
 
 TEST(Multipart, BoundaryFollowedByJunkIsRefused) {
-    const auto err = parse_whole(simple_body("Content-Disposition: form-data; name=\"f\"\r\n",
-                                             "abc\r\n--" + kBoundary + "junk\r\nmore"));
+    const auto err = parse_whole(
+        simple_body("Content-Disposition: form-data; name=\"f\"\r\n", "abc\r\n--" + kBoundary + "junk\r\nmore"));
     ASSERT_TRUE(err);
     EXPECT_EQ(err->status, 400);
     EXPECT_EQ(err->code, "bad_request");
@@ -122,10 +123,11 @@ TEST(Multipart, SingleDashAfterBoundaryIsRefused) {
 }
 
 TEST(Multipart, MissingFinalBoundaryIsRefused) {
-    for (const std::string& body : {std::string(), std::string("just text"),
-                                   "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nunfinished",
-                                   "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--" + kBoundary + "\r\n",
-                                   "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n"}) {
+    for (const std::string& body :
+         {std::string(), std::string("just text"),
+          "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nunfinished",
+          "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--" + kBoundary + "\r\n",
+          "--" + kBoundary + "\r\nContent-Disposition: form-data; name=a\r\n"}) {
         const auto err = parse_whole(body);
         ASSERT_TRUE(err) << body;
         EXPECT_EQ(err->status, 400) << body;
@@ -134,16 +136,16 @@ TEST(Multipart, MissingFinalBoundaryIsRefused) {
 
 TEST(Multipart, MalformedPartHeadersAreRefused) {
     for (const std::string& headers : {
-             std::string("Content-Type: text/plain\r\n"),                                   // no disposition
-             std::string("Content-Disposition: form-data\r\n"),                              // no name
-             std::string("Content-Disposition: form-data; name=\"\"\r\n"),                   // empty name
-             std::string("Content-Disposition: form-data; filename=\"name=x\"\r\n"),         // name only inside filename
-             std::string("Content-Disposition: attachment; name=a\r\n"),                      // not form-data
-             std::string("Content-Disposition: form-data; name=\"a\r\n"),                     // unterminated quote
-             std::string("Content-Disposition: form-data; name=a; name=b\r\n"),               // ambiguous
-             std::string("Content-Disposition: form-data;\r\n name=a\r\n"),                   // folded
-             std::string("Content-Disposition form-data; name=a\r\n"),                        // no colon
-             std::string("Content-Disposition: form-data; name=a\r\nX: a\rb\r\n"),            // bare CR
+             std::string("Content-Type: text/plain\r\n"),                             // no disposition
+             std::string("Content-Disposition: form-data\r\n"),                       // no name
+             std::string("Content-Disposition: form-data; name=\"\"\r\n"),            // empty name
+             std::string("Content-Disposition: form-data; filename=\"name=x\"\r\n"),  // name only inside filename
+             std::string("Content-Disposition: attachment; name=a\r\n"),              // not form-data
+             std::string("Content-Disposition: form-data; name=\"a\r\n"),             // unterminated quote
+             std::string("Content-Disposition: form-data; name=a; name=b\r\n"),       // ambiguous
+             std::string("Content-Disposition: form-data;\r\n name=a\r\n"),           // folded
+             std::string("Content-Disposition form-data; name=a\r\n"),                // no colon
+             std::string("Content-Disposition: form-data; name=a\r\nX: a\rb\r\n"),    // bare CR
              std::string("Content-Disposition: form-data; name=a\r\nContent-Transfer-Encoding: base64\r\n"),
          }) {
         const auto err = parse_whole(simple_body(headers, "data"));
@@ -199,7 +201,8 @@ TEST(Multipart, TooManyPartsIsRefused) {
 TEST(Multipart, OversizePartIsDetectedBeforeTheBodyEnds) {
     MultipartLimits limits = MultipartLimits::report_intake();
     MultipartParser parser(kBoundary, limits);
-    ASSERT_EQ(parser.feed("--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n"), std::nullopt);
+    ASSERT_EQ(parser.feed("--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n"),
+              std::nullopt);
     const std::string chunk(4096, 'm');
     std::size_t fed = 0;
     std::optional<MediaError> err;
@@ -217,7 +220,8 @@ TEST(Multipart, PartExactlyAtItsLimitIsAccepted) {
     limits.max_part_bytes = 10;
     EXPECT_EQ(parse_whole(simple_body("Content-Disposition: form-data; name=a\r\n", std::string(10, 'x')), limits),
               std::nullopt);
-    const auto err = parse_whole(simple_body("Content-Disposition: form-data; name=a\r\n", std::string(11, 'x')), limits);
+    const auto err =
+        parse_whole(simple_body("Content-Disposition: form-data; name=a\r\n", std::string(11, 'x')), limits);
     ASSERT_TRUE(err);
     EXPECT_EQ(err->status, 413);
 }
@@ -255,11 +259,16 @@ TEST(MultipartBoundary, ExtractsQuotedAndUnquoted) {
 
 TEST(MultipartBoundary, RefusesBadValues) {
     for (const std::string& value : {
-             std::string("application/json"), std::string("multipart/form-data"),
-             std::string("multipart/form-data; boundary="), std::string("multipart/form-data; boundary=\"\""),
-             "multipart/form-data; boundary=" + std::string(71, 'a'), std::string("multipart/form-data; boundary=\"ab \""),
-             std::string("multipart/form-data; boundary=\"a\rb\""), std::string("multipart/form-data; boundary=a; boundary=b"),
-             std::string("multipart/mixed; boundary=abc"), std::string("multipart/form-data; boundary=\"abc"),
+             std::string("application/json"),
+             std::string("multipart/form-data"),
+             std::string("multipart/form-data; boundary="),
+             std::string("multipart/form-data; boundary=\"\""),
+             "multipart/form-data; boundary=" + std::string(71, 'a'),
+             std::string("multipart/form-data; boundary=\"ab \""),
+             std::string("multipart/form-data; boundary=\"a\rb\""),
+             std::string("multipart/form-data; boundary=a; boundary=b"),
+             std::string("multipart/mixed; boundary=abc"),
+             std::string("multipart/form-data; boundary=\"abc"),
          }) {
         const auto result = multipart_boundary(value);
         ASSERT_FALSE(result) << value;
@@ -272,7 +281,8 @@ namespace {
 std::string many_parts(int fields, int files) {
     std::string body;
     for (int i = 0; i < fields; ++i)
-        body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"f" + std::to_string(i) + "\"\r\n\r\nv\r\n";
+        body +=
+            "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"f" + std::to_string(i) + "\"\r\n\r\nv\r\n";
     for (int i = 0; i < files; ++i)
         body += "--" + kBoundary + "\r\nContent-Disposition: form-data; name=\"photo" + std::to_string(i + 1) +
                 "\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\nJPEG\r\n";

@@ -76,7 +76,8 @@ std::vector<std::string> png_chunk_types(const std::string& png) {
     std::vector<std::string> types;
     for (std::size_t pos = 8; pos + 8 <= png.size();) {
         const auto* p = reinterpret_cast<const unsigned char*>(png.data() + pos);
-        const std::size_t length = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
+        const std::size_t length =
+            (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) | (std::size_t{p[2]} << 8) | p[3];
         types.push_back(png.substr(pos + 4, 4));
         pos += 12 + length;
     }
@@ -114,10 +115,15 @@ TEST(PhotoExif, HandMadeSegmentsAreBoundsChecked) {
     EXPECT_EQ(photo::exif_orientation(jpeg_with_app1(little)), 3);
     // Every truncation of the TIFF data, an IFD offset past the end, an out-of-range value,
     // a wrong type, and a segment length running past the file all read as 1.
-    for (std::size_t n = 0; n < good.size(); ++n) EXPECT_EQ(photo::exif_orientation(jpeg_with_app1(good.substr(0, n))), 1);
+    for (std::size_t n = 0; n < good.size(); ++n)
+        EXPECT_EQ(photo::exif_orientation(jpeg_with_app1(good.substr(0, n))), 1);
     EXPECT_EQ(photo::exif_orientation(jpeg_with_app1(exif + std::string("MM\0\x2a\xff\xff\xff\xf0", 8))), 1);
-    EXPECT_EQ(photo::exif_orientation(jpeg_with_app1(exif + std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x09\0\0", 22))), 1);
-    EXPECT_EQ(photo::exif_orientation(jpeg_with_app1(exif + std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x04\0\0\0\x01\0\x06\0\0", 22))), 1);
+    EXPECT_EQ(photo::exif_orientation(
+                  jpeg_with_app1(exif + std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x09\0\0", 22))),
+              1);
+    EXPECT_EQ(photo::exif_orientation(
+                  jpeg_with_app1(exif + std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x04\0\0\0\x01\0\x06\0\0", 22))),
+              1);
     EXPECT_EQ(photo::exif_orientation(std::string("\xff\xd8\xff\xe1\xff\xff", 6) + good), 1);
 }
 
@@ -214,7 +220,8 @@ TEST(Photo, JpegWithPartialBlocksIsReencodedUpright) {
     tjFree(raw);
     tjDestroy(encoder);
     // Big-endian TIFF, IFD0 with one entry: Orientation SHORT 1 = 6; inserted right after SOI.
-    const std::string exif = std::string("Exif\0\0", 6) + std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0", 22);
+    const std::string exif =
+        std::string("Exif\0\0", 6) + std::string("MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0", 22);
     const std::size_t length = exif.size() + 2;
     const std::string input = plain.substr(0, 2) + std::string("\xff\xe1", 2) + static_cast<char>(length >> 8) +
                               static_cast<char>(length & 0xff) + exif + plain.substr(2);
@@ -239,11 +246,13 @@ TEST(Photo, JpegMetadataIsDropped) {
     // no "Exif" and no APP1 at all means no GPS.
     const std::string input = fixture("gps_orient6.jpg");
     ASSERT_EQ(photo::exif_orientation(input), 6);
-    for (const char* marker : {"Exif", "http://ns.adobe.com/xap", "secret-comment-text", "secret-xmp-note", "CivicTestCam"}) {
+    for (const char* marker :
+         {"Exif", "http://ns.adobe.com/xap", "secret-comment-text", "secret-xmp-note", "CivicTestCam"}) {
         ASSERT_NE(input.find(marker), std::string::npos) << "fixture lacks " << marker;
     }
     const auto p = must_process(input);
-    for (const char* marker : {"Exif", "http://ns.adobe.com/xap", "secret-comment-text", "secret-xmp-note", "CivicTestCam"}) {
+    for (const char* marker :
+         {"Exif", "http://ns.adobe.com/xap", "secret-comment-text", "secret-xmp-note", "CivicTestCam"}) {
         EXPECT_EQ(p.bytes.find(marker), std::string::npos) << marker;
         EXPECT_EQ(p.thumbnail_jpeg.find(marker), std::string::npos) << marker;
     }
@@ -398,7 +407,8 @@ TEST(Photo, TruncatedFilesAreRefused) {
 }
 
 TEST(Photo, CorruptBytesNeverCrash) {
-    for (const char* name : {"gps_orient6.jpg", "with_text.png", "cmyk_red.jpg", "palette_interlaced.png", "plain.jpg"}) {
+    for (const char* name :
+         {"gps_orient6.jpg", "with_text.png", "cmyk_red.jpg", "palette_interlaced.png", "plain.jpg"}) {
         const std::string whole = fixture(name);
         for (std::size_t i = 0; i < whole.size(); i += whole.size() / 500 + 1) {
             std::string damaged = whole;

@@ -87,9 +87,11 @@ TEST_F(PgMigrate, RefusesADatabaseNewerThanTheBinary) {
 
 TEST_F(PgMigrate, RefusesAnotherLineage) {
     auto c = connect();
-    std::vector<Migration> mine = {{"001_a.sql", "CREATE TABLE a (x BIGINT)"}, {"002_b.sql", "CREATE TABLE b (x BIGINT)"}};
+    std::vector<Migration> mine = {{"001_a.sql", "CREATE TABLE a (x BIGINT)"},
+                                   {"002_b.sql", "CREATE TABLE b (x BIGINT)"}};
     EXPECT_EQ(migrate(*c, mine).applied, 2);
-    std::vector<Migration> theirs = {{"001_a.sql", "CREATE TABLE a (x BIGINT)"}, {"002_c.sql", "CREATE TABLE c (x BIGINT)"},
+    std::vector<Migration> theirs = {{"001_a.sql", "CREATE TABLE a (x BIGINT)"},
+                                     {"002_c.sql", "CREATE TABLE c (x BIGINT)"},
                                      {"003_d.sql", "CREATE TABLE d (x BIGINT)"}};
     EXPECT_THROW(migrate(*c, theirs), PgError);
     // A newer binary of the same lineage goes on from where it stopped.

@@ -264,7 +264,8 @@ TEST_F(PgPool, ManyJobsShareTheBoundedConnections) {
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&] {
-            for (int i = 0; i < 25; ++i) pool.run([](Conn& c) { c.query("UPDATE kv SET v = v + 1 WHERE k = 'a'").run(); });
+            for (int i = 0; i < 25; ++i)
+                pool.run([](Conn& c) { c.query("UPDATE kv SET v = v + 1 WHERE k = 'a'").run(); });
         });
     }
     for (auto& t : threads) t.join();

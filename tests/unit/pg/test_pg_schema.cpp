@@ -108,7 +108,8 @@ void scenario(C& c) {
             .run();
     }
     // Rework on 2, an extension on 3, a late close on 4 (beyond the deadline), ratings.
-    c.query("UPDATE reports SET status = 'in_progress', resolved_at = NULL, rework_count = rework_count + 1 WHERE id = ?")
+    c.query(
+         "UPDATE reports SET status = 'in_progress', resolved_at = NULL, rework_count = rework_count + 1 WHERE id = ?")
         .args(2)
         .run();
     c.query("UPDATE reports SET extension_hours = 12, deadline_at = deadline_at + 43200 WHERE id = ?").args(3).run();
@@ -204,15 +205,18 @@ TEST_F(PgSchema, TriggersGiveTheSameSumsAndEpochs) {
         EXPECT_EQ(dump(*c, select, n), expected) << table;
     }
     const std::string reports =
-        "SELECT id, status, category, address, grid_id, assignee_id, reporter_id, created_at, accepted_at, deadline_at, "
-        "resolved_at, closed_at, extension_hours, rework_count, duplicate_of, rating, updated_at FROM reports ORDER BY id";
+        "SELECT id, status, category, address, grid_id, assignee_id, reporter_id, created_at, accepted_at, "
+        "deadline_at, "
+        "resolved_at, closed_at, extension_hours, rework_count, duplicate_of, rating, updated_at FROM reports ORDER BY "
+        "id";
     EXPECT_EQ(dump(*c, reports, 17), dump(lite, reports, 17));
     // And the running sums equal a recomputation from the view (what `civicsnapd check` does).
     auto q = c->query(
         "SELECT count(*) FROM (SELECT hour, grid_key, sum(received) r, sum(closed) cl, sum(close_seconds) s "
         "FROM report_stat_facts GROUP BY hour, grid_key) f FULL JOIN (SELECT * FROM stats_hour_grid "
         "WHERE received <> 0 OR closed <> 0 OR close_seconds <> 0) t USING (hour, grid_key) "
-        "WHERE f.r IS DISTINCT FROM t.received OR f.cl IS DISTINCT FROM t.closed OR f.s IS DISTINCT FROM t.close_seconds");
+        "WHERE f.r IS DISTINCT FROM t.received OR f.cl IS DISTINCT FROM t.closed OR f.s IS DISTINCT FROM "
+        "t.close_seconds");
     ASSERT_TRUE(q.next());
     EXPECT_EQ(q.int64(0), 0);
 }

@@ -5,9 +5,9 @@
 #include "common/time.hpp"
 #include "server/domain/ledger.hpp"
 #include "server/store/accounts_repo.hpp"
-#include "server/store/sqlite.hpp"
 #include "server/store/ledger_repo.hpp"
 #include "server/store/migrations.hpp"
+#include "server/store/sqlite.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -55,8 +55,8 @@ TEST(Ledger, DailyCapFollowsTheShanghaiCalendarDay) {
     auto& c = *db.conn;
     const auto u = db.add_user("13800000001");
     EXPECT_EQ(ledger::pay_report_points(c, u, 1, "report_accepted", 60, kDayStart + 10, 100), 60);
-    EXPECT_EQ(ledger::pay_report_points(c, u, 2, "report_accepted", 60, kDayStart + 20, 100), 40);  // capped
-    EXPECT_EQ(ledger::pay_report_points(c, u, 3, "report_closed", 5, kDayStart + 86399, 100), 0);  // 23:59:59
+    EXPECT_EQ(ledger::pay_report_points(c, u, 2, "report_accepted", 60, kDayStart + 20, 100), 40);   // capped
+    EXPECT_EQ(ledger::pay_report_points(c, u, 3, "report_closed", 5, kDayStart + 86399, 100), 0);    // 23:59:59
     EXPECT_EQ(ledger::pay_report_points(c, u, 4, "report_closed", 30, kDayStart + 86400, 100), 30);  // next day
     const auto s = ledger::standing(c, u);
     EXPECT_EQ(s.balance, 130);
@@ -109,7 +109,8 @@ TEST(Ledger, ThePaidOnceCheckDoesNotGrowWithTheLedger) {
     EXPECT_TRUE(store::report_reward_paid(c, "report_accepted", "report:17"));
     sqlite3_stmt* check = nullptr;
     for (auto* s = sqlite3_next_stmt(c.raw(), nullptr); s; s = sqlite3_next_stmt(c.raw(), s))
-        if (std::string_view(sqlite3_sql(s)).find("FROM ledger_transfers WHERE kind IN") != std::string_view::npos) check = s;
+        if (std::string_view(sqlite3_sql(s)).find("FROM ledger_transfers WHERE kind IN") != std::string_view::npos)
+            check = s;
     ASSERT_NE(check, nullptr) << "the check's statement is cached on the connection";
     sqlite3_stmt_status(check, SQLITE_STMTSTATUS_VM_STEP, 1);  // reset
     EXPECT_FALSE(store::report_reward_paid(c, "report_accepted", "report:4000"));
@@ -179,8 +180,8 @@ TEST(Ledger, TheCheckerFindsTampering) {
 
 TEST(Ledger, StarsAtTheThresholds) {
     const std::vector<std::pair<std::int64_t, int>> cases = {
-        {0, 0}, {9, 0}, {10, 1}, {29, 1}, {30, 2}, {60, 3}, {100, 4}, {199, 4}, {200, 5},
-        {400, 6}, {700, 7}, {1000, 8}, {1500, 9}, {1999, 9}, {2000, 10}, {1'000'000, 10}};
+        {0, 0},   {9, 0},   {10, 1},  {29, 1},   {30, 2},   {60, 3},   {100, 4},   {199, 4},
+        {200, 5}, {400, 6}, {700, 7}, {1000, 8}, {1500, 9}, {1999, 9}, {2000, 10}, {1'000'000, 10}};
     for (const auto& [earned, stars] : cases) EXPECT_EQ(ledger::honour_for(earned).stars, stars) << earned;
     EXPECT_EQ(ledger::honour_for(0).next_stars_at, 10);
     EXPECT_EQ(ledger::honour_for(1600).next_stars_at, 2000);
@@ -206,10 +207,12 @@ TEST(LedgerProperty, RandomOperationsKeepEveryInvariant) {
     LedgerDb db;
     auto& c = *db.conn;
     std::mt19937_64 rng(20261122);
-    auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    auto pick = [&](std::int64_t lo, std::int64_t hi) {
+        return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+    };
     std::vector<std::int64_t> users;
     for (int i = 0; i < 8; ++i) users.push_back(db.add_user("1380000000" + std::to_string(i)));
-    std::map<std::int64_t, std::int64_t> model;                                // user → balance
+    std::map<std::int64_t, std::int64_t> model;                               // user → balance
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> earned_on;  // (user, day) → paid
     std::vector<std::pair<std::int64_t, std::int64_t>> refundable;            // (user, amount) spent at kiosks
     std::int64_t report = 0, rejected = 0, sink_total = 0;
@@ -224,8 +227,8 @@ TEST(LedgerProperty, RandomOperationsKeepEveryInvariant) {
                 const auto points = pick(0, 40);
                 const auto day = timefmt::shanghai_day(now);
                 const auto expect = std::min(points, 100 - earned_on[{u, day}]);
-                const auto paid = ledger::pay_report_points(c, u, ++report, op == 0 ? "report_accepted" : "report_closed",
-                                                            points, now, 100);
+                const auto paid = ledger::pay_report_points(
+                    c, u, ++report, op == 0 ? "report_accepted" : "report_closed", points, now, 100);
                 ASSERT_EQ(paid, expect);
                 earned_on[{u, day}] += paid;
                 model[u] += paid;

@@ -52,15 +52,18 @@ TEST(XmlEscape, MarkupCharactersAreEscapedAndChineseIsKept) {
 
 TEST(XmlEscape, InvalidUtf8AndForbiddenCodePointsBecomeReplacementCharacters) {
     const std::string fffd = "\xEF\xBF\xBD";
-    EXPECT_EQ(xml::escape(std::string("a\x01" "b", 3)), "a" + fffd + "b");
+    EXPECT_EQ(xml::escape(std::string("a\x01"
+                                      "b",
+                                      3)),
+              "a" + fffd + "b");
     EXPECT_EQ(xml::escape(std::string("\0", 1)), fffd);
     EXPECT_EQ(xml::escape("\x0b\x0c\x1f"), fffd + fffd + fffd);
-    EXPECT_EQ(xml::escape("x\xff"), "x" + fffd);                        // not UTF-8 at all
-    EXPECT_EQ(xml::escape("\xC0\xAF"), fffd + fffd);                   // overlong '/'
-    EXPECT_EQ(xml::escape("\xED\xA0\x80"), fffd + fffd + fffd);        // a UTF-16 surrogate
-    EXPECT_EQ(xml::escape("\xEF\xBF\xBE"), fffd);                      // U+FFFE
-    EXPECT_EQ(xml::escape("\xE4\xBA"), fffd + fffd);                   // truncated 亚
-    EXPECT_EQ(xml::escape("\x7f"), "\x7f");                            // DEL is a Char in XML 1.0
+    EXPECT_EQ(xml::escape("x\xff"), "x" + fffd);                 // not UTF-8 at all
+    EXPECT_EQ(xml::escape("\xC0\xAF"), fffd + fffd);             // overlong '/'
+    EXPECT_EQ(xml::escape("\xED\xA0\x80"), fffd + fffd + fffd);  // a UTF-16 surrogate
+    EXPECT_EQ(xml::escape("\xEF\xBF\xBE"), fffd);                // U+FFFE
+    EXPECT_EQ(xml::escape("\xE4\xBA"), fffd + fffd);             // truncated 亚
+    EXPECT_EQ(xml::escape("\x7f"), "\x7f");                      // DEL is a Char in XML 1.0
 }
 
 TEST(XmlWriter, NestsClosesAndRefusesBadNamesOrUnclosedElements) {
@@ -180,10 +183,17 @@ TEST(Open311Domain, StatusMappingAndNotes) {
 
 TEST(Open311Domain, ExtendedStatusOfEveryTicketStatus) {
     const std::vector<std::pair<const char*, const char*>> expected = {
-        {"submitted", "OPEN"},           {"accepted", "ACTION_SCHEDULED"}, {"assigned", "ACTION_SCHEDULED"},
-        {"in_progress", "IN_PROGRESS"},  {"resolved", "IN_PROGRESS"},      {"closed", "FIXED"},
-        {"rejected", "NO_FURTHER_ACTION"}, {"duplicate", "DUPLICATE"},     {"checking", "INVESTIGATING"},
-        {"parked", "ACTION_SCHEDULED"},  {"voided", "CLOSED"},
+        {"submitted", "OPEN"},
+        {"accepted", "ACTION_SCHEDULED"},
+        {"assigned", "ACTION_SCHEDULED"},
+        {"in_progress", "IN_PROGRESS"},
+        {"resolved", "IN_PROGRESS"},
+        {"closed", "FIXED"},
+        {"rejected", "NO_FURTHER_ACTION"},
+        {"duplicate", "DUPLICATE"},
+        {"checking", "INVESTIGATING"},
+        {"parked", "ACTION_SCHEDULED"},
+        {"voided", "CLOSED"},
     };
     for (const auto& [status, extended] : expected) {
         EXPECT_EQ(o311::extended_status(status), extended) << status;
@@ -209,9 +219,12 @@ TEST(Open311Domain, PartnerUpdateStatusesAndUpdateDescriptions) {
     EXPECT_EQ(sentences.size(), 14u) << "one sentence per action";
     EXPECT_EQ(o311::update_description("mark_duplicate", 12), "Duplicate of another request (12).");
     // The actions that only move a ticket say what its new status says.
-    for (const auto& [action, status] : std::vector<std::pair<const char*, const char*>>{
-             {"submit", "submitted"}, {"reject", "rejected"}, {"assign", "assigned"}, {"start", "in_progress"},
-             {"resolve", "resolved"}, {"verify", "closed"}})
+    for (const auto& [action, status] : std::vector<std::pair<const char*, const char*>>{{"submit", "submitted"},
+                                                                                         {"reject", "rejected"},
+                                                                                         {"assign", "assigned"},
+                                                                                         {"start", "in_progress"},
+                                                                                         {"resolve", "resolved"},
+                                                                                         {"verify", "closed"}})
         EXPECT_EQ(o311::update_description(action, std::nullopt), o311::status_notes(status, std::nullopt)) << action;
     EXPECT_FALSE(o311::update_description("some_future_action", std::nullopt).empty());
 }

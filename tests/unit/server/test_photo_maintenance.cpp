@@ -10,9 +10,9 @@
 #include "server/store/photo_store.hpp"
 #include "server/store/sqlite.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <map>
@@ -191,7 +191,7 @@ TEST(PhotoKeys, NamesAndKeysMapOneToOne) {
     EXPECT_FALSE(photo_name_of_key("ff/ff/" + name));
     EXPECT_FALSE(photo_name_of_key(key.substr(0, 6) + "x" + name.substr(1)));
     EXPECT_THROW(photo_key("../" + name), std::invalid_argument);
-    EXPECT_THROW(photo_key(sha_of(1)), std::invalid_argument);  // no extension
+    EXPECT_THROW(photo_key(sha_of(1)), std::invalid_argument);                      // no extension
     EXPECT_THROW(photo_key(std::string(64, 'A') + ".jpg"), std::invalid_argument);  // upper case
     EXPECT_FALSE(is_photo_file_name(sha_of(1) + ".jpg/x"));
 }
@@ -205,6 +205,7 @@ TEST(PhotoStoreFailure, OnlyAStoreThatMayComeBackIsA503) {
         EXPECT_EQ(e.status(), 503) << civic::objstore::to_string(code);
     }
     // BadDigest and the like: the store refused the request itself; a retry cannot help.
-    const auto rejected = civic::store::photo_store_failure(civic::objstore::Error{Errc::rejected, 400, "BadDigest", "", 1});
+    const auto rejected =
+        civic::store::photo_store_failure(civic::objstore::Error{Errc::rejected, 400, "BadDigest", "", 1});
     EXPECT_EQ(rejected.status(), 500);
 }

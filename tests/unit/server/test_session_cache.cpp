@@ -15,8 +15,8 @@
 namespace {
 
 using civic::api::Caller;
-using civic::domain::Role;
 using civic::api::SessionCache;
+using civic::domain::Role;
 using civic::store::Conn;
 using civic::store::Writer;
 
@@ -31,7 +31,8 @@ struct SessionCacheTest : ::testing::Test {
         civic::store::migrate(conn);
         conn.exec(
             "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
-            "VALUES (1, '13800000001', 'x', 'Manager', 'manager', 0), (2, '13800000002', 'x', 'Resident', 'resident', 0);"
+            "VALUES (1, '13800000001', 'x', 'Manager', 'manager', 0), (2, '13800000002', 'x', 'Resident', 'resident', "
+            "0);"
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (x'01', 1, 0, 9999999999);"
             "INSERT INTO grids (id, code, name, boundary, auto_assign, area_m2, created_at) "
             "VALUES (7, 'g7', 'Grid 7', '{}', 1, 1.0, 0);");
@@ -45,7 +46,8 @@ struct SessionCacheTest : ::testing::Test {
     // Runs `sql` as one writer job and waits until it is acknowledged.
     void write(const std::string& sql) {
         std::promise<void> done;
-        writer->enqueue({[&](Conn& c) { c.exec(sql); }, [&](std::exception_ptr e) {
+        writer->enqueue({[&](Conn& c) { c.exec(sql); },
+                         [&](std::exception_ptr e) {
                              EXPECT_FALSE(e);
                              done.set_value();
                          }});
@@ -53,7 +55,9 @@ struct SessionCacheTest : ::testing::Test {
     }
 
     // Caches the manager under token hash "t" as read at the current epoch.
-    void remember() { cache->remember("t", Caller{1, Role::manager, "Manager", "13800000001", {}}, kNow + 3600, cache->epoch()); }
+    void remember() {
+        cache->remember("t", Caller{1, Role::manager, "Manager", "13800000001", {}}, kNow + 3600, cache->epoch());
+    }
 
     std::string dir;
     std::unique_ptr<Writer> writer;
@@ -71,7 +75,9 @@ TEST_F(SessionCacheTest, AnswersUntilTheSessionExpires) {
 TEST_F(SessionCacheTest, SurvivesWritesThatCannotChangeAResolution) {
     remember();
     write("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (x'02', 2, 0, 9999999999)");
-    write("INSERT INTO users (phone, password_hash, display_name, role, created_at) VALUES ('13800000003', 'x', 'N', 'resident', 0)");
+    write(
+        "INSERT INTO users (phone, password_hash, display_name, role, created_at) VALUES ('13800000003', 'x', 'N', "
+        "'resident', 0)");
     EXPECT_TRUE(cache->find("t", kNow));
 }
 
@@ -86,7 +92,9 @@ TEST_F(SessionCacheTest, EveryWatchedChangeDropsTheEntries) {
         "DELETE FROM users WHERE id = 3",
     };
     write("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (x'02', 2, 0, 9999999999)");
-    write("INSERT INTO users (id, phone, password_hash, display_name, role, created_at) VALUES (3, '13800000003', 'x', 'N', 'resident', 0)");
+    write(
+        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) VALUES (3, '13800000003', 'x', "
+        "'N', 'resident', 0)");
     for (const char* sql : changes) {
         SCOPED_TRACE(sql);
         remember();

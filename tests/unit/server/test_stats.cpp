@@ -4,9 +4,9 @@
 #include "common/time.hpp"
 #include "server/domain/stats.hpp"
 #include "server/store/bulk_repo.hpp"
-#include "server/store/sqlite.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/reports_repo.hpp"
+#include "server/store/sqlite.hpp"
 #include "server/store/stats_repo.hpp"
 
 #include <gtest/gtest.h>
@@ -152,7 +152,9 @@ TEST(StatsRunningSums, MatchBruteForceForArbitraryWindows) {
         "INSERT INTO grids (id, code, name, boundary, auto_assign, area_m2, created_at) "
         "VALUES (1, 'G1', 'G1', '{}', 1, 1, 0);");
     std::mt19937_64 rng(42);
-    auto uni = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+    auto uni = [&](std::int64_t lo, std::int64_t hi) {
+        return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+    };
     const std::int64_t t0 = 1'790'000'000;
     std::vector<store::ReportRow> rows;
     store::in_transaction(conn, [&] {
@@ -258,8 +260,9 @@ TEST(StatsBulkLoad, SetsTriggersAndIndexesAsideAndRestoresThem) {
         "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) VALUES "
         "(1, '13000000001', 'x', 'r', 'resident', 0);"
         "INSERT INTO categories VALUES ('c1', 'C1', 24, 1, 1, 0);");
-    const std::string schema_sql = "SELECT group_concat(name || ':' || sql, '|') FROM "
-                                   "(SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name)";
+    const std::string schema_sql =
+        "SELECT group_concat(name || ':' || sql, '|') FROM "
+        "(SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name)";
     std::string before;
     {
         auto q = conn.query(schema_sql);
@@ -267,9 +270,11 @@ TEST(StatsBulkLoad, SetsTriggersAndIndexesAsideAndRestoresThem) {
         before = q.text(0);
     }
     store::begin_bulk_load(conn);
-    EXPECT_EQ(count_of(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_stats_%'"), 0);
-    EXPECT_EQ(count_of(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' "
-                             "AND sql IS NOT NULL"),
+    EXPECT_EQ(
+        count_of(conn, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'reports_stats_%'"), 0);
+    EXPECT_EQ(count_of(conn,
+                       "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'reports' "
+                       "AND sql IS NOT NULL"),
               0);
     store::begin_bulk_load(conn);  // again (an interrupted run resumed): nothing more to set aside
     store::in_transaction(conn, [&] {

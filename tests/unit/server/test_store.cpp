@@ -1,14 +1,14 @@
 // The storage engine: group commit, per-job isolation, durability before acknowledgement,
 // migrations.
 #include "server/store/database.hpp"
-#include "server/store/sqlite.hpp"
 #include "server/store/migrations.hpp"
+#include "server/store/sqlite.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <future>
@@ -42,7 +42,10 @@ TEST(Writer, BatchesQueuedJobsIntoOneCommit) {
     Writer writer(db.path);
     std::promise<void> made;
     writer.enqueue({[](Conn& c) { c.exec("CREATE TABLE t (v INTEGER UNIQUE)"); },
-                    [&](std::exception_ptr e) { EXPECT_FALSE(e); made.set_value(); }});
+                    [&](std::exception_ptr e) {
+                        EXPECT_FALSE(e);
+                        made.set_value();
+                    }});
     made.get_future().wait();
 
     // Hold the writer inside a job while 50 more are queued: they must commit together.
@@ -84,15 +87,15 @@ TEST(Writer, AFailingJobRollsBackAlone) {
                     [](std::exception_ptr) {}});
     running.get_future().wait();
     std::promise<bool> ok1, failed, ok2;
-    writer.enqueue({[](Conn& c) { c.exec("INSERT INTO t VALUES (1)"); },
-                    [&](std::exception_ptr e) { ok1.set_value(!e); }});
+    writer.enqueue(
+        {[](Conn& c) { c.exec("INSERT INTO t VALUES (1)"); }, [&](std::exception_ptr e) { ok1.set_value(!e); }});
     writer.enqueue({[](Conn& c) {
                         c.exec("INSERT INTO t VALUES (2)");
                         throw std::runtime_error("domain rule broken");  // after writing: must be undone
                     },
                     [&](std::exception_ptr e) { failed.set_value(e != nullptr); }});
-    writer.enqueue({[](Conn& c) { c.exec("INSERT INTO t VALUES (3)"); },
-                    [&](std::exception_ptr e) { ok2.set_value(!e); }});
+    writer.enqueue(
+        {[](Conn& c) { c.exec("INSERT INTO t VALUES (3)"); }, [&](std::exception_ptr e) { ok2.set_value(!e); }});
     release.count_down();
     EXPECT_TRUE(ok1.get_future().get());
     EXPECT_TRUE(failed.get_future().get());
@@ -109,8 +112,8 @@ TEST(Writer, ConstraintViolationIsReportedToItsJob) {
     std::promise<std::exception_ptr> outcome;
     writer.enqueue({[](Conn& c) { c.exec("CREATE TABLE t (v INTEGER UNIQUE); INSERT INTO t VALUES (1)"); },
                     [](std::exception_ptr) {}});
-    writer.enqueue({[](Conn& c) { c.exec("INSERT INTO t VALUES (1)"); },
-                    [&](std::exception_ptr e) { outcome.set_value(e); }});
+    writer.enqueue(
+        {[](Conn& c) { c.exec("INSERT INTO t VALUES (1)"); }, [&](std::exception_ptr e) { outcome.set_value(e); }});
     auto e = outcome.get_future().get();
     ASSERT_TRUE(e);
     try {
@@ -156,7 +159,7 @@ TEST(Writer, CheckpointsRunOnTheirOwnThread) {
     // Wait for the event itself (no deadline is asserted; ctest's timeout bounds a hang).
     while (writer.checkpointer().completed() == 0) std::this_thread::yield();
     EXPECT_GE(std::filesystem::file_size(db.path), 8u << 20);  // the pages are in the main file
-    EXPECT_EQ(writer.stats().batches.load(), 1);  // and the writer did nothing more
+    EXPECT_EQ(writer.stats().batches.load(), 1);               // and the writer did nothing more
     EXPECT_EQ(count_rows(db.path), 1);
 }
 

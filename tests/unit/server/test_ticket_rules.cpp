@@ -21,9 +21,9 @@ using namespace civic::domain;
 // dispatcher's alone); "assignee" = "the assignee"; "dispatcher" = the dispatcher alone.
 struct SpecRow {
     const char* action;
-    const char* who;                       // "staff" | "assignee" | "dispatcher"
+    const char* who;  // "staff" | "assignee" | "dispatcher"
     std::vector<std::string> from;
-    std::optional<std::string> to;         // nullopt: the status does not change
+    std::optional<std::string> to;  // nullopt: the status does not change
 };
 
 const std::vector<SpecRow> kSpec = {
@@ -87,9 +87,12 @@ bool may(const SpecRow& row, const Who& w, bool ticket_has_grid) {
 
 std::string verdict_name(Verdict v) {
     switch (v) {
-    case Verdict::allowed: return "allowed";
-    case Verdict::forbidden: return "403";
-    case Verdict::invalid_transition: return "409 invalid_transition";
+        case Verdict::allowed:
+            return "allowed";
+        case Verdict::forbidden:
+            return "403";
+        case Verdict::invalid_transition:
+            return "409 invalid_transition";
     }
     return "?";
 }
@@ -122,21 +125,16 @@ int check_every_cell(bool ticket_has_grid) {
                     << (ticket_has_grid ? "" : " without a grid");
                 if (got != Verdict::allowed || expected != Verdict::allowed) continue;
                 const std::string after = t->to ? std::string(to_string(*t->to)) : status;
-                EXPECT_EQ(after, row.to.value_or(status))
-                    << row.action << " by " << w.name << " from " << status;
+                EXPECT_EQ(after, row.to.value_or(status)) << row.action << " by " << w.name << " from " << status;
             }
         }
     }
     return cells;
 }
 
-TEST(TicketRules, EveryCellOfATicketInAGrid) {
-    EXPECT_EQ(check_every_cell(true), 12 * 7 * 8);
-}
+TEST(TicketRules, EveryCellOfATicketInAGrid) { EXPECT_EQ(check_every_cell(true), 12 * 7 * 8); }
 
-TEST(TicketRules, EveryCellOfATicketWithoutAGrid) {
-    EXPECT_EQ(check_every_cell(false), 12 * 7 * 8);
-}
+TEST(TicketRules, EveryCellOfATicketWithoutAGrid) { EXPECT_EQ(check_every_cell(false), 12 * 7 * 8); }
 
 TEST(TicketRules, TheTableHoldsExactlyTheActionsOfTheApi) {
     std::set<std::string> in_table;
