@@ -110,19 +110,6 @@ int routes(const Config& config) {
     return 0;
 }
 
-// `civicsnapd backup`: copies the data dir while a daemon may be serving from it, then checks the
-// copy (referenced photos present, ledger invariants) so a backup that reports success restores.
-int backup(const Config& config, const std::string& to) {
-    const auto s = store::backup_data_dir(config.data_dir, to);
-    std::cout << "civicsnapd backup: database " << s.database_bytes << " bytes, " << s.photo_files << " photo files ("
-              << s.photo_bytes << " bytes), " << s.referenced_photos << " referenced photos present\n";
-    const auto problems = domain::check_data_dir(to);
-    for (const auto& p : problems) std::cerr << "civicsnapd backup: the copy: " << p << "\n";
-    if (!problems.empty()) return 1;
-    std::cout << "civicsnapd backup: ledger invariants hold and statistics agree in the copy at " << to << "\n";
-    return 0;
-}
-
 // Runs `task` on `ioc` to its end before the daemon serves (the start-time checks); rethrows.
 void run_before_serving(boost::asio::io_context& ioc, boost::asio::awaitable<void> task) {
     std::exception_ptr failure;
@@ -150,6 +137,49 @@ int run_photo_tool(const char* name, Fn fn) {
     }
     pool.join();
     return status;
+}
+
+// `civicsnapd backup`: copies the database and secrets while a daemon may be serving, and the
+// photos too when they are a folder (`--photos file:`, the default); photos in an object store
+// stay there. Then checks the copy — every photo it names is in the copied folder or the bucket,
+// the ledger invariants hold — so a backup that reports success restores.
+int backup(const Config& config, const std::string& to) {
+    int status = 0;
+    const int tool_status = run_photo_tool(
+        "backup", [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
+            namespace fs = std::filesystem;
+            const auto spec = store::parse_photo_store(config.photos, config.data_dir);
+            const bool folder = spec.kind == store::PhotoStoreSpec::Kind::file;
+            std::unique_ptr<store::PhotoStore> bucket;
+            if (!folder) {  // refused or unreachable: exit 2 before anything is copied
+                bucket = store::make_photo_store(spec, ioc.get_executor(), pool);
+                co_await bucket->check();
+            }
+            auto s =
+                store::backup_data_dir(config.data_dir, to, folder ? std::optional<fs::path>(spec.dir) : std::nullopt);
+            const auto copied_folder =
+                folder ? store::make_photo_store(
+                             store::parse_photo_store("file:" + (fs::path(to) / "photos").string(), config.data_dir),
+                             ioc.get_executor(), pool)
+                       : nullptr;
+            auto& photos = folder ? *copied_folder : *bucket;
+            s.referenced_photos = co_await store::verify_named_photos(photos, (fs::path(to) / "civicsnap.db").string());
+            std::cout << "civicsnapd backup: database " << s.database_bytes << " bytes, ";
+            if (folder)
+                std::cout << s.photo_files << " photo files (" << s.photo_bytes << " bytes), ";
+            else
+                std::cout << "photos stay in " << photos.describe() << " (back the bucket up with its versioning), ";
+            std::cout << s.referenced_photos << " referenced photos present in " << photos.describe() << "\n";
+            const auto problems = domain::check_data_dir(to);
+            for (const auto& p : problems) std::cerr << "civicsnapd backup: the copy: " << p << "\n";
+            if (!problems.empty()) {
+                status = 1;
+                co_return;
+            }
+            std::cout << "civicsnapd backup: ledger invariants hold and statistics agree in the copy at " << to
+                      << std::endl;
+        });
+    return tool_status != 0 ? tool_status : status;
 }
 
 // `civicsnapd sweep-photos`: removes photo objects no row names that are older than --older-than.

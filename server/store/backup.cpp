@@ -1,6 +1,5 @@
 #include "server/store/backup.hpp"
 
-#include "server/store/photo_files.hpp"
 #include "server/store/sqlite.hpp"
 
 #include <sqlite3.h>
@@ -130,28 +129,9 @@ void copy_photos(const fs::path& from, const fs::path& to, BackupSummary& summar
     fsync_dir(to);
 }
 
-std::string photo_path(const std::string& sha, const std::string& name) {
-    return sha.substr(0, 2) + "/" + sha.substr(2, 2) + "/" + name;
-}
-
-// Every blob the copied database names must be in the copied store, with its thumbnail.
-std::int64_t verify_photos(const fs::path& db, const fs::path& photos) {
-    Conn conn(db.string(), Conn::Mode::read_only);
-    std::int64_t n = 0;
-    auto q = conn.query("SELECT sha256, format FROM photo_blobs");
-    while (q.next()) {
-        const auto sha = q.text(0);
-        for (const auto& name : {original_file_name(sha, q.text(1)), thumbnail_file_name(sha)})
-            if (!fs::exists(photos / photo_path(sha, name)))
-                throw std::runtime_error("photo " + name + " is referenced by the database but missing from the copy");
-        ++n;
-    }
-    return n;
-}
-
 }  // namespace
 
-BackupSummary backup_data_dir(const fs::path& data_dir, const fs::path& to) {
+BackupSummary backup_data_dir(const fs::path& data_dir, const fs::path& to, const std::optional<fs::path>& photo_dir) {
     const auto db = data_dir / "civicsnap.db";
     if (!fs::exists(db)) throw std::runtime_error("no database at " + db.string());
     if (fs::exists(to) && !fs::is_empty(to)) throw std::runtime_error(to.string() + " exists and is not empty");
@@ -161,7 +141,12 @@ BackupSummary backup_data_dir(const fs::path& data_dir, const fs::path& to) {
 
     BackupSummary summary;
     summary.database_bytes = copy_database(db, to / "civicsnap.db");
-    if (fs::is_directory(data_dir / "photos")) copy_photos(data_dir / "photos", to / "photos", summary);
+    if (photo_dir) {
+        if (fs::is_directory(*photo_dir))
+            copy_photos(*photo_dir, to / "photos", summary);
+        else
+            make_dir(to / "photos", 0700);  // a city with no photo yet
+    }
     if (fs::is_directory(data_dir / "secrets")) {
         make_dir(to / "secrets", 0700);
         for (const auto& entry : fs::directory_iterator(data_dir / "secrets"))
@@ -170,7 +155,6 @@ BackupSummary backup_data_dir(const fs::path& data_dir, const fs::path& to) {
         fsync_dir(to / "secrets");
     }
     fsync_dir(to);
-    summary.referenced_photos = verify_photos(to / "civicsnap.db", to / "photos");
     return summary;
 }
 

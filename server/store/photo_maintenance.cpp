@@ -6,6 +6,7 @@
 
 #include <set>
 #include <stdexcept>
+#include <unordered_set>
 #include <vector>
 
 namespace civic::store {
@@ -90,6 +91,22 @@ asio::awaitable<CopySummary> copy_photos(PhotoStore& from, PhotoStore& to) {
         s.bytes += static_cast<std::int64_t>(bytes->size());
     }
     co_return s;
+}
+
+asio::awaitable<std::int64_t> verify_named_photos(PhotoStore& photos, std::string db_path) {
+    std::unordered_set<std::string> stored;
+    co_await photos.list([&](const StoredObject& o) { stored.insert(o.name); });
+    std::int64_t blobs = 0, missing = 0;
+    std::string first_missing;
+    for (const auto& name : named_photos(db_path)) {
+        if (is_original(name)) ++blobs;
+        if (stored.count(name)) continue;
+        if (missing++ == 0) first_missing = name;
+    }
+    if (missing > 0)
+        throw std::runtime_error("photo " + first_missing + " is referenced by the database but missing from " +
+                                 photos.describe() + " (" + std::to_string(missing) + " missing in all)");
+    co_return blobs;
 }
 
 }  // namespace civic::store

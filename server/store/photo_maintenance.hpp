@@ -2,7 +2,7 @@
 // The two offline-safe photo tools (docs/photos.md, "Orphans and the sweep"; "Moving a city"):
 //   civicsnapd sweep-photos --data-dir D [--photos SPEC] [--older-than SECONDS]
 //   civicsnapd copy-photos --from SPEC --to SPEC
-// Both run while daemons serve.
+// Both run while daemons serve. `civicsnapd backup` verifies its copy with verify_named_photos.
 #include "server/store/photo_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -40,5 +40,10 @@ struct CopySummary {
 // SHA-256 its name carries (else the copy stops with an error naming it); every PUT carries the
 // SHA-256 of what was read, which the store checks. Interrupted, it resumes where it stopped.
 boost::asio::awaitable<CopySummary> copy_photos(PhotoStore& from, PhotoStore& to);
+
+// Every photo the database at `db_path` names, original and thumbnail, is in `photos` (one
+// listing of the store, not a request per photo). Returns how many blobs were checked; throws
+// std::runtime_error naming the first missing object and how many are missing in all.
+boost::asio::awaitable<std::int64_t> verify_named_photos(PhotoStore& photos, std::string db_path);
 
 }  // namespace civic::store

@@ -400,7 +400,9 @@ TEST(Backup, FailsWhenAReferencedPhotoIsMissing) {
     fs::remove(fs::path(source.path) / "photos" / sha.substr(0, 2) / sha.substr(2, 2) / (sha + ".jpg"));
     const auto result = run_backup(source.path, target.path + "/copy");
     EXPECT_NE(result.exit_code, 0);
-    EXPECT_NE(result.output.find("missing from the copy"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("is referenced by the database but missing from file:" + target.path + "/copy/photos"),
+              std::string::npos)
+        << result.output;
 }
 
 }  // namespace

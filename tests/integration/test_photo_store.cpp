@@ -133,6 +133,50 @@ TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
     }
 }
 
+// `civicsnapd backup` of a city whose photos live outside its data dir: a folder elsewhere is
+// copied into the backup, a bucket stays where it is and is checked; either way the restored
+// daemon serves every photo, and a photo the database names but the store lacks fails the backup.
+TEST(PhotoStore, BackupCopiesAPhotoFolderAndChecksABucket) {
+    ScratchDir data, elsewhere, parent;
+    const auto store = photos_on_s3() ? photo_store_arg() : "file:" + elsewhere.path;
+    Daemon d(Daemon::Options{.data_dir = data.path, .photos = store});
+    TicketCity c(d);
+    const auto report = c.submit(c.r1);
+    const auto url = report["photos"][0]["url"].get<std::string>();
+    const auto sha = report["photos"][0]["sha256"].get<std::string>();
+
+    const auto copy = parent.path + "/copy";
+    auto backup = tool("backup --data-dir '" + data.path + "' --photos '" + store + "' --to '" + copy + "'");
+    ASSERT_EQ(backup.exit_code, 0) << backup.output;
+    EXPECT_EQ(count_in(backup.output, "referenced photos present"), 1) << backup.output;
+    EXPECT_NE(backup.output.find("ledger invariants hold"), std::string::npos) << backup.output;
+    if (photos_on_s3()) {
+        EXPECT_NE(backup.output.find("photos stay in s3://"), std::string::npos) << backup.output;
+        EXPECT_FALSE(fs::exists(copy + "/photos"));
+    } else {
+        EXPECT_TRUE(fs::exists(fs::path(copy) / "photos" / sha.substr(0, 2) / sha.substr(2, 2) / (sha + ".jpg")));
+    }
+
+    {  // The restore: the copied folder (the default --photos), or the same bucket.
+        Daemon restored(Daemon::Options{.data_dir = copy, .photos = photos_on_s3() ? store : ""});
+        const auto manager = restored.login("13700000001", "staff-pass-1");  // TicketCity's m1
+        auto photo = restored.get(url, manager);
+        ASSERT_EQ(photo.status, 200) << photo.body;
+        EXPECT_EQ(crypto::sha256_hex(photo.body), sha);
+        EXPECT_EQ(restored.get(url + "?variant=thumb", manager).status, 200);
+    }
+
+    if (photos_on_s3()) return;  // removing an object behind the daemon's back: the folder case
+    fs::remove(fs::path(elsewhere.path) / sha.substr(0, 2) / sha.substr(2, 2) / (sha + ".jpg"));
+    auto broken =
+        tool("backup --data-dir '" + data.path + "' --photos '" + store + "' --to '" + parent.path + "/copy2'");
+    EXPECT_EQ(broken.exit_code, 1) << broken.output;
+    EXPECT_NE(broken.output.find("photo " + sha + ".jpg is referenced by the database but missing from file:" +
+                                 parent.path + "/copy2/photos (1 missing in all)"),
+              std::string::npos)
+        << broken.output;
+}
+
 // Either tool against a store nobody answers: one line on stderr, exit 2, and nothing removed
 // from the store that does answer.
 TEST(PhotoStore, ToolsOnAnUnreachableStoreExit2AndTouchNothing) {
