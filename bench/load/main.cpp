@@ -1,12 +1,15 @@
 // civicsnap-load: the load client and disk-ceiling probe behind scripts/bench (issue 8).
 //
-//   civicsnap-load intake  --port P --tokens-file F --ids-out F [--photos N] [--photo-bytes B]
+//   civicsnap-load intake  --port P --tokens-file F --ids-out F [--photo-ids-out F] [--photos N] [--photo-bytes B]
 //                          [--photo-width W --photo-height H] [--mode-name NAME]
 //   civicsnap-load accept  --port P --token T --ids-file F
 //   civicsnap-load redeem  --port P --tokens-file F --kiosk-key K --kiosk-secret S --sku SKU [--prefetch N]
 //   civicsnap-load idle    --port P --connections N [--hold-ms MS]
 //   civicsnap-load fsync   --dir D [--bytes B]
 //   civicsnap-load sqlite  --db FILE
+//   civicsnap-load s3-put  --port P --bucket B [--bytes B]        (the object store's bare PUT rate)
+//   civicsnap-load s3-get  --port P --bucket B --objects N         (GETs of what s3-put wrote)
+//                          (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; region us-east-1)
 // common: --host H --connections N (writers for fsync/sqlite) --duration-ms MS
 //
 // Each mode prints one line `mode=... concurrency=... ok=... errors=... seconds=... rps=...
@@ -15,9 +18,11 @@
 #include "bench/load/http_driver.hpp"
 #include "bench/load/jpeg_pool.hpp"
 #include "common/crypto.hpp"
+#include "common/sigv4.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -135,11 +140,15 @@ int intake(const Args& a) {
         return c;
     };
     std::ofstream ids(a.get("ids-out"));
+    std::ofstream photo_ids;  // for the photo-read cases
+    if (a.values.count("photo-ids-out")) photo_ids.open(a.get("photo-ids-out"));
     auto check = [&](std::size_t, const Reply& r) {
         if (r.status != 201) return false;
         const auto j = parse_json(r.body);
         if (!j.is_object() || !j.contains("id")) return false;
         ids << j["id"].get<std::int64_t>() << "\n";
+        if (photo_ids.is_open())
+            for (const auto& photo : j.value("photos", json::array())) photo_ids << photo.value("id", 0) << "\n";
         return true;
     };
     const auto options = drive_options(a);
@@ -260,6 +269,50 @@ int disk(const Args& a) {
     return 0;
 }
 
+// The ceiling of the photo store's cases: signed PUTs of distinct objects ("bench/obj-<n>", the
+// same bytes under each key, as the daemon's content-addressed PUTs would be all distinct), then
+// GETs spread over them — through the same driver as the daemon's cases, so that the two compare.
+int s3(const Args& a) {
+    const auto target = target_of(a);
+    const auto bucket = a.get("bucket");
+    const char* key_id = std::getenv("AWS_ACCESS_KEY_ID");
+    const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+    if (!key_id || !secret) throw std::invalid_argument("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are needed");
+    const civic::sigv4::Credentials credentials{key_id, secret, ""};
+    const bool put = a.mode == "s3-put";
+    std::string body;
+    if (put) {
+        std::mt19937 rng(11);
+        body.resize(a.number("bytes", 100 * 1024));
+        for (auto& c : body) c = static_cast<char>(rng());
+    }
+    const auto body_sha = put ? civic::crypto::sha256_hex(body) : std::string(civic::sigv4::kEmptySha256);
+    const auto objects = put ? 0 : a.number("objects", 0);
+    if (!put && objects == 0) throw std::invalid_argument("--objects must be at least 1");
+    std::size_t next = 0;
+    std::mt19937_64 rng(5);
+    auto make = [&](std::size_t) -> std::optional<Call> {
+        const auto n = put ? next++ : rng() % objects;
+        civic::sigv4::Request r;
+        r.method = put ? "PUT" : "GET";
+        r.host = target.host + ":" + std::to_string(target.port);
+        r.path = "/" + bucket + "/bench/obj-" + std::to_string(n);
+        r.payload_sha256 = body_sha;
+        const auto signed_request = civic::sigv4::sign(r, credentials, {}, std::chrono::system_clock::now());
+        Call c;
+        c.method = r.method;
+        c.target = signed_request.target;
+        c.headers = signed_request.headers;
+        if (put) c.body = body;
+        return c;
+    };
+    auto check = [&](std::size_t, const Reply& r) { return r.status == 200 && (put || !r.body.empty()); };
+    const auto options = drive_options(a);
+    const auto result = drive(target, options, make, check);
+    print(a.mode, options.connections, result.latencies.summarize(result.seconds));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -270,6 +323,7 @@ int main(int argc, char** argv) {
         if (a.mode == "redeem") return redeem(a);
         if (a.mode == "idle") return idle(a);
         if (a.mode == "fsync" || a.mode == "sqlite") return disk(a);
+        if (a.mode == "s3-put" || a.mode == "s3-get") return s3(a);
         throw std::invalid_argument("unknown mode " + a.mode);
     } catch (const std::exception& e) {
         std::cerr << "civicsnap-load: " << e.what() << "\n";
