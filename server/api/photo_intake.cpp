@@ -47,8 +47,10 @@ Upload read_upload(http::Request& req) {
             have_meta = true;
         } else if (part.name == "photo") {
             upload.photos.push_back(std::move(part.data));
+        } else if (part.name == "after") {
+            upload.after_photos.push_back(std::move(part.data));
         } else {
-            throw ApiError::bad_request("unexpected part: only meta and photo parts are accepted");
+            throw ApiError::bad_request("unexpected part: only meta, photo and after parts are accepted");
         }
     }
     if (!have_meta) throw ApiError::bad_request("the meta part is missing");

@@ -15,8 +15,9 @@
 namespace civic::api {
 
 struct Upload {
-    nlohmann::json meta;              // the `meta` part, a JSON object
-    std::vector<std::string> photos;  // the `photo` parts' bytes, in order
+    nlohmann::json meta;                    // the `meta` part, a JSON object
+    std::vector<std::string> photos;        // the `photo` parts' bytes, in order
+    std::vector<std::string> after_photos;  // `after` parts: a self-handled report's result (自行处置)
 };
 
 bool is_multipart(const http::Request& req);

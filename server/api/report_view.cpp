@@ -54,6 +54,10 @@ json report_view(const store::ReportRow& r, const domain::ReportExtras& x, std::
     view["duplicate_of"] = or_null(r.duplicate_of);
     view["rating"] = or_null(r.rating);
     view["points_awarded"] = r.points_awarded;
+    view["verified"] = r.verified;
+    view["self_handled"] = r.self_handled;
+    view["parked_until"] = time_or_null(r.parked_until);
+    view["check_deadline_at"] = time_or_null(r.check_deadline_at);
     view["possible_duplicates"] = x.possible_duplicates;
     json& photos = view["photos"] = json::array();
     for (const auto& p : x.photos) photos.push_back(photo_view(p));

@@ -2,6 +2,7 @@
 // their photos.
 #include "common/crypto.hpp"
 #include "common/errors.hpp"
+#include "common/time.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/idempotency.hpp"
 #include "server/api/input.hpp"
@@ -50,6 +51,10 @@ domain::ActionRequest action_from(const json& body) {
     q.hours = optional_int(body, "hours", 1, domain::kMaxExtensionHours);
     q.grid_id = optional_int(body, "grid_id", 1, INT64_MAX);
     q.category = optional_string(body, "category");
+    if (auto until = optional_string(body, "until")) {
+        q.until = timefmt::parse_rfc3339(*until);
+        if (!q.until) throw ApiError::invalid_field("until", "until is an RFC 3339 time");
+    }
     return q;
 }
 
@@ -70,16 +75,25 @@ asio::awaitable<std::string> upload_fingerprint(AppContext& ctx, const Upload& u
             digests += '\n';
             digests += crypto::sha256_hex(photo);
         }
+        for (const auto& photo : upload.after_photos) {
+            digests += "\nafter ";
+            digests += crypto::sha256_hex(photo);
+        }
         return crypto::sha256_hex(digests);
     });
 }
 
 asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
-    require_role(who, {Role::resident});
+    require_role(who, {Role::resident, Role::worker});
     const auto key = idempotency_key(req, false);
     if (!is_multipart(req)) throw ApiError::bad_request("a report is sent as multipart/form-data");
     const auto upload = read_upload(req);
+    // Residents report; workers only what they fixed themselves (自行处置).
+    const bool self_handled = optional_bool(upload.meta, "self_handled", false);
+    if (self_handled != who.is(Role::worker))
+        throw ApiError::forbidden(self_handled ? "only a grid worker files a self-handled report"
+                                               : "a worker files only self-handled reports");
     Idempotency idem{"user:" + std::to_string(who.user_id), key.value_or(""), ""};
     if (key) {  // a retry of a stored submission skips the photo work entirely
         idem.fingerprint = co_await upload_fingerprint(ctx, upload);
@@ -92,8 +106,15 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
         if (const auto wait = ctx.rate_limits->reports.take(std::to_string(who.user_id), ctx.clock.now()))
             throw ApiError::rate_limited(*wait, "too many reports from this account; retry later");
     auto report = new_report_from(upload.meta, who.user_id);
-    co_await ctx.db.read([&](store::Conn& conn) { domain::check_new_report(conn, report, upload.photos.size()); });
+    report.self_handled = self_handled;
+    co_await ctx.db.read([&](store::Conn& conn) {
+        domain::check_new_report(conn, report, upload.photos.size());
+        if (self_handled) domain::check_self_handled(conn, report, upload.after_photos.size());
+    });
+    if (!self_handled && !upload.after_photos.empty())
+        throw ApiError::invalid_field("after", "only a self-handled report has after photos");
     report.photos = co_await store_photos(ctx, upload.photos);
+    report.after_photos = co_await store_photos(ctx, upload.after_photos);
 
     const auto now = ctx.clock.now();
     std::optional<store::ReportRow> created;
@@ -115,6 +136,8 @@ asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
     std::vector<std::string> photo_parts;
     if (is_multipart(req)) {
         auto upload = read_upload(req);
+        if (!upload.after_photos.empty())
+            throw ApiError::bad_request("unexpected part: an action takes meta and photo parts only");
         action = action_from(upload.meta);
         photo_parts = std::move(upload.photos);
     } else {

@@ -83,6 +83,20 @@ std::int64_t pay_report_points(store::Conn& conn, std::int64_t resident_id, std:
     return paid;
 }
 
+std::int64_t take_back_report_points(store::Conn& conn, std::int64_t resident_id, std::int64_t report_id,
+                                     std::int64_t points_awarded, bool was_accepted, std::int64_t now) {
+    if (points_awarded < 0) throw std::invalid_argument("take_back_report_points: negative points");
+    std::int64_t taken = 0;
+    if (auto account = store::find_resident_account(conn, resident_id)) {
+        taken = std::min(points_awarded, account->balance);
+        if (taken > 0)
+            post_transfer(conn, account->id, named(conn, "issuance", kIssuance).id, taken, "report_voided",
+                          "report:" + std::to_string(report_id), std::nullopt, now);
+    }
+    store::take_from_standing(conn, resident_id, points_awarded, was_accepted ? 1 : 0);
+    return taken;
+}
+
 Posted spend(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount, std::string_view kind,
              std::string ref, std::int64_t now) {
     check_amount(amount);

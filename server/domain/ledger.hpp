@@ -30,6 +30,13 @@ inline constexpr std::string_view kCreditSink = "credit_exchange";  // kind sink
 std::int64_t pay_report_points(store::Conn& conn, std::int64_t resident_id, std::int64_t report_id,
                                std::string_view kind, std::int64_t points, std::int64_t now, std::int64_t daily_cap);
 
+// 作废: takes back what a voided report paid (kind "report_voided", ref "report:<id>"), resident →
+// issuance, a new transfer that reverses the earlier ones (the ledger is never rewritten). Only
+// what the resident still holds can be taken back (balances never go negative); the report no
+// longer counts toward lifetime earned (stars) nor reports accepted. Returns the points taken.
+std::int64_t take_back_report_points(store::Conn& conn, std::int64_t resident_id, std::int64_t report_id,
+                                     std::int64_t points_awarded, bool was_accepted, std::int64_t now);
+
 // A transfer seen from the resident's side.
 struct Posted {
     std::int64_t transfer_id = 0;

@@ -15,7 +15,10 @@
 
 namespace civic::domain::open311 {
 
-bool is_closed(std::string_view status) { return status == "closed" || status == "rejected" || status == "duplicate"; }
+// GeoReport's two words: checking and parked are still `open`; voided is `closed` (API.md §4).
+bool is_closed(std::string_view status) {
+    return status == "closed" || status == "rejected" || status == "duplicate" || status == "voided";
+}
 
 std::string_view open311_status(std::string_view status) { return is_closed(status) ? "closed" : "open"; }
 
@@ -63,6 +66,8 @@ std::string update_description(std::string_view action, std::optional<std::int64
     if (action == "return") return "Returned to the city to be dispatched again.";
     if (action == "rework") return "Sent back for more work.";
     if (action == "extend") return "The deadline was extended.";
+    if (action == "confirm_check") return "Confirmed on the spot by a grid worker.";
+    if (action == "unpark") return "Taken up again.";
     if (action == "set_grid") return "Passed to another grid.";
     if (action == "set_category") return "Re-classified by the city.";
     if (action == "rate") return "Rated by the reporter.";
@@ -80,6 +85,9 @@ std::string status_notes(std::string_view status, std::optional<std::int64_t> du
     if (status == "resolved") return "Reported fixed; waiting for the city to verify.";
     if (status == "closed") return "Verified fixed and closed.";
     if (status == "rejected") return "Not accepted by the city.";
+    if (status == "checking") return "A grid worker is checking the problem on the spot.";
+    if (status == "parked") return "Accepted, but cannot be solved now; put off to a later date.";
+    if (status == "voided") return "Withdrawn by the city: entered in error.";
     if (status == "duplicate") {
         std::string note = "Duplicate of another request";
         if (duplicate_of) note.append(" (").append(std::to_string(*duplicate_of)).append(")");
@@ -90,7 +98,7 @@ std::string status_notes(std::string_view status, std::optional<std::int64_t> du
 
 bool photo_is_public(std::string_view status) {
     return status == "accepted" || status == "assigned" || status == "in_progress" || status == "resolved" ||
-           status == "closed";
+           status == "closed" || status == "parked";
 }
 
 Window request_window(std::optional<std::int64_t> start, std::optional<std::int64_t> end, std::int64_t now) {

@@ -77,8 +77,9 @@ Status status_of(const ReportRow& r) {
     return *s;
 }
 
+// Includes the time spent parked (挂账), by which unpark moved the deadline.
 std::int64_t deadline_for(const ReportRow& r, std::int64_t sla_hours) {
-    return *r.accepted_at + (sla_hours + r.extension_hours) * kHour;
+    return *r.accepted_at + (sla_hours + r.extension_hours) * kHour + r.parked_seconds;
 }
 
 // The grid's worker with the fewest open tickets (ties: lowest id), if any.
@@ -102,8 +103,11 @@ void check_worker_of_grid(store::Conn& conn, const ReportRow& r, std::int64_t wo
         throw ApiError::invalid_field("worker_id", "worker_id must be a worker of the ticket's grid");
 }
 
-// Reports posted by an Open311 partner app belong to its hidden account, which earns nothing.
-bool earns_points(store::Conn& conn, const ReportRow& r) { return !store::is_partner_user(conn, r.reporter_id); }
+// Reports posted by an Open311 partner app belong to its hidden account, which earns nothing;
+// nor do self-handled reports, filed by staff.
+bool earns_points(store::Conn& conn, const ReportRow& r) {
+    return !r.self_handled && !store::is_partner_user(conn, r.reporter_id);
+}
 
 std::string worker_note(std::int64_t worker_id) { return "assigned to worker " + std::to_string(worker_id); }
 
@@ -126,8 +130,19 @@ void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_
         throw ApiError::invalid_field("photo", "a report needs " + std::to_string(in.min_photos) + "..6 photos");
 }
 
+std::int64_t check_self_handled(store::Conn& conn, const NewReport& in, std::size_t after_photo_count) {
+    if (after_photo_count < 1 || after_photo_count > kMaxPhotosPerReport)
+        throw ApiError::invalid_field("after", "a self-handled report needs 1..6 after photos");
+    const auto grid = route_point(conn, {in.lon, in.lat});
+    if (!grid || !store::user_in_grid(conn, in.reporter_id, *grid))
+        throw ApiError::invalid_field("lat", "a self-handled report lies in one of the worker's grids");
+    return *grid;
+}
+
 ReportRow submit_report(store::Conn& conn, const NewReport& in, std::int64_t now) {
     check_new_report(conn, in, in.photos.size());
+    if (!in.self_handled && !in.after_photos.empty())
+        throw ApiError::invalid_field("after", "only a self-handled report has after photos");
 
     ReportRow r;
     r.status = "submitted";
@@ -140,9 +155,17 @@ ReportRow submit_report(store::Conn& conn, const NewReport& in, std::int64_t now
     if (in.located) r.grid_id = route_point(conn, {in.lon, in.lat});  // else the dispatch center's queue
     r.reporter_id = in.reporter_id;
     r.created_at = r.updated_at = now;
+    if (in.self_handled) {  // found and fixed on patrol: waits for the manager's verify
+        r.grid_id = check_self_handled(conn, in, in.after_photos.size());
+        r.status = to_string(Status::resolved);
+        r.self_handled = true;
+        r.assignee_id = in.reporter_id;
+        r.resolved_at = now;
+    }
     r.id = store::insert_report(conn, r);
-    store::insert_event(conn, r.id, {now, in.reporter_id, "submit", std::nullopt, "submitted", std::nullopt});
+    store::insert_event(conn, r.id, {now, in.reporter_id, "submit", std::nullopt, r.status, std::nullopt});
     add_photos(conn, r.id, "report", in.photos, now);
+    add_photos(conn, r.id, "resolution", in.after_photos, now);
     if (r.located) store::index_open_report(conn, r.id, r.lon, r.lat);
     return r;
 }
@@ -159,8 +182,9 @@ void check_action_fields(const ActionRequest& q) {
         throw ApiError::invalid_field("hours", "hours must be 1..720");
     if (needs(*t, field::grid_id) && !q.grid_id) throw ApiError::invalid_field("grid_id", "grid_id is required");
     if (needs(*t, field::category) && !q.category) throw ApiError::invalid_field("category", "category is required");
+    if (needs(*t, field::until) && !q.until) throw ApiError::invalid_field("until", "until is required");
     if (needs(*t, field::photo) && q.photos.empty())
-        throw ApiError::invalid_field("photo", q.action + " needs at least one photo of the result");
+        throw ApiError::invalid_field("photo", q.action + " needs at least one photo");
     if (!needs(*t, field::photo) && !q.photos.empty()) {
         std::string takers;
         for (const auto& other : all_transitions())
@@ -192,9 +216,10 @@ ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report
     ReportRow r = check_action_allowed(conn, who, report_id, q);
     const auto& t = *find_transition(q.action);
     const std::string from = r.status;
+    const Status from_status = status_of(r);
     std::optional<std::string> note = q.reason ? q.reason : q.note;
     if (t.to) r.status = to_string(*t.to);
-    ActionContext context{conn, q, r, note, now, daily_points_cap};
+    ActionContext context{conn, q, r, from_status, note, now, daily_points_cap};
     t.effect(context);
     r.updated_at = now;
     store::update_report(conn, r);
@@ -276,6 +301,61 @@ void set_grid(ActionContext& c) {
     c.note = "grid " + std::to_string(*c.request.grid_id);
 }
 
+void request_check(ActionContext& c) {
+    check_worker_of_grid(c.conn, c.report, *c.request.worker_id);
+    c.report.assignee_id = c.request.worker_id;
+    c.report.check_deadline_at = c.now + kCheckSeconds;
+    c.note = "check by worker " + std::to_string(*c.request.worker_id) + (c.note ? ": " + *c.note : std::string());
+}
+
+void confirm_check(ActionContext& c) {
+    c.report.verified = true;
+    c.report.assignee_id.reset();
+    add_photos(c.conn, c.report.id, "check", c.request.photos, c.now);
+}
+
+void refute_check(ActionContext& c) {
+    c.report.assignee_id.reset();
+    close_for_good(c);
+}
+
+void park(ActionContext& c) {
+    const auto until = *c.request.until;
+    if (until < c.now + kMinParkSeconds || until > c.now + kMaxParkSeconds)
+        throw ApiError::invalid_field("until", "until must be 1 hour to 365 days ahead");
+    c.report.parked_from = std::string(to_string(c.from));
+    c.report.parked_at = c.now;
+    c.report.parked_until = until;
+}
+
+void unpark(ActionContext& c) {
+    auto& r = c.report;
+    const auto back = r.parked_from ? parse_status(*r.parked_from) : std::nullopt;
+    if (!back || !r.parked_at) throw std::logic_error("a parked ticket without parked_from/parked_at");
+    r.status = to_string(*back);
+    if (r.deadline_at) r.deadline_at = shift_deadline_for_parking(*r.deadline_at, *r.parked_at, c.now);
+    r.parked_seconds += std::max<std::int64_t>(0, c.now - *r.parked_at);
+    r.parked_from.reset();
+    r.parked_at.reset();
+    r.parked_until.reset();
+}
+
+void void_ticket(ActionContext& c) {
+    auto& r = c.report;
+    if (earns_points(c.conn, r) && (r.points_awarded > 0 || r.accepted_at)) {
+        const auto taken = ledger::take_back_report_points(c.conn, r.reporter_id, r.id, r.points_awarded,
+                                                           r.accepted_at.has_value(), c.now);
+        if (taken < r.points_awarded)  // spent already: the ledger cannot go below zero
+            c.note = *c.note + " (" + std::to_string(taken) + " of " + std::to_string(r.points_awarded) +
+                     " points taken back)";
+        r.points_awarded = 0;
+    }
+    r.parked_from.reset();
+    r.parked_at.reset();
+    r.parked_until.reset();
+    close_for_good(c);
+}
+
 void set_category(ActionContext& c) {
     auto& r = c.report;
     const auto category = existing_category(c.conn, *c.request.category);
@@ -285,6 +365,10 @@ void set_category(ActionContext& c) {
 }
 
 }  // namespace effects
+
+std::int64_t shift_deadline_for_parking(std::int64_t deadline_at, std::int64_t parked_at, std::int64_t unparked_at) {
+    return deadline_at + std::max<std::int64_t>(0, unparked_at - parked_at);
+}
 
 ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
                       std::optional<std::string> comment, std::int64_t now) {

@@ -21,6 +21,11 @@ inline constexpr std::size_t kMaxAddressChars = 200;
 inline constexpr std::size_t kMaxReasonChars = 1000;
 inline constexpr std::size_t kMaxPhotosPerReport = 6;
 inline constexpr std::int64_t kMaxExtensionHours = 720;
+// 核实: how long the worker sent to confirm a report has (check_deadline_at).
+inline constexpr std::int64_t kCheckSeconds = 2 * 3600;
+// 挂账: `until` lies this far ahead of now, at least and at most.
+inline constexpr std::int64_t kMinParkSeconds = 3600;
+inline constexpr std::int64_t kMaxParkSeconds = 365 * 24 * 3600;
 inline constexpr double kDuplicateRadiusM = 50;
 inline constexpr std::int64_t kDuplicateWindowSeconds = 7 * 24 * 3600;
 // A photo is linked to at most this many earlier reports, the most recent ones, found among the
@@ -43,11 +48,18 @@ struct NewReport {
     // Residents send 1..6 photos; Open311 partners may send none (a media_url instead).
     std::size_t min_photos = 1;
     std::size_t max_description_chars = kMaxDescriptionChars;
+    // 自行处置: a worker's report of a problem they fixed on patrol, born `resolved` and assigned
+    // to them; `after_photos` (1..6) are the result, stored with stage "resolution".
+    bool self_handled = false;
+    std::vector<store::PhotoBlobRow> after_photos;
 };
 
 // The checks submit_report makes before it writes anything, so that a handler can refuse bad
 // input before it spends time on photos: category, description, address, photo count.
 void check_new_report(store::Conn& conn, const NewReport& report, std::size_t photo_count);
+// The further checks of a self-handled report: 1..6 after photos (400 invalid_field "after"), and
+// a point inside one of the worker's grids (400 invalid_field "lat"). Returns that grid.
+std::int64_t check_self_handled(store::Conn& conn, const NewReport& report, std::size_t after_photo_count);
 
 // Validates (400 invalid_field), routes to a grid, stores the report, its photos and its
 // "submit" event, and records earlier reports whose photos it repeats.
@@ -62,14 +74,15 @@ void add_photos(store::Conn& conn, std::int64_t report_id, std::string_view stag
 
 struct ActionRequest {
     std::string action;
-    std::optional<std::string> reason;        // reject, return, rework, extend
-    std::optional<std::string> note;          // resolve
+    std::optional<std::string> reason;        // reject, return, rework, extend, refute_check, park, void
+    std::optional<std::string> note;          // resolve, request_check, confirm_check
     std::optional<std::int64_t> of;           // mark_duplicate
-    std::optional<std::int64_t> worker_id;    // assign
+    std::optional<std::int64_t> worker_id;    // assign, request_check
+    std::optional<std::int64_t> until;        // park
     std::optional<std::int64_t> hours;        // extend
     std::optional<std::int64_t> grid_id;      // set_grid
     std::optional<std::string> category;      // set_category
-    std::vector<store::PhotoBlobRow> photos;  // resolve
+    std::vector<store::PhotoBlobRow> photos;  // resolve, confirm_check
 };
 
 // Checks the request's own fields (400 invalid_field) before anything is read.
@@ -88,6 +101,7 @@ struct ActionContext {
     store::Conn& conn;
     const ActionRequest& request;
     store::ReportRow& report;          // its status already set to the transition's `to`
+    Status from;                       // the status it had
     std::optional<std::string>& note;  // the event's note: the request's reason or note unless changed
     std::int64_t now;
     std::int64_t daily_points_cap;
@@ -107,7 +121,17 @@ void rework(ActionContext&);
 void extend(ActionContext&);
 void set_grid(ActionContext&);
 void set_category(ActionContext&);
+void request_check(ActionContext&);  // 核实: the worker becomes the assignee; check_deadline_at
+void confirm_check(ActionContext&);  // verified; photos with stage "check"; unassigned
+void refute_check(ActionContext&);   // 不属实: unassigned, out of the open-report index
+void park(ActionContext&);           // 挂账: the deadline clock stops
+void unpark(ActionContext&);         // back to where it was parked from; the deadline moves later
+void void_ticket(ActionContext&);    // 作废: the points it earned taken back
 }  // namespace effects
+
+// A parked ticket's deadline when it is unparked: later by the time it spent parked. One
+// function so that working-time deadlines can shift it by working time instead.
+std::int64_t shift_deadline_for_parking(std::int64_t deadline_at, std::int64_t parked_at, std::int64_t unparked_at);
 
 // The reporter's rating (once, when resolved or closed); 1–2 on a resolved ticket is rework.
 store::ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,

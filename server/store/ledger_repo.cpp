@@ -126,6 +126,16 @@ void add_to_standing(Conn& conn, std::int64_t user_id, const StandingRow& d) {
         .run();
 }
 
+void take_from_standing(Conn& conn, std::int64_t user_id, std::int64_t lifetime_earned, std::int64_t reports_accepted) {
+    conn.query(
+            "UPDATE resident_standing SET "
+            "lifetime_earned = CASE WHEN lifetime_earned > ?2 THEN lifetime_earned - ?2 ELSE 0 END, "
+            "reports_accepted = CASE WHEN reports_accepted > ?3 THEN reports_accepted - ?3 ELSE 0 END "
+            "WHERE user_id = ?1")
+        .args(user_id, lifetime_earned, reports_accepted)
+        .run();
+}
+
 std::int64_t daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day) {
     auto q = conn.query("SELECT earned FROM daily_earnings WHERE user_id = ? AND day = ?");
     q.args(user_id, day);

@@ -61,6 +61,9 @@ void for_each_transfer(Conn& conn, const std::function<void(const TransferRow&)>
 
 StandingRow find_standing(Conn& conn, std::int64_t user_id);
 void add_to_standing(Conn& conn, std::int64_t user_id, const StandingRow& delta);
+// The reverse, for a voided report: lowers the counters, never below zero (an upsert cannot: the
+// row it would insert fails the counters' CHECK before the conflict is seen).
+void take_from_standing(Conn& conn, std::int64_t user_id, std::int64_t lifetime_earned, std::int64_t reports_accepted);
 
 std::int64_t daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day);
 void add_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day, std::int64_t amount);

@@ -112,8 +112,8 @@ std::vector<std::int64_t> list_request_ids(Conn& conn, const RequestFilter& f) {
         sql += ')';
     }
     if (f.closed) {
-        sql += *f.closed ? " AND status IN ('closed', 'rejected', 'duplicate')"
-                         : " AND status NOT IN ('closed', 'rejected', 'duplicate')";
+        sql += *f.closed ? " AND status IN ('closed', 'rejected', 'duplicate', 'voided')"
+                         : " AND status NOT IN ('closed', 'rejected', 'duplicate', 'voided')";
     }
     sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
     auto q = conn.query(sql);

@@ -8,7 +8,8 @@ namespace {
 constexpr const char* kReportColumns =
     "SELECT id, status, category, description, lat, lon, address, grid_id, assignee_id, reporter_id, created_at, "
     "accepted_at, deadline_at, resolved_at, closed_at, extension_hours, rework_count, duplicate_of, rating, "
-    "rating_comment, points_awarded, updated_at, located FROM reports";
+    "rating_comment, points_awarded, updated_at, located, verified, self_handled, check_deadline_at, parked_until, "
+    "parked_at, parked_from, parked_seconds FROM reports";
 
 ReportRow read_report(Query& q) {
     ReportRow r;
@@ -35,6 +36,13 @@ ReportRow read_report(Query& q) {
     r.points_awarded = q.int64(20);
     r.updated_at = q.int64(21);
     r.located = q.int64(22) != 0;
+    r.verified = q.int64(23) != 0;
+    r.self_handled = q.int64(24) != 0;
+    r.check_deadline_at = q.opt_int64(25);
+    r.parked_until = q.opt_int64(26);
+    r.parked_at = q.opt_int64(27);
+    r.parked_from = q.opt_text(28);
+    r.parked_seconds = q.int64(29);
     return r;
 }
 
@@ -61,9 +69,11 @@ constexpr const char* kPhotoColumns =
 std::int64_t insert_report(Conn& conn, const ReportRow& r) {
     conn.query(
             "INSERT INTO reports (status, category, description, lat, lon, address, grid_id, reporter_id, "
-            "created_at, updated_at, located) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            "created_at, updated_at, located, assignee_id, resolved_at, self_handled) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .args(r.status, r.category, r.description, r.lat, r.lon, r.address, r.grid_id, r.reporter_id, r.created_at,
-              r.updated_at, std::int64_t{r.located ? 1 : 0})
+              r.updated_at, std::int64_t{r.located ? 1 : 0}, r.assignee_id, r.resolved_at,
+              std::int64_t{r.self_handled ? 1 : 0})
         .run();
     return conn.last_insert_id();
 }
@@ -72,10 +82,12 @@ void update_report(Conn& conn, const ReportRow& r) {
     conn.query(
             "UPDATE reports SET status = ?, category = ?, grid_id = ?, assignee_id = ?, accepted_at = ?, "
             "deadline_at = ?, resolved_at = ?, closed_at = ?, extension_hours = ?, rework_count = ?, "
-            "duplicate_of = ?, rating = ?, rating_comment = ?, points_awarded = ?, updated_at = ? WHERE id = ?")
+            "duplicate_of = ?, rating = ?, rating_comment = ?, points_awarded = ?, updated_at = ?, verified = ?, "
+            "check_deadline_at = ?, parked_until = ?, parked_at = ?, parked_from = ?, parked_seconds = ? WHERE id = ?")
         .args(r.status, r.category, r.grid_id, r.assignee_id, r.accepted_at, r.deadline_at, r.resolved_at, r.closed_at,
               r.extension_hours, r.rework_count, r.duplicate_of, r.rating, r.rating_comment, r.points_awarded,
-              r.updated_at, r.id)
+              r.updated_at, std::int64_t{r.verified ? 1 : 0}, r.check_deadline_at, r.parked_until, r.parked_at,
+              r.parked_from, r.parked_seconds, r.id)
         .run();
 }
 

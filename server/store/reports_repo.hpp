@@ -33,6 +33,13 @@ struct ReportRow {
     std::optional<std::string> rating_comment;
     std::int64_t points_awarded = 0;
     std::int64_t updated_at = 0;
+    // The standard's branches (schema/009_workflow_branches.sql).
+    bool verified = false;
+    bool self_handled = false;
+    std::optional<std::int64_t> check_deadline_at;
+    std::optional<std::int64_t> parked_until, parked_at;
+    std::optional<std::string> parked_from;
+    std::int64_t parked_seconds = 0;
 };
 
 struct EventRow {

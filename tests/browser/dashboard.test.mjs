@@ -324,3 +324,52 @@ test('the demo city opens lived in, at both sizes, and axe finds no violation', 
     assert.equal(await lived.stop(), 0);
   }
 });
+
+// The standard's branches (API.md §4, docs/workflow.md): a dispatcher parks a ticket from the
+// ticket view, finds it under the "parked" filter with its date, unparks it, and voids it.
+test('park, unpark and void from the ticket view; the new statuses in the filter', async () => {
+  const dispatcher = (await login(daemon.base, DISPATCHER)).token;
+  const report = await submitReport(daemon.base, resident, { category: '100306.litter-bin', ...IN_MZ02, description: '挂账测试 parking test' });
+  const { status: before } = await act(daemon.base, dispatcher, report.id, { action: 'accept' });  // MZ-02 may auto-assign
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await logIn(page, DISPATCHER);
+  await page.click(`#tickets tr[data-ticket="${report.id}"]`);
+  await page.waitForSelector('#ticket-body button[data-action="park"]');
+
+  // Park needs a reason and a date: without them nothing is sent.
+  await page.click('#ticket-body button[data-action="park"]');
+  await page.waitForFunction(() => document.querySelector('#action-message').textContent.length > 0);
+  let server = (await call(daemon.base, 'GET', `/api/v1/reports/${report.id}`, { token: admin })).body;
+  assert.equal(server.status, before);
+  const until = new Date(Date.now() + 30 * 86400e3).toISOString().slice(0, 10);
+  await page.fill('#ticket-body input[data-until]', until);
+  await page.fill('#ticket-body input[data-reason="park"]', '待财政拨款 awaiting budget');
+  await page.click('#ticket-body button[data-action="park"]');
+  await page.waitForSelector('#ticket-body [data-status="parked"]');
+  assert.match(await page.textContent('#ticket-body'), /挂账至/);
+  server = (await call(daemon.base, 'GET', `/api/v1/reports/${report.id}`, { token: admin })).body;
+  assert.equal(server.status, 'parked');
+  assert.equal(server.parked_until, `${until}T00:00:00Z`);
+
+  // The filter lists the three new statuses; "parked" shows this ticket, labelled 挂账.
+  await page.click('#ticket-close');
+  const options = await page.locator('#status-filter option').evaluateAll((os) => os.map((o) => o.value));
+  for (const s of ['checking', 'parked', 'voided']) assert.ok(options.includes(s), s);
+  await page.selectOption('#status-filter', 'parked');
+  await page.waitForSelector(`#tickets tr[data-ticket="${report.id}"][data-status="parked"]`);
+  assert.match(await page.textContent(`#tickets tr[data-ticket="${report.id}"]`), /挂账/);
+
+  await page.click(`#tickets tr[data-ticket="${report.id}"]`);
+  await page.click('#ticket-body button[data-action="unpark"]');
+  await page.waitForSelector(`#ticket-body [data-status="${before}"]`);
+  await page.fill('#ticket-body input[data-reason="void"]', '录入错误 entered in error');
+  await page.click('#ticket-body button[data-action="void"]');
+  await page.waitForSelector('#ticket-body [data-status="voided"]');
+  assert.equal(await page.locator('#ticket-body button[data-action="void"]').count(), 0);
+  server = (await call(daemon.base, 'GET', `/api/v1/reports/${report.id}`, { token: admin })).body;
+  assert.deepEqual(server.events.map((e) => e.action), ['submit', 'accept', 'park', 'unpark', 'void']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -176,6 +176,10 @@ TEST(OpenApi, TheValidatorRejectsWhatBreaksTheContract) {
                   {"duplicate_of", nullptr},
                   {"rating", nullptr},
                   {"points_awarded", 5},
+                  {"verified", false},
+                  {"self_handled", false},
+                  {"parked_until", nullptr},
+                  {"check_deadline_at", nullptr},
                   {"possible_duplicates", json::array()},
                   {"photos", json::array()},
                   {"photo_reused_from", json::array()}};

@@ -71,6 +71,43 @@ TEST_F(Push, StaffAndReporterReceiveTheirTicketsEvents) {
     EXPECT_EQ(other_manager.next()["report_id"], theirs);
 }
 
+// The standard's branches (核实, 挂账, 作废, 自行处置) push like any other step: the 核实 worker
+// hears of the ticket sent to them, the reporter of each status.
+TEST_F(Push, TheNewStatusesArePushed) {
+    StreamClient manager(d.port(), "/api/v1/stream", c.m1.token);
+    StreamClient worker(d.port(), "/api/v1/stream", c.w2.token);
+    StreamClient reporter(d.port(), "/api/v1/stream", c.r1.token);
+
+    const auto id = c.submit(c.r1)["id"].get<std::int64_t>();
+    EXPECT_EQ(manager.next()["status"], "submitted");
+    EXPECT_EQ(reporter.next()["status"], "submitted");
+
+    c.ok(c.m1, id, {{"action", "request_check"}, {"worker_id", c.w2.id}});
+    auto e = worker.next();
+    EXPECT_EQ(e["report_id"], id);
+    EXPECT_EQ(e["status"], "checking");
+    EXPECT_EQ(e["assignee_id"], c.w2.id);
+    EXPECT_EQ(manager.next()["status"], "checking");
+    EXPECT_EQ(reporter.next()["status"], "checking");
+
+    c.ok(c.w2, id, {{"action", "refute_check"}, {"reason", "不属实"}});
+    EXPECT_EQ(manager.next()["status"], "rejected");
+    EXPECT_EQ(reporter.next()["status"], "rejected");
+
+    const auto other = c.submit(c.r1)["id"].get<std::int64_t>();
+    EXPECT_EQ(manager.next()["report_id"], other);
+    EXPECT_EQ(reporter.next()["report_id"], other);
+    c.ok(c.m1, other, {{"action", "accept"}});  // auto-assigned to w1
+    EXPECT_EQ(manager.next()["status"], "assigned");
+    EXPECT_EQ(reporter.next()["status"], "assigned");
+    c.ok(c.m1, other, {{"action", "park"}, {"reason", "x"}, {"until", "2026-12-01T00:00:00Z"}});
+    EXPECT_EQ(manager.next()["status"], "parked");
+    EXPECT_EQ(reporter.next()["status"], "parked");
+    c.ok(c.dispatcher, other, {{"action", "void"}, {"reason", "x"}});
+    EXPECT_EQ(manager.next()["status"], "voided");
+    EXPECT_EQ(reporter.next()["status"], "voided");
+}
+
 TEST_F(Push, BadTokensAreRefusedBeforeTheUpgrade) {
     EXPECT_THROW(StreamClient(d.port(), "/api/v1/stream", "forged-token"), beast::system_error);
     EXPECT_THROW(StreamClient(d.port(), "/api/v1/stream", ""), beast::system_error);

@@ -48,14 +48,20 @@ std::string read_fixture(const std::string& relative_path) {
 }
 
 Multipart multipart_raw(const std::string& meta_text, const std::vector<std::string>& photos) {
+    return multipart_named(meta_text, {{"photo", photos}});
+}
+
+Multipart multipart_named(const std::string& meta_text,
+                          const std::vector<std::pair<std::string, std::vector<std::string>>>& parts) {
     const std::string boundary = "----civicsnap-test-7MA4YWxkTrZu0gW";
     std::string body = "--" + boundary +
                        "\r\nContent-Disposition: form-data; name=\"meta\"\r\n"
                        "Content-Type: application/json\r\n\r\n" +
                        meta_text + "\r\n";
-    for (std::size_t i = 0; i < photos.size(); ++i)
-        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p" +
-                std::to_string(i) + ".jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" + photos[i] + "\r\n";
+    for (const auto& [name, photos] : parts)
+        for (std::size_t i = 0; i < photos.size(); ++i)
+            body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + name +
+                    std::to_string(i) + ".jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" + photos[i] + "\r\n";
     body += "--" + boundary + "--\r\n";
     return {"multipart/form-data; boundary=" + boundary, std::move(body)};
 }

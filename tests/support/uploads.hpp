@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace civic::test {
@@ -23,6 +24,9 @@ struct Multipart {
 };
 Multipart multipart(const nlohmann::json& meta, const std::vector<std::string>& photos);
 Multipart multipart_raw(const std::string& meta_text, const std::vector<std::string>& photos);
+// Photo parts under names of one's choosing (e.g. a self-handled report's `photo` and `after`).
+Multipart multipart_named(const std::string& meta_text,
+                          const std::vector<std::pair<std::string, std::vector<std::string>>>& parts);
 
 // POST of a multipart body with a bearer token and extra headers.
 HttpResponse post_multipart(const Daemon& d, const std::string& target, const Multipart& m, const std::string& token,

@@ -11,7 +11,7 @@ import { Bulletin } from './bulletin.js';
 import { TicketView } from './ticket.js';
 
 const STAFF = ['manager', 'dispatcher', 'admin'];
-const CLOSED = new Set(['closed', 'rejected', 'duplicate']);
+const CLOSED = new Set(['closed', 'rejected', 'duplicate', 'voided']);
 const WEEKS_IN_CHART = 8;
 
 const state = {

@@ -5,7 +5,7 @@ import { h, clear, when } from '/web/dom.js';
 import { t, applyI18n } from '/web/i18n.js';
 import { api, photoUrl } from './api.js';
 
-const CLOSED = new Set(['closed', 'rejected', 'duplicate']);
+const CLOSED = new Set(['closed', 'rejected', 'duplicate', 'voided']);
 
 function canManage(me, ticket) {
   if (me.role === 'dispatcher') return true;
@@ -88,6 +88,10 @@ export class TicketView {
       fact('ticket.created', when(report.created_at)),
       fact('ticket.deadline', [when(report.deadline_at), ' ', light]),
       fact('ticket.reworks', String(report.rework_count)),
+      report.parked_until ? fact('ticket.parkedUntil', when(report.parked_until)) : [],
+      report.check_deadline_at && report.status === 'checking' ? fact('ticket.checkDeadline', when(report.check_deadline_at)) : [],
+      report.verified ? fact('ticket.verified', '✓') : [],
+      report.self_handled ? fact('ticket.selfHandled', '✓') : [],
       report.possible_duplicates.length ? fact('ticket.duplicates', report.possible_duplicates.map((d) => `#${d}`).join(', ')) : [],
       fact('ticket.description', report.description)));
 
@@ -173,6 +177,30 @@ export class TicketView {
       if (report.status === 'resolved') {
         rows.push(h('div', { class: 'row' }, simple('verify')), withReason('rework', 'danger'));
       }
+      if (report.status === 'submitted') {  // 核实: a worker of the grid goes to look
+        const grid = this.context.grids.get(report.grid_id);
+        const workers = grid ? grid.worker_ids : [];
+        const select = h('select', { 'data-check-worker': '', 'aria-label': t('action.worker') },
+          workers.map((id) => h('option', { value: id }, t('worker', { id }))));
+        const button = h('button', { 'data-action': 'request_check', type: 'button', class: 'secondary' }, t('action.request_check'));
+        button.addEventListener('click', () => run(button, { action: 'request_check', worker_id: Number(select.value) }));
+        if (workers.length) rows.push(h('div', { class: 'row' }, select, button));
+      }
+      if (['accepted', 'assigned', 'in_progress'].includes(report.status)) {  // 挂账
+        const until = h('input', { type: 'date', 'data-until': '', 'aria-label': t('action.until') });
+        const reason = h('input', { type: 'text', 'data-reason': 'park', placeholder: t('action.reason') });
+        const button = h('button', { 'data-action': 'park', type: 'button', class: 'secondary' }, t('action.park'));
+        button.addEventListener('click', () => {
+          if (!reason.value.trim() || !until.value) { status.className = 'error'; status.textContent = t('action.needReason'); return; }
+          run(button, { action: 'park', reason: reason.value.trim(), until: `${until.value}T00:00:00Z` });
+        });
+        rows.push(h('div', { class: 'row' }, h('span', {}, t('action.until')), until, reason, button));
+      }
+      if (report.status === 'parked') rows.push(h('div', { class: 'row' }, simple('unpark')));
+    }
+    // 作废: dispatchers and admins, from every status but closed.
+    if (['dispatcher', 'admin'].includes(me.role) && report.status !== 'closed' && report.status !== 'voided') {
+      rows.push(withReason('void', 'danger'));
     }
     if (!rows.length) rows.push(h('p', { class: 'muted' }, t('ticket.noActions')));
     box.append(...rows, status);

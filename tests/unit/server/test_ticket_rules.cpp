@@ -1,7 +1,9 @@
 // Every cell of the ticket lifecycle: (status, action, caller) → allowed with the resulting status,
-// 403, or 409 invalid_transition. The expectations are API.md §4 "Lifecycle" transcribed by hand
+// 403, or 409 invalid_transition. The expectations are API.md §4 "Lifecycle" and "The rest of the
+// standard's workflow" transcribed by hand
 // below (kSpec), independently of domain/ticket_rules.cpp's table, so that a wrong row there
 // fails here.
+#include "server/domain/reports.hpp"
 #include "server/domain/ticket_rules.hpp"
 
 #include <gtest/gtest.h>
@@ -18,13 +20,18 @@ using namespace civic::domain;
 
 // API.md §4: "who" as written there. "staff" = "manager of the grid, dispatcher" (API.md: a
 // manager counts only for tickets of a grid they manage; tickets with grid_id null are the
-// dispatcher's alone); "assignee" = "the assignee"; "dispatcher" = the dispatcher alone.
+// dispatcher's alone); "assignee" = "the assignee"; "dispatcher" = the dispatcher alone;
+// "check worker" = "that worker" of request_check, who is the ticket's assignee while it is
+// checking; "dispatcher, admin" as written.
 struct SpecRow {
     const char* action;
-    const char* who;  // "staff" | "assignee" | "dispatcher"
+    const char* who;  // "staff" | "assignee" | "dispatcher" | "check worker" | "dispatcher, admin"
     std::vector<std::string> from;
     std::optional<std::string> to;  // nullopt: the status does not change
 };
+
+// unpark's `to`: "the status it was parked from", which the effect sets (tested over HTTP).
+const std::string kParkedFrom = "(the status it was parked from)";
 
 const std::vector<SpecRow> kSpec = {
     {"accept", "staff", {"submitted"}, "accepted"},  // (→ assigned by auto_assign: an effect, tested over HTTP)
@@ -39,10 +46,20 @@ const std::vector<SpecRow> kSpec = {
     {"extend", "staff", {"accepted", "assigned", "in_progress"}, std::nullopt},
     {"set_grid", "dispatcher", {"submitted", "accepted"}, std::nullopt},
     {"set_category", "staff", {"submitted", "accepted", "assigned"}, std::nullopt},
+    {"request_check", "staff", {"submitted"}, "checking"},
+    {"confirm_check", "check worker", {"checking"}, "submitted"},
+    {"refute_check", "check worker", {"checking"}, "rejected"},
+    {"park", "staff", {"accepted", "assigned", "in_progress"}, "parked"},
+    {"unpark", "staff", {"parked"}, kParkedFrom},
+    // "any status but closed"; voided itself is left out too: voiding twice would take points twice.
+    {"void",
+     "dispatcher, admin",
+     {"submitted", "accepted", "assigned", "in_progress", "resolved", "rejected", "duplicate", "checking", "parked"},
+     "voided"},
 };
 
-const std::vector<std::string> kStatuses = {"submitted", "accepted", "assigned", "in_progress",
-                                            "resolved",  "closed",   "rejected", "duplicate"};
+const std::vector<std::string> kStatuses = {"submitted", "accepted",  "assigned", "in_progress", "resolved", "closed",
+                                            "rejected",  "duplicate", "checking", "parked",      "voided"};
 
 constexpr std::int64_t kGrid = 7;
 constexpr std::int64_t kOtherGrid = 8;
@@ -56,6 +73,7 @@ struct Who {
     bool manager_of_grid;  // a manager whose grid_ids contain the ticket's grid
     bool dispatcher;
     bool assignee;
+    bool admin;
 };
 
 Caller caller(std::int64_t id, Role role, std::vector<std::int64_t> grids = {}) {
@@ -68,20 +86,21 @@ Caller caller(std::int64_t id, Role role, std::vector<std::int64_t> grids = {}) 
 
 std::vector<Who> callers() {
     return {
-        {"the reporter (resident)", caller(kReporter, Role::resident), false, false, false},
-        {"the assignee (worker)", caller(kAssignee, Role::worker, {kGrid}), false, false, true},
-        {"another worker of the grid", caller(21, Role::worker, {kGrid}), false, false, false},
-        {"the grid's manager", caller(30, Role::manager, {kGrid, kOtherGrid}), true, false, false},
-        {"the manager of another grid", caller(31, Role::manager, {kOtherGrid}), false, false, false},
-        {"a dispatcher", caller(40, Role::dispatcher), false, true, false},
-        {"an admin", caller(50, Role::admin), false, false, false},
+        {"the reporter (resident)", caller(kReporter, Role::resident), false, false, false, false},
+        {"the assignee (worker)", caller(kAssignee, Role::worker, {kGrid}), false, false, true, false},
+        {"another worker of the grid", caller(21, Role::worker, {kGrid}), false, false, false, false},
+        {"the grid's manager", caller(30, Role::manager, {kGrid, kOtherGrid}), true, false, false, false},
+        {"the manager of another grid", caller(31, Role::manager, {kOtherGrid}), false, false, false, false},
+        {"a dispatcher", caller(40, Role::dispatcher), false, true, false, false},
+        {"an admin", caller(50, Role::admin), false, false, false, true},
     };
 }
 
 bool may(const SpecRow& row, const Who& w, bool ticket_has_grid) {
     const std::string who = row.who;
-    if (who == "assignee") return w.assignee;
+    if (who == "assignee" || who == "check worker") return w.assignee;
     if (who == "dispatcher") return w.dispatcher;
+    if (who == "dispatcher, admin") return w.dispatcher || w.admin;
     return w.dispatcher || (w.manager_of_grid && ticket_has_grid);  // "staff"
 }
 
@@ -124,6 +143,10 @@ int check_every_cell(bool ticket_has_grid) {
                     << row.action << " by " << w.name << " on a " << status << " ticket"
                     << (ticket_has_grid ? "" : " without a grid");
                 if (got != Verdict::allowed || expected != Verdict::allowed) continue;
+                if (row.to == kParkedFrom) {
+                    EXPECT_FALSE(t->to) << row.action << ": its effect picks the status";
+                    continue;
+                }
                 const std::string after = t->to ? std::string(to_string(*t->to)) : status;
                 EXPECT_EQ(after, row.to.value_or(status)) << row.action << " by " << w.name << " from " << status;
             }
@@ -132,9 +155,24 @@ int check_every_cell(bool ticket_has_grid) {
     return cells;
 }
 
-TEST(TicketRules, EveryCellOfATicketInAGrid) { EXPECT_EQ(check_every_cell(true), 12 * 7 * 8); }
+constexpr int kCells = 18 * 7 * 11;  // actions × callers × statuses
 
-TEST(TicketRules, EveryCellOfATicketWithoutAGrid) { EXPECT_EQ(check_every_cell(false), 12 * 7 * 8); }
+TEST(TicketRules, EveryCellOfATicketInAGrid) { EXPECT_EQ(check_every_cell(true), kCells); }
+
+TEST(TicketRules, EveryCellOfATicketWithoutAGrid) { EXPECT_EQ(check_every_cell(false), kCells); }
+
+TEST(TicketRules, StatusNamesRoundTripAndOpenness) {
+    for (const auto& name : kStatuses) {
+        const auto s = parse_status(name);
+        ASSERT_TRUE(s) << name;
+        EXPECT_EQ(to_string(*s), name);
+    }
+    EXPECT_FALSE(parse_status("Parked"));
+    EXPECT_TRUE(is_open(Status::checking));
+    EXPECT_TRUE(is_open(Status::parked));
+    EXPECT_FALSE(is_open(Status::voided));
+    EXPECT_FALSE(is_open(Status::closed));
+}
 
 TEST(TicketRules, TheTableHoldsExactlyTheActionsOfTheApi) {
     std::set<std::string> in_table;
@@ -162,6 +200,21 @@ TEST(TicketRules, RequiredFields) {
     EXPECT_EQ(fields_of("extend"), field::reason | field::hours);
     EXPECT_EQ(fields_of("set_grid"), field::grid_id);
     EXPECT_EQ(fields_of("set_category"), field::category);
+    EXPECT_EQ(fields_of("request_check"), field::worker_id);
+    EXPECT_EQ(fields_of("confirm_check"), field::photo);
+    EXPECT_EQ(fields_of("refute_check"), field::reason);
+    EXPECT_EQ(fields_of("park"), field::reason | field::until);
+    EXPECT_EQ(fields_of("unpark"), field::none);
+    EXPECT_EQ(fields_of("void"), field::reason);
+}
+
+// 挂账: the deadline moves later by exactly the time parked (calendar time, for now).
+TEST(TicketRules, UnparkShiftsTheDeadlineByTheTimeParked) {
+    EXPECT_EQ(shift_deadline_for_parking(1'000'000, 500'000, 600'000), 1'100'000);
+    EXPECT_EQ(shift_deadline_for_parking(1'000'000, 500'000, 500'000), 1'000'000);  // unparked at once
+    // Parked after the deadline had passed: still moved by the time parked, from where it was.
+    EXPECT_EQ(shift_deadline_for_parking(400'000, 500'000, 503'600), 403'600);
+    EXPECT_EQ(shift_deadline_for_parking(1'000'000, 600'000, 500'000), 1'000'000);  // a clock set back: no shift
 }
 
 TEST(Roles, NamesRoundTrip) {
