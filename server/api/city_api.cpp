@@ -5,6 +5,7 @@
 #include "server/api/routes.hpp"
 #include "server/api/views.hpp"
 #include "server/domain/city.hpp"
+#include "server/domain/work_time.hpp"
 #include "server/http/response.hpp"
 
 #include <memory>
@@ -20,6 +21,8 @@ using nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxBoundaryBytes = 1u << 20;  // 10,000 positions fit comfortably
+// A calendar at its limits: 4,000 dates of 13 bytes ("2026-10-01",) and 24 periods.
+constexpr std::size_t kMaxCalendarBytes = 64 * 1024;
 
 // The public category list is fetched at every app start and changes only when an admin adds a
 // category, yet rebuilding its JSON took most of the CPU of each GET (docs/performance.md): the
@@ -47,6 +50,30 @@ private:
     std::uint64_t generation_ = 0;
     std::optional<std::string> body_;
 };
+
+// Exactly one of sla_hours, sla_work_hours, sla_work_days (API.md §4 "Working-time deadlines").
+void read_time_limit(const json& body, store::CategoryRow& c) {
+    struct Unit {
+        std::string_view unit;
+        std::int64_t max;
+    };
+    constexpr Unit kUnits[] = {{domain::kSlaUnitHours, domain::kMaxSlaHours},
+                               {domain::kSlaUnitWorkHours, domain::kMaxSlaWorkHours},
+                               {domain::kSlaUnitWorkDays, domain::kMaxSlaWorkDays}};
+    std::optional<std::string> given;
+    for (const auto& u : kUnits) {
+        const auto key = domain::sla_key(u.unit);
+        if (!body.contains(key)) continue;
+        if (given)
+            throw ApiError::invalid_field(
+                key, "give exactly one of sla_hours, sla_work_hours, sla_work_days (" + *given + " given too)");
+        given = key;
+        c.sla_hours = require_int(body, key.c_str(), 1, u.max);
+        c.sla_unit = std::string(u.unit);
+    }
+    if (!given)
+        throw ApiError::invalid_field("sla_hours", "one of sla_hours, sla_work_hours, sla_work_days is required");
+}
 
 asio::awaitable<Response> create_grid(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
@@ -80,7 +107,7 @@ asio::awaitable<Response> create_category(AppContext& ctx, CategoryListCache& ca
     store::CategoryRow c;
     c.code = require_string(body, "code");
     c.name = require_string(body, "name");
-    c.sla_hours = require_int(body, "sla_hours", 1, domain::kMaxSlaHours);
+    read_time_limit(body, c);
     c.points_on_accept = require_int(body, "points_on_accept", 0, domain::kMaxPointsPerAction);
     c.points_on_close = require_int(body, "points_on_close", 0, domain::kMaxPointsPerAction);
     domain::check_category(c);
@@ -105,11 +132,33 @@ asio::awaitable<Response> list_categories(AppContext& ctx, CategoryListCache& ca
     co_return response;
 }
 
+asio::awaitable<Response> get_work_calendar(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    if (!who.is_staff()) throw ApiError::forbidden();
+    auto calendar = co_await ctx.db.read([](store::Conn& conn) { return domain::load_work_calendar(conn).to_json(); });
+    co_return http::json_response(200, calendar);
+}
+
+asio::awaitable<Response> put_work_calendar(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {Role::admin});
+    const auto body = json_body(req);
+    WorkCalendar::from_json(body);  // 400 before taking the writer
+    const auto now = ctx.clock.now();
+    auto calendar =
+        co_await ctx.db.write([&](store::Conn& conn) { return domain::save_work_calendar(conn, body, now).to_json(); });
+    co_return http::json_response(200, calendar);
+}
+
 }  // namespace
 
 void add_city_routes(http::Router& router, AppContext& ctx) {
     router.add({"POST", "/api/v1/admin/grids", kMaxBoundaryBytes, bind(ctx, create_grid), "Create a grid (admin)"});
     router.add({"GET", "/api/v1/grids", 0, bind(ctx, list_grids), "List grids with their staff (staff)"});
+    router.add(
+        {"GET", "/api/v1/work-calendar", 0, bind(ctx, get_work_calendar), "The city's working calendar (staff)"});
+    router.add({"PUT", "/api/v1/admin/work-calendar", kMaxCalendarBytes, bind(ctx, put_work_calendar),
+                "Replace the city's working calendar (admin)"});
     auto cache = std::make_shared<CategoryListCache>();
     auto bind_cached = [&ctx, cache](auto fn) {
         return [&ctx, cache, fn](Request& req) { return fn(ctx, *cache, req); };

@@ -131,7 +131,10 @@ Doc service_doc(const store::CategoryRow& c) {
     Doc s;
     s["service_code"] = c.code;
     s["service_name"] = c.name;
-    s["description"] = "Handled within " + std::to_string(c.sla_hours) + " hours of the city accepting the request.";
+    const char* unit = c.sla_unit == "work_days"    ? " working days"
+                       : c.sla_unit == "work_hours" ? " working hours"
+                                                    : " hours";
+    s["description"] = "Handled within " + std::to_string(c.sla_hours) + unit + " of the city accepting the request.";
     s["metadata"] = false;
     s["type"] = "realtime";
     s["keywords"] = nullptr;

@@ -49,7 +49,7 @@ json report_view(const store::ReportRow& r, const domain::ReportExtras& x, std::
     view["resolved_at"] = time_or_null(r.resolved_at);
     view["closed_at"] = time_or_null(r.closed_at);
     view["overdue"] = domain::is_overdue(r, now);
-    view["deadline_light"] = or_null(domain::deadline_light(r, now));
+    view["deadline_light"] = or_null(domain::deadline_light(r, now, x.work_calendar.get()));
     view["rework_count"] = r.rework_count;
     view["duplicate_of"] = or_null(r.duplicate_of);
     view["rating"] = or_null(r.rating);

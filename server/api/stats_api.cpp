@@ -44,6 +44,11 @@ json figures_json(const stats::Figures& f) {
             {"resolved_ever", c.resolved_ever},
             {"reworked", c.reworked},
             {"extended", c.extended},
+            {"checked", c.checked},
+            {"refuted", c.refuted},
+            {"parked", c.parked},
+            {"self_handled", c.self_handled},
+            {"voided", c.voided},
             {"closure_rate", number_or_null(f.closure_rate)},
             {"on_time_rate", number_or_null(f.on_time_rate)},
             {"rework_rate", number_or_null(f.rework_rate)},
@@ -158,11 +163,13 @@ std::string fixed(const std::optional<double>& v, int decimals) {
 }
 
 std::string bulletin_csv(const std::vector<stats::Group>& ranked) {
+    // Issue 17's five figures come last, so that existing readers' column positions hold.
     std::string out =
         csv::record({"rank",         "grid_id",       "grid_name",    "received",           "accepted",
                      "rejected",     "duplicate",     "closed",       "closed_on_time",     "overdue_open",
                      "due",          "resolved_ever", "reworked",     "extended",           "closure_rate",
-                     "on_time_rate", "rework_rate",   "handled_rate", "avg_hours_to_close", "satisfaction"});
+                     "on_time_rate", "rework_rate",   "handled_rate", "avg_hours_to_close", "satisfaction",
+                     "checked",      "refuted",       "parked",       "self_handled",       "voided"});
     int rank = 0;
     for (const auto& g : ranked) {
         const auto& f = g.figures;
@@ -186,7 +193,12 @@ std::string bulletin_csv(const std::vector<stats::Group>& ranked) {
                             fixed(f.rework_rate, 4),
                             fixed(f.handled_rate, 4),
                             fixed(f.avg_hours_to_close, 2),
-                            fixed(f.satisfaction, 2)});
+                            fixed(f.satisfaction, 2),
+                            std::to_string(c.checked),
+                            std::to_string(c.refuted),
+                            std::to_string(c.parked),
+                            std::to_string(c.self_handled),
+                            std::to_string(c.voided)});
     }
     return out;
 }
@@ -270,11 +282,87 @@ asio::awaitable<Response> weekly_bulletin(AppContext& ctx, Request& req) {
                                             {"top_reporters", std::move(reporters)}});
 }
 
+json ratio_or_null(std::int64_t num, std::int64_t den) {
+    return den == 0 ? json(nullptr) : json(static_cast<double>(num) / static_cast<double>(den));
+}
+
+// Per-person scorecards (API.md §4 "Statistics"; the figures' terms in docs/workflow.md), over
+// reports created in [from, to); managers see only what happened in their grids.
+json scorecard_items(store::Conn& conn, std::string_view role, std::int64_t from, std::int64_t to, std::int64_t now,
+                     const std::optional<std::vector<std::int64_t>>& grid_ids) {
+    const auto names = store::users_of_role(conn, role);
+    json items = json::array();
+    auto item = [&](std::int64_t id) {
+        json out = json::object();
+        out["user_id"] = id;
+        out["name"] = names.at(id);
+        return out;
+    };
+    if (role == "worker") {
+        for (const auto& [id, w] : store::worker_scores(conn, from, to, now, grid_ids)) {
+            if (!names.contains(id)) continue;
+            auto out = item(id);
+            out["assigned"] = w.assigned;
+            out["closed"] = w.closed;
+            out["closed_on_time"] = w.closed_on_time;
+            // 按期处置率 over what was due, as §8's on_time_rate: closed + overdue and still open.
+            out["on_time_rate"] = ratio_or_null(w.closed_on_time, w.closed + w.overdue_open);
+            out["returned"] = w.returned;
+            out["reworked"] = w.reworked;
+            out["self_handled"] = w.self_handled;
+            items.push_back(std::move(out));
+        }
+    } else if (role == "manager") {
+        for (const auto& [id, m] : store::manager_scores(conn, from, to, grid_ids)) {
+            if (!names.contains(id)) continue;
+            auto out = item(id);
+            out["dispatched"] = m.dispatched;
+            out["returned"] = m.returned;
+            out["dispatch_accuracy"] =
+                m.dispatched == 0 ? json(nullptr)
+                                  : json(1.0 - static_cast<double>(m.returned) / static_cast<double>(m.dispatched));
+            items.push_back(std::move(out));
+        }
+    } else {
+        for (const auto& [id, r] : store::resident_scores(conn, from, to, grid_ids)) {
+            if (!names.contains(id)) continue;
+            auto out = item(id);
+            out["reports"] = r.reports;
+            out["accepted"] = r.accepted;
+            out["valid_rate"] = ratio_or_null(r.accepted, r.accepted + r.rejected + r.duplicate);
+            items.push_back(std::move(out));
+        }
+    }
+    return items;
+}
+
+asio::awaitable<Response> scorecards(AppContext& ctx, Request& req) {
+    const auto who = co_await authenticate(ctx, req);
+    require_role(who, {Role::manager, Role::dispatcher, Role::admin});
+    const auto window = stats::parse_window(req.query_param("from"), req.query_param("to"));
+    const auto role = req.query_param("role");
+    if (!role || (*role != "worker" && *role != "manager" && *role != "resident"))
+        throw ApiError::invalid_field("role", "role is worker, manager or resident");
+    const std::string role_text(*role);
+    std::optional<std::vector<std::int64_t>> grid_ids;
+    if (who.is(Role::manager)) grid_ids = who.grid_ids;
+    const auto now = ctx.clock.now();
+    auto items = co_await ctx.db.read([&](store::Conn& conn) {
+        return scorecard_items(conn, role_text, window.first, window.second, now, grid_ids);
+    });
+    co_return http::json_response(200, json{{"from", timefmt::format_rfc3339(window.first)},
+                                            {"to", timefmt::format_rfc3339(window.second)},
+                                            {"role", role_text},
+                                            {"items", std::move(items)}});
+}
+
 }  // namespace
 
 void add_stats_routes(http::Router& router, AppContext& ctx) {
     router.add({"GET", "/api/v1/stats/closure", 0, bind(ctx, closure_stats),
                 "Closure statistics for a window, grouped (manager: own grids; dispatcher, admin)"});
+    router.add({"GET", "/api/v1/stats/scorecards", 0, bind(ctx, scorecards),
+                "Per-person scorecards of workers, managers or residents (manager: own grids; dispatcher, admin)"});
     router.add({"GET", "/api/v1/stats/points", 0, bind(ctx, points_stats),
                 "Points figures from the ledger (dispatcher, admin)"});
     router.add({"GET", "/api/v1/supervision", 0, bind(ctx, supervision),

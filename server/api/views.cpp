@@ -1,5 +1,7 @@
 #include "server/api/views.hpp"
 
+#include "server/domain/work_time.hpp"
+
 namespace civic::api {
 
 using nlohmann::json;
@@ -20,9 +22,10 @@ json grid_view(const store::GridRow& g) {
 }
 
 json category_view(const store::CategoryRow& c) {
+    // The time limit under the key of its unit: sla_hours, sla_work_hours or sla_work_days.
     return {{"code", c.code},
             {"name", c.name},
-            {"sla_hours", c.sla_hours},
+            {domain::sla_key(c.sla_unit), c.sla_hours},
             {"points_on_accept", c.points_on_accept},
             {"points_on_close", c.points_on_close}};
 }

@@ -3,6 +3,7 @@
 #include "common/errors.hpp"
 #include "common/json.hpp"
 #include "common/utf8.hpp"
+#include "server/domain/work_time.hpp"
 
 namespace civic::domain {
 
@@ -52,8 +53,14 @@ store::GridRow create_grid(store::Conn& conn, const NewGrid& g, std::int64_t now
 void check_category(const store::CategoryRow& c) {
     if (!is_valid_code(c.code)) throw ApiError::invalid_field("code", "code must match ^[a-z0-9_.-]{1,64}$");
     check_name("name", c.name);
-    if (c.sla_hours < 1 || c.sla_hours > kMaxSlaHours)
-        throw ApiError::invalid_field("sla_hours", "sla_hours must be 1 to 8760");
+    const auto limit = c.sla_unit == kSlaUnitWorkDays    ? kMaxSlaWorkDays
+                       : c.sla_unit == kSlaUnitWorkHours ? kMaxSlaWorkHours
+                       : c.sla_unit == kSlaUnitHours     ? kMaxSlaHours
+                                                         : 0;
+    const auto key = sla_key(c.sla_unit);
+    if (limit == 0) throw ApiError::invalid_field("sla_hours", "unknown time limit unit " + c.sla_unit);
+    if (c.sla_hours < 1 || c.sla_hours > limit)
+        throw ApiError::invalid_field(key, key + " must be 1 to " + std::to_string(limit));
     if (c.points_on_accept < 0 || c.points_on_accept > kMaxPointsPerAction)
         throw ApiError::invalid_field("points_on_accept", "points_on_accept must be 0 to 1000");
     if (c.points_on_close < 0 || c.points_on_close > kMaxPointsPerAction)

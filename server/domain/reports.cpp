@@ -6,6 +6,7 @@
 #include "server/domain/city.hpp"
 #include "server/domain/ledger.hpp"
 #include "server/domain/possible_duplicates.hpp"
+#include "server/domain/work_time.hpp"
 #include "server/media/photo.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/city_repo.hpp"
@@ -21,7 +22,6 @@ using store::ReportRow;
 
 namespace {
 
-constexpr std::int64_t kHour = 3600;
 constexpr int kHashBands = 4;
 constexpr int kHashBandBits = 16;
 static_assert(photo::kSamePhotoMaxDistance < kHashBands, "the band index finds pairs within bands - 1 bits only");
@@ -77,9 +77,12 @@ Status status_of(const ReportRow& r) {
     return *s;
 }
 
-// Includes the time spent parked (挂账), by which unpark moved the deadline.
-std::int64_t deadline_for(const ReportRow& r, std::int64_t sla_hours) {
-    return *r.accepted_at + (sla_hours + r.extension_hours) * kHour + r.parked_seconds;
+// Calendar or working time after acceptance, as the category says (domain/work_time.hpp), moved
+// later by the time spent parked (挂账; calendar seconds, also for working-time categories).
+std::optional<std::int64_t> deadline_for(store::Conn& conn, const ReportRow& r, const store::CategoryRow& category) {
+    const auto deadline = deadline_of(conn, category, *r.accepted_at, r.extension_hours);
+    if (!deadline) return std::nullopt;
+    return *deadline + r.parked_seconds;
 }
 
 // The grid's worker with the fewest open tickets (ties: lowest id), if any.
@@ -235,7 +238,7 @@ void accept(ActionContext& c) {
     auto& r = c.report;
     const auto category = existing_category(c.conn, r.category);
     r.accepted_at = c.now;
-    r.deadline_at = deadline_for(r, category.sla_hours);
+    r.deadline_at = deadline_for(c.conn, r, category);
     if (earns_points(c.conn, r))
         r.points_awarded += ledger::pay_report_points(c.conn, r.reporter_id, r.id, "report_accepted",
                                                       category.points_on_accept, c.now, c.daily_points_cap);
@@ -289,8 +292,13 @@ void rework(ActionContext& c) {
 
 void extend(ActionContext& c) {
     const auto hours = *c.request.hours;
+    // Only a working-time deadline past the calendar's horizon can be missing (domain/work_time.hpp).
+    if (!c.report.deadline_at) throw ApiError::invalid_transition("this ticket has no deadline to extend");
+    const auto category = existing_category(c.conn, c.report.category);
+    const auto later = extended_deadline(c.conn, category, *c.report.deadline_at, hours);
+    if (!later) throw ApiError::invalid_field("hours", "the deadline would lie beyond the working calendar's horizon");
     c.report.extension_hours += hours;
-    c.report.deadline_at = *c.report.deadline_at + hours * kHour;
+    c.report.deadline_at = later;
     c.note = std::string("+").append(std::to_string(hours)).append("h: ").append(*c.request.reason);
 }
 
@@ -361,7 +369,7 @@ void set_category(ActionContext& c) {
     const auto category = existing_category(c.conn, *c.request.category);
     c.note = r.category + " -> " + category.code;
     r.category = category.code;
-    if (r.accepted_at) r.deadline_at = deadline_for(r, category.sla_hours);
+    if (r.accepted_at) r.deadline_at = deadline_for(c.conn, r, category);
 }
 
 }  // namespace effects
@@ -424,6 +432,11 @@ ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events
     x.photo_reused_from = store::list_photo_reuse(conn, r.id);
     x.media_urls = store::list_media_urls(conn, r.id);
     if (with_events) x.events = store::list_events(conn, r.id);
+    if (r.deadline_at) {
+        const auto category = store::find_category(conn, r.category);
+        if (category && is_work_time(*category))
+            x.work_calendar = std::make_shared<const WorkCalendar>(load_work_calendar(conn));
+    }
     return x;
 }
 
@@ -433,14 +446,18 @@ bool is_overdue(const ReportRow& r, std::int64_t now) {
            now > *r.deadline_at;
 }
 
-std::optional<std::string> deadline_light(const ReportRow& r, std::int64_t now) {
+std::optional<std::string> deadline_light(const ReportRow& r, std::int64_t now, const WorkCalendar* work_calendar) {
     const auto s = status_of(r);
     if (!r.deadline_at || !r.accepted_at) return std::nullopt;
     if (s != Status::accepted && s != Status::assigned && s != Status::in_progress) return std::nullopt;
     if (now > *r.deadline_at) return "red";
-    const auto span = *r.deadline_at - *r.accepted_at;
+    // Working time for a working-time category, else calendar time.
+    const auto span = work_calendar ? work_calendar->work_seconds_between(*r.accepted_at, *r.deadline_at)
+                                    : *r.deadline_at - *r.accepted_at;
+    const auto elapsed =
+        work_calendar ? work_calendar->work_seconds_between(*r.accepted_at, now) : now - *r.accepted_at;
     // Elapsed ≥ 80 % of the span, in integers: 5·elapsed ≥ 4·span.
-    if (span <= 0 || 5 * (now - *r.accepted_at) >= 4 * span) return "yellow";
+    if (span <= 0 || 5 * elapsed >= 4 * span) return "yellow";
     return "green";
 }
 

@@ -2,11 +2,13 @@
 // Reports as tickets (API.md §4): intake, the lifecycle driven by domain/ticket_rules, ratings,
 // and who may read what. Every function here runs inside the caller's transaction (a writer
 // job for changes), so a transition and its event commit together or not at all.
+#include "common/work_calendar.hpp"
 #include "server/domain/caller.hpp"
 #include "server/domain/ticket_rules.hpp"
 #include "server/store/reports_repo.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -152,13 +154,18 @@ struct ReportExtras {
     std::vector<std::int64_t> photo_reused_from;  // staff only
     std::vector<std::string> media_urls;          // staff only: an Open311 partner's media_url links
     std::optional<std::vector<store::EventRow>> events;
+    // The city's calendar when the ticket's category counts working time: the deadline light
+    // then compares working time (API.md §4 "Working-time deadlines").
+    std::shared_ptr<const WorkCalendar> work_calendar;
 };
 // `duplicates`: null inside writer jobs (computed afresh), the server's cache in read jobs.
 ReportExtras load_extras(store::Conn& conn, const store::ReportRow& report, bool with_events,
                          PossibleDuplicatesCache* duplicates);
 
 bool is_overdue(const store::ReportRow& report, std::int64_t now);
-// "green" | "yellow" | "red", or nullopt (API.md §4).
-std::optional<std::string> deadline_light(const store::ReportRow& report, std::int64_t now);
+// "green" | "yellow" | "red", or nullopt (API.md §4); elapsed time counted in working time when
+// `work_calendar` is given (a working-time category).
+std::optional<std::string> deadline_light(const store::ReportRow& report, std::int64_t now,
+                                          const WorkCalendar* work_calendar = nullptr);
 
 }  // namespace civic::domain

@@ -81,26 +81,40 @@ std::vector<GridRow> grids_with_box_containing(Conn& conn, double lon, double la
 
 void insert_category(Conn& conn, const CategoryRow& c, std::int64_t now) {
     conn.query(
-            "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)")
-        .args(c.code, c.name, c.sla_hours, c.points_on_accept, c.points_on_close, now)
+            "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at, sla_unit) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .args(c.code, c.name, c.sla_hours, c.points_on_accept, c.points_on_close, now, c.sla_unit)
         .run();
 }
 
 std::vector<CategoryRow> list_categories(Conn& conn) {
     std::vector<CategoryRow> out;
-    auto q =
-        conn.query("SELECT code, name, sla_hours, points_on_accept, points_on_close FROM categories ORDER BY code");
-    while (q.next()) out.push_back({q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)});
+    auto q = conn.query(
+        "SELECT code, name, sla_hours, points_on_accept, points_on_close, sla_unit FROM categories ORDER BY code");
+    while (q.next()) out.push_back({q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.text(5)});
     return out;
 }
 
 std::optional<CategoryRow> find_category(Conn& conn, std::string_view code) {
-    auto q =
-        conn.query("SELECT code, name, sla_hours, points_on_accept, points_on_close FROM categories WHERE code = ?");
+    auto q = conn.query(
+        "SELECT code, name, sla_hours, points_on_accept, points_on_close, sla_unit FROM categories WHERE code = ?");
     q.args(code);
     if (!q.next()) return std::nullopt;
-    return CategoryRow{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4)};
+    return CategoryRow{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.text(5)};
+}
+
+std::optional<std::string> load_work_calendar_json(Conn& conn) {
+    auto q = conn.query("SELECT calendar_json FROM work_calendar WHERE id = 1");
+    if (!q.next()) return std::nullopt;
+    return q.text(0);
+}
+
+void save_work_calendar_json(Conn& conn, std::string_view calendar_json, std::int64_t now) {
+    conn.query(
+            "INSERT INTO work_calendar (id, calendar_json, updated_at) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET calendar_json = excluded.calendar_json, updated_at = excluded.updated_at")
+        .args(calendar_json, now)
+        .run();
 }
 
 std::int64_t insert_kiosk(Conn& conn, std::string_view name, std::string_view store, std::string_view key_id,

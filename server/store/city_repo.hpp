@@ -27,9 +27,11 @@ struct Box {
 struct CategoryRow {
     std::string code;
     std::string name;
-    std::int64_t sla_hours = 0;
+    std::int64_t sla_hours = 0;  // the time limit's amount, in sla_unit
     std::int64_t points_on_accept = 0;
     std::int64_t points_on_close = 0;
+    // "hours" (calendar hours), "work_hours" or "work_days" of the city's working calendar.
+    std::string sla_unit = "hours";
 };
 
 struct RewardRow {
@@ -52,6 +54,10 @@ std::vector<GridRow> grids_with_box_containing(Conn& conn, double lon, double la
 void insert_category(Conn& conn, const CategoryRow& category, std::int64_t now);
 std::vector<CategoryRow> list_categories(Conn& conn);
 std::optional<CategoryRow> find_category(Conn& conn, std::string_view code);
+
+// The city's working calendar (schema/010): its canonical JSON, or nullopt for the default.
+std::optional<std::string> load_work_calendar_json(Conn& conn);
+void save_work_calendar_json(Conn& conn, std::string_view calendar_json, std::int64_t now);
 
 std::int64_t insert_kiosk(Conn& conn, std::string_view name, std::string_view store, std::string_view key_id,
                           std::string_view secret_enc, std::int64_t now);

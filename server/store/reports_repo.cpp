@@ -269,8 +269,10 @@ std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& f) {
 
 std::vector<ReportRow> list_overdue(Conn& conn, const OverdueFilter& f) {
     // Both shapes read the partial indexes of accepted, unclosed tickets (schema/005_stats.sql).
-    std::string sql =
-        std::string(kReportColumns) + " WHERE accepted_at IS NOT NULL AND closed_at IS NULL AND deadline_at < :now";
+    // Parked (the clock stopped) and voided tickets are never overdue (API.md §4).
+    std::string sql = std::string(kReportColumns) +
+                      " WHERE accepted_at IS NOT NULL AND closed_at IS NULL AND deadline_at < :now"
+                      " AND status NOT IN ('parked', 'voided')";
     if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = :manager)";
     if (f.after) sql += " AND (deadline_at, id) > (:deadline, :id)";
     if (f.created_in) sql += " AND created_at >= :from AND created_at < :to";

@@ -13,7 +13,8 @@ constexpr std::int64_t kHour = 3600;
 // The summed columns, in the order of the running-sum tables and report_stat_facts.
 constexpr const char* kSumColumns =
     "sum(received), sum(accepted), sum(rejected), sum(duplicate), sum(closed), sum(closed_on_time), "
-    "sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum), sum(rated)";
+    "sum(resolved_ever), sum(reworked), sum(extended), sum(close_seconds), sum(rating_sum), sum(rated), "
+    "sum(checked), sum(refuted), sum(parked), sum(self_handled), sum(voided)";
 
 StatCounts read_sums(Query& q, int first) {
     StatCounts c;
@@ -29,6 +30,11 @@ StatCounts read_sums(Query& q, int first) {
     c.close_seconds = q.int64(first + 9);
     c.rating_sum = q.int64(first + 10);
     c.rated = q.int64(first + 11);
+    c.checked = q.int64(first + 12);
+    c.refuted = q.int64(first + 13);
+    c.parked = q.int64(first + 14);
+    c.self_handled = q.int64(first + 15);
+    c.voided = q.int64(first + 16);
     return c;
 }
 
@@ -85,6 +91,11 @@ StatCounts& StatCounts::operator+=(const StatCounts& o) {
     close_seconds += o.close_seconds;
     rating_sum += o.rating_sum;
     rated += o.rated;
+    checked += o.checked;
+    refuted += o.refuted;
+    parked += o.parked;
+    self_handled += o.self_handled;
+    voided += o.voided;
     overdue_open += o.overdue_open;
     return *this;
 }
@@ -117,11 +128,14 @@ std::vector<StatCell> closure_counts(Conn& conn, std::int64_t from, std::int64_t
         from_rows(from, to);
     }
 
-    // overdue_open: accepted, not closed, past its deadline at `now` (the partial index).
+    // overdue_open: accepted, not closed, past its deadline at `now` (the partial index); a parked
+    // ticket's clock has stopped and a voided one is nobody's work: neither counts (API.md §4).
     {
-        auto q = conn.query(std::string("SELECT coalesce(grid_id, 0), ") + sql.row_second +
-                            ", count(*) FROM reports WHERE accepted_at IS NOT NULL AND closed_at IS NULL "
-                            "AND created_at >= ? AND created_at < ? AND deadline_at < ? GROUP BY 1, 2");
+        auto q = conn.query(
+            std::string("SELECT coalesce(grid_id, 0), ") + sql.row_second +
+            ", count(*) FROM reports WHERE accepted_at IS NOT NULL AND closed_at IS NULL "
+            "AND created_at >= ? AND created_at < ? AND deadline_at < ? AND status NOT IN ('parked', 'voided') "
+            "GROUP BY 1, 2");
         q.args(from, to, now);
         while (q.next()) cells[cell_key(q, split)].overdue_open += q.int64(2);
     }
@@ -201,15 +215,110 @@ std::optional<std::string> user_display_name(Conn& conn, std::int64_t user_id) {
     return q.text(0);
 }
 
+namespace {
+
+// " AND r.grid_id IN (…)" for a scope of grids (ids are integers: formatted, never spliced text).
+std::string grid_filter(const std::optional<std::vector<std::int64_t>>& grid_ids) {
+    if (!grid_ids) return {};
+    std::string out = " AND r.grid_id IN (";
+    if (grid_ids->empty()) return " AND 1 = 0";
+    for (std::size_t i = 0; i < grid_ids->size(); ++i) out += (i ? "," : "") + std::to_string((*grid_ids)[i]);
+    return out + ")";
+}
+
+constexpr const char* kWindow = " r.created_at >= ? AND r.created_at < ?";
+
+}  // namespace
+
+std::map<std::int64_t, WorkerScore> worker_scores(Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
+                                                  const std::optional<std::vector<std::int64_t>>& grid_ids) {
+    std::map<std::int64_t, WorkerScore> out;
+    const auto scope = grid_filter(grid_ids);
+    {
+        auto q = conn.query(
+            "SELECT r.assignee_id, count(*), "
+            "sum(CASE WHEN r.status = 'closed' THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN r.status = 'closed' AND r.closed_at <= r.deadline_at THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN r.accepted_at IS NOT NULL AND r.closed_at IS NULL AND r.deadline_at < ? "
+            "AND r.status NOT IN ('parked', 'voided') THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN r.rework_count > 0 THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN r.self_handled = 1 THEN 1 ELSE 0 END) "
+            "FROM reports r WHERE r.assignee_id IS NOT NULL AND" +
+            std::string(kWindow) + scope + " GROUP BY r.assignee_id");
+        q.args(now, from, to);
+        while (q.next()) {
+            auto& w = out[q.int64(0)];
+            w.assigned = q.int64(1);
+            w.closed = q.int64(2);
+            w.closed_on_time = q.int64(3);
+            w.overdue_open = q.int64(4);
+            w.reworked = q.int64(5);
+            w.self_handled = q.int64(6);
+        }
+    }
+    auto q = conn.query(
+        "SELECT e.actor_id, count(*) FROM report_events e JOIN reports r ON r.id = e.report_id "
+        "WHERE e.action = 'return' AND" +
+        std::string(kWindow) + scope + " GROUP BY e.actor_id");
+    q.args(from, to);
+    while (q.next()) out[q.int64(0)].returned = q.int64(1);
+    return out;
+}
+
+std::map<std::int64_t, ManagerScore> manager_scores(Conn& conn, std::int64_t from, std::int64_t to,
+                                                    const std::optional<std::vector<std::int64_t>>& grid_ids) {
+    std::map<std::int64_t, ManagerScore> out;
+    const auto scope = grid_filter(grid_ids);
+    {
+        auto q = conn.query(
+            "SELECT e.actor_id, count(*) FROM report_events e JOIN reports r ON r.id = e.report_id "
+            "WHERE e.action = 'assign' AND" +
+            std::string(kWindow) + scope + " GROUP BY e.actor_id");
+        q.args(from, to);
+        while (q.next()) out[q.int64(0)].dispatched = q.int64(1);
+    }
+    // A return is charged to whoever made the dispatch it undoes: the latest assign before it.
+    auto q = conn.query(
+        "SELECT d.dispatcher, count(*) FROM (SELECT (SELECT a.actor_id FROM report_events a "
+        "WHERE a.report_id = e.report_id AND a.action = 'assign' AND a.id < e.id ORDER BY a.id DESC LIMIT 1) "
+        "AS dispatcher FROM report_events e JOIN reports r ON r.id = e.report_id WHERE e.action = 'return' AND" +
+        std::string(kWindow) + scope + ") d WHERE d.dispatcher IS NOT NULL GROUP BY d.dispatcher");
+    q.args(from, to);
+    while (q.next()) out[q.int64(0)].returned = q.int64(1);
+    return out;
+}
+
+std::map<std::int64_t, ResidentScore> resident_scores(Conn& conn, std::int64_t from, std::int64_t to,
+                                                      const std::optional<std::vector<std::int64_t>>& grid_ids) {
+    std::map<std::int64_t, ResidentScore> out;
+    auto q = conn.query(
+        "SELECT r.reporter_id, count(*), sum(CASE WHEN r.accepted_at IS NOT NULL THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN r.status = 'rejected' THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN r.status = 'duplicate' THEN 1 ELSE 0 END) FROM reports r WHERE" +
+        std::string(kWindow) + grid_filter(grid_ids) + " GROUP BY r.reporter_id");
+    q.args(from, to);
+    while (q.next()) out[q.int64(0)] = {q.int64(1), q.int64(2), q.int64(3), q.int64(4)};
+    return out;
+}
+
+std::map<std::int64_t, std::string> users_of_role(Conn& conn, std::string_view role) {
+    std::map<std::int64_t, std::string> out;
+    auto q = conn.query("SELECT id, display_name FROM users WHERE role = ?");
+    q.args(role);
+    while (q.next()) out[q.int64(0)] = q.text(1);
+    return out;
+}
+
 std::vector<std::string> stats_sum_mismatches(Conn& conn) {
     std::vector<std::string> problems;
     const std::string nonzero =
         " WHERE received <> 0 OR accepted <> 0 OR rejected <> 0 OR duplicate <> 0 OR closed <> 0 OR "
         "closed_on_time <> 0 OR resolved_ever <> 0 OR reworked <> 0 OR extended <> 0 OR close_seconds <> 0 OR "
-        "rating_sum <> 0 OR rated <> 0";
+        "rating_sum <> 0 OR rated <> 0 OR checked <> 0 OR refuted <> 0 OR parked <> 0 OR self_handled <> 0 OR "
+        "voided <> 0";
     const std::string cols =
         "received, accepted, rejected, duplicate, closed, closed_on_time, resolved_ever, reworked, extended, "
-        "close_seconds, rating_sum, rated";
+        "close_seconds, rating_sum, rated, checked, refuted, parked, self_handled, voided";
     auto compare = [&](const std::string& table, const std::string& key) {
         // key "''": the (hour, grid) table, whose rows have no third key.
         const std::string kept_key = key == "''" ? "''" : key;

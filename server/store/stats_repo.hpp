@@ -5,8 +5,10 @@
 #include "server/store/conn.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace civic::store {
@@ -17,7 +19,10 @@ struct StatCounts {
                  resolved_ever = 0, reworked = 0, extended = 0;
     std::int64_t close_seconds = 0;  // sum over closed reports of closed_at - created_at
     std::int64_t rating_sum = 0, rated = 0;
-    std::int64_t overdue_open = 0;  // judged at the `now` of the query
+    // The rest of the standard's workflow (schema/010): went through 核实, refuted (不属实), now
+    // parked (挂账), self-handled (自行处置), voided (作废).
+    std::int64_t checked = 0, refuted = 0, parked = 0, self_handled = 0, voided = 0;
+    std::int64_t overdue_open = 0;  // judged at the `now` of the query; never parked or voided
     StatCounts& operator+=(const StatCounts& o);
     bool operator==(const StatCounts&) const = default;
 };
@@ -69,6 +74,34 @@ struct WorkerInGrid {
 };
 std::vector<WorkerInGrid> grid_workers(Conn& conn);  // every (worker, grid) membership
 std::optional<std::string> user_display_name(Conn& conn, std::int64_t user_id);
+
+// Per-person scorecards (API.md §4 "Statistics"), over reports created in [from, to) and, when
+// `grid_ids` is given, of those grids only. Keyed by user id; only people with activity appear.
+// Read from the rows (not the running sums): a scorecard window is one person's, bounded by the
+// created_at index.
+struct WorkerScore {
+    std::int64_t assigned = 0;  // tickets now assigned to the worker
+    std::int64_t closed = 0, closed_on_time = 0;
+    std::int64_t overdue_open = 0;  // accepted, not closed, past deadline at `now`, not parked/voided
+    std::int64_t returned = 0;      // return actions the worker took (回退)
+    std::int64_t reworked = 0;      // their tickets sent back at least once (返工)
+    std::int64_t self_handled = 0;  // 自行处置
+};
+struct ManagerScore {
+    std::int64_t dispatched = 0;  // assign actions taken
+    std::int64_t returned = 0;    // return actions whose latest earlier assign was this person's
+};
+struct ResidentScore {
+    std::int64_t reports = 0, accepted = 0, rejected = 0, duplicate = 0;
+};
+std::map<std::int64_t, WorkerScore> worker_scores(Conn& conn, std::int64_t from, std::int64_t to, std::int64_t now,
+                                                  const std::optional<std::vector<std::int64_t>>& grid_ids);
+std::map<std::int64_t, ManagerScore> manager_scores(Conn& conn, std::int64_t from, std::int64_t to,
+                                                    const std::optional<std::vector<std::int64_t>>& grid_ids);
+std::map<std::int64_t, ResidentScore> resident_scores(Conn& conn, std::int64_t from, std::int64_t to,
+                                                      const std::optional<std::vector<std::int64_t>>& grid_ids);
+// Display names of the users of one role, by id.
+std::map<std::int64_t, std::string> users_of_role(Conn& conn, std::string_view role);
 
 // Rows of the running sums that differ from a recomputation over `reports` (empty when they
 // agree). Slow on big databases: for `civicsnapd check` and tests.

@@ -176,6 +176,47 @@ test('figures, supervision, chart and bulletin come from API.md §8', async () =
   }
 });
 
+test('the admin edits the working calendar; scorecards list people by role (issue 17)', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await logIn(page, ADMIN);
+
+  // The default calendar, editable by the admin.
+  await page.waitForFunction(() => document.querySelector('#cal-timezone').value === 'Asia/Shanghai');
+  assert.equal(await page.inputValue('#cal-periods'), '08:30-12:00, 14:30-18:00');
+  assert.equal(await page.inputValue('#cal-weekend'), '6, 7');
+  await page.fill('#cal-holidays', '2026-10-02, 2026-10-01');
+  await page.fill('#cal-extra', '2026-09-27');
+  await page.click('#cal-save');
+  await page.waitForFunction(() => document.querySelector('#cal-holidays').value === '2026-10-01, 2026-10-02');
+  const saved = (await call(daemon.base, 'GET', '/api/v1/work-calendar', { token: admin })).body;
+  assert.deepEqual(saved.holidays, ['2026-10-01', '2026-10-02']);
+  assert.deepEqual(saved.extra_workdays, ['2026-09-27']);
+  // Periods out of order: refused by the server, named, nothing changed.
+  await page.fill('#cal-periods', '14:30-18:00, 08:30-12:00');
+  await page.click('#cal-save');
+  await page.waitForFunction(() => document.querySelector('#calendar-note').textContent.includes('invalid_field'));
+  const after = (await call(daemon.base, 'GET', '/api/v1/work-calendar', { token: admin })).body;
+  assert.deepEqual(after, saved);
+
+  // Scorecards: the residents of this window (the one of this file's `before` reported at least
+  // three times), with their valid-report rate.
+  await page.selectOption('#scorecard-role', 'resident');
+  await page.waitForFunction(() => document.querySelectorAll('#scorecards thead th').length === 4);
+  assert.match(await page.locator('#scorecards thead').textContent(), /有效上报率/);
+  const me = (await call(daemon.base, 'GET', '/api/v1/me', { token: resident })).body;
+  const cells = await page.locator(`#scorecards tr[data-user="${me.id}"] td`).allTextContents();
+  assert.ok(Number(cells[1]) >= 3, cells.join(' | '));
+  assert.deepEqual(await axeViolations(page), [], 'axe on the board with the calendar and scorecards');
+  assert.deepEqual(errors, []);
+  await context.close();
+  const reset = await call(daemon.base, 'PUT', '/api/v1/admin/work-calendar', {
+    token: admin, body: { ...saved, holidays: [], extra_workdays: [] },
+  });
+  assert.equal(reset.status, 200, reset.text);
+});
+
 test('rework and verify from the ticket view, which follows the worker live', async () => {
   // The demo grid MZ-01's workers; ticket a is assigned to one of them by now.
   const workers = await Promise.all(['13700000101', '13700000102'].map((phone) => login(daemon.base, { phone, password: 'demo-pass-2026' })));

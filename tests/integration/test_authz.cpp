@@ -265,6 +265,16 @@ std::vector<Row> native_rows() {
               }),
          kAdminOnly201},
         {"GET", "/api/v1/categories", get("/api/v1/categories"), kEveryone},
+        {"GET", "/api/v1/work-calendar", get("/api/v1/work-calendar"), kStaffOnly},
+        {"PUT",
+         "/api/v1/admin/work-calendar",
+         [](World&, Who) {
+             const json calendar = {{"timezone", "Asia/Shanghai"},
+                                    {"work_periods", json::array({json::array({"09:00", "17:00"})})},
+                                    {"weekend", json::array({6, 7})}};
+             return Call{"PUT", "/api/v1/admin/work-calendar", calendar.dump()};
+         },
+         {401, 403, 403, 403, 403, 403, 403, 403, 200, 401, 401}},
         {"POST",
          "/api/v1/admin/clock",
          post("/api/v1/admin/clock",
@@ -383,6 +393,8 @@ std::vector<Row> native_rows() {
          kAdminOnly201},
         {"GET", "/api/v1/stats/closure",
          get("/api/v1/stats/closure?from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z&group_by=grid"), kOversight},
+        {"GET", "/api/v1/stats/scorecards",
+         get("/api/v1/stats/scorecards?from=2026-11-01T00:00:00Z&to=2026-12-31T00:00:00Z&role=worker"), kOversight},
         {"GET", "/api/v1/stats/points", get("/api/v1/stats/points"), kCityWide},
         {"GET", "/api/v1/supervision", get("/api/v1/supervision"), kOversight},
         {"GET", "/api/v1/bulletins/weekly", get("/api/v1/bulletins/weekly?week=2026-W48"), kCityWide},

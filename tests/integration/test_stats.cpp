@@ -494,7 +494,8 @@ TEST_F(StatsCity, WeeklyBulletinAsCsv) {
         "rank",         "grid_id",       "grid_name",    "received",           "accepted",
         "rejected",     "duplicate",     "closed",       "closed_on_time",     "overdue_open",
         "due",          "resolved_ever", "reworked",     "extended",           "closure_rate",
-        "on_time_rate", "rework_rate",   "handled_rate", "avg_hours_to_close", "satisfaction"};
+        "on_time_rate", "rework_rate",   "handled_rate", "avg_hours_to_close", "satisfaction",
+        "checked",      "refuted",       "parked",       "self_handled",       "voided"};
     EXPECT_EQ(rows[0], header);
     for (const auto& row : rows) EXPECT_EQ(row.size(), header.size());
     EXPECT_EQ(rows[1][0], "1");

@@ -8,6 +8,8 @@ import { api, session, openStream, ApiError } from './api.js';
 import { drawMap, drawLegend } from './map.js';
 import { drawChart, shanghaiWeeks } from './chart.js';
 import { Bulletin } from './bulletin.js';
+import { CalendarEditor } from './calendar.js';
+import { Scorecards } from './scorecards.js';
 import { TicketView } from './ticket.js';
 
 const STAFF = ['manager', 'dispatcher', 'admin'];
@@ -23,6 +25,8 @@ const state = {
   stopStream: null,
   ticketView: null,
   bulletin: null,
+  scorecards: null,
+  calendar: null,
 };
 
 const rfc3339 = (date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -87,7 +91,10 @@ async function start() {
   $('#logout').classList.remove('hidden');
   $('#who').textContent = `${state.me.display_name} · ${state.me.role}`;
   state.bulletin.show(['dispatcher', 'admin'].includes(state.me.role));
-  await Promise.all([loadRanking(), loadSupervision(), loadTickets(), loadChart(), state.bulletin.load()]);
+  $('#scorecards').classList.remove('hidden');
+  state.calendar.show(state.me.role === 'admin');
+  await Promise.all([loadRanking(), loadSupervision(), loadTickets(), loadChart(), state.bulletin.load(),
+    state.scorecards.load(), state.calendar.load()]);
   state.stopStream = openStream(onLiveUpdate, (up) => $('#live').classList.toggle('hidden', !up));
 }
 
@@ -101,6 +108,14 @@ function statsKeyToGridId(key) {
   if (typeof key === 'number') return key;
   for (const grid of state.grids.values()) if (grid.code === key || String(grid.id) === String(key)) return grid.id;
   return null;
+}
+
+// The ranking's window as RFC 3339 bounds (the scorecards use it too).
+function rankingWindow() {
+  const days = Number($('#window').value);
+  const to = new Date(Date.now() + 1000);
+  const from = new Date(to.getTime() - days * 86400000);
+  return { from: rfc3339(from), to: rfc3339(to) };
 }
 
 async function loadRanking() {
@@ -265,9 +280,11 @@ function main() {
     },
   });
   state.bulletin = new Bulletin($('#bulletin'), { gridCode, weeks: () => shanghaiWeeks(WEEKS_IN_CHART) });
+  state.scorecards = new Scorecards($('#scorecards'), { window: rankingWindow });
+  state.calendar = new CalendarEditor($('#calendar'));
   $('#login-form').addEventListener('submit', logIn);
   $('#logout').addEventListener('click', logOut);
-  $('#window').addEventListener('change', loadRanking);
+  $('#window').addEventListener('change', () => Promise.all([loadRanking(), state.scorecards.load()]));
   $('#status-filter').addEventListener('change', loadTickets);
   if (session.token) start().catch((error) => showLogin(error.message));
   else showLogin();

@@ -148,7 +148,8 @@ TEST(StatsRunningSums, MatchBruteForceForArbitraryWindows) {
     conn.exec(
         "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) VALUES "
         "(1, '13000000001', 'x', 'r', 'resident', 0), (2, '13000000002', 'x', 'w', 'worker', 0);"
-        "INSERT INTO categories VALUES ('c1', 'C1', 24, 1, 1, 0), ('c2', 'C2', 4, 1, 1, 0);"
+        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) VALUES "
+        "('c1', 'C1', 24, 1, 1, 0), ('c2', 'C2', 4, 1, 1, 0);"
         "INSERT INTO grids (id, code, name, boundary, auto_assign, area_m2, created_at) "
         "VALUES (1, 'G1', 'G1', '{}', 1, 1, 0);");
     std::mt19937_64 rng(42);
@@ -244,6 +245,82 @@ TEST(StatsRunningSums, MatchBruteForceForArbitraryWindows) {
     }
 }
 
+// The rest of the standard's workflow (API.md §4 "Statistics"): checked, refuted, parked,
+// self_handled and voided, from the columns and statuses of migration 009, kept by the same
+// triggers; parked and voided tickets are never overdue_open, so in neither side of the rates.
+// Rows are written directly: the actions that produce them are built on another branch.
+TEST(StatsWorkflowBranches, NewFiguresAreCountedAndParkedOrVoidedAreOutOfTheRates) {
+    TempDir tmp;
+    store::Conn conn(tmp.dir + "/t.db", store::Conn::Mode::read_write);
+    store::migrate(conn);
+    conn.exec(
+        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) VALUES "
+        "(1, '13000000001', 'x', 'r', 'resident', 0), (2, '13000000002', 'x', 'w', 'worker', 0);"
+        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) VALUES "
+        "('c1', 'C1', 24, 1, 1, 0);"
+        "INSERT INTO grids (id, code, name, boundary, auto_assign, area_m2, created_at) "
+        "VALUES (1, 'G1', 'G1', '{}', 1, 1, 0);");
+    const std::int64_t t0 = 1'790'000'000;
+    // One overdue ticket of each open kind: accepted (counts), parked and voided (do not).
+    auto add = [&](const char* status, std::int64_t offset) {
+        store::ReportRow r;
+        r.status = std::string("submitted");
+        r.category = std::string("c1");
+        r.description = std::string("d");
+        r.reporter_id = 1;
+        r.grid_id = 1;
+        r.created_at = r.updated_at = t0 + offset;
+        r.id = store::insert_report(conn, r);
+        r.status = std::string(status);
+        r.accepted_at = r.created_at;
+        r.deadline_at = r.created_at + 3600;
+        r.assignee_id = 2;
+        if (r.status == "closed") r.resolved_at = r.closed_at = r.created_at;
+        store::update_report(conn, r);
+        return r.id;
+    };
+    store::in_transaction(conn, [&] {
+        add("accepted", 0);
+        const auto parked = add("parked", 10);
+        const auto voided = add("voided", 20);
+        const auto self_handled = add("closed", 30);
+        const auto refuted = add("rejected", 40);
+        const auto confirmed = add("accepted", 50);
+        const auto checking = add("checking", 60);
+        conn.exec("UPDATE reports SET parked_until = " + std::to_string(t0 + 86400) +
+                  " WHERE id = " + std::to_string(parked));
+        conn.exec("UPDATE reports SET self_handled = 1 WHERE id = " +
+                  std::to_string(self_handled));
+        conn.exec(
+            "UPDATE reports SET check_deadline_at = created_at + 7200, accepted_at = NULL, deadline_at = NULL "
+            "WHERE id IN (" +
+            std::to_string(refuted) + ", " + std::to_string(checking) + ")");
+        conn.exec("UPDATE reports SET check_deadline_at = created_at + 7200, verified = 1 WHERE id = " +
+                  std::to_string(confirmed));
+        (void)voided;
+    });
+    EXPECT_TRUE(store::stats_sum_mismatches(conn).empty());
+    const auto now = t0 + 86400;
+    // Windows of whole hours (the running sums) and of a few seconds (the rows) agree.
+    for (auto [from, to] : {std::pair{t0 - t0 % 3600, t0 - t0 % 3600 + 7200}, std::pair{t0, t0 + 61}}) {
+        store::StatCounts got;
+        for (const auto& cell : store::closure_counts(conn, from, to, now, store::StatSplit::grid)) got += cell.counts;
+        EXPECT_EQ(got.received, 7);
+        EXPECT_EQ(got.checked, 3);  // refuted, confirmed, still checking
+        EXPECT_EQ(got.refuted, 1);
+        EXPECT_EQ(got.parked, 1);
+        EXPECT_EQ(got.self_handled, 1);
+        EXPECT_EQ(got.voided, 1);
+        // Overdue and open: the accepted one and the confirmed one; not parked, not voided.
+        EXPECT_EQ(got.overdue_open, 2);
+        const auto f = stats::figures_of(got);
+        EXPECT_EQ(f.due, 3);  // + the closed one
+    }
+    // A tampered new sum is found.
+    conn.exec("UPDATE stats_hour_grid SET voided = voided + 1");
+    EXPECT_FALSE(store::stats_sum_mismatches(conn).empty());
+}
+
 std::int64_t count_of(store::Conn& conn, const std::string& sql) {
     auto q = conn.query(sql);
     q.next();
@@ -259,7 +336,8 @@ TEST(StatsBulkLoad, SetsTriggersAndIndexesAsideAndRestoresThem) {
     conn.exec(
         "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) VALUES "
         "(1, '13000000001', 'x', 'r', 'resident', 0);"
-        "INSERT INTO categories VALUES ('c1', 'C1', 24, 1, 1, 0);");
+        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) VALUES "
+        "('c1', 'C1', 24, 1, 1, 0);");
     const std::string schema_sql =
         "SELECT group_concat(name || ':' || sql, '|') FROM "
         "(SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name)";
