@@ -314,6 +314,12 @@ test('the resident sees it resolved, rates it, gets the points and shows the QR 
     assert.deepEqual(await axeViolations(kpage), []);
     assert.deepEqual(kerrors, []);
     await screenshot(kpage, 'kiosk-camera-scan');
+    // And the goods are redeemed with it: a bar of soap.
+    await kpage.click('button[data-add="goods-soap"]');
+    await kpage.click('#redeem');
+    await kpage.waitForSelector('#receipt:not(.hidden)');
+    const soap = (await call(daemon.base, 'GET', '/api/v1/rewards')).body.items.find((r) => r.sku === 'goods-soap');
+    assert.equal(await kpage.textContent('#receipt-balance'), String(points.balance - soap.points_cost));
   } finally {
     await till.close();
   }
@@ -326,6 +332,11 @@ test('rewards: catalogue, honour roll, credit exchange and certificate; English 
   await page.waitForSelector('#screen-report:not(.hidden)');
   await page.click('nav.tabs a[href="#/rewards"]');
   await page.waitForSelector('#rewards-goods li');
+  // Enough points for a credit exchange whatever the soap left.
+  const me = await login(daemon.base, RESIDENT);
+  const adj = await call(daemon.base, 'POST', '/api/v1/admin/points/adjustments',
+    { token: admin, body: { user_id: me.user.id, points: 50, reason: 'app browser test' } });
+  assert.equal(adj.status, 201, adj.text);
   await page.fill('#credit-points', '10');
   await page.click('#credit-submit');
   await page.waitForFunction(() => document.querySelector('#credit-done').textContent.length > 0);

@@ -5,7 +5,7 @@ import { $ } from '/web/dom.js';
 import { initI18n, bindLangSwitch, t } from '/web/i18n.js';
 import { strings } from './strings.js';
 import { api, session } from './api.js';
-import { say } from './ui.js';
+import { say, loadCategories } from './ui.js';
 import * as resident from './resident.js';
 import * as points from './points.js';
 import * as worker from './worker.js';
@@ -52,8 +52,9 @@ async function route() {
   }
 }
 
-function signedIn(user) {
+async function signedIn(user) {
   state.user = user;
+  await loadCategories();
   $('#logout').classList.remove('hidden');
   $('#tabs-resident').classList.toggle('hidden', !isResident());
   $('#tabs-worker').classList.toggle('hidden', isResident());
@@ -100,7 +101,7 @@ async function submitLogin(event) {
       : await api.post('/api/v1/auth/login', { phone, password });
     session.token = body.token;
     $('#login-password').value = '';
-    signedIn(body.user);
+    await signedIn(body.user);
   } catch (error) {
     const known = { 401: 'login.wrong', 409: 'register.taken', 429: 'login.locked' };
     if (error instanceof TypeError) say('#login-error', 'login.offline');
@@ -148,7 +149,7 @@ async function main() {
     return;
   }
   try {
-    signedIn(await api.get('/api/v1/me'));
+    await signedIn(await api.get('/api/v1/me'));
   } catch (error) {
     if (error instanceof TypeError) say('#fatal', 'login.offline');
     signedOut();

@@ -4,7 +4,7 @@
 import { $, h, clear, when } from '/web/dom.js';
 import { t } from '/web/i18n.js';
 import { api, actWithPhotos, photoUrl } from './api.js';
-import { light, statusBadge, errorMessage } from './ui.js';
+import { light, statusBadge, errorMessage, categoryName } from './ui.js';
 
 let current = null;  // { report, user }
 
@@ -32,7 +32,7 @@ function render() {
   const dl = h('dl', { class: 'facts' });
   fact(dl, 'detail.status', h('span', { class: 'row' }, statusBadge(report.status), light(report),
     report.overdue ? h('span', { class: 'badge red' }, t('overdue')) : null));
-  fact(dl, 'detail.category', report.category);
+  fact(dl, 'detail.category', categoryName(report.category));
   fact(dl, 'detail.description', report.description);
   fact(dl, 'detail.created', when(report.created_at));
   fact(dl, 'detail.deadline', report.deadline_at ? when(report.deadline_at) : null);
@@ -117,6 +117,7 @@ function renderActions(report, user) {
     const photos = h('input', { id: 'resolve-photos', type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
     const previews = h('div', { class: 'thumbs' });
     photos.addEventListener('change', () => {
+      error.textContent = '';
       clear(previews);
       [...photos.files].forEach((f, i) => previews.append(h('img', { src: URL.createObjectURL(f), alt: t('photos.after') + ` ${i + 1}` })));
     });
@@ -128,7 +129,8 @@ function renderActions(report, user) {
       run(b, () => actWithPhotos(report.id, { action: 'resolve', note: note.value.trim() }, [...photos.files]));
     }, 'big');
     box.append(h('form', { class: 'resolve', onsubmit: (e) => e.preventDefault() },
-      h('label', {}, h('span', {}, t('resolve.photos')), photos), previews,
+      h('label', { class: 'photo-pick' }, h('span', {}, t('resolve.photos')),
+        h('span', { class: 'pick-button', 'aria-hidden': 'true' }, t('resolve.pick')), photos), previews,
       h('label', {}, h('span', {}, t('resolve.note')), note), b));
   }
   if (can.return) {

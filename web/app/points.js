@@ -76,6 +76,7 @@ async function showCode() {
     clearInterval(code.timer);
     tick();
     code.timer = setInterval(tick, 1000);
+    $('#qr-box').scrollIntoView({ block: 'center' });
   } catch (error) {
     say('#qr-error', null, errorMessage(error));
   } finally {
@@ -184,11 +185,12 @@ async function showCertificate() {
   box.classList.remove('hidden');
   try {
     const c = await api.get('/api/v1/me/credit-certificate');
-    box.append(h('dt', {}, t('credit.score')), h('dd', { id: 'certificate-score' }, String(c.credit_score)),
+    box.append(h('dl', { class: 'facts' },
+      h('dt', {}, t('credit.score')), h('dd', { id: 'certificate-score' }, String(c.credit_score)),
       h('dt', {}, t('credit.issued')), h('dd', {}, when(c.issued_at)),
-      h('dt', {}, t('credit.signature')), h('dd', { class: 'mono' }, c.signature),
-      h('dd', { class: 'small muted' }, t('credit.verify')));
+      h('dt', {}, t('credit.signature')), h('dd', { class: 'mono' }, c.signature)),
+    h('p', { class: 'small muted' }, t('credit.verify')));
   } catch (error) {
-    box.append(h('dd', { class: 'error' }, errorMessage(error)));
+    box.append(h('p', { class: 'error' }, errorMessage(error)));
   }
 }

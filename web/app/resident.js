@@ -5,7 +5,7 @@ import { t } from '/web/i18n.js';
 import { api, ApiError } from './api.js';
 import { keep, pending, flush } from './outbox.js';
 import { positionPicker } from './map.js';
-import { say, light, statusBadge, errorMessage } from './ui.js';
+import { say, light, statusBadge, errorMessage, loadCategories, categoryName } from './ui.js';
 
 const MAX_PHOTOS = 6;
 const RETRY_MS = 15000;  // while reports wait, how often to try again besides the 'online' event
@@ -60,14 +60,7 @@ function drawPicker() {
 export async function openReportForm() {
   say('#report-error');
   await showOutbox();
-  if (!form.categories.length) {
-    try {
-      form.categories = (await api.get('/api/v1/categories')).items;
-      localStorage.setItem('civicsnap.app.categories', JSON.stringify(form.categories));
-    } catch {
-      form.categories = JSON.parse(localStorage.getItem('civicsnap.app.categories') || '[]');  // offline: last known
-    }
-  }
+  if (!form.categories.length) form.categories = await loadCategories();
   const select = $('#report-category');
   const chosen = select.value;
   clear(select).append(h('option', { value: '' }, t('report.pickCategory')),
@@ -155,6 +148,7 @@ async function submit(event) {
     if (sent) say('#report-done', null, t('report.sent', { id: sent.id }));
     else if ($('#report-error').textContent === '') say('#report-done', 'report.kept');
     await showOutbox();
+    window.scrollTo(0, 0);  // the form is empty again; the outcome and the waiting count are at the top
   } catch (error) {
     say('#report-error', null, errorMessage(error));
   } finally {
@@ -180,7 +174,7 @@ export async function loadMine() {
 }
 
 export function reportCard(report) {
-  const category = report.category;
+  const category = categoryName(report.category);
   return h('li', { class: 'card' },
     h('a', { href: `#/r/${report.id}`, class: 'card-link', 'data-report': report.id },
       h('span', { class: 'row' }, h('strong', {}, `#${report.id}`), statusBadge(report.status), light(report),

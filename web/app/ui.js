@@ -24,6 +24,26 @@ export function statusBadge(status) {
   return h('span', { class: `badge status-${status}` }, t(`status.${status}`));
 }
 
+// Category codes → names, read once per session (GET /api/v1/categories is public) and kept
+// for offline use; a code the list does not know is shown as it is.
+const CATEGORIES_KEY = 'civicsnap.app.categories';
+let categories = [];
+
+export async function loadCategories() {
+  try {
+    categories = (await (await fetch('/api/v1/categories')).json()).items;
+    localStorage.setItem(CATEGORIES_KEY, JSON.stringify(categories));
+  } catch {
+    categories = JSON.parse(localStorage.getItem(CATEGORIES_KEY) || '[]');
+  }
+  return categories;
+}
+
+export function categoryName(code) {
+  const found = categories.find((c) => c.code === code);
+  return found ? found.name : code;
+}
+
 export function errorMessage(error) {
   return error instanceof TypeError ? t('network') : error.message;
 }

@@ -4,7 +4,7 @@ import { $, h, clear, when } from '/web/dom.js';
 import { t } from '/web/i18n.js';
 import { api, openStream } from './api.js';
 import { refreshIfShown } from './detail.js';
-import { light, statusBadge, errorMessage } from './ui.js';
+import { light, statusBadge, errorMessage, categoryName } from './ui.js';
 
 const LIGHT_ORDER = { red: 0, yellow: 1, green: 2 };
 const OPEN = ['checking', 'assigned', 'in_progress', 'resolved', 'accepted', 'submitted', 'parked'];
@@ -67,6 +67,6 @@ function ticketCard(ticket) {
         ticket.overdue ? h('span', { class: 'badge red' }, t('overdue')) : null),
       h('span', { class: 'desc' }, ticket.description),
       h('span', { class: 'small muted' },
-        `${ticket.category}${ticket.deadline_at ? ` · ${t('tickets.due')} ${when(ticket.deadline_at)}` : ''}`),
+        `${categoryName(ticket.category)}${ticket.deadline_at ? ` · ${t('tickets.due')} ${when(ticket.deadline_at)}` : ''}`),
       ticket.address ? h('span', { class: 'small muted' }, ticket.address) : null));
 }
