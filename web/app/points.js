@@ -5,7 +5,7 @@ import { $, h, clear, when } from '/web/dom.js';
 import { t } from '/web/i18n.js';
 import qrcode from '/web/vendor/qrcode-generator-2.0.4.mjs';
 import { api } from './api.js';
-import { say, errorMessage } from './ui.js';
+import { say, errorMessage, newKey } from './ui.js';
 
 const MAX_STARS = 10;
 const QR_QUIET_MODULES = 4;  // the white margin scanners need around the code
@@ -137,7 +137,7 @@ async function exchangeHonour(button) {
   button.disabled = true;
   try {
     const r = await api.post('/api/v1/me/exchanges', { type: 'honour', sku: button.dataset.sku },
-      { 'Idempotency-Key': crypto.randomUUID() });
+      { 'Idempotency-Key': newKey() });
     say('#honour-done', null, t('exchange.done', { points: r.points, balance: r.balance_after }));
     await loadRewards();
   } catch (error) {
@@ -153,7 +153,7 @@ async function donate(event) {
   $('#donate-submit').disabled = true;
   try {
     const r = await api.post('/api/v1/me/donations', { fund: $('#donate-fund').value, points: Number($('#donate-points').value) },
-      { 'Idempotency-Key': crypto.randomUUID() });
+      { 'Idempotency-Key': newKey() });
     say('#donate-done', null, t('exchange.done', { points: r.points, balance: r.balance_after }));
     $('#donate-points').value = '';
   } catch (error) {
@@ -170,7 +170,7 @@ async function exchangeCredit(event) {
   $('#credit-submit').disabled = true;
   try {
     const r = await api.post('/api/v1/me/exchanges', { type: 'credit', points: Number($('#credit-points').value) },
-      { 'Idempotency-Key': crypto.randomUUID() });
+      { 'Idempotency-Key': newKey() });
     say('#credit-done', null, t('exchange.done', { points: r.points, balance: r.balance_after }));
     $('#credit-points').value = '';
   } catch (error) {

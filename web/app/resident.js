@@ -5,7 +5,7 @@ import { t } from '/web/i18n.js';
 import { api, ApiError } from './api.js';
 import { keep, pending, flush } from './outbox.js';
 import { positionPicker } from './map.js';
-import { say, light, statusBadge, errorMessage, loadCategories, categoryName } from './ui.js';
+import { say, light, statusBadge, errorMessage, loadCategories, categoryName, newKey } from './ui.js';
 
 const MAX_PHOTOS = 6;
 const RETRY_MS = 15000;  // while reports wait, how often to try again besides the 'online' event
@@ -119,7 +119,7 @@ async function submit(event) {
   // Kept first, sent second: whatever happens to the network now, the report is on the phone
   // with its key, and the outbox is the only sender (so it is never sent twice at once).
   const entry = {
-    key: crypto.randomUUID(),
+    key: newKey(),
     meta,
     photos: files.map((f) => ({ blob: f, name: f.name || 'photo.jpg' })),
     created: Date.now(),

@@ -44,6 +44,13 @@ export function categoryName(code) {
   return found ? found.name : code;
 }
 
+// A fresh Idempotency-Key: crypto.randomUUID exists only in secure contexts, and a phone may
+// reach the app over plain http on the LAN; getRandomValues exists everywhere.
+export function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export function errorMessage(error) {
   return error instanceof TypeError ? t('network') : error.message;
 }
