@@ -326,7 +326,7 @@ test('the resident sees it resolved, rates it, gets the points and shows the QR 
   await context.close();
 });
 
-test('rewards: catalogue, honour roll, credit exchange and certificate; English switch', async () => {
+test('rewards: catalogue, honour roll, donation, credit exchange and certificate; English switch', async () => {
   const { context, page, errors } = await phone();
   await appLogin(page, RESIDENT);
   await page.waitForSelector('#screen-report:not(.hidden)');
@@ -340,6 +340,11 @@ test('rewards: catalogue, honour roll, credit exchange and certificate; English 
   await page.fill('#credit-points', '10');
   await page.click('#credit-submit');
   await page.waitForFunction(() => document.querySelector('#credit-done').textContent.length > 0);
+  await page.fill('#donate-points', '5');
+  await page.click('#donate-submit');
+  await page.waitForFunction(() => document.querySelector('#donate-done').textContent.length > 0);
+  const charity = (await call(daemon.base, 'GET', '/api/v1/funds')).body.items.find((f) => f.code === 'charity');
+  assert.ok(charity.balance >= 5, 'the donation reached the fund');
   await page.click('#certificate-show');
   await page.waitForSelector('#certificate-score');
   assert.equal(await page.textContent('#certificate-score'), '1');
