@@ -326,6 +326,20 @@ test('the resident sees it resolved, rates it, gets the points and shows the QR 
   await context.close();
 });
 
+test('with no GPS the map spans the city\'s public reports and a tap sets the position', async () => {
+  assert.ok(reportId);
+  const { context, page, errors } = await phone();  // no geolocation permission
+  await appLogin(page, RESIDENT);
+  await page.waitForSelector('#report-map svg circle.known');  // the report filed above, via Open311
+  const map = page.locator('#report-map svg');
+  await map.scrollIntoViewIfNeeded();
+  await map.click({ position: { x: 40, y: 40 } });
+  await page.waitForFunction(() => /\d+\.\d+, \d+\.\d+/.test(document.querySelector('#report-coords').textContent));
+  assert.ok(await page.isVisible('#report-map svg circle.pin'));
+  await checkScreen(page, 'report-map', errors);
+  await context.close();
+});
+
 test('rewards: catalogue, honour roll, donation, credit exchange and certificate; English switch', async () => {
   const { context, page, errors } = await phone();
   await appLogin(page, RESIDENT);

@@ -1,7 +1,8 @@
 // The position picker: the city's grids (GeoJSON boundaries from GET /api/v1/grids) drawn as SVG
 // — no tile server, so it works offline and on an intranet — and a marker the person moves with
 // a tap (or the arrow keys). Residents may not read the grids (API.md §2: staff only), so for
-// them the picker is a plain square of about 2 km around the GPS fix, with a 200 m mesh.
+// them the picker is a plain square of about 2 km around the GPS fix, with a 200 m mesh; before
+// a fix, the extent of the city's recent public reports (Open311), drawn as dots, stands in.
 import { h, clear } from '/web/dom.js';
 import { t } from '/web/i18n.js';
 
@@ -45,12 +46,22 @@ function gridExtent(grids) {
   return Number.isFinite(minLon) ? [minLon, maxLon, minLat, maxLat] : null;
 }
 
+function pointsExtent(points) {
+  if (!points.length) return null;
+  const lons = points.map((p) => p.lon);
+  const lats = points.map((p) => p.lat);
+  const pad = PLAIN_SPAN_DEG / 4;
+  return [Math.min(...lons) - pad, Math.max(...lons) + pad, Math.min(...lats) - pad, Math.max(...lats) + pad];
+}
+
 // Draws the picker into `container`; onPick({lat, lon}) on every move. Returns {set(lat, lon)}.
-export function positionPicker(container, { grids, centre, onPick }) {
+// `known`: other reports' positions [{lat, lon}], drawn as dots (and the extent with no grids
+// and no fix).
+export function positionPicker(container, { grids, centre, known = [], onPick }) {
   clear(container);
   const extent = gridExtent(grids) || (centre
     ? [centre.lon - PLAIN_SPAN_DEG, centre.lon + PLAIN_SPAN_DEG, centre.lat - PLAIN_SPAN_DEG, centre.lat + PLAIN_SPAN_DEG]
-    : null);
+    : pointsExtent(known));
   if (!extent) {
     container.append(h('p', { class: 'muted small' }, t('map.needFix')));
     return { set: () => {} };
@@ -84,6 +95,11 @@ export function positionPicker(container, { grids, centre, onPick }) {
       svg.append(h('line', { x1: x, y1: 0, x2: x, y2: proj.height, class: 'mesh' }));
       svg.append(h('line', { x1: 0, y1: y, x2: proj.width, y2: y, class: 'mesh' }));
     }
+  }
+  for (const point of known) {
+    const [x, y] = proj.point(point.lon, point.lat);
+    if (x >= 0 && y >= 0 && x <= proj.width && y <= proj.height)
+      svg.append(h('circle', { r: 3, class: 'known', cx: x.toFixed(1), cy: y.toFixed(1) }));
   }
   const marker = h('circle', { r: 7, class: 'pin hidden', cx: 0, cy: 0 });
   svg.append(marker);

@@ -10,7 +10,8 @@ import { say, light, statusBadge, errorMessage, loadCategories, categoryName, ne
 const MAX_PHOTOS = 6;
 const RETRY_MS = 15000;  // while reports wait, how often to try again besides the 'online' event
 
-const form = { lat: null, lon: null, picker: null, grids: null, categories: [], previews: [] };
+const form = { lat: null, lon: null, picker: null, grids: null, known: null, categories: [], previews: [] };
+const KNOWN_MAX = 300;  // recent public reports drawn on the picker
 
 export function bind() {
   $('#report-form').addEventListener('submit', submit);
@@ -52,6 +53,7 @@ function drawPicker() {
   const centre = form.lat === null ? null : { lat: form.lat, lon: form.lon };
   form.picker = positionPicker($('#report-map'), {
     grids: form.grids || [],
+    known: form.known || [],
     centre,
     onPick: ({ lat, lon }) => setPosition(lat, lon, true),
   });
@@ -72,6 +74,16 @@ export async function openReportForm() {
       form.grids = (await api.get('/api/v1/grids')).items;
     } catch {
       form.grids = [];
+    }
+  }
+  if (form.known === null && !form.grids.length) {
+    // The city's recent reports, public through Open311 (API.md §10): where the city is, before a fix.
+    try {
+      const requests = await (await fetch('/open311/v2/requests.json')).json();
+      form.known = requests.filter((r) => typeof r.lat === 'number' && typeof r.long === 'number')
+        .slice(0, KNOWN_MAX).map((r) => ({ lat: r.lat, lon: r.long }));
+    } catch {
+      form.known = [];
     }
   }
   drawPicker();
