@@ -1,6 +1,6 @@
-// The two web pages (docs/web.md): /dashboard/ for the dispatch center, /kiosk/ for the
-// supermarket till. Static files compiled into the binary; everything they show comes from the
-// JSON API, so these handlers only serve bytes with the right headers.
+// The web pages (docs/web.md): /dashboard/ for the dispatch center, /kiosk/ for the
+// supermarket till, /app/ for residents and grid workers on their phones. Static files compiled into the binary;
+// everything they show comes from the JSON API, so these handlers only serve bytes with the right headers.
 #include "common/errors.hpp"
 #include "server/api/routes.hpp"
 #include "server/api/web_assets.hpp"
@@ -84,7 +84,7 @@ std::string file_in(std::string_view dir, std::string_view file) {
 }  // namespace
 
 void add_web_routes(http::Router& router, AppContext&) {
-    for (const std::string page : {"dashboard", "kiosk"}) {
+    for (const std::string page : {"dashboard", "kiosk", "app"}) {
         const std::string base = "/" + page;
         router.add({"GET", base, 0, [base](Request&) -> asio::awaitable<Response> { co_return redirect(base + "/"); },
                     "Redirect to the " + page + " page"});
@@ -101,6 +101,11 @@ void add_web_routes(http::Router& router, AppContext&) {
         {"GET", "/web/{file}", 0,
          [](Request& req) -> asio::awaitable<Response> { co_return serve(req, file_in("shared", req.param("file"))); },
          "Scripts and styles shared by the pages"});
+    // Third-party scripts copied unchanged from their npm packages (docs/dependencies.md).
+    router.add(
+        {"GET", "/web/vendor/{file}", 0,
+         [](Request& req) -> asio::awaitable<Response> { co_return serve(req, file_in("vendor", req.param("file"))); },
+         "Third-party scripts used by the pages, vendored with their licences"});
 }
 
 }  // namespace civic::api

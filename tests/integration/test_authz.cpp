@@ -405,7 +405,11 @@ std::vector<Row> native_rows() {
         {"GET", "/kiosk", get("/kiosk"), Expect{301, 301, 301, 301, 301, 301, 301, 301, 301, 301, 301}},
         {"GET", "/kiosk/", get("/kiosk/"), kEveryone},
         {"GET", "/kiosk/{file}", get("/kiosk/sign.js"), kEveryone},
+        {"GET", "/app", get("/app"), Expect{301, 301, 301, 301, 301, 301, 301, 301, 301, 301, 301}},
+        {"GET", "/app/", get("/app/"), kEveryone},
+        {"GET", "/app/{file}", get("/app/sw.js"), kEveryone},
         {"GET", "/web/{file}", get("/web/common.css"), kEveryone},
+        {"GET", "/web/vendor/{file}", get("/web/vendor/qrcode-generator-2.0.4.mjs"), kEveryone},
     };
 }
 

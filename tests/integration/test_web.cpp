@@ -17,7 +17,7 @@ Daemon& web_daemon() {
 }
 
 TEST(Web, PagesRedirectToTheirTrailingSlash) {
-    for (const std::string page : {"/dashboard", "/kiosk"}) {
+    for (const std::string page : {"/dashboard", "/kiosk", "/app"}) {
         const auto r = web_daemon().get(page);
         EXPECT_EQ(r.status, 301) << page;
         EXPECT_EQ(r.header("location"), page + "/");
@@ -25,7 +25,7 @@ TEST(Web, PagesRedirectToTheirTrailingSlash) {
 }
 
 TEST(Web, IndexPagesAreHtmlWithAStrictPolicy) {
-    for (const std::string page : {"/dashboard/", "/kiosk/"}) {
+    for (const std::string page : {"/dashboard/", "/kiosk/", "/app/"}) {
         const auto r = web_daemon().get(page);
         ASSERT_EQ(r.status, 200) << page;
         EXPECT_EQ(r.header("content-type"), "text/html; charset=utf-8");
@@ -54,6 +54,11 @@ TEST(Web, AssetsHaveTheirContentTypes) {
         {"/web/common.css", "text/css; charset=utf-8"},
         {"/web/i18n.js", "text/javascript; charset=utf-8"},
         {"/web/icon.svg", "image/svg+xml"},
+        {"/app/manifest.webmanifest", "application/manifest+json"},
+        {"/app/sw.js", "text/javascript; charset=utf-8"},
+        {"/web/vendor/qrcode-generator-2.0.4.mjs", "text/javascript; charset=utf-8"},
+        {"/web/vendor/jsqr-1.4.0.js", "text/javascript; charset=utf-8"},
+        {"/web/vendor/jsqr-1.4.0.LICENSE", "application/octet-stream"},
     };
     for (const auto& [path, type] : files) {
         const auto r = web_daemon().get(path);
@@ -96,8 +101,10 @@ TEST(Web, HeadAnswersWithoutABody) {
 }
 
 TEST(Web, UnknownFilesAreApiErrors) {
-    for (const std::string path : {"/dashboard/nope.js", "/kiosk/index.htm", "/web/app.js", "/dashboard/%2E%2E",
-                                   "/dashboard/..%2Fkiosk%2Fkiosk.js", "/dashboard/a/b", "/web/", "/dashboard/."}) {
+    for (const std::string path :
+         {"/dashboard/nope.js", "/kiosk/index.htm", "/web/app.js", "/dashboard/%2E%2E",
+          "/dashboard/..%2Fkiosk%2Fkiosk.js", "/dashboard/a/b", "/web/", "/dashboard/.", "/app/nope.js",
+          "/web/vendor/..", "/web/vendor/%2E%2E%2Fdom.js", "/web/vendor/nope.js", "/web/vendor", "/app/sw.js/x"}) {
         const auto r = web_daemon().get(path);
         EXPECT_EQ(r.status, 404) << path;
         EXPECT_EQ(r.error_code(), "not_found") << path;

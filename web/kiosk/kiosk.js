@@ -1,11 +1,12 @@
 // The supermarket till (荣誉超市): the cashier stores the kiosk key once, looks up the code the
-// resident shows, picks goods and redeems; the receipt can be printed and voided for 10 minutes.
+// resident shows (typed by a keyboard-wedge scanner, or read by the till's camera: scan.js), picks goods and redeems; the receipt can be printed and voided for 10 minutes.
 // Every request is signed in the browser (sign.js). One Idempotency-Key per order: a double tap
 // or a retry after a lost answer replays the first answer instead of charging twice.
 import { $, h, clear, when, errorText } from '/web/dom.js';
 import { initI18n, bindLangSwitch, t } from '/web/i18n.js';
 import { strings } from './strings.js';
 import { cryptoAvailable, signedFetch } from './sign.js';
+import { startScanning } from './scan.js';
 
 const CREDS_KEY = 'civicsnap.kiosk.credentials';
 const VOID_WINDOW_S = 600;
@@ -19,6 +20,7 @@ const state = {
   orderKey: null,       // Idempotency-Key of the order being redeemed
   receipt: null,
   voidTimer: null,
+  stopScan: null,       // stops the camera while it scans
 };
 
 class KioskError extends Error {
@@ -161,6 +163,29 @@ function renderCart() {
   $('#redeem').disabled = !state.customer || !state.cart.size || total() > state.customer.balance;
 }
 
+async function scan() {
+  stopScan();
+  say('#code-error');
+  $('#scan-box').classList.remove('hidden');
+  try {
+    state.stopScan = await startScanning($('#scan-video'), (code) => {
+      state.stopScan = null;
+      $('#scan-box').classList.add('hidden');
+      $('#code').value = code;
+      $('#code-form').requestSubmit();
+    });
+  } catch {
+    $('#scan-box').classList.add('hidden');
+    say('#code-error', 'scan.noCamera');
+  }
+}
+
+function stopScan() {
+  if (state.stopScan) state.stopScan();
+  state.stopScan = null;
+  $('#scan-box').classList.add('hidden');
+}
+
 async function lookUp(event) {
   event.preventDefault();
   const token = $('#code').value.trim();
@@ -186,6 +211,7 @@ async function lookUp(event) {
 }
 
 function nextCustomer() {
+  stopScan();
   state.token = null;
   state.customer = null;
   state.cart.clear();
@@ -295,6 +321,9 @@ function main() {
   $('#settings-forget').addEventListener('click', forgetSettings);
   $('#code-form').addEventListener('submit', lookUp);
   $('#next-customer').addEventListener('click', nextCustomer);
+  $('#scan').addEventListener('click', scan);
+  $('#scan-stop').addEventListener('click', stopScan);
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) $('#scan').classList.add('hidden');
   $('#redeem').addEventListener('click', redeem);
   $('#print').addEventListener('click', () => window.print());
   $('#void').addEventListener('click', voidReceipt);

@@ -1,6 +1,7 @@
-// Chinese and English for both pages. Elements carry data-i18n="key" (text) or
-// data-i18n-placeholder="key"; scripts call t(key, {name: value}). The choice is remembered
-// per browser; the first visit follows the browser's language.
+// Chinese and English for the pages. Elements carry data-i18n="key" (text),
+// data-i18n-placeholder="key" or data-i18n-label="key" (aria-label); scripts call
+// t(key, {name: value}). The choice is remembered per browser; the first visit follows the
+// browser's language.
 const KEY = 'civicsnap.lang';
 let dict = {};
 let lang = 'zh';
@@ -37,6 +38,7 @@ export function applyI18n(root) {
   for (const node of root.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const node of root.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t(node.dataset.i18nPlaceholder);
   for (const node of root.querySelectorAll('[data-i18n-title]')) node.title = t(node.dataset.i18nTitle);
+  for (const node of root.querySelectorAll('[data-i18n-label]')) node.setAttribute('aria-label', t(node.dataset.i18nLabel));
   const title = root.querySelector && root.querySelector('title[data-i18n]');
   if (title) document.title = title.textContent;
 }

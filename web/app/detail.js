@@ -1,0 +1,189 @@
+// A report (resident) or ticket (worker) in full: facts, deadline light, before/after photos,
+// the timeline; the worker's actions (start, return, resolve with "after" photos) and the
+// resident's rating once it is resolved.
+import { $, h, clear, when } from '/web/dom.js';
+import { t } from '/web/i18n.js';
+import { api, actWithPhotos, photoUrl } from './api.js';
+import { light, statusBadge, errorMessage, categoryName } from './ui.js';
+
+let current = null;  // { report, user }
+
+export async function showDetail(id, user) {
+  const report = await api.get(`/api/v1/reports/${id}`);
+  current = { report, user };
+  render();
+}
+
+// Re-read when the stream says this ticket changed.
+export async function refreshIfShown(id) {
+  if (current && current.report.id === id && !$('#screen-detail').classList.contains('hidden'))
+    await showDetail(id, current.user);
+}
+
+function fact(dl, key, value) {
+  if (value === null || value === undefined || value === '') return;
+  dl.append(h('dt', {}, t(key)), h('dd', {}, value));
+}
+
+function render() {
+  const { report, user } = current;
+  $('#detail-title').textContent = `#${report.id} ${report.description.slice(0, 40)}`;
+  const facts = clear($('#detail-facts'));
+  const dl = h('dl', { class: 'facts' });
+  fact(dl, 'detail.status', h('span', { class: 'row' }, statusBadge(report.status), light(report),
+    report.overdue ? h('span', { class: 'badge red' }, t('overdue')) : null));
+  fact(dl, 'detail.category', categoryName(report.category));
+  fact(dl, 'detail.description', report.description);
+  fact(dl, 'detail.created', when(report.created_at));
+  fact(dl, 'detail.deadline', report.deadline_at ? when(report.deadline_at) : null);
+  fact(dl, 'detail.resolved', report.resolved_at ? when(report.resolved_at) : null);
+  fact(dl, 'detail.address', report.address);
+  fact(dl, 'detail.position', report.lat === null ? null : `${report.lat.toFixed(5)}, ${report.lon.toFixed(5)}`);
+  fact(dl, 'detail.grid', report.grid_id === null ? null : `#${report.grid_id}`);
+  fact(dl, 'detail.rework', report.rework_count ? String(report.rework_count) : null);
+  fact(dl, 'detail.points', report.points_awarded ? String(report.points_awarded) : null);
+  fact(dl, 'detail.rating', report.rating ? '★'.repeat(report.rating) : null);
+  facts.append(dl);
+  if (report.lat !== null)
+    facts.append(h('a', { class: 'small', href: `geo:${report.lat},${report.lon}` }, t('detail.openMap')));
+  renderPhotos(report);
+  renderTimeline(report);
+  renderActions(report, user);
+  renderRating(report, user);
+}
+
+function renderPhotos(report) {
+  const box = clear($('#detail-photos'));
+  const stages = [['report', 'photos.before'], ['check', 'photos.check'], ['resolution', 'photos.after']];
+  for (const [stage, key] of stages) {
+    const photos = report.photos.filter((p) => p.stage === stage);
+    if (!photos.length) continue;
+    const row = h('div', { class: 'thumbs', 'data-stage': stage });
+    box.append(h('h4', {}, t(key)), row);
+    photos.forEach((photo, i) => {
+      const img = h('img', { alt: `${t(key)} ${i + 1}`, width: photo.width, height: photo.height, 'data-photo': photo.id });
+      row.append(img);
+      photoUrl(photo.id).then((url) => { img.src = url; }).catch(() => { img.alt = t('photos.unavailable'); });
+    });
+  }
+  if (!box.childNodes.length) box.append(h('p', { class: 'muted' }, '—'));
+}
+
+function renderTimeline(report) {
+  const list = clear($('#detail-timeline'));
+  for (const event of report.events || []) {
+    const change = event.from && event.to && event.from !== event.to
+      ? ` · ${t(`status.${event.from}`)} → ${t(`status.${event.to}`)}` : '';
+    list.append(h('li', {},
+      h('span', { class: 'small muted' }, when(event.at)), ' ',
+      h('strong', {}, t(`action.${event.action}`)), change,
+      event.note ? h('div', { class: 'small' }, event.note) : null));
+  }
+}
+
+function actionButton(label, handler, cls = '') {
+  return h('button', { type: 'button', class: cls, 'data-action': label, onclick: handler }, t(`do.${label}`));
+}
+
+function renderActions(report, user) {
+  const box = clear($('#detail-actions'));
+  const mine = user.role !== 'resident' && report.assignee_id === user.id;
+  const can = {
+    start: mine && report.status === 'assigned',
+    return: mine && ['assigned', 'in_progress'].includes(report.status),
+    resolve: mine && report.status === 'in_progress',
+  };
+  box.classList.toggle('hidden', !Object.values(can).some(Boolean));
+  if (box.classList.contains('hidden')) return;
+  const error = h('p', { class: 'error', role: 'alert', id: 'action-error' });
+  const run = async (button, work) => {
+    error.textContent = '';
+    button.disabled = true;
+    try {
+      current.report = { ...(await work()), events: current.report.events };
+      await showDetail(report.id, user);  // with the new event in the timeline
+    } catch (e) {
+      error.textContent = errorMessage(e);
+      button.disabled = false;
+    }
+  };
+  box.append(h('h3', {}, t('detail.actions')));
+  if (can.start) {
+    const b = actionButton('start', () => run(b, () => api.post(`/api/v1/reports/${report.id}/actions`, { action: 'start' })), 'big');
+    box.append(b);
+  }
+  if (can.resolve) {
+    const note = h('textarea', { id: 'resolve-note', rows: 2, maxlength: 2000 });
+    const photos = h('input', { id: 'resolve-photos', type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
+    const previews = h('div', { class: 'thumbs' });
+    photos.addEventListener('change', () => {
+      error.textContent = '';
+      clear(previews);
+      [...photos.files].forEach((f, i) => previews.append(h('img', { src: URL.createObjectURL(f), alt: t('photos.after') + ` ${i + 1}` })));
+    });
+    const b = actionButton('resolve', () => {
+      if (!photos.files.length) {
+        error.textContent = t('resolve.needPhoto');
+        return;
+      }
+      run(b, () => actWithPhotos(report.id, { action: 'resolve', note: note.value.trim() }, [...photos.files]));
+    }, 'big');
+    box.append(h('form', { class: 'resolve', onsubmit: (e) => e.preventDefault() },
+      h('label', { class: 'photo-pick' }, h('span', {}, t('resolve.photos')),
+        h('span', { class: 'pick-button', 'aria-hidden': 'true' }, t('resolve.pick')), photos), previews,
+      h('label', {}, h('span', {}, t('resolve.note')), note), b));
+  }
+  if (can.return) {
+    const reason = h('input', { id: 'return-reason', maxlength: 500 });
+    const b = actionButton('return', () => {
+      if (!reason.value.trim()) {
+        error.textContent = t('return.needReason');
+        return;
+      }
+      run(b, () => api.post(`/api/v1/reports/${report.id}/actions`, { action: 'return', reason: reason.value.trim() }));
+    }, 'secondary');
+    box.append(h('details', { class: 'return' }, h('summary', {}, t('do.return')),
+      h('label', {}, h('span', {}, t('return.reason')), reason), b));
+  }
+  box.append(error);
+}
+
+function renderRating(report, user) {
+  const box = clear($('#detail-rating'));
+  const rateable = user.role === 'resident' && report.reporter_id === user.id && report.rating === null
+    && ['resolved', 'closed'].includes(report.status);
+  box.classList.toggle('hidden', !rateable);
+  if (!rateable) return;
+  const error = h('p', { class: 'error', role: 'alert' });
+  const comment = h('input', { id: 'rating-comment', maxlength: 500 });
+  const stars = h('div', { class: 'stars-pick', role: 'radiogroup', 'aria-label': t('rating.title') });
+  let chosen = 0;
+  for (let n = 1; n <= 5; n += 1) {
+    const star = h('button', { type: 'button', role: 'radio', 'aria-checked': 'false', 'aria-label': t('rating.n', { n }), 'data-stars': n }, '★');
+    star.addEventListener('click', () => {
+      chosen = n;
+      for (const s of stars.children) {
+        const on = Number(s.dataset.stars) <= n;
+        s.classList.toggle('on', on);
+        s.setAttribute('aria-checked', String(Number(s.dataset.stars) === n));
+      }
+      send.disabled = false;
+    });
+    stars.append(star);
+  }
+  const send = h('button', { type: 'button', id: 'rating-send', disabled: true }, t('rating.send'));
+  send.addEventListener('click', async () => {
+    send.disabled = true;
+    try {
+      const body = { rating: chosen };
+      if (comment.value.trim()) body.comment = comment.value.trim();
+      await api.post(`/api/v1/reports/${report.id}/rating`, body);
+      await showDetail(report.id, user);
+    } catch (e) {
+      error.textContent = errorMessage(e);
+      send.disabled = false;
+    }
+  });
+  box.append(h('h3', {}, t('rating.title')), h('p', { class: 'small muted' }, t('rating.help')), stars,
+    h('label', {}, h('span', {}, t('rating.comment')), comment), send, error);
+}
