@@ -18,6 +18,7 @@ const char* usage() {
            "                  [--daily-points-cap N] [--no-access-log]\n"
            "                  [--registrations-per-hour N] [--reports-per-hour N]   (0 = unlimited)\n"
            "                  [--photos file:DIR | --photos 's3://BUCKET?endpoint=URL&region=R']\n"
+           "                  [--upload-memory-budget BYTES] [--photo-decodes N]   (default 268435456; cores)\n"
            "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
            "       civicsnapd backup --data-dir DIR [--photos SPEC] --to DIR   (online consistent copy: database, "
            "secrets, a photo folder; photos in a bucket are checked, not copied)\n"
@@ -75,6 +76,10 @@ void apply(Config& c, const std::string& name, const std::string& value) {
         c.photos = value;  // checked by the daemon at start (store/photo_store.hpp)
     else if (name == "threads")
         c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
+    else if (name == "upload-memory-budget")
+        c.upload_memory_budget = parse_int("--upload-memory-budget", value, 64 * 1024, std::int64_t{1} << 40);
+    else if (name == "photo-decodes")
+        c.photo_decodes = static_cast<unsigned>(parse_int("--photo-decodes", value, 1, 256));
     else if (name == "demo-seed")
         c.demo_seed = parse_int("--demo-seed", value, 0, 1'000'000'000);
     else if (name == "daily-points-cap")

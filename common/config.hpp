@@ -29,6 +29,10 @@ struct Config {
     std::int64_t reports_per_hour = 60;        // per resident account
     std::int64_t session_ttl_seconds = 30 * 24 * 3600;
     bool access_log = true;
+    // Memory under load (docs/architecture.md): request bodies held in memory, all together
+    // (over it: 503 + Retry-After before the body is read), and photos decoded at once (0 = cores).
+    std::int64_t upload_memory_budget = 256ll << 20;
+    unsigned photo_decodes = 0;
 };
 
 struct ParsedArgs {

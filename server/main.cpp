@@ -14,6 +14,7 @@
 #include "server/domain/credit_cert.hpp"
 #include "server/domain/demo.hpp"
 #include "server/domain/integrity_check.hpp"
+#include "server/domain/photo_decode_gate.hpp"
 #include "server/domain/possible_duplicates.hpp"
 #include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
@@ -274,6 +275,10 @@ int serve(const Config& config) {
         }
     }
 
+    // At most this many photos decoded at once: their memory is bounded, and the rest of the
+    // blocking pool stays free for the database (domain/photo_decode_gate.hpp).
+    domain::PhotoDecodeGate decode_gate(ioc.get_executor(), config.photo_decodes ? config.photo_decodes : cores);
+    domain::set_photo_decode_gate(&decode_gate);
     api::AppContext ctx{db, clock, config, blocking_pool, data.string(), master_key};
     ctx.photos = photos.get();
     api::ReportFeed feed;
@@ -294,6 +299,10 @@ int serve(const Config& config) {
     std::unique_ptr<http::AccessLog> access_log;
     if (config.access_log) access_log = std::make_unique<http::AccessLog>(stderr);
     http::Server server(ioc, router, metrics, access_log.get());
+    // Streamed upload parts are spooled beside the database (the same disk as the photo store's
+    // local default, so its space is watched in one place); the files are unlinked at once.
+    ensure_dir(data / "spool", fs::perms::owner_all);
+    server.set_uploads((data / "spool").string(), static_cast<std::size_t>(config.upload_memory_budget));
 
     // The plain listener's line comes last: launchers wait for it as the "ready" signal.
     if (config.tls_listen) {
@@ -317,6 +326,7 @@ int serve(const Config& config) {
     for (auto& t : threads) t.join();
     db.writer().stop();  // drains queued writes, checkpoints
     blocking_pool.join();
+    domain::set_photo_decode_gate(nullptr);
     if (access_log) access_log->flush();
     std::cout << "civicsnapd: stopped" << std::endl;
     return 0;

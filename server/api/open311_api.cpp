@@ -327,7 +327,7 @@ asio::awaitable<Response> get_token(AppContext& ctx, Request& req, Format f) {
 struct PostedRequest {
     std::map<std::string, std::string, std::less<>> fields;  // first value of each name
     std::vector<std::string> media_urls;                     // every media_url, in order
-    std::vector<std::string> media;                          // multipart parts holding a file
+    std::vector<MultipartPart> media;                        // multipart parts holding a file
 };
 
 void add_field(PostedRequest& p, std::string name, std::string value) {
@@ -351,7 +351,7 @@ PostedRequest read_posted(Request& req) {
             // Photos may come in parts of any name (`media`, FixMyStreet's `photo1`…): a part
             // holding a file is one; the parser let at most 6 through (open311_post limits).
             if (part.is_file())
-                p.media.push_back(std::move(part.data));
+                p.media.push_back(std::move(part));
             else
                 add_field(p, std::move(part.name), std::move(part.data));
         }

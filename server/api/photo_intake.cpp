@@ -46,9 +46,9 @@ Upload read_upload(http::Request& req) {
             upload.meta = std::move(*meta);
             have_meta = true;
         } else if (part.name == "photo") {
-            upload.photos.push_back(std::move(part.data));
+            upload.photos.push_back(std::move(part));
         } else if (part.name == "after") {
-            upload.after_photos.push_back(std::move(part.data));
+            upload.after_photos.push_back(std::move(part));
         } else {
             throw ApiError::bad_request("unexpected part: only meta, photo and after parts are accepted");
         }
@@ -58,11 +58,12 @@ Upload read_upload(http::Request& req) {
 }
 
 boost::asio::awaitable<std::vector<store::PhotoBlobRow>> store_photos(AppContext& ctx,
-                                                                      const std::vector<std::string>& photos) {
+                                                                      const std::vector<MultipartPart>& photos) {
     std::vector<store::PhotoBlobRow> blobs;
-    // One photo at a time: one cleaned copy held at once besides the upload.
-    for (const auto& bytes : photos)
-        blobs.push_back(co_await domain::clean_and_store_photo(*ctx.photos, ctx.blocking_pool, bytes));
+    // One photo at a time, each read back from its spool file only inside its decode slot.
+    for (const auto& part : photos)
+        blobs.push_back(
+            co_await domain::clean_and_store_photo(*ctx.photos, ctx.blocking_pool, [&part] { return part.bytes(); }));
     co_return blobs;
 }
 

@@ -72,12 +72,16 @@ asio::awaitable<std::string> upload_fingerprint(AppContext& ctx, const Upload& u
     co_return co_await offload(ctx.blocking_pool, [&] {
         std::string digests = upload.meta.dump();
         for (const auto& photo : upload.photos) {
+            auto bytes = photo.bytes();  // one photo in memory at a time
+            if (!bytes) throw to_api_error(bytes.error());
             digests += '\n';
-            digests += crypto::sha256_hex(photo);
+            digests += crypto::sha256_hex(bytes.value());
         }
         for (const auto& photo : upload.after_photos) {
+            auto bytes = photo.bytes();
+            if (!bytes) throw to_api_error(bytes.error());
             digests += "\nafter ";
-            digests += crypto::sha256_hex(photo);
+            digests += crypto::sha256_hex(bytes.value());
         }
         return crypto::sha256_hex(digests);
     });
@@ -133,7 +137,7 @@ asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
     const auto id = req.param_int("id");
     domain::ActionRequest action;
-    std::vector<std::string> photo_parts;
+    std::vector<MultipartPart> photo_parts;
     if (is_multipart(req)) {
         auto upload = read_upload(req);
         if (!upload.after_photos.empty())

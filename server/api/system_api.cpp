@@ -4,6 +4,7 @@
 #include "server/api/auth.hpp"
 #include "server/api/input.hpp"
 #include "server/api/routes.hpp"
+#include "server/domain/photo_decode_gate.hpp"
 #include "server/http/response.hpp"
 
 namespace civic::api {
@@ -22,6 +23,20 @@ asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = ctx.metrics->render([&w](std::string& out) {
+        if (const auto* gate = domain::photo_decode_gate()) {
+            out +=
+                "# HELP civicsnap_photo_decodes_active Photos being decoded, cleaned and stored.\n"
+                "# TYPE civicsnap_photo_decodes_active gauge\n";
+            out += "civicsnap_photo_decodes_active " + std::to_string(gate->active()) + "\n";
+            out +=
+                "# HELP civicsnap_photo_decodes_waiting Photos waiting for a decode slot.\n"
+                "# TYPE civicsnap_photo_decodes_waiting gauge\n";
+            out += "civicsnap_photo_decodes_waiting " + std::to_string(gate->waiting()) + "\n";
+            out +=
+                "# HELP civicsnap_photo_decodes_limit Decode slots (--photo-decodes).\n"
+                "# TYPE civicsnap_photo_decodes_limit gauge\n";
+            out += "civicsnap_photo_decodes_limit " + std::to_string(gate->slots()) + "\n";
+        }
         out +=
             "# HELP civicsnap_sqlite_write_queue_depth Write jobs waiting for the writer.\n"
             "# TYPE civicsnap_sqlite_write_queue_depth gauge\n";

@@ -1,5 +1,7 @@
 #include "server/domain/photo_intake.hpp"
 
+#include "server/domain/photo_decode_gate.hpp"
+
 #include "common/crypto.hpp"
 #include "server/media/media_result.hpp"
 #include "server/media/photo.hpp"
@@ -10,7 +12,11 @@ namespace civic::domain {
 
 boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
                                                                   boost::asio::thread_pool& blocking,
-                                                                  const std::string& bytes) {
+                                                                  PhotoSource source) {
+    // The slot is held until the cleaned copy is stored: everything this photo holds in memory is
+    // inside the gate's bound.
+    std::optional<PhotoDecodeGate::Slot> slot;
+    if (auto* gate = photo_decode_gate()) slot.emplace(co_await gate->acquire());
     struct Cleaned {
         store::PhotoBlobRow blob;
         std::string original;
@@ -20,7 +26,10 @@ boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoSt
     // Its cleaned bytes and thumbnail are the only copies held besides the input, and they are
     // handed to the store without another copy.
     auto cleaned = co_await offload(blocking, [&] {
-        auto processed = photo::process(bytes, photo::Limits{});
+        auto bytes = source();
+        if (!bytes) throw to_api_error(bytes.error());
+        auto processed = photo::process(bytes.value(), photo::Limits{});
+        bytes = std::string();  // the upload's copy is not needed past here
         if (!processed) throw to_api_error(processed.error());
         auto& p = processed.value();
         Cleaned c;
@@ -40,6 +49,17 @@ boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoSt
     co_await photos.put(store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), cleaned.original,
                         cleaned.blob.sha256);
     co_return std::move(cleaned.blob);
+}
+
+}  // namespace civic::domain
+
+namespace civic::domain {
+
+boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
+                                                                  boost::asio::thread_pool& blocking,
+                                                                  const std::string& bytes) {
+    co_return co_await clean_and_store_photo(photos, blocking,
+                                             [&bytes]() -> MediaResult<std::string> { return bytes; });
 }
 
 }  // namespace civic::domain

@@ -10,14 +10,25 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <string>
+
+#include "server/media/media_result.hpp"
 
 namespace civic::domain {
 
+// Where a photo's bytes come from (an upload's spooled file, a buffer): called on the blocking
+// pool inside a decode slot (domain/photo_decode_gate.hpp), so that only the photos being
+// decoded are in memory at once. A MediaError (a spool file that cannot be read: 503) refuses.
+using PhotoSource = std::function<MediaResult<std::string>()>;
+
 // ApiError 415 for bytes that are not a decodable JPEG/PNG, 413 beyond the pixel limit (the
-// media layer's MediaError); 503 while the store cannot take it.
+// media layer's MediaError); 503 while the store cannot take it. Waits for a decode slot first.
 boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
                                                                   boost::asio::thread_pool& blocking,
                                                                   const std::string& bytes);
+boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
+                                                                  boost::asio::thread_pool& blocking,
+                                                                  PhotoSource source);
 
 }  // namespace civic::domain

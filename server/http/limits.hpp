@@ -2,6 +2,7 @@
 // Every limit the HTTP layer enforces, in one place (docs/architecture.md lists them too).
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace civic::http::limits {
 
@@ -23,6 +24,13 @@ inline constexpr auto kShutdownGrace = 10s;                     // SIGTERM: requ
 inline constexpr auto kWebSocketIdleTimeout = 60s;              // pings at half of it; silence this long → close
 inline constexpr std::size_t kMaxWebSocketMessageBytes = 4096;  // clients have nothing to say
 inline constexpr std::size_t kMaxPipelinedBuffer = 64 * 1024;   // bytes read ahead past a request
-inline constexpr std::size_t kMaxRateLimitKeys = 100000;        // token buckets held per limiter (IPs, accounts)
+// Request bodies held in memory, all connections together (--upload-memory-budget). A body is
+// charged before it is read: what it can hold in memory (a streamed multipart body only its
+// small fields and buffers, its photos go to spool files); over the budget → 503 + Retry-After
+// before a byte of it is read (or instead of `100 Continue`). A third of the 768 MB ceiling the
+// 32-upload test holds the daemon to (docs/architecture.md, "Memory under load").
+inline constexpr std::size_t kDefaultUploadMemoryBudget = 256u << 20;
+inline constexpr std::int64_t kOverBudgetRetryAfterSeconds = 2;  // a body in flight ends in seconds
+inline constexpr std::size_t kMaxRateLimitKeys = 100000;         // token buckets held per limiter (IPs, accounts)
 
 }  // namespace civic::http::limits

@@ -82,6 +82,18 @@ std::string Metrics::render(const std::function<void(std::string&)>& extra) cons
                 "# HELP civicsnap_connections_refused_total Connections closed at once: over the limit.\n"
                 "# TYPE civicsnap_connections_refused_total counter\ncivicsnap_connections_refused_total %lld\n",
                 static_cast<long long>(connections_refused.load()));
+    append_line(out,
+                "# HELP civicsnap_upload_memory_bytes Request body bytes that may be held in memory now.\n"
+                "# TYPE civicsnap_upload_memory_bytes gauge\ncivicsnap_upload_memory_bytes %lld\n",
+                static_cast<long long>(upload_memory_bytes.load()));
+    append_line(out,
+                "# HELP civicsnap_upload_memory_budget_bytes The limit of civicsnap_upload_memory_bytes.\n"
+                "# TYPE civicsnap_upload_memory_budget_bytes gauge\ncivicsnap_upload_memory_budget_bytes %lld\n",
+                static_cast<long long>(upload_memory_budget.load()));
+    append_line(out,
+                "# HELP civicsnap_uploads_over_budget_total Requests answered 503 unread: the budget was spent.\n"
+                "# TYPE civicsnap_uploads_over_budget_total counter\ncivicsnap_uploads_over_budget_total %lld\n",
+                static_cast<long long>(uploads_over_budget.load()));
     if (extra) extra(out);
     return out;
 }

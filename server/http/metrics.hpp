@@ -26,6 +26,10 @@ public:
     std::atomic<std::int64_t> open_connections{0};
     std::atomic<std::int64_t> connections_total{0};
     std::atomic<std::int64_t> connections_refused{0};
+    // Request bodies charged against --upload-memory-budget (http/server.cpp).
+    std::atomic<std::int64_t> upload_memory_bytes{0};
+    std::atomic<std::int64_t> upload_memory_budget{0};
+    std::atomic<std::int64_t> uploads_over_budget{0};
 
     // `extra` appends gauges owned elsewhere (the SQLite writer's queue, …).
     std::string render(const std::function<void(std::string&)>& extra) const;

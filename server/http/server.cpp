@@ -25,7 +25,9 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <random>
+#include <utility>
 
 namespace civic::http {
 
@@ -51,6 +53,7 @@ struct Server::Shared {
         char prefix[16];
         std::snprintf(prefix, sizeof prefix, "%08x", static_cast<unsigned>(std::random_device{}()));
         id_prefix = prefix;
+        metrics.upload_memory_budget.store(static_cast<std::int64_t>(upload_memory_budget));
     }
     asio::io_context& ioc;
     const Router& router;
@@ -63,6 +66,8 @@ struct Server::Shared {
     std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
     std::string id_prefix;
     std::atomic<std::uint64_t> request_counter{0};
+    std::string spool_dir;  // streamed multipart parts go here; empty: kept in memory
+    std::size_t upload_memory_budget = limits::kDefaultUploadMemoryBudget;
 
     std::string next_request_id() {
         char buf[40];
@@ -166,14 +171,64 @@ Response failure_response(const Router& router, const ApiError& error, const Req
     return response;
 }
 
+bool streams_multipart(const Route& route, std::string_view content_type) {
+    return route.multipart && (content_type.starts_with("multipart/") || content_type.starts_with("Multipart/"));
+}
+
 // For a route that streams multipart bodies and a multipart Content-Type: the parser, with the
-// route's limits. A malformed boundary is refused before the body is read.
-std::optional<MultipartParser> multipart_parser(const Route& route, std::string_view content_type) {
-    if (!route.multipart) return std::nullopt;
-    if (!content_type.starts_with("multipart/") && !content_type.starts_with("Multipart/")) return std::nullopt;
+// route's limits, spooling large parts to files. A malformed boundary is refused before the body
+// is read.
+std::optional<MultipartParser> multipart_parser(const Server::Shared& sh, const Route& route,
+                                                std::string_view content_type) {
+    if (!streams_multipart(route, content_type)) return std::nullopt;
     auto boundary = multipart_boundary(content_type);
     if (!boundary) throw to_api_error(boundary.error());
-    return MultipartParser(boundary.value(), *route.multipart);
+    MultipartParser parser(boundary.value(), *route.multipart);
+    if (!sh.spool_dir.empty()) parser.spool_to(sh.spool_dir);
+    return parser;
+}
+
+// A body's share of --upload-memory-budget, held from before its first byte is read until its
+// request is answered: what it can hold in memory, i.e. its declared length (the route's limit
+// when chunked), or for a spooled multipart body no more than its small fields and buffers.
+class BodyCharge {
+public:
+    BodyCharge() = default;
+    BodyCharge(BodyCharge&& o) noexcept : metrics_(std::exchange(o.metrics_, nullptr)), bytes_(o.bytes_) {}
+    BodyCharge& operator=(BodyCharge&& o) noexcept {
+        std::swap(metrics_, o.metrics_);
+        std::swap(bytes_, o.bytes_);
+        return *this;
+    }
+    ~BodyCharge() {
+        if (metrics_) metrics_->upload_memory_bytes.fetch_sub(bytes_, std::memory_order_relaxed);
+    }
+    // nullopt when `bytes` more would overspend the budget.
+    static std::optional<BodyCharge> take(Metrics& metrics, std::size_t budget, std::size_t bytes) {
+        const auto want = static_cast<std::int64_t>(bytes);
+        auto used = metrics.upload_memory_bytes.load(std::memory_order_relaxed);
+        do {
+            if (used + want > static_cast<std::int64_t>(budget)) return std::nullopt;
+        } while (!metrics.upload_memory_bytes.compare_exchange_weak(used, used + want, std::memory_order_relaxed));
+        BodyCharge charge;
+        charge.metrics_ = &metrics;
+        charge.bytes_ = want;
+        return charge;
+    }
+
+private:
+    Metrics* metrics_ = nullptr;
+    std::int64_t bytes_ = 0;
+};
+
+std::size_t body_memory(const Server::Shared& sh, const Route& route,
+                        const bhttp::request_parser<bhttp::empty_body>& header) {
+    if (header.is_done()) return 0;  // no body
+    const std::size_t declared =
+        header.content_length() ? static_cast<std::size_t>(*header.content_length()) : route.body_limit;
+    if (!sh.spool_dir.empty() && streams_multipart(route, header.get()[bhttp::field::content_type]))
+        return std::min(declared, MultipartParser::spooled_memory_bound(*route.multipart));
+    return declared;
 }
 
 // The body, after its limits passed: answers `Expect: 100-continue`, then reads with a deadline
@@ -183,8 +238,8 @@ std::optional<MultipartParser> multipart_parser(const Route& route, std::string_
 // slow (close without answering).
 template <class Stream>
 asio::awaitable<bool> read_body(Stream& stream, beast::flat_buffer& buffer,
-                                bhttp::request_parser<bhttp::empty_body>& header, const Route& route, Request& req,
-                                std::size_t& bytes_in, bool& keep_alive) {
+                                bhttp::request_parser<bhttp::empty_body>& header, const Server::Shared& sh,
+                                const Route& route, Request& req, std::size_t& bytes_in, bool& keep_alive) {
     auto& tcp = beast::get_lowest_layer(stream);
     const auto& h = header.get();
     if (!header.is_done() && beast::iequals(h[bhttp::field::expect], "100-continue")) {
@@ -194,7 +249,7 @@ asio::awaitable<bool> read_body(Stream& stream, beast::flat_buffer& buffer,
         if (ec) co_return false;
     }
     keep_alive = false;  // until the whole body is read: a refusal leaves it half-read
-    auto multipart = multipart_parser(route, h[bhttp::field::content_type]);
+    auto multipart = multipart_parser(sh, route, h[bhttp::field::content_type]);
     bhttp::request_parser<bhttp::string_body> body{std::move(header)};
     body.body_limit(route.body_limit);
     const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;
@@ -271,11 +326,21 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
                 throw ApiError::payload_too_large("request body exceeds " + std::to_string(route.body_limit) +
                                                   " bytes");
             }
+            // Over the budget: refused before a byte of the body is read (and before `100 Continue`,
+            // so a client that asked never sends it); the unread body closes the connection.
+            auto charge = BodyCharge::take(sh.metrics, sh.upload_memory_budget, body_memory(sh, route, header));
+            if (!charge) {
+                ex.keep_alive = false;
+                sh.metrics.uploads_over_budget.fetch_add(1, std::memory_order_relaxed);
+                throw ApiError::unavailable(limits::kOverBudgetRetryAfterSeconds,
+                                            "too many uploads in progress; retry later");
+            }
             const bool wanted_keep_alive = ex.keep_alive;
-            if (!co_await read_body(stream, buffer, header, route, req, bytes_in, ex.keep_alive))
+            if (!co_await read_body(stream, buffer, header, sh, route, req, bytes_in, ex.keep_alive))
                 co_return Exchange::silent(ex.slot);
             ex.keep_alive = ex.keep_alive && wanted_keep_alive;
             ex.response = co_await run_handler(sh, route, req);
+            req.parts.reset();  // spool files and fields go with the charge, not with the connection
         }
     } catch (const ApiError& e) {
         failure = e;
@@ -492,6 +557,12 @@ Server::Server(asio::io_context& ioc, const Router& router, Metrics& metrics, Ac
     : ioc_(ioc), shared_(std::make_shared<Shared>(ioc, router, metrics, access_log)) {}
 
 Server::~Server() = default;
+
+void Server::set_uploads(std::string spool_dir, std::size_t memory_budget) {
+    shared_->spool_dir = std::move(spool_dir);
+    shared_->upload_memory_budget = memory_budget;
+    shared_->metrics.upload_memory_budget.store(static_cast<std::int64_t>(memory_budget));
+}
 
 namespace {
 unsigned short bind_and_accept(std::shared_ptr<Server::Shared> sh, const std::string& host, unsigned short port,

@@ -23,6 +23,10 @@ public:
     Server(boost::asio::io_context& ioc, const Router& router, Metrics& metrics, AccessLog* access_log);
     ~Server();
 
+    // Where streamed multipart parts are spooled (a folder that exists; empty: kept in memory)
+    // and the memory budget of request bodies (limits::kDefaultUploadMemoryBudget). Before listen.
+    void set_uploads(std::string spool_dir, std::size_t memory_budget);
+
     // Binds and starts accepting; returns the bound port (useful with port 0).
     unsigned short listen(const std::string& host, unsigned short port);
     unsigned short listen_tls(const std::string& host, unsigned short port, const std::string& cert_file,

@@ -11,7 +11,7 @@
 namespace civic {
 
 struct MediaError {
-    int status = 400;     // 400, 413 or 415
+    int status = 400;     // 400, 413, 415, or 503 (a spool file the disk refused)
     std::string code;     // API.md §0: bad_request, payload_too_large, unsupported_media_type
     std::string message;  // human text, safe to show to the client
 

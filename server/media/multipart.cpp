@@ -144,6 +144,17 @@ const MultipartLimits& MultipartLimits::open311_post() {
     return limits;
 }
 
+MediaResult<std::string> MultipartPart::bytes() const {
+    if (file) return file->read_all();
+    return data;
+}
+
+std::size_t MultipartParser::spooled_memory_bound(const MultipartLimits& limits) {
+    return limits.max_parts * std::min(multipart_limits::kMaxInMemoryPartBytes + limits.max_part_header_bytes,
+                                       limits.max_part_bytes + limits.max_part_header_bytes) +
+           kSpoolBufferBytes;
+}
+
 bool MultipartPart::is_file() const {
     if (filename) return true;
     const auto semicolon = std::min(content_type.find(';'), content_type.size());
@@ -239,6 +250,9 @@ std::optional<MediaError> MultipartParser::scan_for_delimiter(std::string_view& 
             if (++matched_ == delimiter_.size()) {
                 matched_ = 0;
                 state_ = State::after_delimiter;
+                if (keep_data && parts_.back().file) {  // the part is complete: nothing left buffered
+                    if (auto err = parts_.back().file->flush()) return err;
+                }
                 break;
             }
             continue;
@@ -374,14 +388,20 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
     part_limit_ = by_name != limits_.max_part_bytes_by_name.end() ? by_name->second
                   : file                                          ? limits_.max_part_bytes
                          : limits_.max_field_bytes.value_or(limits_.max_part_bytes);
+    if (!spool_dir_.empty() && part_limit_ > spool_above_) {
+        auto file = SpooledFile::create(spool_dir_);
+        if (!file) return file.error();
+        part.file = std::move(file.value());
+    }
     return std::nullopt;
 }
 
 std::optional<MediaError> MultipartParser::append_data(std::string_view bytes) {
     MultipartPart& part = parts_.back();
-    if (bytes.size() > part_limit_ - part.data.size()) {
+    if (bytes.size() > part_limit_ - part.size()) {
         return MediaError::too_large("multipart part '" + part.name + "' is larger than " + size_text(part_limit_));
     }
+    if (part.file) return part.file->append(bytes);
     part.data.append(bytes);
     return std::nullopt;
 }

@@ -2,12 +2,16 @@
 // Streaming multipart/form-data parser (RFC 7578 over RFC 2046). The body is fed in chunks
 // of any size as it arrives from the socket; each limit is checked on the byte that crosses
 // it, so the caller can stop reading at once. Part data is appended straight into the part,
-// never buffered twice.
+// never buffered twice; with a spool folder (spool_to), every part allowed more than
+// kMaxInMemoryPartBytes (photos) goes to a temporary file instead (media/spool.hpp), so the
+// memory a body costs is bounded by its small fields, whatever its size.
 #include "server/media/media_result.hpp"
+#include "server/media/spool.hpp"
 
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +26,8 @@ inline constexpr std::size_t kDefaultMaxPartHeaderBytes = 8 * 1024;  // all head
 inline constexpr std::size_t kDefaultMaxPartBytes = 10u << 20;       // one photo
 inline constexpr std::size_t kDefaultMaxBodyBytes = 64u << 20;       // the whole request body
 inline constexpr std::size_t kMetaPartBytes = 64 * 1024;             // the JSON `meta` part
+// With a spool folder: a part allowed more than this goes to a file, a smaller one stays in memory.
+inline constexpr std::size_t kMaxInMemoryPartBytes = 64 * 1024;
 // Open311 POSTs (FixMyStreet sends 10–20 fields plus attribute[…], and photos in file parts).
 inline constexpr std::size_t kOpen311MaxParts = 64;
 inline constexpr std::size_t kOpen311MaxFileParts = 6;        // API.md §10: up to 6 photos
@@ -50,7 +56,12 @@ struct MultipartPart {
     std::string name;
     std::optional<std::string> filename;  // informational only: never use it as a path
     std::string content_type;             // "text/plain" when the part declares none (RFC 7578 §4.4)
-    std::string data;
+    std::string data;                     // the bytes, unless spooled
+    std::shared_ptr<SpooledFile> file;    // the bytes, when spooled to disk (data stays empty)
+
+    std::size_t size() const noexcept { return file ? file->size() : data.size(); }
+    // The bytes, wherever they are (a spooled part is read back from its file; 503 on a read error).
+    MediaResult<std::string> bytes() const;
 
     // A part holding a file rather than a form field: it has a filename, or a Content-Type other
     // than the text/plain of plain fields (RFC 7578 §4.2, §4.4).
@@ -65,6 +76,17 @@ MediaResult<std::string> multipart_boundary(std::string_view content_type);
 class MultipartParser {
 public:
     MultipartParser(std::string boundary, MultipartLimits limits);
+
+    // Parts allowed more than `in_memory_limit` bytes are written to unlinked temporary files in
+    // `dir` as they arrive (a failing disk is a 503 from feed). Call before the first feed.
+    void spool_to(std::string dir, std::size_t in_memory_limit = multipart_limits::kMaxInMemoryPartBytes) {
+        spool_dir_ = std::move(dir);
+        spool_above_ = in_memory_limit;
+    }
+
+    // What the parts hold in memory at most, with a spool folder: every part at the in-memory
+    // limit, plus one write buffer (the one part being spooled).
+    static std::size_t spooled_memory_bound(const MultipartLimits& limits);
 
     // Consumes the next chunk of the body. Returns the first error met (413 for a crossed
     // limit, 400 for malformed input); once an error is returned every later call returns it.
@@ -111,6 +133,8 @@ private:
     std::size_t file_parts_ = 0;
     std::vector<MultipartPart> parts_;
     std::optional<MediaError> error_;
+    std::string spool_dir_;  // empty: every part in memory
+    std::size_t spool_above_ = multipart_limits::kMaxInMemoryPartBytes;
 };
 
 }  // namespace civic

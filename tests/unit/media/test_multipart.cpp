@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <stdexcept>
 #include <string>
+
+#include <stdlib.h>
 
 using namespace civic;
 
@@ -308,4 +312,124 @@ TEST(Multipart, NamedLimitsPerKindOfRoute) {
                            MultipartLimits::open311_post());
     ASSERT_TRUE(big);
     EXPECT_EQ(big->status, 413);
+}
+
+// Spooling (media/spool.hpp): parts allowed more than the in-memory limit go to files as they
+// arrive; what is read back is byte for byte what an in-memory parse keeps.
+namespace {
+
+struct SpoolDir {
+    std::string path;
+    SpoolDir() {
+        path = "/tmp/civic-spool-test-XXXXXX";
+        if (!::mkdtemp(path.data())) throw std::runtime_error("mkdtemp");
+    }
+    ~SpoolDir() { std::filesystem::remove_all(path); }
+};
+
+void expect_sample_parts_spooled(const std::vector<MultipartPart>& parts) {
+    ASSERT_EQ(parts.size(), 3u);
+    // The sample's meta is named in no limit and so is allowed the default 10 MiB: spooled too.
+    for (const auto& part : parts) {
+        ASSERT_TRUE(part.file) << part.name;
+        EXPECT_TRUE(part.data.empty());
+    }
+    EXPECT_EQ(parts[0].bytes().value(), "{\"category\":\"road\",\"description\":\"pothole\\r\\n--x\"}");
+    EXPECT_EQ(parts[1].bytes().value(),
+              "\xff\xd8\r\n--civicBoundary7MA4YWxk\r\r\n\r\n-\r\n------civicBoundary7MA4YWx\xff\xd9");
+    EXPECT_EQ(parts[1].size(), parts[1].bytes().value().size());
+    EXPECT_EQ(parts[2].bytes().value(), "");
+}
+
+}  // namespace
+
+TEST(MultipartSpool, SampleSplitInTwoAtEveryOffsetReadsBackTheSameBytes) {
+    SpoolDir dir;
+    const std::string body = sample_body();
+    for (std::size_t cut = 0; cut <= body.size(); ++cut) {
+        SCOPED_TRACE("cut at " + std::to_string(cut));
+        MultipartParser parser(kBoundary, {});
+        parser.spool_to(dir.path);
+        const std::string_view whole(body);
+        ASSERT_EQ(parse(parser, {whole.substr(0, cut), whole.substr(cut)}), std::nullopt);
+        expect_sample_parts_spooled(parser.parts());
+    }
+    // Spool files are unlinked when created: nothing is left in the folder, whatever happens later.
+    EXPECT_TRUE(std::filesystem::is_empty(dir.path));
+}
+
+TEST(MultipartSpool, SampleByteByByte) {
+    SpoolDir dir;
+    MultipartParser parser(kBoundary, {});
+    parser.spool_to(dir.path);
+    for (char c : sample_body()) ASSERT_EQ(parser.feed(std::string_view(&c, 1)), std::nullopt);
+    ASSERT_EQ(parser.finish(), std::nullopt);
+    expect_sample_parts_spooled(parser.parts());
+}
+
+TEST(MultipartSpool, OnlyPartsAllowedMoreThanTheInMemoryLimitAreSpooled) {
+    SpoolDir dir;
+    MultipartParser parser(kBoundary, MultipartLimits::report_intake());
+    parser.spool_to(dir.path);
+    ASSERT_EQ(parse(parser, {sample_body()}), std::nullopt);
+    const auto& parts = parser.parts();
+    ASSERT_EQ(parts.size(), 3u);
+    EXPECT_FALSE(parts[0].file);  // meta: 64 KiB at most, kept in memory
+    EXPECT_EQ(parts[0].data, "{\"category\":\"road\",\"description\":\"pothole\\r\\n--x\"}");
+    EXPECT_TRUE(parts[1].file);
+}
+
+TEST(MultipartSpool, LargePartCrossesTheWriteBufferManyTimes) {
+    SpoolDir dir;
+    // Data with CRs and partial delimiters throughout, several times the write buffer; the filler
+    // bytes occur nowhere in the boundary, so no full delimiter can form.
+    std::string data;
+    for (std::size_t i = 0; data.size() < 5 * kSpoolBufferBytes + 17; ++i) {
+        if (i % 7 == 0)
+            data += "\r\n--" + kBoundary.substr(0, i % kBoundary.size());
+        else
+            data += "!@#$%^&*"[i % 8];
+    }
+    const auto body = simple_body("Content-Disposition: form-data; name=photo; filename=p.jpg\r\n", data);
+    for (std::size_t chunk : {1u, 3u, 4096u, 65536u, 70000u}) {
+        SCOPED_TRACE("chunk " + std::to_string(chunk));
+        MultipartParser parser(kBoundary, MultipartLimits::report_intake());
+        parser.spool_to(dir.path);
+        for (std::size_t at = 0; at < body.size(); at += chunk)
+            ASSERT_EQ(parser.feed(std::string_view(body).substr(at, chunk)), std::nullopt);
+        ASSERT_EQ(parser.finish(), std::nullopt);
+        ASSERT_EQ(parser.parts().size(), 1u);
+        EXPECT_EQ(parser.parts()[0].size(), data.size());
+        EXPECT_EQ(parser.parts()[0].bytes().value(), data);
+    }
+}
+
+TEST(MultipartSpool, OversizeSpooledPartIsRefusedAtTheCrossingByte) {
+    SpoolDir dir;
+    MultipartLimits limits;
+    limits.max_part_bytes = 100'000;
+    MultipartParser parser(kBoundary, limits);
+    parser.spool_to(dir.path);
+    const auto body = simple_body("Content-Disposition: form-data; name=a; filename=x\r\n", std::string(100'001, 'x'));
+    const auto err = parse(parser, {body});
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 413);
+}
+
+TEST(MultipartSpool, AMissingSpoolFolderIsA503) {
+    MultipartParser parser(kBoundary, {});
+    parser.spool_to("/nonexistent/civic-spool");
+    const auto err = parse(parser, {simple_body("Content-Disposition: form-data; name=a; filename=x\r\n", "x")});
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->status, 503);
+    EXPECT_EQ(err->code, "unavailable");
+}
+
+TEST(MultipartSpool, SpooledMemoryBoundCoversTheFieldsAndOneBuffer) {
+    const auto& report = MultipartLimits::report_intake();
+    EXPECT_EQ(MultipartParser::spooled_memory_bound(report),
+              report.max_parts * (multipart_limits::kMaxInMemoryPartBytes + report.max_part_header_bytes) +
+                  kSpoolBufferBytes);
+    EXPECT_LT(MultipartParser::spooled_memory_bound(report), 1u << 20);
+    EXPECT_LT(MultipartParser::spooled_memory_bound(MultipartLimits::open311_post()), 6u << 20);
 }
