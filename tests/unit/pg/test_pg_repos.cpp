@@ -10,6 +10,7 @@
 #include "server/store/migrations.hpp"
 #include "server/store/open311_repo.hpp"
 #include "server/store/pg_backend.hpp"
+#include "server/store/pg_jobs.hpp"
 #include "server/store/redemption_repo.hpp"
 #include "server/store/reports_repo.hpp"
 #include "server/store/sqlite.hpp"
@@ -17,6 +18,7 @@
 #include "server/store/stock_repo.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
+#include <chrono>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -462,3 +464,79 @@ TEST_P(Repos, TransactionsAndSavepoints) {
     store::in_snapshot(c(), [&] { EXPECT_EQ(store::count_users(c()), 3); });
 }
 
+// Repository code run as pool jobs (store::run_pg_job): PostgreSQL's verdicts reach the pool
+// through the DbError the front throws, so a serialization failure inside a repository call is
+// retried, and what the pool gives up on comes out as a classified DbError.
+class PgJobs : public civic::test::PgTest {
+protected:
+    pg::PoolOptions options() const {
+        pg::PoolOptions o;
+        o.conninfo = conninfo();
+        o.max_connections = 2;
+        o.acquire_timeout = std::chrono::milliseconds(500);
+        return o;
+    }
+};
+
+TEST_F(PgJobs, ASerializationFailureInsideRepositoryCodeIsRunAgain) {
+    pg::Pool pool(options());
+    int runs = 0;
+    const auto id = store::run_pg_job(pool, [&](store::Conn& c) {
+        const auto user = store::insert_user(c, store::UserRow{0, "13800000001", "h", "n", "resident", kNow, {}});
+        if (++runs == 1) c.exec("DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = 'serialization_failure'; END $$");
+        return user;
+    });
+    EXPECT_EQ(runs, 2);
+    EXPECT_EQ(pool.stats().retries.load(), 1);
+    auto check = store::own_postgresql(connect());
+    EXPECT_EQ(store::count_users(*check), 1) << "the first run was rolled back";
+    EXPECT_EQ(store::find_user(*check, id)->phone, "13800000001");
+}
+
+TEST_F(PgJobs, AConstraintIsNotRetriedAndStaysClassified) {
+    pg::Pool pool(options());
+    auto user = [](store::Conn& c) {
+        return store::insert_user(c, store::UserRow{0, "13800000001", "h", "n", "resident", kNow, {}});
+    };
+    store::run_pg_job(pool, user);
+    int runs = 0;
+    try {
+        store::run_pg_job(pool, [&](store::Conn& c) {
+            ++runs;
+            return user(c);
+        });
+        ADD_FAILURE() << "a taken phone was accepted";
+    } catch (const store::DbError& e) {
+        EXPECT_TRUE(e.constraint_unique()) << e.what();
+        EXPECT_EQ(e.engine_code(), "23505");
+    }
+    EXPECT_EQ(runs, 1);
+    EXPECT_EQ(pool.stats().retries.load(), 0);
+}
+
+TEST_F(PgJobs, GivingUpIsRetryableAndAnUnreachableDatabaseIsUnavailable) {
+    auto o = options();
+    o.max_attempts = 2;
+    pg::Pool pool(o);
+    try {
+        store::run_pg_job(pool, [](store::Conn& c) {
+            c.exec("DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = 'deadlock_detected'; END $$");
+        });
+        ADD_FAILURE() << "no error";
+    } catch (const store::DbError& e) {
+        EXPECT_TRUE(e.retryable());
+        EXPECT_TRUE(e.busy());  // → 503 with Retry-After
+    }
+    EXPECT_EQ(pool.stats().gave_up.load(), 1);
+
+    auto bad = options();
+    bad.conninfo = "postgresql://postgres@127.0.0.1:1/none?connect_timeout=2";
+    pg::Pool nowhere(bad);
+    try {
+        store::run_pg_job(nowhere, [](store::Conn& c) { return store::count_users(c); });
+        ADD_FAILURE() << "no error";
+    } catch (const store::DbError& e) {
+        EXPECT_TRUE(e.unavailable()) << e.what();
+        EXPECT_TRUE(e.storage_exhausted());  // → 503, as a full disk on SQLite
+    }
+}
