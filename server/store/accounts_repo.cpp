@@ -36,14 +36,18 @@ std::optional<UserRow> find_user_by_phone(Conn& conn, std::string_view phone) {
 }
 
 std::int64_t insert_user(Conn& conn, const UserRow& u) {
-    conn.query("INSERT INTO users (phone, password_hash, display_name, role, created_at) VALUES (?, ?, ?, ?, ?)")
+    return conn
+        .query(
+            "INSERT INTO users (phone, password_hash, display_name, role, created_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id")
         .args(u.phone, u.password_hash, u.display_name, u.role, u.created_at)
-        .run();
-    return conn.last_insert_id();
+        .run_returning_id();
 }
 
 void insert_user_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id) {
-    conn.query("INSERT OR IGNORE INTO user_grids (user_id, grid_id) VALUES (?, ?)").args(user_id, grid_id).run();
+    conn.query("INSERT INTO user_grids (user_id, grid_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        .args(user_id, grid_id)
+        .run();
 }
 
 bool any_user_with_role(Conn& conn, std::string_view role) { return first_user_with_role(conn, role).has_value(); }

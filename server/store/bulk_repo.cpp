@@ -1,6 +1,7 @@
 #include "server/store/bulk_repo.hpp"
 #include "server/store/sqlite.hpp"
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,25 +9,35 @@
 namespace civic::store {
 
 std::int64_t insert_report_with_state(Conn& conn, const ReportRow& r) {
-    conn.query(
+    return conn
+        .query(
             "INSERT INTO reports (status, category, description, lat, lon, address, grid_id, assignee_id, reporter_id, "
             "created_at, accepted_at, deadline_at, resolved_at, closed_at, extension_hours, rework_count, "
             "duplicate_of, rating, rating_comment, points_awarded, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
         .args(r.status, r.category, r.description, r.lat, r.lon, r.address, r.grid_id, r.assignee_id, r.reporter_id,
               r.created_at, r.accepted_at, r.deadline_at, r.resolved_at, r.closed_at, r.extension_hours, r.rework_count,
               r.duplicate_of, r.rating, r.rating_comment, r.points_awarded, r.updated_at)
-        .run();
-    return conn.last_insert_id();
+        .run_returning_id();
 }
 
+namespace {
+// The bulk loader (civicsnap-bulkgen) tunes and rewrites SQLite's own schema; a PostgreSQL city
+// is loaded through the ordinary repositories (or COPY, when that is wanted).
+void require_sqlite(Conn& conn, const char* what) {
+    if (conn.engine() != Engine::sqlite) throw std::logic_error(std::string(what) + " is SQLite's only");
+}
+}  // namespace
+
 void tune_for_bulk_load(Conn& conn) {
+    require_sqlite(conn, "tune_for_bulk_load");
     conn.exec("PRAGMA synchronous = OFF");
     conn.exec("PRAGMA cache_size = -524288");  // 512 MiB
     conn.exec("PRAGMA temp_store = MEMORY");
 }
 
 void begin_bulk_load(Conn& conn) {
+    require_sqlite(conn, "begin_bulk_load");
     in_transaction(conn, [&] {
         conn.exec("CREATE TABLE IF NOT EXISTS bulk_load_pending (name TEXT PRIMARY KEY, sql TEXT NOT NULL)");
         std::vector<std::pair<std::string, std::string>> aside;
@@ -69,6 +80,7 @@ void rebuild_stat_sums(Conn& conn) {
 }
 
 void finish_bulk_load(Conn& conn) {
+    require_sqlite(conn, "finish_bulk_load");
     in_transaction(conn, [&] {
         std::vector<std::string> statements;
         {

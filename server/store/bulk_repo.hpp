@@ -10,6 +10,8 @@ namespace civic::store {
 
 std::int64_t insert_report_with_state(Conn& conn, const ReportRow& r);
 
+// SQLite only (std::logic_error on PostgreSQL): tune_for_bulk_load, begin_bulk_load, finish_bulk_load.
+
 // Loading pragmas: no fsync per commit (a crashed load is simply rerun), a large page cache.
 void tune_for_bulk_load(Conn& conn);
 

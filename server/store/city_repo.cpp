@@ -27,10 +27,11 @@ constexpr const char* kGridColumns = "SELECT id, code, name, boundary, auto_assi
 }  // namespace
 
 std::int64_t insert_grid(Conn& conn, const GridRow& g, const Box& box, std::int64_t now) {
-    conn.query("INSERT INTO grids (code, name, boundary, auto_assign, area_m2, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .args(g.code, g.name, g.boundary_json, g.auto_assign, g.area_m2, now)
-        .run();
-    const auto id = conn.last_insert_id();
+    const auto id = conn.query(
+                            "INSERT INTO grids (code, name, boundary, auto_assign, area_m2, created_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id")
+                        .args(g.code, g.name, g.boundary_json, g.auto_assign, g.area_m2, now)
+                        .run_returning_id();
     conn.query("INSERT INTO grid_boxes (id, min_lon, max_lon, min_lat, max_lat) VALUES (?, ?, ?, ?, ?)")
         .args(id, box.min_lon, box.max_lon, box.min_lat, box.max_lat)
         .run();
@@ -119,10 +120,10 @@ void save_work_calendar_json(Conn& conn, std::string_view calendar_json, std::in
 
 std::int64_t insert_kiosk(Conn& conn, std::string_view name, std::string_view store, std::string_view key_id,
                           std::string_view secret_enc, std::int64_t now) {
-    auto q = conn.query("INSERT INTO kiosks (name, store, key_id, secret_enc, created_at) VALUES (?, ?, ?, ?, ?)");
+    auto q = conn.query(
+        "INSERT INTO kiosks (name, store, key_id, secret_enc, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id");
     q.bind(1, name).bind(2, store).bind(3, key_id).bind_blob(4, secret_enc).bind(5, now);
-    q.run();
-    return conn.last_insert_id();
+    return q.run_returning_id();
 }
 
 void insert_reward(Conn& conn, const RewardRow& r, std::int64_t now) {

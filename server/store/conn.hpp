@@ -15,19 +15,44 @@ struct ConnDeleter {
 };
 using ConnPtr = std::unique_ptr<Conn, ConnDeleter>;
 
-// A database failure. `constraint_unique()` lets callers turn a taken unique value into 409;
-// `storage_exhausted()` (disk full, I/O error) into 503.
+// The engine behind a connection: SQLite (the embedded default) or PostgreSQL (docs/postgresql.md).
+// Repositories branch on it only for statements the two cannot share.
+enum class Engine { sqlite, postgresql };
+
+// A database failure of either engine, classified once where the engine reports it so that
+// callers never look at engine codes: `constraint_unique()` lets callers turn a taken unique value
+// into 409; `storage_exhausted()` (disk full, I/O error, database unreachable) and `busy()` (a
+// lock not granted in time, a transaction to run again) into 503.
 class DbError : public std::runtime_error {
 public:
-    DbError(int code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
-    int code() const noexcept { return code_; }
-    bool constraint_unique() const noexcept;
-    bool constraint() const noexcept;
-    bool storage_exhausted() const noexcept;
-    bool busy() const noexcept;
+    enum class Kind {
+        unique,             // a unique or primary key taken
+        constraint,         // any other constraint (CHECK, NOT NULL, foreign key, refusing trigger)
+        busy,               // a lock not granted within the engine's timeout
+        retry,              // serialization failure or deadlock: nothing committed, run it again
+        unavailable,        // the database cannot be reached, or ended the session
+        storage_exhausted,  // disk full, I/O error, cannot open, read-only
+        other,
+    };
+    // A SQLite failure, classified from its extended result code (0: an error of our own).
+    DbError(int sqlite_code, std::string message);
+    // A failure already classified; `engine_code` is the engine's own (PostgreSQL's SQLSTATE).
+    DbError(Kind kind, std::string engine_code, std::string message)
+        : std::runtime_error(std::move(message)), kind_(kind), engine_code_(std::move(engine_code)) {}
+
+    Kind kind() const noexcept { return kind_; }
+    // SQLite's extended result code in decimal, or PostgreSQL's SQLSTATE; for logs only.
+    const std::string& engine_code() const noexcept { return engine_code_; }
+    bool constraint_unique() const noexcept { return kind_ == Kind::unique; }
+    bool constraint() const noexcept { return kind_ == Kind::unique || kind_ == Kind::constraint; }
+    bool storage_exhausted() const noexcept { return kind_ == Kind::storage_exhausted || kind_ == Kind::unavailable; }
+    bool busy() const noexcept { return kind_ == Kind::busy || kind_ == Kind::retry; }
+    bool unavailable() const noexcept { return kind_ == Kind::unavailable; }
+    bool retryable() const noexcept { return kind_ == Kind::retry; }
 
 private:
-    int code_;
+    Kind kind_;
+    std::string engine_code_;
 };
 
 // A savepoint inside the current transaction. `release()` keeps what was done since it was taken;

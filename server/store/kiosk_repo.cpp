@@ -17,8 +17,9 @@ std::optional<KioskRow> first_kiosk(Conn& conn) {
 }
 
 bool remember_signature(Conn& conn, std::int64_t kiosk_id, std::string_view signature_raw, std::int64_t timestamp) {
-    auto q =
-        conn.query("INSERT OR IGNORE INTO kiosk_signatures_seen (kiosk_id, signature, timestamp) VALUES (?, ?, ?)");
+    auto q = conn.query(
+        "INSERT INTO kiosk_signatures_seen (kiosk_id, signature, timestamp) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING");
     q.bind(1, kiosk_id).bind_blob(2, signature_raw).bind(3, timestamp);
     q.run();
     return conn.changes() == 1;

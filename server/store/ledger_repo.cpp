@@ -45,10 +45,11 @@ std::optional<LedgerAccountRow> find_account(Conn& conn, std::int64_t id) {
 }
 
 std::int64_t insert_resident_account(Conn& conn, std::int64_t user_id, std::int64_t now) {
-    conn.query("INSERT INTO ledger_accounts (kind, name, user_id, created_at) VALUES ('resident', ?, ?, ?)")
+    return conn
+        .query(
+            "INSERT INTO ledger_accounts (kind, name, user_id, created_at) VALUES ('resident', ?, ?, ?) RETURNING id")
         .args("user:" + std::to_string(user_id), user_id, now)
-        .run();
-    return conn.last_insert_id();
+        .run_returning_id();
 }
 
 std::vector<LedgerAccountRow> list_accounts(Conn& conn, std::optional<std::string_view> kind) {
@@ -72,11 +73,10 @@ std::int64_t add_to_balance(Conn& conn, std::int64_t account_id, std::int64_t de
 std::int64_t insert_transfer(Conn& conn, const TransferRow& t) {
     auto q = conn.query(
         "INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, ref, note, debit_balance_after, "
-        "credit_balance_after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "credit_balance_after, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
     q.args(t.debit_account, t.credit_account, t.amount, t.kind, t.ref, t.note, t.debit_balance_after,
            t.credit_balance_after, t.at);
-    q.run();
-    return conn.last_insert_id();
+    return q.run_returning_id();
 }
 
 bool report_reward_paid(Conn& conn, std::string_view kind, std::string_view ref) {
@@ -120,8 +120,10 @@ void add_to_standing(Conn& conn, std::int64_t user_id, const StandingRow& d) {
     conn.query(
             "INSERT INTO resident_standing (user_id, lifetime_earned, reports_accepted, reports_closed, credit_score) "
             "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id) DO UPDATE SET "
-            "lifetime_earned = lifetime_earned + ?2, reports_accepted = reports_accepted + ?3, "
-            "reports_closed = reports_closed + ?4, credit_score = credit_score + ?5")
+            "lifetime_earned = resident_standing.lifetime_earned + ?2, "
+            "reports_accepted = resident_standing.reports_accepted + ?3, "
+            "reports_closed = resident_standing.reports_closed + ?4, "
+            "credit_score = resident_standing.credit_score + ?5")
         .args(user_id, d.lifetime_earned, d.reports_accepted, d.reports_closed, d.credit_score)
         .run();
 }
@@ -145,7 +147,7 @@ std::int64_t daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day) {
 void add_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day, std::int64_t amount) {
     conn.query(
             "INSERT INTO daily_earnings (user_id, day, earned) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT (user_id, day) DO UPDATE SET earned = earned + ?3")
+            "ON CONFLICT (user_id, day) DO UPDATE SET earned = daily_earnings.earned + ?3")
         .args(user_id, day, amount)
         .run();
 }

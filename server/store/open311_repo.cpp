@@ -8,14 +8,14 @@ namespace civic::store {
 std::int64_t insert_partner(Conn& conn, std::string_view name, std::string_view key_hash, std::int64_t user_id,
                             bool extended_statuses, std::int64_t now) {
     auto q = conn.query(
-        "INSERT INTO open311_partners (name, key_hash, user_id, extended_statuses, created_at) VALUES (?, ?, ?, ?, ?)");
+        "INSERT INTO open311_partners (name, key_hash, user_id, extended_statuses, created_at) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id");
     q.bind(1, name)
         .bind_blob(2, key_hash)
         .bind(3, user_id)
         .bind(4, std::int64_t{extended_statuses ? 1 : 0})
         .bind(5, now);
-    q.run();
-    return conn.last_insert_id();
+    return q.run_returning_id();
 }
 
 std::optional<PartnerRow> find_partner_by_key_hash(Conn& conn, std::string_view key_hash) {

@@ -30,10 +30,10 @@ void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff) {
 }
 
 std::int64_t insert_redemption(Conn& conn, const RedemptionRow& r) {
-    conn.query("INSERT INTO redemptions (kiosk_id, user_id, total_points, at) VALUES (?, ?, ?, ?)")
-        .args(r.kiosk_id, r.user_id, r.total_points, r.at)
-        .run();
-    const auto id = conn.last_insert_id();
+    const auto id =
+        conn.query("INSERT INTO redemptions (kiosk_id, user_id, total_points, at) VALUES (?, ?, ?, ?) RETURNING id")
+            .args(r.kiosk_id, r.user_id, r.total_points, r.at)
+            .run_returning_id();
     for (const auto& l : r.lines)
         conn.query("INSERT INTO redemption_items (redemption_id, sku, name, qty, points_each) VALUES (?, ?, ?, ?, ?)")
             .args(id, l.sku, l.name, l.qty, l.points_each)

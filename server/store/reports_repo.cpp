@@ -67,15 +67,15 @@ constexpr const char* kPhotoColumns =
 }  // namespace
 
 std::int64_t insert_report(Conn& conn, const ReportRow& r) {
-    conn.query(
+    return conn
+        .query(
             "INSERT INTO reports (status, category, description, lat, lon, address, grid_id, reporter_id, "
             "created_at, updated_at, located, assignee_id, resolved_at, self_handled) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
         .args(r.status, r.category, r.description, r.lat, r.lon, r.address, r.grid_id, r.reporter_id, r.created_at,
               r.updated_at, std::int64_t{r.located ? 1 : 0}, r.assignee_id, r.resolved_at,
               std::int64_t{r.self_handled ? 1 : 0})
-        .run();
-    return conn.last_insert_id();
+        .run_returning_id();
 }
 
 void update_report(Conn& conn, const ReportRow& r) {
@@ -99,12 +99,12 @@ std::optional<ReportRow> find_report(Conn& conn, std::int64_t id) {
 }
 
 std::int64_t insert_event(Conn& conn, std::int64_t report_id, const EventRow& e) {
-    conn.query(
+    return conn
+        .query(
             "INSERT INTO report_events (report_id, at, actor_id, action, from_status, to_status, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)")
+            "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id")
         .args(report_id, e.at, e.actor_id, e.action, e.from_status, e.to_status, e.note)
-        .run();
-    return conn.last_insert_id();
+        .run_returning_id();
 }
 
 std::vector<EventRow> list_events(Conn& conn, std::int64_t report_id) {
@@ -127,10 +127,9 @@ void upsert_photo_blob(Conn& conn, const PhotoBlobRow& b) {
 
 std::int64_t insert_photo(Conn& conn, std::int64_t report_id, std::string_view stage, std::string_view sha256,
                           std::int64_t now) {
-    conn.query("INSERT INTO photos (report_id, stage, sha256, created_at) VALUES (?, ?, ?, ?)")
+    return conn.query("INSERT INTO photos (report_id, stage, sha256, created_at) VALUES (?, ?, ?, ?) RETURNING id")
         .args(report_id, stage, sha256, now)
-        .run();
-    return conn.last_insert_id();
+        .run_returning_id();
 }
 
 std::vector<PhotoRow> list_photos(Conn& conn, std::int64_t report_id) {
@@ -171,7 +170,7 @@ std::vector<ReportRow> open_reports_in_box(Conn& conn, std::string_view category
 }
 
 void insert_hash_band(Conn& conn, std::int64_t band_key, std::int64_t report_id, std::int64_t dhash) {
-    conn.query("INSERT OR IGNORE INTO photo_hash_bands (band_key, report_id, dhash) VALUES (?, ?, ?)")
+    conn.query("INSERT INTO photo_hash_bands (band_key, report_id, dhash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
         .args(band_key, report_id, dhash)
         .run();
 }
@@ -198,7 +197,7 @@ std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256
 }
 
 void insert_photo_reuse(Conn& conn, std::int64_t report_id, std::int64_t earlier_report_id) {
-    conn.query("INSERT OR IGNORE INTO report_photo_reuse (report_id, earlier_report_id) VALUES (?, ?)")
+    conn.query("INSERT INTO report_photo_reuse (report_id, earlier_report_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
         .args(report_id, earlier_report_id)
         .run();
 }
@@ -238,19 +237,19 @@ bool user_in_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id) {
 std::vector<ReportRow> list_reports(Conn& conn, const ReportFilter& f) {
     // The SQL varies only in which conditions are present, so the statement cache holds a few
     // shapes; values are always bound, never spliced.
-    std::string sql = std::string(kReportColumns) + " WHERE 1";
-    if (f.reporter_id) sql += " AND reporter_id = :reporter";
-    if (f.assignee_id) sql += " AND assignee_id = :assignee";
-    if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = :manager)";
-    if (f.status) sql += " AND status = :status";
-    if (f.grid_id) sql += " AND grid_id = :grid";
-    if (f.category) sql += " AND category = :category";
+    std::string sql = std::string(kReportColumns) + " WHERE 1 = 1";
+    if (f.reporter_id) sql += " AND reporter_id = ?";
+    if (f.assignee_id) sql += " AND assignee_id = ?";
+    if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = ?)";
+    if (f.status) sql += " AND status = ?";
+    if (f.grid_id) sql += " AND grid_id = ?";
+    if (f.category) sql += " AND category = ?";
     if (f.overdue_at)
         sql +=
             " AND status IN ('accepted', 'assigned', 'in_progress') AND deadline_at IS NOT NULL"
-            " AND deadline_at < :now";
-    if (f.before_id) sql += " AND id < :before";
-    sql += " ORDER BY id DESC LIMIT :limit";
+            " AND deadline_at < ?";
+    if (f.before_id) sql += " AND id < ?";
+    sql += " ORDER BY id DESC LIMIT ?";
     auto q = conn.query(sql);
     int i = 0;
     if (f.reporter_id) q.bind(++i, *f.reporter_id);
@@ -271,12 +270,12 @@ std::vector<ReportRow> list_overdue(Conn& conn, const OverdueFilter& f) {
     // Both shapes read the partial indexes of accepted, unclosed tickets (schema/005_stats.sql).
     // Parked (the clock stopped) and voided tickets are never overdue (API.md §4).
     std::string sql = std::string(kReportColumns) +
-                      " WHERE accepted_at IS NOT NULL AND closed_at IS NULL AND deadline_at < :now"
+                      " WHERE accepted_at IS NOT NULL AND closed_at IS NULL AND deadline_at < ?"
                       " AND status NOT IN ('parked', 'voided')";
-    if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = :manager)";
-    if (f.after) sql += " AND (deadline_at, id) > (:deadline, :id)";
-    if (f.created_in) sql += " AND created_at >= :from AND created_at < :to";
-    sql += " ORDER BY deadline_at, id LIMIT :limit";
+    if (f.manager_id) sql += " AND grid_id IN (SELECT grid_id FROM user_grids WHERE user_id = ?)";
+    if (f.after) sql += " AND (deadline_at, id) > (?, ?)";
+    if (f.created_in) sql += " AND created_at >= ? AND created_at < ?";
+    sql += " ORDER BY deadline_at, id LIMIT ?";
     auto q = conn.query(sql);
     int i = 0;
     q.bind(++i, f.now);

@@ -1,143 +1,234 @@
 #include "server/store/sqlite.hpp"
 
+#include "server/store/sql_engine.hpp"
+
 #include <utility>
 
 #include <sqlite3.h>
 
-#include <cassert>
+#include <string>
+#include <unordered_map>
 
 namespace civic::store {
 
-bool DbError::constraint_unique() const noexcept {
-    return code_ == SQLITE_CONSTRAINT_UNIQUE || code_ == SQLITE_CONSTRAINT_PRIMARYKEY;
-}
-bool DbError::constraint() const noexcept { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
-bool DbError::storage_exhausted() const noexcept {
-    const int primary = code_ & 0xff;
-    return primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN ||
-           primary == SQLITE_READONLY;
-}
-bool DbError::busy() const noexcept {
-    const int primary = code_ & 0xff;
-    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+namespace {
+
+DbError::Kind sqlite_kind(int code) {
+    if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) return DbError::Kind::unique;
+    switch (code & 0xff) {
+        case SQLITE_CONSTRAINT:
+            return DbError::Kind::constraint;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return DbError::Kind::busy;
+        case SQLITE_FULL:
+        case SQLITE_IOERR:
+        case SQLITE_CANTOPEN:
+        case SQLITE_READONLY:
+            return DbError::Kind::storage_exhausted;
+        default:
+            return DbError::Kind::other;
+    }
 }
 
-Conn::Conn(const std::string& path, Mode mode) {
-    const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                      SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
-    if (rc != SQLITE_OK) {
-        std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+class SqliteBackend;
+
+// One prepared statement. Cached ones live as long as the connection and are reset when a Query
+// gives them back; a one-off (the cached one was in use by an enclosing query) is deleted.
+class SqliteStatement final : public detail::Statement {
+public:
+    SqliteStatement(SqliteBackend& owner, sqlite3_stmt* stmt, bool cached)
+        : owner_(owner), stmt_(stmt), cached_(cached) {}
+    ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+    SqliteStatement(const SqliteStatement&) = delete;
+    SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+    void bind_int64(int index, std::int64_t value) override { check_bind(sqlite3_bind_int64(stmt_, index, value)); }
+    void bind_double(int index, double value) override { check_bind(sqlite3_bind_double(stmt_, index, value)); }
+    void bind_text(int index, std::string_view value) override {
+        check_bind(sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+    }
+    void bind_blob(int index, std::string_view bytes) override {
+        check_bind(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+    }
+    void bind_null(int index, detail::NullType) override { check_bind(sqlite3_bind_null(stmt_, index)); }
+    bool next() override;
+    bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    std::int64_t int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
+    double real(int col) const override { return sqlite3_column_double(stmt_, col); }
+    std::string text(int col) const override {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+    }
+    std::string blob(int col) const override {
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+        return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+    }
+    void release() noexcept override {
+        if (!cached_) {
+            delete this;
+            return;
+        }
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        busy = false;
+    }
+
+    bool busy = true;
+
+private:
+    void check_bind(int rc);
+    SqliteBackend& owner_;
+    sqlite3_stmt* stmt_;
+    bool cached_;
+};
+
+class SqliteBackend final : public detail::Backend {
+public:
+    SqliteBackend(const std::string& path, Conn::Mode mode) {
+        const int flags =
+            (mode == Conn::Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+            SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+        const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+        if (rc != SQLITE_OK) {
+            std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close_v2(db_);
+            db_ = nullptr;
+            throw DbError(rc, "cannot open database " + path + ": " + msg);
+        }
+        sqlite3_extended_result_codes(db_, 1);
+        // Per-connection settings: none of these persist in the file (NOTES: synchronous does not).
+        exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+    }
+    ~SqliteBackend() override {
+        cache_.clear();  // finalizes every cached statement before the connection closes
         sqlite3_close_v2(db_);
-        db_ = nullptr;
-        throw DbError(rc, "cannot open database " + path + ": " + msg);
     }
-    sqlite3_extended_result_codes(db_, 1);
-    // Per-connection settings: none of these persist in the file (NOTES: synchronous does not).
-    exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
-}
 
-Conn::~Conn() {
-    for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.stmt);
-    sqlite3_close_v2(db_);
-}
+    Engine engine() const noexcept override { return Engine::sqlite; }
 
-void Conn::fail(int rc, std::string_view what) const {
-    throw DbError(rc, std::string(what) + ": " + sqlite3_errmsg(db_));
-}
-
-Query Conn::query(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
-    if (it != cache_.end() && !it->second.busy) {
-        it->second.busy = true;
-        return Query(*this, it->second.stmt, &it->second.busy);
+    detail::Statement* prepare(std::string_view sql) override {
+        auto it = cache_.find(std::string(sql));
+        if (it != cache_.end() && !it->second->busy) {
+            it->second->busy = true;
+            return it->second.get();
+        }
+        sqlite3_stmt* stmt = nullptr;
+        const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                          &stmt, nullptr);
+        if (rc != SQLITE_OK) fail(rc, "prepare");
+        if (it != cache_.end()) return new SqliteStatement(*this, stmt, false);
+        auto [pos, inserted] = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(*this, stmt, true));
+        return pos->second.get();
     }
-    sqlite3_stmt* stmt = nullptr;
-    const int rc =
-        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) fail(rc, "prepare");
-    if (it != cache_.end()) return Query(*this, stmt, nullptr);
-    auto [pos, inserted] = cache_.emplace(std::string(sql), CachedStmt{stmt, true});
-    return Query(*this, stmt, &pos->second.busy);
-}
 
-void Conn::exec(std::string_view sql) {
-    char* err = nullptr;
-    const std::string text(sql);
-    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
-    if (rc != SQLITE_OK) {
-        std::string msg = err ? err : sqlite3_errstr(rc);
-        sqlite3_free(err);
-        throw DbError(sqlite3_extended_errcode(db_), msg);
+    void exec(std::string_view sql) override {
+        char* err = nullptr;
+        const std::string text(sql);
+        const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+        if (rc != SQLITE_OK) {
+            std::string msg = err ? err : sqlite3_errstr(rc);
+            sqlite3_free(err);
+            throw DbError(sqlite3_extended_errcode(db_), msg);
+        }
     }
-}
+    int changes() const override { return sqlite3_changes(db_); }
+    void commit() override { exec("COMMIT"); }
 
-std::int64_t Conn::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
-int Conn::changes() const { return sqlite3_changes(db_); }
-
-Query::Query(Conn& conn, sqlite3_stmt* stmt, bool* busy) : conn_(&conn), stmt_(stmt), busy_(busy) {}
-Query::Query(Query&& other) noexcept : conn_(other.conn_), stmt_(other.stmt_), busy_(other.busy_) {
-    other.stmt_ = nullptr;
-}
-Query::~Query() {
-    if (!stmt_) return;
-    if (!busy_) {
-        sqlite3_finalize(stmt_);
-        return;
+    [[noreturn]] void fail(int rc, std::string_view what) const {
+        throw DbError(rc, std::string(what) + ": " + sqlite3_errmsg(db_));
     }
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-    *busy_ = false;
+    sqlite3* db() { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+};
+
+void SqliteStatement::check_bind(int rc) {
+    if (rc != SQLITE_OK) owner_.fail(rc, "bind");
 }
 
-static void check_bind(Conn& conn, int rc) {
-    if (rc != SQLITE_OK) conn.fail(rc, "bind");
-}
-
-Query& Query::bind(int index, std::int64_t value) {
-    check_bind(*conn_, sqlite3_bind_int64(stmt_, index, value));
-    return *this;
-}
-Query& Query::bind(int index, double value) {
-    check_bind(*conn_, sqlite3_bind_double(stmt_, index, value));
-    return *this;
-}
-Query& Query::bind(int index, std::string_view value) {
-    check_bind(*conn_, sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
-    return *this;
-}
-Query& Query::bind_blob(int index, std::string_view bytes) {
-    check_bind(*conn_, sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
-    return *this;
-}
-Query& Query::bind(int index, std::nullptr_t) {
-    check_bind(*conn_, sqlite3_bind_null(stmt_, index));
-    return *this;
-}
-
-bool Query::next() {
+bool SqliteStatement::next() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    conn_->fail(sqlite3_extended_errcode(conn_->db_), "step");
+    owner_.fail(sqlite3_extended_errcode(owner_.db()), "step");
 }
 
+}  // namespace
+
+DbError::DbError(int sqlite_code, std::string message)
+    : std::runtime_error(std::move(message)),
+      kind_(sqlite_kind(sqlite_code)),
+      engine_code_(std::to_string(sqlite_code)) {}
+
+// --- Conn --------------------------------------------------------------------------------------
+
+Conn::Conn(const std::string& path, Mode mode) : Conn(std::make_unique<SqliteBackend>(path, mode)) {}
+Conn::Conn(std::unique_ptr<detail::Backend> backend) : backend_(std::move(backend)), engine_(backend_->engine()) {}
+Conn::~Conn() = default;
+
+Query Conn::query(std::string_view sql) { return Query(backend_->prepare(sql)); }
+void Conn::exec(std::string_view sql) { backend_->exec(sql); }
+int Conn::changes() const { return backend_->changes(); }
+void Conn::commit() { backend_->commit(); }
+
+sqlite3* Conn::raw() {
+    if (engine_ != Engine::sqlite) throw std::logic_error("Conn::raw() on a connection that is not SQLite's");
+    return static_cast<SqliteBackend&>(*backend_).db();
+}
+void Conn::fail(int rc, std::string_view what) {
+    if (engine_ != Engine::sqlite) throw std::logic_error("Conn::fail() on a connection that is not SQLite's");
+    static_cast<SqliteBackend&>(*backend_).fail(rc, what);
+}
+
+// --- Query -------------------------------------------------------------------------------------
+
+Query::Query(Query&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+Query::~Query() {
+    if (stmt_) stmt_->release();
+}
+
+Query& Query::bind(int index, std::int64_t value) {
+    stmt_->bind_int64(index, value);
+    return *this;
+}
+Query& Query::bind(int index, double value) {
+    stmt_->bind_double(index, value);
+    return *this;
+}
+Query& Query::bind(int index, std::string_view value) {
+    stmt_->bind_text(index, value);
+    return *this;
+}
+Query& Query::bind_blob(int index, std::string_view bytes) {
+    stmt_->bind_blob(index, bytes);
+    return *this;
+}
+Query& Query::bind_null(int index, detail::NullType type) {
+    stmt_->bind_null(index, type);
+    return *this;
+}
+
+bool Query::next() { return stmt_->next(); }
 void Query::run() {
     while (next()) {
     }
 }
 
-bool Query::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-std::int64_t Query::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
-double Query::real(int col) const { return sqlite3_column_double(stmt_, col); }
-std::string Query::text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+std::int64_t Query::run_returning_id() {
+    if (!next()) throw DbError(0, "INSERT … RETURNING id returned no row");
+    const auto id = int64(0);
+    run();
+    return id;
 }
-std::string Query::blob(int col) const {
-    const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
-}
+
+bool Query::is_null(int col) const { return stmt_->is_null(col); }
+std::int64_t Query::int64(int col) const { return stmt_->int64(col); }
+double Query::real(int col) const { return stmt_->real(col); }
+std::string Query::text(int col) const { return stmt_->text(col); }
+std::string Query::blob(int col) const { return stmt_->blob(col); }
 std::optional<std::int64_t> Query::opt_int64(int col) const {
     if (is_null(col)) return std::nullopt;
     return int64(col);
@@ -150,6 +241,8 @@ std::optional<double> Query::opt_real(int col) const {
     if (is_null(col)) return std::nullopt;
     return real(col);
 }
+
+// --- Transactions ------------------------------------------------------------------------------
 
 Savepoint::Savepoint(Conn& conn) : conn_(&conn) { conn.exec("SAVEPOINT nested"); }
 
@@ -178,21 +271,29 @@ namespace {
 void in_transaction_begun(Conn& conn, const std::function<void()>& fn) {
     try {
         fn();
-        conn.exec("COMMIT");
+        conn.commit();
     } catch (...) {
-        conn.exec("ROLLBACK");
+        try {
+            conn.exec("ROLLBACK");
+        } catch (const DbError&) {
+            // A connection lost mid-transaction: the server rolled back already; report the cause.
+        }
         throw;
     }
 }
 }  // namespace
 
 void in_transaction(Conn& conn, const std::function<void()>& fn) {
-    conn.exec("BEGIN IMMEDIATE");
+    // SQLite takes the write lock at BEGIN IMMEDIATE (no upgrade deadlock later); PostgreSQL locks
+    // rows as it writes them.
+    conn.exec(conn.engine() == Engine::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
     in_transaction_begun(conn, fn);
 }
 
 void in_snapshot(Conn& conn, const std::function<void()>& fn) {
-    conn.exec("BEGIN");
+    // PostgreSQL's default READ COMMITTED takes a snapshot per statement; REPEATABLE READ gives
+    // the whole call one, as SQLite's read transaction does.
+    conn.exec(conn.engine() == Engine::sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ");
     in_transaction_begun(conn, fn);
 }
 

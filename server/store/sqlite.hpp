@@ -1,6 +1,12 @@
 #pragma once
-// Thin RAII layer over the SQLite C API. Only store/ sees this header's types; the domain talks to
-// the repositories (store/*_repo.hpp), so a different backend could replace them.
+// The SQL front every repository is written against: one `Conn`/`Query` pair whatever the engine
+// behind it (SQLite, the embedded default, or PostgreSQL; docs/postgresql.md). The engine sits
+// behind a thin virtual layer (sql_engine.hpp), so a repository body runs on either unchanged;
+// only store/ sees this header's types, the domain talks to the repositories (store/*_repo.hpp).
+//
+// SQL shared by both engines keeps SQLite's `?`/`?NNN` placeholders (translated for PostgreSQL),
+// takes new ids from `INSERT … RETURNING id`, and follows the rules in docs/postgresql.md.
+// (The file keeps its historical name so that the repositories' includes stay put.)
 #include "server/store/conn.hpp"
 
 #include <cstdint>
@@ -9,12 +15,18 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <type_traits>
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace civic::store {
+
+namespace detail {
+class Statement;
+class Backend;
+// The type a NULL is bound as: PostgreSQL needs one to resolve `? IS NULL OR x = ?`.
+enum class NullType : char { untyped, integer, real, text };
+}  // namespace detail
 
 class Conn;
 
@@ -35,11 +47,11 @@ public:
     Query& bind(int index, std::string_view value);
     Query& bind(int index, const std::string& value) { return bind(index, std::string_view(value)); }
     Query& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
-    Query& bind(int index, std::nullptr_t);
+    Query& bind(int index, std::nullptr_t) { return bind_null(index, detail::NullType::untyped); }
     Query& bind_blob(int index, std::string_view bytes);
     template <class T>
     Query& bind(int index, const std::optional<T>& value) {
-        return value ? bind(index, *value) : bind(index, nullptr);
+        return value ? bind(index, *value) : bind_null(index, null_type_of<T>());
     }
     // Binds every argument in order, starting at parameter 1.
     template <class... Args>
@@ -53,6 +65,9 @@ public:
     bool next();
     // Runs a statement that returns no rows.
     void run();
+    // Runs an `INSERT … RETURNING id` (one row) and returns the id: both engines accept it, where
+    // SQLite's last_insert_rowid has no PostgreSQL twin.
+    std::int64_t run_returning_id();
 
     bool is_null(int col) const;
     std::int64_t int64(int col) const;
@@ -65,37 +80,48 @@ public:
 
 private:
     friend class Conn;
-    // `busy` points at the cache entry's flag; null for a one-off statement (the cached one was
-    // in use by an enclosing query), which is finalized on destruction.
-    Query(Conn& conn, sqlite3_stmt* stmt, bool* busy);
-    Conn* conn_;
-    sqlite3_stmt* stmt_;
-    bool* busy_;
+    template <class T>
+    static constexpr detail::NullType null_type_of() {
+        if constexpr (std::is_same_v<T, double> || std::is_same_v<T, float>) {
+            return detail::NullType::real;
+        } else if constexpr (std::is_integral_v<T>) {
+            return detail::NullType::integer;
+        } else {
+            return detail::NullType::text;
+        }
+    }
+    Query& bind_null(int index, detail::NullType type);
+    explicit Query(detail::Statement* stmt) : stmt_(stmt) {}
+    detail::Statement* stmt_;  // given back to its engine (cache or delete) on destruction
 };
 
 class Conn {
 public:
     enum class Mode { read_write, read_only };
+    // A SQLite database file (or ":memory:").
     Conn(const std::string& path, Mode mode);
+    // Any engine; see pg_backend.hpp for PostgreSQL.
+    explicit Conn(std::unique_ptr<detail::Backend> backend);
     Conn(const Conn&) = delete;
     Conn& operator=(const Conn&) = delete;
     ~Conn();
 
+    Engine engine() const noexcept { return engine_; }
     Query query(std::string_view sql);
     void exec(std::string_view sql);  // one or more statements, no parameters
-    std::int64_t last_insert_id() const;
+    // Rows inserted, updated or deleted by the last statement.
     int changes() const;
-    sqlite3* raw() { return db_; }
-    [[noreturn]] void fail(int rc, std::string_view what) const;
+    // COMMIT, throwing if the engine rolled the transaction back instead.
+    void commit();
+
+    // SQLite only (checkpoints, backups, tests): the handle, and its error as a DbError.
+    // Throws std::logic_error on another engine.
+    sqlite3* raw();
+    [[noreturn]] void fail(int rc, std::string_view what);
 
 private:
-    friend class Query;
-    struct CachedStmt {
-        sqlite3_stmt* stmt = nullptr;
-        bool busy = false;
-    };
-    sqlite3* db_ = nullptr;
-    std::unordered_map<std::string, CachedStmt> cache_;
+    std::unique_ptr<detail::Backend> backend_;
+    Engine engine_;
 };
 
 }  // namespace civic::store

@@ -328,7 +328,8 @@ std::vector<std::string> stats_sum_mismatches(Conn& conn) {
                                        (key == "''" ? std::string() : ", " + key);
         for (const auto& [a, b, what] : {std::tuple{kept, recomputed, "kept but not recomputed"},
                                          std::tuple{recomputed, kept, "recomputed but not kept"}}) {
-            auto q = conn.query("SELECT hour, grid_key, " + key + " FROM (" + a + " EXCEPT " + b + ") LIMIT 20");
+            auto q = conn.query("SELECT hour, grid_key, " + key + " FROM (" + a + " EXCEPT " + b +
+                                ") AS differing LIMIT 20");
             while (q.next())
                 problems.push_back(table + ": row (hour " + std::to_string(q.int64(0)) + ", grid " +
                                    std::to_string(q.int64(1)) + ", " + key + " " + q.text(2) + ") " + what);
@@ -345,7 +346,7 @@ std::vector<std::string> stats_sum_mismatches(Conn& conn) {
             "SELECT week_key, reporter_id, sum(received), sum(accepted), sum(closed) FROM report_reporter_facts "
             "GROUP BY week_key, reporter_id";
         for (const auto& [a, b] : {std::pair{kept, recomputed}, std::pair{recomputed, kept}}) {
-            auto q = conn.query("SELECT week_key, reporter_id FROM (" + a + " EXCEPT " + b + ") LIMIT 20");
+            auto q = conn.query("SELECT week_key, reporter_id FROM (" + a + " EXCEPT " + b + ") AS differing LIMIT 20");
             while (q.next())
                 problems.push_back("stats_week_reporter: row (week " + std::to_string(q.int64(0)) + ", reporter " +
                                    std::to_string(q.int64(1)) + ") differs from a recomputation");

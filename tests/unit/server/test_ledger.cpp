@@ -1,6 +1,8 @@
 // The ledger's rules (API.md §5) on a real migrated SQLite file: daily cap per Asia/Shanghai
 // day, once-per-report payment, no overdraft (in code and in the schema), immutability, stars,
 // the invariant checker, and a randomized property test of thousands of operations.
+// tests/unit/pg/test_pg_ledger.cpp compiles this file again with CIVIC_TEST_ON_POSTGRESQL: the
+// same rules on a PostgreSQL database (suites PgLedger, PgLedgerProperty).
 #include "common/errors.hpp"
 #include "common/time.hpp"
 #include "server/domain/ledger.hpp"
@@ -11,6 +13,17 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+
+#ifdef CIVIC_TEST_ON_POSTGRESQL
+#include "server/store/pg/pg_conn.hpp"
+#include "server/store/pg_backend.hpp"
+#include "tests/unit/pg/pg_support.hpp"
+#define CIVIC_LEDGER PgLedger
+#define CIVIC_LEDGER_PROPERTY PgLedgerProperty
+#else
+#define CIVIC_LEDGER Ledger
+#define CIVIC_LEDGER_PROPERTY LedgerProperty
+#endif
 
 #include <filesystem>
 #include <map>
@@ -23,6 +36,15 @@ namespace ledger = civic::domain::ledger;
 using store::Conn;
 
 struct LedgerDb {
+#ifdef CIVIC_TEST_ON_POSTGRESQL
+    LedgerDb() : pg_db(std::make_unique<test::PgDatabase>(test::pg_cluster())) {
+        conn = store::own_postgresql(std::make_unique<store::pg::Conn>(pg_db->conninfo()));
+        // One transaction for the whole test, as the daemon's jobs run in one each.
+        conn->exec("BEGIN");
+    }
+    ~LedgerDb() { conn.reset(); }
+    std::unique_ptr<test::PgDatabase> pg_db;  // declared first: outlives the connection
+#else
     LedgerDb() {
         char tmpl[] = "/tmp/civicsnap-ledger-XXXXXX";
         dir = mkdtemp(tmpl);
@@ -35,6 +57,7 @@ struct LedgerDb {
         conn.reset();
         std::filesystem::remove_all(dir);
     }
+#endif
     std::int64_t add_user(const std::string& phone, const std::string& role = "resident") {
         store::UserRow u;
         u.phone = phone;
@@ -50,7 +73,7 @@ struct LedgerDb {
 // 2026-11-22 00:00 in Asia/Shanghai.
 const std::int64_t kDayStart = timefmt::shanghai_day_start(timefmt::days_from_civil(2026, 11, 22));
 
-TEST(Ledger, DailyCapFollowsTheShanghaiCalendarDay) {
+TEST(CIVIC_LEDGER, DailyCapFollowsTheShanghaiCalendarDay) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto u = db.add_user("13800000001");
@@ -74,7 +97,7 @@ TEST(Ledger, DailyCapFollowsTheShanghaiCalendarDay) {
     EXPECT_TRUE(ledger::check_invariants(c).empty());
 }
 
-TEST(Ledger, CapIsPerResidentAndZeroCapPaysNothing) {
+TEST(CIVIC_LEDGER, CapIsPerResidentAndZeroCapPaysNothing) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto a = db.add_user("13800000001");
@@ -85,7 +108,7 @@ TEST(Ledger, CapIsPerResidentAndZeroCapPaysNothing) {
     EXPECT_EQ(ledger::standing(c, a).reports_accepted, 2);
 }
 
-TEST(Ledger, AReportPaysEachRewardOnce) {
+TEST(CIVIC_LEDGER, AReportPaysEachRewardOnce) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto u = db.add_user("13800000001");
@@ -97,10 +120,11 @@ TEST(Ledger, AReportPaysEachRewardOnce) {
     EXPECT_THROW(ledger::pay_report_points(c, u, 8, "donation", 5, kDayStart, 100), std::invalid_argument);
 }
 
+#ifndef CIVIC_TEST_ON_POSTGRESQL  // counted in SQLite's own statement steps
 // The paid-once check runs on the writer thread at every accept and close: it must be one index
 // lookup, not a walk over every earlier payment of its kind (which `kind = ?` alone gave).
 // Counted in SQLite's virtual-machine steps, which do not depend on the machine's speed.
-TEST(Ledger, ThePaidOnceCheckDoesNotGrowWithTheLedger) {
+TEST(CIVIC_LEDGER, ThePaidOnceCheckDoesNotGrowWithTheLedger) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto u = db.add_user("13800000009");
@@ -118,7 +142,9 @@ TEST(Ledger, ThePaidOnceCheckDoesNotGrowWithTheLedger) {
     EXPECT_LT(sqlite3_stmt_status(check, SQLITE_STMTSTATUS_VM_STEP, 0), 100);  // a scan takes > 3,000
 }
 
-TEST(Ledger, SpendingMoreThanTheBalanceIsInsufficientPoints) {
+#endif
+
+TEST(CIVIC_LEDGER, SpendingMoreThanTheBalanceIsInsufficientPoints) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto u = db.add_user("13800000001");
@@ -151,21 +177,33 @@ TEST(Ledger, SpendingMoreThanTheBalanceIsInsufficientPoints) {
     EXPECT_TRUE(ledger::check_invariants(c).empty());
 }
 
-TEST(Ledger, TheSchemaRefusesNegativeResidentBalancesAndEditedTransfers) {
+TEST(CIVIC_LEDGER, TheSchemaRefusesNegativeResidentBalancesAndEditedTransfers) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto u = db.add_user("13800000001");
     ledger::pay_report_points(c, u, 1, "report_accepted", 3, kDayStart, 100);
-    EXPECT_THROW(c.exec("UPDATE ledger_accounts SET balance = -1 WHERE kind = 'resident'"), store::DbError);
-    EXPECT_THROW(c.exec("UPDATE ledger_accounts SET balance = -1 WHERE kind = 'fund'"), store::DbError);
-    EXPECT_THROW(c.exec("UPDATE ledger_transfers SET amount = 1000"), store::DbError);
-    EXPECT_THROW(c.exec("DELETE FROM ledger_transfers"), store::DbError);
-    EXPECT_THROW(c.exec("INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, ref, "
-                        "debit_balance_after, credit_balance_after, at) VALUES (1, 2, 0, 'adjustment', 'x', 0, 0, 0)"),
-                 store::DbError);
+    // Each statement in a savepoint of its own: on PostgreSQL a refused statement leaves the
+    // transaction failed, and every later one would be refused for that reason alone.
+    auto refused = [&](const std::string& sql) {
+        store::Savepoint sp(c);
+        try {
+            c.exec(sql);
+        } catch (const store::DbError& e) {
+            return e.constraint();
+        }
+        return false;
+    };
+    EXPECT_TRUE(refused("UPDATE ledger_accounts SET balance = -1 WHERE kind = 'resident'"));
+    EXPECT_TRUE(refused("UPDATE ledger_accounts SET balance = -1 WHERE kind = 'fund'"));
+    EXPECT_TRUE(refused("UPDATE ledger_transfers SET amount = 1000"));
+    EXPECT_TRUE(refused("DELETE FROM ledger_transfers"));
+    EXPECT_TRUE(
+        refused("INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, ref, "
+                "debit_balance_after, credit_balance_after, at) VALUES (1, 2, 0, 'adjustment', 'x', 0, 0, 0)"));
+    EXPECT_TRUE(ledger::check_invariants(c).empty()) << "nothing refused was kept";
 }
 
-TEST(Ledger, TheCheckerFindsTampering) {
+TEST(CIVIC_LEDGER, TheCheckerFindsTampering) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto u = db.add_user("13800000001");
@@ -178,7 +216,7 @@ TEST(Ledger, TheCheckerFindsTampering) {
     EXPECT_NE(problems[1].find("sum to 5"), std::string::npos) << problems[1];
 }
 
-TEST(Ledger, StarsAtTheThresholds) {
+TEST(CIVIC_LEDGER, StarsAtTheThresholds) {
     const std::vector<std::pair<std::int64_t, int>> cases = {
         {0, 0},   {9, 0},   {10, 1},  {29, 1},   {30, 2},   {60, 3},   {100, 4},   {199, 4},
         {200, 5}, {400, 6}, {700, 7}, {1000, 8}, {1500, 9}, {1999, 9}, {2000, 10}, {1'000'000, 10}};
@@ -189,7 +227,7 @@ TEST(Ledger, StarsAtTheThresholds) {
     EXPECT_EQ(ledger::honour_for(2000).title, "十星文明市民");
 }
 
-TEST(Ledger, AdjustmentsBothWays) {
+TEST(CIVIC_LEDGER, AdjustmentsBothWays) {
     LedgerDb db;
     auto& c = *db.conn;
     const auto u = db.add_user("13800000001");
@@ -203,7 +241,7 @@ TEST(Ledger, AdjustmentsBothWays) {
 // Thousands of random operations, each in its own savepoint as the writer runs them; a model
 // of every balance is kept alongside. Afterwards the invariants hold, every balance matches the
 // model, and every resident's statement replays to its balance.
-TEST(LedgerProperty, RandomOperationsKeepEveryInvariant) {
+TEST(CIVIC_LEDGER_PROPERTY, RandomOperationsKeepEveryInvariant) {
     LedgerDb db;
     auto& c = *db.conn;
     std::mt19937_64 rng(20261122);

@@ -174,10 +174,8 @@ TEST(Database, CoroutinesAwaitWritesAndReads) {
         ioc,
         [&]() -> boost::asio::awaitable<void> {
             co_await db.write([](Conn& c) { c.exec("CREATE TABLE t (v INTEGER UNIQUE)"); });
-            const auto id = co_await db.write([](Conn& c) {
-                c.exec("INSERT INTO t VALUES (7)");
-                return c.last_insert_id();
-            });
+            const auto id = co_await db.write(
+                [](Conn& c) { return c.query("INSERT INTO t VALUES (7) RETURNING rowid").run_returning_id(); });
             EXPECT_EQ(id, 1);
             try {
                 co_await db.write([](Conn& c) { c.exec("INSERT INTO t VALUES (7)"); });

@@ -1,0 +1,40 @@
+#pragma once
+// Repository code as one PostgreSQL transaction on a pool connection, with the pool's rules
+// (server/store/pg/pg_pool.hpp): one transaction per job, run again on 40001/40P01 or a
+// connection lost before COMMIT, a lock timeout not retried. This is the write path the daemon's
+// PostgreSQL side is built on (docs/postgresql.md).
+#include "server/store/pg/pg_pool.hpp"
+#include "server/store/pg_backend.hpp"
+#include "server/store/sqlite.hpp"
+
+#include <type_traits>
+
+namespace civic::store {
+
+// Runs `fn(store::Conn&)` on a connection of `pool` inside one transaction and returns its result.
+// The job may run more than once (see Pool::run): it must publish nothing before this returns.
+// Throws DbError (to_db_error) for what the pool gives up on; exceptions of the job's own pass
+// through unchanged.
+template <class F>
+auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx = {}) -> std::invoke_result_t<F&, Conn&> {
+    try {
+        return pool.run(
+            [&](pg::Conn& conn) -> std::invoke_result_t<F&, Conn&> {
+                auto front = borrow_postgresql(conn);
+                try {
+                    return fn(*front);
+                } catch (const DbError& e) {
+                    // The repositories speak DbError; the pool decides on PostgreSQL's own error,
+                    // rebuilt from the SQLSTATE (and a lost connection, which it replaces).
+                    if (e.retryable() || e.unavailable())
+                        throw pg::PgError(e.engine_code(), e.what(), e.unavailable());
+                    throw;
+                }
+            },
+            tx);
+    } catch (const pg::PgError& e) {
+        throw to_db_error(e);
+    }
+}
+
+}  // namespace civic::store
