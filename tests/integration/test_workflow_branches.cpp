@@ -438,6 +438,50 @@ TEST_F(WorkflowBranches, SelfHandledRefusals) {
 
 // ---- Push and Open311 ----------------------------------------------------------------------
 
+// The statistics' new figures (API.md §8) counted from the real actions, not from rows written
+// by hand: one report through each branch, then the running sums, a recomputation (`civicsnapd
+// check`) and the closure rates, from which the parked and voided tickets are left out.
+TEST_F(WorkflowBranches, TheNewFiguresCountTheRealActions) {
+    const std::string window = "from=2026-11-19T00:00:00Z&to=2026-11-21T00:00:00Z";
+    auto total = [&] {
+        auto r = d.get("/api/v1/stats/closure?" + window, c.dispatcher.token);
+        EXPECT_EQ(r.status, 200) << r.body;
+        return r.json()["total"];
+    };
+    const auto before = total();
+    for (const char* figure : {"checked", "refuted", "parked", "self_handled", "voided"})
+        EXPECT_EQ(before[figure], 0) << figure;
+
+    const auto confirmed = checking(c.w1);
+    ASSERT_EQ(with_photos(c.w1, confirmed, {{"action", "confirm_check"}}, 1).status, 200);
+    const auto refuted = checking(c.w1);
+    c.ok(c.w1, refuted, {{"action", "refute_check"}, {"reason", "现场无此问题"}});
+    const auto parked = accepted_in_g2();
+    c.ok(c.m2, parked, {{"action", "park"}, {"reason", "待财政拨款"}, {"until", "2026-12-20T00:00:00Z"}});
+    const auto voided = submitted();
+    c.ok(c.dispatcher, voided, {{"action", "void"}, {"reason", "误报录入"}});
+    ASSERT_EQ(self_handled(c.w2, 1, 1).status, 201);
+
+    const auto after = total();
+    EXPECT_EQ(after["checked"], 2) << after.dump();  // confirmed and refuted both went through 核实
+    EXPECT_EQ(after["refuted"], 1) << after.dump();
+    EXPECT_EQ(after["parked"], 1) << after.dump();
+    EXPECT_EQ(after["self_handled"], 1) << after.dump();
+    EXPECT_EQ(after["voided"], 1) << after.dump();
+    EXPECT_EQ(after["received"], before["received"].get<std::int64_t>() + 5) << after.dump();
+
+    // A parked ticket far past its deadline is still not overdue.
+    c.set_clock("2026-12-10T00:00:00Z");
+    EXPECT_EQ(total()["overdue_open"], 0);
+    // Unparked, its clock runs again.
+    c.ok(c.m2, parked, {{"action", "unpark"}});
+    EXPECT_EQ(total()["parked"], 0);
+
+    EXPECT_EQ(d.stop(), 0);
+    const auto check = run_ledger_check(d.data_dir());
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
 TEST_F(WorkflowBranches, Open311MapsTheNewStatuses) {
     const auto status_of = [&](std::int64_t id) {
         auto r = d.get("/open311/v2/requests/" + std::to_string(id) + ".json", "");
