@@ -151,31 +151,6 @@ std::string sha256(std::string_view data) {
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
 
-struct Sha256Stream::Ctx {
-    std::unique_ptr<EVP_MD_CTX, MdCtxFree> md{EVP_MD_CTX_new()};
-    bool done = false;
-};
-
-Sha256Stream::Sha256Stream() : ctx_(std::make_unique<Ctx>()) {
-    if (!ctx_->md || EVP_DigestInit_ex(ctx_->md.get(), EVP_sha256(), nullptr) != 1) fail("SHA-256");
-}
-
-Sha256Stream::~Sha256Stream() = default;
-
-void Sha256Stream::update(std::string_view piece) {
-    if (ctx_->done) throw std::logic_error("Sha256Stream::update after hex_digest");
-    if (EVP_DigestUpdate(ctx_->md.get(), piece.data(), piece.size()) != 1) fail("SHA-256");
-}
-
-std::string Sha256Stream::hex_digest() {
-    if (ctx_->done) throw std::logic_error("Sha256Stream::hex_digest twice");
-    ctx_->done = true;
-    std::string out(kSha256Len, '\0');
-    unsigned int len = 0;
-    if (EVP_DigestFinal_ex(ctx_->md.get(), bytes(out), &len) != 1 || len != kSha256Len) fail("SHA-256");
-    return hex_encode(out);
-}
-
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     std::string out(kSha256Len, '\0');
     std::size_t len = 0;

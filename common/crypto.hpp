@@ -2,7 +2,6 @@
 // Hashing, encodings, randomness, password hashing and Ed25519 signatures on OpenSSL 3's EVP
 // layer. "Raw" strings hold bytes, not text.
 #include <cstddef>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,23 +11,6 @@ namespace civic::crypto {
 std::string sha256(std::string_view data);                             // 32 raw bytes
 std::string sha256_hex(std::string_view data);                         // lowercase hex
 std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
-
-// SHA-256 of bytes that arrive in pieces (a file written through a buffer): the same digest as
-// sha256_hex of their concatenation, without holding it. Not copyable; one digest per object.
-class Sha256Stream {
-public:
-    Sha256Stream();  // throws std::runtime_error when OpenSSL cannot start a digest
-    ~Sha256Stream();
-    Sha256Stream(const Sha256Stream&) = delete;
-    Sha256Stream& operator=(const Sha256Stream&) = delete;
-
-    void update(std::string_view piece);
-    std::string hex_digest();  // lowercase hex; ends the stream (a later update throws)
-
-private:
-    struct Ctx;
-    std::unique_ptr<Ctx> ctx_;
-};
 
 std::string hex_encode(std::string_view raw);                 // lowercase
 std::optional<std::string> hex_decode(std::string_view hex);  // either case; nullopt on odd length/non-hex

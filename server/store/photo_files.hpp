@@ -4,7 +4,7 @@
 // into place and its directory fsynced, so that once `put` returns the bytes survive a crash, and
 // a reader never sees half a file. Same bytes → one file.
 // Blocking: call from the worker pool.
-#include "common/crypto.hpp"
+#include "common/sha256_stream.hpp"
 
 #include <cstdint>
 #include <filesystem>

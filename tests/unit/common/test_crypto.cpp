@@ -1,4 +1,5 @@
 #include "common/crypto.hpp"
+#include "common/sha256_stream.hpp"
 
 #include <gtest/gtest.h>
 
