@@ -8,6 +8,9 @@
 #include "server/store/offload.hpp"
 #include "server/store/photo_files.hpp"
 
+#include <exception>
+#include <stdexcept>
+
 namespace civic::domain {
 
 boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
@@ -29,15 +32,29 @@ boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoSt
         auto bytes = source();
         if (!bytes) throw to_api_error(bytes.error());
         Cleaned c;
-        c.original = photos.stage();
-        auto& original = *c.original;
-        auto processed = photo::process_to(
-            bytes.value(), [&original](std::string_view piece) { return original.append(piece); }, photo::Limits{});
+        // Staged on the first piece: the photo was checked whole by then (a PNG: its header), so
+        // bytes that are no image are a 415 even while the store is down.
+        std::exception_ptr stage_failure;
+        const auto sink = [&](std::string_view piece) {
+            if (!c.original) {
+                try {
+                    c.original = photos.stage();
+                } catch (...) {
+                    stage_failure = std::current_exception();
+                    return false;
+                }
+            }
+            return c.original->append(piece);
+        };
+        auto processed = photo::process_to(bytes.value(), sink, photo::Limits{});
         bytes = std::string();  // the upload's copy is not needed past here
+        if (stage_failure) std::rethrow_exception(stage_failure);
         if (!processed) {
-            if (processed.error().status == 503) original.finish();  // throws the disk's own error
+            if (processed.error().status == 503 && c.original) c.original->finish();  // throws the disk's error
             throw to_api_error(processed.error());
         }
+        if (!c.original) throw std::logic_error("photo::process_to succeeded without writing a byte");
+        auto& original = *c.original;
         original.finish();
         auto& p = processed.value();
         c.blob.sha256 = original.sha256_hex();
