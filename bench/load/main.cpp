@@ -9,6 +9,10 @@
 //   civicsnap-load sqlite  --db FILE
 //   civicsnap-load s3-put  --port P --bucket B [--bytes B]        (the object store's bare PUT rate)
 //   civicsnap-load s3-get  --port P --bucket B --objects N         (GETs of what s3-put wrote)
+//   civicsnap-load soak    --port P --pid PID --data-dir D [--minutes M | --seconds S] [--csv F]
+//                          [--intake-loops N --read-loops N --action-loops N --redeem-loops N
+//                           --subscribers N --residents N --photos N --photo-bytes B]
+//                          (the mixed-load soak of scripts/soak against a --demo daemon; soak.hpp)
 //                          (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; region us-east-1)
 // common: --host H --connections N (writers for fsync/sqlite) --duration-ms MS
 //
@@ -17,6 +21,7 @@
 #include "bench/load/disk_ceilings.hpp"
 #include "bench/load/http_driver.hpp"
 #include "bench/load/jpeg_pool.hpp"
+#include "bench/load/soak.hpp"
 #include "common/crypto.hpp"
 #include "common/sigv4.hpp"
 
@@ -313,6 +318,27 @@ int s3(const Args& a) {
     return 0;
 }
 
+// The mixed-load soak (soak.hpp): the summary on stdout, exit 1 when it is not clean.
+int soak(const Args& a) {
+    SoakOptions o;
+    o.target = target_of(a);
+    o.daemon_pid = static_cast<pid_t>(a.number("pid", 0));
+    if (o.daemon_pid <= 0) throw std::invalid_argument("--pid of the daemon is needed");
+    o.data_dir = a.get("data-dir");
+    o.duration = a.values.count("seconds") ? std::chrono::seconds(a.number("seconds", 60))
+                                           : std::chrono::seconds(60 * a.number("minutes", 30));
+    o.csv_path = a.get("csv", "soak.csv");
+    o.intake_loops = a.number("intake-loops", o.intake_loops);
+    o.read_loops = a.number("read-loops", o.read_loops);
+    o.action_loops = a.number("action-loops", o.action_loops);
+    o.redeem_loops = a.number("redeem-loops", o.redeem_loops);
+    o.subscribers = a.number("subscribers", o.subscribers);
+    o.residents = std::max<std::size_t>(1, a.number("residents", o.residents));
+    o.photos = std::max<std::size_t>(1, a.number("photos", o.photos));
+    o.photo_bytes = a.number("photo-bytes", o.photo_bytes);
+    return run_soak(o);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -324,6 +350,7 @@ int main(int argc, char** argv) {
         if (a.mode == "idle") return idle(a);
         if (a.mode == "fsync" || a.mode == "sqlite") return disk(a);
         if (a.mode == "s3-put" || a.mode == "s3-get") return s3(a);
+        if (a.mode == "soak") return soak(a);
         throw std::invalid_argument("unknown mode " + a.mode);
     } catch (const std::exception& e) {
         std::cerr << "civicsnap-load: " << e.what() << "\n";

@@ -8,6 +8,9 @@
 #include "server/store/offload.hpp"
 #include "server/store/photo_files.hpp"
 
+#include <exception>
+#include <stdexcept>
+
 namespace civic::domain {
 
 boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
@@ -19,35 +22,55 @@ boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoSt
     if (auto* gate = photo_decode_gate()) slot.emplace(co_await gate->acquire());
     struct Cleaned {
         store::PhotoBlobRow blob;
-        std::string original;
+        std::unique_ptr<store::StagedFile> original;  // written beside the store, not held in memory
         std::string thumbnail;
         std::string thumbnail_sha256;
     };
-    // Its cleaned bytes and thumbnail are the only copies held besides the input, and they are
-    // handed to the store without another copy.
+    // The upload's bytes are the one copy held in memory; the cleaned original goes to a staged
+    // file piece by piece as it is produced, hashed on the way, and the store takes the file.
     auto cleaned = co_await offload(blocking, [&] {
         auto bytes = source();
         if (!bytes) throw to_api_error(bytes.error());
-        auto processed = photo::process(bytes.value(), photo::Limits{});
-        bytes = std::string();  // the upload's copy is not needed past here
-        if (!processed) throw to_api_error(processed.error());
-        auto& p = processed.value();
         Cleaned c;
-        c.blob.sha256 = crypto::sha256_hex(p.bytes);
+        // Staged on the first piece: the photo was checked whole by then (a PNG: its header), so
+        // bytes that are no image are a 415 even while the store is down.
+        std::exception_ptr stage_failure;
+        const auto sink = [&](std::string_view piece) {
+            if (!c.original) {
+                try {
+                    c.original = photos.stage();
+                } catch (...) {
+                    stage_failure = std::current_exception();
+                    return false;
+                }
+            }
+            return c.original->append(piece);
+        };
+        auto processed = photo::process_to(bytes.value(), sink, photo::Limits{});
+        bytes = std::string();  // the upload's copy is not needed past here
+        if (stage_failure) std::rethrow_exception(stage_failure);
+        if (!processed) {
+            if (processed.error().status == 503 && c.original) c.original->finish();  // throws the disk's error
+            throw to_api_error(processed.error());
+        }
+        if (!c.original) throw std::logic_error("photo::process_to succeeded without writing a byte");
+        auto& original = *c.original;
+        original.finish();
+        auto& p = processed.value();
+        c.blob.sha256 = original.sha256_hex();
         c.blob.format = p.format;
         c.blob.width = p.width;
         c.blob.height = p.height;
-        c.blob.bytes = static_cast<std::int64_t>(p.bytes.size());
+        c.blob.bytes = static_cast<std::int64_t>(original.size());
         c.blob.dhash = static_cast<std::int64_t>(p.dhash);
         c.thumbnail_sha256 = crypto::sha256_hex(p.thumbnail_jpeg);
-        c.original = std::move(p.bytes);
         c.thumbnail = std::move(p.thumbnail_jpeg);
         return c;
     });
-    // Each put returns only when the bytes are durable (fsync / acknowledged PUT).
+    // Each put returns only when the bytes are durable (fsync / acknowledged PUT); thumbnail
+    // first, so that once the original exists the pair is complete.
     co_await photos.put(store::thumbnail_file_name(cleaned.blob.sha256), cleaned.thumbnail, cleaned.thumbnail_sha256);
-    co_await photos.put(store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), cleaned.original,
-                        cleaned.blob.sha256);
+    co_await photos.put_staged(store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), *cleaned.original);
     co_return std::move(cleaned.blob);
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // One photo into the photo store, the same way for every writer (report and Open311 uploads,
-// the demo city): decoded, checked and cleaned by photo::process on the blocking pool, then its
-// thumbnail and its original stored durably in the configured store (--photos), thumbnail first
-// (once the original exists the pair is complete). The caller inserts the returned row — with
+// the demo city): decoded, checked and cleaned by photo::process_to on the blocking pool — the
+// cleaned original written straight into a file the store stages (PhotoStore::stage), never
+// assembled in memory — then its thumbnail and its original stored durably in the configured
+// store (--photos; the staged file renamed into place or PUT from disk), thumbnail first (once
+// the original exists the pair is complete). The caller inserts the returned row — with
 // add_photos (domain/reports.hpp) — only after this returns, so a row never names a missing file.
 #include "server/store/photo_store.hpp"
 #include "server/store/reports_repo.hpp"

@@ -341,11 +341,11 @@ std::optional<Thumbnail> make_thumbnail(const Image& image) {
     return thumbnail_from_rows(box.take());
 }
 
-Processed finished(std::string format, std::string bytes, Size size, Thumbnail thumbnail) {
+// The description of a cleaned image that went to the sink.
+Processed finished(std::string format, Size size, Thumbnail thumbnail) {
     Processed p;
     p.mime_type = "image/" + format;
     p.format = std::move(format);
-    p.bytes = std::move(bytes);
     p.width = size.width;
     p.height = size.height;
     p.thumbnail_jpeg = std::move(thumbnail.jpeg);
@@ -398,7 +398,7 @@ struct JpegSegment {
 
 // The segment at `pos` (fill bytes 0xFF before the marker skipped), or nullopt when `pos` does
 // not hold a marker or the segment's length runs past the end. Bounds-checked for hostile input;
-// the one reader of segment structure for exif_orientation and copy_without_metadata.
+// the one reader of segment structure for exif_orientation and metadata_free_pieces.
 std::optional<JpegSegment> read_segment(std::string_view jpeg, std::size_t pos) {
     const auto* b = as_bytes(jpeg);
     const std::size_t n = jpeg.size();
@@ -419,22 +419,33 @@ std::optional<JpegSegment> read_segment(std::string_view jpeg, std::size_t pos) 
 // out (wherever it sits, between scans too), a fresh JFIF APP0 after SOI, and nothing after
 // EOI (phones append motion clips and depth maps there). The tables, frame and scans are copied
 // verbatim, so the picture is exactly the upload's, for the cost of one pass over the bytes.
-// nullopt when the segment structure is not what libjpeg just decoded without a warning
-// (the caller then re-encodes).
-std::optional<std::string> copy_without_metadata(std::string_view jpeg) {
+// Returned as the pieces to write, in order (views of `jpeg` and of constants): the cleaned copy
+// is never assembled in memory. nullopt when the segment structure is not what libjpeg just
+// decoded without a warning (the caller then re-encodes); nothing is written before the whole
+// structure was read.
+std::optional<std::vector<std::string_view>> metadata_free_pieces(std::string_view jpeg) {
+    static constexpr std::string_view kSoiBytes{"\xFF\xD8", 2};
     const auto* b = as_bytes(jpeg);
     const std::size_t n = jpeg.size();
-    std::string out;
-    out.reserve(n + kJfifApp0.size());
-    out.append("\xFF\xD8", 2).append(kJfifApp0);
+    std::vector<std::string_view> out{kSoiBytes, kJfifApp0};
+    const auto append = [&out](std::string_view piece) {
+        // Adjacent kept segments are one piece: fewer, larger writes.
+        if (out.size() > 2 && out.back().data() + out.back().size() == piece.data())
+            out.back() = std::string_view(out.back().data(), out.back().size() + piece.size());
+        else
+            out.push_back(piece);
+    };
     std::size_t pos = 2;  // after SOI
     for (;;) {
         const auto segment = read_segment(jpeg, pos);
         if (!segment) return std::nullopt;
         pos = static_cast<std::size_t>(segment->bytes.data() - jpeg.data()) + segment->bytes.size();
-        if (segment->marker == kEoi) return out.append(segment->bytes);
+        if (segment->marker == kEoi) {
+            append(segment->bytes);
+            return out;
+        }
         if (segment->bytes.size() == 2) return std::nullopt;  // SOI, TEM or RSTn outside a scan
-        if (!is_metadata_marker(segment->marker)) out.append(segment->bytes);
+        if (!is_metadata_marker(segment->marker)) append(segment->bytes);
         if (segment->marker != kSos) continue;
         // Entropy-coded data runs to the first 0xFF that is neither a stuffed zero nor a restart.
         std::size_t end = pos;
@@ -446,21 +457,23 @@ std::optional<std::string> copy_without_metadata(std::string_view jpeg) {
             if (b[end + 1] != 0x00 && !is_restart_marker(b[end + 1])) break;
             end += 2;
         }
-        out.append(jpeg.substr(pos, end - pos));
+        append(jpeg.substr(pos, end - pos));
         pos = end;
     }
 }
+
+MediaError sink_refused() { return {503, "unavailable", "storage temporarily unavailable (photo write)"}; }
 
 // 1. A decode at the cheapest DCT scale that still covers the thumbnail (1/8 for phone
 //    photos): entropy decoding does not shrink with the scale, so this checks every byte of the
 //    file — a truncated or corrupt stream is refused before any full-size buffer is allocated.
 //    It also yields the thumbnail and the dHash.
 // 2. YCbCr and greyscale files (all phone cameras): copied without metadata, segment by segment
-//    when upright (copy_without_metadata), or with their coefficients turned upright
+//    when upright (metadata_free_pieces), or with their coefficients turned upright
 //    (upright_without_metadata). Others (CMYK, YCCK, RGB), and any file
 //    the lossless transform refuses: the full decode, turned upright, re-encoded with no marker
 //    but JFIF's.
-MediaResult<Processed> process_jpeg(std::string_view input, const Limits& limits) {
+MediaResult<Processed> process_jpeg(std::string_view input, const Limits& limits, const ByteSink& sink) {
     TjHandle decoder(tjInitDecompress());
     if (!decoder) return not_an_image();
     const auto header = read_jpeg_header(decoder.get(), input);
@@ -476,11 +489,17 @@ MediaResult<Processed> process_jpeg(std::string_view input, const Limits& limits
     if (!thumbnail) return not_an_image();
 
     if (header->colorspace == TJCS_YCbCr || header->colorspace == TJCS_GRAY) {
-        auto stored = orientation == 1 ? copy_without_metadata(input) : upright_without_metadata(input, orientation);
-        if (stored) {
-            const bool swapped = orientation >= 5;  // transpose, rotations by 90° and 270°, transverse
-            const Size shown = swapped ? Size{full.height, full.width} : full;
-            return finished("jpeg", std::move(*stored), shown, std::move(*thumbnail));
+        const bool swapped = orientation >= 5;  // transpose, rotations by 90° and 270°, transverse
+        const Size shown = swapped ? Size{full.height, full.width} : full;
+        if (orientation == 1) {
+            if (auto pieces = metadata_free_pieces(input)) {
+                for (const auto piece : *pieces)
+                    if (!sink(piece)) return sink_refused();
+                return finished("jpeg", shown, std::move(*thumbnail));
+            }
+        } else if (auto stored = upright_without_metadata(input, orientation)) {
+            if (!sink(*stored)) return sink_refused();
+            return finished("jpeg", shown, std::move(*thumbnail));
         }
     }
     auto decoded = decode_jpeg(decoder.get(), input, *header, full);
@@ -489,7 +508,8 @@ MediaResult<Processed> process_jpeg(std::string_view input, const Limits& limits
     const Image upright = apply_orientation(std::move(*decoded), orientation);
     auto stored = encode_jpeg(upright, kStoredJpegQuality);
     if (!stored) return not_an_image();
-    return finished("jpeg", std::move(*stored), {upright.width, upright.height}, std::move(*thumbnail));
+    if (!sink(*stored)) return sink_refused();
+    return finished("jpeg", {upright.width, upright.height}, std::move(*thumbnail));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,18 +570,18 @@ void ignore_ancillary_chunks(png_structp png) {
 }
 
 struct PngSink {
-    std::string* out;
-    bool failed;
+    const ByteSink* out;
+    bool refused;  // the sink did not take a piece (or threw): the PNG is not stored
 };
 
-extern "C" void png_write_to_string(png_structp png, png_bytep data, png_size_t length) {
+extern "C" void png_write_to_sink(png_structp png, png_bytep data, png_size_t length) {
     auto* sink = static_cast<PngSink*>(png_get_io_ptr(png));
     try {
-        sink->out->append(reinterpret_cast<const char*>(data), length);
+        if (!(*sink->out)(std::string_view(reinterpret_cast<const char*>(data), length))) sink->refused = true;
     } catch (...) {
-        sink->failed = true;
+        sink->refused = true;
     }
-    if (sink->failed) png_error(png, "out of memory");  // outside the handler: nothing to unwind
+    if (sink->refused) png_error(png, "photo write refused");  // outside the handler: nothing to unwind
 }
 
 extern "C" void png_flush_nothing(png_structp) {}
@@ -649,7 +669,7 @@ void configure_png_reader(png_structp png, const Limits& limits, PngSource* sour
     ignore_ancillary_chunks(png);
 }
 
-MediaResult<Processed> process_png(std::string_view input, const Limits& limits) {
+MediaResult<Processed> process_png(std::string_view input, const Limits& limits, const ByteSink& out) {
     const auto ihdr = png_ihdr_size(input);
     if (!ihdr) return not_an_image();
     if (auto err = check_dimensions(ihdr->width, ihdr->height, limits)) return *err;
@@ -659,9 +679,8 @@ MediaResult<Processed> process_png(std::string_view input, const Limits& limits)
     if (!reader.info || !writer.info) return not_an_image();
     PngSource source{as_bytes(input), input.size(), 0};
     configure_png_reader(reader.png, limits, &source);
-    std::string stored;
-    PngSink sink{&stored, false};
-    png_set_write_fn(writer.png, &sink, png_write_to_string, png_flush_nothing);
+    PngSink sink{&out, false};
+    png_set_write_fn(writer.png, &sink, png_write_to_sink, png_flush_nothing);
     PngTranscode transcode;
     switch (transcode_png_rows(reader.png, reader.info, writer.png, writer.info, limits, &transcode)) {
         case PngStatus::ok:
@@ -669,11 +688,11 @@ MediaResult<Processed> process_png(std::string_view input, const Limits& limits)
         case PngStatus::too_large:
             return MediaError::too_large("photo has more than " + std::to_string(limits.max_pixels) + " pixels");
         case PngStatus::corrupt:
-            return not_an_image();
+            return sink.refused ? sink_refused() : not_an_image();
     }
     auto thumbnail = thumbnail_from_rows(transcode.thumbnail->take());
     if (!thumbnail) return not_an_image();
-    return finished("png", std::move(stored), transcode.size, std::move(*thumbnail));
+    return finished("png", transcode.size, std::move(*thumbnail));
 }
 
 }  // namespace
@@ -748,13 +767,27 @@ int exif_orientation(std::string_view jpeg) noexcept {
 int hamming(std::uint64_t a, std::uint64_t b) noexcept { return std::popcount(a ^ b); }
 
 MediaResult<Processed> process(std::string_view bytes, const Limits& limits) {
+    std::string stored;
+    stored.reserve(bytes.size() + kJfifApp0.size());  // an upright JPEG's copy, without regrowth
+    auto result = process_to(
+        bytes,
+        [&stored](std::string_view piece) {
+            stored.append(piece);
+            return true;
+        },
+        limits);
+    if (result) result.value().bytes = std::move(stored);
+    return result;
+}
+
+MediaResult<Processed> process_to(std::string_view bytes, const ByteSink& sink, const Limits& limits) {
     if (bytes.size() > limits.max_input_bytes) {
         return MediaError::too_large("photo is larger than " + std::to_string(limits.max_input_bytes) + " bytes");
     }
     const auto* p = as_bytes(bytes);
-    if (bytes.size() >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return process_jpeg(bytes, limits);
+    if (bytes.size() >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return process_jpeg(bytes, limits, sink);
     if (bytes.size() >= kPngSignature.size() && std::equal(kPngSignature.begin(), kPngSignature.end(), p)) {
-        return process_png(bytes, limits);
+        return process_png(bytes, limits, sink);
     }
     return not_an_image();
 }

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -35,7 +36,7 @@ struct Limits {
 struct Processed {
     std::string format;       // "jpeg" or "png"
     std::string mime_type;    // "image/jpeg" or "image/png"
-    std::string bytes;        // the cleaned image to store (and to hash with SHA-256)
+    std::string bytes;        // the cleaned image to store (and to hash with SHA-256); empty from process_to
     std::uint32_t width = 0;  // as displayed, after the EXIF orientation was applied
     std::uint32_t height = 0;
     std::string thumbnail_jpeg;  // long side ≤ kThumbnailLongSide
@@ -48,6 +49,18 @@ struct Processed {
 // dimensions are checked from the header, before any pixel memory is allocated).
 // Deterministic: the same input gives the same output bytes.
 MediaResult<Processed> process(std::string_view bytes, const Limits& limits = {});
+
+// Receives the cleaned image in order, piece by piece; false when it cannot take it (a disk
+// write failed).
+using ByteSink = std::function<bool(std::string_view piece)>;
+
+// As process, but the cleaned image goes to `sink` instead of Processed::bytes (left empty), so
+// that it is never held whole in memory: an upright JPEG's kept segments are handed over as
+// views of `bytes`, a PNG row by row as libpng writes it; only a rotated or re-encoded JPEG is
+// handed over as one buffer, the library's. The whole file is checked before the first piece
+// goes out, except for a PNG (written as it is read): on any error the sink may have received
+// part of an image, which the caller discards. 503 `unavailable` when the sink refuses a piece.
+MediaResult<Processed> process_to(std::string_view bytes, const ByteSink& sink, const Limits& limits = {});
 
 // Number of differing bits between two dHashes (0..64).
 int hamming(std::uint64_t a, std::uint64_t b) noexcept;

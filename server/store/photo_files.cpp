@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
@@ -91,7 +92,72 @@ void write_all(int fd, std::string_view bytes, const fs::path& path) {
 
 }  // namespace
 
+StagedFile::StagedFile(const fs::path& dir) : path_(dir / (".tmp-" + crypto::random_token(12))) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd_ < 0) fail("create", path_);
+    buffer_.reserve(kStagedBufferBytes);
+}
+
+StagedFile::~StagedFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!moved_) ::unlink(path_.c_str());
+}
+
+bool StagedFile::write_buffer() noexcept {
+    std::string_view out = buffer_;
+    while (!out.empty()) {
+        const auto n = ::write(fd_, out.data(), out.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            write_errno_ = errno;
+            return false;
+        }
+        out.remove_prefix(static_cast<std::size_t>(n));
+    }
+    buffer_.clear();
+    return true;
+}
+
+bool StagedFile::append(std::string_view bytes) noexcept {
+    if (write_errno_ != 0) return false;
+    try {
+        digest_.update(bytes);
+    } catch (...) {
+        write_errno_ = EIO;
+        return false;
+    }
+    size_ += bytes.size();
+    while (!bytes.empty()) {
+        const std::size_t take = std::min(bytes.size(), kStagedBufferBytes - buffer_.size());
+        buffer_.append(bytes.substr(0, take));  // within the reserved capacity: no allocation
+        bytes.remove_prefix(take);
+        if (buffer_.size() == kStagedBufferBytes && !write_buffer()) return false;
+    }
+    return true;
+}
+
+void StagedFile::finish() {
+    if (write_errno_ == 0) write_buffer();
+    if (write_errno_ != 0) {
+        errno = write_errno_;
+        fail("write", path_);
+    }
+    sha256_hex_ = digest_.hex_digest();
+}
+
 fs::path PhotoFiles::path_of(std::string_view name) const { return root_ / photo_key(name); }
+
+void PhotoFiles::put_staged(std::string_view name, StagedFile& staged) const {
+    const auto path = path_of(name);
+    if (::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0) return;  // the same bytes, there already
+    if (errno != ENOENT) fail("utimensat", path);
+    const auto dir = path.parent_path();
+    make_dirs_durably(dir);
+    if (::fsync(staged.fd()) != 0) fail("fsync", staged.path());
+    if (::rename(staged.path().c_str(), path.c_str()) != 0) fail("rename", path);
+    staged.moved();
+    fsync_dir(dir);
+}
 
 void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
     const auto path = path_of(name);

@@ -1,8 +1,12 @@
 #pragma once
 // The content-addressed photo store: data/photos/ab/cd/<sha256>.<ext>. A file is written to a
-// temporary name, fsynced, renamed into place and its directory fsynced, so that once `put`
-// returns the bytes survive a crash, and a reader never sees half a file. Same bytes → one file.
+// temporary name (beside it, or a staged file in the root: the same filesystem), fsynced, renamed
+// into place and its directory fsynced, so that once `put` returns the bytes survive a crash, and
+// a reader never sees half a file. Same bytes → one file.
 // Blocking: call from the worker pool.
+#include "common/sha256_stream.hpp"
+
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,6 +26,46 @@ std::string photo_key(std::string_view name);
 // The name back from a key of that shape, or nullopt (a foreign object in the bucket).
 std::optional<std::string> photo_name_of_key(std::string_view key);
 
+// A file being written to be taken into a photo store whole (PhotoStore::put_staged): created
+// as "<dir>/.tmp-<random>", written through one bounded buffer (kStagedBufferBytes) and hashed as
+// it is written, so the content address costs no second pass. Removed when destroyed unless it
+// was moved into place. Blocking: use from the worker pool.
+class StagedFile {
+public:
+    static constexpr std::size_t kStagedBufferBytes = 64 * 1024;
+
+    // Creates the file in `dir` (which must exist). ApiError 503 when the disk refuses.
+    explicit StagedFile(const std::filesystem::path& dir);
+    ~StagedFile();
+    StagedFile(const StagedFile&) = delete;
+    StagedFile& operator=(const StagedFile&) = delete;
+
+    // Buffered. False once a write failed (the disk is full or failing): `finish` then throws.
+    bool append(std::string_view bytes) noexcept;
+    // Writes out the buffer and ends the digest. ApiError 503 for a write that failed, here or
+    // in an earlier append.
+    void finish();
+
+    std::uint64_t size() const noexcept { return size_; }
+    const std::string& sha256_hex() const noexcept { return sha256_hex_; }  // after finish
+    const std::filesystem::path& path() const noexcept { return path_; }
+    int fd() const noexcept { return fd_; }
+    // The file now lives under another name (renamed into the store): nothing to remove.
+    void moved() noexcept { moved_ = true; }
+
+private:
+    bool write_buffer() noexcept;
+
+    std::filesystem::path path_;
+    int fd_ = -1;
+    std::string buffer_;
+    std::uint64_t size_ = 0;
+    crypto::Sha256Stream digest_;
+    std::string sha256_hex_;
+    int write_errno_ = 0;  // the first failed write's errno
+    bool moved_ = false;
+};
+
 class PhotoFiles {
 public:
     explicit PhotoFiles(std::filesystem::path root) : root_(std::move(root)) {}
@@ -31,6 +75,13 @@ public:
     // Durably stores `bytes` under `name` unless it is there already. Throws ApiError 503 when
     // the disk is full or failing, std::system_error otherwise.
     void put(std::string_view name, std::string_view bytes) const;
+    // Durably stores a finished staged file under `name` by renaming it into place (fsync, rename,
+    // directory fsync): its bytes are not copied. When `name` is there already it is only touched
+    // (the staged file is then removed with its object). Stage in `staging_dir()` so that the
+    // rename never crosses a filesystem. Throws like `put`.
+    void put_staged(std::string_view name, StagedFile& staged) const;
+    // The store's own root: a staged file there is on the store's filesystem.
+    const std::filesystem::path& staging_dir() const noexcept { return root_; }
     // The file's bytes, or nullopt when it does not exist. Throws ApiError 503 when the disk
     // cannot be read (EIO, EACCES, a folder on the way replaced by a file), std::system_error
     // otherwise.

@@ -32,6 +32,10 @@ public:
     asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string&) override {
         co_await offload(pool_, [&] { files_.put(name, bytes); });
     }
+    std::unique_ptr<StagedFile> stage() override { return std::make_unique<StagedFile>(files_.staging_dir()); }
+    asio::awaitable<void> put_staged(const std::string& name, StagedFile& staged) override {
+        co_await offload(pool_, [&] { files_.put_staged(name, staged); });
+    }
     asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t) override {
         co_return co_await offload(pool_, [&] { return files_.get(name); });  // sized from the file
     }
@@ -113,12 +117,23 @@ class S3Store final : public PhotoStore {
     static constexpr std::uint64_t kMaxExpectedBytes = 16 * 1024 * 1024;
 
 public:
-    S3Store(asio::any_io_executor executor, objstore::S3Config config)
-        : client_(std::move(executor), std::move(config)) {}
+    S3Store(asio::any_io_executor executor, objstore::S3Config config, fs::path staging_dir)
+        : client_(std::move(executor), std::move(config)), staging_dir_(std::move(staging_dir)) {}
 
     asio::awaitable<void> put(const std::string& name, const std::string& bytes,
                               const std::string& sha256_hex) override {
         auto r = co_await client_.put_bytes(photo_key(name), bytes, content_type_of(name), sha256_hex);
+        if (!r.ok()) fail(r.error, "PUT " + name);
+    }
+    std::unique_ptr<StagedFile> stage() override {
+        std::error_code ec;
+        fs::create_directories(staging_dir_, ec);  // normally made at start (the upload spool)
+        if (ec) throw ApiError::unavailable(30, "the spool folder cannot be used now");
+        return std::make_unique<StagedFile>(staging_dir_);
+    }
+    asio::awaitable<void> put_staged(const std::string& name, StagedFile& staged) override {
+        auto r = co_await client_.put_file(photo_key(name), staged.path().string(), staged.sha256_hex(),
+                                           content_type_of(name));
         if (!r.ok()) fail(r.error, "PUT " + name);
     }
     asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t expected_size) override {
@@ -179,6 +194,7 @@ public:
 
 private:
     objstore::S3Client client_;
+    fs::path staging_dir_;
 };
 
 }  // namespace
@@ -192,6 +208,7 @@ ApiError photo_store_failure(const objstore::Error& e) {
 
 PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_dir) {
     PhotoStoreSpec spec;
+    spec.staging_dir = (fs::path(data_dir) / "spool").string();
     if (text.empty()) {
         spec.dir = (fs::path(data_dir) / "photos").string();
         spec.text = "file:" + spec.dir;
@@ -251,7 +268,7 @@ PhotoStoreSpec parse_photo_store(std::string_view text, const std::string& data_
 std::unique_ptr<PhotoStore> make_photo_store(const PhotoStoreSpec& spec, asio::any_io_executor executor,
                                              asio::thread_pool& blocking) {
     if (spec.kind == PhotoStoreSpec::Kind::file) return std::make_unique<FileStore>(spec.dir, blocking);
-    return std::make_unique<S3Store>(std::move(executor), spec.s3);
+    return std::make_unique<S3Store>(std::move(executor), spec.s3, spec.staging_dir);
 }
 
 }  // namespace civic::store

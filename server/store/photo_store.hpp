@@ -41,9 +41,10 @@ struct PhotoStoreConfigError : std::runtime_error {
 
 struct PhotoStoreSpec {
     enum class Kind { file, s3 } kind = Kind::file;
-    std::string dir;        // file
-    objstore::S3Config s3;  // s3 (endpoint, bucket, region, credentials)
-    std::string text;       // as given, for messages (never with credentials)
+    std::string dir;          // file
+    objstore::S3Config s3;    // s3 (endpoint, bucket, region, credentials)
+    std::string staging_dir;  // s3: where cleaned originals are written before their PUT (<data-dir>/spool)
+    std::string text;         // as given, for messages (never with credentials)
 };
 
 // Parses `file:DIR` or `s3://BUCKET?endpoint=URL&region=R` (credentials from AWS_ACCESS_KEY_ID,
@@ -73,6 +74,15 @@ public:
     // ApiError 503 when the store cannot take it now.
     virtual boost::asio::awaitable<void> put(const std::string& name, const std::string& bytes,
                                              const std::string& sha256_hex) = 0;
+    // A file to write a cleaned original into, on the disk `put_staged` takes it from (file: the
+    // photo folder itself, so that it is renamed into place and never copied; s3: <data-dir>/spool).
+    // Blocking: call from the worker pool. ApiError 503 when it cannot be created.
+    virtual std::unique_ptr<StagedFile> stage() = 0;
+    // As `put`, for a finished staged file, never holding it in memory: file: fsynced and renamed
+    // into place; s3: a PUT streamed from the file, signed with the SHA-256 computed while it was
+    // written. The file is consumed or removed with `staged`. ApiError 503 when the store cannot
+    // take it now.
+    virtual boost::asio::awaitable<void> put_staged(const std::string& name, StagedFile& staged) = 0;
     // The bytes, or nullopt when there is no such object. ApiError 503 when unreachable.
     // `expected_size` (the row's byte count; 0 when unknown) sizes the buffer up front, so that a
     // body arriving in chunks is not copied on regrowth: the photo is held once.

@@ -1,4 +1,5 @@
 #include "common/crypto.hpp"
+#include "common/sha256_stream.hpp"
 
 #include <gtest/gtest.h>
 
@@ -196,4 +197,15 @@ TEST(Crypto, Ed25519BadKeys) {
     EXPECT_FALSE(ed25519_verify(kp.private_pem, "m", sig));  // private PEM where public expected
     EXPECT_THROW(ed25519_sign("not a pem", "m"), std::runtime_error);
     EXPECT_THROW(ed25519_sign(kp.public_pem, "m"), std::runtime_error);
+}
+
+TEST(Crypto, Sha256StreamEqualsTheDigestOfTheConcatenation) {
+    const std::string whole(200'000, 'x');
+    civic::crypto::Sha256Stream stream;
+    for (std::size_t at = 0; at < whole.size(); at += 65'536) stream.update(std::string_view(whole).substr(at, 65'536));
+    EXPECT_EQ(stream.hex_digest(), civic::crypto::sha256_hex(whole));
+    EXPECT_THROW(stream.update("more"), std::logic_error);  // one digest per stream
+
+    civic::crypto::Sha256Stream empty;
+    EXPECT_EQ(empty.hex_digest(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }

@@ -467,3 +467,42 @@ TEST(Photo, Hamming) {
     EXPECT_EQ(photo::hamming(0, ~0ull), 64);
     EXPECT_EQ(photo::hamming(0b1011, 0b0010), 2);
 }
+
+// process_to hands the cleaned image out in pieces (views of the upload for an upright JPEG, rows
+// for a PNG) and keeps none of it: joined, the pieces are exactly what process returns.
+TEST(Photo, ProcessToStreamsTheSameBytesWithoutKeepingThem) {
+    for (const char* name : {"plain.jpg", "gps_orient6.jpg", "cmyk_red.jpg", "plain.png", "palette_interlaced.png"}) {
+        SCOPED_TRACE(name);
+        const std::string input = fixture(name);
+        std::string joined;
+        std::size_t pieces = 0;
+        const auto streamed = photo::process_to(input, [&](std::string_view piece) {
+            joined.append(piece);
+            ++pieces;
+            return true;
+        });
+        ASSERT_TRUE(streamed) << streamed.error().message;
+        EXPECT_TRUE(streamed.value().bytes.empty());
+        EXPECT_GT(pieces, 0u);
+        const auto whole = must_process(input);
+        EXPECT_EQ(joined, whole.bytes);
+        EXPECT_EQ(streamed.value().width, whole.width);
+        EXPECT_EQ(streamed.value().thumbnail_jpeg, whole.thumbnail_jpeg);
+    }
+}
+
+// A sink that cannot take a piece (the disk is full) refuses the photo with 503, the answer to
+// retry later, whichever path the image takes.
+TEST(Photo, ASinkThatRefusesIsA503) {
+    for (const char* name : {"plain.jpg", "gps_orient6.jpg", "cmyk_red.jpg", "plain.png", "palette_interlaced.png"}) {
+        SCOPED_TRACE(name);
+        const auto r = photo::process_to(fixture(name), [](std::string_view) { return false; });
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().status, 503);
+        EXPECT_EQ(r.error().code, "unavailable");
+    }
+    // Bytes that are no image are still a 415, not a write failure.
+    const auto bad = photo::process_to("not an image", [](std::string_view) { return false; });
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().status, 415);
+}

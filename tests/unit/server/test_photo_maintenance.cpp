@@ -13,8 +13,11 @@
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 namespace {
@@ -32,6 +35,14 @@ public:
 
     asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string&) override {
         objects[name] = {bytes, 1};
+        co_return;
+    }
+    std::unique_ptr<StagedFile> stage() override {
+        return std::make_unique<StagedFile>(std::filesystem::temp_directory_path());
+    }
+    asio::awaitable<void> put_staged(const std::string& name, StagedFile& staged) override {
+        std::ifstream in(staged.path(), std::ios::binary);
+        objects[name] = {std::string(std::istreambuf_iterator<char>(in), {}), 1};
         co_return;
     }
     asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t) override {
