@@ -52,6 +52,12 @@ struct Outcome {
     std::string error;  // "" = success; an ApiError's code, or "db:<SQLSTATE> <message>"
 };
 
+domain::ActionRequest accept() {
+    domain::ActionRequest a;
+    a.action = "accept";
+    return a;
+}
+
 std::map<std::string, int> tally(const std::vector<Outcome>& outcomes) {
     std::map<std::string, int> counts;
     for (const auto& o : outcomes) ++counts[o.error.empty() ? "ok" : o.error];
@@ -128,6 +134,13 @@ protected:
         r.created_at = r.updated_at = kNow;
         return store::insert_report(c, r);
     }
+    domain::Caller staff(domain::Role role, const std::string& phone) {
+        domain::Caller who;
+        who.role = role;
+        who.phone = phone;
+        who.user_id = setup([&](store::Conn& c) { return user(c, phone, std::string(domain::to_string(role))); });
+        return who;
+    }
     std::int64_t balance(std::int64_t user_id) {
         return setup([&](store::Conn& c) { return ledger::standing(c, user_id).balance; });
     }
@@ -139,32 +152,55 @@ protected:
     }
 };
 
-// Twenty awards for one resident on one day, one report each: exactly the daily cap is paid,
-// whichever awards get it (API.md §5). Also the first-use account, created by the first award.
-TEST_F(PgRaces, TwentyConcurrentAwardsPayExactlyTheDailyCap) {
-    constexpr int kAwards = 20;
-    constexpr std::int64_t kPoints = 10, kCap = 35;  // 3½ awards' worth: one is paid in part
+// Twenty dispatchers accept twenty reports of one resident on one day at once: exactly the daily
+// cap is paid, whichever accepts get it (API.md §5). Also the first-use account, created by the
+// first payment.
+TEST_F(PgRaces, TwentyConcurrentAcceptsPayExactlyTheDailyCap) {
+    constexpr int kAccepts = 20;
+    constexpr std::int64_t kPoints = 10, kCap = 35;  // 3½ accepts' worth: one is paid in part
     std::vector<std::int64_t> reports;
     const auto resident = setup([&](store::Conn& c) {
+        store::insert_category(c, store::CategoryRow{"road", "Road", 24, kPoints, 0, "hours"}, kNow);
         const auto u = user(c, "13800000001");
-        for (int i = 0; i < kAwards; ++i) reports.push_back(report(c, u, "accepted"));
+        for (int i = 0; i < kAccepts; ++i) reports.push_back(report(c, u, "submitted"));
         return u;
     });
-    const auto outcomes = race(kAwards, [&](int i, store::Conn& c) {
-        return ledger::pay_report_points(c, resident, reports[static_cast<std::size_t>(i)], "report_accepted", kPoints,
-                                         kNow, kCap);
+    const auto dispatcher = staff(domain::Role::dispatcher, "13700000001");
+    const auto outcomes = race(kAccepts, [&](int i, store::Conn& c) {
+        return domain::apply_action(c, dispatcher, reports[static_cast<std::size_t>(i)], accept(), kNow, kCap)
+            .points_awarded;
     });
     std::int64_t paid = 0;
     for (const auto& o : outcomes) paid += o.value;
-    EXPECT_EQ(tally(outcomes), (std::map<std::string, int>{{"ok", kAwards}}));
+    EXPECT_EQ(tally(outcomes), (std::map<std::string, int>{{"ok", kAccepts}}));
     EXPECT_EQ(paid, kCap);
     EXPECT_EQ(balance(resident), kCap);
     setup([&](store::Conn& c) {
         EXPECT_EQ(store::daily_earned(c, resident, civic::timefmt::shanghai_day(kNow)), kCap);
         const auto standing = store::find_standing(c, resident);
-        EXPECT_EQ(standing.reports_accepted, kAwards) << "merit counts every report, paid or not";
+        EXPECT_EQ(standing.reports_accepted, kAccepts) << "merit counts every report, paid or not";
         EXPECT_EQ(standing.lifetime_earned, kCap);
     });
+    expect_ledger_consistent();
+}
+
+// Two dispatchers accept one report at once: one accept, the other refused as a transition from
+// the status the first left; the report's reward is paid once.
+TEST_F(PgRaces, TwoAcceptsOfOneTicketPayOnce) {
+    std::int64_t ticket = 0;
+    const auto resident = setup([&](store::Conn& c) {
+        store::insert_category(c, store::CategoryRow{"road", "Road", 24, 10, 0, "hours"}, kNow);
+        const auto u = user(c, "13800000008");
+        ticket = report(c, u, "submitted");
+        return u;
+    });
+    const auto dispatcher = staff(domain::Role::dispatcher, "13700000002");
+    const auto outcomes = race(2, [&](int, store::Conn& c) {
+        return domain::apply_action(c, dispatcher, ticket, accept(), kNow, 100).points_awarded;
+    });
+    EXPECT_EQ(tally(outcomes), (std::map<std::string, int>{{"ok", 1}, {"invalid_transition", 1}}));
+    EXPECT_EQ(balance(resident), 10);
+    setup([&](store::Conn& c) { EXPECT_EQ(store::list_events(c, ticket).size(), 1u) << "one accept event"; });
     expect_ledger_consistent();
 }
 
@@ -346,6 +382,7 @@ TEST_F(PgRaces, APartnerUpdateIdIsRecordedOnce) {
     domain::open311::Partner partner;
     std::int64_t ticket = 0;
     setup([&](store::Conn& c) {
+        store::insert_category(c, store::CategoryRow{"road", "Road", 24, 0, 0, "hours"}, kNow);
         const auto p = domain::open311::create_partner(c, "Partner", false, kNow);
         partner = *domain::open311::partner_for_key(c, p.api_key);
         ticket = report(c, partner.user_id, "submitted");
@@ -366,6 +403,7 @@ TEST_F(PgRaces, APartnerUpdateIdIsRecordedOnce) {
 TEST_F(PgRaces, ConcurrentActionsOnOneTicketDoNotLoseUpdates) {
     std::int64_t ticket = 0, reporter = 0;
     setup([&](store::Conn& c) {
+        store::insert_category(c, store::CategoryRow{"road", "Road", 24, 0, 0, "hours"}, kNow);
         reporter = user(c, "13800000007");
         ticket = report(c, reporter, "resolved");
     });
