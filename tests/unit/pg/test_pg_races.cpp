@@ -18,6 +18,7 @@
 #include "server/domain/reports.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/city_repo.hpp"
+#include "server/store/kiosk_repo.hpp"
 #include "server/store/ledger_repo.hpp"
 #include "server/store/pg_backend.hpp"
 #include "server/store/pg_jobs.hpp"
@@ -28,11 +29,14 @@
 
 #include <atomic>
 #include <barrier>
+#include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace store = civic::store;
@@ -415,6 +419,73 @@ TEST_F(PgRaces, ConcurrentActionsOnOneTicketDoNotLoseUpdates) {
     });
     EXPECT_EQ(tally(outcomes), (std::map<std::string, int>{{"ok", 1}, {"invalid_transition", 1}}));
     setup([&](store::Conn& c) { EXPECT_EQ(store::list_events(c, ticket).size(), 1u) << "one rate event"; });
+}
+
+}  // namespace
+
+namespace {
+
+// Every kiosk call purges the signatures past their retention. Two calls on two nodes must not
+// queue on each other's purge: the second finishes while the first is still open. (Before SKIP
+// LOCKED, the second's DELETE waited for the first's commit and ran into its lock timeout.)
+TEST_F(PgRaces, KioskCallsDoNotWaitForEachOthersPurge) {
+    const std::string master(32, 'k');
+    const auto kiosk = setup([&](store::Conn& c) {
+        const auto k = domain::create_kiosk(c, master, "Kiosk", "Shop", kNow);
+        for (int i = 0; i < 5; ++i)  // long past their retention
+            store::remember_signature(c, k.id, std::string(32, static_cast<char>('a' + i)), kNow - 3600);
+        return k;
+    });
+    const std::string ts = std::to_string(kNow), body = "{}";
+    auto signed_by = [&](const std::string& target) {
+        return domain::kiosk_signature(kiosk.secret, "POST", target, ts, body);
+    };
+    const auto sig1 = signed_by("/one"), sig2 = signed_by("/two");
+    const domain::SignedRequest first{kiosk.key_id, ts, sig1, "POST", "/one", body};
+    const domain::SignedRequest second{kiosk.key_id, ts, sig2, "POST", "/two", body};
+
+    pg::PoolOptions o;
+    o.conninfo = conninfo();
+    o.max_connections = 1;
+    o.lock_timeout_ms = 2000;  // a wait for the first's commit ends here, as an error
+    pg::Pool node_a(o), node_b(o);
+    std::promise<void> first_purged, second_done;
+    auto second_done_future = second_done.get_future();
+    bool purged_told = false;
+    auto tell_purged = [&] {
+        if (!std::exchange(purged_told, true)) first_purged.set_value();
+    };
+    std::string first_error;
+    std::thread a([&] {
+        try {
+            store::run_pg_job(node_a, [&](store::Conn& c) {
+                domain::authenticate_kiosk(c, master, first, kNow);
+                tell_purged();
+                // Held open until the second call is over (bounded: a failure cannot hang the run).
+                EXPECT_EQ(second_done_future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+                return 0;
+            });
+        } catch (const std::exception& e) {
+            first_error = e.what();
+        }
+        tell_purged();
+    });
+    first_purged.get_future().wait();
+    std::string error;
+    try {
+        store::run_pg_job(node_b, [&](store::Conn& c) { return domain::authenticate_kiosk(c, master, second, kNow); });
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    second_done.set_value();
+    a.join();
+    EXPECT_EQ(first_error, "");
+    EXPECT_EQ(error, "") << "the second kiosk call waited for the first's purge";
+    setup([&](store::Conn& c) {
+        auto q = c.query("SELECT count(*) FROM kiosk_signatures_seen");
+        ASSERT_TRUE(q.next());
+        EXPECT_EQ(q.int64(0), 2) << "the old five purged, the two new kept";
+    });
 }
 
 }  // namespace
