@@ -1,7 +1,8 @@
 #pragma once
-// Idempotency-Key (API.md §0). The check, the operation and the stored response happen in one
-// writer job, so two attempts with the same key can never both run: the writer is the only
-// thread that writes, and the second attempt finds the first one's row.
+// Idempotency-Key (API.md §0). The claim of the key, the operation and the stored response happen
+// in one write job, so two attempts with the same key can never both run: on SQLite the writer is
+// the only thread that writes; on PostgreSQL the claim (store::claim_idempotent) makes a second
+// attempt wait for the first one's commit and then find its answer.
 #include "common/errors.hpp"
 #include "server/api/context.hpp"
 #include "server/http/message.hpp"
@@ -31,13 +32,19 @@ struct Idempotency {
 // for a different request under the same key, or nullopt to go ahead.
 std::optional<http::Response> replay(store::Conn& conn, const Idempotency& id, std::int64_t now);
 
-// Inside a writer job: runs `op(conn) -> http::Response` in a savepoint of its own; an ApiError
-// from it rolls back its effects and becomes the response; either way the response is stored
-// under the key (so a retry gets the same answer). Other exceptions propagate (nothing stored).
+// Inside a writer job: claims the key, then runs `op(conn) -> http::Response` in a savepoint of
+// its own; an ApiError from it rolls back its effects and becomes the response; either way the
+// response is stored under the key (so a retry gets the same answer). Other exceptions propagate
+// (nothing stored: the job's rollback takes the claim back too). A key already answered is
+// replayed (or 409 for a different request) and `op` does not run.
 template <class Op>
 http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int64_t now, Op&& op) {
     if (id.key.empty()) return op(conn);
-    if (auto stored = replay(conn, id, now)) return *stored;
+    if (!store::claim_idempotent(conn, id.caller, id.key, id.fingerprint, now, now - kIdempotencyWindowSeconds)) {
+        if (auto stored = replay(conn, id, now)) return *stored;
+        // Claimed by another attempt, yet not found: deleted in between. Nothing done; run again.
+        throw store::DbError(store::DbError::Kind::retry, "40001", "Idempotency-Key row vanished after its claim");
+    }
     http::Response response;
     store::Savepoint savepoint(conn);
     try {

@@ -64,7 +64,8 @@ std::optional<std::int64_t> lockout_remaining(store::Conn& conn, std::string_vie
 }
 
 void record_login_failure(store::Conn& conn, std::string_view phone, std::int64_t now) {
-    auto row = store::find_lockout(conn, phone).value_or(store::LockoutRow{0, now, 0});
+    // Locked for the update: failures counted on many nodes at once each see the others'.
+    auto row = store::lock_lockout(conn, phone, now);
     // A fixed window opened by the first failure: five failures inside it lock the phone.
     if (now - row.window_start >= kLockoutWindowSeconds) row = {0, now, row.locked_until};
     row.failures += 1;

@@ -20,10 +20,10 @@ store::LedgerAccountRow named(store::Conn& conn, std::string_view kind, std::str
     return *a;
 }
 
-// The resident's account, created on first use: most residents never earn a point.
+// The resident's account, created on first use (once, however many first uses race): most
+// residents never earn a point.
 std::int64_t resident_account(store::Conn& conn, std::int64_t user_id, std::int64_t now) {
-    if (auto a = store::find_resident_account(conn, user_id)) return a->id;
-    return store::insert_resident_account(conn, user_id, now);
+    return store::claim_resident_account(conn, user_id, now);
 }
 
 struct Moved {
@@ -37,9 +37,13 @@ Moved post_transfer(store::Conn& conn, std::int64_t debit, std::int64_t credit, 
                     std::string_view kind, std::string ref, std::optional<std::string> note, std::int64_t now) {
     if (amount <= 0) throw std::invalid_argument("ledger transfer amount must be positive");
     if (debit == credit) throw std::invalid_argument("ledger transfer between an account and itself");
-    auto from = store::find_account(conn, debit);
-    if (!from) throw std::runtime_error("ledger account missing");
-    if (from->kind != "issuance" && from->balance < amount) throw insufficient_points();
+    // The balance check and the debit are one conditional UPDATE: whatever a caller read before,
+    // concurrent spends from one balance cannot overdraw it (the schema's CHECK is the backstop).
+    const auto debit_after = store::debit_if_covered(conn, debit, amount);
+    if (!debit_after) {
+        if (!store::find_account(conn, debit)) throw std::runtime_error("ledger account missing");
+        throw insufficient_points();
+    }
     store::TransferRow t;
     t.debit_account = debit;
     t.credit_account = credit;
@@ -47,7 +51,7 @@ Moved post_transfer(store::Conn& conn, std::int64_t debit, std::int64_t credit, 
     t.kind = std::string(kind);
     t.ref = std::move(ref);
     t.note = std::move(note);
-    t.debit_balance_after = store::add_to_balance(conn, debit, -amount);
+    t.debit_balance_after = *debit_after;
     t.credit_balance_after = store::add_to_balance(conn, credit, amount);
     t.at = now;
     return {store::insert_transfer(conn, t), t.debit_balance_after, t.credit_balance_after};
@@ -68,8 +72,12 @@ std::int64_t pay_report_points(store::Conn& conn, std::int64_t resident_id, std:
     // A report pays each reward once, even if a caller retried (the unique index backs this up).
     if (store::report_reward_paid(conn, kind, ref)) return 0;
     const auto day = timefmt::shanghai_day(now);
-    const auto room = std::max<std::int64_t>(0, daily_cap - store::daily_earned(conn, resident_id, day));
-    const auto paid = std::min(points, room);
+    std::int64_t paid = 0;
+    // With nothing to pay the day's row is not read (nor, on PostgreSQL, created and locked). Else
+    // it is locked before it is read: concurrent awards to one resident see each other's payments.
+    if (points > 0 && daily_cap > 0)
+        paid =
+            std::min(points, std::max<std::int64_t>(0, daily_cap - store::lock_daily_earned(conn, resident_id, day)));
     if (paid > 0) {
         post_transfer(conn, named(conn, "issuance", kIssuance).id, resident_account(conn, resident_id, now), paid, kind,
                       ref, std::nullopt, now);
@@ -87,7 +95,8 @@ std::int64_t take_back_report_points(store::Conn& conn, std::int64_t resident_id
                                      std::int64_t points_awarded, bool was_accepted, std::int64_t now) {
     if (points_awarded < 0) throw std::invalid_argument("take_back_report_points: negative points");
     std::int64_t taken = 0;
-    if (auto account = store::find_resident_account(conn, resident_id)) {
+    // Locked: what is taken back is what the resident holds at commit, not before a concurrent spend.
+    if (auto account = store::lock_resident_account(conn, resident_id)) {
         taken = std::min(points_awarded, account->balance);
         if (taken > 0)
             post_transfer(conn, account->id, named(conn, "issuance", kIssuance).id, taken, "report_voided",

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <stdexcept>
 
 namespace civic::domain::open311 {
 
@@ -160,10 +161,18 @@ CommentResult add_partner_comment(store::Conn& conn, const Partner& partner, con
     };
     if (c.status) line("[partner status: " + *c.status + "]");
     for (const auto& url : c.media_urls) line(url);
+    // The event, then the claim of the update id; an attempt racing this one with the same id
+    // loses the claim and takes its event back, answering with the winner's.
+    store::Savepoint attempt(conn);
     const auto event_id = store::insert_event(conn, report->id,
                                               {now, partner.user_id, "comment", report->status, report->status,
                                                note.empty() ? std::nullopt : std::optional<std::string>(note)});
-    store::insert_partner_update(conn, partner.id, c.update_id, event_id);
+    if (!store::insert_partner_update(conn, partner.id, c.update_id, event_id)) {
+        attempt.rollback();
+        if (auto earlier = store::find_partner_update(conn, partner.id, c.update_id)) return {*earlier, false, {}};
+        throw std::logic_error("a partner update id taken, yet not found");
+    }
+    attempt.release();
     return {event_id, true, std::move(report)};
 }
 

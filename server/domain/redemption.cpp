@@ -81,10 +81,12 @@ store::RedemptionRow void_redemption(store::Conn& conn, std::int64_t kiosk_id, s
     if (r->voided_at) return *r;
     if (now - r->at > kVoidWindowSeconds)
         throw ApiError::invalid_transition("a redemption can only be voided within 10 minutes");
+    // Marked first: of concurrent voids only the one that marks it gives stock and points back;
+    // the others return it as that one voided it.
+    if (!store::mark_redemption_voided(conn, r->id, now)) return *store::find_redemption(conn, r->id);
     for (const auto& l : r->lines) store::return_stock(conn, l.sku, l.qty);
     ledger::refund(conn, r->user_id, ledger::kRedemptionSink, r->total_points, "redemption_void",
                    "redemption:" + std::to_string(r->id), now);
-    store::mark_redemption_voided(conn, r->id, now);
     r->voided_at = now;
     return *r;
 }

@@ -197,8 +197,10 @@ void check_action_fields(const ActionRequest& q) {
     if (q.photos.size() > kMaxPhotosPerReport) throw ApiError::invalid_field("photo", "at most 6 photos");
 }
 
-ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_t report_id, const ActionRequest& q) {
-    auto r = store::find_report(conn, report_id);
+namespace {
+
+// The ticket if `who` may apply q.action to it now; 404 / 403 / 409 invalid_transition.
+ReportRow judge_action(const Caller& who, std::optional<ReportRow> r, const ActionRequest& q) {
     if (!r || (!who.is_staff() && !can_read(who, *r))) throw ApiError::not_found("no such report");
     const auto* t = find_transition(q.action);
     if (!t) throw ApiError::invalid_field("action", "unknown action");
@@ -213,10 +215,18 @@ ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_
     return *r;
 }
 
+}  // namespace
+
+ReportRow check_action_allowed(store::Conn& conn, const Caller& who, std::int64_t report_id, const ActionRequest& q) {
+    return judge_action(who, store::find_report(conn, report_id), q);
+}
+
 ReportRow apply_action(store::Conn& conn, const Caller& who, std::int64_t report_id, const ActionRequest& q,
                        std::int64_t now, std::int64_t daily_points_cap) {
     check_action_fields(q);
-    ReportRow r = check_action_allowed(conn, who, report_id, q);
+    // The row is locked before it is judged: an action racing this one on the same ticket waits,
+    // then is judged against (and writes over) the row as this one left it.
+    ReportRow r = judge_action(who, store::lock_report(conn, report_id), q);
     const auto& t = *find_transition(q.action);
     const std::string from = r.status;
     const Status from_status = status_of(r);
@@ -381,7 +391,7 @@ std::int64_t shift_deadline_for_parking(std::int64_t deadline_at, std::int64_t p
 ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
                       std::optional<std::string> comment, std::int64_t now) {
     check_text("comment", comment, 0, kMaxReasonChars, true);
-    auto found = store::find_report(conn, report_id);
+    auto found = store::lock_report(conn, report_id);  // as apply_action: one rating, never two
     if (!found || !can_read(who, *found)) throw ApiError::not_found("no such report");
     ReportRow r = *found;
     if (r.reporter_id != who.user_id) throw ApiError::forbidden("only the reporter rates a report");

@@ -1,4 +1,5 @@
 #include "server/store/accounts_repo.hpp"
+#include "server/store/row_lock.hpp"
 #include "server/store/sqlite.hpp"
 
 namespace civic::store {
@@ -92,6 +93,21 @@ std::optional<LockoutRow> find_lockout(Conn& conn, std::string_view phone) {
     auto q = conn.query("SELECT failures, window_start, locked_until FROM login_lockouts WHERE phone = ?");
     q.args(phone);
     if (!q.next()) return std::nullopt;
+    return LockoutRow{q.int64(0), q.int64(1), q.int64(2)};
+}
+
+LockoutRow lock_lockout(Conn& conn, std::string_view phone, std::int64_t now) {
+    const LockoutRow fresh{0, now, 0};
+    if (conn.engine() == Engine::sqlite) return find_lockout(conn, phone).value_or(fresh);
+    conn.query(
+            "INSERT INTO login_lockouts (phone, failures, window_start, locked_until) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING")
+        .args(phone, fresh.failures, fresh.window_start, fresh.locked_until)
+        .run();
+    auto q =
+        conn.query(locking(conn, "SELECT failures, window_start, locked_until FROM login_lockouts WHERE phone = ?"));
+    q.args(phone);
+    if (!q.next()) throw DbError(0, "login lockout row neither created nor found");
     return LockoutRow{q.int64(0), q.int64(1), q.int64(2)};
 }
 

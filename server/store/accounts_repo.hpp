@@ -48,6 +48,10 @@ void insert_session(Conn& conn, std::string_view token_hash, std::int64_t user_i
 void delete_session(Conn& conn, std::string_view token_hash);
 
 std::optional<LockoutRow> find_lockout(Conn& conn, std::string_view phone);
+// The phone's failure window for an update: on PostgreSQL created if missing ({0, now, 0}) and
+// locked until commit, so concurrent failures are counted one after another; on SQLite the
+// plain read, or {0, now, 0} (the writer excludes the others).
+LockoutRow lock_lockout(Conn& conn, std::string_view phone, std::int64_t now);
 void save_lockout(Conn& conn, std::string_view phone, const LockoutRow& row);
 void delete_lockout(Conn& conn, std::string_view phone);
 

@@ -13,6 +13,19 @@ std::optional<StoredResponse> find_idempotent(Conn& conn, std::string_view calle
     return StoredResponse{q.blob(0), static_cast<int>(q.int64(1)), q.text(2), q.blob(3)};
 }
 
+bool claim_idempotent(Conn& conn, std::string_view caller, std::string_view key, std::string_view fingerprint,
+                      std::int64_t now, std::int64_t not_before) {
+    auto q = conn.query(
+        "INSERT INTO idempotency_keys (caller, key, fingerprint, status, content_type, body, created_at) "
+        "VALUES (?1, ?2, ?3, 0, '', '', ?4) ON CONFLICT (caller, key) DO UPDATE SET fingerprint = "
+        "excluded.fingerprint, "
+        "status = 0, content_type = '', body = excluded.body, created_at = excluded.created_at "
+        "WHERE idempotency_keys.created_at < ?5");
+    q.bind(1, caller).bind(2, key).bind_blob(3, fingerprint).bind(4, now).bind(5, not_before);
+    q.run();
+    return conn.changes() == 1;
+}
+
 void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, const StoredResponse& r,
                      std::int64_t now) {
     // An expired row for the same key is replaced: the key is free again after 24 h.

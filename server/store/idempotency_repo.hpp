@@ -17,6 +17,13 @@ struct StoredResponse {
 // The response stored for (caller, key) at or after `not_before`.
 std::optional<StoredResponse> find_idempotent(Conn& conn, std::string_view caller, std::string_view key,
                                               std::int64_t not_before);
+// Claims (caller, key) for a request about to run: true when this transaction now holds the key
+// (no row, or only one older than `not_before`, replaced by a placeholder that save_idempotent
+// fills in before commit); false when a live answer is stored. On PostgreSQL a concurrent claim
+// of the same key makes this one wait for its commit and then see its answer: of racing attempts
+// exactly one runs.
+bool claim_idempotent(Conn& conn, std::string_view caller, std::string_view key, std::string_view fingerprint,
+                      std::int64_t now, std::int64_t not_before);
 void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, const StoredResponse& response,
                      std::int64_t now);
 void purge_idempotent_before(Conn& conn, std::int64_t cutoff);

@@ -21,6 +21,8 @@ std::optional<KioskRow> find_kiosk_by_key(Conn& conn, std::string_view key_id);
 std::optional<KioskRow> first_kiosk(Conn& conn);
 // False when (kiosk, signature) was already recorded: a replay.
 bool remember_signature(Conn& conn, std::int64_t kiosk_id, std::string_view signature_raw, std::int64_t timestamp);
+// Deletes the signatures older than `timestamp`; on PostgreSQL skips those another transaction is
+// deleting (they go with its commit).
 void forget_signatures_before(Conn& conn, std::int64_t timestamp);
 
 }  // namespace civic::store

@@ -1,4 +1,5 @@
 #include "server/store/ledger_repo.hpp"
+#include "server/store/row_lock.hpp"
 #include "server/store/sqlite.hpp"
 
 namespace civic::store {
@@ -52,6 +53,24 @@ std::int64_t insert_resident_account(Conn& conn, std::int64_t user_id, std::int6
         .run_returning_id();
 }
 
+std::int64_t claim_resident_account(Conn& conn, std::int64_t user_id, std::int64_t now) {
+    if (auto a = find_resident_account(conn, user_id)) return a->id;
+    conn.query(
+            "INSERT INTO ledger_accounts (kind, name, user_id, created_at) VALUES ('resident', ?, ?, ?) "
+            "ON CONFLICT (user_id) DO NOTHING")
+        .args("user:" + std::to_string(user_id), user_id, now)
+        .run();
+    // Ours, or the one a concurrent first use committed while this insert waited for it.
+    if (auto a = find_resident_account(conn, user_id)) return a->id;
+    throw DbError(0, "ledger account of user " + std::to_string(user_id) + " neither created nor found");
+}
+
+std::optional<LedgerAccountRow> lock_resident_account(Conn& conn, std::int64_t user_id) {
+    auto q = conn.query(locking(conn, std::string(kAccountColumns) + "WHERE user_id = ?"));
+    q.args(user_id);
+    return one_account(std::move(q));
+}
+
 std::vector<LedgerAccountRow> list_accounts(Conn& conn, std::optional<std::string_view> kind) {
     auto q = conn.query(std::string(kAccountColumns) + "WHERE ?1 IS NULL OR kind = ?1 ORDER BY id");
     q.bind(1, kind);
@@ -64,6 +83,18 @@ std::int64_t add_to_balance(Conn& conn, std::int64_t account_id, std::int64_t de
     auto q = conn.query("UPDATE ledger_accounts SET balance = balance + ? WHERE id = ? RETURNING balance");
     q.args(delta, account_id);
     if (!q.next()) throw DbError(0, "ledger account " + std::to_string(account_id) + " does not exist");
+    const auto balance = q.int64(0);
+    while (q.next()) {
+    }
+    return balance;
+}
+
+std::optional<std::int64_t> debit_if_covered(Conn& conn, std::int64_t account_id, std::int64_t amount) {
+    auto q = conn.query(
+        "UPDATE ledger_accounts SET balance = balance - ?1 WHERE id = ?2 AND (kind = 'issuance' OR balance >= ?1) "
+        "RETURNING balance");
+    q.args(amount, account_id);
+    if (!q.next()) return std::nullopt;
     const auto balance = q.int64(0);
     while (q.next()) {
     }
@@ -142,6 +173,19 @@ std::int64_t daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day) {
     auto q = conn.query("SELECT earned FROM daily_earnings WHERE user_id = ? AND day = ?");
     q.args(user_id, day);
     return q.next() ? q.int64(0) : 0;
+}
+
+std::int64_t lock_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day) {
+    if (conn.engine() == Engine::sqlite) return daily_earned(conn, user_id, day);
+    // A missing row cannot be locked: claim it first (a concurrent claim makes this one wait for
+    // its commit, then do nothing), then lock it.
+    conn.query("INSERT INTO daily_earnings (user_id, day, earned) VALUES (?, ?, 0) ON CONFLICT DO NOTHING")
+        .args(user_id, day)
+        .run();
+    auto q = conn.query(locking(conn, "SELECT earned FROM daily_earnings WHERE user_id = ? AND day = ?"));
+    q.args(user_id, day);
+    if (!q.next()) throw DbError(0, "daily earnings row neither created nor found");
+    return q.int64(0);
 }
 
 void add_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day, std::int64_t amount) {

@@ -44,11 +44,20 @@ std::optional<LedgerAccountRow> find_resident_account(Conn& conn, std::int64_t u
 std::optional<LedgerAccountRow> find_named_account(Conn& conn, std::string_view kind, std::string_view code);
 std::optional<LedgerAccountRow> find_account(Conn& conn, std::int64_t id);
 std::int64_t insert_resident_account(Conn& conn, std::int64_t user_id, std::int64_t now);
+// The resident's account id, created if missing; concurrent first uses create one account
+// (INSERT … ON CONFLICT DO NOTHING, then read).
+std::int64_t claim_resident_account(Conn& conn, std::int64_t user_id, std::int64_t now);
+// The resident's account, its row locked until commit (PostgreSQL; see row_lock.hpp).
+std::optional<LedgerAccountRow> lock_resident_account(Conn& conn, std::int64_t user_id);
 std::vector<LedgerAccountRow> list_accounts(Conn& conn, std::optional<std::string_view> kind);
 
 // Adds `delta` and returns the new balance; the table's CHECK refuses a negative balance for
 // any account but the issuance account (DbError).
 std::int64_t add_to_balance(Conn& conn, std::int64_t account_id, std::int64_t delta);
+// Takes `amount` from the account if its balance covers it (the issuance account's always does)
+// and returns the new balance; nullopt (nothing changed) if it does not, or if there is no such
+// account. One conditional UPDATE: under concurrent spends the check and the debit are one step.
+std::optional<std::int64_t> debit_if_covered(Conn& conn, std::int64_t account_id, std::int64_t amount);
 std::int64_t insert_transfer(Conn& conn, const TransferRow& transfer);
 // Whether a report reward (kind 'report_accepted' or 'report_closed') was already paid for `ref`:
 // one lookup in the partial unique index that also enforces it.
@@ -66,6 +75,10 @@ void add_to_standing(Conn& conn, std::int64_t user_id, const StandingRow& delta)
 void take_from_standing(Conn& conn, std::int64_t user_id, std::int64_t lifetime_earned, std::int64_t reports_accepted);
 
 std::int64_t daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day);
+// daily_earned for a payment about to be made: on PostgreSQL the day's row is created if missing
+// (earned 0) and locked until commit, so concurrent awards to one resident queue here and each
+// reads what the others paid. On SQLite, the plain read (the writer excludes the others).
+std::int64_t lock_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day);
 void add_daily_earned(Conn& conn, std::int64_t user_id, std::int64_t day, std::int64_t amount);
 
 }  // namespace civic::store

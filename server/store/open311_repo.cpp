@@ -72,10 +72,13 @@ std::optional<std::int64_t> find_partner_update(Conn& conn, std::int64_t partner
     return q.int64(0);
 }
 
-void insert_partner_update(Conn& conn, std::int64_t partner_id, std::string_view update_id, std::int64_t event_id) {
-    conn.query("INSERT INTO open311_partner_updates (partner_id, partner_update_id, event_id) VALUES (?, ?, ?)")
+bool insert_partner_update(Conn& conn, std::int64_t partner_id, std::string_view update_id, std::int64_t event_id) {
+    conn.query(
+            "INSERT INTO open311_partner_updates (partner_id, partner_update_id, event_id) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING")
         .args(partner_id, update_id, event_id)
         .run();
+    return conn.changes() == 1;
 }
 
 std::vector<UpdateRow> list_updates(Conn& conn, std::int64_t from, std::int64_t to, int limit) {

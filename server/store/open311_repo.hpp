@@ -35,7 +35,9 @@ std::optional<std::string> find_address_id(Conn& conn, std::int64_t report_id);
 
 // POST servicerequestupdates: the event a partner's update_id became, if it was posted before.
 std::optional<std::int64_t> find_partner_update(Conn& conn, std::int64_t partner_id, std::string_view update_id);
-void insert_partner_update(Conn& conn, std::int64_t partner_id, std::string_view update_id, std::int64_t event_id);
+// False (nothing inserted) when the partner's update id is taken: the claim of an update id (a
+// concurrent insert of the same id makes this one wait for its commit, then find it taken).
+bool insert_partner_update(Conn& conn, std::int64_t partner_id, std::string_view update_id, std::int64_t event_id);
 
 // GET servicerequestupdates: ticket events in [from, to], the `limit` newest, answered oldest
 // first, with what their public description needs.

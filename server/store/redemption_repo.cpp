@@ -26,7 +26,17 @@ bool use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now)
 }
 
 void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff) {
-    conn.query("DELETE FROM redeem_tokens WHERE expires_at < ?").args(cutoff).run();
+    if (conn.engine() == Engine::sqlite) {
+        conn.query("DELETE FROM redeem_tokens WHERE expires_at < ?").args(cutoff).run();
+        return;
+    }
+    // As forget_signatures_before: every token issued purges; rows being deleted by another
+    // issue are left to it rather than waited for.
+    conn.query(
+            "DELETE FROM redeem_tokens WHERE ctid IN (SELECT ctid FROM redeem_tokens WHERE expires_at < ? "
+            "FOR UPDATE SKIP LOCKED)")
+        .args(cutoff)
+        .run();
 }
 
 std::int64_t insert_redemption(Conn& conn, const RedemptionRow& r) {
@@ -53,8 +63,9 @@ std::optional<RedemptionRow> find_redemption(Conn& conn, std::int64_t id) {
     return r;
 }
 
-void mark_redemption_voided(Conn& conn, std::int64_t id, std::int64_t now) {
+bool mark_redemption_voided(Conn& conn, std::int64_t id, std::int64_t now) {
     conn.query("UPDATE redemptions SET voided_at = ? WHERE id = ? AND voided_at IS NULL").args(now, id).run();
+    return conn.changes() == 1;
 }
 
 }  // namespace civic::store

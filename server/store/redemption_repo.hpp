@@ -41,6 +41,8 @@ struct RedemptionRow {
 
 std::int64_t insert_redemption(Conn& conn, const RedemptionRow& redemption);  // with its lines
 std::optional<RedemptionRow> find_redemption(Conn& conn, std::int64_t id);
-void mark_redemption_voided(Conn& conn, std::int64_t id, std::int64_t now);
+// Marks it voided unless it is already; false (nothing changed) if it was. The claim of a void:
+// of concurrent voids on PostgreSQL one marks it, the others wait for its commit and get false.
+bool mark_redemption_voided(Conn& conn, std::int64_t id, std::int64_t now);
 
 }  // namespace civic::store

@@ -1,4 +1,5 @@
 #include "server/store/reports_repo.hpp"
+#include "server/store/row_lock.hpp"
 #include "server/store/sqlite.hpp"
 
 namespace civic::store {
@@ -93,6 +94,13 @@ void update_report(Conn& conn, const ReportRow& r) {
 
 std::optional<ReportRow> find_report(Conn& conn, std::int64_t id) {
     auto q = conn.query(std::string(kReportColumns) + " WHERE id = ?");
+    q.args(id);
+    if (!q.next()) return std::nullopt;
+    return read_report(q);
+}
+
+std::optional<ReportRow> lock_report(Conn& conn, std::int64_t id) {
+    auto q = conn.query(locking(conn, std::string(kReportColumns) + " WHERE id = ?"));
     q.args(id);
     if (!q.next()) return std::nullopt;
     return read_report(q);

@@ -69,6 +69,9 @@ std::int64_t insert_report(Conn& conn, const ReportRow& r);
 // Writes every mutable column of `r` back (the id and creation fields never change).
 void update_report(Conn& conn, const ReportRow& r);
 std::optional<ReportRow> find_report(Conn& conn, std::int64_t id);
+// find_report for an update of the row: locked until commit on PostgreSQL (row_lock.hpp), so
+// concurrent actions on one ticket run one after another, each on the row the other left.
+std::optional<ReportRow> lock_report(Conn& conn, std::int64_t id);
 
 // Returns the event's id.
 std::int64_t insert_event(Conn& conn, std::int64_t report_id, const EventRow& e);
