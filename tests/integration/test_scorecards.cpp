@@ -382,7 +382,8 @@ TEST_F(Scorecards, ModelOfSeededTicketsThroughEveryBranchAgreesWithTheScorecards
 
     const std::set<std::int64_t> workers{c.w1.id, c.w2.id, c.w3.id}, managers{c.m1.id, c.m2.id},
         residents{c.r1.id, c.r2.id};
-    for (const auto& [role, people] : {std::pair{"worker", workers}, {"manager", managers}, {"resident", residents}}) {
+    for (const auto& [role, people] :
+         {std::pair{"worker", workers}, std::pair{"manager", managers}, std::pair{"resident", residents}}) {
         SCOPED_TRACE(role);
         const auto want = expected_items(m, role, people, {}, now);
         EXPECT_EQ(comparable(items(role, c.dispatcher.token), want), want);
