@@ -45,7 +45,7 @@ TEST(BulkgenAtScale, EveryBranchAndWorkingTimeAndTheSumsPassCheck) {
     ASSERT_EQ(check.exit_code, 0) << check.output;
 
     {
-        Daemon d(Daemon::Options{.test_clock = false, .data_dir = dir.path});
+        Daemon d(Daemon::Options{.extra_args = {}, .test_clock = false, .demo = false, .data_dir = dir.path});
         const auto token = d.login(kDispatcher, kDemoPassword);
         const auto now = std::time(nullptr);
         const std::string window = "from=" + rfc3339(now - 60 * 86400) + "&to=" + rfc3339(now + 3600);
@@ -65,8 +65,11 @@ TEST(BulkgenAtScale, EveryBranchAndWorkingTimeAndTheSumsPassCheck) {
         for (const auto& category : d.get("/api/v1/categories").json()["items"]) {
             if (!category.contains("sla_work_days") && !category.contains("sla_work_hours")) continue;
             ++work_time_categories;
-            for (const auto& g : by_category["groups"])
-                if (g["key"] == category["code"]) EXPECT_GT(g["closed"].get<std::int64_t>(), 0) << g.dump();
+            for (const auto& g : by_category["groups"]) {
+                if (g["key"] == category["code"]) {
+                    EXPECT_GT(g["closed"].get<std::int64_t>(), 0) << g.dump();
+                }
+            }
         }
         EXPECT_GE(work_time_categories, 2);
 
