@@ -79,9 +79,15 @@ store::CategoryRow create_category(store::Conn& conn, const store::CategoryRow& 
 }
 
 std::optional<std::int64_t> route_point(store::Conn& conn, geo::Point point) {
+    return route_point_among(conn, point, [](std::int64_t) { return true; });
+}
+
+std::optional<std::int64_t> route_point_among(store::Conn& conn, geo::Point point,
+                                              const std::function<bool(std::int64_t grid_id)>& eligible) {
     std::optional<std::int64_t> best;
     double best_area = 0;
     for (const auto& candidate : store::grids_with_box_containing(conn, point.lon, point.lat)) {
+        if (!eligible(candidate.id)) continue;
         // The R*Tree holds 32-bit boxes rounded outward: the exact test decides.
         const auto parsed = geo::parse_area(nlohmann::json::parse(candidate.boundary_json));
         if (!parsed.shape || !geo::contains(*parsed.shape, point)) continue;

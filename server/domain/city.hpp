@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,10 @@ store::CategoryRow create_category(store::Conn& conn, const store::CategoryRow& 
 
 // The grid containing the point; where several do, the one of smallest area; nullopt if none.
 std::optional<std::int64_t> route_point(store::Conn& conn, geo::Point point);
+// The same choice among the grids `eligible` accepts (a self-handled report: the worker's own
+// grids), so that where grids overlap the smallest one the caller may use wins.
+std::optional<std::int64_t> route_point_among(store::Conn& conn, geo::Point point,
+                                              const std::function<bool(std::int64_t grid_id)>& eligible);
 
 bool is_valid_code(std::string_view code);  // ^[a-z0-9_.-]{1,64}$
 void check_name(std::string_view field, std::string_view name, std::size_t max_chars = kMaxNameChars);

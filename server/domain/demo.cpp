@@ -10,6 +10,7 @@
 #include "server/domain/redemption.hpp"
 #include "server/domain/reports.hpp"
 #include "server/domain/simulate.hpp"
+#include "server/domain/work_time.hpp"
 #include "server/media/scene.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/bulk_repo.hpp"
@@ -61,7 +62,7 @@ int problem_kind(std::string_view code) {
 
 struct PhotoJob {
     std::int64_t report_id = 0;
-    std::string stage;  // "report" | "resolution"
+    std::string stage;  // "report" | "resolution" | "check"
     std::uint64_t scene = 0;
     int kind = 0;
     bool fixed = false;
@@ -183,9 +184,15 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
         photos.push_back({r.id, "report", scene_seed, kind, false, 0, r.created_at, {}});
         std::uint64_t resolves = 0;
         const auto& category = categories.at(r.category);
+        // A self-handled report comes with its after photo; a 核实 confirmed on the spot with the
+        // worker's photo; neither pays points (the reporter of the first is staff).
+        if (r.self_handled)
+            photos.push_back({r.id, "resolution", scene_seed, kind, true, ++resolves, r.created_at, {}});
         for (const auto& e : walk.events) {
             if (e.action == "resolve")
                 photos.push_back({r.id, "resolution", scene_seed, kind, true, ++resolves, e.at, {}});
+            if (e.action == "confirm_check") photos.push_back({r.id, "check", scene_seed, kind, false, 99, e.at, {}});
+            if (r.self_handled) continue;
             if (e.action == "accept" && category.points_on_accept > 0)
                 postings.push_back({e.at, 0, r.reporter_id, r.id, "report_accepted", category.points_on_accept, {}});
             if (e.action == "verify" && category.points_on_close > 0)
@@ -274,10 +281,15 @@ DemoSummary load_demo_city(store::Conn& conn, std::string_view master_key, std::
                 create_grid(conn, {g.at("code"), g.at("name"), g.at("boundary"), g.value("auto_assign", true)}, now);
             }
             for (const auto& c : city.at("categories")) {
-                create_category(
-                    conn,
-                    {c.at("code"), c.at("name"), c.at("sla_hours"), c.at("points_on_accept"), c.at("points_on_close")},
-                    now);
+                store::CategoryRow row{c.at("code"), c.at("name"), 0, c.at("points_on_accept"),
+                                       c.at("points_on_close")};
+                // The time limit under the API's key for its unit (a few are in working time).
+                for (const auto unit : {kSlaUnitHours, kSlaUnitWorkHours, kSlaUnitWorkDays})
+                    if (c.contains(sla_key(unit))) {
+                        row.sla_hours = c.at(sla_key(unit)).get<std::int64_t>();
+                        row.sla_unit = std::string(unit);
+                    }
+                create_category(conn, row, now);
             }
             for (const auto& u : city.at("users")) {
                 if (store::find_user_by_phone(conn, u.at("phone").get<std::string>())) continue;  // bootstrap admin

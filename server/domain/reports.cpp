@@ -78,11 +78,14 @@ Status status_of(const ReportRow& r) {
 }
 
 // Calendar or working time after acceptance, as the category says (domain/work_time.hpp), moved
-// later by the time spent parked (挂账; calendar seconds, also for working-time categories).
+// later by the time spent parked (挂账) in the same measure: calendar seconds, or working time.
 std::optional<std::int64_t> deadline_for(store::Conn& conn, const ReportRow& r, const store::CategoryRow& category) {
     const auto deadline = deadline_of(conn, category, *r.accepted_at, r.extension_hours);
-    if (!deadline) return std::nullopt;
-    return *deadline + r.parked_seconds;
+    if (!deadline || (r.parked_seconds == 0 && r.parked_work_seconds == 0)) return deadline;
+    const ParkedTime parked{r.parked_seconds, r.parked_work_seconds};
+    if (!is_work_time(category)) return shift_deadline_for_parking(*deadline, parked, nullptr);
+    const auto calendar = load_work_calendar(conn);
+    return shift_deadline_for_parking(*deadline, parked, &calendar);
 }
 
 // The grid's worker with the fewest open tickets (ties: lowest id), if any.
@@ -136,9 +139,12 @@ void check_new_report(store::Conn& conn, const NewReport& in, std::size_t photo_
 std::int64_t check_self_handled(store::Conn& conn, const NewReport& in, std::size_t after_photo_count) {
     if (after_photo_count < 1 || after_photo_count > kMaxPhotosPerReport)
         throw ApiError::invalid_field("after", "a self-handled report needs 1..6 after photos");
-    const auto grid = route_point(conn, {in.lon, in.lat});
-    if (!grid || !store::user_in_grid(conn, in.reporter_id, *grid))
-        throw ApiError::invalid_field("lat", "a self-handled report lies in one of the worker's grids");
+    // Where grids overlap, the smallest of the worker's own grids that contains the point: the
+    // worker handled it on that grid's patrol, and that grid's managers verify it (docs/api.md).
+    const auto grid = route_point_among(conn, {in.lon, in.lat}, [&](std::int64_t grid_id) {
+        return store::user_in_grid(conn, in.reporter_id, grid_id);
+    });
+    if (!grid) throw ApiError::invalid_field("lat", "a self-handled report lies in one of the worker's grids");
     return *grid;
 }
 
@@ -351,8 +357,14 @@ void unpark(ActionContext& c) {
     const auto back = r.parked_from ? parse_status(*r.parked_from) : std::nullopt;
     if (!back || !r.parked_at) throw std::logic_error("a parked ticket without parked_from/parked_at");
     r.status = to_string(*back);
-    if (r.deadline_at) r.deadline_at = shift_deadline_for_parking(*r.deadline_at, *r.parked_at, c.now);
-    r.parked_seconds += std::max<std::int64_t>(0, c.now - *r.parked_at);
+    // Both measures are kept, so that a later set_category to either kind of category keeps the shift.
+    const auto calendar = load_work_calendar(c.conn);
+    const auto parked = parked_time(calendar, *r.parked_at, c.now);
+    const bool work_time = is_work_time(existing_category(c.conn, r.category));
+    if (r.deadline_at)
+        r.deadline_at = shift_deadline_for_parking(*r.deadline_at, parked, work_time ? &calendar : nullptr);
+    r.parked_seconds += parked.seconds;
+    r.parked_work_seconds += parked.work_seconds;
     r.parked_from.reset();
     r.parked_at.reset();
     r.parked_until.reset();
@@ -383,10 +395,6 @@ void set_category(ActionContext& c) {
 }
 
 }  // namespace effects
-
-std::int64_t shift_deadline_for_parking(std::int64_t deadline_at, std::int64_t parked_at, std::int64_t unparked_at) {
-    return deadline_at + std::max<std::int64_t>(0, unparked_at - parked_at);
-}
 
 ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
                       std::optional<std::string> comment, std::int64_t now) {

@@ -131,10 +131,6 @@ void unpark(ActionContext&);         // back to where it was parked from; the de
 void void_ticket(ActionContext&);    // 作废: the points it earned taken back
 }  // namespace effects
 
-// A parked ticket's deadline when it is unparked: later by the time it spent parked. One
-// function so that working-time deadlines can shift it by working time instead.
-std::int64_t shift_deadline_for_parking(std::int64_t deadline_at, std::int64_t parked_at, std::int64_t unparked_at);
-
 // The reporter's rating (once, when resolved or closed); 1–2 on a resolved ticket is rework.
 store::ReportRow rate_report(store::Conn& conn, const Caller& who, std::int64_t report_id, std::int64_t rating,
                              std::optional<std::string> comment, std::int64_t now);

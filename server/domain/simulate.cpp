@@ -3,6 +3,7 @@
 #include "common/crypto.hpp"
 #include "server/domain/accounts.hpp"
 #include "server/domain/ticket_rules.hpp"
+#include "server/domain/work_time.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/bulk_repo.hpp"
 #include "server/store/city_repo.hpp"
@@ -31,6 +32,13 @@ constexpr double kExtended = 0.08;
 constexpr double kReturned = 0.03;
 constexpr double kReworked = 0.07;
 constexpr double kRated = 0.45;
+// The standard's other branches (API.md §4 "The rest of the standard's workflow").
+constexpr double kSelfHandled = 0.04;  // a grid worker's report of a problem fixed on patrol (自行处置)
+constexpr double kVoided = 0.01;       // entered in error, voided at triage (作废)
+constexpr double kChecked = 0.05;      // sent for 核实 before filing
+constexpr double kRefuted = 0.3;       // of those, not true on the spot (不属实)
+constexpr double kParked = 0.03;       // 挂账 while in progress
+constexpr double kParkedMeanHours = 24 * 10;
 
 constexpr std::array kDescriptions = {
     "路边垃圾堆积，无人清理",
@@ -60,10 +68,27 @@ void check_step(std::string_view action, const std::string& from, const std::str
     const auto* t = find_transition(action);
     const auto status = parse_status(from);
     const bool dispatched = action == "accept" && to == to_string(Status::assigned);
+    // unpark goes back to the status the ticket was parked from: one park leaves.
+    const auto back = parse_status(to);
+    const bool unparked = action == "unpark" && back && allowed_from(*find_transition("park"), *back);
     if (!t || !status || !allowed_from(*t, *status) ||
-        (!dispatched && to != (t->to ? to_string(*t->to) : std::string_view(from))))
+        (!dispatched && !unparked && to != (t->to ? to_string(*t->to) : std::string_view(from))))
         throw std::logic_error("simulated step outside the ticket rules: " + std::string(action) + " from " + from +
                                " to " + to);
+}
+
+// A ticket's deadline as domain/work_time.hpp computes it, against the calendar read once.
+std::optional<std::int64_t> first_deadline(const Category& c, const WorkCalendar& calendar, std::int64_t accepted) {
+    if (c.sla_unit == kSlaUnitWorkDays) return calendar.deadline_after_work_days(accepted, c.sla_hours);
+    if (c.sla_unit == kSlaUnitWorkHours) return calendar.deadline_after_work_seconds(accepted, c.sla_hours * kHour);
+    return accepted + c.sla_hours * kHour;
+}
+
+// An extension's working hours for any working-time category (API.md §4: `extend` adds working hours).
+std::optional<std::int64_t> extended(const Category& c, const WorkCalendar& calendar, std::int64_t deadline,
+                                     std::int64_t hours) {
+    if (c.sla_unit == kSlaUnitHours) return deadline + hours * kHour;
+    return calendar.deadline_after_work_seconds(deadline, hours * kHour);
 }
 
 }  // namespace
@@ -118,8 +143,20 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
         r.lon = city_.grids.front().box.max_lon + 0.2 + uniform() * 0.1;
         r.lat = city_.grids.front().box.max_lat + 0.2 + uniform() * 0.1;
     }
-    r.status = "submitted";
-    events.push_back({r.created_at, r.reporter_id, "submit", std::nullopt, "submitted", std::nullopt});
+    auto pick_worker = [&](const Grid& g) {
+        return g.worker_ids[static_cast<std::size_t>(uniform() * static_cast<double>(g.worker_ids.size()))];
+    };
+    // 自行处置: a worker of the grid found and fixed it on patrol; born resolved, no points.
+    if (grid && !grid->worker_ids.empty() && !steer.stop_at && !steer.no_incidents && uniform() < kSelfHandled) {
+        r.reporter_id = pick_worker(*grid);
+        r.assignee_id = r.reporter_id;
+        r.self_handled = true;
+        r.resolved_at = r.created_at;
+        r.status = "resolved";
+    } else {
+        r.status = "submitted";
+    }
+    events.push_back({r.created_at, r.reporter_id, "submit", std::nullopt, r.status, std::nullopt});
 
     std::int64_t t = r.created_at;
     auto step = [&](std::int64_t actor, const char* action, const std::string& to,
@@ -128,13 +165,16 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
         events.push_back({t, actor, action, r.status, to, std::move(note)});
         r.status = to;
     };
-    auto pick_worker = [&](const Grid& g) {
-        return g.worker_ids[static_cast<std::size_t>(uniform() * static_cast<double>(g.worker_ids.size()))];
-    };
     // The walk stops at the first step that would happen after "now" (or at the steered status).
     auto halt = [&] { return t > now_ || (steer.stop_at && r.status == *steer.stop_at); };
 
     [&] {
+        if (r.self_handled) {  // waits for the manager's verify only
+            t += exp_seconds(6);
+            if (halt()) return;
+            r.closed_at = t;
+            return step(grid->manager_id ? grid->manager_id : city_.dispatcher_id, "verify", "closed");
+        }
         t += exp_seconds(3);  // triage
         if (halt()) return;
         if (!grid) {
@@ -146,7 +186,22 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
             if (halt()) return;
         }
         const auto manager = grid->manager_id ? grid->manager_id : city_.dispatcher_id;
-        const double outcome = steer.no_incidents ? 1.0 : uniform();
+        if (!steer.no_incidents && uniform() < kVoided) return step(city_.dispatcher_id, "void", "voided", "误报录入");
+        if (!steer.no_incidents && !grid->worker_ids.empty() && uniform() < kChecked) {  // 核实 first
+            const auto checker = pick_worker(*grid);
+            r.assignee_id = checker;
+            r.check_deadline_at = t + 2 * kHour;
+            step(manager, "request_check", "checking", "check by worker " + std::to_string(checker));
+            t += exp_seconds(1.5);
+            if (halt()) return;
+            r.assignee_id.reset();
+            if (uniform() < kRefuted) return step(checker, "refute_check", "rejected", "现场无此问题");
+            r.verified = true;
+            step(checker, "confirm_check", "submitted", "现场属实");
+            t += exp_seconds(1);
+            if (halt()) return;
+        }
+        const double outcome = steer.no_incidents || r.verified ? 1.0 : uniform();
         if (outcome < kRejected) return step(manager, "reject", "rejected", "不属于城市管理范围");
         if (outcome < kRejected + kDuplicate && last_id_ > 0) {
             r.duplicate_of = std::max<std::int64_t>(
@@ -155,7 +210,9 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
             return step(manager, "mark_duplicate", "duplicate", "duplicate of " + std::to_string(*r.duplicate_of));
         }
         r.accepted_at = t;
-        r.deadline_at = t + category.sla_hours * kHour;
+        r.deadline_at = first_deadline(category, city_.calendar, t);
+        // How long the work takes is drawn around the time the limit allows.
+        const std::int64_t allowed = r.deadline_at ? *r.deadline_at - t : category.sla_hours * kHour;
         if (grid->auto_assign && !grid->worker_ids.empty()) {
             r.assignee_id = pick_worker(*grid);
             step(manager, "accept", "assigned", "assigned to worker " + std::to_string(*r.assignee_id));
@@ -174,7 +231,7 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
             if (halt()) return;
             const std::int64_t hours = 24 * (1 + static_cast<std::int64_t>(uniform() * 3));
             r.extension_hours += hours;
-            *r.deadline_at += hours * kHour;
+            if (r.deadline_at) r.deadline_at = extended(category, city_.calendar, *r.deadline_at, hours);
             step(manager, "extend", r.status, "+" + std::to_string(hours) + "h: 等待配件");
         }
         t += exp_seconds(1.5);
@@ -197,8 +254,29 @@ Walk Simulator::walk(std::int64_t i, std::int64_t total, const Steer& steer) {
             step(*r.assignee_id, "start", "in_progress");
             if (halt()) return;
         }
-        const auto work =
-            static_cast<std::int64_t>(static_cast<double>(category.sla_hours * kHour) * std::exp(work_spread(rng_)));
+        if (!steer.no_incidents && uniform() < kParked) {  // 挂账, and back when the money or agency comes
+            t += exp_seconds(4);
+            if (halt()) return;
+            r.parked_from = r.status;
+            r.parked_at = t;
+            r.parked_until = t + (7 + static_cast<std::int64_t>(uniform() * 53)) * 24 * kHour;
+            step(manager, "park", "parked", "待财政拨款");
+            t += exp_seconds(kParkedMeanHours);
+            if (halt()) return;
+            const auto parked = parked_time(city_.calendar, *r.parked_at, t);
+            if (r.deadline_at)
+                r.deadline_at = shift_deadline_for_parking(
+                    *r.deadline_at, parked, category.sla_unit == kSlaUnitHours ? nullptr : &city_.calendar);
+            r.parked_seconds += parked.seconds;
+            r.parked_work_seconds += parked.work_seconds;
+            const auto back = *r.parked_from;
+            r.parked_from.reset();
+            r.parked_at.reset();
+            r.parked_until.reset();
+            step(manager, "unpark", back);
+            if (halt()) return;
+        }
+        const auto work = static_cast<std::int64_t>(static_cast<double>(allowed) * std::exp(work_spread(rng_)));
         t += work;
         if (halt()) return;
         r.resolved_at = t;
@@ -275,7 +353,8 @@ City read_city(store::Conn& conn) {
         grid.manager_id = g.manager_ids.empty() ? 0 : g.manager_ids.front();
         city.grids.push_back(std::move(grid));
     }
-    for (const auto& c : store::list_categories(conn)) city.categories.push_back({c.code, c.sla_hours});
+    for (const auto& c : store::list_categories(conn)) city.categories.push_back({c.code, c.sla_hours, c.sla_unit});
+    city.calendar = load_work_calendar(conn);
     city.dispatcher_id = store::first_user_with_role(conn, "dispatcher").value_or(0);
     if (city.grids.empty() || city.categories.empty() || city.dispatcher_id == 0)
         throw std::runtime_error("the data dir has no city to simulate (grids, categories, a dispatcher)");

@@ -1,10 +1,13 @@
 #pragma once
 // The generator's model of a city's tickets: each report is walked through the lifecycle of
 // API.md §4 with random but plausible delays (triage, work, verification), outcomes (rejected,
-// duplicate, returned, reworked, extended, abandoned) and ratings, stopping at "now" — so the
-// data holds the realistic mix of open, overdue, closed-late and closed-on-time tickets.
+// duplicate, returned, reworked, extended, abandoned) and ratings, and through the standard's
+// other branches (核实 confirmed or refuted, 挂账 and back, 作废, 自行处置 by a grid worker),
+// with deadlines in calendar or working time as each category says, stopping at "now" — so the
+// data holds the realistic mix of open, overdue, parked, closed-late and closed-on-time tickets.
 // One model, two users: civicsnap-bulkgen (millions of rows, for measurements) and the demo
 // city's history (--demo, domain/demo.cpp: a few hundred tickets with photos and points).
+#include "common/work_calendar.hpp"
 #include "server/store/conn.hpp"
 #include "server/store/reports_repo.hpp"
 
@@ -30,12 +33,15 @@ struct Grid {
 };
 struct Category {
     std::string code;
-    std::int64_t sla_hours = 24;
+    std::int64_t sla_hours = 24;     // the limit's amount, in sla_unit
+    std::string sla_unit = "hours";  // or "work_hours", "work_days" (domain/work_time.hpp)
 };
 struct City {
     std::vector<Grid> grids;
     std::vector<Category> categories;
     std::int64_t dispatcher_id = 0;
+    // The city's calendar, for the working-time categories' deadlines.
+    WorkCalendar calendar = WorkCalendar::default_calendar();
 };
 
 struct Tally {

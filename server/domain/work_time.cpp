@@ -42,4 +42,15 @@ std::optional<std::int64_t> extended_deadline(store::Conn& conn, const store::Ca
     return load_work_calendar(conn).deadline_after_work_seconds(deadline, hours * kHour);
 }
 
+ParkedTime parked_time(const WorkCalendar& calendar, std::int64_t parked_at, std::int64_t unparked_at) {
+    if (unparked_at <= parked_at) return {};
+    return {unparked_at - parked_at, calendar.work_seconds_between(parked_at, unparked_at)};
+}
+
+std::optional<std::int64_t> shift_deadline_for_parking(std::int64_t deadline, const ParkedTime& parked,
+                                                       const WorkCalendar* work_calendar) {
+    if (!work_calendar) return deadline + parked.seconds;
+    return work_calendar->deadline_after_work_seconds(deadline, parked.work_seconds);
+}
+
 }  // namespace civic::domain

@@ -37,4 +37,19 @@ std::optional<std::int64_t> deadline_of(store::Conn& conn, const store::Category
 std::optional<std::int64_t> extended_deadline(store::Conn& conn, const store::CategoryRow& category,
                                               std::int64_t deadline, std::int64_t hours);
 
+// The time a ticket spent parked (挂账), in both measures a deadline may count in: calendar
+// seconds, and the working time of the calendar inside the same interval (0 when the clock was
+// set back). The deadline clock stops while parked, so `unpark` moves the deadline later by the
+// one its category counts in (API.md §4; docs/workflow.md "挂账 and working time").
+struct ParkedTime {
+    std::int64_t seconds = 0;
+    std::int64_t work_seconds = 0;
+};
+ParkedTime parked_time(const WorkCalendar& calendar, std::int64_t parked_at, std::int64_t unparked_at);
+// `deadline` moved later by `parked`: by its calendar seconds, or, given the calendar of a
+// working-time category, by its working seconds counted from the deadline on (a ticket parked only
+// outside working time keeps its deadline). nullopt: past the calendar's horizon.
+std::optional<std::int64_t> shift_deadline_for_parking(std::int64_t deadline, const ParkedTime& parked,
+                                                       const WorkCalendar* work_calendar);
+
 }  // namespace civic::domain

@@ -13,11 +13,15 @@ std::int64_t insert_report_with_state(Conn& conn, const ReportRow& r) {
         .query(
             "INSERT INTO reports (status, category, description, lat, lon, address, grid_id, assignee_id, reporter_id, "
             "created_at, accepted_at, deadline_at, resolved_at, closed_at, extension_hours, rework_count, "
-            "duplicate_of, rating, rating_comment, points_awarded, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")
+            "duplicate_of, rating, rating_comment, points_awarded, updated_at, verified, self_handled, "
+            "check_deadline_at, parked_until, parked_at, parked_from, parked_seconds, parked_work_seconds) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "
+            "id")
         .args(r.status, r.category, r.description, r.lat, r.lon, r.address, r.grid_id, r.assignee_id, r.reporter_id,
               r.created_at, r.accepted_at, r.deadline_at, r.resolved_at, r.closed_at, r.extension_hours, r.rework_count,
-              r.duplicate_of, r.rating, r.rating_comment, r.points_awarded, r.updated_at)
+              r.duplicate_of, r.rating, r.rating_comment, r.points_awarded, r.updated_at,
+              std::int64_t{r.verified ? 1 : 0}, std::int64_t{r.self_handled ? 1 : 0}, r.check_deadline_at,
+              r.parked_until, r.parked_at, r.parked_from, r.parked_seconds, r.parked_work_seconds)
         .run_returning_id();
 }
 

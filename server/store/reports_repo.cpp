@@ -10,7 +10,7 @@ constexpr const char* kReportColumns =
     "SELECT id, status, category, description, lat, lon, address, grid_id, assignee_id, reporter_id, created_at, "
     "accepted_at, deadline_at, resolved_at, closed_at, extension_hours, rework_count, duplicate_of, rating, "
     "rating_comment, points_awarded, updated_at, located, verified, self_handled, check_deadline_at, parked_until, "
-    "parked_at, parked_from, parked_seconds FROM reports";
+    "parked_at, parked_from, parked_seconds, parked_work_seconds FROM reports";
 
 ReportRow read_report(Query& q) {
     ReportRow r;
@@ -44,6 +44,7 @@ ReportRow read_report(Query& q) {
     r.parked_at = q.opt_int64(27);
     r.parked_from = q.opt_text(28);
     r.parked_seconds = q.int64(29);
+    r.parked_work_seconds = q.int64(30);
     return r;
 }
 
@@ -84,11 +85,12 @@ void update_report(Conn& conn, const ReportRow& r) {
             "UPDATE reports SET status = ?, category = ?, grid_id = ?, assignee_id = ?, accepted_at = ?, "
             "deadline_at = ?, resolved_at = ?, closed_at = ?, extension_hours = ?, rework_count = ?, "
             "duplicate_of = ?, rating = ?, rating_comment = ?, points_awarded = ?, updated_at = ?, verified = ?, "
-            "check_deadline_at = ?, parked_until = ?, parked_at = ?, parked_from = ?, parked_seconds = ? WHERE id = ?")
+            "check_deadline_at = ?, parked_until = ?, parked_at = ?, parked_from = ?, parked_seconds = ?, "
+            "parked_work_seconds = ? WHERE id = ?")
         .args(r.status, r.category, r.grid_id, r.assignee_id, r.accepted_at, r.deadline_at, r.resolved_at, r.closed_at,
               r.extension_hours, r.rework_count, r.duplicate_of, r.rating, r.rating_comment, r.points_awarded,
               r.updated_at, std::int64_t{r.verified ? 1 : 0}, r.check_deadline_at, r.parked_until, r.parked_at,
-              r.parked_from, r.parked_seconds, r.id)
+              r.parked_from, r.parked_seconds, r.parked_work_seconds, r.id)
         .run();
 }
 

@@ -39,7 +39,8 @@ struct ReportRow {
     std::optional<std::int64_t> check_deadline_at;
     std::optional<std::int64_t> parked_until, parked_at;
     std::optional<std::string> parked_from;
-    std::int64_t parked_seconds = 0;
+    std::int64_t parked_seconds = 0;       // calendar seconds spent parked, all told
+    std::int64_t parked_work_seconds = 0;  // the working time inside them (schema/011)
 };
 
 struct EventRow {

@@ -200,6 +200,32 @@ test('the admin edits the working calendar; scorecards list people by role (issu
   const after = (await call(daemon.base, 'GET', '/api/v1/work-calendar', { token: admin })).body;
   assert.deepEqual(after, saved);
 
+  // Scorecards of managers (准确派遣率) and workers (按期处置率, 回退, 返工, 自行处置): one row per
+  // person the API lists for the panel's window, with the API's figures.
+  for (const [role, heads] of [['manager', /派遣[\s\S]*回退[\s\S]*准确派遣率/], ['worker', /按期处置率[\s\S]*回退[\s\S]*返工[\s\S]*自行处置/]]) {
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/stats/scorecards') && r.url().includes(`role=${role}`)),
+      page.selectOption('#scorecard-role', role),
+    ]);
+    const { items } = await response.json();
+    if (!items.length) {
+      await page.waitForFunction(() => document.querySelector('#scorecards-note').textContent.length > 0);
+      continue;
+    }
+    await page.waitForFunction((n) => document.querySelectorAll('#scorecards tbody tr').length === n, items.length);
+    assert.match(await page.locator('#scorecards thead').textContent(), heads);
+    for (const item of items) {
+      const cells = await page.locator(`#scorecards tr[data-user="${item.user_id}"] td`).allTextContents();
+      assert.equal(cells[0], item.name);
+      if (role === 'worker') assert.deepEqual([cells[1], cells[5], cells[6], cells[7]],
+        [item.assigned, item.returned, item.reworked, item.self_handled].map(String));
+      else assert.deepEqual([cells[1], cells[2]], [item.dispatched, item.returned].map(String));
+    }
+  }
+  const day = (offset) => new Date(Date.now() + offset * 86400e3).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const anyWorkers = await call(daemon.base, 'GET', `/api/v1/stats/scorecards?role=worker&from=${day(-30)}&to=${day(1)}`, { token: admin });
+  assert.ok(anyWorkers.body.items.length > 0, `workers have tickets by now: ${anyWorkers.text}`);
+
   // Scorecards: the residents of this window (the one of this file's `before` reported at least
   // three times), with their valid-report rate.
   await page.selectOption('#scorecard-role', 'resident');
@@ -412,5 +438,18 @@ test('park, unpark and void from the ticket view; the new statuses in the filter
   server = (await call(daemon.base, 'GET', `/api/v1/reports/${report.id}`, { token: admin })).body;
   assert.deepEqual(server.events.map((e) => e.action), ['submit', 'accept', 'park', 'unpark', 'void']);
   assert.deepEqual(errors, []);
+
+  // The bulletin counts the branches: a board opened now shows this week's figures as the API does.
+  const board = await context.newPage();
+  const boardErrors = collectPageErrors(board);
+  await logIn(board, DISPATCHER);
+  await board.waitForSelector('#bulletin-branches');
+  const week = await board.inputValue('#bulletin-week');
+  const total = (await call(daemon.base, 'GET', `/api/v1/bulletins/weekly?week=${week}`, { token: admin })).body.total;
+  assert.ok(total.voided >= 1, JSON.stringify(total));
+  assert.equal(await board.textContent('#bulletin-branches'),
+    `核实 ${total.checked}（不属实 ${total.refuted}），挂账 ${total.parked}，自行处置 ${total.self_handled}，作废 ${total.voided}。`);
+  assert.deepEqual(await axeViolations(board), [], 'axe on the board with the bulletin\'s branch figures');
+  assert.deepEqual(boardErrors, []);
   await context.close();
 });

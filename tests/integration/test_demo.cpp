@@ -95,6 +95,40 @@ TEST_F(LivingDemo, EveryGridCategoryAndStatusHasReports) {
     EXPECT_GE(with_after_photo, 100);
 }
 
+// The standard's other branches (issue 17) in the history: 核实 confirmed (with the worker's
+// photo) and refuted, 自行处置, 作废, and categories with working-time limits.
+TEST_F(LivingDemo, TheStandardsBranchesAndWorkingTimeAreInTheHistory) {
+    const auto& d = *daemon_;
+    const auto token = d.login(kDispatcher, kDemoPassword);
+    int self_handled = 0, verified_with_photo = 0;
+    for (const auto& r : all_reports(d, token)) {
+        if (r["self_handled"] == true) {
+            ++self_handled;
+            EXPECT_EQ(r["points_awarded"], 0) << r.dump();
+        }
+        if (r["verified"] == true)
+            for (const auto& p : r["photos"])
+                if (p["stage"] == "check") {
+                    ++verified_with_photo;
+                    break;
+                }
+    }
+    EXPECT_GT(self_handled, 0);
+    EXPECT_GT(verified_with_photo, 0);
+    const auto now = std::time(nullptr);
+    auto rfc = [](std::time_t t) {
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+        return std::string(buf);
+    };
+    const auto closure = d.get("/api/v1/stats/closure?from=" + rfc(now - 60 * 86400) + "&to=" + rfc(now + 3600), token);
+    ASSERT_EQ(closure.status, 200) << closure.body;
+    const auto total = closure.json()["total"];
+    for (const char* figure : {"checked", "refuted", "self_handled", "voided"})
+        EXPECT_GT(total[figure].get<std::int64_t>(), 0) << figure << ": " << total.dump();
+    EXPECT_EQ(total["self_handled"], self_handled);
+}
+
 TEST_F(LivingDemo, PhotosAndThumbnailsAreServed) {
     const auto& d = *daemon_;
     const auto token = d.login(kDispatcher, kDemoPassword);

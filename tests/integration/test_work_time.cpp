@@ -217,4 +217,83 @@ TEST_F(WorkTime, OnTimeFiguresUseTheWorkingTimeDeadline) {
     EXPECT_EQ(r.json()["total"]["on_time_rate"], 1.0);
 }
 
+// 挂账 on a working-time ticket stops its working-time clock: `unpark` moves the deadline by the
+// working time that passed while it was parked (docs/workflow.md), so time parked over a
+// weekend, a holiday or a lunch break costs nothing and a 调休 Saturday counts. One ticket per
+// row, on a calendar with Wednesday 25 Nov a holiday and Saturday 5 Dec worked (调休).
+TEST_F(WorkTime, UnparkMovesTheDeadlineByTheWorkingTimeParked) {
+    json cal = kDefaultCalendar;
+    cal["holidays"] = json::array({"2026-11-25"});
+    cal["extra_workdays"] = json::array({"2026-12-05"});
+    ASSERT_EQ(put_calendar(cal, c.admin).status, 200);
+    category("wt-8h", "sla_work_hours", 8);
+    category("wt-2d", "sla_work_days", 2);
+    struct Case {
+        const char* what;
+        const char* category;
+        const char* accept;
+        const char* deadline;
+        const char* park;
+        const char* unpark;
+        const char* moved;
+    };
+    const Case cases[] = {
+        // Fri 15:00 + 8 h: Fri 3 h, Mon 3.5 h + 1.5 h → Mon 16:00. Parked Fri 17:00 → Mon 09:00:
+        // 1 h + 0.5 h of working time → Mon 17:30 (the 6 h left at parking, counted from Mon 09:00).
+        {"across a weekend", "wt-8h", "2026-11-20T07:00:00Z", "2026-11-23T08:00:00Z", "2026-11-20T09:00:00Z",
+         "2026-11-23T01:00:00Z", "2026-11-23T09:30:00Z"},
+        // The same in calendar hours: moved by the 64 hours parked.
+        {"calendar hours across a weekend", "t-garbage", "2026-11-20T07:00:00Z", "2026-11-21T07:00:00Z",
+         "2026-11-20T09:00:00Z", "2026-11-23T01:00:00Z", "2026-11-23T23:00:00Z"},
+        // Mon 09:00 + 8 h → Tue 10:00. Parked over lunch (12:00 → 14:30): no working time lost.
+        {"over a lunch break", "wt-8h", "2026-11-23T01:00:00Z", "2026-11-24T02:00:00Z", "2026-11-23T04:00:00Z",
+         "2026-11-23T06:30:00Z", "2026-11-24T02:00:00Z"},
+        // Tue 10:00 + 8 h: Tue 5.5 h, Wed a holiday, Thu 2.5 h → Thu 11:00. Parked Tue 18:00 → Thu
+        // 08:30: only the holiday passed, the deadline stays.
+        {"across a holiday", "wt-8h", "2026-11-24T02:00:00Z", "2026-11-26T03:00:00Z", "2026-11-24T10:00:00Z",
+         "2026-11-26T00:30:00Z", "2026-11-26T03:00:00Z"},
+        // Mon 23 09:00 → Tue 10:00; parked when already an hour late (Tue 11:00) until Thu 09:30:
+        // Tue 1 h + 3.5 h, Thu 1 h = 5.5 h → Tue 18:00, still an hour late in working time.
+        {"parked after its deadline", "wt-8h", "2026-11-23T01:00:00Z", "2026-11-24T02:00:00Z", "2026-11-24T03:00:00Z",
+         "2026-11-26T01:30:00Z", "2026-11-24T10:00:00Z"},
+        // Thu 3 Dec + 2 working days: Fri 4, Sat 5 (调休) → Sat 18:00. Parked Fri 18:00 → Mon 7
+        // 08:30: the whole 调休 Saturday (7 h) passed → Mon 18:00.
+        {"across a 调休 weekend", "wt-2d", "2026-12-03T02:00:00Z", "2026-12-05T10:00:00Z", "2026-12-04T10:00:00Z",
+         "2026-12-07T00:30:00Z", "2026-12-07T10:00:00Z"},
+    };
+    for (const auto& k : cases) {
+        SCOPED_TRACE(k.what);
+        const auto t = accepted_at(k.accept, k.category);
+        const auto id = t["id"].get<std::int64_t>();
+        EXPECT_EQ(t["deadline_at"], k.deadline);
+        c.set_clock(k.park);
+        const auto parked =
+            c.ok(c.m1, id, {{"action", "park"}, {"reason", "待拨款"}, {"until", "2027-01-31T00:00:00Z"}});
+        EXPECT_EQ(parked["status"], "parked");
+        EXPECT_EQ(parked["deadline_light"], nullptr);
+        c.set_clock(k.unpark);
+        const auto back = c.ok(c.m1, id, {{"action", "unpark"}});
+        EXPECT_EQ(back["status"], t["status"]);
+        EXPECT_EQ(back["deadline_at"], k.moved);
+    }
+}
+
+// The working time parked is kept, so a deadline recomputed by set_category keeps it — in working
+// time for a working-time category, in calendar time for a calendar-hour one.
+TEST_F(WorkTime, SetCategoryAfterUnparkKeepsTheTimeParkedInTheNewCategorysMeasure) {
+    category("wt-8h", "sla_work_hours", 8);
+    category("wt-9h", "sla_work_hours", 9);
+    const auto id = accepted_at("2026-11-20T07:00:00Z", "wt-8h")["id"].get<std::int64_t>();  // Fri 15:00
+    c.set_clock("2026-11-20T09:00:00Z");                                                     // Fri 17:00
+    c.ok(c.m1, id, {{"action", "park"}, {"reason", "待拨款"}, {"until", "2026-12-31T00:00:00Z"}});
+    c.set_clock("2026-11-23T01:00:00Z");  // Mon 09:00: 1.5 working hours, 64 calendar hours parked
+    EXPECT_EQ(c.ok(c.m1, id, {{"action", "unpark"}})["deadline_at"], "2026-11-23T09:30:00Z");
+    // 9 working hours from Fri 15:00 → Mon 17:00, + 1.5 h parked → Tue 09:00.
+    auto t = c.ok(c.m1, id, {{"action", "set_category"}, {"category", "wt-9h"}});
+    EXPECT_EQ(t["deadline_at"], "2026-11-24T01:00:00Z");
+    // 24 calendar hours from Fri 07:00Z → Sat 07:00Z, + the 64 h parked → Mon 23:00Z.
+    t = c.ok(c.m1, id, {{"action", "set_category"}, {"category", "t-garbage"}});
+    EXPECT_EQ(t["deadline_at"], "2026-11-23T23:00:00Z");
+}
+
 }  // namespace

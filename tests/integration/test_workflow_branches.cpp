@@ -436,6 +436,49 @@ TEST_F(WorkflowBranches, SelfHandledRefusals) {
     EXPECT_EQ(count(), before);
 }
 
+// Where grids overlap, a self-handled report goes to the smallest of the worker's own grids that
+// contains the point (not to a smaller grid that is not theirs), and that grid's managers verify it.
+TEST_F(WorkflowBranches, SelfHandledWhereGridsOverlapGoesToTheWorkersSmallestGrid) {
+    // A district around g1 (103.36–103.39), with its manager, a worker of both and one of the district only.
+    const json ring =
+        json::array({{103.36, 23.36}, {103.39, 23.36}, {103.39, 23.39}, {103.36, 23.39}, {103.36, 23.36}});
+    auto g = d.post("/api/v1/admin/grids",
+                    {{"code", "T-DISTRICT"},
+                     {"name", "district"},
+                     {"auto_assign", false},
+                     {"boundary", {{"type", "Polygon"}, {"coordinates", {ring}}}}},
+                    c.admin);
+    ASSERT_EQ(g.status, 201) << g.body;
+    const auto district = g.json()["id"].get<std::int64_t>();
+    const auto md = c.staff("13700000011", "manager", {district});
+    const auto both = c.staff("13700000012", "worker", {c.g1, district});
+    const auto wide = c.staff("13700000013", "worker", {district});
+
+    // In g1 and the district: the worker of both files it in g1, the smaller; g1's manager verifies.
+    auto r = self_handled(both, 1, 1);
+    ASSERT_EQ(r.status, 201) << r.body;
+    const auto in_g1 = r.json()["id"].get<std::int64_t>();
+    EXPECT_EQ(r.json()["grid_id"], c.g1);
+    expect_refused(c.act(md, in_g1, {{"action", "verify"}}), 403, "forbidden");
+    EXPECT_EQ(c.ok(c.m1, in_g1, {{"action", "verify"}})["status"], "closed");
+
+    // The district's own worker at the same point: the district, though a resident's report there
+    // is routed to g1; the district's manager verifies, g1's may not.
+    r = self_handled(wide, 1, 1);
+    ASSERT_EQ(r.status, 201) << r.body;
+    const auto in_district = r.json()["id"].get<std::int64_t>();
+    EXPECT_EQ(r.json()["grid_id"], district);
+    EXPECT_EQ(c.submit(c.r1)["grid_id"], c.g1);
+    expect_refused(c.act(c.m1, in_district, {{"action", "verify"}}), 403, "forbidden");
+    EXPECT_EQ(c.ok(md, in_district, {{"action", "verify"}})["status"], "closed");
+
+    // In the district only: the district for the worker of both; outside all their grids: 400.
+    r = self_handled(both, 1, 1, 103.365, 23.365);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.json()["grid_id"], district);
+    expect_refused(self_handled(wide, 1, 1, 103.405, 23.405), 400, "invalid_field", "lat");
+}
+
 // ---- Push and Open311 ----------------------------------------------------------------------
 
 // The statistics' new figures (API.md §8) counted from the real actions, not from rows written

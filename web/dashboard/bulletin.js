@@ -1,5 +1,6 @@
 // The weekly bulletin (一周一通报, API.md §8 `GET /api/v1/bulletins/weekly`): for a chosen ISO
-// week, the grids in rank order, the overdue count and the top reporters, and the CSV file to
+// week, the grids in rank order, the overdue count, the figures of the standard's other branches
+// (核实, 挂账, 自行处置, 作废) and the top reporters, and the CSV file to
 // publish. Dispatchers and admins only (the server refuses managers), so it is hidden for them.
 import { h, clear, percent } from '/web/dom.js';
 import { t } from '/web/i18n.js';
@@ -66,6 +67,12 @@ export class Bulletin {
       t('bulletin.summary', {
         received: total.received, closed: total.closed, overdue: total.overdue_open,
         closure: percent(total.closure_rate), ontime: percent(total.on_time_rate),
+      })));
+    // The standard's other branches (API.md §4): 核实, 不属实, 挂账 (now), 自行处置, 作废.
+    this.body.append(h('p', { class: 'small', id: 'bulletin-branches' },
+      t('bulletin.branches', {
+        checked: total.checked, refuted: total.refuted, parked: total.parked,
+        self_handled: total.self_handled, voided: total.voided,
       })));
     if (b.top_reporters.length) {
       this.body.append(h('h3', {}, t('bulletin.top')));

@@ -3,8 +3,10 @@
 // standard's workflow" transcribed by hand
 // below (kSpec), independently of domain/ticket_rules.cpp's table, so that a wrong row there
 // fails here.
+#include "common/time.hpp"
 #include "server/domain/reports.hpp"
 #include "server/domain/ticket_rules.hpp"
+#include "server/domain/work_time.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +19,8 @@
 namespace {
 
 using namespace civic::domain;
+using civic::WorkCalendar;
+namespace timefmt = civic::timefmt;
 
 // API.md §4: "who" as written there. "staff" = "manager of the grid, dispatcher" (API.md: a
 // manager counts only for tickets of a grid they manage; tickets with grid_id null are the
@@ -208,13 +212,33 @@ TEST(TicketRules, RequiredFields) {
     EXPECT_EQ(fields_of("void"), field::reason);
 }
 
-// 挂账: the deadline moves later by exactly the time parked (calendar time, for now).
+// 挂账: the deadline moves later by exactly the time parked — calendar time for calendar-hour
+// categories, working time for working-time ones.
 TEST(TicketRules, UnparkShiftsTheDeadlineByTheTimeParked) {
-    EXPECT_EQ(shift_deadline_for_parking(1'000'000, 500'000, 600'000), 1'100'000);
-    EXPECT_EQ(shift_deadline_for_parking(1'000'000, 500'000, 500'000), 1'000'000);  // unparked at once
+    const auto cal = WorkCalendar::default_calendar();
+    auto parked = [&](std::int64_t from, std::int64_t to) { return parked_time(cal, from, to); };
+    EXPECT_EQ(shift_deadline_for_parking(1'000'000, parked(500'000, 600'000), nullptr), 1'100'000);
+    EXPECT_EQ(shift_deadline_for_parking(1'000'000, parked(500'000, 500'000), nullptr), 1'000'000);  // at once
     // Parked after the deadline had passed: still moved by the time parked, from where it was.
-    EXPECT_EQ(shift_deadline_for_parking(400'000, 500'000, 503'600), 403'600);
-    EXPECT_EQ(shift_deadline_for_parking(1'000'000, 600'000, 500'000), 1'000'000);  // a clock set back: no shift
+    EXPECT_EQ(shift_deadline_for_parking(400'000, parked(500'000, 503'600), nullptr), 403'600);
+    EXPECT_EQ(shift_deadline_for_parking(1'000'000, parked(600'000, 500'000), nullptr), 1'000'000);  // clock set back
+
+    // Working time (Asia/Shanghai, 08:30–12:00 and 14:30–18:00, Monday to Friday; UTC below).
+    auto at = [](const char* text) { return timefmt::parse_rfc3339(text).value(); };
+    const auto deadline = at("2026-11-24T03:00:00Z");  // Tuesday 11:00
+    // Friday 17:00 → Monday 09:00: 1 h on Friday, 0.5 h on Monday; the weekend does not count.
+    const auto weekend = parked(at("2026-11-20T09:00:00Z"), at("2026-11-23T01:00:00Z"));
+    EXPECT_EQ(weekend.seconds, 64 * 3600);
+    EXPECT_EQ(weekend.work_seconds, 5400);
+    // Tuesday 11:00 + 1.5 working hours: 12:00, then 14:30–15:00.
+    EXPECT_EQ(shift_deadline_for_parking(deadline, weekend, &cal), at("2026-11-24T07:00:00Z"));
+    // Inside a lunch break or a weekend only: no working time lost, the deadline stays.
+    EXPECT_EQ(
+        shift_deadline_for_parking(deadline, parked(at("2026-11-23T04:00:00Z"), at("2026-11-23T06:30:00Z")), &cal),
+        deadline);
+    EXPECT_EQ(
+        shift_deadline_for_parking(deadline, parked(at("2026-11-21T01:00:00Z"), at("2026-11-22T10:00:00Z")), &cal),
+        deadline);
 }
 
 TEST(Roles, NamesRoundTrip) {
