@@ -10,6 +10,7 @@ import * as resident from './resident.js';
 import * as points from './points.js';
 import * as worker from './worker.js';
 import { showDetail } from './detail.js';
+import { resetCaches } from './manage.js';
 
 const state = { user: null, registering: false };
 
@@ -60,13 +61,14 @@ async function signedIn(user) {
   $('#tabs-worker').classList.toggle('hidden', isResident());
   document.body.classList.add('signed-in');
   if (isResident()) resident.start();
-  else worker.start();
+  else worker.start(user);
   route();
 }
 
 function signedOut() {
   state.user = null;
   worker.stop();
+  resetCaches();
   $('#logout').classList.add('hidden');
   $('#tabs-resident').classList.add('hidden');
   $('#tabs-worker').classList.add('hidden');
