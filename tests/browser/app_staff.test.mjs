@@ -2,7 +2,7 @@
 // a grid manager who logs in sees their grids' tickets, the ones waiting for a decision first,
 // and acts on them — 核实 (request_check, the worker confirming with a photo in the app), accept,
 // park and unpark, extend, assign, verify, rework — while the grid worker returns a ticket
-// (回退); the dispatcher voids one (作废). Every action is checked through the API; axe-core checks
+// (回退) and reports a problem fixed on patrol (自行处置); the dispatcher voids one (作废). Every action is checked through the API; axe-core checks
 // every screen; screenshots go to CIVIC_SCREENSHOT_DIR.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,9 +29,9 @@ function insidePoint(g) {
   return { lat: pts.reduce((s, p) => s + p[1], 0) / pts.length, lon: pts.reduce((s, p) => s + p[0], 0) / pts.length };
 }
 
-async function phone() {
+async function phone(options = {}) {
   const context = await browser.newContext({
-    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN', serviceWorkers: 'block',
+    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN', serviceWorkers: 'block', ...options,
   });
   const page = await context.newPage();
   return { context, page, errors: collectPageErrors(page) };
@@ -264,4 +264,43 @@ test('a manager acts only on their own grids; the dispatcher voids a ticket in t
   assert.match(await d.page.textContent('#detail-facts'), /Voided/);
   assert.deepEqual(errors, []);
   await d.context.close();
+});
+
+test('a grid worker reports a problem fixed on patrol (自行处置) with before and after photos; the manager closes it', async () => {
+  const w = await phone({ geolocation: { latitude: position.lat, longitude: position.lon }, permissions: ['geolocation'] });
+  await appLogin(w.page, WORKERS[0]);
+  await w.page.click('#tab-self-handled');
+  await w.page.waitForSelector('#screen-report:not(.hidden)');
+  assert.equal(await w.page.textContent('#report-title'), '自行处置上报');
+  await w.page.waitForSelector('#report-map svg path.grid');  // staff see the grids on the picker
+  await w.page.setInputFiles('#report-photos', { name: 'before.png', mimeType: 'image/png', buffer: png(160, 120, 31) });
+  await w.page.selectOption('#report-category', { index: 1 });
+  await w.page.fill('#report-description', '巡查发现垃圾桶倾倒，已扶正清理');
+  await w.page.click('#report-gps');
+  await w.page.waitForFunction(() => /\d+\.\d+, \d+\.\d+/.test(document.querySelector('#report-coords').textContent));
+  // Without an "after" photo it is stopped in the app.
+  await w.page.click('#report-submit');
+  assert.match(await w.page.textContent('#report-error'), /处置后/);
+  await w.page.setInputFiles('#report-after', { name: 'after.png', mimeType: 'image/png', buffer: png(160, 120, 32) });
+  await checkScreen(w.page, 'worker-self-handled', w.errors);
+  await w.page.click('#report-submit');
+  await w.page.waitForFunction(() => /#\d+/.test(document.querySelector('#report-done').textContent));
+  const id = Number((await w.page.textContent('#report-done')).match(/#(\d+)/)[1]);
+  const filed = await ticket(id);
+  assert.equal(filed.status, 'resolved');
+  assert.equal(filed.self_handled, true);
+  assert.equal(filed.assignee_id, workers[0].user.id);
+  assert.deepEqual(filed.photos.map((p) => p.stage).sort(), ['report', 'resolution']);
+  await w.context.close();
+
+  // The manager finds it waiting for a decision and verifies it.
+  const { context, page, errors } = await phone();
+  await appLogin(page, MANAGER);
+  await page.waitForSelector(`#tickets-list a[data-ticket="${id}"]`);
+  await open(page, id);
+  assert.match(await page.textContent('#detail-facts'), /自行处置/);
+  await page.click('#detail-actions button[data-action="verify"]');
+  await waitStatus(id, 'closed');
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -91,7 +91,7 @@ export function positionPicker(container, { grids, centre, known = [], onPick = 
           d += 'Z';
         });
       svg.append(h('path', { class: 'grid', d, 'fill-rule': 'evenodd' }, h('title', {}, `${grid.code} ${grid.name}`)));
-      if (n) svg.append(h('text', { x: (sx / n).toFixed(1), y: (sy / n).toFixed(1), 'text-anchor': 'middle' }, grid.code));
+      if (n && onPick) svg.append(h('text', { x: (sx / n).toFixed(1), y: (sy / n).toFixed(1), 'text-anchor': 'middle' }, grid.code));
     }
   } else {
     for (let i = 1; i < 10; i += 1) {
