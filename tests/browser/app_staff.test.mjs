@@ -198,6 +198,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   await w.page.click('#detail-actions button[data-action="return"]');
   assert.match(await w.page.textContent('#action-error'), /原因/);
   await w.page.fill('#return-reason', '不属于本网格的设施');
+  assert.equal(await w.page.textContent('#action-error'), '', 'typing clears the message');
   await checkScreen(w.page, 'worker-return', w.errors);
   await w.page.click('#detail-actions button[data-action="return"]');
   const returned = await waitStatus(report.id, 'accepted');

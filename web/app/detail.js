@@ -213,7 +213,8 @@ async function renderActions(report, user, gen) {
   const box = clear($('#detail-actions'));
   box.classList.toggle('hidden', !nodes.length);
   if (!nodes.length) return;
-  box.append(h('h3', {}, t('detail.actions')), ...nodes, error);
+  // Typing or choosing again clears what the last attempt was told.
+  box.append(h('h3', {}, t('detail.actions')), h('div', { oninput: () => { error.textContent = ''; } }, ...nodes), error);
 }
 
 function renderRating(report, user) {
