@@ -123,6 +123,7 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
   assert.match(await page.textContent('#action-error'), /原因/);
   assert.equal((await ticket(report.id)).status, 'submitted');
   await page.click('details[data-manage="reject"] summary');  // fold it again
+  await page.locator('#detail-actions').scrollIntoViewIfNeeded();  // the decision in the picture
   await checkScreen(page, 'manager-ticket', errors);
 
   // 核实: send the second worker of the grid to look.
@@ -224,6 +225,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   await open(page, report.id);
   await page.waitForSelector('#detail-actions button[data-action="verify"]');
   await page.waitForFunction(() => document.querySelector('#detail-photos [data-stage="resolution"] img'));
+  await page.locator('#detail-actions').scrollIntoViewIfNeeded();  // the decision in the picture
   await checkScreen(page, 'manager-verify', errors);
   await manage(page, report.id, 'rework');
   assert.match(await page.textContent('#action-error'), /原因/);
