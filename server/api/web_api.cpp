@@ -27,6 +27,7 @@ std::string_view web_content_type(std::string_view path) {
     if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
     if (ends(".css")) return "text/css; charset=utf-8";
     if (ends(".svg")) return "image/svg+xml";
+    if (ends(".png")) return "image/png";
     if (ends(".json")) return "application/json";
     if (ends(".webmanifest")) return "application/manifest+json";
     return "application/octet-stream";

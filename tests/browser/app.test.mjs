@@ -85,6 +85,21 @@ test('the app is installable: manifest, icons, service worker, strict CSP', asyn
   assert.equal(manifest.body.start_url, '/app/');
   assert.equal(manifest.body.display, 'standalone');
   for (const icon of manifest.body.icons) assert.equal((await call(daemon.base, 'GET', icon.src)).status, 200, icon.src);
+  // What Android's install prompt wants: PNGs of 192 and 512 px, and a maskable one; each PNG is
+  // of the size the manifest says (the IHDR's width and height).
+  const pngs = manifest.body.icons.filter((i) => i.type === 'image/png');
+  for (const icon of pngs) {
+    const response = await fetch(daemon.base + icon.src);
+    assert.equal(response.headers.get('content-type'), 'image/png', icon.src);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG', icon.src);
+    assert.equal(`${bytes.readUInt32BE(16)}x${bytes.readUInt32BE(20)}`, icon.sizes, icon.src);
+  }
+  for (const size of ['192x192', '512x512'])
+    assert.ok(pngs.some((i) => i.sizes === size && i.purpose.split(' ').includes('any')), `a ${size} PNG icon`);
+  assert.ok(pngs.some((i) => i.purpose.split(' ').includes('maskable')), 'a maskable PNG icon');
+  const touch = await fetch(`${daemon.base}/app/apple-touch-icon.png`);
+  assert.equal(touch.headers.get('content-type'), 'image/png');
   const html = await call(daemon.base, 'GET', '/app/');
   assert.match(html.headers.get('content-security-policy'), /script-src 'self'/);
   const bare = await fetch(`${daemon.base}/app`, { redirect: 'manual' });
@@ -340,17 +355,34 @@ test('with no GPS the map spans the city\'s public reports and a tap sets the po
   await context.close();
 });
 
-test('rewards: catalogue, honour roll, donation, credit exchange and certificate; English switch', async () => {
+test('rewards: the four exchanges (honour, donation, credit with its certificate), the honour roll; English switch', async () => {
   const { context, page, errors } = await phone();
   await appLogin(page, RESIDENT);
   await page.waitForSelector('#screen-report:not(.hidden)');
-  await page.click('nav.tabs a[href="#/rewards"]');
-  await page.waitForSelector('#rewards-goods li');
-  // Enough points for a credit exchange whatever the soap left.
+  // Enough points for the badge (200), a credit exchange and a donation, whatever the soap left.
   const me = await login(daemon.base, RESIDENT);
   const adj = await call(daemon.base, 'POST', '/api/v1/admin/points/adjustments',
-    { token: admin, body: { user_id: me.user.id, points: 50, reason: 'app browser test' } });
+    { token: admin, body: { user_id: me.user.id, points: 250, reason: 'app browser test' } });
   assert.equal(adj.status, 201, adj.text);
+  const balance = async () => (await call(daemon.base, 'GET', '/api/v1/me/points', { token: me.token })).body.balance;
+  const start = await balance();
+  await page.click('nav.tabs a[href="#/rewards"]');
+  await page.waitForSelector('#rewards-goods li');
+
+  // 兑荣誉: the badge, one tap; the points go, the resident is on the honour roll with it.
+  await page.click('#rewards-honour button[data-sku="honour-volunteer-star-badge"]');
+  await page.waitForFunction(() => document.querySelector('#honour-done').textContent.length > 0);
+  assert.match(await page.textContent('#honour-done'), /200/);
+  assert.equal(await balance(), start - 200);
+  await page.waitForFunction(() => /志愿服务之星徽章/.test(document.querySelector('#honour-roll').textContent));
+  const ledger = (await call(daemon.base, 'GET', '/api/v1/me/points/ledger', { token: me.token })).body.items;
+  assert.ok(ledger.some((row) => row.kind === 'honour_exchange' && row.amount === -200), 'one honour exchange of 200');
+  // Too dear now: the certificate (500) is refused in words, nothing taken.
+  await page.click('#rewards-honour button[data-sku="honour-certificate"]');
+  await page.waitForFunction(() => document.querySelector('#honour-error').textContent.length > 0);
+  assert.equal(await page.textContent('#honour-error'), '积分不足。');
+  assert.equal(await balance(), start - 200);
+
   await page.fill('#credit-points', '10');
   await page.click('#credit-submit');
   await page.waitForFunction(() => document.querySelector('#credit-done').textContent.length > 0);
@@ -359,10 +391,26 @@ test('rewards: catalogue, honour roll, donation, credit exchange and certificate
   await page.waitForFunction(() => document.querySelector('#donate-done').textContent.length > 0);
   const charity = (await call(daemon.base, 'GET', '/api/v1/funds')).body.items.find((f) => f.code === 'charity');
   assert.ok(charity.balance >= 5, 'the donation reached the fund');
+  assert.equal(await balance(), start - 200 - 10 - 5);
   await page.click('#certificate-show');
   await page.waitForSelector('#certificate-score');
   assert.equal(await page.textContent('#certificate-score'), '1');
+  // The certificate shown is the server's: its score, and a signature of the server's form (each
+  // read is issued anew, so the signature itself differs from one read to the next).
+  const certificate = (await call(daemon.base, 'GET', '/api/v1/me/credit-certificate', { token: me.token })).body;
+  assert.equal(certificate.credit_score, 1);
+  const shown = await page.textContent('#certificate dd.mono');
+  assert.equal(shown.length, certificate.signature.length);
+  assert.notEqual(shown.length, 0);
   await checkScreen(page, 'rewards', errors);
+  await page.locator('#certificate').scrollIntoViewIfNeeded();
+  await screenshot(page, 'app-rewards-certificate', { fullPage: false });
+  // The ledger on the points tab names each exchange.
+  await page.click('nav.tabs a[href="#/points"]');
+  await page.waitForFunction(() => ['兑荣誉', '兑信用', '爱心捐赠'].every((w) => document.querySelector('#ledger').textContent.includes(w)));
+  await checkScreen(page, 'points-ledger', errors);
+  await page.click('nav.tabs a[href="#/rewards"]');
+  await page.waitForSelector('#rewards-goods li');
   await page.selectOption('#lang', 'en');
   await page.waitForFunction(() => document.querySelector('#rewards-title').textContent === 'Rewards');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 using civic::test::Daemon;
@@ -65,6 +67,22 @@ TEST(Web, AssetsHaveTheirContentTypes) {
         EXPECT_EQ(r.status, 200) << path;
         EXPECT_EQ(r.header("content-type"), type) << path;
         EXPECT_FALSE(r.body.empty()) << path;
+    }
+}
+
+// The app's PNG icons are binary (NUL bytes and all): served byte for byte as in the tree.
+TEST(Web, PngIconsAreServedByteForByte) {
+    for (const std::string name : {"icon-192.png", "icon-512.png", "icon-maskable-512.png", "apple-touch-icon.png"}) {
+        std::ifstream file(std::string(CIVIC_TEST_DATA_DIR) + "/../../web/app/" + name, std::ios::binary);
+        ASSERT_TRUE(file) << name;
+        const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        ASSERT_GT(bytes.size(), 100u) << name;
+        ASSERT_NE(bytes.find('\0'), std::string::npos) << name << " (a PNG holds NUL bytes)";
+        const auto r = web_daemon().get("/app/" + name);
+        EXPECT_EQ(r.status, 200) << name;
+        EXPECT_EQ(r.header("content-type"), "image/png") << name;
+        EXPECT_EQ(r.body.size(), bytes.size()) << name;
+        EXPECT_TRUE(r.body == bytes) << name;
     }
 }
 

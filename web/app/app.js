@@ -10,6 +10,7 @@ import * as resident from './resident.js';
 import * as points from './points.js';
 import * as worker from './worker.js';
 import { showDetail } from './detail.js';
+import { resetCaches } from './manage.js';
 
 const state = { user: null, registering: false };
 
@@ -32,7 +33,9 @@ async function route() {
   }
   const [, name, id] = location.hash.split('/');
   const home = isResident() ? 'report' : 'tickets';
-  const screens = isResident() ? ['report', 'mine', 'points', 'rewards', 'r'] : ['tickets', 'r'];
+  // A worker also reports what they fixed on patrol (自行处置, API.md §4) through the report form.
+  const screens = isResident() ? ['report', 'mine', 'points', 'rewards', 'r']
+    : ['tickets', 'r', ...(state.user.role === 'worker' ? ['report'] : [])];
   const target = screens.includes(name) ? name : home;
   if (target !== name) {
     location.replace(`#/${home}`);
@@ -59,14 +62,16 @@ async function signedIn(user) {
   $('#tabs-resident').classList.toggle('hidden', !isResident());
   $('#tabs-worker').classList.toggle('hidden', isResident());
   document.body.classList.add('signed-in');
-  if (isResident()) resident.start();
-  else worker.start();
+  resident.start(user);  // the report form and its outbox (a worker's self-handled reports too)
+  if (!isResident()) worker.start(user);
+  $('#tab-self-handled').classList.toggle('hidden', user.role !== 'worker');
   route();
 }
 
 function signedOut() {
   state.user = null;
   worker.stop();
+  resetCaches();
   $('#logout').classList.add('hidden');
   $('#tabs-resident').classList.add('hidden');
   $('#tabs-worker').classList.add('hidden');

@@ -5,13 +5,18 @@ import { $, h, clear, when } from '/web/dom.js';
 import { t } from '/web/i18n.js';
 import { api, actWithPhotos, photoUrl } from './api.js';
 import { light, statusBadge, errorMessage, categoryName } from './ui.js';
+import { positionPicker } from './map.js';
+import { managerControls, loadGrids, loadWorkerNames, workerLabel } from './manage.js';
 
 let current = null;  // { report, user }
+let generation = 0;   // renders overlap (an action's and the stream's): only the newest fills in
 
-export async function showDetail(id, user) {
+// `done`: what the last action did, said at the top (the action's own controls may be gone).
+export async function showDetail(id, user, done = '') {
   const report = await api.get(`/api/v1/reports/${id}`);
   current = { report, user };
-  render();
+  await render();
+  $('#detail-done').textContent = done;
 }
 
 // Re-read when the stream says this ticket changed.
@@ -20,13 +25,14 @@ export async function refreshIfShown(id) {
     await showDetail(id, current.user);
 }
 
-function fact(dl, key, value) {
+function fact(dl, key, value, id = null) {
   if (value === null || value === undefined || value === '') return;
-  dl.append(h('dt', {}, t(key)), h('dd', {}, value));
+  dl.append(h('dt', {}, t(key)), h('dd', { id }, value));
 }
 
-function render() {
+async function render() {
   const { report, user } = current;
+  const gen = ++generation;
   $('#detail-title').textContent = `#${report.id} ${report.description.slice(0, 40)}`;
   const facts = clear($('#detail-facts'));
   const dl = h('dl', { class: 'facts' });
@@ -36,10 +42,15 @@ function render() {
   fact(dl, 'detail.description', report.description);
   fact(dl, 'detail.created', when(report.created_at));
   fact(dl, 'detail.deadline', report.deadline_at ? when(report.deadline_at) : null);
+  fact(dl, 'detail.parkedUntil', report.parked_until ? when(report.parked_until) : null);
+  fact(dl, 'detail.checkBy', report.status === 'checking' && report.check_deadline_at ? when(report.check_deadline_at) : null);
+  fact(dl, 'detail.verified', report.verified ? t('yes') : null);
+  fact(dl, 'detail.selfHandled', report.self_handled ? t('yes') : null);
+  fact(dl, 'detail.assignee', user.role !== 'resident' && report.assignee_id ? `#${report.assignee_id}` : null, 'fact-assignee');
   fact(dl, 'detail.resolved', report.resolved_at ? when(report.resolved_at) : null);
   fact(dl, 'detail.address', report.address);
   fact(dl, 'detail.position', report.lat === null ? null : `${report.lat.toFixed(5)}, ${report.lon.toFixed(5)}`);
-  fact(dl, 'detail.grid', report.grid_id === null ? null : `#${report.grid_id}`);
+  fact(dl, 'detail.grid', user.role === 'resident' || report.grid_id === null ? null : `#${report.grid_id}`, 'fact-grid');
   fact(dl, 'detail.rework', report.rework_count ? String(report.rework_count) : null);
   fact(dl, 'detail.points', report.points_awarded ? String(report.points_awarded) : null);
   fact(dl, 'detail.rating', report.rating ? '★'.repeat(report.rating) : null);
@@ -48,8 +59,21 @@ function render() {
     facts.append(h('a', { class: 'small', href: `geo:${report.lat},${report.lon}` }, t('detail.openMap')));
   renderPhotos(report);
   renderTimeline(report);
-  renderActions(report, user);
   renderRating(report, user);
+  await Promise.all([renderActions(report, user, gen), renderMap(report, user, gen)]);
+}
+
+// Staff see the ticket's point inside its grid's shape (grids are staff-only, API.md §2).
+async function renderMap(report, user, gen) {
+  const grid = user.role === 'resident' || report.grid_id === null || report.lat === null
+    ? null : (await loadGrids()).find((g) => g.id === report.grid_id);
+  if (gen !== generation) return;
+  const box = clear($('#detail-map'));
+  box.classList.toggle('hidden', !grid);
+  if (grid && $('#fact-grid')) $('#fact-grid').textContent = `${grid.code} ${grid.name}`;
+  if (report.assignee_id && $('#fact-assignee') && user.role !== 'worker')
+    $('#fact-assignee').textContent = workerLabel(await loadWorkerNames(), report.assignee_id);
+  if (grid) positionPicker(box, { grids: [grid], centre: { lat: report.lat, lon: report.lon }, label: t('map.ticket') });
 }
 
 function renderPhotos(report) {
@@ -85,53 +109,84 @@ function actionButton(label, handler, cls = '') {
   return h('button', { type: 'button', class: cls, 'data-action': label, onclick: handler }, t(`do.${label}`));
 }
 
-function renderActions(report, user) {
-  const box = clear($('#detail-actions'));
-  const mine = user.role !== 'resident' && report.assignee_id === user.id;
+// A camera-style file input for photos taken on the spot ("after" or 核实 photos), previewed.
+function photoPicker(id, labelKey, pickKey, altKey, onChange) {
+  const input = h('input', { id, type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
+  const previews = h('div', { class: 'thumbs' });
+  input.addEventListener('change', () => {
+    onChange();
+    clear(previews);
+    [...input.files].forEach((f, i) => previews.append(h('img', { src: URL.createObjectURL(f), alt: `${t(altKey)} ${i + 1}` })));
+  });
+  const label = h('label', { class: 'photo-pick' }, h('span', {}, t(labelKey)),
+    h('span', { class: 'pick-button', 'aria-hidden': 'true' }, t(pickKey)), input);
+  return { input, nodes: [label, previews] };
+}
+
+async function renderActions(report, user, gen) {
+  const mine = user.role === 'worker' && report.assignee_id === user.id;
   const can = {
     start: mine && report.status === 'assigned',
     return: mine && ['assigned', 'in_progress'].includes(report.status),
     resolve: mine && report.status === 'in_progress',
+    check: mine && report.status === 'checking',
   };
-  box.classList.toggle('hidden', !Object.values(can).some(Boolean));
-  if (box.classList.contains('hidden')) return;
   const error = h('p', { class: 'error', role: 'alert', id: 'action-error' });
-  const run = async (button, work) => {
+  const run = async (button, work, name) => {
     error.textContent = '';
     button.disabled = true;
     try {
-      current.report = { ...(await work()), events: current.report.events };
-      await showDetail(report.id, user);  // with the new event in the timeline
+      await work();
+      // Read again: the new event in the timeline, the controls of the new status.
+      await showDetail(report.id, user, t('action.doneAs', { action: t(`action.${name}`) }));
     } catch (e) {
       error.textContent = errorMessage(e);
       button.disabled = false;
     }
   };
-  box.append(h('h3', {}, t('detail.actions')));
+  const post = (body) => () => api.post(`/api/v1/reports/${report.id}/actions`, body);
+  const nodes = [];
   if (can.start) {
-    const b = actionButton('start', () => run(b, () => api.post(`/api/v1/reports/${report.id}/actions`, { action: 'start' })), 'big');
-    box.append(b);
+    const b = actionButton('start', () => run(b, post({ action: 'start' }), 'start'), 'big');
+    nodes.push(b);
   }
   if (can.resolve) {
     const note = h('textarea', { id: 'resolve-note', rows: 2, maxlength: 2000 });
-    const photos = h('input', { id: 'resolve-photos', type: 'file', accept: 'image/*', capture: 'environment', multiple: true });
-    const previews = h('div', { class: 'thumbs' });
-    photos.addEventListener('change', () => {
-      error.textContent = '';
-      clear(previews);
-      [...photos.files].forEach((f, i) => previews.append(h('img', { src: URL.createObjectURL(f), alt: t('photos.after') + ` ${i + 1}` })));
-    });
+    const photos = photoPicker('resolve-photos', 'resolve.photos', 'resolve.pick', 'photos.after', () => { error.textContent = ''; });
     const b = actionButton('resolve', () => {
-      if (!photos.files.length) {
+      if (!photos.input.files.length) {
         error.textContent = t('resolve.needPhoto');
         return;
       }
-      run(b, () => actWithPhotos(report.id, { action: 'resolve', note: note.value.trim() }, [...photos.files]));
+      run(b, () => actWithPhotos(report.id, { action: 'resolve', note: note.value.trim() }, [...photos.input.files]), 'resolve');
     }, 'big');
-    box.append(h('form', { class: 'resolve', onsubmit: (e) => e.preventDefault() },
-      h('label', { class: 'photo-pick' }, h('span', {}, t('resolve.photos')),
-        h('span', { class: 'pick-button', 'aria-hidden': 'true' }, t('resolve.pick')), photos), previews,
-      h('label', {}, h('span', {}, t('resolve.note')), note), b));
+    nodes.push(h('form', { class: 'resolve', onsubmit: (e) => e.preventDefault() },
+      ...photos.nodes, h('label', {}, h('span', {}, t('resolve.note')), note), b));
+  }
+  if (can.check) {  // 核实: the worker sent to look confirms with photos, or refutes with a reason
+    const note = h('textarea', { id: 'check-note', rows: 2, maxlength: 2000 });
+    const photos = photoPicker('check-photos', 'check.photos', 'check.pick', 'photos.check', () => { error.textContent = ''; });
+    const confirm = actionButton('confirm_check', () => {
+      if (!photos.input.files.length) {
+        error.textContent = t('check.needPhoto');
+        return;
+      }
+      const body = { action: 'confirm_check' };
+      if (note.value.trim()) body.note = note.value.trim();
+      run(confirm, () => actWithPhotos(report.id, body, [...photos.input.files]), 'confirm_check');
+    }, 'big');
+    nodes.push(h('form', { class: 'resolve', onsubmit: (e) => e.preventDefault() },
+      ...photos.nodes, h('label', {}, h('span', {}, t('check.note')), note), confirm));
+    const reason = h('input', { id: 'refute-reason', maxlength: 500 });
+    const refute = actionButton('refute_check', () => {
+      if (!reason.value.trim()) {
+        error.textContent = t('return.needReason');
+        return;
+      }
+      run(refute, post({ action: 'refute_check', reason: reason.value.trim() }), 'refute_check');
+    }, 'danger');
+    nodes.push(h('details', { class: 'return' }, h('summary', {}, t('do.refute_check')),
+      h('label', {}, h('span', {}, t('check.refuteReason')), reason), refute));
   }
   if (can.return) {
     const reason = h('input', { id: 'return-reason', maxlength: 500 });
@@ -140,12 +195,26 @@ function renderActions(report, user) {
         error.textContent = t('return.needReason');
         return;
       }
-      run(b, () => api.post(`/api/v1/reports/${report.id}/actions`, { action: 'return', reason: reason.value.trim() }));
+      run(b, post({ action: 'return', reason: reason.value.trim() }), 'return');
     }, 'secondary');
-    box.append(h('details', { class: 'return' }, h('summary', {}, t('do.return')),
+    nodes.push(h('details', { class: 'return' }, h('summary', {}, t('do.return')),
       h('label', {}, h('span', {}, t('return.reason')), reason), b));
   }
-  box.append(error);
+  if (user.role !== 'resident' && user.role !== 'worker') {
+    const [grids, names] = await Promise.all([loadGrids(), loadWorkerNames()]);
+    nodes.push(...managerControls(report, user, {
+      grids,
+      names,
+      run: (button, body) => run(button, post(body), body.action),
+      fail: (key) => { error.textContent = t(key); },
+    }));
+  }
+  if (gen !== generation) return;
+  const box = clear($('#detail-actions'));
+  box.classList.toggle('hidden', !nodes.length);
+  if (!nodes.length) return;
+  // Typing or choosing again clears what the last attempt was told.
+  box.append(h('h3', {}, t('detail.actions')), h('div', { oninput: () => { error.textContent = ''; } }, ...nodes), error);
 }
 
 function renderRating(report, user) {

@@ -46,18 +46,23 @@ function gridExtent(grids) {
   return Number.isFinite(minLon) ? [minLon, maxLon, minLat, maxLat] : null;
 }
 
+// The 5th to 95th percentile of each coordinate: a few reports far outside the city (the demo has
+// some, routed to no grid) must not shrink the city itself to a corner of the picker.
+const TRIM = 0.05;
 function pointsExtent(points) {
   if (!points.length) return null;
-  const lons = points.map((p) => p.lon);
-  const lats = points.map((p) => p.lat);
+  const lons = points.map((p) => p.lon).sort((a, b) => a - b);
+  const lats = points.map((p) => p.lat).sort((a, b) => a - b);
+  const lo = Math.floor(TRIM * (points.length - 1));
+  const hi = Math.ceil((1 - TRIM) * (points.length - 1));
   const pad = PLAIN_SPAN_DEG / 4;
-  return [Math.min(...lons) - pad, Math.max(...lons) + pad, Math.min(...lats) - pad, Math.max(...lats) + pad];
+  return [lons[lo] - pad, lons[hi] + pad, lats[lo] - pad, lats[hi] + pad];
 }
 
 // Draws the picker into `container`; onPick({lat, lon}) on every move. Returns {set(lat, lon)}.
 // `known`: other reports' positions [{lat, lon}], drawn as dots (and the extent with no grids
-// and no fix).
-export function positionPicker(container, { grids, centre, known = [], onPick }) {
+// and no fix). Without onPick it only shows `centre` (a ticket's point in its grid), named `label`.
+export function positionPicker(container, { grids, centre, known = [], onPick = null, label = null }) {
   clear(container);
   const extent = gridExtent(grids) || (centre
     ? [centre.lon - PLAIN_SPAN_DEG, centre.lon + PLAIN_SPAN_DEG, centre.lat - PLAIN_SPAN_DEG, centre.lat + PLAIN_SPAN_DEG]
@@ -68,8 +73,8 @@ export function positionPicker(container, { grids, centre, known = [], onPick })
   }
   const proj = projection(...extent);
   const svg = h('svg', {
-    viewBox: `0 0 ${proj.width} ${proj.height}`, class: 'picker', role: 'img', tabindex: '0',
-    'aria-label': t('map.label'),
+    viewBox: `0 0 ${proj.width} ${proj.height}`, class: onPick ? 'picker' : 'picker view', role: 'img',
+    tabindex: onPick ? '0' : null, 'aria-label': label || t('map.label'),
   });
   svg.append(h('rect', { x: 0, y: 0, width: proj.width, height: proj.height, class: 'sea' }));
   if (grids.length) {
@@ -86,7 +91,7 @@ export function positionPicker(container, { grids, centre, known = [], onPick })
           d += 'Z';
         });
       svg.append(h('path', { class: 'grid', d, 'fill-rule': 'evenodd' }, h('title', {}, `${grid.code} ${grid.name}`)));
-      if (n) svg.append(h('text', { x: (sx / n).toFixed(1), y: (sy / n).toFixed(1), 'text-anchor': 'middle' }, grid.code));
+      if (n && onPick) svg.append(h('text', { x: (sx / n).toFixed(1), y: (sy / n).toFixed(1), 'text-anchor': 'middle' }, grid.code));
     }
   } else {
     for (let i = 1; i < 10; i += 1) {
@@ -116,6 +121,10 @@ export function positionPicker(container, { grids, centre, known = [], onPick })
       onPick({ lat: Number(lat.toFixed(6)), lon: Number(lon.toFixed(6)) });
     }
   };
+  container.append(svg);
+  const api = { set: (lat, lon) => place(...proj.point(lon, lat), false) };
+  if (centre) api.set(centre.lat, centre.lon);
+  if (!onPick) return api;
   svg.addEventListener('click', (event) => {
     const box = svg.getBoundingClientRect();
     place(((event.clientX - box.left) / box.width) * proj.width, ((event.clientY - box.top) / box.height) * proj.height, true);
@@ -128,8 +137,5 @@ export function positionPicker(container, { grids, centre, known = [], onPick })
     const [x, y] = at || [proj.width / 2, proj.height / 2];
     place(x + move[0] * KEY_STEP_PX, y + move[1] * KEY_STEP_PX, true);
   });
-  container.append(svg);
-  const api = { set: (lat, lon) => place(...proj.point(lon, lat), false) };
-  if (centre) api.set(centre.lat, centre.lon);
   return api;
 }

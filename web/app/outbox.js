@@ -47,6 +47,7 @@ export function send(entry) {
   const form = new FormData();
   form.append('meta', new Blob([JSON.stringify(entry.meta)], { type: 'application/json' }));
   for (const photo of entry.photos) form.append('photo', photo.blob, photo.name);
+  for (const photo of entry.after || []) form.append('after', photo.blob, photo.name);  // 自行处置
   return call('POST', '/api/v1/reports', form, { 'Idempotency-Key': entry.key });
 }
 

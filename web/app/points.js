@@ -104,8 +104,9 @@ export function hideCode() {
 }
 
 export async function loadRewards() {
-  const [rewards, funds, roll] = await Promise.all([
-    api.get('/api/v1/rewards'), api.get('/api/v1/funds'), api.get('/api/v1/honour-roll')]);
+  const [rewards, funds, roll, mine] = await Promise.all([
+    api.get('/api/v1/rewards'), api.get('/api/v1/funds'), api.get('/api/v1/honour-roll'), api.get('/api/v1/me/points')]);
+  $('#rewards-balance').textContent = t('rewards.balance', { n: mine.balance });
   const goods = clear($('#rewards-goods'));
   const honour = clear($('#rewards-honour'));
   for (const item of rewards.items) {
@@ -156,6 +157,7 @@ async function donate(event) {
       { 'Idempotency-Key': newKey() });
     say('#donate-done', null, t('exchange.done', { points: r.points, balance: r.balance_after }));
     $('#donate-points').value = '';
+    await loadRewards();  // the balance at the top, the fund's choice kept
   } catch (error) {
     say('#donate-error', error.code === 'insufficient_points' ? 'exchange.insufficient' : null, errorMessage(error));
   } finally {
@@ -173,6 +175,7 @@ async function exchangeCredit(event) {
       { 'Idempotency-Key': newKey() });
     say('#credit-done', null, t('exchange.done', { points: r.points, balance: r.balance_after }));
     $('#credit-points').value = '';
+    await loadRewards();
   } catch (error) {
     say('#credit-error', error.code === 'insufficient_points' ? 'exchange.insufficient' : null, errorMessage(error));
   } finally {

@@ -10,17 +10,30 @@ import { say, light, statusBadge, errorMessage, loadCategories, categoryName, ne
 const MAX_PHOTOS = 6;
 const RETRY_MS = 15000;  // while reports wait, how often to try again besides the 'online' event
 
-const form = { lat: null, lon: null, picker: null, grids: null, known: null, categories: [], previews: [] };
+const form = { lat: null, lon: null, picker: null, grids: null, known: null, categories: [], previews: [], selfHandled: false };
 const KNOWN_MAX = 300;  // recent public reports drawn on the picker
+let started = false;
 
 export function bind() {
   $('#report-form').addEventListener('submit', submit);
-  $('#report-photos').addEventListener('change', previewPhotos);
+  $('#report-photos').addEventListener('change', () => previewPhotos('#report-photos', '#report-previews', 'report.photoN'));
+  $('#report-after').addEventListener('change', () => previewPhotos('#report-after', '#report-after-previews', 'report.afterN'));
   $('#report-gps').addEventListener('click', locate);
   $('#outbox-send').addEventListener('click', sendWaiting);
 }
 
-export function start() {
+// A worker's form is for 自行处置: "after" photos too, and the report is born resolved.
+export function start(user) {
+  form.selfHandled = user.role === 'worker';
+  form.grids = null;
+  form.known = null;
+  $('#report-after-box').classList.toggle('hidden', !form.selfHandled);
+  for (const [selector, key] of [['#report-title', form.selfHandled ? 'report.selfTitle' : 'report.title']]) {
+    $(selector).dataset.i18n = key;
+    $(selector).textContent = t(key);
+  }
+  if (started) return;
+  started = true;
   window.addEventListener('online', sendWaiting);
   setInterval(() => {
     if (navigator.onLine) sendWaiting();
@@ -104,12 +117,10 @@ function locate() {
     { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
 }
 
-function previewPhotos() {
-  const files = [...$('#report-photos').files];
-  for (const url of form.previews) URL.revokeObjectURL(url);
-  form.previews = files.slice(0, MAX_PHOTOS).map((f) => URL.createObjectURL(f));
-  const box = clear($('#report-previews'));
-  form.previews.forEach((url, i) => box.append(h('img', { src: url, alt: t('report.photoN', { n: i + 1 }) })));
+function previewPhotos(input, previews, altKey) {
+  const files = [...$(input).files];
+  const box = clear($(previews));
+  files.slice(0, MAX_PHOTOS).forEach((f, i) => box.append(h('img', { src: URL.createObjectURL(f), alt: t(altKey, { n: i + 1 }) })));
   if (files.length > MAX_PHOTOS) say('#report-error', 'report.tooMany');
 }
 
@@ -118,7 +129,9 @@ async function submit(event) {
   say('#report-error');
   say('#report-done');
   const files = [...$('#report-photos').files].slice(0, MAX_PHOTOS);
+  const after = form.selfHandled ? [...$('#report-after').files].slice(0, MAX_PHOTOS) : [];
   if (!files.length) return say('#report-error', 'report.needPhoto');
+  if (form.selfHandled && !after.length) return say('#report-error', 'report.needAfter');
   if (form.lat === null) return say('#report-error', 'report.needPosition');
   const meta = {
     category: $('#report-category').value,
@@ -128,12 +141,14 @@ async function submit(event) {
   };
   const address = $('#report-address').value.trim();
   if (address) meta.address = address;
+  if (form.selfHandled) meta.self_handled = true;
   // Kept first, sent second: whatever happens to the network now, the report is on the phone
   // with its key, and the outbox is the only sender (so it is never sent twice at once).
   const entry = {
     key: newKey(),
     meta,
     photos: files.map((f) => ({ blob: f, name: f.name || 'photo.jpg' })),
+    after: after.map((f) => ({ blob: f, name: f.name || 'after.jpg' })),
     created: Date.now(),
   };
   $('#report-submit').disabled = true;
@@ -141,6 +156,7 @@ async function submit(event) {
     await keep(entry);
     $('#report-form').reset();
     clear($('#report-previews'));
+    clear($('#report-after-previews'));
     form.lat = null;
     form.lon = null;
     $('#report-coords').textContent = '';

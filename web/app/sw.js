@@ -2,11 +2,11 @@
 // network — a resident can still make a report, which waits in IndexedDB (outbox.js). Network
 // first, so a new version of the daemon's files shows at once when online; the cache only
 // answers when the network does not. API requests (/api/…) are never cached or answered here.
-const CACHE = 'civicsnap-app-v1';
+const CACHE = 'civicsnap-app-v2';
 const SHELL = [
   '/app/', '/app/app.js', '/app/api.js', '/app/outbox.js', '/app/map.js', '/app/resident.js', '/app/detail.js',
-  '/app/points.js', '/app/worker.js', '/app/ui.js', '/app/strings.js', '/app/app.css', '/app/manifest.webmanifest',
-  '/app/icon.svg', '/app/icon-maskable.svg', '/web/common.css', '/web/dom.js', '/web/i18n.js',
+  '/app/points.js', '/app/worker.js', '/app/manage.js', '/app/ui.js', '/app/strings.js', '/app/app.css', '/app/manifest.webmanifest',
+  '/app/icon.svg', '/app/icon-maskable.svg', '/app/icon-192.png', '/web/common.css', '/web/dom.js', '/web/i18n.js',
   '/web/vendor/qrcode-generator-2.0.4.mjs',
 ];
 

@@ -1,19 +1,27 @@
-// The grid worker's side: my tickets, ordered by deadline light (red, yellow, green, none) and
-// then by due time; live updates through the WebSocket stream re-read the list and an open ticket.
+// The staff side: a worker's tickets (those assigned to them), a manager's (their grids') or a
+// dispatcher's (all), open ones ordered by deadline light (red, yellow, green, none) and then by
+// due time; for managers and dispatchers the ones waiting for their decision (to accept, to
+// verify) come first. Live updates through the WebSocket stream re-read the list and an open ticket.
 import { $, h, clear, when } from '/web/dom.js';
 import { t } from '/web/i18n.js';
 import { api, openStream } from './api.js';
 import { refreshIfShown } from './detail.js';
+import { loadGrids } from './manage.js';
 import { light, statusBadge, errorMessage, categoryName } from './ui.js';
 
 const LIGHT_ORDER = { red: 0, yellow: 1, green: 2 };
 const OPEN = ['checking', 'assigned', 'in_progress', 'resolved', 'accepted', 'submitted', 'parked'];
 
+const WAITING_FOR_DECISION = ['submitted', 'resolved'];  // accept or reject; verify or rework
+const DONE_SHOWN = 20;
+
 let closeStream = null;
 let reloadTimer = null;
+let me = { role: 'worker', grid_ids: [], display_name: '' };
 
-export function start() {
+export function start(user) {
   stop();
+  me = user;
   closeStream = openStream((message) => {
     if (!message.report_id) return;
     refreshIfShown(message.report_id).catch(() => {});
@@ -41,7 +49,16 @@ export function byUrgency(a, b) {
   return a.id - b.id;
 }
 
+// Who is looking, and over which grids: "网格长 · 网格 MZ-01、MZ-02".
+async function showWho() {
+  const grids = await loadGrids();
+  const codes = me.grid_ids.map((id) => (grids.find((g) => g.id === id) || { code: `#${id}` }).code);
+  $('#tickets-who').textContent = [t(`who.${me.role}`), me.display_name,
+    codes.length ? `${t('who.grids')} ${codes.join('、')}` : ''].filter(Boolean).join(' · ');
+}
+
 export async function loadTickets() {
+  showWho().catch(() => {});
   const list = clear($('#tickets-list'));
   let items;
   try {
@@ -50,14 +67,19 @@ export async function loadTickets() {
     list.append(h('li', { class: 'error' }, errorMessage(error)));
     return;
   }
-  const open = items.filter((r) => OPEN.includes(r.status)).sort(byUrgency);
+  const deciding = me.role === 'worker' ? [] : items.filter((r) => WAITING_FOR_DECISION.includes(r.status)).sort(byUrgency);
+  const open = items.filter((r) => OPEN.includes(r.status) && !deciding.includes(r)).sort(byUrgency);
   const done = items.filter((r) => !OPEN.includes(r.status));
-  if (!open.length) list.append(h('li', { class: 'muted' }, t('tickets.empty')));
-  for (const ticket of open) list.append(ticketCard(ticket));
-  if (done.length) {
-    list.append(h('li', { class: 'divider' }, h('h3', {}, t('tickets.done'))));
-    for (const ticket of done.slice(0, 20)) list.append(ticketCard(ticket));
-  }
+  const group = (key, tickets) => {
+    if (!tickets.length) return;
+    list.append(h('li', { class: 'divider' }, h('h3', {}, t(key, { n: tickets.length }))));
+    for (const ticket of tickets) list.append(ticketCard(ticket));
+  };
+  if (!open.length && !deciding.length) list.append(h('li', { class: 'muted' }, t('tickets.empty')));
+  group('tickets.deciding', deciding);
+  if (deciding.length) group('tickets.open', open);
+  else for (const ticket of open) list.append(ticketCard(ticket));
+  group('tickets.done', done.slice(0, DONE_SHOWN));
 }
 
 function ticketCard(ticket) {
