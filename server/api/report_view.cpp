@@ -82,3 +82,118 @@ json report_view(const store::ReportRow& r, const domain::ReportExtras& x, std::
 }
 
 }  // namespace civic::api
+
+namespace civic::api {
+
+namespace {
+
+void write_time_or_null(jsonutil::JsonWriter& out, const std::optional<std::int64_t>& t) {
+    if (t)
+        out.string(timefmt::format_rfc3339(*t));
+    else
+        out.null();
+}
+
+void write_ids(jsonutil::JsonWriter& out, const std::vector<std::int64_t>& ids) {
+    out.begin_array();
+    for (const auto id : ids) out.integer(id);
+    out.end_array();
+}
+
+// Keys in ascending byte order, as nlohmann's std::map writes them.
+void write_photo_view(jsonutil::JsonWriter& out, const store::PhotoRow& p) {
+    out.begin_object();
+    out.key("bytes").integer(p.blob.bytes);
+    out.key("height").integer(p.blob.height);
+    out.key("id").integer(p.id);
+    out.key("sha256").string(p.blob.sha256);
+    out.key("stage").string(p.stage);
+    out.key("url").string("/api/v1/photos/" + std::to_string(p.id));
+    out.key("width").integer(p.blob.width);
+    out.end_object();
+}
+
+void write_event_view(jsonutil::JsonWriter& out, const store::EventRow& e) {
+    out.begin_object();
+    out.key("action").string(e.action);
+    out.key("actor_id").integer(e.actor_id);
+    out.key("at").string(timefmt::format_rfc3339(e.at));
+    out.key("from").string_or_null(e.from_status);
+    out.key("note").string_or_null(e.note);
+    out.key("to").string(e.to_status);
+    out.end_object();
+}
+
+}  // namespace
+
+void write_report_view(jsonutil::JsonWriter& out, const store::ReportRow& r, const domain::ReportExtras& x,
+                       std::int64_t now, bool staff) {
+    out.begin_object();
+    out.key("accepted_at");
+    write_time_or_null(out, r.accepted_at);
+    out.key("address").string_or_null(r.address);
+    out.key("assignee_id").integer_or_null(r.assignee_id);
+    out.key("category").string(r.category);
+    out.key("check_deadline_at");
+    write_time_or_null(out, r.check_deadline_at);
+    out.key("closed_at");
+    write_time_or_null(out, r.closed_at);
+    out.key("created_at").string(timefmt::format_rfc3339(r.created_at));
+    out.key("deadline_at");
+    write_time_or_null(out, r.deadline_at);
+    out.key("deadline_light").string_or_null(domain::deadline_light(r, now, x.work_calendar.get()));
+    out.key("description").string(r.description);
+    out.key("duplicate_of").integer_or_null(r.duplicate_of);
+    if (x.events) {
+        out.key("events").begin_array();
+        for (const auto& e : *x.events) write_event_view(out, e);
+        out.end_array();
+    }
+    out.key("grid_id").integer_or_null(r.grid_id);
+    out.key("id").integer(r.id);
+    // A report placed by address only (Open311) has no position: null, not its 0 placeholders.
+    if (r.located) {
+        out.key("lat").number(r.lat);
+        out.key("lon").number(r.lon);
+    } else {
+        out.key("lat").null();
+        out.key("lon").null();
+    }
+    if (staff) {
+        out.key("media_urls").begin_array();  // links an Open311 partner sent; never fetched
+        for (const auto& url : x.media_urls) out.string(url);
+        out.end_array();
+    }
+    out.key("overdue").boolean(domain::is_overdue(r, now));
+    out.key("parked_until");
+    write_time_or_null(out, r.parked_until);
+    if (staff) {
+        out.key("photo_reused_from");
+        write_ids(out, x.photo_reused_from);
+    }
+    out.key("photos").begin_array();
+    for (const auto& p : x.photos) write_photo_view(out, p);
+    out.end_array();
+    out.key("points_awarded").integer(r.points_awarded);
+    out.key("possible_duplicates");
+    write_ids(out, x.possible_duplicates);
+    out.key("rating").integer_or_null(r.rating);
+    out.key("reporter_id").integer(r.reporter_id);
+    out.key("resolved_at");
+    write_time_or_null(out, r.resolved_at);
+    out.key("rework_count").integer(r.rework_count);
+    out.key("self_handled").boolean(r.self_handled);
+    out.key("status").string(r.status);
+    out.key("verified").boolean(r.verified);
+    out.end_object();
+}
+
+std::string render_report_view(const store::ReportRow& r, const domain::ReportExtras& x, std::int64_t now, bool staff) {
+    std::string body;
+    body.reserve(1024);  // a ticket with a few photos and events; grows when it has more
+    jsonutil::JsonWriter out(body);
+    write_report_view(out, r, x, now, staff);
+    return body;
+}
+
+}  // namespace civic::api

@@ -58,12 +58,21 @@ domain::ActionRequest action_from(const json& body) {
     return q;
 }
 
+// A 200 whose JSON body is already rendered (what http::json_response gives for a tree).
+Response rendered_json(std::string body) {
+    Response response;
+    response.status = 200;
+    response.body = std::move(body);
+    return response;
+}
+
 // The report as the caller sees it, read in one go.
-asio::awaitable<json> view_for(AppContext& ctx, const Caller& who, const store::ReportRow& row, bool with_events) {
+asio::awaitable<Response> view_for(AppContext& ctx, const Caller& who, const store::ReportRow& row) {
     const auto now = ctx.clock.now();
-    co_return co_await ctx.db.read([&](store::Conn& conn) {
-        return report_view(row, domain::load_extras(conn, row, with_events, ctx.duplicates), now, who.is_staff());
-    });
+    const bool staff = who.is_staff();
+    co_return rendered_json(co_await ctx.db.read([&](store::Conn& conn) {
+        return render_report_view(row, domain::load_extras(conn, row, false, ctx.duplicates, staff), now, staff);
+    }));
 }
 
 // What a submission asked for, for Idempotency-Key: the meta and each photo's bytes (hashed on
@@ -126,7 +135,7 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
         return run_idempotent(conn, idem, now, [&](store::Conn& c) {
             created = domain::submit_report(c, report, now);
             return http::json_response(
-                201, report_view(*created, domain::load_extras(c, *created, false, nullptr), now, false));
+                201, report_view(*created, domain::load_extras(c, *created, false, nullptr, false), now, false));
         });
     });
     if (created) publish_report(ctx, "report.created", *created, now);
@@ -159,7 +168,7 @@ asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
     auto row =
         co_await ctx.db.write([&](store::Conn& conn) { return domain::apply_action(conn, who, id, action, now, cap); });
     publish_report(ctx, "report.updated", row, now);
-    co_return http::json_response(200, co_await view_for(ctx, who, row, false));
+    co_return co_await view_for(ctx, who, row);
 }
 
 asio::awaitable<Response> rate_report(AppContext& ctx, Request& req) {
@@ -172,18 +181,18 @@ asio::awaitable<Response> rate_report(AppContext& ctx, Request& req) {
     auto row = co_await ctx.db.write(
         [&](store::Conn& conn) { return domain::rate_report(conn, who, id, rating, comment, now); });
     publish_report(ctx, "report.updated", row, now);
-    co_return http::json_response(200, co_await view_for(ctx, who, row, false));
+    co_return co_await view_for(ctx, who, row);
 }
 
 asio::awaitable<Response> get_report(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
     const auto id = req.param_int("id");
     const auto now = ctx.clock.now();
-    auto view = co_await ctx.db.read([&](store::Conn& conn) {
+    const bool staff = who.is_staff();
+    co_return rendered_json(co_await ctx.db.read([&](store::Conn& conn) {
         const auto row = domain::readable_report(conn, who, id);
-        return report_view(row, domain::load_extras(conn, row, true, ctx.duplicates), now, who.is_staff());
-    });
-    co_return http::json_response(200, view);
+        return render_report_view(row, domain::load_extras(conn, row, true, ctx.duplicates, staff), now, staff);
+    }));
 }
 
 store::ReportFilter filter_for(const Caller& who, const Request& req, std::int64_t now) {
@@ -214,18 +223,24 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
     auto filter = filter_for(who, req, now);
     const auto page = filter.limit;
     filter.limit = page + 1;  // one more tells whether there is a next page
-    auto body = co_await ctx.db.read([&](store::Conn& conn) {
+    const bool staff = who.is_staff();
+    co_return rendered_json(co_await ctx.db.read([&](store::Conn& conn) {
         auto rows = store::list_reports(conn, filter);
         const bool more = rows.size() > static_cast<std::size_t>(page);
         if (more) rows.pop_back();
-        json items = json::array();
+        std::string body;
+        jsonutil::JsonWriter out(body);
+        out.begin_object().key("items").begin_array();
         for (const auto& row : rows)
-            items.push_back(
-                report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), now, who.is_staff()));
-        return json{{"items", std::move(items)},
-                    {"next_cursor", more ? json(encode_cursor({rows.back().id})) : json(nullptr)}};
-    });
-    co_return http::json_response(200, body);
+            write_report_view(out, row, domain::load_extras(conn, row, false, ctx.duplicates, staff), now, staff);
+        out.end_array().key("next_cursor");
+        if (more)
+            out.string(encode_cursor({rows.back().id}));
+        else
+            out.null();
+        out.end_object();
+        return body;
+    }));
 }
 
 asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {

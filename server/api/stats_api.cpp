@@ -144,7 +144,7 @@ asio::awaitable<Response> supervision(AppContext& ctx, Request& req) {
         if (more) rows.pop_back();
         json items = json::array();
         for (const auto& row : rows) {
-            auto view = report_view(row, domain::load_extras(conn, row, false, ctx.duplicates), filter.now, true);
+            auto view = report_view(row, domain::load_extras(conn, row, false, ctx.duplicates, true), filter.now, true);
             view["hours_overdue"] = hours_overdue(*row.deadline_at, filter.now);
             items.push_back(std::move(view));
         }

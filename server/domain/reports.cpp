@@ -443,13 +443,15 @@ ReportRow readable_report(store::Conn& conn, const Caller& who, std::int64_t rep
     return *r;
 }
 
-ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events, PossibleDuplicatesCache* duplicates) {
+ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events, PossibleDuplicatesCache* duplicates,
+                         bool staff) {
     ReportExtras x;
-    x.photos = store::list_photos(conn, r.id);
+    auto details = store::report_details(conn, r.id, staff, with_events);
+    x.photos = std::move(details.photos);
     x.possible_duplicates = duplicates ? duplicates->of(conn, r) : find_possible_duplicates(conn, r);
-    x.photo_reused_from = store::list_photo_reuse(conn, r.id);
-    x.media_urls = store::list_media_urls(conn, r.id);
-    if (with_events) x.events = store::list_events(conn, r.id);
+    x.photo_reused_from = std::move(details.photo_reused_from);
+    x.media_urls = std::move(details.media_urls);
+    if (with_events) x.events = std::move(details.events);
     if (r.deadline_at) {
         const auto category = store::find_category(conn, r.category);
         if (category && is_work_time(*category))

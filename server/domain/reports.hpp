@@ -147,7 +147,7 @@ class PossibleDuplicatesCache;  // domain/possible_duplicates.hpp
 struct ReportExtras {
     std::vector<store::PhotoRow> photos;
     std::vector<std::int64_t> possible_duplicates;
-    std::vector<std::int64_t> photo_reused_from;  // staff only
+    std::vector<std::int64_t> photo_reused_from;  // staff only (left empty for others)
     std::vector<std::string> media_urls;          // staff only: an Open311 partner's media_url links
     std::optional<std::vector<store::EventRow>> events;
     // The city's calendar when the ticket's category counts working time: the deadline light
@@ -155,8 +155,9 @@ struct ReportExtras {
     std::shared_ptr<const WorkCalendar> work_calendar;
 };
 // `duplicates`: null inside writer jobs (computed afresh), the server's cache in read jobs.
+// `staff`: whether the staff-only lists are wanted.
 ReportExtras load_extras(store::Conn& conn, const store::ReportRow& report, bool with_events,
-                         PossibleDuplicatesCache* duplicates);
+                         PossibleDuplicatesCache* duplicates, bool staff);
 
 bool is_overdue(const store::ReportRow& report, std::int64_t now);
 // "green" | "yellow" | "red", or nullopt (API.md §4); elapsed time counted in working time when

@@ -6,7 +6,9 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace civic::store {
@@ -108,7 +110,7 @@ public:
     Engine engine() const noexcept override { return Engine::sqlite; }
 
     detail::Statement* prepare(std::string_view sql) override {
-        auto it = cache_.find(std::string(sql));
+        auto it = cache_.find(sql);  // no std::string made per query (transparent lookup)
         if (it != cache_.end() && !it->second->busy) {
             it->second->busy = true;
             return it->second.get();
@@ -142,7 +144,12 @@ public:
 
 private:
     sqlite3* db_ = nullptr;
-    std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+    // Keyed by the SQL text; looked up by string_view, so that a cache hit allocates nothing.
+    struct TextHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+    };
+    std::unordered_map<std::string, std::unique_ptr<SqliteStatement>, TextHash, std::equal_to<>> cache_;
 };
 
 void SqliteStatement::check_bind(int rc) {

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdio>
 #include <ctime>
+#include <random>
+#include <string>
 
 using namespace civic::timefmt;
 
@@ -178,4 +182,30 @@ TEST(Time, IsoWeekOf) {
         ASSERT_LT(t, range->second) << w;
         ASSERT_EQ(range->second - range->first, 7 * 86'400);
     }
+}
+
+// The hand-written digits of format_rfc3339 give printf's text for every instant from year 0 to 9999.
+TEST(Time, FormatRfc3339MatchesPrintfAcrossTheYears) {
+    const auto by_printf = [](std::int64_t t) {
+        const auto [y, mo, d, h, mi, s] = [&] {
+            std::time_t tt = static_cast<std::time_t>(t);
+            std::tm tm{};
+            gmtime_r(&tt, &tm);
+            return std::array<long long, 6>{tm.tm_year + 1900LL, tm.tm_mon + 1, tm.tm_mday,
+                                            tm.tm_hour,          tm.tm_min,     tm.tm_sec};
+        }();
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, mo, d, h, mi, s);
+        return std::string(buf);
+    };
+    std::mt19937_64 rng(3339);
+    // 0000-01-01 .. 9999-12-31T23:59:59
+    std::uniform_int_distribution<std::int64_t> instant(-62'167'219'200, 253'402'300'799);
+    for (int i = 0; i < 20000; ++i) {
+        const auto t = instant(rng);
+        ASSERT_EQ(format_rfc3339(t), by_printf(t)) << t;
+    }
+    EXPECT_EQ(format_rfc3339(253'402'300'799), "9999-12-31T23:59:59Z");
+    EXPECT_EQ(format_rfc3339(-62'167'219'200), "0000-01-01T00:00:00Z");
+    EXPECT_EQ(format_rfc3339(253'402'300'800), "10000-01-01T00:00:00Z");  // past four digits: the general form
 }

@@ -412,6 +412,75 @@ TEST_P(Repos, Open311PartnersMediaAndUpdates) {
     EXPECT_FALSE(store::first_report_photo_id(c(), r1));
 }
 
+// report_details reads in one statement what the four single-list readers read, each list in
+// their order, and leaves out what it is not asked for.
+TEST_P(Repos, ReportDetailsInOneStatementEqualTheFourLists) {
+    category();
+    const auto resident = user("13800000001");
+    const auto worker = user("13800000002", "worker");
+    const auto g = grid("g1", {121.0, 31.0, 122.0, 32.0});
+    const auto r0 = report(resident, g, kNow - 20);
+    const auto r1 = report(resident, g, kNow);
+    const auto r2 = report(resident, g, kNow + 10);
+    const auto empty = report(resident, g, kNow + 20);
+
+    store::upsert_photo_blob(c(), {"bb", "png", 10, 20, 300, 7});
+    store::upsert_photo_blob(c(), {"aa", "jpeg", 640, 480, 1234, -42});
+    store::insert_photo(c(), r2, "report", "bb", kNow);
+    store::insert_photo(c(), r2, "report", "aa", kNow);
+    store::insert_photo(c(), r2, "resolution", "bb", kNow + 5);
+    store::insert_photo(c(), r1, "report", "aa", kNow);  // another report's: not listed
+    store::insert_photo_reuse(c(), r2, r1);
+    store::insert_photo_reuse(c(), r2, r0);
+    store::insert_media_url(c(), r2, 1, "https://b/路");
+    store::insert_media_url(c(), r2, 0, "https://a");
+    store::insert_event(c(), r2, {kNow + 10, resident, "submit", std::nullopt, "submitted", std::nullopt});
+    store::insert_event(c(), r2, {kNow + 11, worker, "comment", "submitted", "submitted", "a \"note\" 🚧"});
+    store::insert_event(c(), r1, {kNow, resident, "submit", std::nullopt, "submitted", std::nullopt});
+
+    const auto all = store::report_details(c(), r2, true, true);
+    const auto photos = store::list_photos(c(), r2);
+    ASSERT_EQ(all.photos.size(), 3u);
+    ASSERT_EQ(all.photos.size(), photos.size());
+    for (std::size_t i = 0; i < photos.size(); ++i) {
+        EXPECT_EQ(all.photos[i].id, photos[i].id);
+        EXPECT_EQ(all.photos[i].report_id, r2);
+        EXPECT_EQ(all.photos[i].stage, photos[i].stage);
+        EXPECT_EQ(all.photos[i].blob.sha256, photos[i].blob.sha256);
+        EXPECT_EQ(all.photos[i].blob.format, photos[i].blob.format);
+        EXPECT_EQ(all.photos[i].blob.width, photos[i].blob.width);
+        EXPECT_EQ(all.photos[i].blob.height, photos[i].blob.height);
+        EXPECT_EQ(all.photos[i].blob.bytes, photos[i].blob.bytes);
+        EXPECT_EQ(all.photos[i].blob.dhash, photos[i].blob.dhash);
+    }
+    EXPECT_EQ(all.photo_reused_from, store::list_photo_reuse(c(), r2));
+    EXPECT_EQ(all.photo_reused_from, (std::vector<std::int64_t>{r0, r1}));
+    EXPECT_EQ(all.media_urls, store::list_media_urls(c(), r2));
+    EXPECT_EQ(all.media_urls, (std::vector<std::string>{"https://a", "https://b/路"}));
+    const auto events = store::list_events(c(), r2);
+    ASSERT_EQ(all.events.size(), 2u);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        EXPECT_EQ(all.events[i].at, events[i].at);
+        EXPECT_EQ(all.events[i].actor_id, events[i].actor_id);
+        EXPECT_EQ(all.events[i].action, events[i].action);
+        EXPECT_EQ(all.events[i].from_status, events[i].from_status);
+        EXPECT_EQ(all.events[i].to_status, events[i].to_status);
+        EXPECT_EQ(all.events[i].note, events[i].note);
+    }
+
+    const auto resident_view = store::report_details(c(), r2, false, false);
+    EXPECT_EQ(resident_view.photos.size(), 3u);
+    EXPECT_TRUE(resident_view.photo_reused_from.empty());
+    EXPECT_TRUE(resident_view.media_urls.empty());
+    EXPECT_TRUE(resident_view.events.empty());
+    EXPECT_EQ(store::report_details(c(), r2, false, true).events.size(), 2u);
+    EXPECT_EQ(store::report_details(c(), r2, true, false).media_urls.size(), 2u);
+
+    const auto none = store::report_details(c(), empty, true, true);
+    EXPECT_TRUE(none.photos.empty() && none.photo_reused_from.empty() && none.media_urls.empty() &&
+                none.events.empty());
+}
+
 TEST_P(Repos, StatisticsFromTheRunningSums) {
     category();
     const auto resident = user("13800000001");
