@@ -260,7 +260,13 @@ asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, const R
         ex.response = failure_response(sh.router, *failure, req, Response{});
         co_return co_await write_whole(stream, req, ex);
     }
-    if (failure) co_return false;
+    if (failure) {
+        // Nothing but closing is left: the client sees a body shorter than its Content-Length.
+        std::fprintf(stderr, "civicsnapd: %s on %s failed after %llu of %llu body bytes; connection closed\n",
+                     req.method.c_str(), route_label.c_str(), static_cast<unsigned long long>(writer.sent()),
+                     static_cast<unsigned long long>(body.length));
+        co_return false;
+    }
     const bool finished = co_await writer.finish();
     co_return finished;
 }
