@@ -8,6 +8,7 @@
 #include "server/api/input.hpp"
 #include "server/api/open311_format.hpp"
 #include "server/api/photo_intake.hpp"
+#include "server/api/photo_read.hpp"
 #include "server/api/report_feed.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/open311.hpp"
@@ -553,16 +554,15 @@ asio::awaitable<Response> get_media(AppContext& ctx, Request& req) {
             throw ApiError::not_found("no such media");
         return *p;
     });
-    const auto name = store::original_file_name(photo.blob.sha256, photo.blob.format);
-    auto bytes = co_await ctx.photos->get(name, static_cast<std::uint64_t>(photo.blob.bytes));
-    if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
-    Response r;
-    r.content_type = photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";
-    r.body = std::move(*bytes);
-    r.header("ETag", "\"" + photo.blob.sha256 + "\"");
+    PhotoToServe serve;
+    serve.name = store::original_file_name(photo.blob.sha256, photo.blob.format);
+    serve.known_size = static_cast<std::uint64_t>(photo.blob.bytes);
+    serve.content_type = photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";
+    serve.etag = "\"" + photo.blob.sha256 + "\"";
     // Once accepted, a ticket never goes back to a status whose photo is private.
-    r.header("Cache-Control", "public, max-age=86400");
-    co_return r;
+    serve.cache_control = "public, max-age=86400";
+    const http::ErrorRenderer render = open311::render_error;
+    co_return co_await serve_photo(ctx, req, std::move(serve), render);
 }
 
 // ---- partner keys (native API, API.md §0 errors) ----

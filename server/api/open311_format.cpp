@@ -80,10 +80,10 @@ http::Response render_error(const ApiError& error, const http::Request& req) {
     int status = error.status();
     if (status == 401) status = 403;  // "403 for errors because of wrong or missing api_key"
     // GeoReport: 404, 403, "basically 400 for any other error". Statuses an HTTP client or proxy
-    // acts on without reading the body keep their meaning: sizes (413, 414, 431), back-off with
+    // acts on without reading the body keep their meaning: sizes (413, 414, 416, 431), back-off with
     // Retry-After (429, 503) and server failures (5xx). The body always carries the real code.
-    const bool kept = status == 403 || status == 404 || status == 413 || status == 414 || status == 429 ||
-                      status == 431 || status >= 500;
+    const bool kept = status == 403 || status == 404 || status == 413 || status == 414 || status == 416 ||
+                      status == 429 || status == 431 || status >= 500;
     const int http_status = kept ? status : 400;
     Doc body = Doc::array({Doc{{"code", status}, {"description", error.what()}}});
     // XML when the path names no format: GeoReport's default, and what XML-only clients parse.

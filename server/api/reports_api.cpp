@@ -8,6 +8,7 @@
 #include "server/api/input.hpp"
 #include "server/api/list_page.hpp"
 #include "server/api/photo_intake.hpp"
+#include "server/api/photo_read.hpp"
 #include "server/api/rate_limit.hpp"
 #include "server/api/report_feed.hpp"
 #include "server/api/report_view.hpp"
@@ -256,23 +257,16 @@ asio::awaitable<Response> get_photo(AppContext& ctx, Request& req) {
         domain::readable_report(conn, who, p->report_id);  // 404 unless the caller may read the ticket
         return *p;
     });
-    const std::string etag = "\"" + photo.blob.sha256 + (thumb ? "-thumb" : "") + "\"";
-    Response response;
-    if (req.etag_matches(etag)) {
-        response.status = 304;
-        response.content_type.clear();
-    } else {
-        const auto name = thumb ? store::thumbnail_file_name(photo.blob.sha256)
-                                : store::original_file_name(photo.blob.sha256, photo.blob.format);
-        auto bytes = co_await ctx.photos->get(name, thumb ? 0 : static_cast<std::uint64_t>(photo.blob.bytes));
-        if (!bytes) throw std::runtime_error("photo file missing from the store: " + name);
-        response.content_type = thumb || photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";
-        response.body = std::move(*bytes);
-    }
-    response.header("ETag", etag);
+    PhotoToServe serve;
+    serve.name = thumb ? store::thumbnail_file_name(photo.blob.sha256)
+                       : store::original_file_name(photo.blob.sha256, photo.blob.format);
+    serve.known_size = thumb ? 0 : static_cast<std::uint64_t>(photo.blob.bytes);
+    serve.content_type = thumb || photo.blob.format == "jpeg" ? "image/jpeg" : "image/png";
+    serve.etag = "\"" + photo.blob.sha256 + (thumb ? "-thumb" : "") + "\"";
     // The bytes behind a photo id never change; private because reading them needs a token.
-    response.header("Cache-Control", "private, max-age=86400");
-    co_return response;
+    serve.cache_control = "private, max-age=86400";
+    const http::ErrorRenderer native = [](const ApiError& e, const Request&) { return http::error_response(e); };
+    co_return co_await serve_photo(ctx, req, std::move(serve), native);
 }
 
 asio::awaitable<Response> stream_without_upgrade(AppContext&, Request&) {

@@ -17,7 +17,10 @@ inline constexpr auto kIdleTimeout = 30s;                      // keep-alive: wa
 inline constexpr auto kHeaderTimeout = 10s;                    // first byte → end of headers (slowloris)
 inline constexpr auto kBodyChunkTimeout = 15s;                 // no body byte for this long → close
 inline constexpr auto kBodyTotalTimeout = 300s;                // whole body (64 MiB on a slow mobile link)
-inline constexpr auto kWriteTimeout = 30s;                     // writing a response
+inline constexpr auto kWriteTimeout = 30s;                     // writing a response, or one chunk of a streamed one
+// A streamed body (photo reads) goes out in chunks of at most this many bytes: the memory one
+// read holds, whatever the photo's size.
+inline constexpr std::size_t kStreamChunkBytes = 64 * 1024;
 inline constexpr auto kTlsHandshakeTimeout = 10s;
 inline constexpr auto kTlsShutdownTimeout = 2s;                 // peers that never answer close_notify (Beast #2807)
 inline constexpr auto kShutdownGrace = 10s;                     // SIGTERM: requests in flight get this long

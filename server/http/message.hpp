@@ -4,7 +4,10 @@
 #include "common/percent.hpp"
 #include "server/media/multipart.hpp"
 
+#include <boost/asio/awaitable.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,11 +41,36 @@ struct Request {
     std::string_view param(std::string_view name) const;
 };
 
+// Where a streamed body goes: the connection, which sends the response's header with the first
+// chunk (or at the end, for an empty body).
+class BodyWriter {
+public:
+    virtual ~BodyWriter() = default;
+    // Sends `chunk` (at most limits::kStreamChunkBytes). False when the client is gone or too
+    // slow, or the chunk would overrun the declared length: stop producing then.
+    virtual boost::asio::awaitable<bool> write(std::string_view chunk) = 0;
+    // True once the header has gone: from then on a failure can only close the connection.
+    virtual bool started() const = 0;
+};
+
+// A body produced while it is sent, in bounded chunks, instead of held whole (photo reads).
+// `length` is the Content-Length, known before a byte is produced. The server calls `produce`
+// once, after the handler returned, and only for GET (a HEAD gets the header alone):
+// - an exception before the first write is answered like a handler's (503 + Retry-After for a
+//   store that is down), since nothing has been sent yet;
+// - an exception after it, or fewer than `length` bytes written, closes the connection: the
+//   client sees a body shorter than its Content-Length, never a wrong one.
+struct StreamedBody {
+    std::uint64_t length = 0;
+    std::function<boost::asio::awaitable<void>(BodyWriter&)> produce;
+};
+
 struct Response {
     int status = 200;
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    std::optional<StreamedBody> stream;  // set: the body is streamed and `body` stays empty
 
     Response& header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));

@@ -22,6 +22,7 @@
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -89,7 +90,8 @@ struct Exchange {
     Response response;
     std::size_t slot = 0;
     bool keep_alive = false;
-    bool send = true;  // false: the peer is gone or too slow; close without answering
+    bool send = true;             // false: the peer is gone or too slow; close without answering
+    std::uint64_t bytes_out = 0;  // body bytes sent, for the access log
     // A WebSocket upgrade the route accepted: the connection becomes a push stream.
     std::optional<bhttp::request<bhttp::empty_body>> upgrade;
     std::shared_ptr<PushChannel> channel;
@@ -124,42 +126,10 @@ void log_exchange(Server::Shared& sh, const Request& req, const std::string& rou
         {"status", ex.response.status},
         {"duration_ms", std::round(seconds * 1e6) / 1e3},
         {"bytes_in", bytes_in},
-        {"bytes_out", ex.response.body.size()},
+        {"bytes_out", ex.bytes_out},
         {"remote", req.remote_address},
     };
     sh.access_log->write(jsonutil::dump(line));
-}
-
-template <class Stream>
-asio::awaitable<bool> write_response(Stream& stream, const Request& req, Exchange& ex) {
-    auto& tcp = beast::get_lowest_layer(stream);
-    auto fill = [&](auto& res) {
-        res.set(bhttp::field::content_type, ex.response.content_type);
-        res.set("X-Request-Id", req.request_id);
-        res.set("X-Content-Type-Options", "nosniff");
-        bool has_cache_control = false;
-        for (const auto& [name, value] : ex.response.headers) {
-            res.insert(name, value);
-            if (beast::iequals(name, "cache-control")) has_cache_control = true;
-        }
-        if (!has_cache_control) res.set(bhttp::field::cache_control, "no-store");
-        res.keep_alive(ex.keep_alive);
-    };
-    tcp.expires_after(limits::kWriteTimeout);
-    if (req.method == "HEAD") {
-        bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(ex.response.status), 11};
-        fill(res);
-        res.content_length(ex.response.body.size());
-        auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
-        co_return !ec;
-    }
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(ex.response.status), 11};
-    fill(res);
-    res.body() = std::move(ex.response.body);
-    res.prepare_payload();
-    auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
-    ex.response.body = std::move(res.body());  // kept for the access log's byte count
-    co_return !ec;
 }
 
 // An error answer in the format of the request's API family (Router::render_error), keeping
@@ -169,6 +139,143 @@ Response failure_response(const Router& router, const ApiError& error, const Req
     auto response = router.render_error(error, req);
     for (auto& h : keep) response.headers.push_back(std::move(h));
     return response;
+}
+
+// The headers every answer carries, then the handler's.
+template <class Message>
+void fill_header(Message& res, const Request& req, const Exchange& ex) {
+    res.set(bhttp::field::content_type, ex.response.content_type);
+    res.set("X-Request-Id", req.request_id);
+    res.set("X-Content-Type-Options", "nosniff");
+    bool has_cache_control = false;
+    for (const auto& [name, value] : ex.response.headers) {
+        res.insert(name, value);
+        if (beast::iequals(name, "cache-control")) has_cache_control = true;
+    }
+    if (!has_cache_control) res.set(bhttp::field::cache_control, "no-store");
+    res.keep_alive(ex.keep_alive);
+}
+
+// Sends a streamed body through Beast's serializer over a buffer_body: each chunk is written
+// from the producer's own buffer (nothing is copied or queued here), the header goes with the
+// first one, and every write has its own deadline (a slow client is closed, not waited for).
+template <class Stream>
+class StreamingWriter final : public BodyWriter {
+public:
+    StreamingWriter(Stream& stream, bhttp::response<bhttp::buffer_body>& res, std::uint64_t length)
+        : stream_(stream), res_(res), serializer_(res), left_(length) {}
+
+    asio::awaitable<bool> write(std::string_view chunk) override {
+        assert(chunk.size() <= limits::kStreamChunkBytes);
+        if (failed_ || chunk.size() > left_) {
+            failed_ = true;
+            co_return false;
+        }
+        if (chunk.empty()) co_return true;
+        res_.body().data = const_cast<char*>(chunk.data());
+        res_.body().size = chunk.size();
+        res_.body().more = true;
+        started_ = true;
+        co_return co_await send(chunk.size());
+    }
+    bool started() const override { return started_; }
+    std::uint64_t sent() const { return sent_; }
+
+    // The end of the body (and the header, for an empty one). False when the body fell short of
+    // its Content-Length or a write failed: the connection must close.
+    asio::awaitable<bool> finish() {
+        if (failed_ || left_ != 0) co_return false;
+        res_.body().data = nullptr;
+        res_.body().size = 0;
+        res_.body().more = false;
+        started_ = true;
+        co_return co_await send(0);
+    }
+
+private:
+    asio::awaitable<bool> send(std::size_t bytes) {
+        beast::get_lowest_layer(stream_).expires_after(limits::kWriteTimeout);
+        auto [ec, n] = co_await bhttp::async_write(stream_, serializer_, kTuple);
+        if (ec == bhttp::error::need_buffer) ec = {};  // this chunk is out; the serializer wants the next
+        if (ec) {
+            failed_ = true;
+            co_return false;
+        }
+        left_ -= bytes;
+        sent_ += bytes;
+        co_return true;
+    }
+
+    Stream& stream_;
+    bhttp::response<bhttp::buffer_body>& res_;
+    bhttp::response_serializer<bhttp::buffer_body> serializer_;
+    std::uint64_t left_;
+    std::uint64_t sent_ = 0;
+    bool started_ = false;
+    bool failed_ = false;
+};
+
+template <class Stream>
+asio::awaitable<bool> write_whole(Stream& stream, const Request& req, Exchange& ex) {
+    auto& tcp = beast::get_lowest_layer(stream);
+    tcp.expires_after(limits::kWriteTimeout);
+    if (req.method == "HEAD") {
+        bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(ex.response.status), 11};
+        fill_header(res, req, ex);
+        res.content_length(ex.response.stream ? ex.response.stream->length : ex.response.body.size());
+        auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+        co_return !ec;
+    }
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(ex.response.status), 11};
+    fill_header(res, req, ex);
+    res.body() = std::move(ex.response.body);
+    res.prepare_payload();
+    auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
+    ex.bytes_out = res.body().size();
+    co_return !ec;
+}
+
+// A streamed body (StreamedBody). The producer opens its source and reads the first chunk
+// before the header goes, so a source that fails then is answered like any handler failure;
+// once the header is out, a failure can only close the connection.
+template <class Stream>
+asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, const Request& req, Exchange& ex,
+                                     const std::string& route_label) {
+    StreamedBody body = std::move(*ex.response.stream);
+    ex.response.stream.reset();
+    bhttp::response<bhttp::buffer_body> res{static_cast<bhttp::status>(ex.response.status), 11};
+    fill_header(res, req, ex);
+    res.content_length(body.length);
+    StreamingWriter<Stream> writer(stream, res, body.length);
+    std::optional<ApiError> failure;
+    try {
+        co_await body.produce(writer);
+    } catch (const ApiError& e) {
+        failure = e;
+    } catch (const std::exception& e) {
+        failure = sh.router.translate(e, route_label);
+    }
+    ex.bytes_out = writer.sent();
+    if (failure && !writer.started()) {
+        ex.response = failure_response(sh.router, *failure, req, Response{});
+        co_return co_await write_whole(stream, req, ex);
+    }
+    if (failure) {
+        // Nothing but closing is left: the client sees a body shorter than its Content-Length.
+        std::fprintf(stderr, "civicsnapd: %s on %s failed after %llu of %llu body bytes; connection closed\n",
+                     req.method.c_str(), route_label.c_str(), static_cast<unsigned long long>(writer.sent()),
+                     static_cast<unsigned long long>(body.length));
+        co_return false;
+    }
+    const bool finished = co_await writer.finish();
+    co_return finished;
+}
+
+template <class Stream>
+asio::awaitable<bool> write_response(Server::Shared& sh, Stream& stream, const Request& req, Exchange& ex,
+                                     const std::string& route_label) {
+    if (ex.response.stream && req.method != "HEAD") co_return co_await write_streamed(sh, stream, req, ex, route_label);
+    co_return co_await write_whole(stream, req, ex);
 }
 
 bool streams_multipart(const Route& route, std::string_view content_type) {
@@ -467,8 +574,8 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
             }
         }
         if (sh->stopping.load()) ex.keep_alive = false;
-        const int status = ex.response.status;
-        const bool written = co_await write_response(stream, req, ex);
+        const bool written = co_await write_response(*sh, stream, req, ex, route_label);
+        const int status = ex.response.status;  // a stream that failed before its header: the error's
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         sh->metrics.record(ex.slot, status, seconds);
         log_exchange(*sh, req, route_label, ex, seconds, bytes_in);

@@ -182,6 +182,35 @@ void PhotoFiles::put(std::string_view name, std::string_view bytes) const {
     fsync_dir(dir);
 }
 
+std::unique_ptr<OpenPhotoFile> PhotoFiles::open(std::string_view name) const {
+    auto path = path_of(name);
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return nullptr;
+        fail("open", path);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) fail("stat", path);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    return std::make_unique<OpenPhotoFile>(fd.release(), size, std::move(path));
+}
+
+OpenPhotoFile::~OpenPhotoFile() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::size_t OpenPhotoFile::read_at(std::uint64_t offset, char* out, std::size_t n) const {
+    std::size_t got = 0;
+    while (got < n) {
+        const auto r = ::pread(fd_, out + got, n - got, static_cast<off_t>(offset + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) fail("read", path_);
+        if (r == 0) break;
+        got += static_cast<std::size_t>(r);
+    }
+    return got;
+}
+
 std::optional<std::string> PhotoFiles::get(std::string_view name) const {
     const auto path = path_of(name);
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

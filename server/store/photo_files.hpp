@@ -6,8 +6,10 @@
 // Blocking: call from the worker pool.
 #include "common/sha256_stream.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,6 +68,26 @@ private:
     bool moved_ = false;
 };
 
+// A photo file open for reading in pieces (streamed photo reads). Blocking; closes on destruction.
+class OpenPhotoFile {
+public:
+    OpenPhotoFile(int fd, std::uint64_t size, std::filesystem::path path)
+        : fd_(fd), size_(size), path_(std::move(path)) {}
+    ~OpenPhotoFile();
+    OpenPhotoFile(const OpenPhotoFile&) = delete;
+    OpenPhotoFile& operator=(const OpenPhotoFile&) = delete;
+
+    std::uint64_t size() const { return size_; }  // at open (a content-addressed file never changes)
+    // Up to `n` bytes at `offset` into `out`; fewer only at the end of the file. ApiError 503
+    // when the disk cannot be read.
+    std::size_t read_at(std::uint64_t offset, char* out, std::size_t n) const;
+
+private:
+    int fd_;
+    std::uint64_t size_;
+    std::filesystem::path path_;
+};
+
 class PhotoFiles {
 public:
     explicit PhotoFiles(std::filesystem::path root) : root_(std::move(root)) {}
@@ -86,6 +108,8 @@ public:
     // cannot be read (EIO, EACCES, a folder on the way replaced by a file), std::system_error
     // otherwise.
     std::optional<std::string> get(std::string_view name) const;
+    // The file open for reading, or nullptr when it does not exist. Errors as `get`.
+    std::unique_ptr<OpenPhotoFile> open(std::string_view name) const;
 
 private:
     std::filesystem::path root_;

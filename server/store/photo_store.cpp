@@ -25,6 +25,32 @@ namespace {
 
 // ---- file:DIR ----
 
+class FileReader final : public PhotoReader {
+public:
+    FileReader(std::unique_ptr<OpenPhotoFile> file, asio::thread_pool& pool) : file_(std::move(file)), pool_(pool) {}
+
+    std::uint64_t size() const override { return file_->size(); }
+
+    asio::awaitable<void> read(std::uint64_t first, std::uint64_t length, const PhotoChunkSink& sink) override {
+        if (length == 0) co_return;
+        // One buffer for the whole read: the memory a file read holds.
+        std::string chunk(std::min<std::uint64_t>(length, kPhotoReadChunkBytes), '\0');
+        std::uint64_t at = first;
+        const std::uint64_t end = first + length;
+        while (at < end) {
+            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(end - at, chunk.size()));
+            const auto got = co_await offload(pool_, [&] { return file_->read_at(at, chunk.data(), want); });
+            if (got != want) throw std::runtime_error("photo file shorter than it was at open");
+            if (!co_await sink(std::string_view(chunk.data(), got))) co_return;
+            at += got;
+        }
+    }
+
+private:
+    std::unique_ptr<OpenPhotoFile> file_;
+    asio::thread_pool& pool_;
+};
+
 class FileStore final : public PhotoStore {
 public:
     FileStore(fs::path root, asio::thread_pool& pool) : files_(root), root_(std::move(root)), pool_(pool) {}
@@ -38,6 +64,11 @@ public:
     }
     asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t) override {
         co_return co_await offload(pool_, [&] { return files_.get(name); });  // sized from the file
+    }
+    asio::awaitable<std::shared_ptr<PhotoReader>> open(const std::string& name, std::uint64_t) override {
+        auto file = co_await offload(pool_, [&] { return files_.open(name); });  // sized by fstat
+        if (!file) co_return nullptr;
+        co_return std::make_shared<FileReader>(std::move(file), pool_);
     }
     asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) override {
         co_return co_await offload(pool_, [&]() -> std::optional<StoredObject> {
@@ -112,6 +143,54 @@ const char* content_type_of(std::string_view name) { return name.ends_with(".png
     throw photo_store_failure(e);
 }
 
+class S3Reader final : public PhotoReader {
+public:
+    S3Reader(objstore::S3Client& client, std::string name, std::uint64_t size)
+        : client_(client), name_(std::move(name)), size_(size) {}
+
+    std::uint64_t size() const override { return size_; }
+
+    asio::awaitable<void> read(std::uint64_t first, std::uint64_t length, const PhotoChunkSink& sink) override {
+        if (length == 0) co_return;
+        std::uint64_t delivered = 0;
+        bool overrun = false;
+        bool stopped = false;
+        // The client's chunks are its Limits::chunk_bytes; passed on in pieces of at most
+        // kPhotoReadChunkBytes, straight from its buffer.
+        auto pass_on = [&](std::string_view chunk) -> asio::awaitable<bool> {
+            if (chunk.size() > length - delivered) {
+                overrun = true;
+                co_return false;
+            }
+            while (!chunk.empty()) {
+                const auto piece = chunk.substr(0, kPhotoReadChunkBytes);
+                if (!co_await sink(piece)) {
+                    stopped = true;
+                    co_return false;
+                }
+                delivered += piece.size();
+                chunk.remove_prefix(piece.size());
+            }
+            co_return true;
+        };
+        const objstore::Sink to_sink = pass_on;
+        const auto key = photo_key(name_);
+        const objstore::ByteRange range{first, first + length - 1};
+        auto r = co_await client_.get(key, to_sink, range);
+        if (stopped) co_return;  // the client is gone: nothing wrong with the store
+        if (overrun) throw std::runtime_error("photo object longer than its size: " + name_);
+        if (r.error.code == objstore::Errc::not_found)
+            throw std::runtime_error("photo file missing from the store: " + name_);
+        if (!r.ok()) fail(r.error, "GET " + name_);
+        if (delivered != length) throw std::runtime_error("photo object shorter than its size: " + name_);
+    }
+
+private:
+    objstore::S3Client& client_;
+    std::string name_;
+    std::uint64_t size_;
+};
+
 class S3Store final : public PhotoStore {
     // A hint larger than any photo (10 MiB) is not trusted for an allocation.
     static constexpr std::uint64_t kMaxExpectedBytes = 16 * 1024 * 1024;
@@ -146,6 +225,12 @@ public:
         if (r.error.code == objstore::Errc::not_found) co_return std::nullopt;
         if (!r.ok()) fail(r.error, "GET " + name);
         co_return out;
+    }
+    asio::awaitable<std::shared_ptr<PhotoReader>> open(const std::string& name, std::uint64_t known_size) override {
+        if (known_size > 0) co_return std::make_shared<S3Reader>(client_, name, known_size);
+        auto info = co_await stat(name);
+        if (!info) co_return nullptr;
+        co_return std::make_shared<S3Reader>(client_, name, info->size);
     }
     asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) override {
         auto r = co_await client_.head(photo_key(name));

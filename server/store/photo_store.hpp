@@ -63,6 +63,30 @@ struct StoredObject {
     std::int64_t modified = 0;  // Unix seconds (mtime / LastModified); 0: unknown (never swept)
 };
 
+// The most bytes a streamed read hands its sink at once: what one photo read holds in memory,
+// whatever the photo's size.
+inline constexpr std::size_t kPhotoReadChunkBytes = 64 * 1024;
+
+// Receives a streamed read's bytes in order, at most kPhotoReadChunkBytes at a time; the view is
+// valid until the awaitable completes. False: stop (the client is gone).
+using PhotoChunkSink = std::function<boost::asio::awaitable<bool>(std::string_view chunk)>;
+
+// One object, open for streamed reads (photo reads through the daemon, docs/photos.md §7). The
+// file store holds the open file; the S3 store holds nothing until `read` sends its GET.
+class PhotoReader {
+public:
+    virtual ~PhotoReader() = default;
+    // The whole object's size in bytes.
+    virtual std::uint64_t size() const = 0;
+    // Hands bytes [first, first + length) to `sink`, in order (for S3 one ranged GET, with the
+    // client's deadlines and retries until the first byte reaches the sink). Returns when all
+    // are out or the sink said stop. Throws ApiError 503 when the store fails — before the first
+    // byte, or after some (then the caller can only give up) — and std::runtime_error when the
+    // object turns out shorter than `size()` (never, for content-addressed objects).
+    virtual boost::asio::awaitable<void> read(std::uint64_t first, std::uint64_t length,
+                                              const PhotoChunkSink& sink) = 0;
+};
+
 class PhotoStore {
 public:
     virtual ~PhotoStore() = default;
@@ -88,6 +112,13 @@ public:
     // body arriving in chunks is not copied on regrowth: the photo is held once.
     virtual boost::asio::awaitable<std::optional<std::string>> get(const std::string& name,
                                                                    std::uint64_t expected_size) = 0;
+    // `name` open for streamed reads, or nullptr when there is no such object. `known_size`: the
+    // object's size when the caller knows it (the row's byte count of an original), so that the
+    // S3 store sends no HEAD; 0: asked of the store (S3 HEAD; the file store always uses fstat).
+    // ApiError 503 when the store cannot be reached. With a known size on S3, a missing object
+    // shows only when `read` runs (std::runtime_error, before any byte).
+    virtual boost::asio::awaitable<std::shared_ptr<PhotoReader>> open(const std::string& name,
+                                                                      std::uint64_t known_size) = 0;
     // Its size and last modification, or nullopt when there is no such object. ApiError 503.
     virtual boost::asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) = 0;
     // Removes the object (a missing one is success). ApiError 503 when unreachable.

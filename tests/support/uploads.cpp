@@ -2,7 +2,9 @@
 
 #include <turbojpeg.h>
 
+#include <cmath>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 
 namespace civic::test {
@@ -30,6 +32,22 @@ std::string make_jpeg(int width, int height, int seed, int quality) {
     tjDestroy(tj);
     if (bytes.empty()) throw std::runtime_error("tjCompress2 failed");
     return bytes;
+}
+
+std::string make_noisy_jpeg(std::size_t bytes, unsigned seed) {
+    const int side = static_cast<int>(std::sqrt(static_cast<double>(bytes) / 4.0));
+    std::vector<unsigned char> rgb(static_cast<std::size_t>(side) * side * 3);
+    std::mt19937 rng(seed);
+    for (auto& b : rgb) b = static_cast<unsigned char>(rng());
+    tjhandle tj = tjInitCompress();
+    unsigned char* out = nullptr;
+    unsigned long size = 0;
+    const int rc = tjCompress2(tj, rgb.data(), side, 0, side, TJPF_RGB, &out, &size, TJSAMP_444, 100, 0);
+    std::string jpeg = rc == 0 ? std::string(reinterpret_cast<char*>(out), size) : std::string();
+    tjFree(out);
+    tjDestroy(tj);
+    if (jpeg.empty()) throw std::runtime_error("tjCompress2 failed");
+    return jpeg;
 }
 
 std::pair<int, int> jpeg_size(const std::string& bytes) {

@@ -14,6 +14,9 @@ namespace civic::test {
 // A real JPEG of the given size whose picture (a gradient pattern) is fixed by `seed`:
 // different seeds give perceptually different images.
 std::string make_jpeg(int width, int height, int seed, int quality = 85);
+// A JPEG of about `bytes` (a phone photo's size with few pixels): noise at quality 100, about
+// 4 bytes a pixel, so it is large but quick to decode.
+std::string make_noisy_jpeg(std::size_t bytes, unsigned seed);
 // Width and height of a JPEG as a decoder sees them; {0, 0} if it does not decode.
 std::pair<int, int> jpeg_size(const std::string& bytes);
 std::string read_fixture(const std::string& relative_path);  // under tests/data
