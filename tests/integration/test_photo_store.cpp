@@ -50,7 +50,7 @@ std::string unique_jpeg() {
     return make_jpeg(40, 30, static_cast<int>(rng() % 1'000'000'000));
 }
 
-TEST(PhotoStore, SweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
+TEST(PhotoStore, SqliteSweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
     Daemon d;
     TicketCity c(d);
     const auto report = c.submit(c.r1);
@@ -136,7 +136,7 @@ TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
 // `civicsnapd backup` of a city whose photos live outside its data dir: a folder elsewhere is
 // copied into the backup, a bucket stays where it is and is checked; either way the restored
 // daemon serves every photo, and a photo the database names but the store lacks fails the backup.
-TEST(PhotoStore, BackupCopiesAPhotoFolderAndChecksABucket) {
+TEST(PhotoStore, SqliteBackupCopiesAPhotoFolderAndChecksABucket) {
     ScratchDir data, elsewhere, parent;
     const auto store = photos_on_s3() ? photo_store_arg() : "file:" + elsewhere.path;
     Daemon d(Daemon::Options{.data_dir = data.path, .photos = store});
