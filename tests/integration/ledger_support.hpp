@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the points, exchange and kiosk integration tests.
 #include "support/daemon.hpp"
+#include "support/test_database.hpp"
 
 #include <gtest/gtest.h>
 

@@ -111,7 +111,8 @@ TEST(PgDaemon, CheckFindsATamperedBalance) {
     const auto token = d.register_resident("13700000101");
     grant_points(d, user_id_of(d, token), 40);
     ASSERT_EQ(run_ledger_check(d.data_dir()).exit_code, 0);
-    store::pg::Conn(d.database()).exec("UPDATE ledger_accounts SET balance = balance + 5 WHERE kind = 'resident'");
+    store::pg::Conn(database_for(d.data_dir()))
+        .exec("UPDATE ledger_accounts SET balance = balance + 5 WHERE kind = 'resident'");
     const auto check = run_ledger_check(d.data_dir());
     EXPECT_EQ(check.exit_code, 1) << check.output;
     EXPECT_NE(check.output.find("transfers sum to 40"), std::string::npos) << check.output;
@@ -132,9 +133,8 @@ TEST(PgDaemon, AnOutageGives503WithRetryAfterThenServiceResumes) {
     REQUIRE_POSTGRESQL_RUN();
     // A private cluster: stopping the run's shared one would fail every other test.
     auto cluster = PgCluster::start();
-    Daemon::Options options;
-    options.database = cluster->uri(cluster->create_database());
-    Daemon d(options);
+    const auto url = cluster->uri(cluster->create_database());
+    Daemon d(Daemon::Options{.extra_args = {"--database", url}});
     const auto token = d.register_resident("13700000102");
     ASSERT_EQ(d.get("/api/v1/me/points", token).status, 200);
 
@@ -156,7 +156,7 @@ TEST(PgDaemon, AnOutageGives503WithRetryAfterThenServiceResumes) {
     EXPECT_NE(d.register_resident("13700000103"), "");
     const auto metrics = d.get("/metrics").body;
     EXPECT_EQ(metrics.find("civicsnap_pg_connect_failures_total 0\n"), std::string::npos) << metrics;
-    const auto check = civicsnapd("check --database '" + options.database + "'");
+    const auto check = civicsnapd("check --database '" + url + "'");
     EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 

@@ -1,5 +1,6 @@
 // API.md §0, §1, §9 over real HTTP: conventions, errors, limits, process behaviour.
 #include "support/daemon.hpp"
+#include "support/test_database.hpp"
 
 #include <gtest/gtest.h>
 

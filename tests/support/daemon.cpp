@@ -1,6 +1,7 @@
 #include "support/daemon.hpp"
 #include "support/pg_cluster.hpp"
 #include "support/s3_server.hpp"
+#include "support/test_database.hpp"
 
 #include "server/store/pg/pg_conn.hpp"
 #include "server/store/pg/pg_migrate.hpp"
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -89,7 +91,23 @@ std::string pg_uri(const std::string& dbname) { return run_cluster().uri(dbname)
 std::string create_pg_database(bool empty) {
     return run_cluster().create_database(empty ? "template1" : kPgMigratedTemplate);
 }
-void drop_pg_database(const std::string& name) { run_cluster().drop_database(name); }
+
+void forget_database_of(const std::string& data_dir) {
+    std::string name;
+    {
+        std::lock_guard lock(databases_mutex);
+        if (const auto it = databases.find(data_dir); it != databases.end()) {
+            name = it->second;
+            databases.erase(it);
+        }
+    }
+    if (name.empty()) return;
+    try {
+        run_cluster().drop_database(name);
+    } catch (const std::exception&) {
+        // The cluster's removal at the end of the run takes it anyway.
+    }
+}
 
 std::string database_for(const std::string& data_dir, bool create) {
     if (!database_on_postgresql()) return "";
@@ -122,22 +140,7 @@ Daemon::~Daemon() {
     if (own_data_dir_) {
         std::error_code ec;
         std::filesystem::remove_all(data_dir_, ec);
-        // Nothing can start on this dir again: its database goes too.
-        std::string name;
-        {
-            std::lock_guard lock(databases_mutex);
-            if (const auto it = databases.find(data_dir_); it != databases.end()) {
-                name = it->second;
-                databases.erase(it);
-            }
-        }
-        if (!name.empty()) {
-            try {
-                drop_pg_database(name);
-            } catch (const std::exception&) {
-                // The cluster's removal at the end of the run takes it anyway.
-            }
-        }
+        forget_database_of(data_dir_);  // nothing can start on this dir again
     }
 }
 
@@ -157,10 +160,12 @@ void Daemon::start() {
         args.push_back(photos);
     }
     const auto* s3 = photos_on_s3() ? S3Server::shared() : nullptr;
-    database_ = options_.database.empty() ? database_for(data_dir_, /*create=*/true) : options_.database;
-    if (!database_.empty()) {
+    // The run's engine, unless the test names a database itself.
+    const bool own_database =
+        std::find(options_.extra_args.begin(), options_.extra_args.end(), "--database") != options_.extra_args.end();
+    if (const auto database = own_database ? "" : database_for(data_dir_, /*create=*/true); !database.empty()) {
         args.push_back("--database");
-        args.push_back(database_);
+        args.push_back(database);
     }
     for (const auto& a : options_.extra_args) args.push_back(a);
     pid_ = ::fork();

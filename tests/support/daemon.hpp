@@ -36,8 +36,6 @@ public:
         std::string data_dir;  // empty: a fresh temporary dir, removed at the end
         // --photos for this daemon; empty: the run's photo store (photo_store_arg()).
         std::string photos = {};
-        // --database for this daemon; empty: the run's engine (database_for()).
-        std::string database = {};
     };
     Daemon();
     explicit Daemon(Options options);
@@ -49,9 +47,8 @@ public:
     pid_t pid() const { return pid_; }
     unsigned short tls_port() const;  // 0 without --tls-listen
     const std::string& data_dir() const { return data_dir_; }
-    const std::string& database() const { return database_; }  // --database given, "" for the default
-    const std::string& output() const { return output_; }      // what the daemon printed before ready
-    std::string log() const;                                   // its stderr: access log and errors
+    const std::string& output() const { return output_; }  // what the daemon printed before ready
+    std::string log() const;                               // its stderr: access log and errors
 
     HttpResponse request(const std::string& method, const std::string& target, const std::string& body = "",
                          const Headers& headers = {}) const;
@@ -73,7 +70,6 @@ private:
     void start();
     Options options_;
     std::string data_dir_;
-    std::string database_;
     bool own_data_dir_ = false;
     pid_t pid_ = -1;
     int stdout_fd_ = -1;
@@ -87,22 +83,6 @@ private:
 // empty (the daemon's default, file:<data-dir>/photos).
 bool photos_on_s3();
 std::string photo_store_arg();
-
-// The engine every daemon of this run uses unless its Options say otherwise: with
-// CIVIC_TEST_DATABASE=postgresql (the ctest entries integration_pg.*, label pg), the fixture's
-// PostgreSQL cluster ($CIVIC_PG_STATE), each data dir with a fresh database of its own copied from
-// the migrated template — created by the first daemon on that dir, reused by a daemon restarted
-// on it, dropped with a data dir the launcher made; otherwise SQLite in the data dir.
-bool database_on_postgresql();
-// The --database value of the daemons on `data_dir`: "" on SQLite, or when no daemon was started
-// on it; created on first use for a PostgreSQL run.
-std::string database_for(const std::string& data_dir, bool create = false);
-// The run's PostgreSQL cluster's URI for `dbname` (a PostgreSQL run only).
-std::string pg_uri(const std::string& dbname);
-// A fresh PostgreSQL database of the run's cluster (migrated, or `empty` of any table), and its
-// removal.
-std::string create_pg_database(bool empty = false);
-void drop_pg_database(const std::string& name);
 
 // A TCP connection to 127.0.0.1:`port` (TCP_NODELAY); throws when it cannot connect.
 int connect_loopback(unsigned short port);
