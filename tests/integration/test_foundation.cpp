@@ -131,7 +131,7 @@ TEST(Foundation, MetricsInPrometheusFormat) {
               std::string::npos);
     EXPECT_NE(r.body.find("civicsnap_http_in_flight_requests"), std::string::npos);
     EXPECT_NE(r.body.find("civicsnap_open_connections"), std::string::npos);
-    if (database_on_postgresql()) {  // the pool's use and retries instead of the writer's queue
+    if (civic::test::database_on_postgresql()) {  // the pool's use and retries instead of the writer's queue
         EXPECT_NE(r.body.find("# TYPE civicsnap_pg_connections_in_use gauge"), std::string::npos);
         EXPECT_NE(r.body.find("civicsnap_pg_retries_total "), std::string::npos);
         EXPECT_EQ(r.body.find("civicsnap_sqlite_"), std::string::npos);
