@@ -17,9 +17,12 @@ const char* usage() {
            "                  [--threads N] [--config FILE.json] [--demo [--demo-seed N]] [--test-clock]\n"
            "                  [--daily-points-cap N] [--no-access-log]\n"
            "                  [--registrations-per-hour N] [--reports-per-hour N]   (0 = unlimited)\n"
+           "                  [--database sqlite:PATH | --database postgresql://USER@HOST:PORT/DB]\n"
            "                  [--photos file:DIR | --photos 's3://BUCKET?endpoint=URL&region=R']\n"
            "                  [--upload-memory-budget BYTES] [--photo-decodes N]   (default 268435456; cores)\n"
-           "       civicsnapd check --data-dir DIR   (verify the points ledger's invariants)\n"
+           "       civicsnapd check [--data-dir DIR | --database URL]   (verify the points ledger's invariants "
+           "and the statistics)\n"
+           "       civicsnapd migrate --database URL   (bring the schema up to this binary's version)\n"
            "       civicsnapd backup --data-dir DIR [--photos SPEC] --to DIR   (online consistent copy: database, "
            "secrets, a photo folder; photos in a bucket are checked, not copied)\n"
            "       civicsnapd sweep-photos --data-dir DIR [--photos SPEC] [--older-than SECONDS]   (remove orphans, "
@@ -72,6 +75,8 @@ void apply(Config& c, const std::string& name, const std::string& value) {
         c.tls_key = value;
     else if (name == "data-dir")
         c.data_dir = value;
+    else if (name == "database")
+        c.database = value;  // checked by the daemon at start (store/database_spec.hpp)
     else if (name == "photos")
         c.photos = value;  // checked by the daemon at start (store/photo_store.hpp)
     else if (name == "threads")
@@ -129,6 +134,7 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     // A subcommand, when there is one, is the first argument.
     static constexpr std::pair<std::string_view, ParsedArgs::Command> kCommands[] = {
         {"check", ParsedArgs::Command::check},
+        {"migrate", ParsedArgs::Command::migrate},
         {"backup", ParsedArgs::Command::backup},
         {"sweep-photos", ParsedArgs::Command::sweep_photos},
         {"copy-photos", ParsedArgs::Command::copy_photos},

@@ -18,6 +18,7 @@ struct Config {
     std::string tls_cert;
     std::string tls_key;
     std::string data_dir = "./data";
+    std::string database;  // --database: sqlite:PATH or postgresql://…; empty = sqlite:<data-dir>/civicsnap.db
     std::string photos;    // --photos: file:DIR or s3://BUCKET?endpoint=URL&region=R; empty = file:<data-dir>/photos
     unsigned threads = 0;  // 0 = number of cores
     bool demo = false;
@@ -36,11 +37,13 @@ struct Config {
 };
 
 struct ParsedArgs {
-    // check: `civicsnapd check --data-dir D`; backup: `civicsnapd backup --data-dir D --to DIR`
+    // check: `civicsnapd check --data-dir D | --database URL`;
+    // migrate: `civicsnapd migrate --database URL`;
+    // backup: `civicsnapd backup --data-dir D --to DIR`;
     // sweep_photos: `civicsnapd sweep-photos --data-dir D [--photos SPEC] [--older-than SECONDS]`;
-    // copy_photos: `civicsnapd copy-photos --from SPEC --to SPEC`
+    // copy_photos: `civicsnapd copy-photos --from SPEC --to SPEC`;
     // routes: `civicsnapd routes [--test-clock]` prints the route table (tests/fuzz/routes.txt)
-    enum class Command { serve, help, version, check, backup, sweep_photos, copy_photos, routes };
+    enum class Command { serve, help, version, check, migrate, backup, sweep_photos, copy_photos, routes };
     Command command = Command::serve;
     Config config;
     std::string backup_to;

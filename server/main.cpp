@@ -20,6 +20,7 @@
 #include "server/http/server.hpp"
 #include "server/store/backup.hpp"
 #include "server/store/database.hpp"
+#include "server/store/database_spec.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/photo_maintenance.hpp"
 #include "server/store/photo_store.hpp"
@@ -40,6 +41,22 @@
 namespace {
 
 using namespace civic;
+
+// One line for stderr: libpq's messages carry a hint on a second, indented line.
+std::string one_line(std::string text) {
+    std::string out;
+    bool space = false;
+    for (const char c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            space = true;
+            continue;
+        }
+        if (space && !out.empty()) out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
+}
 
 void ensure_dir(const std::filesystem::path& dir, std::filesystem::perms perms) {
     std::filesystem::create_directories(dir);
@@ -84,13 +101,37 @@ void print_demo(const domain::DemoSummary& demo) {
 
 // `civicsnapd check`: exit 0 when the ledger's invariants hold and the closure statistics' running
 // sums equal a recomputation (schema/005_stats.sql), 1 with the problems otherwise.
+// Either engine (--database); a database that cannot be used → one line, exit 2.
 int check(const Config& config) {
-    const auto problems = domain::check_data_dir(config.data_dir);
+    std::vector<std::string> problems;
+    try {
+        auto conn = store::open_for_check(store::parse_database(config.database, config.data_dir));
+        problems = domain::check_database(*conn);
+    } catch (const store::DatabaseStartError& e) {
+        std::cerr << "civicsnapd check: " << one_line(e.what()) << std::endl;
+        return 2;
+    }
     for (const auto& p : problems) std::cerr << "civicsnapd check: " << p << "\n";
     if (!problems.empty()) return 1;
     std::cout << "civicsnapd check: ledger invariants hold\n";
     std::cout << "civicsnapd check: closure statistics agree with a recomputation\n";
     return 0;
+}
+
+// `civicsnapd migrate`: the schema brought up to this binary's version (on PostgreSQL under the
+// migrator's advisory lock, so it may run while daemons start); a database that cannot be used →
+// one line, exit 2.
+int migrate(const Config& config) {
+    try {
+        const auto spec = store::parse_database(config.database, config.data_dir);
+        const auto outcome = store::migrate_database(spec);
+        std::cout << "civicsnapd migrate: " << spec.describe() << " at schema version " << outcome.version << " ("
+                  << outcome.applied << " migrations applied)" << std::endl;
+        return 0;
+    } catch (const store::DatabaseStartError& e) {
+        std::cerr << "civicsnapd migrate: " << one_line(e.what()) << std::endl;
+        return 2;
+    }
 }
 
 // `civicsnapd routes`: the real route table, built as serve builds it but over an in-memory
@@ -106,7 +147,7 @@ int routes(const Config& config) {
     ctx.credit_key_pem = crypto::ed25519_generate().private_pem;
     const auto router = api::build_router(ctx);
     for (const auto& r : router.routes()) std::cout << r.method << ' ' << r.pattern << '\n';
-    db.writer().stop();
+    db.engine().stop();
     pool.join();
     return 0;
 }
@@ -140,11 +181,20 @@ int run_photo_tool(const char* name, Fn fn) {
     return status;
 }
 
+// backup and sweep-photos read <data-dir>/civicsnap.db itself; a PostgreSQL database is backed
+// up by PostgreSQL's own tools (docs/postgresql.md).
+int sqlite_data_dir_only(const char* tool) {
+    std::cerr << "civicsnapd " << tool << ": works on --data-dir's SQLite database only, not --database "
+              << "(PostgreSQL: pg_basebackup and WAL archiving)" << std::endl;
+    return 2;
+}
+
 // `civicsnapd backup`: copies the database and secrets while a daemon may be serving, and the
 // photos too when they are a folder (`--photos file:`, the default); photos in an object store
 // stay there. Then checks the copy — every photo it names is in the copied folder or the bucket,
 // the ledger invariants hold — so a backup that reports success restores.
 int backup(const Config& config, const std::string& to) {
+    if (!config.database.empty()) return sqlite_data_dir_only("backup");
     int status = 0;
     const int tool_status = run_photo_tool(
         "backup", [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
@@ -185,6 +235,7 @@ int backup(const Config& config, const std::string& to) {
 
 // `civicsnapd sweep-photos`: removes photo objects no row names that are older than --older-than.
 int sweep_photos(const Config& config, std::int64_t older_than) {
+    if (!config.database.empty()) return sqlite_data_dir_only("sweep-photos");
     return run_photo_tool(
         "sweep-photos",
         [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
@@ -232,6 +283,14 @@ int serve(const Config& config) {
         std::cerr << "civicsnapd: " << e.what() << std::endl;
         return 2;
     }
+    // --database likewise (a malformed value; the server itself is reached below).
+    store::DatabaseSpec db_spec;
+    try {
+        db_spec = store::parse_database(config.database, config.data_dir);
+    } catch (const store::DatabaseStartError& e) {
+        std::cerr << "civicsnapd: " << one_line(e.what()) << std::endl;
+        return 2;
+    }
     ensure_dir(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
     if (photo_spec.kind == store::PhotoStoreSpec::Kind::file && config.photos.empty())
         ensure_dir(data / "photos", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
@@ -243,7 +302,15 @@ int serve(const Config& config) {
     // Blocking work waits on disks and hashes, not CPUs alone: a few more threads than cores.
     boost::asio::thread_pool blocking_pool(std::max(4u, 2 * cores));
     Clock clock;
-    store::Database db({(data / "civicsnap.db").string(), std::max<std::size_t>(4, 2 * cores)}, blocking_pool);
+    std::unique_ptr<store::StorageEngine> engine;
+    try {
+        engine = store::make_storage_engine(db_spec, blocking_pool, std::max<std::size_t>(4, 2 * cores));
+    } catch (const store::DatabaseStartError& e) {
+        std::cerr << "civicsnapd: " << one_line(e.what()) << std::endl;
+        blocking_pool.join();
+        return 2;
+    }
+    store::Database db(std::move(engine));
     boost::asio::io_context ioc(static_cast<int>(io_threads));
     // The photo store must exist and accept our credentials before we listen (API.md §1.1),
     // and before the demo city stores its photos in it.
@@ -252,15 +319,23 @@ int serve(const Config& config) {
         run_before_serving(ioc, photos->check());
     } catch (const store::PhotoStoreConfigError& e) {
         std::cerr << "civicsnapd: " << e.what() << std::endl;
-        db.writer().stop();
+        db.engine().stop();
+        blocking_pool.join();
+        return 2;
+    }
+    // Reachable, recent enough, and a schema this binary knows (migrated if older), before
+    // anything else touches the database.
+    try {
+        db.engine().migrate();
+    } catch (const store::DatabaseStartError& e) {
+        std::cerr << "civicsnapd: " << one_line(e.what()) << std::endl;
+        db.engine().stop();
         blocking_pool.join();
         return 2;
     }
 
-    {
-        // Start-up work runs on this thread before any request: the writer's queue is empty.
-        auto& conn = db.writer().startup_connection();
-        store::migrate(conn);
+    // Start-up work runs on this thread before any request: no job has been submitted yet.
+    db.engine().at_startup([&](store::Conn& conn) {
         bootstrap_admin(conn, clock.now());
         if (config.demo) {
             domain::DemoHistory history;
@@ -273,7 +348,7 @@ int serve(const Config& config) {
             print_demo(
                 domain::load_demo_city(conn, master_key, clock.now(), config.demo_seed != 0 ? &history : nullptr));
         }
-    }
+    });
 
     // At most this many photos decoded at once: their memory is bounded, and the rest of the
     // blocking pool stays free for the database (domain/photo_decode_gate.hpp).
@@ -286,9 +361,9 @@ int serve(const Config& config) {
     api::RateLimits rate_limits{api::RateLimiter(config.registrations_per_hour),
                                 api::RateLimiter(config.reports_per_hour)};
     ctx.rate_limits = &rate_limits;
-    api::SessionCache sessions(db.writer());
+    api::SessionCache sessions(db.engine());
     ctx.sessions = &sessions;
-    domain::PossibleDuplicatesCache duplicates(db.writer());
+    domain::PossibleDuplicatesCache duplicates(db.engine());
     ctx.duplicates = &duplicates;
     ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
     const auto router = api::build_router(ctx);
@@ -324,7 +399,7 @@ int serve(const Config& config) {
     for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : threads) t.join();
-    db.writer().stop();  // drains queued writes, checkpoints
+    db.engine().stop();  // finishes queued writes (SQLite: checkpoints)
     blocking_pool.join();
     domain::set_photo_decode_gate(nullptr);
     if (access_log) access_log->flush();
@@ -349,6 +424,8 @@ int main(int argc, char** argv) {
                 return serve(parsed.config);
             case civic::ParsedArgs::Command::check:
                 return check(parsed.config);
+            case civic::ParsedArgs::Command::migrate:
+                return migrate(parsed.config);
             case civic::ParsedArgs::Command::backup:
                 return backup(parsed.config, parsed.backup_to);
             case civic::ParsedArgs::Command::sweep_photos:

@@ -18,8 +18,8 @@ class SessionCache {
 public:
     static constexpr std::size_t kMaxEntries = 100'000;
 
-    // Construct before the writer's first job (store::CommitEpoch).
-    explicit SessionCache(store::Writer& writer) : epoch_(writer, "auth"), entries_(kMaxEntries) {}
+    // Construct before the engine's first job (store::CommitEpoch).
+    explicit SessionCache(store::StorageEngine& engine) : epoch_(engine, "auth"), entries_(kMaxEntries) {}
 
     // Take the epoch before reading the database; pass it to remember() with what was read.
     std::uint64_t epoch() const { return epoch_.current(); }

@@ -19,10 +19,9 @@ namespace {
 asio::awaitable<Response> healthz(AppContext&, Request&) { co_return http::json_response(200, {{"status", "ok"}}); }
 
 asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
-    const auto& w = ctx.db.writer().stats();
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = ctx.metrics->render([&w](std::string& out) {
+    r.body = ctx.metrics->render([&ctx](std::string& out) {
         if (const auto* gate = domain::photo_decode_gate()) {
             out +=
                 "# HELP civicsnap_photo_decodes_active Photos being decoded, cleaned and stored.\n"
@@ -37,24 +36,8 @@ asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
                 "# TYPE civicsnap_photo_decodes_limit gauge\n";
             out += "civicsnap_photo_decodes_limit " + std::to_string(gate->slots()) + "\n";
         }
-        out +=
-            "# HELP civicsnap_sqlite_write_queue_depth Write jobs waiting for the writer.\n"
-            "# TYPE civicsnap_sqlite_write_queue_depth gauge\n";
-        out += "civicsnap_sqlite_write_queue_depth " + std::to_string(w.queue_depth.load()) + "\n";
-        out +=
-            "# HELP civicsnap_sqlite_last_batch_size Jobs in the writer's last committed batch.\n"
-            "# TYPE civicsnap_sqlite_last_batch_size gauge\n";
-        out += "civicsnap_sqlite_last_batch_size " + std::to_string(w.last_batch_size.load()) + "\n";
-        out +=
-            "# HELP civicsnap_sqlite_batches_total Write transactions committed (group commits).\n"
-            "# TYPE civicsnap_sqlite_batches_total counter\n";
-        out += "civicsnap_sqlite_batches_total " + std::to_string(w.batches.load()) + "\n";
-        out += "# HELP civicsnap_sqlite_jobs_total Write jobs run.\n# TYPE civicsnap_sqlite_jobs_total counter\n";
-        out += "civicsnap_sqlite_jobs_total " + std::to_string(w.jobs.load()) + "\n";
-        out +=
-            "# HELP civicsnap_sqlite_failed_commits_total Batches whose COMMIT failed.\n"
-            "# TYPE civicsnap_sqlite_failed_commits_total counter\n";
-        out += "civicsnap_sqlite_failed_commits_total " + std::to_string(w.failed_commits.load()) + "\n";
+        // SQLite: the writer's queue and batches; PostgreSQL: the pool's use and retries.
+        ctx.db.engine().append_metrics(out);
     });
     co_return r;
 }

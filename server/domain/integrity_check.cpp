@@ -8,10 +8,14 @@ namespace civic::domain {
 
 std::vector<std::string> check_data_dir(const std::string& data_dir) {
     auto conn = store::open_for_check(data_dir);
+    return check_database(*conn);
+}
+
+std::vector<std::string> check_database(store::Conn& conn) {
     std::vector<std::string> problems;
-    store::in_snapshot(*conn, [&] {
-        problems = ledger::check_invariants(*conn);
-        for (auto& p : store::stats_sum_mismatches(*conn)) problems.push_back(std::move(p));
+    store::in_snapshot(conn, [&] {
+        problems = ledger::check_invariants(conn);
+        for (auto& p : store::stats_sum_mismatches(conn)) problems.push_back(std::move(p));
     });
     return problems;
 }

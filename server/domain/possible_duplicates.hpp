@@ -20,8 +20,9 @@ std::vector<std::int64_t> find_possible_duplicates(store::Conn& conn, const stor
 class PossibleDuplicatesCache {
 public:
     static constexpr std::size_t kMaxEntries = 100'000;
-    // Construct before the writer's first job (store::CommitEpoch).
-    explicit PossibleDuplicatesCache(store::Writer& writer) : epoch_(writer, "open_reports"), entries_(kMaxEntries) {}
+    // Construct before the engine's first job (store::CommitEpoch).
+    explicit PossibleDuplicatesCache(store::StorageEngine& engine)
+        : epoch_(engine, "open_reports"), entries_(kMaxEntries) {}
     // From a read connection only: a writer job sees rows that may yet roll back.
     std::vector<std::int64_t> of(store::Conn& conn, const store::ReportRow& report);
 

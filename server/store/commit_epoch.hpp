@@ -1,22 +1,23 @@
 #pragma once
 // One of the counters of schema/007_epochs.sql, published to memory. Triggers move the counter
-// in the same transaction as the changes it stands for; the writer reads it after every commit
-// and, if it moved, advances current() before it completes any job of the batch. So:
+// in the same transaction as the changes it stands for; the engine reads it after every commit
+// and, if it moved, advances current() before it completes the committed job(s). So:
 //  - a request that made a change hears back only after current() moved, and
 //  - a reader that takes current() before it reads cannot tag older data with a newer epoch.
 // Caches (EpochCache) keep what they read under the epoch taken before reading.
-#include "server/store/database.hpp"
+#include "server/store/storage_engine.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace civic::store {
 
 class CommitEpoch {
 public:
-    // Reads the counter now and after every commit. Construct before the writer's first job.
-    CommitEpoch(Writer& writer, std::string name);
+    // Reads the counter now and after every commit. Construct before the engine's first job.
+    CommitEpoch(StorageEngine& engine, std::string name);
     CommitEpoch(const CommitEpoch&) = delete;
     CommitEpoch& operator=(const CommitEpoch&) = delete;
 
@@ -27,7 +28,11 @@ private:
 
     const std::string name_;
     std::atomic<std::uint64_t> current_{0};
-    std::int64_t last_seen_ = -1;  // the table's counter as last read (writer thread only)
+    // On PostgreSQL observers of different commits run at once. A publish that finds the counter
+    // where another left it may skip its bump only because that other bump came after the same
+    // committed value was read: the compare and the bump are one step under the mutex.
+    std::mutex mutex_;
+    std::int64_t last_seen_ = -1;  // the table's counter as last read
 };
 
 }  // namespace civic::store

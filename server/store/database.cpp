@@ -1,4 +1,5 @@
 #include "server/store/database.hpp"
+#include "server/store/migrations.hpp"
 #include "server/store/sqlite.hpp"
 
 #include <sqlite3.h>
@@ -152,25 +153,61 @@ void Writer::run_batch(std::vector<Job>& batch) {
     }
 }
 
-Database::Database(Options options, boost::asio::thread_pool& blocking_pool)
+SqliteEngine::SqliteEngine(Options options, boost::asio::thread_pool& blocking_pool)
     : options_(std::move(options)), pool_(blocking_pool), writer_(std::make_unique<Writer>(options_.path)) {}
 
-Database::~Database() { writer_->stop(); }
+SqliteEngine::~SqliteEngine() { writer_->stop(); }
 
-Database::ReadLease::ReadLease(Database& database) : db(database) {
+void SqliteEngine::read(const std::function<void(Conn&)>& fn) {
+    std::unique_ptr<Conn> conn;
     {
-        std::lock_guard lock(db.readers_mutex_);
-        if (!db.idle_readers_.empty()) {
-            conn = std::move(db.idle_readers_.back());
-            db.idle_readers_.pop_back();
+        std::lock_guard lock(readers_mutex_);
+        if (!idle_readers_.empty()) {
+            conn = std::move(idle_readers_.back());
+            idle_readers_.pop_back();
         }
     }
-    if (!conn) conn = std::make_unique<Conn>(db.options_.path, Conn::Mode::read_only);
+    if (!conn) conn = std::make_unique<Conn>(options_.path, Conn::Mode::read_only);
+    struct GiveBack {
+        SqliteEngine& engine;
+        std::unique_ptr<Conn>& conn;
+        ~GiveBack() {
+            std::lock_guard lock(engine.readers_mutex_);
+            if (engine.idle_readers_.size() < engine.options_.read_connections)
+                engine.idle_readers_.push_back(std::move(conn));
+        }
+    } give_back{*this, conn};
+    fn(*conn);
 }
 
-Database::ReadLease::~ReadLease() {
-    std::lock_guard lock(db.readers_mutex_);
-    if (db.idle_readers_.size() < db.options_.read_connections) db.idle_readers_.push_back(std::move(conn));
+void SqliteEngine::migrate() {
+    try {
+        store::migrate(writer_->startup_connection());
+    } catch (const DbError& e) {
+        throw DatabaseStartError(options_.path + ": " + e.what());
+    }
+}
+
+void SqliteEngine::append_metrics(std::string& out) const {
+    const auto& w = writer_->stats();
+    out +=
+        "# HELP civicsnap_sqlite_write_queue_depth Write jobs waiting for the writer.\n"
+        "# TYPE civicsnap_sqlite_write_queue_depth gauge\n";
+    out += "civicsnap_sqlite_write_queue_depth " + std::to_string(w.queue_depth.load()) + "\n";
+    out +=
+        "# HELP civicsnap_sqlite_last_batch_size Jobs in the writer's last committed batch.\n"
+        "# TYPE civicsnap_sqlite_last_batch_size gauge\n";
+    out += "civicsnap_sqlite_last_batch_size " + std::to_string(w.last_batch_size.load()) + "\n";
+    out +=
+        "# HELP civicsnap_sqlite_batches_total Write transactions committed (group commits).\n"
+        "# TYPE civicsnap_sqlite_batches_total counter\n";
+    out += "civicsnap_sqlite_batches_total " + std::to_string(w.batches.load()) + "\n";
+    out += "# HELP civicsnap_sqlite_jobs_total Write jobs run.\n# TYPE civicsnap_sqlite_jobs_total counter\n";
+    out += "civicsnap_sqlite_jobs_total " + std::to_string(w.jobs.load()) + "\n";
+    out +=
+        "# HELP civicsnap_sqlite_failed_commits_total Batches whose COMMIT failed.\n"
+        "# TYPE civicsnap_sqlite_failed_commits_total counter\n";
+    out += "civicsnap_sqlite_failed_commits_total " + std::to_string(w.failed_commits.load()) + "\n";
 }
 
 }  // namespace civic::store

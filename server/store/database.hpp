@@ -1,8 +1,11 @@
 #pragma once
-// The storage engine: one writer thread that group-commits queued write jobs, and a pool of
-// read connections used from the blocking-work pool. Coroutines `co_await` both.
+// The database the handlers `co_await`: Database::write and Database::read over a StorageEngine.
+// SQLite's engine (the embedded default) is here: one writer thread that group-commits queued
+// write jobs, and read connections used from the blocking-work pool. PostgreSQL's is
+// pg_database.hpp.
 #include "server/store/conn.hpp"
 #include "server/store/offload.hpp"
+#include "server/store/storage_engine.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -11,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,12 +69,9 @@ class Writer {
 public:
     static constexpr std::size_t kMaxBatch = 256;
 
-    struct Job {
-        // Runs inside the job's savepoint; what it throws rolls the savepoint back.
-        std::function<void(Conn&)> run;
-        // Called on the writer thread after COMMIT (or after a failed COMMIT, with its error).
-        std::function<void(std::exception_ptr)> complete;
-    };
+    // run: inside the job's savepoint; complete: on the writer thread after COMMIT (or after a
+    // failed COMMIT, with its error).
+    using Job = WriteJob;
 
     explicit Writer(const std::string& path);
     Writer(const Writer&) = delete;
@@ -105,18 +106,50 @@ private:
     std::thread thread_;
 };
 
-class Database {
+// SQLite: the writer above and a few idle read connections kept for reuse.
+class SqliteEngine final : public StorageEngine {
 public:
     struct Options {
         std::string path;
         std::size_t read_connections = 4;
     };
-    // `blocking_pool` runs reads (and other blocking work); it must outlive the database.
-    Database(Options options, boost::asio::thread_pool& blocking_pool);
-    ~Database();
+    // `blocking_pool` runs reads (and other blocking work); it must outlive the engine.
+    SqliteEngine(Options options, boost::asio::thread_pool& blocking_pool);
+    ~SqliteEngine() override;
 
-    // Runs `fn(Conn&)` in the writer's next batch, inside its own savepoint; the coroutine
-    // resumes only after the batch has committed (so a reply sent after this is durable).
+    Engine kind() const override { return Engine::sqlite; }
+    void write(WriteJob job) override { writer_->enqueue(std::move(job)); }
+    void read(const std::function<void(Conn&)>& fn) override;
+    boost::asio::thread_pool& job_threads() override { return pool_; }
+    void on_commit(std::function<void(Conn&)> observer) override { writer_->on_commit(std::move(observer)); }
+    void migrate() override;
+    void at_startup(const std::function<void(Conn&)>& fn) override { fn(writer_->startup_connection()); }
+    void stop() override { writer_->stop(); }
+    void append_metrics(std::string& out) const override;
+
+    Writer& writer() { return *writer_; }
+
+private:
+    Options options_;
+    boost::asio::thread_pool& pool_;
+    std::unique_ptr<Writer> writer_;
+    std::mutex readers_mutex_;
+    std::vector<std::unique_ptr<Conn>> idle_readers_;
+};
+
+class Database {
+public:
+    using Options = SqliteEngine::Options;
+    // SQLite at `options.path` (the embedded default).
+    Database(Options options, boost::asio::thread_pool& blocking_pool)
+        : Database(std::make_unique<SqliteEngine>(std::move(options), blocking_pool)) {}
+    explicit Database(std::unique_ptr<StorageEngine> engine) : engine_(std::move(engine)) {}
+    ~Database() { engine_->stop(); }
+
+    // Runs `fn(Conn&)` as a write job (SQLite: in the writer's next batch, inside its own
+    // savepoint; PostgreSQL: one transaction of its own, run again on a serialization failure or a
+    // deadlock); the coroutine resumes only after the commit (so a reply sent after this is
+    // durable). On PostgreSQL `fn` may run more than once: it must publish nothing itself.
     template <class F>
     auto write(F fn) {
         static_assert(kCapturesByReference<F>, "capture by reference in jobs passed to co_await (GCC 12 bug)");
@@ -135,12 +168,12 @@ public:
                 };
                 auto guard = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
                 auto state = std::make_shared<State>(State{std::move(fn), std::move(handler), std::move(guard)});
-                Writer::Job job;
+                WriteJob job;
                 job.run = [state](Conn& conn) {
                     if constexpr (std::is_void_v<R>) {
                         state->fn(conn);
                     } else {
-                        state->result.emplace(state->fn(conn));
+                        state->result.emplace(state->fn(conn));  // a rerun replaces a rolled-back run's
                     }
                 };
                 job.complete = [state](std::exception_ptr error) {
@@ -156,39 +189,33 @@ public:
                         state->guard.reset();
                     });
                 };
-                writer_->enqueue(std::move(job));
+                engine_->write(std::move(job));
             },
             boost::asio::use_awaitable);
     }
 
-    // Runs `fn(Conn&)` on the blocking pool with a read-only connection (a consistent snapshot
-    // for the whole call when `fn` wraps its reads in a transaction).
+    // Runs `fn(Conn&)` on the engine's job threads with a read-only connection (PostgreSQL: one
+    // snapshot for the whole call; SQLite: one when `fn` wraps its reads in a transaction).
     template <class F>
     auto read(F fn) {
         static_assert(kCapturesByReference<F>, "capture by reference in jobs passed to co_await (GCC 12 bug)");
         using R = std::invoke_result_t<F&, Conn&>;
-        return offload(pool_, [this, fn = std::move(fn)]() mutable -> R {
-            ReadLease lease(*this);
-            return fn(*lease.conn);
+        return offload(engine_->job_threads(), [this, fn = std::move(fn)]() mutable -> R {
+            if constexpr (std::is_void_v<R>) {
+                engine_->read([&](Conn& conn) { fn(conn); });
+            } else {
+                std::optional<R> result;
+                engine_->read([&](Conn& conn) { result.emplace(fn(conn)); });
+                return std::move(*result);
+            }
         });
     }
 
-    Writer& writer() { return *writer_; }
-    boost::asio::thread_pool& blocking_pool() { return pool_; }
-    const std::string& path() const { return options_.path; }
+    StorageEngine& engine() { return *engine_; }
+    Engine kind() const { return engine_->kind(); }
 
 private:
-    struct ReadLease {
-        explicit ReadLease(Database& db);
-        ~ReadLease();
-        Database& db;
-        std::unique_ptr<Conn> conn;
-    };
-    Options options_;
-    boost::asio::thread_pool& pool_;
-    std::unique_ptr<Writer> writer_;
-    std::mutex readers_mutex_;
-    std::vector<std::unique_ptr<Conn>> idle_readers_;
+    std::unique_ptr<StorageEngine> engine_;
 };
 
 }  // namespace civic::store

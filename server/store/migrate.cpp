@@ -13,9 +13,12 @@ std::int64_t schema_version(Conn& conn) {
 }
 
 ConnPtr open_for_check(const std::string& data_dir) {
-    const auto path = std::filesystem::path(data_dir) / "civicsnap.db";
-    if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path.string());
-    ConnPtr conn(new Conn(path.string(), Conn::Mode::read_only));
+    return open_file_for_check((std::filesystem::path(data_dir) / "civicsnap.db").string());
+}
+
+ConnPtr open_file_for_check(const std::string& path) {
+    if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path);
+    ConnPtr conn(new Conn(path, Conn::Mode::read_only));
     if (schema_version(*conn) != static_cast<std::int64_t>(migrations().size()))
         throw std::runtime_error(
             "the database's schema version differs from this binary's; start the matching "

@@ -26,5 +26,7 @@ std::int64_t schema_version(Conn& conn);
 // verification). Throws std::runtime_error when there is no database, or when its schema is not
 // this binary's.
 ConnPtr open_for_check(const std::string& data_dir);
+// The same for the database file at `path`.
+ConnPtr open_file_for_check(const std::string& path);
 
 }  // namespace civic::store

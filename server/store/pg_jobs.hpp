@@ -11,12 +11,14 @@
 
 namespace civic::store {
 
-// Runs `fn(store::Conn&)` on a connection of `pool` inside one transaction and returns its result.
+// Runs `fn(store::Conn&)` on a connection of `pool` inside one transaction and returns its result,
+// then `after_commit(store::Conn&)` on the same connection after the commit, outside any
+// transaction (the daemon's commit observers; it should not throw).
 // The job may run more than once (see Pool::run): it must publish nothing before this returns.
 // Throws DbError (to_db_error) for what the pool gives up on; exceptions of the job's own pass
 // through unchanged.
-template <class F>
-auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx = {}) -> std::invoke_result_t<F&, Conn&> {
+template <class F, class After>
+auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit) -> std::invoke_result_t<F&, Conn&> {
     try {
         return pool.run(
             [&](pg::Conn& conn) -> std::invoke_result_t<F&, Conn&> {
@@ -26,15 +28,28 @@ auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx = {}) -> std::invoke_re
                 } catch (const DbError& e) {
                     // The repositories speak DbError; the pool decides on PostgreSQL's own error,
                     // rebuilt from the SQLSTATE (and a lost connection, which it replaces).
-                    if (e.retryable() || e.unavailable())
-                        throw pg::PgError(e.engine_code(), e.what(), e.unavailable());
+                    if (e.retryable() || e.unavailable()) throw pg::PgError(e.engine_code(), e.what(), e.unavailable());
                     throw;
                 }
             },
-            tx);
+            tx,
+            [&](pg::Conn& conn) noexcept {
+                try {
+                    auto front = borrow_postgresql(conn);
+                    after_commit(*front);
+                } catch (...) {
+                    // The job is committed: an observer failing anyway must not turn it into an error.
+                }
+            });
     } catch (const pg::PgError& e) {
         throw to_db_error(e);
     }
+}
+
+// The same without anything after the commit.
+template <class F>
+auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx = {}) -> std::invoke_result_t<F&, Conn&> {
+    return run_pg_job(pool, fn, tx, [](Conn&) noexcept {});
 }
 
 }  // namespace civic::store

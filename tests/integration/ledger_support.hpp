@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the points, exchange and kiosk integration tests.
 #include "support/daemon.hpp"
+#include "support/test_database.hpp"
 
 #include <gtest/gtest.h>
 
@@ -44,8 +45,10 @@ inline CommandResult run_command(const std::string& command) {
     return r;
 }
 
-// `civicsnapd check --data-dir D`.
+// `civicsnapd check --data-dir D`, or `--database URL` of the daemons on D in a PostgreSQL run.
 inline CommandResult run_ledger_check(const std::string& data_dir) {
+    const auto database = database_for(data_dir);
+    if (!database.empty()) return run_command(std::string(CIVICSNAPD_PATH) + " check --database '" + database + "'");
     return run_command(std::string(CIVICSNAPD_PATH) + " check --data-dir '" + data_dir + "'");
 }
 

@@ -319,7 +319,7 @@ CommandResult run_backup(const std::string& from, const std::string& to) {
 
 // The restore drill: a backup taken while reports keep arriving starts a server that finds every
 // report acknowledged before the backup began, their photos byte for byte, balances and stock.
-TEST(Backup, OnlineCopyRestoresIntoAWorkingServer) {
+TEST(SqliteBackup, OnlineCopyRestoresIntoAWorkingServer) {
     ScratchDir source, copy_parent;
     Daemon d(on_dir(source.path));
     BurstCity c(d);
@@ -384,7 +384,7 @@ TEST(Backup, OnlineCopyRestoresIntoAWorkingServer) {
     EXPECT_EQ(kiosk_lookup(restored, c.kiosk, redeem_token(restored, spender)).status, 200);
 }
 
-TEST(Backup, RefusesATargetThatIsNotEmptyOrASourceWithoutDatabase) {
+TEST(SqliteBackup, RefusesATargetThatIsNotEmptyOrASourceWithoutDatabase) {
     ScratchDir source, target;
     Daemon d(on_dir(source.path));
     { std::ofstream(target.path + "/keep") << "x"; }
@@ -404,7 +404,7 @@ TEST(Backup, RefusesATargetThatIsNotEmptyOrASourceWithoutDatabase) {
 
 // The copy is verified, not trusted: a photo the database names but the store lacks (here deleted
 // from the source behind the daemon's back) fails the backup instead of producing a broken copy.
-TEST(Backup, FailsWhenAReferencedPhotoIsMissing) {
+TEST(SqliteBackup, FailsWhenAReferencedPhotoIsMissing) {
     ScratchDir source, target;
     std::string sha;
     {

@@ -1,5 +1,6 @@
 // API.md §0, §1, §9 over real HTTP: conventions, errors, limits, process behaviour.
 #include "support/daemon.hpp"
+#include "support/test_database.hpp"
 
 #include <gtest/gtest.h>
 
@@ -130,8 +131,15 @@ TEST(Foundation, MetricsInPrometheusFormat) {
               std::string::npos);
     EXPECT_NE(r.body.find("civicsnap_http_in_flight_requests"), std::string::npos);
     EXPECT_NE(r.body.find("civicsnap_open_connections"), std::string::npos);
-    EXPECT_NE(r.body.find("civicsnap_sqlite_write_queue_depth"), std::string::npos);
-    EXPECT_NE(r.body.find("civicsnap_sqlite_last_batch_size"), std::string::npos);
+    if (civic::test::database_on_postgresql()) {  // the pool's use and retries instead of the writer's queue
+        EXPECT_NE(r.body.find("# TYPE civicsnap_pg_connections_in_use gauge"), std::string::npos);
+        EXPECT_NE(r.body.find("civicsnap_pg_retries_total "), std::string::npos);
+        EXPECT_EQ(r.body.find("civicsnap_sqlite_"), std::string::npos);
+    } else {
+        EXPECT_NE(r.body.find("civicsnap_sqlite_write_queue_depth"), std::string::npos);
+        EXPECT_NE(r.body.find("civicsnap_sqlite_last_batch_size"), std::string::npos);
+        EXPECT_EQ(r.body.find("civicsnap_pg_"), std::string::npos);
+    }
 }
 
 TEST(Foundation, OpenApiListsEveryEndpoint) {

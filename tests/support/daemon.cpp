@@ -1,5 +1,10 @@
 #include "support/daemon.hpp"
+#include "support/pg_cluster.hpp"
 #include "support/s3_server.hpp"
+#include "support/test_database.hpp"
+
+#include "server/store/pg/pg_conn.hpp"
+#include "server/store/pg/pg_migrate.hpp"
 
 #include "support/openapi_contract.hpp"
 
@@ -15,12 +20,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -60,6 +67,59 @@ std::string photo_store_arg() {
     return "s3://" + e.bucket + "?endpoint=" + e.endpoint + "&region=" + e.region;
 }
 
+bool database_on_postgresql() {
+    const char* v = std::getenv("CIVIC_TEST_DATABASE");
+    return v && std::string_view(v) == "postgresql";
+}
+
+namespace {
+PgCluster& run_cluster() {
+    // The fixture's cluster; run by hand without $CIVIC_PG_STATE, one of this process's own.
+    return shared_pg_cluster([](PgCluster& cluster) {
+        cluster.create_template(kPgMigratedTemplate, [](const std::string& conninfo) {
+            store::pg::Conn conn(conninfo);
+            store::pg::migrate(conn);
+        });
+    });
+}
+
+std::mutex databases_mutex;
+std::map<std::string, std::string> databases;  // data dir → database name
+}  // namespace
+
+std::string pg_uri(const std::string& dbname) { return run_cluster().uri(dbname); }
+std::string create_pg_database(bool empty) {
+    return run_cluster().create_database(empty ? "template1" : kPgMigratedTemplate);
+}
+
+void forget_database_of(const std::string& data_dir) {
+    std::string name;
+    {
+        std::lock_guard lock(databases_mutex);
+        if (const auto it = databases.find(data_dir); it != databases.end()) {
+            name = it->second;
+            databases.erase(it);
+        }
+    }
+    if (name.empty()) return;
+    try {
+        run_cluster().drop_database(name);
+    } catch (const std::exception&) {
+        // The cluster's removal at the end of the run takes it anyway.
+    }
+}
+
+std::string database_for(const std::string& data_dir, bool create) {
+    if (!database_on_postgresql()) return "";
+    std::lock_guard lock(databases_mutex);
+    auto it = databases.find(data_dir);
+    if (it == databases.end()) {
+        if (!create) return "";
+        it = databases.emplace(data_dir, create_pg_database()).first;
+    }
+    return pg_uri(it->second);
+}
+
 Daemon::Daemon() : Daemon(Options{}) {}
 
 Daemon::Daemon(Options options) : options_(std::move(options)) {
@@ -80,6 +140,7 @@ Daemon::~Daemon() {
     if (own_data_dir_) {
         std::error_code ec;
         std::filesystem::remove_all(data_dir_, ec);
+        forget_database_of(data_dir_);  // nothing can start on this dir again
     }
 }
 
@@ -99,6 +160,13 @@ void Daemon::start() {
         args.push_back(photos);
     }
     const auto* s3 = photos_on_s3() ? S3Server::shared() : nullptr;
+    // The run's engine, unless the test names a database itself.
+    const bool own_database =
+        std::find(options_.extra_args.begin(), options_.extra_args.end(), "--database") != options_.extra_args.end();
+    if (const auto database = own_database ? "" : database_for(data_dir_, /*create=*/true); !database.empty()) {
+        args.push_back("--database");
+        args.push_back(database);
+    }
     for (const auto& a : options_.extra_args) args.push_back(a);
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");

@@ -295,6 +295,17 @@ void PgCluster::restart() {
     }
 }
 
+void PgCluster::pause() {
+    if (run({bin("pg_ctl"), "-D", dir_ + "/data", "-m", "fast", "-w", "-t", "60", "stop"}, dir_ + "/pg_ctl.log") != 0)
+        throw std::runtime_error("pg_ctl stop failed:\n" + tail(read_file(dir_ + "/server.log")));
+}
+
+void PgCluster::resume() {
+    if (run({bin("pg_ctl"), "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w", "-t", "60", "start"},
+            dir_ + "/pg_ctl.log") != 0)
+        throw std::runtime_error("pg_ctl start failed:\n" + tail(read_file(dir_ + "/server.log")));
+}
+
 std::string PgCluster::socket_conninfo(const std::string& dbname) const {
     return "host=" + dir_ + " port=" + std::to_string(port_) + " user=postgres dbname=" + dbname;
 }

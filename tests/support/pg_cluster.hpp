@@ -54,6 +54,9 @@ public:
     void release() { owned_ = false; }  // leave it running past this object (the fixture)
     void stop();                        // immediate shutdown, then the directory goes; idempotent
     void restart();                     // pg_ctl restart -m fast (every connection is dropped)
+    // An outage of any length: pg_ctl stop -m fast (the files stay), then pg_ctl start again.
+    void pause();
+    void resume();
 
     const std::string& dir() const { return dir_; }
     int port() const { return port_; }

@@ -55,6 +55,18 @@ void no_notices(void*, const char*) {}
 
 }  // namespace
 
+std::string conninfo_error(const std::string& conninfo) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+    if (options) {
+        PQconninfoFree(options);
+        return "";
+    }
+    std::string message = error ? trimmed(error) : "out of memory";
+    if (error) PQfreemem(error);
+    return message;
+}
+
 // --- Conn --------------------------------------------------------------------------------------
 
 Conn::Conn(Options options) {

@@ -115,6 +115,10 @@ private:
     bool executed_ = false;
 };
 
+// Why libpq cannot parse `conninfo` (a keyword/value string or a postgresql:// URI), in one
+// line; "" when it can. Checks the syntax only: nothing is connected.
+std::string conninfo_error(const std::string& conninfo);
+
 class Conn {
 public:
     struct Options {

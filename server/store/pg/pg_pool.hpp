@@ -111,6 +111,14 @@ public:
     // Runs `fn(Conn&)` as one transaction with the retry rules above and returns its result.
     template <class F>
     auto run(F&& fn, TxOptions tx = {}) -> std::invoke_result_t<F&, Conn&> {
+        return run(fn, tx, [](Conn&) noexcept {});
+    }
+    // The same, then `after_commit(Conn&)` once, on the same connection outside any transaction,
+    // after the successful COMMIT and before the connection goes back (the daemon's commit
+    // observers read the epochs there). It must not throw.
+    template <class F, class After>
+    auto run(F&& fn, TxOptions tx, After&& after_commit) -> std::invoke_result_t<F&, Conn&> {
+        static_assert(std::is_nothrow_invocable_v<After&, Conn&>, "after_commit must not throw");
         using R = std::invoke_result_t<F&, Conn&>;
         for (int attempt = 1;; ++attempt) {
             std::optional<Lease> lease{acquire()};
@@ -124,6 +132,7 @@ public:
                     commit_sent = true;
                     conn.commit();
                     stats_.jobs.fetch_add(1, std::memory_order_relaxed);
+                    after_commit(conn);
                     return;
                 } else {
                     R result = fn(conn);
@@ -131,6 +140,7 @@ public:
                     commit_sent = true;
                     conn.commit();
                     stats_.jobs.fetch_add(1, std::memory_order_relaxed);
+                    after_commit(conn);
                     return result;
                 }
             } catch (const PgError& e) {

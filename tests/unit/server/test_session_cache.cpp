@@ -18,7 +18,7 @@ using civic::api::Caller;
 using civic::api::SessionCache;
 using civic::domain::Role;
 using civic::store::Conn;
-using civic::store::Writer;
+using civic::store::SqliteEngine;
 
 constexpr std::int64_t kNow = 1'800'000'000;
 
@@ -26,31 +26,34 @@ struct SessionCacheTest : ::testing::Test {
     SessionCacheTest() {
         char tmpl[] = "/tmp/civicsnap-sessions-XXXXXX";
         dir = mkdtemp(tmpl);
-        writer = std::make_unique<Writer>(dir + "/test.db");
-        auto& conn = writer->startup_connection();
-        civic::store::migrate(conn);
-        conn.exec(
-            "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
-            "VALUES (1, '13800000001', 'x', 'Manager', 'manager', 0), (2, '13800000002', 'x', 'Resident', 'resident', "
-            "0);"
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (x'01', 1, 0, 9999999999);"
-            "INSERT INTO grids (id, code, name, boundary, auto_assign, area_m2, created_at) "
-            "VALUES (7, 'g7', 'Grid 7', '{}', 1, 1.0, 0);");
-        cache = std::make_unique<SessionCache>(*writer);
+        engine = std::make_unique<SqliteEngine>(SqliteEngine::Options{dir + "/test.db", 1}, pool);
+        engine->at_startup([](Conn& conn) {
+            civic::store::migrate(conn);
+            conn.exec(
+                "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
+                "VALUES (1, '13800000001', 'x', 'Manager', 'manager', 0), (2, '13800000002', 'x', 'Resident', "
+                "'resident', "
+                "0);"
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (x'01', 1, 0, 9999999999);"
+                "INSERT INTO grids (id, code, name, boundary, auto_assign, area_m2, created_at) "
+                "VALUES (7, 'g7', 'Grid 7', '{}', 1, 1.0, 0);");
+        });
+        cache = std::make_unique<SessionCache>(*engine);
     }
     ~SessionCacheTest() override {
-        writer->stop();
+        engine->stop();
+        pool.join();
         std::filesystem::remove_all(dir);
     }
 
     // Runs `sql` as one writer job and waits until it is acknowledged.
     void write(const std::string& sql) {
         std::promise<void> done;
-        writer->enqueue({[&](Conn& c) { c.exec(sql); },
-                         [&](std::exception_ptr e) {
-                             EXPECT_FALSE(e);
-                             done.set_value();
-                         }});
+        engine->write({[&](Conn& c) { c.exec(sql); },
+                       [&](std::exception_ptr e) {
+                           EXPECT_FALSE(e);
+                           done.set_value();
+                       }});
         done.get_future().wait();
     }
 
@@ -60,7 +63,8 @@ struct SessionCacheTest : ::testing::Test {
     }
 
     std::string dir;
-    std::unique_ptr<Writer> writer;
+    boost::asio::thread_pool pool{1};
+    std::unique_ptr<SqliteEngine> engine;
     std::unique_ptr<SessionCache> cache;
 };
 
@@ -115,14 +119,14 @@ TEST_F(SessionCacheTest, AReadThatRacedACommitIsNotKept) {
 TEST_F(SessionCacheTest, ARolledBackChangeKeepsTheEntries) {
     remember();
     std::promise<void> done;
-    writer->enqueue({[](Conn& c) {
-                         c.exec("DELETE FROM sessions");
-                         throw std::runtime_error("changed my mind");
-                     },
-                     [&](std::exception_ptr e) {
-                         EXPECT_TRUE(e);
-                         done.set_value();
-                     }});
+    engine->write({[](Conn& c) {
+                       c.exec("DELETE FROM sessions");
+                       throw std::runtime_error("changed my mind");
+                   },
+                   [&](std::exception_ptr e) {
+                       EXPECT_TRUE(e);
+                       done.set_value();
+                   }});
     done.get_future().wait();
     EXPECT_TRUE(cache->find("t", kNow));
 }

@@ -1,0 +1,61 @@
+#include "server/store/pg_database.hpp"
+
+#include "server/store/pg/pg_migrate.hpp"
+#include "server/store/pg_jobs.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace civic::store {
+
+PgEngine::PgEngine(pg::PoolOptions options) : pool_(std::move(options)), threads_(pool_.options().max_connections) {}
+
+PgEngine::~PgEngine() { stop(); }
+
+void PgEngine::write(WriteJob job) {
+    if (stopping_.load(std::memory_order_acquire)) {
+        job.complete(std::make_exception_ptr(DbError(DbError::Kind::unavailable, "", "database stopped")));
+        return;
+    }
+    boost::asio::post(threads_, [this, job = std::move(job)]() mutable {
+        std::exception_ptr error;
+        try {
+            run_pg_job(pool_, job.run, pg::TxOptions{}, [this](Conn& conn) {
+                for (auto& observe : observers_) observe(conn);
+            });
+        } catch (...) {
+            error = std::current_exception();
+        }
+        job.complete(error);
+    });
+}
+
+void PgEngine::read(const std::function<void(Conn&)>& fn) {
+    run_pg_job(pool_, fn, pg::TxOptions{pg::Isolation::repeatable_read, /*read_only=*/true});
+}
+
+void PgEngine::migrate() {
+    try {
+        auto lease = pool_.acquire();
+        pg::migrate(lease.conn());
+    } catch (const pg::PgError& e) {
+        throw DatabaseStartError(e.what());
+    }
+}
+
+void PgEngine::at_startup(const std::function<void(Conn&)>& fn) {
+    std::optional<pg::Pool::Lease> lease;
+    try {
+        lease.emplace(pool_.acquire());
+    } catch (const pg::PgError& e) {
+        throw to_db_error(e);
+    }
+    auto front = borrow_postgresql(lease->conn());
+    fn(*front);
+}
+
+void PgEngine::stop() {
+    stopping_.store(true, std::memory_order_release);
+    threads_.join();  // the jobs already posted finish
+}
+
+}  // namespace civic::store

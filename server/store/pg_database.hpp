@@ -1,0 +1,44 @@
+#pragma once
+// store::Database on PostgreSQL (docs/postgresql.md): every job — read or write — runs as one
+// transaction of its own on a pooled connection (pg::Pool), on a thread of the engine's own,
+// one thread a connection, so that no job ever holds a thread while waiting for a connection and
+// the daemon's blocking pool stays free for hashing and decoding. Writes are READ COMMITTED,
+// never batched with another request's, and run again by the pool on 40001/40P01; reads are
+// REPEATABLE READ READ ONLY (one snapshot a call, as SQLite's read transaction gives).
+#include "server/store/pg/pg_pool.hpp"
+#include "server/store/storage_engine.hpp"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace civic::store {
+
+class PgEngine final : public StorageEngine {
+public:
+    // Connects nothing yet: migrate() is the first contact (and the start-up check).
+    explicit PgEngine(pg::PoolOptions options);
+    ~PgEngine() override;
+
+    Engine kind() const override { return Engine::postgresql; }
+    void write(WriteJob job) override;
+    void read(const std::function<void(Conn&)>& fn) override;
+    boost::asio::thread_pool& job_threads() override { return threads_; }
+    void on_commit(std::function<void(Conn&)> observer) override { observers_.push_back(std::move(observer)); }
+    // Checks the server (reachable, PostgreSQL ≥ 15) and runs pg::migrate (advisory lock: N nodes
+    // starting at once migrate once). Throws DatabaseStartError.
+    void migrate() override;
+    void at_startup(const std::function<void(Conn&)>& fn) override;
+    void stop() override;
+    void append_metrics(std::string& out) const override { pg::append_metrics(pool_.stats(), out); }
+
+    pg::Pool& pool() { return pool_; }
+
+private:
+    pg::Pool pool_;
+    boost::asio::thread_pool threads_;
+    std::vector<std::function<void(Conn&)>> observers_;
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace civic::store

@@ -1,0 +1,63 @@
+#pragma once
+// What a store::Database runs its jobs on: SQLite's writer thread and read connections
+// (SqliteEngine, database.hpp) or a pool of PostgreSQL connections (PgEngine, pg_database.hpp).
+// Only Database, the commit observers (CommitEpoch) and start-up code talk to an engine; handlers
+// use Database::read/write.
+#include "server/store/conn.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <exception>
+#include <functional>
+#include <string>
+
+namespace civic::store {
+
+struct WriteJob {
+    // Runs inside the job's own transaction (SQLite: a savepoint of the writer's batch); what it
+    // throws rolls the job back. On PostgreSQL it may run more than once (a serialization failure,
+    // a deadlock or a connection lost before COMMIT): it must publish nothing itself.
+    std::function<void(Conn&)> run;
+    // Called after the job's COMMIT (or with its error), after every commit observer.
+    std::function<void(std::exception_ptr)> complete;
+};
+
+// The start of a database that cannot be used: a bad --database value, an unreachable server,
+// PostgreSQL older than 15, a schema newer than this binary. The daemon prints the message on one
+// line and exits with status 2 before listening.
+struct DatabaseStartError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class StorageEngine {
+public:
+    virtual ~StorageEngine() = default;
+
+    virtual Engine kind() const = 0;
+    // Runs `job.run` in a write transaction of its own and then `job.complete`. Never blocks the
+    // caller (an I/O thread): SQLite queues the job for the writer's next batch, PostgreSQL posts
+    // it to job_threads().
+    virtual void write(WriteJob job) = 0;
+    // Runs `fn` with a read-only connection on the calling thread, which must be one of
+    // job_threads() (PostgreSQL: one REPEATABLE READ READ ONLY transaction for the whole call).
+    virtual void read(const std::function<void(Conn&)>& fn) = 0;
+    // Where reads are offloaded to (SQLite: the daemon's blocking pool; PostgreSQL: one thread a
+    // pooled connection, so that a job never holds a thread while waiting for a connection).
+    virtual boost::asio::thread_pool& job_threads() = 0;
+    // `observer` runs after every successful commit of a write job, before that job is completed,
+    // with a connection outside any transaction. On PostgreSQL observers of different jobs run on
+    // several threads at once. Register before the first job; an observer must not throw.
+    virtual void on_commit(std::function<void(Conn&)> observer) = 0;
+    // Brings the schema up to this binary's version. Throws DatabaseStartError when the database
+    // cannot be used (unreachable, too old, newer schema). Start-up only.
+    virtual void migrate() = 0;
+    // Runs `fn` on this thread with a connection outside any job (start-up only: the demo city,
+    // the first admin, the commit observers' first reads). `fn` manages its own transactions.
+    virtual void at_startup(const std::function<void(Conn&)>& fn) = 0;
+    // Finishes the jobs queued or running, then refuses new ones. Idempotent.
+    virtual void stop() = 0;
+    // The engine's figures for /metrics (Prometheus text format).
+    virtual void append_metrics(std::string& out) const = 0;
+};
+
+}  // namespace civic::store
