@@ -1,3 +1,4 @@
+// SQLite only (the suite's name says so): civicsnap-bulkgen writes a SQLite data dir directly.
 // `civicsnapd check` at scale over the whole workflow (issue 17): civicsnap-bulkgen fills a data
 // dir with tens of thousands of simulated tickets that take every branch of the standard — 核实
 // confirmed and refuted, 挂账 and back, 作废, 自行处置 — with deadlines in calendar and working time
@@ -33,7 +34,7 @@ json ids_with_status(const Daemon& d, const std::string& token, const std::strin
     return r.json()["items"];
 }
 
-TEST(BulkgenAtScale, EveryBranchAndWorkingTimeAndTheSumsPassCheck) {
+TEST(SqliteBulkgenAtScale, EveryBranchAndWorkingTimeAndTheSumsPassCheck) {
     ScratchDir dir;
     const auto gen = run_command(std::string(CIVICSNAP_BULKGEN_PATH) + " --data-dir '" + dir.path + "' --reports " +
                                  std::to_string(kReports) + " --weeks 8 --seed 5");
