@@ -60,6 +60,21 @@ TEST(SqliteBulkgenAtScale, EveryBranchAndWorkingTimeAndTheSumsPassCheck) {
         for (const char* figure : {"checked", "refuted", "parked", "self_handled", "voided", "closed_on_time"})
             EXPECT_GT(before[figure].get<std::int64_t>(), 0) << figure << ": " << before.dump();
 
+        // Working-time categories were closed on time and late alike.
+        auto by_category = d.get("/api/v1/stats/closure?group_by=category&" + window, token).json();
+        int work_time_categories = 0;
+        const auto categories = d.get("/api/v1/categories").json();  // not a temporary in the range-for
+        for (const auto& category : categories["items"]) {
+            if (!category.contains("sla_work_days") && !category.contains("sla_work_hours")) continue;
+            ++work_time_categories;
+            for (const auto& g : by_category["groups"]) {
+                if (g["key"] == category["code"]) {
+                    EXPECT_GT(g["closed"].get<std::int64_t>(), 0) << g.dump();
+                }
+            }
+        }
+        EXPECT_GE(work_time_categories, 2);
+
         // Acting on the generated tickets: unpark, void, verify, confirm.
         const auto parked = ids_with_status(d, token, "parked", 5);
         ASSERT_FALSE(parked.empty());

@@ -397,7 +397,9 @@ TEST_F(Scorecards, ModelOfSeededTicketsThroughEveryBranchAgreesWithTheScorecards
     // The weekly bulletin: every grid's figures, the new ones included, from the same model.
     auto b = d.get("/api/v1/bulletins/weekly?week=2026-W47", c.admin);
     ASSERT_EQ(b.status, 200) << b.body;
-    for (const auto& g : b.json()["grids"]) {
+    const auto bulletin = b.json();  // not a temporary in the range-for (it would die before the loop)
+    ASSERT_FALSE(bulletin["grids"].empty()) << b.body;
+    for (const auto& g : bulletin["grids"]) {
         const auto grid = g["key"].get<std::int64_t>();
         std::map<std::string, std::int64_t> n;
         for (const auto& t : m.tickets) {
