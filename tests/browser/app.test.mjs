@@ -434,3 +434,71 @@ function y4m(image, width, height) {
   const frame = Buffer.concat([Buffer.from('FRAME\n'), frameY, chroma]);
   return Buffer.concat([header, frame, frame]);
 }
+
+test('a report waiting on a shared phone is sent only with the session of the one who made it', async () => {
+  const maker = { phone: '13655550011', password: 'resident-pass-11', name: '林海' };
+  const other = { phone: '13655550012', password: 'resident-pass-12', name: '周宁' };
+  const { context, page } = await phone({ geolocation: position, permissions: ['geolocation'] });
+  const register = async (who) => {
+    await page.waitForSelector('#screen-login:not(.hidden)');
+    if (await page.isHidden('#login-name')) await page.click('#login-switch');  // the form may still be registering
+    await page.fill('#login-phone', who.phone);
+    await page.fill('#login-password', who.password);
+    await page.fill('#login-name', who.name);
+    await page.click('#login-submit');
+    await page.waitForSelector('#screen-report:not(.hidden)');
+  };
+  const posts = [];
+  await page.route('**/api/v1/reports', async (route) => {
+    if (route.request().method() === 'POST') posts.push(route.request().headers()['authorization']);
+    await route.continue();
+  });
+  // What the app's outbox holds for whoever is signed in, after one whole sending round.
+  const waitingAfterARound = () =>
+    page.evaluate(async () => {
+      const outbox = await import('/app/outbox.js');
+      await outbox.flush();
+      return (await outbox.pending()).length;
+    });
+
+  await page.goto(`${daemon.base}/app/`);
+  await register(maker);
+  await page.setInputFiles('#report-photos', { name: 'bin.png', mimeType: 'image/png', buffer: png(160, 120, 5) });
+  await page.waitForSelector('#report-previews img');
+  await page.selectOption('#report-category', { index: 1 });
+  await page.fill('#report-description', '垃圾桶满了');
+  await page.click('#report-gps');
+  await page.waitForFunction(() => /\d+\.\d+, \d+\.\d+/.test(document.querySelector('#report-coords').textContent));
+  await context.setOffline(true);
+  await page.click('#report-submit');
+  await page.waitForSelector('#outbox-box:not(.hidden), #report-error:not(:empty)');
+  assert.equal(await page.textContent('#report-error'), '');
+  await page.waitForSelector('#outbox-box:not(.hidden)');
+  await page.click('#logout');  // still offline: the session ends on the phone
+
+  // Another resident signs in on the same phone, online: the maker's report is not theirs to send.
+  posts.length = 0;  // the tries made while offline (they never left the phone)
+  await context.setOffline(false);
+  await page.waitForFunction(() => navigator.onLine);
+  await register(other);
+  assert.equal(await waitingAfterARound(), 0);
+  assert.ok(await page.isHidden('#outbox-box'));
+  assert.deepEqual(posts, []);
+  const reportsOf = async (who) =>
+    (await call(daemon.base, 'GET', '/api/v1/reports', { token: (await login(daemon.base, who)).token })).body.items;
+  assert.equal((await reportsOf(other)).length, 0);
+
+  // The maker signs in again: it is sent, once, under the maker's name.
+  await page.click('#logout');
+  await page.waitForSelector('#screen-login:not(.hidden)');
+  if (await page.isVisible('#login-name')) await page.click('#login-switch');  // back to signing in
+  await page.fill('#login-phone', maker.phone);
+  await page.fill('#login-password', maker.password);
+  await page.click('#login-submit');
+  await page.waitForSelector('#screen-report:not(.hidden)');
+  assert.equal(await waitingAfterARound(), 0);
+  assert.equal(posts.length, 1);
+  assert.equal((await reportsOf(maker)).length, 1);
+  assert.equal((await reportsOf(other)).length, 0);
+  await context.close();
+});

@@ -11,6 +11,7 @@ import * as points from './points.js';
 import * as worker from './worker.js';
 import { showDetail } from './detail.js';
 import { resetCaches } from './manage.js';
+import { useOwner } from './outbox.js';
 
 const state = { user: null, registering: false };
 
@@ -70,6 +71,7 @@ async function signedIn(user) {
 
 function signedOut() {
   state.user = null;
+  useOwner(null);  // nobody's waiting reports are sent until someone signs in
   worker.stop();
   resetCaches();
   $('#logout').classList.add('hidden');

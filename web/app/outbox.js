@@ -30,13 +30,23 @@ async function tx(mode, work) {
   }
 }
 
-// { key, meta, photos: [{blob, name}], created }
-export function keep(entry) {
-  return tx('readwrite', (store) => store.put(entry));
+// Whose reports are sent: a phone may be shared, and a report is only ever sent with its maker's
+// session (another user's token would file it under the wrong name, or be refused and lost).
+let owner = null;
+export function useOwner(userId) {
+  owner = userId;
 }
 
-export function pending() {
-  return tx('readonly', (store) => store.getAll());
+// { key, owner, meta, photos: [{blob, name}], created }
+export function keep(entry) {
+  return tx('readwrite', (store) => store.put({ ...entry, owner }));
+}
+
+// The signed-in user's waiting reports (entries kept before owners were recorded: anyone's).
+export async function pending() {
+  const mine = owner;
+  const all = await tx('readonly', (store) => store.getAll());
+  return all.filter((entry) => entry.owner === undefined || entry.owner === mine);
 }
 
 function drop(key) {
@@ -58,8 +68,10 @@ let flushing = null;
 export function flush({ onSent = () => {}, onRefused = () => {} } = {}) {
   if (flushing) return flushing;
   flushing = (async () => {
+    const round = owner;
     const entries = (await pending()).sort((a, b) => a.created - b.created);
     for (const entry of entries) {
+      if (owner !== round) break;  // signed out or another user signed in meanwhile
       try {
         const report = await send(entry);
         await drop(entry.key);

@@ -3,7 +3,7 @@
 import { $, h, clear, when } from '/web/dom.js';
 import { t } from '/web/i18n.js';
 import { api, ApiError } from './api.js';
-import { keep, pending, flush } from './outbox.js';
+import { keep, pending, flush, useOwner } from './outbox.js';
 import { positionPicker } from './map.js';
 import { say, light, statusBadge, errorMessage, loadCategories, categoryName, newKey } from './ui.js';
 
@@ -24,6 +24,7 @@ export function bind() {
 
 // A worker's form is for 自行处置: "after" photos too, and the report is born resolved.
 export function start(user) {
+  useOwner(user.id);  // the outbox sends only this user's waiting reports
   form.selfHandled = user.role === 'worker';
   form.grids = null;
   form.known = null;
