@@ -35,7 +35,7 @@ TEST(JsonWriter, EscapesLikeDump) {
         "",
         "plain ascii / with slash",
         "quote \" backslash \\ tab \t newline \n cr \r bs \b ff \f",
-        std::string("nul \0 and \x01 \x1f \x7f", 20),
+        std::string("nul \0 and \x01 \x1f \x7f", sizeof "nul \0 and \x01 \x1f \x7f" - 1),  // the NUL kept
         "路灯坏了 🚧 ünïcödé",
         "\x80",              // stray continuation byte
         "\xC0\xAF",          // overlong
