@@ -48,16 +48,25 @@ json fingerprint(const json& reports) {
 
 class LivingDemo : public ::testing::Test {
 protected:
+    // A failure here must fail every test: gtest reports a suite set-up failure as skipped tests,
+    // which ctest would count as skipped, not failed.
     static void SetUpTestSuite() {
-        daemon_ = new Daemon(Daemon::Options{.extra_args = {"--demo-seed", "7"}, .test_clock = false, .demo = true});
+        try {
+            daemon_ = new Daemon(Daemon::Options{.extra_args = {"--demo-seed", "7"}, .test_clock = false, .demo = true});
+        } catch (const std::exception& e) {
+            start_error_ = e.what();
+        }
     }
     static void TearDownTestSuite() {
         delete daemon_;
         daemon_ = nullptr;
     }
+    void SetUp() override { ASSERT_NE(daemon_, nullptr) << start_error_; }
     static Daemon* daemon_;
+    static std::string start_error_;
 };
 Daemon* LivingDemo::daemon_ = nullptr;
+std::string LivingDemo::start_error_;
 
 TEST_F(LivingDemo, EveryGridCategoryAndStatusHasReports) {
     const auto& d = *daemon_;

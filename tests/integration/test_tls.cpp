@@ -23,19 +23,32 @@ TlsExchange tls_get(unsigned short port, int min_version, int max_version, const
 
 class Tls : public ::testing::Test {
 protected:
+    // A failure here must fail every test (SetUp): gtest reports a suite set-up failure as
+    // skipped tests, which ctest would count as skipped, not failed.
     static void SetUpTestSuite() {
         cert = new TestCertificate();
-        ASSERT_TRUE(cert->ok) << "openssl could not make a test certificate";
-        daemon = new Daemon(Daemon::Options{.extra_args = {"--tls-listen", "127.0.0.1:0", "--tls-cert",
-                                                           cert->cert_file(), "--tls-key", cert->key_file()},
-                                            .test_clock = false,
-                                            .demo = false,
-                                            .data_dir = {}});
+        if (!cert->ok) return;
+        try {
+            daemon = new Daemon(Daemon::Options{.extra_args = {"--tls-listen", "127.0.0.1:0", "--tls-cert",
+                                                               cert->cert_file(), "--tls-key", cert->key_file()},
+                                                .test_clock = false,
+                                                .demo = false,
+                                                .data_dir = {}});
+        } catch (const std::exception& e) {
+            start_error = e.what();
+        }
     }
     static void TearDownTestSuite() {
         delete daemon;
         delete cert;
+        daemon = nullptr;
+        cert = nullptr;
     }
+    void SetUp() override {
+        ASSERT_TRUE(cert->ok) << "openssl could not make a test certificate";
+        ASSERT_NE(daemon, nullptr) << start_error;
+    }
+    static inline std::string start_error;
     static TestCertificate* cert;
     static Daemon* daemon;
 };

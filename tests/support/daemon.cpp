@@ -192,7 +192,10 @@ void Daemon::start() {
     ::close(pipefd[1]);
     stdout_fd_ = pipefd[0];
     // Wait for the "listening on http://127.0.0.1:PORT" line (the daemon prints it once bound).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    // Generous: the demo city's eight weeks load in seconds in Release, but several times slower
+    // under the sanitizers on a busy 2-core machine (a minute was seen to be too short).
+    constexpr auto kStartDeadline = std::chrono::seconds(180);
+    const auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
     const std::string marker = "listening on http://127.0.0.1:";
     while (std::chrono::steady_clock::now() < deadline) {
         pollfd p{stdout_fd_, POLLIN, 0};
