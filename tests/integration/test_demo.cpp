@@ -52,7 +52,8 @@ protected:
     // which ctest would count as skipped, not failed.
     static void SetUpTestSuite() {
         try {
-            daemon_ = new Daemon(Daemon::Options{.extra_args = {"--demo-seed", "7"}, .test_clock = false, .demo = true});
+            daemon_ =
+                new Daemon(Daemon::Options{.extra_args = {"--demo-seed", "7"}, .test_clock = false, .demo = true});
         } catch (const std::exception& e) {
             start_error_ = e.what();
         }

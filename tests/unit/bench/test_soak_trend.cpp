@@ -42,8 +42,7 @@ TEST(SoakTrend, OnlyTheSecondHalfIsJudged) {
 
 TEST(SoakTrend, TooFewSamplesAreNotJudged) {
     const auto t = every_ten_seconds(2 * kMinTrendSamples - 2);  // 5 in the second half
-        std::vector<double>
-            climb;
+    std::vector<double> climb;
     for (std::size_t i = 0; i < t.size(); ++i) climb.push_back(100.0 * static_cast<double>(i));
     const auto trend = second_half_trend("rss", t, climb, kMaxRssSlopeMiBPerMinute);
     EXPECT_FALSE(trend.slope_per_minute);
