@@ -2,6 +2,8 @@
 // at once stay under a memory ceiling (peak RSS, VmHWM, a bound rather than a timing), every
 // answer is a 201 or a 503 with Retry-After and every 201 is kept; over the upload memory budget
 // the daemon answers 503 before reading a body, and instead of `100 Continue`.
+#include "support/process_probe.hpp"
+#include "support/uploads.hpp"
 #include "ticket_city.hpp"
 
 #include <poll.h>
@@ -19,18 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
-
 // The ceiling the 32-upload test holds the daemon to (docs/architecture.md): the upload memory
 // budget (256 MiB by default, a third of it) plus the decode slots' photos and pixels plus the
 // daemon's own baseline.
@@ -40,35 +30,6 @@ constexpr std::int64_t kPeakRssCeilingBytes = 768ll << 20;
 constexpr int kConcurrentUploads = kUnderAsan ? 8 : 32;
 constexpr int kPhotosPerUpload = 6;
 constexpr std::size_t kPhotoBytes = 9'300'000;  // a phone photo just under the 10 MiB part limit
-
-// A JPEG of about `bytes` that real decoders must work for: noise at quality 100 compresses
-// barely (about 4 bytes a pixel), so the size comes with few pixels (about 2.3 MP here) and the
-// test stays quick.
-std::string noisy_jpeg(std::size_t bytes, unsigned seed) {
-    const int side = static_cast<int>(std::sqrt(static_cast<double>(bytes) / 4.0));
-    std::vector<unsigned char> rgb(static_cast<std::size_t>(side) * side * 3);
-    std::mt19937 rng(seed);
-    for (auto& b : rgb) b = static_cast<unsigned char>(rng());
-    tjhandle tj = tjInitCompress();
-    unsigned char* out = nullptr;
-    unsigned long size = 0;
-    const int rc = tjCompress2(tj, rgb.data(), side, 0, side, TJPF_RGB, &out, &size, TJSAMP_444, 100, 0);
-    std::string jpeg = rc == 0 ? std::string(reinterpret_cast<char*>(out), size) : std::string();
-    tjFree(out);
-    tjDestroy(tj);
-    if (jpeg.empty()) throw std::runtime_error("tjCompress2 failed");
-    return jpeg;
-}
-
-// A line of /proc/<pid>/status in bytes ("VmHWM:  123456 kB").
-std::int64_t proc_status_bytes(pid_t pid, const std::string& field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
-    }
-    return -1;
-}
 
 json meta() {
     return {{"category", "t-garbage"},
@@ -156,7 +117,7 @@ TEST(Memory, ThirtyTwoMaximumUploadsAtOnceStayUnderTheCeilingAndLoseNothing) {
     Daemon d(Daemon::Options{.extra_args = {"--reports-per-hour", "0"}});
     TicketCity c{d};
     std::vector<std::string> photos;
-    for (int i = 0; i < kPhotosPerUpload; ++i) photos.push_back(noisy_jpeg(kPhotoBytes, 100 + i));
+    for (int i = 0; i < kPhotosPerUpload; ++i) photos.push_back(make_noisy_jpeg(kPhotoBytes, 100 + i));
     const auto upload = multipart(meta(), photos);
     photos.clear();
     ASSERT_GT(upload.body.size(), 55'000'000u);
@@ -205,7 +166,7 @@ TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
     Daemon d(Daemon::Options{.extra_args = {"--upload-memory-budget", "1000000", "--reports-per-hour", "0"}});
     TicketCity c{d};
     // Over the report intake's in-memory bound (≈ 0.6 MiB), so that bound is what is charged.
-    const auto upload = multipart(meta(), {noisy_jpeg(700'000, 7)});
+    const auto upload = multipart(meta(), {make_noisy_jpeg(700'000, 7)});
     EXPECT_EQ(metric(d, "civicsnap_upload_memory_budget_bytes"), 1000000);
 
     // The first client is told to go on: it now holds its share of the budget, body unsent.

@@ -5,6 +5,7 @@
 // daemon a chunk each, not a photo each (peak RSS, a bound rather than a timing).
 // Run on files, and on S3 by the ctest entry integration_photos_s3 (CIVIC_TEST_PHOTOS=s3).
 #include "common/crypto.hpp"
+#include "support/process_probe.hpp"
 #include "support/scratch_dir.hpp"
 #include "ticket_city.hpp"
 
@@ -26,18 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAsan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAsan = true;
-#else
-constexpr bool kUnderAsan = false;
-#endif
-#else
-constexpr bool kUnderAsan = false;
-#endif
 
 // A phone photo's size: many 64 KiB chunks, and more than a loopback socket's send buffer
 // (tcp_wmem's 4 MiB) so that a reader that stops reading holds the daemon mid-body.
@@ -66,15 +55,6 @@ HttpResponse get_with(const Daemon& d, const std::string& target, const std::str
 }
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
-
-// A line of /proc/<pid>/status in bytes ("VmHWM:  123456 kB").
-std::int64_t proc_status_bytes(pid_t pid, const std::string& field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
-    return -1;
-}
 
 // A client that reads as slowly as it likes: a small receive buffer, set before connecting so
 // that the window the daemon sees stays small.
