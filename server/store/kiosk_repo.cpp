@@ -1,4 +1,5 @@
 #include "server/store/kiosk_repo.hpp"
+#include "server/store/row_lock.hpp"
 #include "server/store/sqlite.hpp"
 
 namespace civic::store {
@@ -26,17 +27,7 @@ bool remember_signature(Conn& conn, std::int64_t kiosk_id, std::string_view sign
 }
 
 void forget_signatures_before(Conn& conn, std::int64_t timestamp) {
-    if (conn.engine() == Engine::sqlite) {
-        conn.query("DELETE FROM kiosk_signatures_seen WHERE timestamp < ?").args(timestamp).run();
-        return;
-    }
-    // Every kiosk call purges: rows another call is deleting are left to it (SKIP LOCKED), or each
-    // call would wait for the other's commit and all kiosks of all nodes would queue in one line.
-    conn.query(
-            "DELETE FROM kiosk_signatures_seen WHERE ctid IN (SELECT ctid FROM kiosk_signatures_seen "
-            "WHERE timestamp < ? FOR UPDATE SKIP LOCKED)")
-        .args(timestamp)
-        .run();
+    purge_rows_below(conn, "kiosk_signatures_seen", "timestamp", timestamp);
 }
 
 }  // namespace civic::store

@@ -1,4 +1,5 @@
 #include "server/store/redemption_repo.hpp"
+#include "server/store/row_lock.hpp"
 #include "server/store/sqlite.hpp"
 
 namespace civic::store {
@@ -26,17 +27,7 @@ bool use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now)
 }
 
 void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff) {
-    if (conn.engine() == Engine::sqlite) {
-        conn.query("DELETE FROM redeem_tokens WHERE expires_at < ?").args(cutoff).run();
-        return;
-    }
-    // As forget_signatures_before: every token issued purges; rows being deleted by another
-    // issue are left to it rather than waited for.
-    conn.query(
-            "DELETE FROM redeem_tokens WHERE ctid IN (SELECT ctid FROM redeem_tokens WHERE expires_at < ? "
-            "FOR UPDATE SKIP LOCKED)")
-        .args(cutoff)
-        .run();
+    purge_rows_below(conn, "redeem_tokens", "expires_at", cutoff);
 }
 
 std::int64_t insert_redemption(Conn& conn, const RedemptionRow& r) {
