@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import {
-  startDaemon, call, login, launchBrowser, screenshot, collectPageErrors, axeViolations, png, ADMIN, DISPATCHER, PHONE, CHROMIUM,
+  startDaemon, call, login, launchBrowser, screenshot, collectPageErrors, axeViolations, png, ADMIN, DISPATCHER, PHONE, CHROMIUM, openPhone, checkAppScreen,
 } from './support.mjs';
 
 const jsQR = createRequire(import.meta.url)('../../web/vendor/jsqr-1.4.0.js');
@@ -37,22 +37,7 @@ function insidePoint(grid) {
   return { longitude: pts.reduce((s, p) => s + p[0], 0) / pts.length, latitude: pts.reduce((s, p) => s + p[1], 0) / pts.length };
 }
 
-async function phone(options = {}) {
-  const context = await browser.newContext({
-    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN',
-    // Playwright cannot see requests a service worker handles, and this test loses one on
-    // purpose; the worker itself is checked in its own test below.
-    serviceWorkers: 'block', ...options,
-  });
-  const page = await context.newPage();
-  return { context, page, errors: collectPageErrors(page) };
-}
 
-async function checkScreen(page, name, errors) {
-  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
-  assert.deepEqual(errors, [], `page errors on ${name}`);
-  await screenshot(page, `app-${name}`, { fullPage: false });
-}
 
 async function appLogin(page, { phone: number, password }) {
   await page.goto(`${daemon.base}/app/`);
@@ -125,11 +110,11 @@ test('the app is installable: manifest, icons, service worker, strict CSP', asyn
 });
 
 test('a resident registers and files a report offline; it is sent once when back online', async () => {
-  const { context, page, errors } = await phone({ geolocation: position, permissions: ['geolocation'] });
+  const { context, page, errors } = await openPhone(browser, { geolocation: position, permissions: ['geolocation'] });
   await page.goto(`${daemon.base}/app/`);
   await page.waitForSelector('#screen-login:not(.hidden)');
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
-  await checkScreen(page, 'login', errors);
+  await checkAppScreen(page, 'login', errors);
 
   await page.click('#login-switch');
   await page.fill('#login-phone', RESIDENT.phone);
@@ -145,7 +130,7 @@ test('a resident registers and files a report offline; it is sent once when back
   await page.fill('#report-description', '人行道井盖破损，夜里很危险');
   await page.click('#report-gps');
   await page.waitForFunction(() => /\d+\.\d+, \d+\.\d+/.test(document.querySelector('#report-coords').textContent));
-  await checkScreen(page, 'report', errors);
+  await checkAppScreen(page, 'report', errors);
 
   // No network: the report is kept on the phone.
   await context.setOffline(true);
@@ -153,7 +138,7 @@ test('a resident registers and files a report offline; it is sent once when back
   await page.click('#report-submit');
   await page.waitForSelector('#outbox-box:not(.hidden)');
   assert.match(await page.textContent('#report-done'), /保存在手机上/);
-  await checkScreen(page, 'report-offline', errors);
+  await checkAppScreen(page, 'report-offline', errors);
   const mine = async () => (await call(daemon.base, 'GET', '/api/v1/reports', { token: resident.token })).body.items;
   const resident = await login(daemon.base, RESIDENT);
   assert.equal((await mine()).length, 0);
@@ -197,12 +182,12 @@ test('a resident registers and files a report offline; it is sent once when back
   // My reports lists it; it opens with its photo and timeline.
   await page.click('nav.tabs a[href="#/mine"]');
   await page.waitForSelector(`#mine-list a[data-report="${reportId}"]`);
-  await checkScreen(page, 'mine', errors);
+  await checkAppScreen(page, 'mine', errors);
   await page.click(`#mine-list a[data-report="${reportId}"]`);
   await page.waitForSelector('#screen-detail:not(.hidden)');
   await page.waitForFunction(() => document.querySelector('#detail-photos img[src^="blob:"]'));
   assert.equal(await page.locator('#detail-timeline li').count(), 1);
-  await checkScreen(page, 'report-detail', errors);
+  await checkAppScreen(page, 'report-detail', errors);
   await context.close();
 });
 
@@ -230,13 +215,13 @@ test('a grid worker starts the ticket and resolves it with an after photo; live 
     assert.equal(r.status, 200, r.text);
   }
 
-  const { context, page, errors } = await phone();
+  const { context, page, errors } = await openPhone(browser, );
   await appLogin(page, { phone: worker.phone, password: DEMO_PASSWORD });
   await page.waitForSelector('#screen-tickets:not(.hidden)');
   await page.waitForSelector(`#tickets-list a[data-ticket="${reportId}"]`);
   assert.ok(await page.isHidden('#tabs-resident'));
   await page.waitForSelector('#live:not(.hidden)');
-  await checkScreen(page, 'tickets', errors);
+  await checkAppScreen(page, 'tickets', errors);
 
   // Live: the dispatcher extends the deadline; the worker's open ticket shows the new event.
   await page.click(`#tickets-list a[data-ticket="${reportId}"]`);
@@ -253,7 +238,7 @@ test('a grid worker starts the ticket and resolves it with an after photo; live 
   assert.match(await page.textContent('#action-error'), /照片/);
   await page.setInputFiles('#resolve-photos', { name: 'after.png', mimeType: 'image/png', buffer: png(160, 120, 9) });
   await page.fill('#resolve-note', '已更换井盖');
-  await checkScreen(page, 'ticket-resolve', errors);
+  await checkAppScreen(page, 'ticket-resolve', errors);
   await page.click('#detail-actions button[data-action="resolve"]');
   await page.waitForFunction(() => document.querySelector('#detail-photos [data-stage="resolution"] img'));
   await page.waitForSelector('#detail-actions', { state: 'hidden' });
@@ -262,19 +247,19 @@ test('a grid worker starts the ticket and resolves it with an after photo; live 
   assert.equal(ticket.photos.filter((p) => p.stage === 'resolution').length, 1);
   const actions = ticket.events.map((e) => e.action);
   assert.deepEqual(actions.slice(-3), ['extend', 'start', 'resolve']);
-  await checkScreen(page, 'ticket-resolved', errors);
+  await checkAppScreen(page, 'ticket-resolved', errors);
   await context.close();
 });
 
 test('the resident sees it resolved, rates it, gets the points and shows the QR code; the kiosk camera reads it', async () => {
   assert.ok(reportId);
-  const { context, page, errors } = await phone();
+  const { context, page, errors } = await openPhone(browser, );
   await appLogin(page, RESIDENT);
   await page.waitForSelector('#screen-report:not(.hidden)');
   await page.goto(`${daemon.base}/app/#/r/${reportId}`);
   await page.waitForSelector('#detail-rating:not(.hidden)');
   await page.waitForFunction(() => document.querySelector('#detail-photos [data-stage="resolution"] img[src^="blob:"]'));
-  await checkScreen(page, 'rate', errors);
+  await checkAppScreen(page, 'rate', errors);
   await page.click('#detail-rating button[data-stars="5"]');
   await page.fill('#rating-comment', '很及时，谢谢！');
   await page.click('#rating-send');
@@ -291,7 +276,7 @@ test('the resident sees it resolved, rates it, gets the points and shows the QR 
   await page.click('#qr-show');
   await page.waitForSelector('#qr-box:not(.hidden)');
   assert.match(await page.textContent('#qr-countdown'), /秒后失效/);
-  await checkScreen(page, 'points-qr', errors);
+  await checkAppScreen(page, 'points-qr', errors);
 
   // What the canvas shows decodes to the token the server issued.
   const image = await page.evaluate(() => {
@@ -343,7 +328,7 @@ test('the resident sees it resolved, rates it, gets the points and shows the QR 
 
 test('with no GPS the map spans the city\'s public reports and a tap sets the position', async () => {
   assert.ok(reportId);
-  const { context, page, errors } = await phone();  // no geolocation permission
+  const { context, page, errors } = await openPhone(browser, );  // no geolocation permission
   await appLogin(page, RESIDENT);
   await page.waitForSelector('#report-map svg circle.known');  // the report filed above, via Open311
   const map = page.locator('#report-map svg');
@@ -351,12 +336,12 @@ test('with no GPS the map spans the city\'s public reports and a tap sets the po
   await map.click({ position: { x: 40, y: 40 } });
   await page.waitForFunction(() => /\d+\.\d+, \d+\.\d+/.test(document.querySelector('#report-coords').textContent));
   assert.ok(await page.isVisible('#report-map svg circle.pin'));
-  await checkScreen(page, 'report-map', errors);
+  await checkAppScreen(page, 'report-map', errors);
   await context.close();
 });
 
 test('rewards: the four exchanges (honour, donation, credit with its certificate), the honour roll; English switch', async () => {
-  const { context, page, errors } = await phone();
+  const { context, page, errors } = await openPhone(browser, );
   await appLogin(page, RESIDENT);
   await page.waitForSelector('#screen-report:not(.hidden)');
   // Enough points for the badge (200), a credit exchange and a donation, whatever the soap left.
@@ -402,19 +387,19 @@ test('rewards: the four exchanges (honour, donation, credit with its certificate
   const shown = await page.textContent('#certificate dd.mono');
   assert.equal(shown.length, certificate.signature.length);
   assert.notEqual(shown.length, 0);
-  await checkScreen(page, 'rewards', errors);
+  await checkAppScreen(page, 'rewards', errors);
   await page.locator('#certificate').scrollIntoViewIfNeeded();
   await screenshot(page, 'app-rewards-certificate', { fullPage: false });
   // The ledger on the points tab names each exchange.
   await page.click('nav.tabs a[href="#/points"]');
   await page.waitForFunction(() => ['兑荣誉', '兑信用', '爱心捐赠'].every((w) => document.querySelector('#ledger').textContent.includes(w)));
-  await checkScreen(page, 'points-ledger', errors);
+  await checkAppScreen(page, 'points-ledger', errors);
   await page.click('nav.tabs a[href="#/rewards"]');
   await page.waitForSelector('#rewards-goods li');
   await page.selectOption('#lang', 'en');
   await page.waitForFunction(() => document.querySelector('#rewards-title').textContent === 'Rewards');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
-  await checkScreen(page, 'rewards-en', errors);
+  await checkAppScreen(page, 'rewards-en', errors);
   await context.close();
 });
 
@@ -438,7 +423,7 @@ function y4m(image, width, height) {
 test('a report waiting on a shared phone is sent only with the session of the one who made it', async () => {
   const maker = { phone: '13655550011', password: 'resident-pass-11', name: '林海' };
   const other = { phone: '13655550012', password: 'resident-pass-12', name: '周宁' };
-  const { context, page } = await phone({ geolocation: position, permissions: ['geolocation'] });
+  const { context, page } = await openPhone(browser, { geolocation: position, permissions: ['geolocation'] });
   const register = async (who) => {
     await page.waitForSelector('#screen-login:not(.hidden)');
     if (await page.isHidden('#login-name')) await page.click('#login-switch');  // the form may still be registering

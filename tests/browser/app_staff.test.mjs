@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startDaemon, call, login, launchBrowser, screenshot, collectPageErrors, axeViolations, png, submitReport, act,
-  registerResident, DISPATCHER, PHONE,
+  registerResident, DISPATCHER, PHONE, openPhone, checkAppScreen,
 } from './support.mjs';
 
 const DEMO_PASSWORD = 'demo-pass-2026';
@@ -29,19 +29,7 @@ function insidePoint(g) {
   return { lat: pts.reduce((s, p) => s + p[1], 0) / pts.length, lon: pts.reduce((s, p) => s + p[0], 0) / pts.length };
 }
 
-async function phone(options = {}) {
-  const context = await browser.newContext({
-    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN', serviceWorkers: 'block', ...options,
-  });
-  const page = await context.newPage();
-  return { context, page, errors: collectPageErrors(page) };
-}
 
-async function checkScreen(page, name, errors) {
-  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
-  assert.deepEqual(errors, [], `page errors on ${name}`);
-  await screenshot(page, `app-${name}`, { fullPage: false });
-}
 
 async function appLogin(page, { phone: number, password }) {
   await page.goto(`${daemon.base}/app/`);
@@ -101,14 +89,14 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
     { category: categories[0].code, ...position, description: '路灯不亮，晚上很黑' });
   assert.equal(report.grid_id, grid.id);
 
-  const { context, page, errors } = await phone();
+  const { context, page, errors } = await openPhone(browser, );
   await appLogin(page, MANAGER);
   assert.ok(await page.isHidden('#tabs-resident'));
   assert.match(await page.textContent('#tickets-who'), /网格长 · 李网格长 · 网格 MZ-01/);
   // Waiting for a decision: the new report, in the first group.
   await page.waitForSelector(`#tickets-list a[data-ticket="${report.id}"]`);
   assert.match(await page.textContent('#tickets-list li.divider h3'), /待我决定（1）/);
-  await checkScreen(page, 'manager-tickets', errors);
+  await checkAppScreen(page, 'manager-tickets', errors);
 
   // The ticket: its point inside the grid's shape, and the manager's choices for a new report.
   await page.click(`#tickets-list a[data-ticket="${report.id}"]`);
@@ -124,7 +112,7 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
   assert.equal((await ticket(report.id)).status, 'submitted');
   await page.click('details[data-manage="reject"] summary');  // fold it again
   await page.locator('#detail-actions').scrollIntoViewIfNeeded();  // the decision in the picture
-  await checkScreen(page, 'manager-ticket', errors);
+  await checkAppScreen(page, 'manager-ticket', errors);
 
   // 核实: send the second worker of the grid to look.
   await manage(page, report.id, 'request_check', async () => {
@@ -136,7 +124,7 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
   assert.equal((await ticket(report.id)).assignee_id, workers[1].user.id);
 
   // The worker sees it in their list and confirms it with a photo of the spot.
-  const w = await phone();
+  const w = await openPhone(browser, );
   await appLogin(w.page, WORKERS[1]);
   await w.page.click(`#tickets-list a[data-ticket="${report.id}"]`);
   await w.page.waitForSelector('#detail-actions button[data-action="confirm_check"]');
@@ -144,7 +132,7 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
   assert.match(await w.page.textContent('#action-error'), /照片/);
   await w.page.setInputFiles('#check-photos', { name: 'spot.png', mimeType: 'image/png', buffer: png(160, 120, 21) });
   await w.page.fill('#check-note', '确有此事，三盏灯不亮');
-  await checkScreen(w.page, 'worker-check', w.errors);
+  await checkAppScreen(w.page, 'worker-check', w.errors);
   await w.page.click('#detail-actions button[data-action="confirm_check"]');
   const checked = await waitStatus(report.id, 'submitted');
   assert.equal(checked.verified, true);
@@ -161,7 +149,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   const categories = (await call(daemon.base, 'GET', '/api/v1/categories')).body.items;
   const report = await submitReport(daemon.base, resident.token,
     { category: categories[1].code, ...position, description: '人行道地砖松动' });
-  const { context, page, errors } = await phone();
+  const { context, page, errors } = await openPhone(browser, );
   await appLogin(page, MANAGER);
   await open(page, report.id);
 
@@ -176,7 +164,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   assert.ok((await ticket(report.id)).parked_until);
   await page.waitForSelector('#detail-actions button[data-action="unpark"]');
   assert.match(await page.textContent('#detail-facts'), /挂账至/);
-  await checkScreen(page, 'manager-parked', errors);
+  await checkAppScreen(page, 'manager-parked', errors);
   await page.click('#detail-actions button[data-action="unpark"]');
   await waitStatus(report.id, 'assigned');
   // Extend needs a reason; with one, the deadline moves by the hours given.
@@ -191,7 +179,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   assert.equal(Date.parse((await ticket(report.id)).deadline_at) - before, 12 * 3600e3);
 
   // The worker returns it (回退) in the app, with a reason: back to the manager, unassigned.
-  const w = await phone();
+  const w = await openPhone(browser, );
   await appLogin(w.page, WORKERS[workers.indexOf(assignee)]);
   await w.page.waitForSelector(`#tickets-list a[data-ticket="${report.id}"]`);
   await w.page.click(`#tickets-list a[data-ticket="${report.id}"]`);
@@ -200,7 +188,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   assert.match(await w.page.textContent('#action-error'), /原因/);
   await w.page.fill('#return-reason', '不属于本网格的设施');
   assert.equal(await w.page.textContent('#action-error'), '', 'typing clears the message');
-  await checkScreen(w.page, 'worker-return', w.errors);
+  await checkAppScreen(w.page, 'worker-return', w.errors);
   await w.page.click('#detail-actions button[data-action="return"]');
   const returned = await waitStatus(report.id, 'accepted');
   assert.equal(returned.assignee_id, null);
@@ -226,7 +214,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   await page.waitForSelector('#detail-actions button[data-action="verify"]');
   await page.waitForFunction(() => document.querySelector('#detail-photos [data-stage="resolution"] img'));
   await page.locator('#detail-actions').scrollIntoViewIfNeeded();  // the decision in the picture
-  await checkScreen(page, 'manager-verify', errors);
+  await checkAppScreen(page, 'manager-verify', errors);
   await manage(page, report.id, 'rework');
   assert.match(await page.textContent('#action-error'), /原因/);
   await page.fill('input[data-reason="rework"]', '还有两块没铺平');
@@ -241,7 +229,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   const actions = closed.events.map((e) => e.action);
   assert.deepEqual(actions, ['submit', 'accept', 'park', 'unpark', 'extend', 'return', 'assign', 'start', 'resolve',
     'rework', 'resolve', 'verify']);
-  await checkScreen(page, 'manager-closed', errors);
+  await checkAppScreen(page, 'manager-closed', errors);
   await context.close();
 });
 
@@ -250,18 +238,18 @@ test('a manager acts only on their own grids; the dispatcher voids a ticket in t
   const report = await submitReport(daemon.base, resident.token,
     { category: categories[0].code, ...position, description: '测试误报' });
   // Another grid's manager does not see it (404 from the server, said on the page).
-  const { context, page, errors } = await phone();
+  const { context, page, errors } = await openPhone(browser, );
   await appLogin(page, { phone: '13900000401', password: DEMO_PASSWORD });
   assert.equal(await page.locator(`#tickets-list a[data-ticket="${report.id}"]`).count(), 0);
   await context.close();
 
-  const d = await phone();
+  const d = await openPhone(browser, );
   await appLogin(d.page, DISPATCHER);
   assert.match(await d.page.textContent('#tickets-who'), /调度中心/);
   await open(d.page, report.id);
   await d.page.selectOption('#lang', 'en');
   await d.page.waitForSelector('details[data-manage="void"] summary:text("Void")');
-  await checkScreen(d.page, 'dispatcher-ticket-en', d.errors);
+  await checkAppScreen(d.page, 'dispatcher-ticket-en', d.errors);
   await manage(d.page, report.id, 'void', () => d.page.fill('input[data-reason="void"]', 'entered in error'), 'voided');
   await d.page.waitForSelector('#detail-actions', { state: 'hidden' });
   assert.match(await d.page.textContent('#detail-facts'), /Voided/);
@@ -270,7 +258,7 @@ test('a manager acts only on their own grids; the dispatcher voids a ticket in t
 });
 
 test('a grid worker reports a problem fixed on patrol (自行处置) with before and after photos; the manager closes it', async () => {
-  const w = await phone({ geolocation: { latitude: position.lat, longitude: position.lon }, permissions: ['geolocation'] });
+  const w = await openPhone(browser, { geolocation: { latitude: position.lat, longitude: position.lon }, permissions: ['geolocation'] });
   await appLogin(w.page, WORKERS[0]);
   await w.page.click('#tab-self-handled');
   await w.page.waitForSelector('#screen-report:not(.hidden)');
@@ -285,7 +273,7 @@ test('a grid worker reports a problem fixed on patrol (自行处置) with before
   await w.page.click('#report-submit');
   assert.match(await w.page.textContent('#report-error'), /处置后/);
   await w.page.setInputFiles('#report-after', { name: 'after.png', mimeType: 'image/png', buffer: png(160, 120, 32) });
-  await checkScreen(w.page, 'worker-self-handled', w.errors);
+  await checkAppScreen(w.page, 'worker-self-handled', w.errors);
   await w.page.click('#report-submit');
   await w.page.waitForFunction(() => /#\d+/.test(document.querySelector('#report-done').textContent));
   const id = Number((await w.page.textContent('#report-done')).match(/#(\d+)/)[1]);
@@ -297,7 +285,7 @@ test('a grid worker reports a problem fixed on patrol (自行处置) with before
   await w.context.close();
 
   // The manager finds it waiting for a decision and verifies it.
-  const { context, page, errors } = await phone();
+  const { context, page, errors } = await openPhone(browser, );
   await appLogin(page, MANAGER);
   await page.waitForSelector(`#tickets-list a[data-ticket="${id}"]`);
   await open(page, id);

@@ -183,3 +183,21 @@ export function collectPageErrors(page) {
   });
   return errors;
 }
+
+// A phone-sized page for the app's tests. Service workers are blocked: Playwright cannot see the
+// requests a worker handles (the app test loses one on purpose); the worker has a test of its own.
+export async function openPhone(browser, options = {}) {
+  const context = await browser.newContext({
+    viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN', serviceWorkers: 'block', ...options,
+  });
+  const page = await context.newPage();
+  return { context, page, errors: collectPageErrors(page) };
+}
+
+// Every screen of the app: no axe violations, no page errors, and a screenshot kept.
+export async function checkAppScreen(page, name, errors) {
+  const { default: assert } = await import('node:assert/strict');
+  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
+  assert.deepEqual(errors, [], `page errors on ${name}`);
+  await screenshot(page, `app-${name}`, { fullPage: false });
+}
