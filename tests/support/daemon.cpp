@@ -92,6 +92,8 @@ std::string create_pg_database(bool empty) {
     return run_cluster().create_database(empty ? "template1" : kPgMigratedTemplate);
 }
 
+void drop_pg_database(const std::string& dbname) { run_cluster().drop_database(dbname); }
+
 void forget_database_of(const std::string& data_dir) {
     std::string name;
     {

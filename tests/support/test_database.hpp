@@ -20,5 +20,7 @@ void forget_database_of(const std::string& data_dir);
 std::string pg_uri(const std::string& dbname);
 // A fresh database of the run's cluster: migrated, or `empty` of any table.
 std::string create_pg_database(bool empty = false);
+// Drops a database create_pg_database made (every connection to it closed first).
+void drop_pg_database(const std::string& dbname);
 
 }  // namespace civic::test
