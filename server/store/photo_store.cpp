@@ -195,9 +195,21 @@ class S3Store final : public PhotoStore {
     // A hint larger than any photo (10 MiB) is not trusted for an allocation.
     static constexpr std::uint64_t kMaxExpectedBytes = 16 * 1024 * 1024;
 
+    // Streamed reads get a client of their own: a read holds its connection for as long as the
+    // phone takes to download, so slow phones must never leave intake's PUTs waiting for one.
+    // Each held read costs the daemon one chunk of memory (§7); past this many, reads queue.
+    static constexpr std::size_t kStreamedReadConnections = 64;
+
+    static objstore::S3Config for_streamed_reads(objstore::S3Config config) {
+        config.limits.max_connections = kStreamedReadConnections;
+        return config;
+    }
+
 public:
     S3Store(asio::any_io_executor executor, objstore::S3Config config, fs::path staging_dir)
-        : client_(std::move(executor), std::move(config)), staging_dir_(std::move(staging_dir)) {}
+        : reads_(executor, for_streamed_reads(config)),
+          client_(std::move(executor), std::move(config)),
+          staging_dir_(std::move(staging_dir)) {}
 
     asio::awaitable<void> put(const std::string& name, const std::string& bytes,
                               const std::string& sha256_hex) override {
@@ -227,10 +239,10 @@ public:
         co_return out;
     }
     asio::awaitable<std::shared_ptr<PhotoReader>> open(const std::string& name, std::uint64_t known_size) override {
-        if (known_size > 0) co_return std::make_shared<S3Reader>(client_, name, known_size);
+        if (known_size > 0) co_return std::make_shared<S3Reader>(reads_, name, known_size);
         auto info = co_await stat(name);
         if (!info) co_return nullptr;
-        co_return std::make_shared<S3Reader>(client_, name, info->size);
+        co_return std::make_shared<S3Reader>(reads_, name, info->size);
     }
     asio::awaitable<std::optional<StoredObject>> stat(const std::string& name) override {
         auto r = co_await client_.head(photo_key(name));
@@ -278,7 +290,8 @@ public:
     }
 
 private:
-    objstore::S3Client client_;
+    objstore::S3Client reads_;   // streamed reads to clients (open)
+    objstore::S3Client client_;  // everything else: intake's PUTs, HEAD, LIST, DELETE, whole GETs
     fs::path staging_dir_;
 };
 

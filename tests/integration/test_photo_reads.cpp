@@ -296,5 +296,29 @@ TEST(PhotoReads, ConcurrentReadersOfALargePhotoCostAChunkEachNotAPhoto) {
     EXPECT_LT(growth, static_cast<std::int64_t>(photo.bytes) * kReaders / 4);
 }
 
+// Phones that stop reading hold their reads open for as long as they like. On S3 each such read
+// holds a store connection; intake's PUTs must never wait behind them (streamed reads have a
+// client of their own, docs/photos.md §7). With one shared client, these readers took every
+// connection and the report below waited for one until the store's attempt timed out.
+TEST(PhotoReads, ReadersThatStopReadingNeverHoldUpIntake) {
+    constexpr int kReaders = 16;  // every connection of the client intake uses (objstore::Limits)
+    Daemon d;
+    TicketCity c(d);
+    const auto photo = submit_photo(d, c.r1.token, make_noisy_jpeg(kLargePhotoBytes, 5));
+    std::vector<std::unique_ptr<SlowReader>> readers;
+    for (int i = 0; i < kReaders; ++i)
+        readers.push_back(std::make_unique<SlowReader>(d.port(), get_request(photo.url, c.r1.token)));
+    for (auto& r : readers) ASSERT_TRUE(r->read_into_body());
+
+    // Every reader is mid-body: a report with a photo goes through, and its photo reads back.
+    const auto fresh = submit_photo(d, c.r2.token, make_noisy_jpeg(300'000, 6));
+    EXPECT_EQ(crypto::sha256_hex(d.get(fresh.url, c.r2.token).body), fresh.sha256);
+
+    for (auto& r : readers) {
+        r->read_to_end();
+        EXPECT_EQ(crypto::sha256_hex(r->body()), photo.sha256);
+    }
+}
+
 }  // namespace
 }  // namespace civic::test
