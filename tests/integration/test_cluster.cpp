@@ -173,11 +173,16 @@ private:
                 return;
             }
             if (r.status == 201) {
+                const auto body = json::parse(r.body, nullptr, false);  // never throw on a client thread
+                if (!registration && !(body.is_object() && body.contains("id") && body["id"].is_number_integer())) {
+                    note("node " + std::to_string(node) + ": a donation's 201 without an id: " + r.body);
+                    continue;
+                }
                 std::lock_guard lock(mutex_);
                 if (registration)
                     phones_.push_back(phone);
                 else
-                    donations_.push_back({key, r.json()["id"].get<std::int64_t>()});
+                    donations_.push_back({key, body["id"].get<std::int64_t>()});
                 ++acked_.at(node);
             } else if (outage_expected_ && !database_back && r.status == 503 && r.error_code() == "unavailable" &&
                        !r.header("retry-after").empty()) {
