@@ -398,7 +398,9 @@ TEST_F(PgNodes, APostgresqlOutageUnderLoadGives503sThenBothNodesServeAgain) {
     constexpr std::size_t kAcks = 5;
     const auto server = PgCluster::start();
     const auto database = server->uri(server->create_database());  // empty: node 0 migrates it
-    Cluster cluster(Cluster::Options{.database_uri = database});
+    Cluster::Options options;
+    options.database_uri = database;
+    Cluster cluster(options);
     const auto giver = donor(cluster.node(0), "13700000041");
     std::vector<pid_t> pids;
     for (std::size_t i = 0; i < cluster.size(); ++i) pids.push_back(cluster.node(i).pid());
