@@ -45,10 +45,15 @@ inline CommandResult run_command(const std::string& command) {
     return r;
 }
 
+// `civicsnapd check --database URL`: the ledger and statistics invariants of that database.
+inline CommandResult run_database_check(const std::string& database) {
+    return run_command(std::string(CIVICSNAPD_PATH) + " check --database '" + database + "'");
+}
+
 // `civicsnapd check --data-dir D`, or `--database URL` of the daemons on D in a PostgreSQL run.
 inline CommandResult run_ledger_check(const std::string& data_dir) {
     const auto database = database_for(data_dir);
-    if (!database.empty()) return run_command(std::string(CIVICSNAPD_PATH) + " check --database '" + database + "'");
+    if (!database.empty()) return run_database_check(database);
     return run_command(std::string(CIVICSNAPD_PATH) + " check --data-dir '" + data_dir + "'");
 }
 

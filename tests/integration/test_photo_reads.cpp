@@ -5,6 +5,7 @@
 // daemon a chunk each, not a photo each (peak RSS, a bound rather than a timing).
 // Run on files, and on S3 by the ctest entry integration_photos_s3 (CIVIC_TEST_PHOTOS=s3).
 #include "common/crypto.hpp"
+#include "photo_support.hpp"
 #include "support/process_probe.hpp"
 #include "support/scratch_dir.hpp"
 #include "ticket_city.hpp"
@@ -31,30 +32,6 @@ using nlohmann::json;
 // A phone photo's size: many 64 KiB chunks, and more than a loopback socket's send buffer
 // (tcp_wmem's 4 MiB) so that a reader that stops reading holds the daemon mid-body.
 constexpr std::size_t kLargePhotoBytes = 8'000'000;
-
-struct StoredPhoto {
-    std::string url;
-    std::string sha256;
-    std::size_t bytes = 0;
-};
-
-StoredPhoto submit_photo(const Daemon& d, const std::string& token, const std::string& jpeg) {
-    auto r = post_multipart(
-        d, "/api/v1/reports",
-        multipart({{"category", "t-garbage"}, {"description", "大件垃圾"}, {"lat", 23.375}, {"lon", 103.375}}, {jpeg}),
-        token);
-    if (r.status != 201) throw std::runtime_error("submit failed: " + std::to_string(r.status) + " " + r.body);
-    const auto report = r.json();
-    const auto& p = report["photos"][0];
-    return {p["url"].get<std::string>(), p["sha256"].get<std::string>(), p["bytes"].get<std::size_t>()};
-}
-
-HttpResponse get_with(const Daemon& d, const std::string& target, const std::string& token, Headers headers) {
-    headers.emplace_back("Authorization", "Bearer " + token);
-    return d.request("GET", target, "", headers);
-}
-
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
 // A client that reads as slowly as it likes: a small receive buffer, set before connecting so
 // that the window the daemon sees stays small.
