@@ -29,6 +29,15 @@ struct Reply {
 struct Target {
     std::string host = "127.0.0.1";
     unsigned short port = 8080;
+    // Further daemons on the same host (several nodes over one database): drive() sends
+    // connection i to the (i mod n)-th of port, more_ports...; fetch() and hold_idle() use port.
+    std::vector<unsigned short> more_ports;
+
+    unsigned short port_for(std::size_t connection) const {
+        const auto n = 1 + more_ports.size();
+        const auto k = connection % n;
+        return k == 0 ? port : more_ports[k - 1];
+    }
 };
 
 struct DriveOptions {

@@ -14,7 +14,8 @@
 //                           --subscribers N --residents N --photos N --photo-bytes B]
 //                          (the mixed-load soak of scripts/soak against a --demo daemon; soak.hpp)
 //                          (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; region us-east-1)
-// common: --host H --connections N (writers for fsync/sqlite) --duration-ms MS
+// common: --host H --port P[,P2,...] (load spread over several daemons) --connections N (writers for fsync/sqlite)
+// --duration-ms MS
 //
 // Each mode prints one line `mode=... concurrency=... ok=... errors=... seconds=... rps=...
 // p50_ms=... p99_ms=...` on stdout; progress and errors go to stderr.
@@ -33,6 +34,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <sstream>
 #include <thread>
 
 namespace {
@@ -77,8 +79,21 @@ std::vector<std::string> read_lines(const std::string& path) {
     return lines;
 }
 
+// --port P or --port P1,P2,...: the load modes spread their connections over the ports in turn.
 Target target_of(const Args& a) {
-    return {a.get("host", "127.0.0.1"), static_cast<unsigned short>(a.number("port", 8080))};
+    Target t;
+    t.host = a.get("host", "127.0.0.1");
+    std::istringstream ports(a.get("port", "8080"));
+    std::vector<unsigned short> all;
+    for (std::string p; std::getline(ports, p, ',');) {
+        const auto n = std::stoul(p);
+        if (n == 0 || n > 65535) throw std::invalid_argument("bad --port " + p);
+        all.push_back(static_cast<unsigned short>(n));
+    }
+    if (all.empty()) throw std::invalid_argument("--port needs a value");
+    t.port = all.front();
+    t.more_ports.assign(all.begin() + 1, all.end());
+    return t;
 }
 
 DriveOptions drive_options(const Args& a) {
