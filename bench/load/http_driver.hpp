@@ -3,6 +3,7 @@
 // soon as the previous response has been read, for a fixed time or a fixed number of requests.
 // Requests come from a callback, so that every one can differ (tokens, signatures, photos).
 #include "bench/load/latency.hpp"
+#include "bench/load/target.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -24,20 +25,6 @@ struct Call {
 struct Reply {
     int status = 0;
     std::string body;
-};
-
-struct Target {
-    std::string host = "127.0.0.1";
-    unsigned short port = 8080;
-    // Further daemons on the same host (several nodes over one database): drive() sends
-    // connection i to the (i mod n)-th of port, more_ports...; fetch() and hold_idle() use port.
-    std::vector<unsigned short> more_ports;
-
-    unsigned short port_for(std::size_t connection) const {
-        const auto n = 1 + more_ports.size();
-        const auto k = connection % n;
-        return k == 0 ? port : more_ports[k - 1];
-    }
 };
 
 struct DriveOptions {

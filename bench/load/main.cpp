@@ -34,7 +34,6 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <thread>
 
 namespace {
@@ -80,21 +79,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 // --port P or --port P1,P2,...: the load modes spread their connections over the ports in turn.
-Target target_of(const Args& a) {
-    Target t;
-    t.host = a.get("host", "127.0.0.1");
-    std::istringstream ports(a.get("port", "8080"));
-    std::vector<unsigned short> all;
-    for (std::string p; std::getline(ports, p, ',');) {
-        const auto n = std::stoul(p);
-        if (n == 0 || n > 65535) throw std::invalid_argument("bad --port " + p);
-        all.push_back(static_cast<unsigned short>(n));
-    }
-    if (all.empty()) throw std::invalid_argument("--port needs a value");
-    t.port = all.front();
-    t.more_ports.assign(all.begin() + 1, all.end());
-    return t;
-}
+Target target_of(const Args& a) { return parse_target(a.get("host", "127.0.0.1"), a.get("port", "8080")); }
 
 DriveOptions drive_options(const Args& a) {
     DriveOptions o;
