@@ -41,7 +41,6 @@ struct Shared {
     const DriveOptions& options;
     const MakeCall& make;
     const CheckReply& check;
-    tcp::endpoint endpoint;
     Clock::time_point deadline;
     std::size_t issued = 0;
     std::size_t reported_errors = 0;
@@ -58,6 +57,7 @@ struct Shared {
 asio::awaitable<void> connection_loop(Shared& s, std::size_t index) {
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     beast::flat_buffer buffer;
+    const tcp::endpoint endpoint(asio::ip::make_address(s.target.host), s.target.port_for(index));
     bool connected = false;
     for (;;) {
         if (Clock::now() >= s.deadline) break;
@@ -73,7 +73,7 @@ asio::awaitable<void> connection_loop(Shared& s, std::size_t index) {
         try {
             if (!connected) {
                 stream.expires_after(kIoTimeout);
-                co_await stream.async_connect(s.endpoint, asio::use_awaitable);
+                co_await stream.async_connect(endpoint, asio::use_awaitable);
                 stream.socket().set_option(tcp::no_delay(true));
                 connected = true;
             }
@@ -109,8 +109,7 @@ asio::awaitable<void> connection_loop(Shared& s, std::size_t index) {
 
 DriveResult drive(const Target& target, const DriveOptions& options, const MakeCall& make, const CheckReply& check) {
     asio::io_context ioc(1);
-    Shared s{target, options, make, check, tcp::endpoint(asio::ip::make_address(target.host), target.port), {}, 0,
-             0,      0,       {},   {}};
+    Shared s{target, options, make, check, {}, 0, 0, 0, {}, {}};
     const auto start = Clock::now();
     s.deadline = start + options.duration;
     s.last_done = start;

@@ -3,6 +3,7 @@
 // soon as the previous response has been read, for a fixed time or a fixed number of requests.
 // Requests come from a callback, so that every one can differ (tokens, signatures, photos).
 #include "bench/load/latency.hpp"
+#include "bench/load/target.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -24,11 +25,6 @@ struct Call {
 struct Reply {
     int status = 0;
     std::string body;
-};
-
-struct Target {
-    std::string host = "127.0.0.1";
-    unsigned short port = 8080;
 };
 
 struct DriveOptions {

@@ -14,7 +14,8 @@
 //                           --subscribers N --residents N --photos N --photo-bytes B]
 //                          (the mixed-load soak of scripts/soak against a --demo daemon; soak.hpp)
 //                          (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY; region us-east-1)
-// common: --host H --connections N (writers for fsync/sqlite) --duration-ms MS
+// common: --host H --port P[,P2,...] (load spread over several daemons) --connections N (writers for fsync/sqlite)
+// --duration-ms MS
 //
 // Each mode prints one line `mode=... concurrency=... ok=... errors=... seconds=... rps=...
 // p50_ms=... p99_ms=...` on stdout; progress and errors go to stderr.
@@ -77,9 +78,8 @@ std::vector<std::string> read_lines(const std::string& path) {
     return lines;
 }
 
-Target target_of(const Args& a) {
-    return {a.get("host", "127.0.0.1"), static_cast<unsigned short>(a.number("port", 8080))};
-}
+// --port P or --port P1,P2,...: the load modes spread their connections over the ports in turn.
+Target target_of(const Args& a) { return parse_target(a.get("host", "127.0.0.1"), a.get("port", "8080")); }
 
 DriveOptions drive_options(const Args& a) {
     DriveOptions o;
