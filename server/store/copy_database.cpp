@@ -156,6 +156,12 @@ std::int64_t count_rows(pg::Conn& dst, const std::string& table) {
     return q.int64(0);
 }
 
+bool has_rows(pg::Conn& dst, const std::string& table) {
+    auto q = dst.query("SELECT EXISTS (SELECT 1 FROM " + sql_name(table) + ")");
+    q.next();
+    return q.int64(0) != 0;
+}
+
 struct TargetColumn {
     std::string type;
     bool identity = false;
@@ -438,8 +444,6 @@ CopyDatabaseSummary copy_sqlite_to_postgresql(const DatabaseSpec& from, const Da
             pg::in_transaction(*dst, [&] {
                 std::vector<std::string> target_only;
                 const auto tables = plan_copy(*src, *dst, target_only);
-                say(hooks, "from " + from.describe() + " to " + to.describe() + " (schema version " +
-                               std::to_string(known) + "): " + std::to_string(tables.size()) + " tables");
 
                 // Nobody writes the target while we look at it and fill it.
                 std::vector<std::string> all = target_only;
@@ -451,12 +455,14 @@ CopyDatabaseSummary copy_sqlite_to_postgresql(const DatabaseSpec& from, const Da
                 std::vector<std::string> holding;
                 const auto seeded = seeded_tables();
                 for (const auto& name : all)
-                    if (!seeded.count(name) && count_rows(*dst, name) > 0) holding.push_back(name);
+                    if (!seeded.count(name) && has_rows(*dst, name)) holding.push_back(name);
                 if (!holding.empty())
                     throw DatabaseStartError(
                         to.describe() + " already holds city data (rows in " + listed(holding) +
                         "); copy-database never merges two cities: give it a new database and run civicsnapd "
                         "migrate on it");
+                say(hooks, "from " + from.describe() + " to " + to.describe() + " (schema version " +
+                               std::to_string(known) + "): " + std::to_string(tables.size()) + " tables");
                 for (const auto& name : target_only)
                     say(hooks, name + ": not in the source, left as the migrations made it");
 
