@@ -254,8 +254,8 @@ int sweep_photos(const Config& config, std::int64_t older_than) {
             const auto now =
                 std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
                     .count();
-            const auto s = co_await store::sweep_photos(
-                *photos, [&] { return store::named_photo_objects(*conn); }, older_than, now);
+            const store::NamedPhotosReader read_names = [&] { return store::named_photo_objects(*conn); };
+            const auto s = co_await store::sweep_photos(*photos, read_names, older_than, now);
             std::cout << "civicsnapd sweep-photos: " << photos->describe() << ": " << s.objects << " objects, "
                       << s.named << " named by rows, " << s.young << " unnamed but younger than " << older_than
                       << " s, " << s.removed << " orphans removed (" << s.removed_bytes << " bytes)" << std::endl;

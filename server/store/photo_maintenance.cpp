@@ -39,11 +39,13 @@ std::set<std::string> named_photo_objects(Conn& conn) {
 
 asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_path, std::int64_t min_age_seconds,
                                            std::int64_t now) {
-    co_return co_await sweep_photos(
-        photos, [db_path] { return named_photos(db_path); }, min_age_seconds, now);
+    // A named reader, not a temporary in the co_await expression (GCC destroys such temporaries
+    // of a coroutine call twice).
+    const NamedPhotosReader read_names = [db_path] { return named_photos(db_path); };
+    co_return co_await sweep_photos(photos, read_names, min_age_seconds, now);
 }
 
-asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, NamedPhotosReader read_names,
+asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, const NamedPhotosReader& read_names,
                                            std::int64_t min_age_seconds, std::int64_t now) {
     SweepSummary s;
     // 1. What is stored, with its age. 2. What the rows name, read after the listing: an object
