@@ -25,10 +25,12 @@ const char* usage() {
            "       civicsnapd migrate --database URL   (bring the schema up to this binary's version)\n"
            "       civicsnapd backup --data-dir DIR [--photos SPEC] --to DIR   (online consistent copy: database, "
            "secrets, a photo folder; photos in a bucket are checked, not copied)\n"
-           "       civicsnapd sweep-photos --data-dir DIR [--photos SPEC] [--older-than SECONDS]   (remove orphans, "
-           "default 3600)\n"
+           "       civicsnapd sweep-photos --data-dir DIR [--database URL] [--photos SPEC] [--older-than SECONDS]   "
+           "(remove orphans, default 3600)\n"
            "       civicsnapd copy-photos --from file:DIR --to 's3://BUCKET?endpoint=URL&region=R'   (resumable, "
            "verified)\n"
+           "       civicsnapd copy-database --from sqlite:PATH --to postgresql://USER@HOST:PORT/DB   (move a SQLite "
+           "city into an empty, migrated PostgreSQL database; verified)\n"
            "       civicsnapd routes [--test-clock]   (the route table: METHOD PATTERN per line)\n"
            "environment: CIVICSNAP_ADMIN_PHONE, CIVICSNAP_ADMIN_PASSWORD create the first admin;\n"
            "             AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY [, AWS_SESSION_TOKEN] for --photos s3://\n";
@@ -138,6 +140,7 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
         {"backup", ParsedArgs::Command::backup},
         {"sweep-photos", ParsedArgs::Command::sweep_photos},
         {"copy-photos", ParsedArgs::Command::copy_photos},
+        {"copy-database", ParsedArgs::Command::copy_database},
         {"routes", ParsedArgs::Command::routes},
     };
     std::size_t first = 0;
@@ -172,9 +175,11 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
                 out.backup_to = value;
             else if (name == "older-than" && out.command == ParsedArgs::Command::sweep_photos)
                 out.older_than = parse_int("--older-than", value, 0, 100LL * 365 * 86400);
-            else if (name == "from" && out.command == ParsedArgs::Command::copy_photos)
+            else if (name == "from" && (out.command == ParsedArgs::Command::copy_photos ||
+                                        out.command == ParsedArgs::Command::copy_database))
                 out.copy_from = value;
-            else if (name == "to" && out.command == ParsedArgs::Command::copy_photos)
+            else if (name == "to" && (out.command == ParsedArgs::Command::copy_photos ||
+                                      out.command == ParsedArgs::Command::copy_database))
                 out.copy_to = value;
             else if (name != "config")
                 apply(out.config, name, value);
@@ -186,6 +191,8 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
         throw std::invalid_argument("backup needs --to DIR");
     if (out.command == ParsedArgs::Command::copy_photos && (out.copy_from.empty() || out.copy_to.empty()))
         throw std::invalid_argument("copy-photos needs --from SPEC and --to SPEC");
+    if (out.command == ParsedArgs::Command::copy_database && (out.copy_from.empty() || out.copy_to.empty()))
+        throw std::invalid_argument("copy-database needs --from sqlite:PATH and --to postgresql://…");
     if (out.config.tls_listen && (out.config.tls_cert.empty() || out.config.tls_key.empty()))
         throw std::invalid_argument("--tls-listen needs --tls-cert and --tls-key");
     return out;

@@ -40,15 +40,27 @@ struct ParsedArgs {
     // check: `civicsnapd check --data-dir D | --database URL`;
     // migrate: `civicsnapd migrate --database URL`;
     // backup: `civicsnapd backup --data-dir D --to DIR`;
-    // sweep_photos: `civicsnapd sweep-photos --data-dir D [--photos SPEC] [--older-than SECONDS]`;
+    // sweep_photos: `civicsnapd sweep-photos --data-dir D [--database URL] [--photos SPEC] [--older-than SECONDS]`;
     // copy_photos: `civicsnapd copy-photos --from SPEC --to SPEC`;
+    // copy_database: `civicsnapd copy-database --from sqlite:PATH --to postgresql://…`;
     // routes: `civicsnapd routes [--test-clock]` prints the route table (tests/fuzz/routes.txt)
-    enum class Command { serve, help, version, check, migrate, backup, sweep_photos, copy_photos, routes };
+    enum class Command {
+        serve,
+        help,
+        version,
+        check,
+        migrate,
+        backup,
+        sweep_photos,
+        copy_photos,
+        copy_database,
+        routes
+    };
     Command command = Command::serve;
     Config config;
     std::string backup_to;
     std::int64_t older_than = 3600;  // sweep-photos: orphans at least this old (seconds)
-    std::string copy_from, copy_to;  // copy-photos
+    std::string copy_from, copy_to;  // copy-photos, copy-database
 };
 
 // Throws std::invalid_argument with a message fit for the user on a bad flag, value or file.

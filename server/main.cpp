@@ -19,6 +19,7 @@
 #include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
 #include "server/store/backup.hpp"
+#include "server/store/copy_database.hpp"
 #include "server/store/database.hpp"
 #include "server/store/database_spec.hpp"
 #include "server/store/migrations.hpp"
@@ -181,8 +182,8 @@ int run_photo_tool(const char* name, Fn fn) {
     return status;
 }
 
-// backup and sweep-photos read <data-dir>/civicsnap.db itself; a PostgreSQL database is backed
-// up by PostgreSQL's own tools (docs/postgresql.md).
+// backup reads <data-dir>/civicsnap.db itself; a PostgreSQL database is backed up by
+// PostgreSQL's own tools (docs/postgresql.md).
 int sqlite_data_dir_only(const char* tool) {
     std::cerr << "civicsnapd " << tool << ": works on --data-dir's SQLite database only, not --database "
               << "(PostgreSQL: pg_basebackup and WAL archiving)" << std::endl;
@@ -234,20 +235,27 @@ int backup(const Config& config, const std::string& to) {
 }
 
 // `civicsnapd sweep-photos`: removes photo objects no row names that are older than --older-than.
+// The names come from --database (either engine; default the data dir's SQLite file), opened as
+// `check` opens it (a schema this binary knows) before the store is listed, read after it.
 int sweep_photos(const Config& config, std::int64_t older_than) {
-    if (!config.database.empty()) return sqlite_data_dir_only("sweep-photos");
+    store::ConnPtr conn;
+    try {
+        conn = store::open_for_check(store::parse_database(config.database, config.data_dir));
+    } catch (const store::DatabaseStartError& e) {
+        std::cerr << "civicsnapd sweep-photos: " << one_line(e.what()) << std::endl;
+        return 2;
+    }
     return run_photo_tool(
         "sweep-photos",
         [&](boost::asio::io_context& ioc, boost::asio::thread_pool& pool) -> boost::asio::awaitable<void> {
-            const auto db = (std::filesystem::path(config.data_dir) / "civicsnap.db").string();
-            if (!std::filesystem::exists(db)) throw store::PhotoStoreConfigError("no database at " + db);
             auto photos = store::make_photo_store(store::parse_photo_store(config.photos, config.data_dir),
                                                   ioc.get_executor(), pool);
             co_await photos->check();
             const auto now =
                 std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
                     .count();
-            const auto s = co_await store::sweep_photos(*photos, db, older_than, now);
+            const store::NamedPhotosReader read_names = [&] { return store::named_photo_objects(*conn); };
+            const auto s = co_await store::sweep_photos(*photos, read_names, older_than, now);
             std::cout << "civicsnapd sweep-photos: " << photos->describe() << ": " << s.objects << " objects, "
                       << s.named << " named by rows, " << s.young << " unnamed but younger than " << older_than
                       << " s, " << s.removed << " orphans removed (" << s.removed_bytes << " bytes)" << std::endl;
@@ -270,6 +278,35 @@ int copy_photos(const Config& config, const std::string& from_spec, const std::s
                       << s.copied << " copied (" << s.bytes << " bytes, each SHA-256 checked), " << s.present
                       << " already in " << to->describe() << std::endl;
         });
+}
+
+// `civicsnapd copy-database --from sqlite:PATH --to postgresql://…`: the city copied in one
+// snapshot of the source and one transaction of the target, verified (row counts, then the
+// checks of `civicsnapd check`) before it commits. Refused (bad URL, unreachable, another
+// schema version, a target holding city data): one line, exit 2; failed on the way: exit 1.
+int copy_database(const Config& config, const std::string& from_spec, const std::string& to_spec) {
+    try {
+        const auto from = store::parse_database(from_spec, config.data_dir);
+        const auto to = store::parse_database(to_spec, config.data_dir);
+        store::CopyDatabaseHooks hooks;
+        hooks.progress = [](const std::string& line) {
+            std::cout << "civicsnapd copy-database: " << line << std::endl;
+        };
+        hooks.verify = [](store::Conn& target) { return domain::check_database_in_transaction(target); };
+        const auto s = store::copy_sqlite_to_postgresql(from, to, hooks);
+        std::printf(
+            "civicsnapd copy-database: ledger invariants hold and statistics agree in the target; committed %lld rows "
+            "of %zu tables in %.2f s\n",
+            static_cast<long long>(s.rows), s.tables.size(), s.seconds);
+        std::fflush(stdout);
+        return 0;
+    } catch (const store::DatabaseStartError& e) {
+        std::cerr << "civicsnapd copy-database: " << one_line(e.what()) << std::endl;
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "civicsnapd copy-database: " << one_line(e.what()) << std::endl;
+        return 1;
+    }
 }
 
 int serve(const Config& config) {
@@ -432,6 +469,8 @@ int main(int argc, char** argv) {
                 return sweep_photos(parsed.config, parsed.older_than);
             case civic::ParsedArgs::Command::copy_photos:
                 return copy_photos(parsed.config, parsed.copy_from, parsed.copy_to);
+            case civic::ParsedArgs::Command::copy_database:
+                return copy_database(parsed.config, parsed.copy_from, parsed.copy_to);
             case civic::ParsedArgs::Command::routes:
                 return routes(parsed.config);
         }

@@ -13,10 +13,13 @@ std::vector<std::string> check_data_dir(const std::string& data_dir) {
 
 std::vector<std::string> check_database(store::Conn& conn) {
     std::vector<std::string> problems;
-    store::in_snapshot(conn, [&] {
-        problems = ledger::check_invariants(conn);
-        for (auto& p : store::stats_sum_mismatches(conn)) problems.push_back(std::move(p));
-    });
+    store::in_snapshot(conn, [&] { problems = check_database_in_transaction(conn); });
+    return problems;
+}
+
+std::vector<std::string> check_database_in_transaction(store::Conn& conn) {
+    auto problems = ledger::check_invariants(conn);
+    for (auto& p : store::stats_sum_mismatches(conn)) problems.push_back(std::move(p));
     return problems;
 }
 

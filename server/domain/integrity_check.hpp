@@ -14,5 +14,7 @@ namespace civic::domain {
 std::vector<std::string> check_data_dir(const std::string& data_dir);
 // The same over an open connection of either engine (store::open_for_check), in one snapshot.
 std::vector<std::string> check_database(store::Conn& conn);
+// The same checks inside the transaction `conn` is in (a copy verified before it commits).
+std::vector<std::string> check_database_in_transaction(store::Conn& conn);
 
 }  // namespace civic::domain

@@ -17,22 +17,36 @@ namespace {
 
 std::set<std::string> named_photos(const std::string& db_path) {
     Conn conn(db_path, Conn::Mode::read_only);
-    std::set<std::string> names;
-    auto q = conn.query("SELECT sha256, format FROM photo_blobs");
-    while (q.next()) {
-        const auto sha = q.text(0);
-        names.insert(original_file_name(sha, q.text(1)));
-        names.insert(thumbnail_file_name(sha));
-    }
-    return names;
+    return named_photo_objects(conn);
 }
 
 bool is_original(const std::string& name) { return name.find(".thumb.") == std::string::npos; }
 
 }  // namespace
 
+std::set<std::string> named_photo_objects(Conn& conn) {
+    std::set<std::string> names;
+    in_snapshot(conn, [&] {
+        auto q = conn.query("SELECT sha256, format FROM photo_blobs");
+        while (q.next()) {
+            const auto sha = q.text(0);
+            names.insert(original_file_name(sha, q.text(1)));
+            names.insert(thumbnail_file_name(sha));
+        }
+    });
+    return names;
+}
+
 asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_path, std::int64_t min_age_seconds,
                                            std::int64_t now) {
+    // A named reader, not a temporary in the co_await expression (GCC destroys such temporaries
+    // of a coroutine call twice).
+    const NamedPhotosReader read_names = [db_path] { return named_photos(db_path); };
+    co_return co_await sweep_photos(photos, read_names, min_age_seconds, now);
+}
+
+asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, const NamedPhotosReader& read_names,
+                                           std::int64_t min_age_seconds, std::int64_t now) {
     SweepSummary s;
     // 1. What is stored, with its age. 2. What the rows name, read after the listing: an object
     // listed before its row committed is then named (or young, since intake is far shorter than
@@ -46,7 +60,7 @@ asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_pa
     };
     std::vector<StoredObject> objects;
     co_await photos.list([&](const StoredObject& o) { objects.push_back(o); });
-    const auto named = named_photos(db_path);
+    const auto named = read_names();
     s.objects = static_cast<std::int64_t>(objects.size());
     for (const auto& o : objects) {
         if (named.count(o.name)) {

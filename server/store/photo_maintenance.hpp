@@ -8,6 +8,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <string>
 
 namespace civic::store {
@@ -22,10 +24,22 @@ struct SweepSummary {
     std::int64_t removed_bytes = 0;
 };
 
-// Removes the objects of `photos` that no row of the database at `db_path` names and whose
-// last modification is at least `min_age_seconds` before `now`. Lists first, then reads the
-// names, then checks each candidate's age again just before removing it (intake refreshes an
-// object it finds already stored, so a re-upload of an old orphan makes it young).
+class Conn;
+
+// The object names (original and thumbnail) of every photo a row names: the `photo_blobs` rows,
+// read in one snapshot of `conn` (its own read transaction), on either engine.
+std::set<std::string> named_photo_objects(Conn& conn);
+
+// Reads the names rows give now (named_photo_objects over the database the sweep serves).
+using NamedPhotosReader = std::function<std::set<std::string>()>;
+
+// Removes the objects of `photos` that no row names (`read_names`, which must outlive the sweep)
+// and whose last modification is at least `min_age_seconds` before `now`. Lists first, then
+// reads the names, then checks each candidate's age again just before removing it (intake
+// refreshes an object it finds already stored, so a re-upload of an old orphan makes it young).
+boost::asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, const NamedPhotosReader& read_names,
+                                                  std::int64_t min_age_seconds, std::int64_t now);
+// The same over the SQLite database file at `db_path`.
 boost::asio::awaitable<SweepSummary> sweep_photos(PhotoStore& photos, std::string db_path, std::int64_t min_age_seconds,
                                                   std::int64_t now);
 

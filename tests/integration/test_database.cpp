@@ -77,14 +77,18 @@ TEST(DatabaseStart, TheDefaultIsTheDataDirsSqliteFile) {
     EXPECT_EQ(explicit_path.exit_code, 0) << explicit_path.output;
 }
 
-TEST(DatabaseStart, BackupAndSweepRefuseADatabaseUrl) {
+// backup copies the SQLite file (PostgreSQL has its own backups); the sweep reads either engine,
+// and one it cannot reach stops it before the store is touched.
+TEST(DatabaseStart, BackupRefusesADatabaseUrlAndTheSweepAnUnreachableOne) {
     ScratchDir dir;
     const std::string url = "postgresql://civic@127.0.0.1:1/civic";
     expect_refused(
         civicsnapd("backup --data-dir '" + dir.path + "' --database '" + url + "' --to '" + dir.path + "/copy'"),
         "civicsnapd backup: works on --data-dir's SQLite database only");
     expect_refused(civicsnapd("sweep-photos --data-dir '" + dir.path + "' --database '" + url + "'"),
-                   "civicsnapd sweep-photos: works on --data-dir's SQLite database only");
+                   "civicsnapd sweep-photos: " + url + ": cannot connect to PostgreSQL");
+    expect_refused(civicsnapd("sweep-photos --data-dir '" + dir.path + "'"),
+                   "civicsnapd sweep-photos: no database at " + dir.path + "/civicsnap.db");
 }
 
 // The PostgreSQL pass only: these need the run's cluster.

@@ -87,6 +87,43 @@ TEST(PhotoStore, SqliteSweepRemovesOnlyOldOrphansWhileTheDaemonServes) {
     c.submit(c.r2);
 }
 
+// The sweep on either engine (--database: the daemon's own; the PostgreSQL pass runs it on
+// PostgreSQL) with an orphan really an hour old: its file's time set back, as a failed intake's
+// would be after an hour. The named photos are made as old and stay; a young orphan stays.
+TEST(PhotoStore, SweepRemovesAnHourOldOrphanAndKeepsNamedAndYoungOnesOnEitherEngine) {
+    ScratchDir dir;
+    const auto folder = dir.path + "/photos";
+    Daemon d(Daemon::Options{.data_dir = dir.path, .photos = "file:" + folder});
+    TicketCity c(d);
+    const auto report = c.submit(c.r1);
+    const auto url = report["photos"][0]["url"].get<std::string>();
+    const auto sha = report["photos"][0]["sha256"].get<std::string>();
+
+    const auto old_orphan = unique_jpeg(), young_orphan = unique_jpeg();
+    const auto old_name = crypto::sha256_hex(old_orphan) + ".jpg",
+               young_name = crypto::sha256_hex(young_orphan) + ".jpg";
+    put_file(folder, old_name, old_orphan);
+    put_file(folder, young_name, young_orphan);
+    const auto path_of = [&](const std::string& name) {
+        return fs::path(folder) / name.substr(0, 2) / name.substr(2, 2) / name;
+    };
+    const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+    fs::last_write_time(path_of(old_name), two_hours_ago);
+    fs::last_write_time(path_of(sha + ".jpg"), two_hours_ago);  // named: kept whatever its age
+
+    const auto database = database_for(d.data_dir());  // "" on SQLite: the data dir's file
+    auto swept = tool("sweep-photos --data-dir '" + d.data_dir() + "' --photos 'file:" + folder + "'" +
+                      (database.empty() ? "" : " --database '" + database + "'"));
+    ASSERT_EQ(swept.exit_code, 0) << swept.output;
+    EXPECT_EQ(count_in(swept.output, "orphans removed"), 1) << swept.output;
+    EXPECT_EQ(count_in(swept.output, "unnamed but younger"), 1) << swept.output;
+    EXPECT_EQ(count_in(swept.output, "named by rows"), 2) << swept.output;  // the photo and its thumbnail
+    EXPECT_FALSE(fs::exists(path_of(old_name)));
+    EXPECT_TRUE(fs::exists(path_of(young_name)));
+    EXPECT_EQ(d.get(url, c.r1.token).status, 200);
+    EXPECT_EQ(d.get(url + "?variant=thumb", c.r1.token).status, 200);
+}
+
 TEST(PhotoStore, CopyPhotosMovesACityResumablyAndChecksEveryHash) {
     ScratchDir data, target;
     const auto source_store = "file:" + data.path + "/photos";
@@ -189,9 +226,10 @@ TEST(PhotoStore, ToolsOnAnUnreachableStoreExit2AndTouchNothing) {
     const auto files = "'file:" + d.data_dir() + "/photos' ";
     std::vector<std::string> tools = {"copy-photos --from " + nobody + "--to " + files,
                                       "copy-photos --from " + files + "--to " + nobody};
-    // sweep-photos reads the names from the data dir's SQLite file (SQLite only, docs/postgresql.md).
-    if (!database_on_postgresql())
-        tools.push_back("sweep-photos --data-dir '" + d.data_dir() + "' --older-than 0 --photos " + nobody);
+    // sweep-photos reads the names from the daemon's database (either engine).
+    const auto database = database_for(d.data_dir());
+    tools.push_back("sweep-photos --data-dir '" + d.data_dir() + "' --older-than 0 --photos " + nobody +
+                    (database.empty() ? "" : " --database '" + database + "'"));
     for (const auto& args : tools) {
         const auto r = run_command(env + CIVICSNAPD_PATH + " " + args);
         EXPECT_EQ(r.exit_code, 2) << args << r.output;

@@ -49,6 +49,8 @@ public:
     Query& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
     Query& bind(int index, std::nullptr_t);
     Query& bind_blob(int index, std::string_view bytes);
+    // A NULL of type bytea (a blob column's NULL, so that a statement keeps one parameter type).
+    Query& bind_null_blob(int index) { return bind_null_as(index, Type::bytea); }
     template <class T>
     Query& bind(int index, const std::optional<T>& value) {
         return value ? bind(index, *value) : bind_null_as(index, type_of<T>());

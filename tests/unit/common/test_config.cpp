@@ -48,4 +48,13 @@ TEST(ConfigArgs, CopyPhotosNeedsFromAndTo) {
     EXPECT_THROW(parse_args({"backup"}), std::invalid_argument);
 }
 
+TEST(ConfigArgs, CopyDatabaseNeedsFromAndTo) {
+    const auto p = parse_args({"copy-database", "--from", "sqlite:a.db", "--to", "postgresql://u@h/db"});
+    EXPECT_EQ(p.command, Command::copy_database);
+    EXPECT_EQ(p.copy_from, "sqlite:a.db");
+    EXPECT_EQ(p.copy_to, "postgresql://u@h/db");
+    EXPECT_THROW(parse_args({"copy-database", "--from", "sqlite:a.db"}), std::invalid_argument);
+    EXPECT_THROW(parse_args({"copy-database", "--to", "postgresql://u@h/db"}), std::invalid_argument);
+}
+
 }  // namespace

@@ -1,0 +1,266 @@
+// `civicsnapd copy-database --from sqlite:PATH --to postgresql://…` (docs/scale-out.md, "Moving a
+// SQLite city to PostgreSQL"): the living demo city, served from SQLite, copied while its daemon
+// serves into a fresh migrated PostgreSQL database; a daemon on PostgreSQL then gives the same
+// answers, takes new writes (the identities were set past the copied ids) and `check` passes. A
+// target holding city data, a target not migrated, a source table the target lacks and a source
+// whose ledger does not verify are refused with the target left as it was; bad URLs and an
+// unreachable server exit 2 with one line. The PostgreSQL pass runs them (integration_pg.copy_database);
+// the SQLite pass runs the argument checks that need no server and skips the rest.
+#include "ledger_support.hpp"
+#include "support/scratch_dir.hpp"
+#include "support/uploads.hpp"
+
+#include "server/store/pg/pg_conn.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+namespace civic::test {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDemoAdmin = "13800000000";
+constexpr const char* kDemoAdminPassword = "demo-admin-2026";
+constexpr const char* kDispatcher = "13800000001";
+constexpr const char* kResident = "13500000001";  // the demo's most active resident
+constexpr const char* kDemoPassword = "demo-pass-2026";
+
+#define REQUIRE_POSTGRESQL_RUN() \
+    if (!database_on_postgresql()) GTEST_SKIP() << "PostgreSQL pass only (ctest integration_pg.copy_database)"
+
+CommandResult civicsnapd(const std::string& args) { return run_command(std::string(CIVICSNAPD_PATH) + " " + args); }
+
+CommandResult copy_database(const std::string& from, const std::string& to) {
+    return civicsnapd("copy-database --from '" + from + "' --to '" + to + "'");
+}
+
+// Exit status 2 and one line saying `what`.
+void expect_refused(const CommandResult& r, const std::string& what) {
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+    EXPECT_NE(r.output.find(what), std::string::npos) << r.output;
+}
+
+std::string rfc3339(std::time_t t) {
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+// Every table of a PostgreSQL database with its row count: "nothing changed" is this map unchanged.
+std::map<std::string, std::int64_t> row_counts(const std::string& url) {
+    store::pg::Conn conn(url);
+    std::vector<std::string> tables;
+    auto q = conn.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE'");
+    while (q.next()) tables.push_back(q.text(0));
+    std::map<std::string, std::int64_t> out;
+    for (const auto& t : tables) {
+        auto count = conn.query("SELECT count(*) FROM \"" + t + "\"");
+        count.next();
+        out[t] = count.int64(0);
+    }
+    return out;
+}
+
+std::int64_t total(const std::map<std::string, std::int64_t>& counts) {
+    std::int64_t n = 0;
+    for (const auto& [table, rows] : counts) n += rows;
+    return n;
+}
+
+// A SQLite file at this binary's schema, no city in it.
+std::string migrated_sqlite(const ScratchDir& dir) {
+    const auto path = dir.path + "/source.db";
+    const auto r = civicsnapd("migrate --database 'sqlite:" + path + "'");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    return path;
+}
+
+json read(const Daemon& d, const std::string& target, const std::string& token) {
+    const auto r = d.get(target, token);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    return r.status == 200 ? r.json() : json();
+}
+
+// Every page of the ticket list, as `token` sees it.
+json all_reports(const Daemon& d, const std::string& token) {
+    json all = json::array();
+    std::string target = "/api/v1/reports?limit=200";
+    for (int pages = 0; pages < 100; ++pages) {
+        const auto page = read(d, target, token);
+        if (!page.is_object()) break;
+        for (const auto& item : page["items"]) all.push_back(item);
+        if (page["next_cursor"].is_null()) break;
+        target = "/api/v1/reports?limit=200&cursor=" + page["next_cursor"].get<std::string>();
+    }
+    return all;
+}
+
+TEST(CopyDatabase, TheDemoCityMovedToPostgresqlServesTheSameAnswers) {
+    REQUIRE_POSTGRESQL_RUN();
+    ScratchDir dir;
+    const auto source = "sqlite:" + dir.path + "/civicsnap.db";
+    // The demo city with its eight weeks of history, on SQLite whatever the pass.
+    Daemon old_city(Daemon::Options{.extra_args = {"--database", source}, .demo = true, .data_dir = dir.path});
+    const auto url = pg_uri(create_pg_database());
+
+    // Copied while its daemon serves.
+    const auto copy = copy_database(source, url);
+    ASSERT_EQ(copy.exit_code, 0) << copy.output;
+    EXPECT_NE(copy.output.find("row counts equal in all"), std::string::npos) << copy.output;
+    EXPECT_NE(copy.output.find("ledger invariants hold and statistics agree in the target"), std::string::npos)
+        << copy.output;
+    EXPECT_NE(copy.output.find("reports: "), std::string::npos) << copy.output;  // a progress line a table
+    std::cout << "[copy-database] " << copy.output.substr(copy.output.rfind("committed")) << std::flush;
+
+    // The same data dir (its secrets, its photos), the database on PostgreSQL.
+    Daemon new_city(Daemon::Options{.extra_args = {"--database", url}, .data_dir = dir.path});
+    const auto now = std::time(nullptr);
+    for (const Daemon* d : {&old_city, &new_city})  // one "now" for answers that depend on it
+        ASSERT_EQ(d->post("/api/v1/admin/clock", {{"now", rfc3339(now)}}, d->admin_token()).status, 200);
+
+    struct Reader {
+        const char* phone;
+        const char* password;
+        std::vector<std::string> targets;
+    };
+    const auto window = "from=" + rfc3339(now - 60 * 86400) + "&to=" + rfc3339(now + 3600);
+    const std::vector<Reader> readers = {
+        {kDispatcher,
+         kDemoPassword,
+         {"/api/v1/grids", "/api/v1/categories", "/api/v1/stats/closure?group_by=grid&" + window,
+          "/api/v1/stats/closure?group_by=category&" + window, "/api/v1/supervision"}},
+        {kResident,
+         kDemoPassword,
+         {"/api/v1/me", "/api/v1/me/points", "/api/v1/me/points/ledger?limit=200", "/api/v1/rewards",
+          "/api/v1/honour-roll", "/api/v1/funds"}},
+        {kDemoAdmin, kDemoAdminPassword, {"/api/v1/stats/points"}},
+    };
+    for (const auto& reader : readers) {
+        const auto old_token = old_city.login(reader.phone, reader.password);
+        const auto new_token = new_city.login(reader.phone, reader.password);
+        for (const auto& target : reader.targets)
+            EXPECT_EQ(read(old_city, target, old_token), read(new_city, target, new_token)) << target;
+    }
+    const auto dispatcher_old = old_city.login(kDispatcher, kDemoPassword);
+    const auto dispatcher_new = new_city.login(kDispatcher, kDemoPassword);
+    const auto tickets = all_reports(old_city, dispatcher_old);
+    ASSERT_GT(tickets.size(), 50u);
+    EXPECT_EQ(tickets, all_reports(new_city, dispatcher_new));
+    for (const std::size_t i : {std::size_t{0}, tickets.size() / 2, tickets.size() - 1}) {
+        const auto target = "/api/v1/reports/" + std::to_string(tickets[i]["id"].get<std::int64_t>());
+        EXPECT_EQ(read(old_city, target, dispatcher_old), read(new_city, target, dispatcher_new)) << target;
+    }
+    // The photos stayed where they were: the new city serves them by the copied rows.
+    const auto with_photo = std::find_if(tickets.begin(), tickets.end(),
+                                         [](const json& t) { return !t.value("photos", json::array()).empty(); });
+    ASSERT_NE(with_photo, tickets.end());
+    const auto photo = (*with_photo)["photos"][0]["url"].get<std::string>();
+    const auto served = new_city.get(photo, dispatcher_new);
+    EXPECT_EQ(served.status, 200) << photo;
+    EXPECT_EQ(served.body, old_city.get(photo, dispatcher_old).body);
+
+    // New rows take ids past the copied ones: a resident, a report with its photo, points.
+    const auto newcomer = new_city.register_resident("13611110201");
+    const auto& sample = tickets[0];
+    const auto report = post_multipart(new_city, "/api/v1/reports",
+                                       multipart({{"category", sample["category"]},
+                                                  {"description", "搬到 PostgreSQL 之后"},
+                                                  {"lat", sample["lat"]},
+                                                  {"lon", sample["lon"]}},
+                                                 {make_jpeg(64, 48, 4242)}),
+                                       newcomer);
+    ASSERT_EQ(report.status, 201) << report.body;
+    std::int64_t highest = 0;
+    for (const auto& t : tickets) highest = std::max(highest, t["id"].get<std::int64_t>());
+    EXPECT_GT(report.json()["id"].get<std::int64_t>(), highest);
+    grant_points(new_city, user_id_of(new_city, newcomer), 25);
+    EXPECT_EQ(balance_of(new_city, newcomer), 25);
+
+    const auto check = civicsnapd("check --database '" + url + "'");
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+TEST(CopyDatabase, ATargetHoldingACityIsRefusedAndLeftAsItWas) {
+    REQUIRE_POSTGRESQL_RUN();
+    ScratchDir dir;
+    const auto source = migrated_sqlite(dir);
+    Daemon city;  // this pass's daemon: a PostgreSQL database of its own
+    const auto token = city.register_resident("13700000202");
+    grant_points(city, user_id_of(city, token), 30);
+    const auto url = database_for(city.data_dir());
+    const auto before = row_counts(url);
+    ASSERT_GT(total(before), 0);
+
+    expect_refused(copy_database("sqlite:" + source, url), "already holds city data (rows in ");
+    EXPECT_EQ(row_counts(url), before);
+    EXPECT_EQ(balance_of(city, token), 30);
+}
+
+// Refused before anything is written: a target not migrated, a source table the target lacks.
+TEST(CopyDatabase, ATargetOfAnotherSchemaOrLackingATableIsRefused) {
+    REQUIRE_POSTGRESQL_RUN();
+    ScratchDir dir;
+    const auto source = migrated_sqlite(dir);
+    const auto bare_url = pg_uri(create_pg_database(/*empty=*/true));
+    expect_refused(copy_database("sqlite:" + source, bare_url), "run civicsnapd migrate --database on it first");
+    EXPECT_TRUE(row_counts(bare_url).empty());
+
+    const auto url = pg_uri(create_pg_database());
+    const auto fresh = row_counts(url);
+    const auto added = run_command("sqlite3 '" + source + "' 'CREATE TABLE added_later (id INTEGER PRIMARY KEY)'");
+    ASSERT_EQ(added.exit_code, 0) << added.output;
+    expect_refused(copy_database("sqlite:" + source, url), "the target has no table added_later");
+    EXPECT_EQ(row_counts(url), fresh);
+}
+
+// A source whose ledger does not add up copies, fails its verification, and commits nothing.
+TEST(CopyDatabase, ACopyThatDoesNotVerifyCommitsNothing) {
+    REQUIRE_POSTGRESQL_RUN();
+    ScratchDir dir;
+    const auto path = dir.path + "/civicsnap.db";
+    {
+        Daemon city(Daemon::Options{.extra_args = {"--database", "sqlite:" + path}, .data_dir = dir.path});
+        const auto token = city.register_resident("13700000203");
+        grant_points(city, user_id_of(city, token), 40);
+    }
+    const auto tamper = run_command("sqlite3 '" + path +
+                                    "' \"UPDATE ledger_accounts SET balance = balance + 5 WHERE kind = 'resident'\"");
+    ASSERT_EQ(tamper.exit_code, 0) << tamper.output;
+    const auto url = pg_uri(create_pg_database());
+    const auto fresh = row_counts(url);
+
+    const auto r = copy_database("sqlite:" + path, url);
+    EXPECT_EQ(r.exit_code, 1) << r.output;
+    EXPECT_NE(r.output.find("the copy does not verify, nothing committed"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("transfers sum to 40"), std::string::npos) << r.output;
+    EXPECT_EQ(row_counts(url), fresh);
+}
+
+// Bad values and an unreachable server: one line, exit 2 (no server needed: both passes).
+TEST(CopyDatabase, BadUrlsAndAnUnreachableServerExit2WithOneLine) {
+    ScratchDir dir;
+    const auto source = "sqlite:" + migrated_sqlite(dir);
+    expect_refused(copy_database(source, "mysql://civic@db/civic"), "--database must be sqlite:PATH or postgresql://");
+    expect_refused(copy_database(source, "postgresql://civic@[::1/civic"), "IPv6");
+    expect_refused(copy_database(source, source), "--to must be postgresql://");
+    expect_refused(copy_database("postgresql://civic@127.0.0.1:1/civic", "postgresql://civic@127.0.0.1:1/civic"),
+                   "--from must be sqlite:PATH");
+    expect_refused(copy_database("sqlite:" + dir.path + "/missing.db", "postgresql://civic@127.0.0.1:1/civic"),
+                   "no database at " + dir.path + "/missing.db");
+    expect_refused(copy_database(source, "postgresql://civic@127.0.0.1:1/civic?connect_timeout=5"),
+                   "cannot connect to PostgreSQL");
+    const auto usage = civicsnapd("copy-database --from '" + source + "'");
+    EXPECT_EQ(usage.exit_code, 2) << usage.output;
+    EXPECT_NE(usage.output.find("copy-database needs --from sqlite:PATH and --to postgresql://"), std::string::npos)
+        << usage.output;
+}
+
+}  // namespace
+}  // namespace civic::test
