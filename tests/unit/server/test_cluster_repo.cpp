@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 using namespace civic::store;
 
 TEST(ClusterRepo, AReportEventRoundTrips) {
@@ -28,14 +31,14 @@ TEST(ClusterRepo, AReportEventRoundTrips) {
 TEST(ClusterRepo, PayloadsThatAreNotEventsAreRefused) {
     const std::string good = encode_report_event({"report.created", 1, "submitted", 1, 2, 3, 4, "n"});
     EXPECT_TRUE(decode_report_event(good));
-    for (const std::string bad :
-         {"", "not an event", "[]", "{}",
-          R"({"type":"report.deleted","report_id":1,"status":"x","grid_id":null,)"
-          R"("assignee_id":null,"reporter_id":1,"at":1,"node":"n"})",
-          R"({"type":"report.created","report_id":"1","status":"x","grid_id":null,"assignee_id":null,)"
-          R"("reporter_id":1,"at":1,"node":"n"})",
-          R"({"type":"report.created","report_id":1,"status":"x","grid_id":null,"reporter_id":1,"at":1,"node":"n"})",
-          good + std::string(1000, ' ')})
+    for (const std::string& bad : std::vector<std::string>{
+             "", "not an event", "[]", "{}",
+             R"({"type":"report.deleted","report_id":1,"status":"x","grid_id":null,)"
+             R"("assignee_id":null,"reporter_id":1,"at":1,"node":"n"})",
+             R"({"type":"report.created","report_id":"1","status":"x","grid_id":null,"assignee_id":null,)"
+             R"("reporter_id":1,"at":1,"node":"n"})",
+             R"({"type":"report.created","report_id":1,"status":"x","grid_id":null,"reporter_id":1,"at":1,"node":"n"})",
+             good + std::string(1000, ' ')})
         EXPECT_FALSE(decode_report_event(bad)) << bad.substr(0, 80);
 }
 
