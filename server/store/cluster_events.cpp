@@ -47,16 +47,12 @@ void ClusterEvents::start() {
 }
 
 void ClusterEvents::stop() {
-    {
-        std::lock_guard lock(stop_mutex_);
-        if (stopping_.exchange(true)) {
-            if (thread_.joinable()) thread_.join();
-            return;
-        }
+    if (!stopping_.exchange(true)) {
+        { std::lock_guard lock(stop_mutex_); }  // a thread between its check and its wait gets the notify
+        stop_cv_.notify_all();
+        const char byte = 1;
+        [[maybe_unused]] auto n = ::write(wake_write_, &byte, 1);  // wakes the poll()
     }
-    stop_cv_.notify_all();
-    const char byte = 1;
-    [[maybe_unused]] auto n = ::write(wake_write_, &byte, 1);
     if (thread_.joinable()) thread_.join();
     conn_.reset();
     stats_.connected = 0;

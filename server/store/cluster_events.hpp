@@ -64,7 +64,7 @@ public:
     // Connects and reads everything once on the calling thread (a failure is left to the
     // thread's retries), then starts the thread.
     void start();
-    // Stops and joins the thread. Idempotent.
+    // Stops and joins the thread. Idempotent; called by the owner (main) only.
     void stop();
 
     const Stats& stats() const { return stats_; }
