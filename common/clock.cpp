@@ -21,4 +21,11 @@ std::optional<std::int64_t> Clock::override_value() const {
     return pinned;
 }
 
+void Clock::apply_shared_override(std::optional<std::int64_t> unix_seconds, std::int64_t version) {
+    std::lock_guard lock(shared_mutex_);
+    if (version < shared_version_) return;
+    shared_version_ = version;
+    set_override(unix_seconds);
+}
+
 }  // namespace civic

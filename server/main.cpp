@@ -19,6 +19,7 @@
 #include "server/domain/stats.hpp"
 #include "server/http/server.hpp"
 #include "server/store/backup.hpp"
+#include "server/store/cluster_events.hpp"
 #include "server/store/copy_database.hpp"
 #include "server/store/database.hpp"
 #include "server/store/database_spec.hpp"
@@ -404,6 +405,15 @@ int serve(const Config& config) {
     ctx.duplicates = &duplicates;
     ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
     const auto router = api::build_router(ctx);
+    // PostgreSQL: this node's listener keeps its caches, push and test clock in step with every
+    // node's commits (store/cluster_events.hpp); after the caches, so that it stops before them.
+    std::unique_ptr<store::ClusterEvents> cluster;
+    if (db_spec.engine == store::Engine::postgresql) {
+        cluster = std::make_unique<store::ClusterEvents>(db.engine(), store::ClusterEvents::Options{db_spec.conninfo},
+                                                         api::cluster_handlers(ctx));
+        cluster->start();
+        ctx.cluster = cluster.get();
+    }
     std::vector<std::string> labels;
     for (const auto& r : router.routes()) labels.push_back(r.pattern);
     http::Metrics metrics(labels);
@@ -436,6 +446,7 @@ int serve(const Config& config) {
     for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
     ioc.run();
     for (auto& t : threads) t.join();
+    if (cluster) cluster->stop();
     db.engine().stop();  // finishes queued writes (SQLite: checkpoints)
     blocking_pool.join();
     domain::set_photo_decode_gate(nullptr);

@@ -7,6 +7,7 @@
 #include "server/domain/city.hpp"
 #include "server/domain/work_time.hpp"
 #include "server/http/response.hpp"
+#include "server/store/commit_epoch.hpp"
 
 #include <memory>
 #include <mutex>
@@ -26,29 +27,31 @@ constexpr std::size_t kMaxCalendarBytes = 64 * 1024;
 
 // The public category list is fetched at every app start and changes only when an admin adds a
 // category, yet rebuilding its JSON took most of the CPU of each GET (docs/performance.md): the
-// serialized body is kept until the next category is created. The generation number keeps a
-// list read from a snapshot older than a create from being stored after that create.
+// serialized body is kept under the 'categories' epoch (schema/012_cluster_events.sql), which a
+// category written on any node moves (on PostgreSQL through the listener, within a second) and
+// which the create's own commit moves before it answers. The epoch is taken before the read, so
+// a list read from a snapshot older than a create is never kept under a newer epoch.
 class CategoryListCache {
 public:
-    std::optional<std::string> get(std::uint64_t& generation) const {
+    explicit CategoryListCache(store::StorageEngine& engine) : epoch_(engine, "categories") {}
+
+    std::optional<std::string> get(std::uint64_t& epoch) const {
+        epoch = epoch_.current();
         std::lock_guard lock(mutex_);
-        generation = generation_;
-        return body_;
+        if (body_ && body_epoch_ == epoch) return body_;
+        return std::nullopt;
     }
-    void store(std::uint64_t generation, std::string body) {
+    void store(std::uint64_t epoch, std::string body) {
         std::lock_guard lock(mutex_);
-        if (generation == generation_) body_ = std::move(body);
-    }
-    void invalidate() {
-        std::lock_guard lock(mutex_);
-        ++generation_;
-        body_.reset();
+        body_ = std::move(body);
+        body_epoch_ = epoch;
     }
 
 private:
+    store::CommitEpoch epoch_;
     mutable std::mutex mutex_;
-    std::uint64_t generation_ = 0;
     std::optional<std::string> body_;
+    std::uint64_t body_epoch_ = 0;
 };
 
 // Exactly one of sla_hours, sla_work_hours, sla_work_days (API.md §4 "Working-time deadlines").
@@ -100,7 +103,7 @@ asio::awaitable<Response> list_grids(AppContext& ctx, Request& req) {
     co_return http::json_response(200, {{"items", std::move(items)}});
 }
 
-asio::awaitable<Response> create_category(AppContext& ctx, CategoryListCache& cache, Request& req) {
+asio::awaitable<Response> create_category(AppContext& ctx, Request& req) {
     const auto who = co_await authenticate(ctx, req);
     require_role(who, {Role::admin});
     const auto body = json_body(req);
@@ -113,13 +116,12 @@ asio::awaitable<Response> create_category(AppContext& ctx, CategoryListCache& ca
     domain::check_category(c);
     const auto now = ctx.clock.now();
     auto row = co_await ctx.db.write([&](store::Conn& conn) { return domain::create_category(conn, c, now); });
-    cache.invalidate();
     co_return http::json_response(201, category_view(row));
 }
 
 asio::awaitable<Response> list_categories(AppContext& ctx, CategoryListCache& cache, Request&) {
-    std::uint64_t generation = 0;
-    if (auto body = cache.get(generation)) {
+    std::uint64_t epoch = 0;
+    if (auto body = cache.get(epoch)) {
         Response cached;
         cached.body = std::move(*body);
         co_return cached;
@@ -128,7 +130,7 @@ asio::awaitable<Response> list_categories(AppContext& ctx, CategoryListCache& ca
     json items = json::array();
     for (const auto& c : rows) items.push_back(category_view(c));
     auto response = http::json_response(200, {{"items", std::move(items)}});
-    cache.store(generation, response.body);
+    cache.store(epoch, response.body);
     co_return response;
 }
 
@@ -159,11 +161,11 @@ void add_city_routes(http::Router& router, AppContext& ctx) {
         {"GET", "/api/v1/work-calendar", 0, bind(ctx, get_work_calendar), "The city's working calendar (staff)"});
     router.add({"PUT", "/api/v1/admin/work-calendar", kMaxCalendarBytes, bind(ctx, put_work_calendar),
                 "Replace the city's working calendar (admin)"});
-    auto cache = std::make_shared<CategoryListCache>();
+    auto cache = std::make_shared<CategoryListCache>(ctx.db.engine());
     auto bind_cached = [&ctx, cache](auto fn) {
         return [&ctx, cache, fn](Request& req) { return fn(ctx, *cache, req); };
     };
-    router.add({"POST", "/api/v1/admin/categories", http::limits::kMaxJsonBodyBytes, bind_cached(create_category),
+    router.add({"POST", "/api/v1/admin/categories", http::limits::kMaxJsonBodyBytes, bind(ctx, create_category),
                 "Create a category (admin)"});
     router.add({"GET", "/api/v1/categories", 0, bind_cached(list_categories), "List categories (public)"});
 }

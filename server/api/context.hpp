@@ -15,8 +15,9 @@ namespace civic::domain {
 class PossibleDuplicatesCache;
 }
 namespace civic::store {
+class ClusterEvents;
 class PhotoStore;
-}
+}  // namespace civic::store
 
 namespace civic::api {
 
@@ -36,8 +37,9 @@ struct AppContext {
     RateLimits* rate_limits = nullptr;                      // registration and report-submission buckets
     SessionCache* sessions = nullptr;                       // bearer tokens already resolved
     domain::PossibleDuplicatesCache* duplicates = nullptr;  // for report views built in read jobs
-    std::string credit_key_pem = {};      // signs credit certificates (data/secrets/credit_ed25519.pem)
-    store::PhotoStore* photos = nullptr;  // --photos: file:DIR or s3://BUCKET (store/photo_store.hpp)
+    std::string credit_key_pem = {};          // signs credit certificates (data/secrets/credit_ed25519.pem)
+    store::PhotoStore* photos = nullptr;      // --photos: file:DIR or s3://BUCKET (store/photo_store.hpp)
+    store::ClusterEvents* cluster = nullptr;  // PostgreSQL: this node's listener (its /metrics lines)
 };
 
 // A handler `fn(AppContext&, http::Request&)` bound to the context, as the router takes it.

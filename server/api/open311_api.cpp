@@ -16,6 +16,7 @@
 #include "server/http/limits.hpp"
 #include "server/http/response.hpp"
 #include "server/store/city_repo.hpp"
+#include "server/store/cluster_repo.hpp"
 #include "server/store/offload.hpp"
 #include "server/store/open311_repo.hpp"
 #include "server/store/photo_files.hpp"
@@ -461,7 +462,9 @@ asio::awaitable<Response> post_request(AppContext& ctx, Request& req, Format f) 
 
     const auto now = ctx.clock.now();
     auto row = co_await ctx.db.write([&](store::Conn& conn) {
-        return domain::open311::submit_partner_report(conn, report, media_urls, address_id, now);
+        auto created = domain::open311::submit_partner_report(conn, report, media_urls, address_id, now);
+        store::notify_report_change(conn, "report.created", created, now);  // to the other nodes' push
+        return created;
     });
     publish_report(ctx, "report.created", row, now);
     Doc d;
@@ -533,8 +536,11 @@ asio::awaitable<Response> post_update(AppContext& ctx, Request& req, Format f) {
     comment.media_urls = checked_media_urls(posted);
 
     const auto now = ctx.clock.now();
-    auto result = co_await ctx.db.write(
-        [&](store::Conn& conn) { return o311::add_partner_comment(conn, partner, comment, now); });
+    auto result = co_await ctx.db.write([&](store::Conn& conn) {
+        auto added = o311::add_partner_comment(conn, partner, comment, now);
+        if (added.added && added.report) store::notify_report_change(conn, "report.updated", *added.report, now);
+        return added;
+    });
     if (result.added && result.report) publish_report(ctx, "report.updated", *result.report, now);
     Doc d;
     d["update_id"] = std::to_string(result.event_id);

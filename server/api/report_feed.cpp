@@ -57,4 +57,16 @@ void publish_report(AppContext& ctx, const std::string& type, const store::Repor
     if (ctx.feed) ctx.feed->publish(type, report, now);
 }
 
+store::ClusterEvents::Handlers cluster_handlers(AppContext& ctx) {
+    store::ClusterEvents::Handlers handlers;
+    handlers.report = [&ctx](const store::ReportEvent& e) {
+        publish_report(ctx, e.type, store::report_row_of(e), e.at);
+    };
+    if (ctx.config.test_clock)
+        handlers.clock = [&ctx](const store::SharedClock& c) {
+            ctx.clock.apply_shared_override(c.pinned_to, c.version);
+        };
+    return handlers;
+}
+
 }  // namespace civic::api

@@ -4,6 +4,7 @@
 // of its grid, the dispatchers.
 #include "server/domain/caller.hpp"
 #include "server/http/push_channel.hpp"
+#include "server/store/cluster_events.hpp"
 #include "server/store/reports_repo.hpp"
 
 #include <cstdint>
@@ -39,5 +40,9 @@ private:
 
 // Publishes through ctx.feed when the daemon has one.
 void publish_report(AppContext& ctx, const std::string& type, const store::ReportRow& report, std::int64_t now);
+
+// What this node's listener does with another node's news (PostgreSQL): a ticket change goes to
+// ctx.feed's subscribers; the shared test clock, with --test-clock, becomes ctx.clock's override.
+store::ClusterEvents::Handlers cluster_handlers(AppContext& ctx);
 
 }  // namespace civic::api

@@ -16,6 +16,7 @@
 #include "server/domain/reports.hpp"
 #include "server/http/limits.hpp"
 #include "server/http/response.hpp"
+#include "server/store/cluster_repo.hpp"
 #include "server/store/offload.hpp"
 #include "server/store/photo_files.hpp"
 #include "server/store/photo_store.hpp"
@@ -135,6 +136,7 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
     auto response = co_await ctx.db.write([&](store::Conn& conn) {
         return run_idempotent(conn, idem, now, [&](store::Conn& c) {
             created = domain::submit_report(c, report, now);
+            store::notify_report_change(c, "report.created", *created, now);  // to the other nodes' push
             return http::json_response(
                 201, report_view(*created, domain::load_extras(c, *created, false, nullptr, false), now, false));
         });
@@ -166,8 +168,11 @@ asio::awaitable<Response> act_on_report(AppContext& ctx, Request& req) {
     }
     const auto now = ctx.clock.now();
     const auto cap = ctx.config.daily_points_cap;
-    auto row =
-        co_await ctx.db.write([&](store::Conn& conn) { return domain::apply_action(conn, who, id, action, now, cap); });
+    auto row = co_await ctx.db.write([&](store::Conn& conn) {
+        auto changed = domain::apply_action(conn, who, id, action, now, cap);
+        store::notify_report_change(conn, "report.updated", changed, now);
+        return changed;
+    });
     publish_report(ctx, "report.updated", row, now);
     co_return co_await view_for(ctx, who, row);
 }
@@ -179,8 +184,11 @@ asio::awaitable<Response> rate_report(AppContext& ctx, Request& req) {
     const auto rating = require_int(body, "rating", 1, 5);
     const auto comment = optional_string(body, "comment");
     const auto now = ctx.clock.now();
-    auto row = co_await ctx.db.write(
-        [&](store::Conn& conn) { return domain::rate_report(conn, who, id, rating, comment, now); });
+    auto row = co_await ctx.db.write([&](store::Conn& conn) {
+        auto rated = domain::rate_report(conn, who, id, rating, comment, now);
+        store::notify_report_change(conn, "report.updated", rated, now);
+        return rated;
+    });
     publish_report(ctx, "report.updated", row, now);
     co_return co_await view_for(ctx, who, row);
 }

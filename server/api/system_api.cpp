@@ -6,6 +6,8 @@
 #include "server/api/routes.hpp"
 #include "server/domain/photo_decode_gate.hpp"
 #include "server/http/response.hpp"
+#include "server/store/cluster_events.hpp"
+#include "server/store/cluster_repo.hpp"
 
 namespace civic::api {
 
@@ -38,6 +40,7 @@ asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
         }
         // SQLite: the writer's queue and batches; PostgreSQL: the pool's use and retries.
         ctx.db.engine().append_metrics(out);
+        if (ctx.cluster) ctx.cluster->append_metrics(out);
     });
     co_return r;
 }
@@ -48,13 +51,20 @@ asio::awaitable<Response> set_clock(AppContext& ctx, Request& req) {
     const auto body = json_body(req);
     if (!body.contains("now")) throw ApiError::invalid_field("now", "now is required (a time or null)");
     const auto& now = body["now"];
-    if (now.is_null()) {
-        ctx.clock.set_override(std::nullopt);
-    } else {
+    std::optional<std::int64_t> pinned;
+    if (!now.is_null()) {
         if (!now.is_string()) throw ApiError::invalid_field("now", "now must be an RFC 3339 time or null");
-        const auto t = timefmt::parse_rfc3339(now.get<std::string>());
-        if (!t) throw ApiError::invalid_field("now", "now must be an RFC 3339 time or null");
-        ctx.clock.set_override(*t);
+        pinned = timefmt::parse_rfc3339(now.get<std::string>());
+        if (!pinned) throw ApiError::invalid_field("now", "now must be an RFC 3339 time or null");
+    }
+    if (ctx.db.engine().kind() == store::Engine::postgresql) {
+        // Every node's clock (docs/postgresql.md "Coherence across nodes"): the shared row, then
+        // this node's at once; the others follow through their listener within a second.
+        const auto shared =
+            co_await ctx.db.write([&](store::Conn& conn) { return store::save_shared_clock(conn, pinned); });
+        ctx.clock.apply_shared_override(shared.pinned_to, shared.version);
+    } else {
+        ctx.clock.set_override(pinned);
     }
     co_return http::json_response(
         200, {{"now", timefmt::format_rfc3339(ctx.clock.now())}, {"pinned", ctx.clock.override_value().has_value()}});

@@ -1,15 +1,19 @@
 #pragma once
 // One of the counters of schema/007_epochs.sql, published to memory. Triggers move the counter
-// in the same transaction as the changes it stands for; the engine reads it after every commit
+// in the same transaction as the changes they stand for; the engine reads it after every commit
 // and, if it moved, advances current() before it completes the committed job(s). So:
 //  - a request that made a change hears back only after current() moved, and
 //  - a reader that takes current() before it reads cannot tag older data with a newer epoch.
 // Caches (EpochCache) keep what they read under the epoch taken before reading.
+// On PostgreSQL another node's commits reach it through this node's listener
+// (cluster_events.hpp), which reads the counter after a notification or a poll and calls
+// observe(), or moved() when it cannot tell what it missed.
 #include "server/store/storage_engine.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace civic::store {
@@ -18,19 +22,29 @@ class CommitEpoch {
 public:
     // Reads the counter now and after every commit. Construct before the engine's first job.
     CommitEpoch(StorageEngine& engine, std::string name);
+    ~CommitEpoch();
     CommitEpoch(const CommitEpoch&) = delete;
     CommitEpoch& operator=(const CommitEpoch&) = delete;
 
     std::uint64_t current() const { return current_.load(std::memory_order_acquire); }
+    const std::string& name() const { return name_; }
+
+    // The counter as read just now by the caller, outside any transaction that could still roll
+    // back (nullopt: the read failed). Advances current() unless it is the value last seen.
+    void observe(std::optional<std::int64_t> n);
+    // Advances current() whatever the counter says: commits may have been missed.
+    void moved();
 
 private:
     void publish(Conn& conn);
 
+    StorageEngine& engine_;
     const std::string name_;
     std::atomic<std::uint64_t> current_{0};
-    // On PostgreSQL observers of different commits run at once. A publish that finds the counter
-    // where another left it may skip its bump only because that other bump came after the same
-    // committed value was read: the compare and the bump are one step under the mutex.
+    // On PostgreSQL observers of different commits (and the listener) run at once. A publish that
+    // finds the counter where another left it may skip its bump only because that other bump
+    // came after the same committed value was read: the compare and the bump are one step under
+    // the mutex.
     std::mutex mutex_;
     std::int64_t last_seen_ = -1;  // the table's counter as last read
 };

@@ -9,9 +9,13 @@
 
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace civic::store {
+
+class CommitEpoch;
 
 struct WriteJob {
     // Runs inside the job's own transaction (SQLite: a savepoint of the writer's batch); what it
@@ -58,6 +62,16 @@ public:
     virtual void stop() = 0;
     // The engine's figures for /metrics (Prometheus text format).
     virtual void append_metrics(std::string& out) const = 0;
+
+    // The commit epochs reading this engine's counters (each registers itself for its lifetime),
+    // so that a node's listener can refresh them on another node's commit (cluster_events.hpp).
+    void add_epoch(CommitEpoch* epoch);
+    void remove_epoch(CommitEpoch* epoch);
+    std::vector<CommitEpoch*> epochs() const;
+
+private:
+    mutable std::mutex epochs_mutex_;
+    std::vector<CommitEpoch*> epochs_;
 };
 
 }  // namespace civic::store

@@ -134,6 +134,11 @@ TEST(Foundation, MetricsInPrometheusFormat) {
     if (civic::test::database_on_postgresql()) {  // the pool's use and retries instead of the writer's queue
         EXPECT_NE(r.body.find("# TYPE civicsnap_pg_connections_in_use gauge"), std::string::npos);
         EXPECT_NE(r.body.find("civicsnap_pg_retries_total "), std::string::npos);
+        // This node's listener (docs/postgresql.md "Coherence across nodes").
+        EXPECT_NE(r.body.find("\ncivicsnap_pg_listener_connected 1\n"), std::string::npos);
+        EXPECT_NE(r.body.find("# TYPE civicsnap_pg_listener_notifications_total counter"), std::string::npos);
+        EXPECT_NE(r.body.find("civicsnap_pg_listener_polls_total "), std::string::npos);
+        EXPECT_NE(r.body.find("civicsnap_pg_listener_reconnects_total 0\n"), std::string::npos);
         EXPECT_EQ(r.body.find("civicsnap_sqlite_"), std::string::npos);
     } else {
         EXPECT_NE(r.body.find("civicsnap_sqlite_write_queue_depth"), std::string::npos);

@@ -1,11 +1,9 @@
 // API.md §4 "Push": the WebSocket stream delivers ticket events to those who care, and refuses
 // bad tokens before the upgrade.
+#include "support/stream_client.hpp"
 #include "ticket_city.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 
 using namespace civic::test;
 using nlohmann::json;
@@ -13,31 +11,6 @@ namespace beast = boost::beast;
 namespace asio = boost::asio;
 
 namespace {
-
-// A blocking WebSocket client with a read timeout, so that a missing message fails the test
-// instead of hanging it.
-class StreamClient {
-public:
-    StreamClient(unsigned short port, const std::string& target, const std::string& token) : ws_(ioc_) {
-        asio::ip::tcp::resolver resolver(ioc_);
-        asio::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
-        timeval tv{10, 0};
-        ::setsockopt(ws_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        ws_.set_option(beast::websocket::stream_base::decorator([token](beast::websocket::request_type& req) {
-            if (!token.empty()) req.set(beast::http::field::authorization, "Bearer " + token);
-        }));
-        ws_.handshake("127.0.0.1", target);
-    }
-    json next() {
-        beast::flat_buffer buffer;
-        ws_.read(buffer);
-        return json::parse(beast::buffers_to_string(buffer.data()));
-    }
-
-private:
-    asio::io_context ioc_;
-    beast::websocket::stream<asio::ip::tcp::socket> ws_;
-};
 
 struct Push : ::testing::Test {
     Daemon d;

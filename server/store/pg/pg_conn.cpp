@@ -118,6 +118,15 @@ bool Conn::alive() {
     }
     return ok();
 }
+int Conn::socket() const { return PQsocket(conn_); }
+bool Conn::consume_input() { return PQconsumeInput(conn_) != 0 && ok(); }
+std::optional<Conn::Notification> Conn::next_notification() {
+    PGnotify* n = PQnotifies(conn_);
+    if (!n) return std::nullopt;
+    Notification out{n->relname, n->extra ? n->extra : "", n->be_pid};
+    PQfreemem(n);
+    return out;
+}
 int Conn::server_version() const { return PQserverVersion(conn_); }
 int Conn::backend_pid() const { return PQbackendPID(conn_); }
 bool Conn::in_transaction() const {

@@ -155,6 +155,18 @@ public:
     bool in_transaction() const;  // inside BEGIN … COMMIT (including a failed transaction)
     std::size_t prepared_statements() const { return statements_.size(); }
     pg_conn* raw() { return conn_; }
+
+    // LISTEN support (store/cluster_events): the socket to wait on; what arrived read without
+    // blocking (false: the connection broke); then the notifications read so far, oldest first
+    // (libpq also collects those that arrive while a query runs).
+    struct Notification {
+        std::string channel;
+        std::string payload;
+        int sender_pid = 0;
+    };
+    int socket() const;
+    bool consume_input();
+    std::optional<Notification> next_notification();
     [[noreturn]] void fail(pg_result* result, std::string_view what);
 
 private:

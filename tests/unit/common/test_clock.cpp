@@ -63,3 +63,18 @@ TEST(Clock, ConcurrentSetAndRead) {
     for (auto& r : readers) r.join();
     EXPECT_EQ(bad.load(), 0);
 }
+
+// Several nodes: the shared row's setting is applied in version order, whatever order it is read in.
+TEST(Clock, SharedOverrideNeverGoesBackToAnOlderVersion) {
+    Clock c;
+    c.apply_shared_override(5000, 2);
+    EXPECT_EQ(c.now(), 5000);
+    c.apply_shared_override(4000, 1);  // a poll that read the row before version 2 was written
+    EXPECT_EQ(c.now(), 5000);
+    c.apply_shared_override(5000, 2);  // the same version again (notification, then poll)
+    EXPECT_EQ(c.now(), 5000);
+    c.apply_shared_override(std::nullopt, 3);
+    EXPECT_FALSE(c.override_value().has_value());
+    c.apply_shared_override(6000, 2);
+    EXPECT_FALSE(c.override_value().has_value());
+}
