@@ -20,6 +20,9 @@ struct Config {
     std::string data_dir = "./data";
     std::string database;  // --database: sqlite:PATH or postgresql://…; empty = sqlite:<data-dir>/civicsnap.db
     std::string photos;    // --photos: file:DIR or s3://BUCKET?endpoint=URL&region=R; empty = file:<data-dir>/photos
+    // --secrets-dir: the keys every node shares (common/secrets_dir.hpp); required with PostgreSQL,
+    // empty on SQLite = <data-dir>/secrets, created on first use.
+    std::string secrets_dir;
     unsigned threads = 0;  // 0 = number of cores
     bool demo = false;
     std::int64_t demo_seed = 1;  // the demo city's simulated history (--demo-seed)
@@ -39,11 +42,23 @@ struct Config {
 struct ParsedArgs {
     // check: `civicsnapd check --data-dir D | --database URL`;
     // migrate: `civicsnapd migrate --database URL`;
+    // init_secrets: `civicsnapd init-secrets --secrets-dir DIR`;
     // backup: `civicsnapd backup --data-dir D --to DIR`;
     // sweep_photos: `civicsnapd sweep-photos --data-dir D [--photos SPEC] [--older-than SECONDS]`;
     // copy_photos: `civicsnapd copy-photos --from SPEC --to SPEC`;
     // routes: `civicsnapd routes [--test-clock]` prints the route table (tests/fuzz/routes.txt)
-    enum class Command { serve, help, version, check, migrate, backup, sweep_photos, copy_photos, routes };
+    enum class Command {
+        serve,
+        help,
+        version,
+        check,
+        migrate,
+        init_secrets,
+        backup,
+        sweep_photos,
+        copy_photos,
+        routes
+    };
     Command command = Command::serve;
     Config config;
     std::string backup_to;
