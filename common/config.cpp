@@ -19,10 +19,13 @@ const char* usage() {
            "                  [--registrations-per-hour N] [--reports-per-hour N]   (0 = unlimited)\n"
            "                  [--database sqlite:PATH | --database postgresql://USER@HOST:PORT/DB]\n"
            "                  [--photos file:DIR | --photos 's3://BUCKET?endpoint=URL&region=R']\n"
+           "                  [--secrets-dir DIR]   (required with postgresql://; default <data-dir>/secrets)\n"
            "                  [--upload-memory-budget BYTES] [--photo-decodes N]   (default 268435456; cores)\n"
            "       civicsnapd check [--data-dir DIR | --database URL]   (verify the points ledger's invariants "
            "and the statistics)\n"
            "       civicsnapd migrate --database URL   (bring the schema up to this binary's version)\n"
+           "       civicsnapd init-secrets --secrets-dir DIR   (create the keys every node shares, once; never "
+           "overwrites)\n"
            "       civicsnapd backup --data-dir DIR [--photos SPEC] --to DIR   (online consistent copy: database, "
            "secrets, a photo folder; photos in a bucket are checked, not copied)\n"
            "       civicsnapd sweep-photos --data-dir DIR [--database URL] [--photos SPEC] [--older-than SECONDS]   "
@@ -81,6 +84,8 @@ void apply(Config& c, const std::string& name, const std::string& value) {
         c.database = value;  // checked by the daemon at start (store/database_spec.hpp)
     else if (name == "photos")
         c.photos = value;  // checked by the daemon at start (store/photo_store.hpp)
+    else if (name == "secrets-dir")
+        c.secrets_dir = value;  // checked by the daemon at start (common/secrets_dir.hpp)
     else if (name == "threads")
         c.threads = static_cast<unsigned>(parse_int("--threads", value, 1, 256));
     else if (name == "upload-memory-budget")
@@ -137,6 +142,7 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     static constexpr std::pair<std::string_view, ParsedArgs::Command> kCommands[] = {
         {"check", ParsedArgs::Command::check},
         {"migrate", ParsedArgs::Command::migrate},
+        {"init-secrets", ParsedArgs::Command::init_secrets},
         {"backup", ParsedArgs::Command::backup},
         {"sweep-photos", ParsedArgs::Command::sweep_photos},
         {"copy-photos", ParsedArgs::Command::copy_photos},
@@ -189,6 +195,8 @@ ParsedArgs parse_args(const std::vector<std::string>& args) {
     }
     if (out.command == ParsedArgs::Command::backup && out.backup_to.empty())
         throw std::invalid_argument("backup needs --to DIR");
+    if (out.command == ParsedArgs::Command::init_secrets && out.config.secrets_dir.empty())
+        throw std::invalid_argument("init-secrets needs --secrets-dir DIR");
     if (out.command == ParsedArgs::Command::copy_photos && (out.copy_from.empty() || out.copy_to.empty()))
         throw std::invalid_argument("copy-photos needs --from SPEC and --to SPEC");
     if (out.command == ParsedArgs::Command::copy_database && (out.copy_from.empty() || out.copy_to.empty()))

@@ -20,6 +20,9 @@ struct Config {
     std::string data_dir = "./data";
     std::string database;  // --database: sqlite:PATH or postgresql://…; empty = sqlite:<data-dir>/civicsnap.db
     std::string photos;    // --photos: file:DIR or s3://BUCKET?endpoint=URL&region=R; empty = file:<data-dir>/photos
+    // --secrets-dir: the keys every node shares (common/secrets_dir.hpp); required with PostgreSQL,
+    // empty on SQLite = <data-dir>/secrets, created on first use.
+    std::string secrets_dir;
     unsigned threads = 0;  // 0 = number of cores
     bool demo = false;
     std::int64_t demo_seed = 1;  // the demo city's simulated history (--demo-seed)
@@ -39,6 +42,7 @@ struct Config {
 struct ParsedArgs {
     // check: `civicsnapd check --data-dir D | --database URL`;
     // migrate: `civicsnapd migrate --database URL`;
+    // init_secrets: `civicsnapd init-secrets --secrets-dir DIR`;
     // backup: `civicsnapd backup --data-dir D --to DIR`;
     // sweep_photos: `civicsnapd sweep-photos --data-dir D [--database URL] [--photos SPEC] [--older-than SECONDS]`;
     // copy_photos: `civicsnapd copy-photos --from SPEC --to SPEC`;
@@ -50,6 +54,7 @@ struct ParsedArgs {
         version,
         check,
         migrate,
+        init_secrets,
         backup,
         sweep_photos,
         copy_photos,

@@ -4,6 +4,7 @@
 #include "common/config.hpp"
 #include "common/crypto.hpp"
 #include "common/seal.hpp"
+#include "common/secrets_dir.hpp"
 #include "server/api/context.hpp"
 #include "server/api/rate_limit.hpp"
 #include "server/api/report_feed.hpp"
@@ -26,6 +27,7 @@
 #include "server/store/migrations.hpp"
 #include "server/store/photo_maintenance.hpp"
 #include "server/store/photo_store.hpp"
+#include "server/store/startup.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -133,6 +135,44 @@ int migrate(const Config& config) {
     } catch (const store::DatabaseStartError& e) {
         std::cerr << "civicsnapd migrate: " << one_line(e.what()) << std::endl;
         return 2;
+    }
+}
+
+// `civicsnapd init-secrets --secrets-dir DIR`: the keys every node shares, created once; an
+// existing key is kept (and said so). A directory or key that cannot be used → one line, exit 2.
+int init_secrets(const Config& config) {
+    try {
+        const auto report = secrets::init(config.secrets_dir);
+        for (const auto& name : report.created)
+            std::cout << "civicsnapd init-secrets: created " << config.secrets_dir << "/" << name << "\n";
+        for (const auto& name : report.kept)
+            std::cout << "civicsnapd init-secrets: kept the existing " << config.secrets_dir << "/" << name << "\n";
+        std::cout << "civicsnapd init-secrets: give every node this directory's files (--secrets-dir)" << std::endl;
+        return 0;
+    } catch (const secrets::SecretsError& e) {
+        std::cerr << "civicsnapd init-secrets: " << one_line(e.what()) << std::endl;
+        return 2;
+    }
+}
+
+// The keys a serving daemon uses (API.md §1.1). On PostgreSQL they must come from --secrets-dir,
+// made beforehand by init-secrets: a node that invented its own could not open kiosk secrets
+// sealed by another. On SQLite (one node) <data-dir>/secrets is the default, created on first use.
+secrets::Keys serving_keys(const Config& config, const store::DatabaseSpec& db_spec) {
+    const std::string hint = "; create the keys once with civicsnapd init-secrets --secrets-dir " +
+                             (config.secrets_dir.empty() ? std::string("DIR") : config.secrets_dir);
+    if (config.secrets_dir.empty()) {
+        if (db_spec.engine == store::Engine::postgresql)
+            throw secrets::SecretsError(
+                "--database postgresql://… needs --secrets-dir DIR holding the keys every node shares" + hint);
+        const auto dir = (std::filesystem::path(config.data_dir) / "secrets").string();
+        secrets::init(dir);
+        return secrets::load(dir);
+    }
+    try {
+        return secrets::load(config.secrets_dir);
+    } catch (const secrets::SecretsError& e) {
+        throw secrets::SecretsError(e.what() + hint);
     }
 }
 
@@ -332,8 +372,14 @@ int serve(const Config& config) {
     ensure_dir(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
     if (photo_spec.kind == store::PhotoStoreSpec::Kind::file && config.photos.empty())
         ensure_dir(data / "photos", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
-    ensure_dir(data / "secrets", fs::perms::owner_all);
-    const auto master_key = seal::load_or_create_key_file((data / "secrets" / "master.key").string(), seal::kKeyBytes);
+    secrets::Keys keys;
+    try {
+        keys = serving_keys(config, db_spec);
+    } catch (const secrets::SecretsError& e) {
+        std::cerr << "civicsnapd: " << one_line(e.what()) << std::endl;
+        return 2;
+    }
+    const auto& master_key = keys.seal_key;
 
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
     const unsigned io_threads = config.threads ? config.threads : cores;
@@ -372,8 +418,10 @@ int serve(const Config& config) {
         return 2;
     }
 
-    // Start-up work runs on this thread before any request: no job has been submitted yet.
-    db.engine().at_startup([&](store::Conn& conn) {
+    // Start-up work runs on this thread before any request: no job has been submitted yet. The
+    // nodes of one database take turns (PostgreSQL: an advisory lock), so that when several start
+    // at once on a fresh database the first admin and the demo city are made once.
+    store::at_startup_exclusive(db.engine(), [&](store::Conn& conn) {
         bootstrap_admin(conn, clock.now());
         if (config.demo) {
             domain::DemoHistory history;
@@ -396,14 +444,13 @@ int serve(const Config& config) {
     ctx.photos = photos.get();
     api::ReportFeed feed;
     ctx.feed = &feed;
-    api::RateLimits rate_limits{api::RateLimiter(config.registrations_per_hour),
-                                api::RateLimiter(config.reports_per_hour)};
+    auto rate_limits = api::make_rate_limits(db, config.registrations_per_hour, config.reports_per_hour);
     ctx.rate_limits = &rate_limits;
     api::SessionCache sessions(db.engine());
     ctx.sessions = &sessions;
     domain::PossibleDuplicatesCache duplicates(db.engine());
     ctx.duplicates = &duplicates;
-    ctx.credit_key_pem = domain::credit::load_or_create_signing_key((data / "secrets" / "credit_ed25519.pem").string());
+    ctx.credit_key_pem = keys.credit_key_pem;
     const auto router = api::build_router(ctx);
     // PostgreSQL: this node's listener keeps its caches, push and test clock in step with every
     // node's commits (store/cluster_events.hpp); after the caches, so that it stops before them.
@@ -474,6 +521,8 @@ int main(int argc, char** argv) {
                 return check(parsed.config);
             case civic::ParsedArgs::Command::migrate:
                 return migrate(parsed.config);
+            case civic::ParsedArgs::Command::init_secrets:
+                return init_secrets(parsed.config);
             case civic::ParsedArgs::Command::backup:
                 return backup(parsed.config, parsed.backup_to);
             case civic::ParsedArgs::Command::sweep_photos:

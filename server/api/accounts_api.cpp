@@ -32,7 +32,7 @@ const std::string& decoy_hash() {
 asio::awaitable<Response> register_resident(AppContext& ctx, Request& req) {
     // Every attempt counts, valid or not: the bucket guards the password hashing too.
     if (ctx.rate_limits)
-        if (const auto wait = ctx.rate_limits->registrations.take(req.remote_address, ctx.clock.now()))
+        if (const auto wait = co_await ctx.rate_limits->registrations->take(req.remote_address, ctx.clock.now()))
             throw ApiError::rate_limited(*wait, "too many registrations from this address; retry later");
     const auto body = json_body(req);
     const auto phone = require_string(body, "phone");

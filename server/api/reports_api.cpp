@@ -118,7 +118,7 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
     }
     // After the replay check: a retried submission is not a new report and costs no token.
     if (ctx.rate_limits)
-        if (const auto wait = ctx.rate_limits->reports.take(std::to_string(who.user_id), ctx.clock.now()))
+        if (const auto wait = co_await ctx.rate_limits->reports->take(std::to_string(who.user_id), ctx.clock.now()))
             throw ApiError::rate_limited(*wait, "too many reports from this account; retry later");
     auto report = new_report_from(upload.meta, who.user_id);
     report.self_handled = self_handled;

@@ -3,32 +3,7 @@
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-
 namespace civic::domain::credit {
-
-std::string load_or_create_signing_key(const std::string& path) {
-    if (std::ifstream in(path); in) {
-        std::stringstream text;
-        text << in.rdbuf();
-        auto pem = text.str();
-        crypto::ed25519_public_pem(pem);  // throws on a file that is not our key
-        return pem;
-    }
-    const auto pem = crypto::ed25519_generate().private_pem;
-    const auto tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw std::runtime_error("cannot create " + tmp);
-    const bool ok = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot write " + path);
-    return pem;
-}
 
 std::string canonical_json(const nlohmann::json& object) {
     // dump() without indent emits no whitespace; ensure_ascii=false keeps UTF-8 as is; strict

@@ -9,9 +9,7 @@
 
 namespace civic::domain::credit {
 
-// Reads the PKCS#8 PEM private key at `path`, or generates one there (mode 0600, fsynced,
-// renamed into place) on first start. Throws std::runtime_error when it cannot.
-std::string load_or_create_signing_key(const std::string& path);
+// The signing key (PKCS#8 PEM) is one of the shared keys of common/secrets_dir.hpp.
 
 // Keys sorted (nlohmann's object is an ordered map), no whitespace, strings as UTF-8.
 std::string canonical_json(const nlohmann::json& object);

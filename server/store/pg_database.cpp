@@ -1,5 +1,6 @@
 #include "server/store/pg_database.hpp"
 
+#include "server/store/pg/pg_advisory_lock.hpp"
 #include "server/store/pg/pg_migrate.hpp"
 #include "server/store/pg_jobs.hpp"
 
@@ -42,10 +43,16 @@ void PgEngine::migrate() {
     }
 }
 
-void PgEngine::at_startup(const std::function<void(Conn&)>& fn) {
+void PgEngine::at_startup(const std::function<void(Conn&)>& fn) { run_at_startup(fn, /*exclusive=*/false); }
+
+void PgEngine::at_startup_exclusive(const std::function<void(Conn&)>& fn) { run_at_startup(fn, /*exclusive=*/true); }
+
+void PgEngine::run_at_startup(const std::function<void(Conn&)>& fn, bool exclusive) {
     std::optional<pg::Pool::Lease> lease;
+    std::optional<pg::SessionAdvisoryLock> lock;
     try {
         lease.emplace(pool_.acquire());
+        if (exclusive) lock.emplace(lease->conn(), kStartupLockKey);
     } catch (const pg::PgError& e) {
         throw to_db_error(e);
     }

@@ -9,6 +9,7 @@
 #include "server/store/storage_engine.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -16,6 +17,9 @@ namespace civic::store {
 
 class PgEngine final : public StorageEngine {
 public:
+    // pg_advisory_lock key of at_startup_exclusive: "civicSTA" as eight ASCII bytes.
+    static constexpr std::int64_t kStartupLockKey = 0x63697669'63535441LL;
+
     // Connects nothing yet: migrate() is the first contact (and the start-up check).
     explicit PgEngine(pg::PoolOptions options);
     ~PgEngine() override;
@@ -29,12 +33,17 @@ public:
     // starting at once migrate once). Throws DatabaseStartError.
     void migrate() override;
     void at_startup(const std::function<void(Conn&)>& fn) override;
+    // at_startup under the advisory lock kStartupLockKey: the nodes of one database run `fn` one
+    // after the other (store/startup.hpp).
+    void at_startup_exclusive(const std::function<void(Conn&)>& fn);
     void stop() override;
     void append_metrics(std::string& out) const override { pg::append_metrics(pool_.stats(), out); }
 
     pg::Pool& pool() { return pool_; }
 
 private:
+    void run_at_startup(const std::function<void(Conn&)>& fn, bool exclusive);
+
     pg::Pool pool_;
     boost::asio::thread_pool threads_;
     std::vector<std::function<void(Conn&)>> observers_;

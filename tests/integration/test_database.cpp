@@ -6,6 +6,7 @@
 #include "ledger_support.hpp"
 #include "support/pg_cluster.hpp"
 #include "support/scratch_dir.hpp"
+#include "support/secrets_dir.hpp"
 
 #include "server/store/pg/pg_conn.hpp"
 
@@ -23,9 +24,11 @@ namespace {
 
 CommandResult civicsnapd(const std::string& args) { return run_command(std::string(CIVICSNAPD_PATH) + " " + args); }
 
+// With its keys (a postgresql:// database needs --secrets-dir), so that the database is what fails.
 CommandResult serve_with(const std::string& data_dir, const std::string& database) {
+    init_secrets(data_dir + "/secrets");
     return civicsnapd("--listen 127.0.0.1:0 --no-access-log --data-dir '" + data_dir + "' --database '" + database +
-                      "'");
+                      "' --secrets-dir '" + data_dir + "/secrets'");
 }
 
 // Exit status 2, one line saying `what`, and the daemon never listened.

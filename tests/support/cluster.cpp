@@ -1,5 +1,6 @@
 #include "support/cluster.hpp"
 
+#include "support/secrets_dir.hpp"
 #include "support/test_database.hpp"
 
 #include <filesystem>
@@ -24,13 +25,10 @@ Cluster::Cluster(Options options) : options_(std::move(options)), root_(std::mak
         fs::create_directories(fs::path(root_->path) / "photos");
         photos_ = "file:" + (fs::path(root_->path) / "photos").string();
     }
+    // One set of keys for every node (kiosk secrets sealed on one are opened on another).
+    init_secrets(secrets_dir());
     for (std::size_t i = 0; i < options_.nodes; ++i) {
         fs::create_directories(fs::path(root_->path) / ("node-" + std::to_string(i)));
-        // The first node creates the keys; every other node gets a copy of them (the keys must be
-        // equal on every node: kiosk secrets sealed on one are opened on another).
-        if (i > 0)
-            fs::copy(fs::path(node_options(0).data_dir) / "secrets", fs::path(node_options(i).data_dir) / "secrets",
-                     fs::copy_options::recursive | fs::copy_options::overwrite_existing);
         nodes_.push_back(std::make_unique<Daemon>(node_options(i)));
     }
 }
@@ -50,7 +48,7 @@ Daemon::Options Cluster::node_options(std::size_t i) const {
     o.test_clock = options_.test_clock;
     o.data_dir = (fs::path(root_->path) / ("node-" + std::to_string(i))).string();
     o.photos = photos_;
-    o.extra_args = {"--database", database_uri_};
+    o.extra_args = {"--database", database_uri_, "--secrets-dir", secrets_dir()};
     o.extra_args.insert(o.extra_args.end(), options_.extra_args.begin(), options_.extra_args.end());
     return o;
 }

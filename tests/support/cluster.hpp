@@ -32,6 +32,7 @@ public:
     Daemon& node(std::size_t i) { return *nodes_.at(i); }
     const std::string& database_uri() const { return database_uri_; }
     const std::string& photos() const { return photos_; }
+    std::string secrets_dir() const { return root_->path + "/secrets"; }  // every node's --secrets-dir
 
     // (Re)starts node i on its data dir (after kill_hard() or stop()); the others keep running.
     void restart(std::size_t i);

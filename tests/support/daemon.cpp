@@ -1,6 +1,7 @@
 #include "support/daemon.hpp"
 #include "support/pg_cluster.hpp"
 #include "support/s3_server.hpp"
+#include "support/secrets_dir.hpp"
 #include "support/test_database.hpp"
 
 #include "server/store/pg/pg_conn.hpp"
@@ -122,6 +123,23 @@ std::string database_for(const std::string& data_dir, bool create) {
     return pg_uri(it->second);
 }
 
+void init_secrets(const std::string& dir) {
+    namespace fs = std::filesystem;
+    if (fs::exists(fs::path(dir) / "master.key") && fs::exists(fs::path(dir) / "credit_ed25519.pem")) return;
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null >= 0) ::dup2(null, STDOUT_FILENO);
+        ::execl(CIVICSNAPD_PATH, CIVICSNAPD_PATH, "init-secrets", "--secrets-dir", dir.c_str(), nullptr);
+        _exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("civicsnapd init-secrets --secrets-dir " + dir + " failed");
+}
+
 Daemon::Daemon() : Daemon(Options{}) {}
 
 Daemon::Daemon(Options options) : options_(std::move(options)) {
@@ -168,6 +186,13 @@ void Daemon::start() {
     if (const auto database = own_database ? "" : database_for(data_dir_, /*create=*/true); !database.empty()) {
         args.push_back("--database");
         args.push_back(database);
+    }
+    // The PostgreSQL run: the shared keys come from --secrets-dir (API.md §1.1), made once.
+    if (database_on_postgresql() && std::find(options_.extra_args.begin(), options_.extra_args.end(),
+                                              "--secrets-dir") == options_.extra_args.end()) {
+        init_secrets(data_dir_ + "/secrets");
+        args.push_back("--secrets-dir");
+        args.push_back(data_dir_ + "/secrets");
     }
     for (const auto& a : options_.extra_args) args.push_back(a);
     pid_ = ::fork();

@@ -1,5 +1,7 @@
 #include "server/store/pg/pg_migrate.hpp"
 
+#include "server/store/pg/pg_advisory_lock.hpp"
+
 #include <ctime>
 
 namespace civic::store::pg {
@@ -12,34 +14,6 @@ bool table_exists(Conn& conn) {
     q.next();
     return q.text(0) == "t";
 }
-
-// Holds the advisory lock with lock_timeout lifted; gives both back however the run ends. A
-// connection that broke has lost the (session) lock with it.
-class MigrationLock {
-public:
-    explicit MigrationLock(Conn& conn) : conn_(conn) {
-        auto q = conn_.query("SELECT current_setting('lock_timeout')");
-        q.next();
-        saved_timeout_ = q.text(0);
-        conn_.exec("SET lock_timeout = 0");
-        conn_.exec("SELECT pg_advisory_lock(" + std::to_string(kMigrationLockKey) + ")");
-    }
-    MigrationLock(const MigrationLock&) = delete;
-    MigrationLock& operator=(const MigrationLock&) = delete;
-    ~MigrationLock() {
-        if (!conn_.ok()) return;
-        try {
-            if (conn_.in_transaction()) conn_.exec("ROLLBACK");
-            conn_.exec("SELECT pg_advisory_unlock(" + std::to_string(kMigrationLockKey) + ")");
-            conn_.query("SELECT set_config('lock_timeout', ?, false)").args(saved_timeout_).run();
-        } catch (const PgError&) {
-        }
-    }
-
-private:
-    Conn& conn_;
-    std::string saved_timeout_;
-};
 
 }  // namespace
 
@@ -67,7 +41,7 @@ MigrateResult migrate(Conn& conn, const std::vector<Migration>& all) {
         q.next();
         check_server_version(static_cast<int>(q.int64(0)));
     }
-    MigrationLock lock(conn);
+    SessionAdvisoryLock lock(conn, kMigrationLockKey);
     conn.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version    BIGINT PRIMARY KEY,"

@@ -57,4 +57,14 @@ TEST(ConfigArgs, CopyDatabaseNeedsFromAndTo) {
     EXPECT_THROW(parse_args({"copy-database", "--to", "postgresql://u@h/db"}), std::invalid_argument);
 }
 
+TEST(ConfigArgs, InitSecretsNeedsTheSecretsDir) {
+    const auto p = parse_args({"init-secrets", "--secrets-dir", "/etc/civicsnap/secrets"});
+    EXPECT_EQ(p.command, Command::init_secrets);
+    EXPECT_EQ(p.config.secrets_dir, "/etc/civicsnap/secrets");
+    EXPECT_THROW(parse_args({"init-secrets"}), std::invalid_argument);
+    // serve takes it too (required there with PostgreSQL, checked at start); empty by default.
+    EXPECT_EQ(parse_args({"--secrets-dir=/s"}).config.secrets_dir, "/s");
+    EXPECT_TRUE(parse_args({}).config.secrets_dir.empty());
+}
+
 }  // namespace

@@ -22,6 +22,7 @@
 #include "server/store/ledger_repo.hpp"
 #include "server/store/pg_backend.hpp"
 #include "server/store/pg_jobs.hpp"
+#include "server/store/rate_limit_repo.hpp"
 #include "server/store/redemption_repo.hpp"
 #include "server/store/reports_repo.hpp"
 #include "server/store/stock_repo.hpp"
@@ -377,6 +378,28 @@ TEST_F(PgRaces, AKioskSignatureIsAcceptedOnce) {
     const auto outcomes =
         race(kReplays, [&](int, store::Conn& c) { return domain::authenticate_kiosk(c, master, req, kNow); });
     EXPECT_EQ(tally(outcomes), (std::map<std::string, int>{{"ok", 1}, {"unauthorized", kReplays - 1}}));
+}
+
+// One rate-limit bucket (schema/012) taken from at once on both nodes, starting with no row: the
+// allowance is handed out exactly, never once more (API.md §1.1: rate limits count across nodes).
+TEST_F(PgRaces, ConcurrentTakesFromOneBucketNeverExceedTheAllowance) {
+    constexpr int kTakes = 12;
+    constexpr std::int64_t kPerHour = 5;
+    const auto outcomes = race(kTakes, [&](int, store::Conn& c) -> std::int64_t {
+        return store::take_rate_token(c, "registrations", "203.0.113.7", kPerHour, kNow) ? 0 : 1;
+    });
+    std::int64_t taken = 0;
+    for (const auto& o : outcomes) {
+        EXPECT_EQ(o.error, "");
+        taken += o.value;
+    }
+    EXPECT_EQ(taken, kPerHour);
+    const auto left = setup([&](store::Conn& c) {
+        auto q = c.query("SELECT tokens FROM rate_limit_buckets WHERE limiter = 'registrations'");
+        q.next();
+        return q.real(0);
+    });
+    EXPECT_EQ(left, 0.0);
 }
 
 // A partner's update id posted at once on both nodes: one comment; the others are told it was

@@ -11,6 +11,7 @@
 #include "server/store/open311_repo.hpp"
 #include "server/store/pg_backend.hpp"
 #include "server/store/pg_jobs.hpp"
+#include "server/store/rate_limit_repo.hpp"
 #include "server/store/redemption_repo.hpp"
 #include "server/store/reports_repo.hpp"
 #include "server/store/sqlite.hpp"
@@ -367,6 +368,32 @@ TEST_P(Repos, IdempotencyKeysAreReplaced) {
     EXPECT_EQ(found->fingerprint, "fp2");
     store::purge_idempotent_before(c(), kNow + 101);
     EXPECT_FALSE(store::find_idempotent(c(), "user:1", "k1", 0));
+}
+
+// The token bucket's one-statement take (schema/012): full at first, refilled by the hour up to
+// the allowance, never by a clock set back; a refused take leaves the row as it was; the sweep
+// deletes what is untouched since the cutoff.
+TEST_P(Repos, RateLimitBucketsTakeRefillAndSweep) {
+    const auto take = [&](const char* key, std::int64_t now) {
+        return store::take_rate_token(c(), "reports", key, 2, now);
+    };
+    EXPECT_FALSE(take("7", kNow));
+    EXPECT_FALSE(take("7", kNow));
+    auto refused = take("7", kNow + 1799);  // 2 an hour: a token every 1800 s
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->at, kNow);
+    EXPECT_EQ(refused->tokens, 0.0);
+    EXPECT_FALSE(take("8", kNow)) << "another key, another bucket";
+    EXPECT_FALSE(take("7", kNow + 1800));
+    EXPECT_TRUE(take("7", kNow)) << "a clock set back refills nothing";
+    EXPECT_FALSE(take("7", kNow + 1800 + 100 * 3600)) << "refilled, capped at the allowance";
+    EXPECT_FALSE(take("7", kNow + 1800 + 100 * 3600));
+    EXPECT_TRUE(take("7", kNow + 1800 + 100 * 3600));
+    store::sweep_rate_buckets(c(), kNow + 1);  // "8" untouched since kNow
+    auto q = c().query("SELECT key FROM rate_limit_buckets ORDER BY key");
+    ASSERT_TRUE(q.next());
+    EXPECT_EQ(q.text(0), "7");
+    EXPECT_FALSE(q.next());
 }
 
 TEST_P(Repos, Open311PartnersMediaAndUpdates) {
