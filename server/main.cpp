@@ -395,7 +395,9 @@ int serve(const Config& config) {
         return 2;
     }
     store::Database db(std::move(engine));
-    boost::asio::io_context ioc(static_cast<int>(io_threads));
+    // One io_context per I/O thread; process-wide services and the start-up work use the first.
+    http::IoContexts io(io_threads);
+    auto& ioc = io.first();
     // The photo store must exist and accept our credentials before we listen (API.md §1.1),
     // and before the demo city stores its photos in it.
     const auto photos = store::make_photo_store(photo_spec, ioc.get_executor(), blocking_pool);
@@ -467,7 +469,7 @@ int serve(const Config& config) {
     ctx.metrics = &metrics;
     std::unique_ptr<http::AccessLog> access_log;
     if (config.access_log) access_log = std::make_unique<http::AccessLog>(stderr);
-    http::Server server(ioc, router, metrics, access_log.get());
+    http::Server server(io, router, metrics, access_log.get());
     // Streamed upload parts are spooled beside the database (the same disk as the photo store's
     // local default, so its space is watched in one place); the files are unlinked at once.
     ensure_dir(data / "spool", fs::perms::owner_all);
@@ -486,13 +488,10 @@ int serve(const Config& config) {
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         std::cout << "civicsnapd: shutting down" << std::endl;
-        server.shutdown([&ioc] { ioc.stop(); });
+        server.shutdown([&io] { io.stop(); });
     });
 
-    std::vector<std::thread> threads;
-    for (unsigned i = 1; i < io_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
-    for (auto& t : threads) t.join();
+    io.run();
     if (cluster) cluster->stop();
     db.engine().stop();  // finishes queued writes (SQLite: checkpoints)
     blocking_pool.join();

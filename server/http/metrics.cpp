@@ -1,5 +1,7 @@
 #include "server/http/metrics.hpp"
 
+#include "server/http/io_contexts.hpp"
+
 #include <cstdio>
 
 namespace civic::http {
@@ -94,6 +96,7 @@ std::string Metrics::render(const std::function<void(std::string&)>& extra) cons
                 "# HELP civicsnap_uploads_over_budget_total Requests answered 503 unread: the budget was spent.\n"
                 "# TYPE civicsnap_uploads_over_budget_total counter\ncivicsnap_uploads_over_budget_total %lld\n",
                 static_cast<long long>(uploads_over_budget.load()));
+    append_io_context_metrics(out);
     if (extra) extra(out);
     return out;
 }

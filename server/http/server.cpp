@@ -7,6 +7,7 @@
 #include "server/http/push_channel.hpp"
 #include "server/http/request_head.hpp"
 #include "server/http/response.hpp"
+#include "server/http/response_head.hpp"
 
 #include <openssl/ssl.h>
 #include <boost/asio/as_tuple.hpp>
@@ -14,14 +15,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cassert>
 #include <chrono>
 #include <cstdio>
@@ -40,7 +42,7 @@ using namespace std::chrono_literals;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-// Bookkeeping for one connection, touched only on the connection's strand (except the map).
+// Bookkeeping for one connection, touched only on the connection's own I/O thread (except the map).
 struct Connection {
     beast::tcp_stream* tcp = nullptr;
     bool idle = false;  // waiting for the first byte of a request: safe to close at shutdown
@@ -48,15 +50,19 @@ struct Connection {
 }  // namespace
 
 struct Server::Shared {
-    Shared(asio::io_context& io, const Router& r, Metrics& m, AccessLog* log)
-        : ioc(io), router(r), metrics(m), access_log(log) {
+    Shared(IoContexts& io, const Router& r, Metrics& m, AccessLog* log)
+        : contexts(io), ioc(io.first()), router(r), metrics(m), access_log(log) {
         // Request ids: a per-process random prefix and a counter, unique without coordination.
         char prefix[16];
         std::snprintf(prefix, sizeof prefix, "%08x", static_cast<unsigned>(std::random_device{}()));
         id_prefix = prefix;
         metrics.upload_memory_budget.store(static_cast<std::int64_t>(upload_memory_budget));
     }
-    asio::io_context& ioc;
+    IoContexts& contexts;
+    asio::io_context& ioc;  // the listeners' and the shutdown's: contexts.first()
+    // The next connection's context. Only the accept loops touch it, all on `ioc`; two loops
+    // waiting at once may give the same one (a matter of balance, not of correctness).
+    std::size_t next_context = 0;
     const Router& router;
     Metrics& metrics;
     AccessLog* access_log;
@@ -215,23 +221,28 @@ private:
     bool failed_ = false;
 };
 
+// A whole body: the header written as text into the connection's `head` buffer, then header
+// and body in one gather write (a single writev on plain TCP), the body sent from where the
+// handler left it.
 template <class Stream>
-asio::awaitable<bool> write_whole(Stream& stream, const Request& req, Exchange& ex) {
+asio::awaitable<bool> write_whole(Stream& stream, std::string& head, const Request& req, Exchange& ex) {
     auto& tcp = beast::get_lowest_layer(stream);
     tcp.expires_after(limits::kWriteTimeout);
-    if (req.method == "HEAD") {
-        bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(ex.response.status), 11};
-        fill_header(res, req, ex);
-        res.content_length(ex.response.stream ? ex.response.stream->length : ex.response.body.size());
-        auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
-        co_return !ec;
-    }
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(ex.response.status), 11};
-    fill_header(res, req, ex);
-    res.body() = std::move(ex.response.body);
-    res.prepare_payload();
-    auto [ec, n] = co_await bhttp::async_write(stream, res, kTuple);
-    ex.bytes_out = res.body().size();
+    const int status = ex.response.status;
+    const bool is_head = req.method == "HEAD";
+    ResponseHead fields{status,      ex.response.content_type, req.request_id, &ex.response.headers, ex.keep_alive,
+                        std::nullopt};
+    if (is_head)
+        fields.content_length = ex.response.stream ? ex.response.stream->length : ex.response.body.size();
+    else if (status_has_body(status))
+        fields.content_length = ex.response.body.size();
+    else
+        ex.response.body.clear();  // 1xx, 204, 304: no body may follow the header
+    write_response_head(head, fields);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                                    asio::buffer(is_head ? std::string_view{} : ex.response.body)};
+    auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
+    if (!is_head) ex.bytes_out = ex.response.body.size();
     co_return !ec;
 }
 
@@ -239,8 +250,8 @@ asio::awaitable<bool> write_whole(Stream& stream, const Request& req, Exchange& 
 // before the header goes, so a source that fails then is answered like any handler failure;
 // once the header is out, a failure can only close the connection.
 template <class Stream>
-asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, const Request& req, Exchange& ex,
-                                     const std::string& route_label) {
+asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, std::string& head, const Request& req,
+                                     Exchange& ex, const std::string& route_label) {
     StreamedBody body = std::move(*ex.response.stream);
     ex.response.stream.reset();
     bhttp::response<bhttp::buffer_body> res{static_cast<bhttp::status>(ex.response.status), 11};
@@ -258,7 +269,7 @@ asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, const R
     ex.bytes_out = writer.sent();
     if (failure && !writer.started()) {
         ex.response = failure_response(sh.router, *failure, req, Response{});
-        co_return co_await write_whole(stream, req, ex);
+        co_return co_await write_whole(stream, head, req, ex);
     }
     if (failure) {
         // Nothing but closing is left: the client sees a body shorter than its Content-Length.
@@ -272,10 +283,11 @@ asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, const R
 }
 
 template <class Stream>
-asio::awaitable<bool> write_response(Server::Shared& sh, Stream& stream, const Request& req, Exchange& ex,
-                                     const std::string& route_label) {
-    if (ex.response.stream && req.method != "HEAD") co_return co_await write_streamed(sh, stream, req, ex, route_label);
-    co_return co_await write_whole(stream, req, ex);
+asio::awaitable<bool> write_response(Server::Shared& sh, Stream& stream, std::string& head, const Request& req,
+                                     Exchange& ex, const std::string& route_label) {
+    if (ex.response.stream && req.method != "HEAD")
+        co_return co_await write_streamed(sh, stream, head, req, ex, route_label);
+    co_return co_await write_whole(stream, head, req, ex);
 }
 
 bool streams_multipart(const Route& route, std::string_view content_type) {
@@ -532,6 +544,7 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
                             std::string remote) {
     auto& tcp = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer(limits::kMaxHeaderBytes + limits::kMaxPipelinedBuffer);
+    std::string head;  // each answer's status line and fields (write_whole), reused
     for (;;) {
         if (buffer.size() == 0) {
             // Keep-alive: wait for the next request's first byte, closable at shutdown.
@@ -574,7 +587,7 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
             }
         }
         if (sh->stopping.load()) ex.keep_alive = false;
-        const bool written = co_await write_response(*sh, stream, req, ex, route_label);
+        const bool written = co_await write_response(*sh, stream, head, req, ex, route_label);
         const int status = ex.response.status;  // a stream that failed before its header: the error's
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         sh->metrics.record(ex.slot, status, seconds);
@@ -584,10 +597,12 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
 }
 
 asio::awaitable<void> run_connection(std::shared_ptr<Server::Shared> sh, tcp::socket socket,
-                                     std::shared_ptr<asio::ssl::context> tls) {
+                                     std::shared_ptr<asio::ssl::context> tls, std::size_t context) {
     auto& metrics = sh->metrics;
     metrics.open_connections.fetch_add(1, std::memory_order_relaxed);
     metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
+    sh->contexts.open_connections(context).fetch_add(1, std::memory_order_relaxed);
+    sh->contexts.accepted_connections(context).fetch_add(1, std::memory_order_relaxed);
     auto conn = std::make_shared<Connection>();
     std::uint64_t id = 0;
     {
@@ -598,12 +613,14 @@ asio::awaitable<void> run_connection(std::shared_ptr<Server::Shared> sh, tcp::so
     struct Unregister {
         Server::Shared& sh;
         std::uint64_t id;
+        std::size_t context;
         ~Unregister() {
             std::lock_guard lock(sh.mutex);
             sh.connections.erase(id);
+            sh.contexts.open_connections(context).fetch_sub(1, std::memory_order_relaxed);
             sh.metrics.open_connections.fetch_sub(1, std::memory_order_relaxed);
         }
-    } unregister{*sh, id};
+    } unregister{*sh, id, context};
 
     boost::system::error_code ignored;
     const auto endpoint = socket.remote_endpoint(ignored);
@@ -637,7 +654,9 @@ asio::awaitable<void> run_connection(std::shared_ptr<Server::Shared> sh, tcp::so
 asio::awaitable<void> accept_loop(std::shared_ptr<Server::Shared> sh, std::shared_ptr<tcp::acceptor> acceptor,
                                   std::shared_ptr<asio::ssl::context> tls) {
     for (;;) {
-        auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(sh->ioc), kTuple);
+        // The socket is made on its connection's context: everything it does runs on that thread.
+        const std::size_t context = sh->next_context;
+        auto [ec, socket] = co_await acceptor->async_accept(sh->contexts.at(context), kTuple);
         if (sh->stopping.load() || ec == asio::error::operation_aborted) co_return;
         if (ec) {
             // Out of descriptors and the like: back off briefly instead of spinning.
@@ -653,15 +672,16 @@ asio::awaitable<void> accept_loop(std::shared_ptr<Server::Shared> sh, std::share
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
+        sh->next_context = (context + 1) % sh->contexts.size();
         auto executor = socket.get_executor();
-        asio::co_spawn(executor, run_connection(sh, std::move(socket), tls), asio::detached);
+        asio::co_spawn(executor, run_connection(sh, std::move(socket), tls, context), asio::detached);
     }
 }
 
 }  // namespace
 
-Server::Server(asio::io_context& ioc, const Router& router, Metrics& metrics, AccessLog* access_log)
-    : ioc_(ioc), shared_(std::make_shared<Shared>(ioc, router, metrics, access_log)) {}
+Server::Server(IoContexts& contexts, const Router& router, Metrics& metrics, AccessLog* access_log)
+    : shared_(std::make_shared<Shared>(contexts, router, metrics, access_log)) {}
 
 Server::~Server() = default;
 

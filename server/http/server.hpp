@@ -1,11 +1,12 @@
 #pragma once
-// The HTTP/1.1 front end: listeners (plain TCP and TLS), one coroutine per connection on its own
-// strand, header-first request reading with per-route body limits, and graceful shutdown.
+// The HTTP/1.1 front end: listeners (plain TCP and TLS), one coroutine per connection pinned to
+// one of the I/O contexts (http::IoContexts, handed out in turn), header-first request reading
+// with per-route body limits, and graceful shutdown.
 #include "server/http/access_log.hpp"
+#include "server/http/io_contexts.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
@@ -20,7 +21,8 @@ namespace civic::http {
 
 class Server {
 public:
-    Server(boost::asio::io_context& ioc, const Router& router, Metrics& metrics, AccessLog* access_log);
+    // Listeners run on `contexts.first()`; each accepted connection goes to the next context.
+    Server(IoContexts& contexts, const Router& router, Metrics& metrics, AccessLog* access_log);
     ~Server();
 
     // Where streamed multipart parts are spooled (a folder that exists; empty: kept in memory)
@@ -43,7 +45,6 @@ public:
     struct Shared;
 
 private:
-    boost::asio::io_context& ioc_;
     std::shared_ptr<Shared> shared_;
 };
 

@@ -9,6 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <vector>
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 using civic::test::Daemon;
 using civic::test::raw_exchange;
@@ -145,6 +149,47 @@ TEST(Foundation, MetricsInPrometheusFormat) {
         EXPECT_NE(r.body.find("civicsnap_sqlite_last_batch_size"), std::string::npos);
         EXPECT_EQ(r.body.find("civicsnap_pg_"), std::string::npos);
     }
+}
+
+// A keep-alive connection answered once, left open: the server has accepted it by then.
+int answered_connection(unsigned short port) {
+    const int fd = civic::test::connect_loopback(port);
+    const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string got;
+    char buf[4096];
+    while (got.find("\r\n\r\n") == std::string::npos) {
+        const auto n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<std::size_t>(n));
+    }
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 200")) << got;
+    return fd;
+}
+
+// The value of a metric line `name value` in a Prometheus text body; -1 when absent.
+long long metric(const std::string& body, const std::string& name) {
+    const auto at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stoll(body.substr(at + name.size() + 2));
+}
+
+// Connections are handed to the I/O contexts in turn (the test daemon runs two): six held open
+// at once are three on each, whichever context the turn starts at.
+TEST(Foundation, ConnectionsAreSpreadOverTheIoContexts) {
+    auto& daemon = shared_daemon();
+    std::vector<int> held;
+    for (int i = 0; i < 6; ++i) held.push_back(answered_connection(daemon.port()));
+    const auto body = daemon.get("/metrics").body;
+    for (const int fd : held) ::close(fd);
+    const auto on_first = metric(body, "civicsnap_io_context_connections{context=\"0\"}");
+    const auto on_second = metric(body, "civicsnap_io_context_connections{context=\"1\"}");
+    EXPECT_EQ(metric(body, "civicsnap_io_context_connections{context=\"2\"}"), -1) << body;
+    EXPECT_GE(on_first, 3) << body;
+    EXPECT_GE(on_second, 3) << body;
+    EXPECT_GE(metric(body, "civicsnap_open_connections"), 7) << body;  // the six and /metrics's own
+    EXPECT_GE(metric(body, "civicsnap_io_context_connections_total{context=\"0\"}"), on_first);
+    EXPECT_GE(metric(body, "civicsnap_io_context_connections_total{context=\"1\"}"), on_second);
 }
 
 TEST(Foundation, OpenApiListsEveryEndpoint) {
