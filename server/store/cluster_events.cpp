@@ -1,5 +1,6 @@
 #include "server/store/cluster_events.hpp"
 
+#include "common/metric_lines.hpp"
 #include "server/store/commit_epoch.hpp"
 #include "server/store/pg/pg_conn.hpp"
 #include "server/store/pg/pg_error.hpp"
@@ -192,29 +193,19 @@ void ClusterEvents::read_clock() {
 }
 
 void ClusterEvents::append_metrics(std::string& out) const {
-    struct Line {
-        const char* name;
-        const char* type;
-        const char* help;
-        const std::atomic<std::int64_t>& value;
-    };
-    const Line lines[] = {
-        {"civicsnap_pg_listener_connected", "gauge", "1 while the listener connection is LISTENing.", stats_.connected},
-        {"civicsnap_pg_listener_notifications_total", "counter", "Notifications received from any node.",
-         stats_.notifications},
-        {"civicsnap_pg_listener_polls_total", "counter", "Backstop reads of the epochs and the test clock.",
-         stats_.polls},
-        {"civicsnap_pg_listener_reconnects_total", "counter",
-         "Listener connections reopened after a loss (every cache then starts over).", stats_.reconnects},
-        {"civicsnap_pg_listener_malformed_total", "counter", "Report notifications refused as malformed.",
-         stats_.malformed},
-    };
-    char buf[512];
-    for (const auto& l : lines) {
-        std::snprintf(buf, sizeof buf, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", l.name, l.help, l.name, l.type, l.name,
-                      static_cast<long long>(l.value.load(std::memory_order_relaxed)));
-        out += buf;
-    }
+    metric_lines::append(
+        out, {
+                 {"civicsnap_pg_listener_connected", "gauge", "1 while the listener connection is LISTENing.",
+                  stats_.connected},
+                 {"civicsnap_pg_listener_notifications_total", "counter", "Notifications received from any node.",
+                  stats_.notifications},
+                 {"civicsnap_pg_listener_polls_total", "counter", "Backstop reads of the epochs and the test clock.",
+                  stats_.polls},
+                 {"civicsnap_pg_listener_reconnects_total", "counter",
+                  "Listener connections reopened after a loss (every cache then starts over).", stats_.reconnects},
+                 {"civicsnap_pg_listener_malformed_total", "counter", "Report notifications refused as malformed.",
+                  stats_.malformed},
+             });
 }
 
 }  // namespace civic::store

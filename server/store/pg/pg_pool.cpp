@@ -1,5 +1,7 @@
 #include "server/store/pg/pg_pool.hpp"
 
+#include "common/metric_lines.hpp"
+
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -137,33 +139,23 @@ bool Pool::again(const PgError& e, bool commit_sent, int attempt) {
 }
 
 void append_metrics(const PoolStats& stats, std::string& out) {
-    struct Line {
-        const char* name;
-        const char* type;
-        const char* help;
-        const std::atomic<std::int64_t>& value;
-    };
-    const Line lines[] = {
-        {"civicsnap_pg_connections_open", "gauge", "PostgreSQL connections open.", stats.open},
-        {"civicsnap_pg_connections_in_use", "gauge", "PostgreSQL connections leased to a job now.", stats.in_use},
-        {"civicsnap_pg_acquires_total", "counter", "Connections asked of the pool.", stats.acquires},
-        {"civicsnap_pg_waits_total", "counter", "Asks that found every connection busy and waited.", stats.waits},
-        {"civicsnap_pg_wait_timeouts_total", "counter", "Waits that ended without a connection (503).",
-         stats.wait_timeouts},
-        {"civicsnap_pg_jobs_total", "counter", "Transactions committed.", stats.jobs},
-        {"civicsnap_pg_retries_total", "counter",
-         "Transactions run again after a serialization failure, a deadlock or a lost connection.", stats.retries},
-        {"civicsnap_pg_gave_up_total", "counter", "Transactions failed after the last allowed run.", stats.gave_up},
-        {"civicsnap_pg_reconnects_total", "counter", "Broken connections dropped and replaced.", stats.reconnects},
-        {"civicsnap_pg_connect_failures_total", "counter", "Connections that could not be opened.",
-         stats.connect_failures},
-    };
-    char buf[512];
-    for (const auto& l : lines) {
-        std::snprintf(buf, sizeof buf, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", l.name, l.help, l.name, l.type, l.name,
-                      static_cast<long long>(l.value.load(std::memory_order_relaxed)));
-        out += buf;
-    }
+    metric_lines::append(
+        out,
+        {
+            {"civicsnap_pg_connections_open", "gauge", "PostgreSQL connections open.", stats.open},
+            {"civicsnap_pg_connections_in_use", "gauge", "PostgreSQL connections leased to a job now.", stats.in_use},
+            {"civicsnap_pg_acquires_total", "counter", "Connections asked of the pool.", stats.acquires},
+            {"civicsnap_pg_waits_total", "counter", "Asks that found every connection busy and waited.", stats.waits},
+            {"civicsnap_pg_wait_timeouts_total", "counter", "Waits that ended without a connection (503).",
+             stats.wait_timeouts},
+            {"civicsnap_pg_jobs_total", "counter", "Transactions committed.", stats.jobs},
+            {"civicsnap_pg_retries_total", "counter",
+             "Transactions run again after a serialization failure, a deadlock or a lost connection.", stats.retries},
+            {"civicsnap_pg_gave_up_total", "counter", "Transactions failed after the last allowed run.", stats.gave_up},
+            {"civicsnap_pg_reconnects_total", "counter", "Broken connections dropped and replaced.", stats.reconnects},
+            {"civicsnap_pg_connect_failures_total", "counter", "Connections that could not be opened.",
+             stats.connect_failures},
+        });
 }
 
 }  // namespace civic::store::pg
