@@ -23,7 +23,7 @@ TEST_F(PgMigrate, MigrationsApplyOnAFreshDatabaseAndTwiceIsANoOp) {
     EXPECT_EQ(schema_version(*c), known);
     EXPECT_EQ(scalar(*c, "SELECT count(*) FROM schema_migrations"), known);
     EXPECT_EQ(scalar(*c, "SELECT count(*) FROM ledger_accounts"), 5);  // 004's seed rows
-    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM epochs"), 3);  // auth, open_reports (007), categories (012)
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM epochs"), 3);           // auth, open_reports (007), categories (012)
 
     const auto second = migrate(*c);
     EXPECT_EQ(second.applied, 0);
