@@ -15,7 +15,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <stdexcept>
-#include <unordered_map>
 
 namespace civic::store {
 
@@ -163,22 +162,9 @@ void ClusterEvents::poll_tables() {
 
 void ClusterEvents::read_epochs() {
     if (!conn_) return;
-    std::unordered_map<std::string, std::int64_t> counters;
-    try {
-        auto q = conn_->query("SELECT name, n FROM epochs");
-        while (q.next()) counters.emplace(q.text(0), q.int64(1));
-    } catch (const pg::PgError& e) {
-        if (e.connection_lost() || !conn_->ok()) {
-            drop_connection();  // the reconnect moves every epoch
-            return;
-        }
-        for (auto* epoch : engine_.epochs()) epoch->moved();  // cannot tell: assume it moved
-        return;
-    }
-    for (auto* epoch : engine_.epochs()) {
-        const auto it = counters.find(epoch->name());
-        epoch->observe(it == counters.end() ? std::nullopt : std::optional<std::int64_t>(it->second));
-    }
+    auto front = borrow_postgresql(*conn_);
+    observe_epochs(*front, engine_.epochs());  // a failed read moves every epoch
+    if (!conn_->ok()) drop_connection();       // and a lost connection is "everything moved" again
 }
 
 void ClusterEvents::read_clock() {

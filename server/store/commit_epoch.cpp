@@ -6,23 +6,27 @@
 namespace civic::store {
 
 CommitEpoch::CommitEpoch(StorageEngine& engine, std::string name) : engine_(engine), name_(std::move(name)) {
-    engine.at_startup([this](Conn& conn) { publish(conn); });
-    engine.on_commit([this](Conn& conn) { publish(conn); });
+    engine.at_startup([this](Conn& conn) { observe_epochs(conn, {this}); });
     engine.add_epoch(this);
 }
 
 CommitEpoch::~CommitEpoch() { engine_.remove_epoch(this); }
 
-void CommitEpoch::publish(Conn& conn) {
-    std::optional<std::int64_t> n;
+void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs) {
+    if (epochs.empty()) return;
+    std::vector<std::pair<std::string, std::int64_t>> counters;
     try {
-        auto q = conn.query("SELECT n FROM epochs WHERE name = ?");
-        q.args(name_);
-        if (q.next()) n = q.int64(0);
+        auto q = conn.query("SELECT name, n FROM epochs");
+        while (q.next()) counters.emplace_back(q.text(0), q.int64(1));
     } catch (const DbError&) {
-        // Cannot tell whether anything changed: assume it did.
+        for (auto* epoch : epochs) epoch->moved();
+        return;
     }
-    observe(n);
+    for (auto* epoch : epochs) {
+        const auto it =
+            std::find_if(counters.begin(), counters.end(), [epoch](const auto& c) { return c.first == epoch->name(); });
+        epoch->observe(it == counters.end() ? std::nullopt : std::optional<std::int64_t>(it->second));
+    }
 }
 
 void CommitEpoch::observe(std::optional<std::int64_t> n) {

@@ -1,7 +1,8 @@
 #pragma once
 // One of the counters of schema/007_epochs.sql, published to memory. Triggers move the counter
-// in the same transaction as the changes they stand for; the engine reads it after every commit
-// and, if it moved, advances current() before it completes the committed job(s). So:
+// in the same transaction as the changes they stand for; the engine reads every counter once
+// after every commit (observe_epochs) and, if one moved, advances its current() before it
+// completes the committed job(s). So:
 //  - a request that made a change hears back only after current() moved, and
 //  - a reader that takes current() before it reads cannot tag older data with a newer epoch.
 // Caches (EpochCache) keep what they read under the epoch taken before reading.
@@ -15,12 +16,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace civic::store {
 
 class CommitEpoch {
 public:
-    // Reads the counter now and after every commit. Construct before the engine's first job.
+    // Reads the counter now; the engine reads it after every commit. Construct before the
+    // engine's first job.
     CommitEpoch(StorageEngine& engine, std::string name);
     ~CommitEpoch();
     CommitEpoch(const CommitEpoch&) = delete;
@@ -36,8 +39,6 @@ public:
     void moved();
 
 private:
-    void publish(Conn& conn);
-
     StorageEngine& engine_;
     const std::string name_;
     std::atomic<std::uint64_t> current_{0};
@@ -48,5 +49,11 @@ private:
     std::mutex mutex_;
     std::int64_t last_seen_ = -1;  // the table's counter as last read
 };
+
+// One read of every counter (`SELECT name, n FROM epochs`) on `conn`, outside any transaction
+// that could still roll back, given to each of `epochs`; if the read fails every one advances
+// (it cannot tell what it missed). The engines call it after each commit with their registered
+// epochs, the PostgreSQL listener after a notification or a poll.
+void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs);
 
 }  // namespace civic::store

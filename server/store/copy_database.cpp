@@ -144,14 +144,10 @@ std::vector<std::string> source_columns(Conn& src, const std::string& table) {
     return out;
 }
 
-std::int64_t count_rows(Conn& src, const std::string& table) {
-    auto q = src.query("SELECT count(*) FROM " + sql_name(table));
-    q.next();
-    return q.int64(0);
-}
-
-std::int64_t count_rows(pg::Conn& dst, const std::string& table) {
-    auto q = dst.query("SELECT count(*) FROM " + sql_name(table));
+// Either side: the source's store::Conn or the target's pg::Conn.
+template <class Connection>
+std::int64_t count_rows(Connection& conn, const std::string& table) {
+    auto q = conn.query("SELECT count(*) FROM " + sql_name(table));
     q.next();
     return q.int64(0);
 }

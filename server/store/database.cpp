@@ -1,4 +1,6 @@
 #include "server/store/database.hpp"
+
+#include "server/store/commit_epoch.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/sqlite.hpp"
 
@@ -154,7 +156,10 @@ void Writer::run_batch(std::vector<Job>& batch) {
 }
 
 SqliteEngine::SqliteEngine(Options options, boost::asio::thread_pool& blocking_pool)
-    : options_(std::move(options)), pool_(blocking_pool), writer_(std::make_unique<Writer>(options_.path)) {}
+    : options_(std::move(options)), pool_(blocking_pool), writer_(std::make_unique<Writer>(options_.path)) {
+    // One read of every epoch counter after each group commit (commit_epoch.hpp).
+    writer_->on_commit([this](Conn& conn) { observe_epochs(conn, epochs()); });
+}
 
 SqliteEngine::~SqliteEngine() { writer_->stop(); }
 

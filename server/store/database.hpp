@@ -121,7 +121,6 @@ public:
     void write(WriteJob job) override { writer_->enqueue(std::move(job)); }
     void read(const std::function<void(Conn&)>& fn) override;
     boost::asio::thread_pool& job_threads() override { return pool_; }
-    void on_commit(std::function<void(Conn&)> observer) override { writer_->on_commit(std::move(observer)); }
     void migrate() override;
     void at_startup(const std::function<void(Conn&)>& fn) override { fn(writer_->startup_connection()); }
     void stop() override { writer_->stop(); }

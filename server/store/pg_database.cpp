@@ -1,5 +1,6 @@
 #include "server/store/pg_database.hpp"
 
+#include "server/store/commit_epoch.hpp"
 #include "server/store/pg/pg_advisory_lock.hpp"
 #include "server/store/pg/pg_migrate.hpp"
 #include "server/store/pg_jobs.hpp"
@@ -20,9 +21,9 @@ void PgEngine::write(WriteJob job) {
     boost::asio::post(threads_, [this, job = std::move(job)]() mutable {
         std::exception_ptr error;
         try {
-            run_pg_job(pool_, job.run, pg::TxOptions{}, [this](Conn& conn) {
-                for (auto& observe : observers_) observe(conn);
-            });
+            // After the COMMIT, on the same connection, before the job completes: the epochs
+            // (commit_epoch.hpp) move before the request that made the change hears back.
+            run_pg_job(pool_, job.run, pg::TxOptions{}, [this](Conn& conn) { observe_epochs(conn, epochs()); });
         } catch (...) {
             error = std::current_exception();
         }

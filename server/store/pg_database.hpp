@@ -28,7 +28,6 @@ public:
     void write(WriteJob job) override;
     void read(const std::function<void(Conn&)>& fn) override;
     boost::asio::thread_pool& job_threads() override { return threads_; }
-    void on_commit(std::function<void(Conn&)> observer) override { observers_.push_back(std::move(observer)); }
     // Checks the server (reachable, PostgreSQL ≥ 15) and runs pg::migrate (advisory lock: N nodes
     // starting at once migrate once). Throws DatabaseStartError.
     void migrate() override;
@@ -46,7 +45,6 @@ private:
 
     pg::Pool pool_;
     boost::asio::thread_pool threads_;
-    std::vector<std::function<void(Conn&)>> observers_;
     std::atomic<bool> stopping_{false};
 };
 

@@ -48,10 +48,6 @@ public:
     // Where reads are offloaded to (SQLite: the daemon's blocking pool; PostgreSQL: one thread a
     // pooled connection, so that a job never holds a thread while waiting for a connection).
     virtual boost::asio::thread_pool& job_threads() = 0;
-    // `observer` runs after every successful commit of a write job, before that job is completed,
-    // with a connection outside any transaction. On PostgreSQL observers of different jobs run on
-    // several threads at once. Register before the first job; an observer must not throw.
-    virtual void on_commit(std::function<void(Conn&)> observer) = 0;
     // Brings the schema up to this binary's version. Throws DatabaseStartError when the database
     // cannot be used (unreachable, too old, newer schema). Start-up only.
     virtual void migrate() = 0;
