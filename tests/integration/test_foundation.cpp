@@ -1,5 +1,6 @@
 // API.md §0, §1, §9 over real HTTP: conventions, errors, limits, process behaviour.
 #include "support/daemon.hpp"
+#include "support/raw_http.hpp"
 #include "support/test_database.hpp"
 
 #include <gtest/gtest.h>
@@ -156,13 +157,7 @@ int answered_connection(unsigned short port) {
     const int fd = civic::test::connect_loopback(port);
     const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
-    std::string got;
-    char buf[4096];
-    while (got.find("\r\n\r\n") == std::string::npos) {
-        const auto n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        got.append(buf, static_cast<std::size_t>(n));
-    }
+    const auto got = civic::test::read_response_head(fd);
     EXPECT_TRUE(got.starts_with("HTTP/1.1 200")) << got;
     return fd;
 }

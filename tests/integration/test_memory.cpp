@@ -3,6 +3,7 @@
 // answer is a 201 or a 503 with Retry-After and every 201 is kept; over the upload memory budget
 // the daemon answers 503 before reading a body, and instead of `100 Continue`.
 #include "support/process_probe.hpp"
+#include "support/raw_http.hpp"
 #include "support/uploads.hpp"
 #include "ticket_city.hpp"
 
@@ -53,18 +54,6 @@ void send_all(int fd, const std::string& bytes) {
         if (n <= 0) throw std::runtime_error("send failed");
         done += static_cast<std::size_t>(n);
     }
-}
-
-// Reads until the end of a response head (CRLF CRLF) or until the server closes.
-std::string read_head(int fd) {
-    std::string in;
-    char buf[4096];
-    while (in.find("\r\n\r\n") == std::string::npos) {
-        const auto n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        in.append(buf, static_cast<std::size_t>(n));
-    }
-    return in;
 }
 
 std::string upload_head(const Daemon& d, const std::string& token, const Multipart& m, bool expect_continue) {
@@ -172,13 +161,13 @@ TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
     // The first client is told to go on: it now holds its share of the budget, body unsent.
     const int first = connect_loopback(d.port());
     send_all(first, upload_head(d, c.r1.token, upload, true));
-    const auto go_on = read_head(first);
+    const auto go_on = read_response_head(first);
     ASSERT_TRUE(go_on.starts_with("HTTP/1.1 100 Continue\r\n")) << go_on;
 
     // The second asks the same and is refused without sending a byte of its body.
     const int second = connect_loopback(d.port());
     send_all(second, upload_head(d, c.r2.token, upload, true));
-    const auto refused = read_head(second);
+    const auto refused = read_response_head(second);
     ASSERT_TRUE(refused.starts_with("HTTP/1.1 503 ")) << refused;
     EXPECT_NE(refused.find("\r\nRetry-After: "), std::string::npos) << refused;
     EXPECT_NE(refused.find("Connection: close"), std::string::npos) << refused;
@@ -187,7 +176,7 @@ TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
     // Without Expect the same: answered before the body (none is sent here), then closed.
     const int third = connect_loopback(d.port());
     send_all(third, upload_head(d, c.r2.token, upload, false));
-    const auto also_refused = read_head(third);
+    const auto also_refused = read_response_head(third);
     ASSERT_TRUE(also_refused.starts_with("HTTP/1.1 503 ")) << also_refused;
     ::close(third);
     EXPECT_EQ(metric(d, "civicsnap_uploads_over_budget_total"), 2);
@@ -197,7 +186,7 @@ TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
 
     // The first sends its body and is served; its share is returned, and a retry now succeeds.
     send_all(first, upload.body);
-    const auto created = read_head(first);
+    const auto created = read_response_head(first);
     EXPECT_TRUE(created.starts_with("HTTP/1.1 201 ")) << created;
     ::close(first);
     const auto retry = post_multipart(d, "/api/v1/reports", upload, c.r2.token);
