@@ -495,6 +495,7 @@ int serve(const Config& config) {
     if (cluster) cluster->stop();
     db.engine().stop();  // finishes queued writes (SQLite: checkpoints)
     blocking_pool.join();
+    io.destroy_pending_handlers();  // connections a shutdown cut short, before what they refer to
     domain::set_photo_decode_gate(nullptr);
     if (access_log) access_log->flush();
     std::cout << "civicsnapd: stopped" << std::endl;

@@ -15,7 +15,7 @@ IoContexts::IoContexts(std::size_t count) : counts_(std::make_unique<Counts[]>(c
     for (std::size_t i = 0; i < count; ++i) {
         // Concurrency hint 1: exactly one thread runs it, so handlers it posts to itself take a
         // thread-private queue instead of the scheduler's lock; posts from other threads still lock.
-        contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
+        contexts_.push_back(std::make_unique<Context>(1));
     }
     IoContexts* none = nullptr;
     registered.compare_exchange_strong(none, this);
@@ -24,6 +24,7 @@ IoContexts::IoContexts(std::size_t count) : counts_(std::make_unique<Counts[]>(c
 IoContexts::~IoContexts() {
     IoContexts* self = this;
     registered.compare_exchange_strong(self, nullptr);
+    destroy_pending_handlers();  // while counts_, which connections' handlers update, still lives
 }
 
 void IoContexts::run() {
@@ -41,6 +42,10 @@ void IoContexts::run() {
 
 void IoContexts::stop() {
     for (auto& ioc : contexts_) ioc->stop();
+}
+
+void IoContexts::destroy_pending_handlers() {
+    for (auto& ioc : contexts_) ioc->shutdown();
 }
 
 }  // namespace civic::http

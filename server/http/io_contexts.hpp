@@ -36,6 +36,10 @@ public:
     void run();
     // Thread-safe; each context stops after the handler it is running.
     void stop();
+    // After run() returned: destroys every handler still queued or waiting on I/O — the frames of
+    // coroutines a shutdown cut short — while what they refer to (the server, its metrics, the
+    // router) still lives. Without it they would be destroyed with the contexts, after those.
+    void destroy_pending_handlers();
 
     // Client connections on context `i`: open now, and accepted in all (http::Server counts them).
     std::atomic<std::int64_t>& open_connections(std::size_t i) { return counts_[i].open; }
@@ -47,7 +51,14 @@ private:
         alignas(64) std::atomic<std::int64_t> open{0};  // a cache line each: the contexts run on different cores
         std::atomic<std::int64_t> accepted{0};
     };
-    std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+    // An io_context whose protected execution_context::shutdown() — the first half of its
+    // destructor, which destroys the pending handlers and may run more than once — is reachable.
+    class Context : public boost::asio::io_context {
+    public:
+        using boost::asio::execution_context::shutdown;
+        using io_context::io_context;
+    };
+    std::vector<std::unique_ptr<Context>> contexts_;
     std::unique_ptr<Counts[]> counts_;
     std::vector<Guard> guards_;
 };

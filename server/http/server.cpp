@@ -770,6 +770,11 @@ void Server::shutdown(std::function<void()> done) {
                 timer.expires_after(20ms);
                 co_await timer.async_wait(kTuple);
             }
+            // What is still open is dropped: the caller stops the contexts, and their pending
+            // handlers are destroyed by IoContexts::destroy_pending_handlers().
+            if (const auto left = sh->metrics.open_connections.load(); left > 0)
+                std::fprintf(stderr, "civicsnapd: shutdown grace ended with %lld connection(s) open; dropping them\n",
+                             static_cast<long long>(left));
             done();
         },
         asio::detached);

@@ -186,8 +186,11 @@ TEST_F(LivingDemo, StatisticsSupervisionAndBulletinHaveFigures) {
     EXPECT_GE(body["total"]["received"].get<int>(), 100);
     EXPECT_GE(body["total"]["closed"].get<int>(), 50);
     EXPECT_TRUE(body["total"]["closure_rate"].is_number());
-    for (const auto& g : body["groups"])
-        if (!g["key"].is_null()) EXPECT_GT(g["received"].get<int>(), 0) << g.dump();
+    for (const auto& g : body["groups"]) {
+        if (!g["key"].is_null()) {
+            EXPECT_GT(g["received"].get<int>(), 0) << g.dump();
+        }
+    }
 
     const auto supervision = d.get("/api/v1/supervision?limit=200", token);
     ASSERT_EQ(supervision.status, 200) << supervision.body;

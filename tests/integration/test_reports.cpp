@@ -363,8 +363,11 @@ TEST_F(Reports, PossibleDuplicatesFollowEveryChangeAtOnce) {
     const auto second_id = second["id"].get<std::int64_t>();
     EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array({second_id}));
     const auto list = d.get("/api/v1/reports?limit=200", c.dispatcher.token).json()["items"];
-    for (const auto& item : list)
-        if (item["id"] == first_id) EXPECT_EQ(item["possible_duplicates"], json::array({second_id}));
+    for (const auto& item : list) {
+        if (item["id"] == first_id) {
+            EXPECT_EQ(item["possible_duplicates"], json::array({second_id}));
+        }
+    }
 
     c.ok(c.dispatcher, second_id, {{"action", "reject"}, {"reason", "not a problem"}});
     EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array());

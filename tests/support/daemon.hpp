@@ -30,10 +30,11 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 class Daemon {
 public:
     struct Options {
-        std::vector<std::string> extra_args;
+        // Default member initialisers, so designated initialisers may leave any out.
+        std::vector<std::string> extra_args = {};
         bool test_clock = true;
         bool demo = false;
-        std::string data_dir;  // empty: a fresh temporary dir, removed at the end
+        std::string data_dir = {};  // empty: a fresh temporary dir, removed at the end
         // --photos for this daemon; empty: the run's photo store (photo_store_arg()).
         std::string photos = {};
     };
