@@ -47,8 +47,4 @@ BEGIN
     ON CONFLICT (worker_id) DO UPDATE SET open_tickets = open_tickets + 1;
 END;
 
-CREATE TRIGGER reports_stats_load_after_delete AFTER DELETE ON reports
-WHEN OLD.assignee_id IS NOT NULL AND OLD.status IN ('assigned', 'in_progress', 'resolved')
-BEGIN
-    UPDATE worker_loads SET open_tickets = open_tickets - 1 WHERE worker_id = OLD.assignee_id;
-END;
+-- Reports are never deleted (schema/005_stats.sql refuses it): no trigger for that.

@@ -29,8 +29,8 @@ DECLARE
     was BIGINT;
     now_open BIGINT;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN was := report_open_assignee(OLD.status, OLD.assignee_id); END IF;
-    IF TG_OP <> 'DELETE' THEN now_open := report_open_assignee(NEW.status, NEW.assignee_id); END IF;
+    IF TG_OP = 'UPDATE' THEN was := report_open_assignee(OLD.status, OLD.assignee_id); END IF;
+    now_open := report_open_assignee(NEW.status, NEW.assignee_id);
     IF was IS NOT DISTINCT FROM now_open THEN RETURN NULL; END IF;
     -- Lower id first, the order the pick locks them in: a reassignment racing a pick waits
     -- instead of deadlocking.
@@ -45,7 +45,8 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER reports_worker_load AFTER INSERT OR UPDATE OF status, assignee_id OR DELETE ON reports
+-- Reports are never deleted (schema/postgresql/005_stats.sql refuses it).
+CREATE TRIGGER reports_worker_load AFTER INSERT OR UPDATE OF status, assignee_id ON reports
     FOR EACH ROW EXECUTE FUNCTION reports_worker_load_apply();
 
 CREATE FUNCTION user_grids_worker_load() RETURNS trigger LANGUAGE plpgsql AS $$

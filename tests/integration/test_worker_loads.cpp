@@ -9,10 +9,12 @@
 
 #include "server/store/pg/pg_conn.hpp"
 
+#include <chrono>
 #include <future>
 #include <iostream>
-#include <map>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace civic::test;
@@ -155,39 +157,49 @@ TEST_F(WorkerLoads, TheCheckFindsAWrongCountAndAMissingRow) {
     EXPECT_NE(r.output.find("worker_loads: grid member " + w2 + " has no row"), std::string::npos) << r.output;
 }
 
-// Two nodes accept tickets of one grid at once: each pick waits for the other's locks, so the
-// two workers end up with the same number (±1), as one node alone would leave them.
+// Two nodes accept a ticket of one grid each at the same moment. The test holds the grid's
+// worker rows locked until both accepts wait on them, then lets go: the first pick takes w1, and
+// the second, which waited, reads the count the first committed and takes w2. Unlocked, both
+// would read (0, 0) and pick w1. The two tickets have different reporters and pay no points, so
+// nothing else the accepts write (a resident's standing, the issuance account) orders them first.
 TEST(PgWorkerLoads, TwoNodesAcceptingAtOnceSpreadTheWorkEvenly) {
     if (!database_on_postgresql()) GTEST_SKIP() << "cluster tests run in the PostgreSQL pass";
-    constexpr int kPerNode = 20;
     Cluster cluster;
     TicketCity c{cluster.node(0)};
-    std::vector<std::int64_t> ids;
-    for (int i = 0; i < 2 * kPerNode; ++i) ids.push_back(c.submit(c.r1)["id"].get<std::int64_t>());
+    c.category("t-unpaid", 24, 0, 0);
+    const auto first = c.submit(c.r1, 103.375, 23.375, "t-unpaid")["id"].get<std::int64_t>();
+    const auto second = c.submit(c.r2, 103.376, 23.376, "t-unpaid")["id"].get<std::int64_t>();
 
-    const auto accept_half = [&](std::size_t node, std::size_t first) {
-        std::map<std::int64_t, int> per_worker;
-        for (std::size_t i = first; i < ids.size(); i += 2) {
-            const auto r = cluster.node(node).post("/api/v1/reports/" + std::to_string(ids[i]) + "/actions",
-                                                   {{"action", "accept"}}, c.m1.token);
-            if (r.status != 200) {
-                ADD_FAILURE() << r.body;
-                continue;
-            }
-            ++per_worker[r.json()["assignee_id"].get<std::int64_t>()];
-        }
-        return per_worker;
+    civic::store::pg::Conn holder(cluster.database_uri());
+    civic::store::pg::Conn watcher(cluster.database_uri());
+    holder.exec("BEGIN");
+    holder.exec("SELECT worker_id FROM worker_loads FOR UPDATE");
+    const auto accept = [&](std::size_t node, std::int64_t id) {
+        return std::async(std::launch::async, [&cluster, &c, node, id] {
+            return cluster.node(node).post("/api/v1/reports/" + std::to_string(id) + "/actions", {{"action", "accept"}},
+                                           c.m1.token);
+        });
     };
-    auto on_a = std::async(std::launch::async, accept_half, 0, 0);
-    auto on_b = std::async(std::launch::async, accept_half, 1, 1);
-    std::map<std::int64_t, int> total;
-    for (auto* f : {&on_a, &on_b})
-        for (const auto& [worker, n] : f->get()) total[worker] += n;
+    auto on_a = accept(0, first);
+    auto on_b = accept(1, second);
+    const auto waiting = [&] {
+        auto q = watcher.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        return q.next() ? q.int64(0) : 0;
+    };
+    // Both accepts reach the pick well within the daemons' 5 s lock timeout.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(4);
+    while (waiting() < 2 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    EXPECT_EQ(waiting(), 2);
+    holder.exec("COMMIT");
 
-    ASSERT_EQ(total.size(), 2u);
-    EXPECT_EQ(total[c.w1.id] + total[c.w2.id], 2 * kPerNode);
-    EXPECT_EQ(total[c.w1.id], kPerNode);  // an even number of accepts over two workers: equal
-    EXPECT_EQ(total[c.w2.id], kPerNode);
+    const auto a = on_a.get(), b = on_b.get();
+    ASSERT_EQ(a.status, 200) << a.body;
+    ASSERT_EQ(b.status, 200) << b.body;
+    const std::set<std::int64_t> picked{a.json()["assignee_id"].get<std::int64_t>(),
+                                        b.json()["assignee_id"].get<std::int64_t>()};
+    EXPECT_EQ(picked, (std::set<std::int64_t>{c.w1.id, c.w2.id}));
     const auto check = run_database_check(cluster.database_uri());
     EXPECT_EQ(check.exit_code, 0) << check.output;
 }
