@@ -104,7 +104,8 @@ void print_demo(const domain::DemoSummary& demo) {
 }
 
 // `civicsnapd check`: exit 0 when the ledger's invariants hold and the closure statistics' running
-// sums equal a recomputation (schema/005_stats.sql), 1 with the problems otherwise.
+// sums equal a recomputation (schema/005_stats.sql), as do the workers' open-ticket counts
+// (schema/017_worker_loads.sql), 1 with the problems otherwise.
 // Either engine (--database); a database that cannot be used → one line, exit 2.
 int check(const Config& config) {
     std::vector<std::string> problems;
@@ -119,6 +120,7 @@ int check(const Config& config) {
     if (!problems.empty()) return 1;
     std::cout << "civicsnapd check: ledger invariants hold\n";
     std::cout << "civicsnapd check: closure statistics agree with a recomputation\n";
+    std::cout << "civicsnapd check: worker loads agree with their tickets\n";
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "server/domain/ledger.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/stats_repo.hpp"
+#include "server/store/worker_loads_repo.hpp"
 
 namespace civic::domain {
 
@@ -20,6 +21,7 @@ std::vector<std::string> check_database(store::Conn& conn) {
 std::vector<std::string> check_database_in_transaction(store::Conn& conn) {
     auto problems = ledger::check_invariants(conn);
     for (auto& p : store::stats_sum_mismatches(conn)) problems.push_back(std::move(p));
+    for (auto& p : store::worker_load_mismatches(conn)) problems.push_back(std::move(p));
     return problems;
 }
 

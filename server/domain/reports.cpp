@@ -11,6 +11,7 @@
 #include "server/store/accounts_repo.hpp"
 #include "server/store/city_repo.hpp"
 #include "server/store/open311_repo.hpp"
+#include "server/store/worker_loads_repo.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -88,18 +89,15 @@ std::optional<std::int64_t> deadline_for(store::Conn& conn, const ReportRow& r, 
     return shift_deadline_for_parking(*deadline, parked, &calendar);
 }
 
-// The grid's worker with the fewest open tickets (ties: lowest id), if any.
+// The grid's worker with the fewest open tickets (ties: lowest id), if any. The counts are kept
+// per worker (schema/017_worker_loads.sql): O(workers of the grid), whatever their load.
 std::optional<std::int64_t> least_loaded_worker(store::Conn& conn, std::int64_t grid_id) {
-    std::optional<std::int64_t> best;
-    std::int64_t best_load = 0;
-    for (auto worker : store::grid_worker_ids(conn, grid_id)) {  // ascending ids
-        const auto load = store::count_open_assigned(conn, worker);
-        if (!best || load < best_load) {
-            best = worker;
-            best_load = load;
-        }
-    }
-    return best;
+    const auto loads = store::lock_grid_worker_loads(conn, grid_id);  // ascending ids
+    const auto best = std::min_element(loads.begin(), loads.end(), [](const auto& a, const auto& b) {
+        return a.open_tickets < b.open_tickets;  // the first of equals: the lowest id
+    });
+    if (best == loads.end()) return std::nullopt;
+    return best->worker_id;
 }
 
 void check_worker_of_grid(store::Conn& conn, const ReportRow& r, std::int64_t worker_id) {

@@ -1,5 +1,6 @@
 #include "server/store/bulk_repo.hpp"
 #include "server/store/sqlite.hpp"
+#include "server/store/worker_loads_repo.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -92,6 +93,7 @@ void finish_bulk_load(Conn& conn) {
             while (q.next()) statements.push_back(q.text(0));
         }
         rebuild_stat_sums(conn);
+        rebuild_worker_loads(conn);  // its triggers were aside with the statistics'
         for (const auto& sql : statements) conn.exec(sql);
         conn.exec("DROP TABLE bulk_load_pending");
     });

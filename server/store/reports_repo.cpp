@@ -315,24 +315,6 @@ std::vector<std::int64_t> list_photo_reuse(Conn& conn, std::int64_t report_id) {
     return out;
 }
 
-std::int64_t count_open_assigned(Conn& conn, std::int64_t worker_id) {
-    auto q = conn.query(
-        "SELECT count(*) FROM reports WHERE assignee_id = ? AND status IN ('assigned', 'in_progress', 'resolved')");
-    q.args(worker_id);
-    q.next();
-    return q.int64(0);
-}
-
-std::vector<std::int64_t> grid_worker_ids(Conn& conn, std::int64_t grid_id) {
-    std::vector<std::int64_t> out;
-    auto q = conn.query(
-        "SELECT u.id FROM user_grids ug JOIN users u ON u.id = ug.user_id WHERE ug.grid_id = ? AND u.role = 'worker' "
-        "ORDER BY u.id");
-    q.args(grid_id);
-    while (q.next()) out.push_back(q.int64(0));
-    return out;
-}
-
 bool user_in_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id) {
     auto q = conn.query("SELECT 1 FROM user_grids WHERE user_id = ? AND grid_id = ?");
     q.args(user_id, grid_id);

@@ -119,9 +119,6 @@ std::vector<std::int64_t> reports_with_photo(Conn& conn, std::string_view sha256
 void insert_photo_reuse(Conn& conn, std::int64_t report_id, std::int64_t earlier_report_id);
 std::vector<std::int64_t> list_photo_reuse(Conn& conn, std::int64_t report_id);
 
-// Open tickets (assigned, in progress, resolved) per worker, to pick the least loaded.
-std::int64_t count_open_assigned(Conn& conn, std::int64_t worker_id);
-std::vector<std::int64_t> grid_worker_ids(Conn& conn, std::int64_t grid_id);
 bool user_in_grid(Conn& conn, std::int64_t user_id, std::int64_t grid_id);
 
 // Listing: newest first from `before_id` (exclusive), filtered; at most `limit` rows.

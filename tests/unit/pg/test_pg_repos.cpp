@@ -17,6 +17,7 @@
 #include "server/store/sqlite.hpp"
 #include "server/store/stats_repo.hpp"
 #include "server/store/stock_repo.hpp"
+#include "server/store/worker_loads_repo.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
 #include <chrono>
@@ -193,8 +194,7 @@ TEST_P(Repos, ReportsEventsPhotosAndTheirIndexes) {
     row.updated_at = kNow + 5;
     store::update_report(c(), row);
     EXPECT_EQ(store::find_report(c(), r1)->assignee_id, worker);
-    EXPECT_EQ(store::count_open_assigned(c(), worker), 1);
-    EXPECT_EQ(store::grid_worker_ids(c(), g), std::vector<std::int64_t>{worker});
+    EXPECT_EQ(store::lock_grid_worker_loads(c(), g), (std::vector<store::WorkerLoad>{{worker, 1}}));
     EXPECT_TRUE(store::user_in_grid(c(), worker, g));
 
     store::insert_event(c(), r1, {kNow, resident, "submit", std::nullopt, "submitted", std::nullopt});
