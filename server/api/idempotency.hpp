@@ -8,9 +8,11 @@
 #include "server/http/message.hpp"
 #include "server/http/response.hpp"
 #include "server/store/idempotency_repo.hpp"
+#include "server/store/open_savepoint.hpp"
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace civic::api {
 
@@ -33,31 +35,46 @@ struct Idempotency {
 std::optional<http::Response> replay(store::Conn& conn, const Idempotency& id, std::int64_t now);
 
 // Inside a writer job: claims the key, then runs `op(conn) -> http::Response` in a savepoint of
-// its own; an ApiError from it rolls back its effects and becomes the response; either way the
-// response is stored under the key (so a retry gets the same answer). Other exceptions propagate
-// (nothing stored: the job's rollback takes the claim back too). A key already answered is
-// replayed (or 409 for a different request) and `op` does not run.
-template <class Op>
-http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int64_t now, Op&& op) {
-    if (id.key.empty()) return op(conn);
+// its own, stores the response under the key (so a retry gets the same answer), then runs
+// `last(conn)` — the steps that lock the rows other calls wait for, held so to the fewest round
+// trips before COMMIT. An ApiError from op or last rolls back both and the stored answer, and
+// becomes the answer stored instead. Other exceptions propagate (nothing stored: the job's
+// rollback takes the claim back too). A key already answered is replayed (or 409 for a different
+// request) and neither runs.
+template <class Op, class Last>
+http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int64_t now, Op&& op, Last&& last) {
+    if (id.key.empty()) {
+        auto response = op(conn);
+        last(conn);
+        return response;
+    }
     if (!store::claim_idempotent(conn, id.caller, id.key, id.fingerprint, now, now - kIdempotencyWindowSeconds)) {
         if (auto stored = replay(conn, id, now)) return *stored;
         // Claimed by another attempt, yet not found: deleted in between. Nothing done; run again.
         throw store::DbError(store::DbError::Kind::retry, "40001", "Idempotency-Key row vanished after its claim");
     }
-    http::Response response;
-    store::Savepoint savepoint(conn);
+    const auto save = [&](const http::Response& r) {
+        store::save_idempotent(conn, id.caller, id.key, {id.fingerprint, r.status, r.content_type, r.body}, now);
+    };
+    store::OpenSavepoint savepoint(conn);
     try {
-        response = op(conn);
-        savepoint.release();
+        auto response = op(conn);
+        save(response);
+        last(conn);
+        savepoint.keep();  // released by COMMIT: no round trip while last's rows are held
+        return response;
     } catch (const ApiError& e) {
-        savepoint.rollback();
+        savepoint.rollback();  // op, its stored answer and last: all or nothing
         if (e.status() >= 500) throw;
-        response = http::error_response(e);
+        const auto response = http::error_response(e);
+        save(response);
+        return response;
     }
-    store::save_idempotent(conn, id.caller, id.key,
-                           {id.fingerprint, response.status, response.content_type, response.body}, now);
-    return response;
+}
+
+template <class Op>
+http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int64_t now, Op&& op) {
+    return run_idempotent(conn, id, now, std::forward<Op>(op), [](store::Conn&) {});
 }
 
 }  // namespace civic::api

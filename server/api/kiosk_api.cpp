@@ -7,6 +7,7 @@
 #include "server/api/fingerprint.hpp"
 #include "server/api/idempotency.hpp"
 #include "server/api/input.hpp"
+#include "server/api/kiosk_keys.hpp"
 #include "server/api/routes.hpp"
 #include "server/api/views.hpp"
 #include "server/domain/kiosk_auth.hpp"
@@ -41,13 +42,44 @@ domain::SignedRequest signed_request(const Request& req) {
     return {*key, *ts, *sig, req.method, req.target, req.body};
 }
 
-// Every kiosk endpoint but the redemption starts here: the signature is checked and recorded in
-// one writer job.
+// Secrets are kept per process: a key id names one kiosk for good, whatever database it is in.
+KioskKeys& kiosk_keys() {
+    static KioskKeys keys;
+    return keys;
+}
+
+// The signature's checks that need no write: its form and window, then the HMAC under the
+// kiosk's secret (cached; a miss reads it in a read job). Returns the kiosk's id; 401 otherwise.
+// The replay check, the only part that writes, is domain::record_signature in the caller's job.
+asio::awaitable<std::int64_t> verified_kiosk(AppContext& ctx, const domain::SignedRequest& signed_req,
+                                             const domain::SignatureClaim& claim) {
+    auto key = kiosk_keys().find(signed_req.key_id);
+    if (!key) {
+        key = co_await ctx.db.read(
+            [&](store::Conn& conn) { return domain::find_kiosk_key(conn, ctx.master_key, signed_req.key_id); });
+        if (!key) throw ApiError::unauthorized("bad kiosk signature");  // the one message of every failure
+        kiosk_keys().remember(signed_req.key_id, *key);
+    }
+    domain::verify_signature(key->secret, signed_req, claim);
+    co_return key->kiosk_id;
+}
+
+// Inside a kiosk call's write job: the replay check, and now and then the purge of old signatures.
+void record_signature(store::Conn& conn, std::int64_t kiosk_id, const domain::SignatureClaim& claim, std::int64_t now) {
+    static domain::SignaturePurgeSchedule purge;  // per process, like the purge's interval
+    if (purge.due(now)) domain::forget_expired_signatures(conn, now);
+    domain::record_signature(conn, kiosk_id, claim);
+}
+
+// Every kiosk endpoint but the redemption starts here: the signature verified, then recorded in
+// a write job of its own.
 asio::awaitable<std::int64_t> authenticate_kiosk(AppContext& ctx, const Request& req) {
     const auto signed_req = signed_request(req);
     const auto now = ctx.clock.now();
-    co_return co_await ctx.db.write(
-        [&](store::Conn& conn) { return domain::authenticate_kiosk(conn, ctx.master_key, signed_req, now); });
+    const auto claim = domain::parse_signature(signed_req, now);
+    const auto kiosk_id = co_await verified_kiosk(ctx, signed_req, claim);
+    co_await ctx.db.write([&](store::Conn& conn) { record_signature(conn, kiosk_id, claim, now); });
+    co_return kiosk_id;
 }
 
 json redemption_view(const store::RedemptionRow& r) {
@@ -122,14 +154,19 @@ RedemptionOrder parse_redemption(const Request& req) {
     return order;
 }
 
-// The busiest kiosk call makes one trip through the writer instead of two: the signature is
-// checked and recorded, then the redemption runs in a savepoint of its own (run_idempotent).
-// Past the signature, a client error becomes the answer rather than an exception, because an
-// exception would roll back the job and with it the record that refuses a replay.
+// The busiest kiosk call makes one trip through the writer, and only for what writes: the
+// signature is verified first (verified_kiosk, off the writer), then one job records it and runs
+// the redemption in a savepoint of its own (run_idempotent), its answer stored before the shared
+// rows (stock, sink) are taken. Past the signature, a client error becomes the answer rather
+// than an exception, because an exception would roll back the job and with it the record that
+// refuses a replay.
 asio::awaitable<Response> kiosk_redeem(AppContext& ctx, Request& req) {
     const auto signed_req = signed_request(req);
+    const auto now = ctx.clock.now();
+    const auto claim = domain::parse_signature(signed_req, now);
+    const auto kiosk_id = co_await verified_kiosk(ctx, signed_req, claim);
     // Parsed here, off the writer thread; its error is reported only once the signature holds
-    // (an unsigned request learns nothing about its body).
+    // (an unsigned request learns nothing about its body) and is recorded (a replay is refused).
     std::optional<RedemptionOrder> order;
     std::optional<ApiError> invalid;
     try {
@@ -137,18 +174,22 @@ asio::awaitable<Response> kiosk_redeem(AppContext& ctx, Request& req) {
     } catch (const ApiError& e) {
         invalid = e;
     }
-    const auto now = ctx.clock.now();
     co_return co_await ctx.db.write([&](store::Conn& conn) {
-        const auto kiosk_id = domain::authenticate_kiosk(conn, ctx.master_key, signed_req, now);
+        record_signature(conn, kiosk_id, claim, now);
         try {
             if (invalid) throw *invalid;
             const Idempotency id{"kiosk:" + std::to_string(kiosk_id), order->idempotency_key, order->fingerprint};
-            return run_idempotent(conn, id, now, [&](store::Conn& c) {
-                auto r = domain::redeem(c, kiosk_id, order->token, order->lines, now);
-                auto view = redemption_view(r.redemption);
-                view["balance_after"] = r.balance_after;
-                return http::json_response(201, view);
-            });
+            std::optional<domain::PreparedRedemption> prepared;
+            return run_idempotent(
+                conn, id, now,
+                [&](store::Conn& c) {
+                    prepared = domain::prepare_redemption(c, kiosk_id, order->token, order->lines, now);
+                    auto view = redemption_view(prepared->result.redemption);
+                    view["balance_after"] = prepared->result.balance_after;
+                    return http::json_response(201, view);
+                },
+                // The stock and the sink, after the stored answer: held over the fewest round trips.
+                [&](store::Conn& c) { domain::finish_redemption(c, *prepared, now); });
         } catch (const ApiError& e) {
             if (e.status() >= 500) throw;
             return http::error_response(e);

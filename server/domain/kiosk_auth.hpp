@@ -6,7 +6,9 @@
 // that recording the signature and checking for its replay are one atomic step.
 #include "server/store/conn.hpp"
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,8 +37,48 @@ std::string kiosk_signature(std::string_view secret, std::string_view method, st
                             std::string_view timestamp, std::string_view body);
 
 // The kiosk's id; 401 unauthorized for a missing or malformed header, an unknown key, a stale
-// timestamp, a wrong signature or one already seen. Records the signature.
+// timestamp, a wrong signature or one already seen. Records the signature. All in the caller's
+// write job; the daemon splits it instead (below), so that only the record is in the job.
 std::int64_t authenticate_kiosk(store::Conn& conn, std::string_view master_key, const SignedRequest& req,
                                 std::int64_t now);
+
+// The pieces of authenticate_kiosk, for a caller that verifies off the write path.
+// The checks that need no database: a well-formed timestamp within the window and a 32-byte hex
+// signature; 401 otherwise.
+struct SignatureClaim {
+    std::int64_t timestamp = 0;
+    std::string raw;  // the signature's 32 bytes
+};
+SignatureClaim parse_signature(const SignedRequest& req, std::int64_t now);
+// A kiosk's id and its unsealed secret; nullopt for an unknown key id. Kiosks are only ever
+// added (no rotation or removal exists), so a caller may keep what this returns.
+struct KioskKey {
+    std::int64_t kiosk_id = 0;
+    std::string secret;
+};
+std::optional<KioskKey> find_kiosk_key(store::Conn& conn, std::string_view master_key, std::string_view key_id);
+// 401 unless the request's HMAC under `secret` is the claimed one (compared in constant time).
+void verify_signature(std::string_view secret, const SignedRequest& req, const SignatureClaim& claim);
+// Inside a write job: records the signature; 401 if it was recorded before (a replay).
+void record_signature(store::Conn& conn, std::int64_t kiosk_id, const SignatureClaim& claim);
+
+// Seen signatures past kSignatureRetentionSeconds only take room (their timestamps fail the window
+// check anyway), so they are deleted now and then, not at every kiosk call: at most once per
+// kSignaturePurgeIntervalSeconds in a process (each node on its own; the deletes skip rows another
+// node is deleting).
+inline constexpr std::int64_t kSignaturePurgeIntervalSeconds = 60;
+class SignaturePurgeSchedule {
+public:
+    // True for the first caller at or after each due time (any thread), then not for an interval.
+    bool due(std::int64_t now) {
+        auto next = next_.load(std::memory_order_relaxed);
+        return now >= next &&
+               next_.compare_exchange_strong(next, now + kSignaturePurgeIntervalSeconds, std::memory_order_relaxed);
+    }
+
+private:
+    std::atomic<std::int64_t> next_{0};
+};
+void forget_expired_signatures(store::Conn& conn, std::int64_t now);
 
 }  // namespace civic::domain

@@ -4,6 +4,7 @@
 #include "common/time.hpp"
 #include "server/store/ledger_repo.hpp"
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -30,9 +31,27 @@ struct Moved {
     std::int64_t id, debit_after, credit_after;
 };
 
-// The one place where balances change: both balances and the transfer row, in the caller's
-// transaction. `debit_may_go_negative` is true only for the issuance account (the schema's CHECK
-// enforces the same rule underneath).
+// The transfer row, once both balances have moved: its id is drawn after both accounts are
+// locked, so that for each account ids follow its balance changes (the checker replays in id
+// order).
+Moved record_transfer(store::Conn& conn, store::AccountBalance debit, store::AccountBalance credit, std::int64_t amount,
+                      std::string_view kind, std::string ref, std::optional<std::string> note, std::int64_t now) {
+    store::TransferRow t;
+    t.debit_account = debit.id;
+    t.credit_account = credit.id;
+    t.amount = amount;
+    t.kind = std::string(kind);
+    t.ref = std::move(ref);
+    t.note = std::move(note);
+    t.debit_balance_after = debit.balance;
+    t.credit_balance_after = credit.balance;
+    t.at = now;
+    return {store::insert_transfer(conn, t), t.debit_balance_after, t.credit_balance_after};
+}
+
+// Where balances change (with debit_resident, credit_sink and refund below, which take the
+// sink's row last): both balances and the transfer row, in the caller's transaction. Only the
+// issuance account may go negative (the schema's CHECK enforces the same rule underneath).
 Moved post_transfer(store::Conn& conn, std::int64_t debit, std::int64_t credit, std::int64_t amount,
                     std::string_view kind, std::string ref, std::optional<std::string> note, std::int64_t now) {
     if (amount <= 0) throw std::invalid_argument("ledger transfer amount must be positive");
@@ -44,17 +63,9 @@ Moved post_transfer(store::Conn& conn, std::int64_t debit, std::int64_t credit, 
         if (!store::find_account(conn, debit)) throw std::runtime_error("ledger account missing");
         throw insufficient_points();
     }
-    store::TransferRow t;
-    t.debit_account = debit;
-    t.credit_account = credit;
-    t.amount = amount;
-    t.kind = std::string(kind);
-    t.ref = std::move(ref);
-    t.note = std::move(note);
-    t.debit_balance_after = *debit_after;
-    t.credit_balance_after = store::add_to_balance(conn, credit, amount);
-    t.at = now;
-    return {store::insert_transfer(conn, t), t.debit_balance_after, t.credit_balance_after};
+    const auto credit_after = store::add_to_balance(conn, credit, amount);
+    return record_transfer(conn, {debit, *debit_after}, {credit, credit_after}, amount, kind, std::move(ref),
+                           std::move(note), now);
 }
 
 void check_amount(std::int64_t amount) {
@@ -106,21 +117,45 @@ std::int64_t take_back_report_points(store::Conn& conn, std::int64_t resident_id
     return taken;
 }
 
+Debit debit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount) {
+    check_amount(amount);
+    // The balance check and the debit are one conditional UPDATE found by the user id (no account
+    // read first).
+    const auto debited = store::debit_resident_if_covered(conn, user_id, amount);
+    if (!debited) throw insufficient_points();
+    return {debited->id, amount, debited->balance};
+}
+
+Posted credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind, std::string ref,
+                   std::int64_t now) {
+    store::TransferRow t;
+    t.debit_account = debit.account;
+    t.amount = debit.amount;
+    t.kind = std::string(kind);
+    t.ref = std::move(ref);
+    t.debit_balance_after = debit.balance_after;
+    t.at = now;
+    // The sink's credit and the transfer row in one statement on PostgreSQL: the sink, shared by
+    // every spend of its kind, is then held over that statement and the COMMIT only.
+    return {store::credit_named_and_insert_transfer(conn, "sink", sink, t), debit.balance_after};
+}
+
 Posted spend(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount, std::string_view kind,
              std::string ref, std::int64_t now) {
-    check_amount(amount);
-    auto account = store::find_resident_account(conn, user_id);
-    if (!account || account->balance < amount) throw insufficient_points();
-    const auto m =
-        post_transfer(conn, account->id, named(conn, "sink", sink).id, amount, kind, std::move(ref), std::nullopt, now);
-    return {m.id, m.debit_after};
+    return credit_sink(conn, debit_resident(conn, user_id, amount), sink, kind, std::move(ref), now);
 }
 
 Posted refund(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount,
-              std::string_view kind, std::string ref, std::int64_t now) {
+              std::string_view kind, std::string ref, std::int64_t now, const std::function<void()>& before_sink) {
     check_amount(amount);
-    const auto m = post_transfer(conn, named(conn, "sink", sink).id, resident_account(conn, user_id, now), amount, kind,
-                                 std::move(ref), std::nullopt, now);
+    // The resident first and the sink last, the order spend takes them in (else a refund and a
+    // spend of the same resident could deadlock on PostgreSQL).
+    const auto account = resident_account(conn, user_id, now);
+    const store::AccountBalance credited{account, store::add_to_balance(conn, account, amount)};
+    if (before_sink) before_sink();
+    const auto debited = store::debit_named_if_covered(conn, "sink", sink, amount);
+    if (!debited) throw insufficient_points();
+    const auto m = record_transfer(conn, *debited, credited, amount, kind, std::move(ref), std::nullopt, now);
     return {m.id, m.credit_after};
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,9 +48,22 @@ struct Posted {
 // insufficient_points when the balance is smaller than `amount`.
 Posted spend(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount, std::string_view kind,
              std::string ref, std::int64_t now);
-// Sink → resident: gives back what `spend` took (kind `redemption_void`).
+// spend in two halves, for a caller with steps of its own between them: debit_resident takes the
+// resident's row (409 insufficient_points), credit_sink the sink's — one row shared by every spend
+// of its kind, so a caller takes it last, just before COMMIT — and records the transfer. Always
+// both, in one transaction (a debit alone fails the ledger's check).
+struct Debit {
+    std::int64_t account = 0;
+    std::int64_t amount = 0;
+    std::int64_t balance_after = 0;
+};
+Debit debit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount);
+Posted credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind, std::string ref,
+                   std::int64_t now);
+// Sink → resident: gives back what `spend` took (kind `redemption_void`), in spend's order: the
+// resident's row, `before_sink`, the sink's row.
 Posted refund(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount,
-              std::string_view kind, std::string ref, std::int64_t now);
+              std::string_view kind, std::string ref, std::int64_t now, const std::function<void()>& before_sink = {});
 // Resident → fund (兑爱心); 400 invalid_field "fund" for an unknown fund.
 Posted donate(store::Conn& conn, std::int64_t user_id, std::string_view fund, std::int64_t points, std::int64_t now);
 // Resident → credit sink, credit_score += points / kCreditPointsPerUnit (兑信用). `points` must

@@ -14,6 +14,7 @@ namespace civic::domain {
 namespace {
 
 ApiError token_invalid() { return {409, "token_invalid", "the redemption code is invalid, expired or already used"}; }
+ApiError out_of_stock() { return {409, "out_of_stock", "a reward's stock is smaller than the quantity asked"}; }
 
 // The token's row if it can still be used; the hash is of the token as typed, so a forged or
 // altered token simply finds nothing.
@@ -39,38 +40,55 @@ TokenHolder lookup_token(store::Conn& conn, std::string_view token, std::int64_t
     return {mask_name(user ? user->display_name : ""), ledger::standing(conn, row.user_id).balance};
 }
 
-RedemptionResult redeem(store::Conn& conn, std::int64_t kiosk_id, std::string_view token,
-                        const std::vector<LineRequest>& lines, std::int64_t now) {
-    const auto holder = usable_token(conn, token, now);
+// Rows are taken from the least to the most shared, so that the shared ones are held over the
+// fewest round trips to COMMIT (PostgreSQL holds a row lock until then): the code (this
+// redemption's own) and the resident's balance here; each reward's stock (every redemption of that
+// reward) and the redemption sink (every redemption) in finish_redemption, after the caller has
+// stored its answer. void_redemption takes them in the same order, else a redeem and a void could
+// deadlock. Reads the conditional UPDATEs re-check anyway are not made.
+PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, std::string_view token,
+                                      const std::vector<LineRequest>& lines, std::int64_t now) {
+    if (token.empty() || token.size() > kMaxRedeemTokenChars) throw token_invalid();
+    // Checked and used up in one statement; every later failure rolls the use back with the rest.
+    const auto holder = store::use_redeem_token(conn, crypto::sha256(token), now);
+    if (!holder) throw token_invalid();
     std::map<std::string, std::int64_t> wanted;  // merged by sku, in sku order
     for (const auto& l : lines) wanted[l.sku] += l.qty;
 
-    store::RedemptionRow r;
+    PreparedRedemption p;
+    auto& r = p.result.redemption;
     r.kiosk_id = kiosk_id;
-    r.user_id = holder.user_id;
+    r.user_id = *holder;
     r.at = now;
     bool short_of_stock = false;
     for (const auto& [sku, qty] : wanted) {
-        const auto reward = store::find_reward(conn, sku);
+        const auto reward = store::find_reward(conn, sku);  // not locked: take_stock re-checks
         if (!reward || reward->kind != "goods")
             throw ApiError::invalid_field("items", "no goods reward with sku " + sku);
         short_of_stock = short_of_stock || reward->stock < qty;
         r.lines.push_back({sku, reward->name, qty, reward->points_cost});
         r.total_points += qty * reward->points_cost;
     }
-    if (short_of_stock) throw ApiError(409, "out_of_stock", "a reward's stock is smaller than the quantity asked");
-    if (ledger::standing(conn, holder.user_id).balance < r.total_points)
-        throw ApiError(409, "insufficient_points", "the balance is smaller than the total");
-
-    // All checks passed; each step below re-checks in SQL, and a failure rolls back the lot.
-    if (!store::use_redeem_token(conn, crypto::sha256(token), now)) throw token_invalid();
-    for (const auto& l : r.lines)
-        if (!store::take_stock(conn, l.sku, l.qty))
-            throw ApiError(409, "out_of_stock", "a reward's stock is smaller than the quantity asked");
+    if (short_of_stock) throw out_of_stock();
+    p.debit = ledger::debit_resident(conn, *holder, r.total_points);  // insufficient_points
     r.id = store::insert_redemption(conn, r);
-    const auto posted = ledger::spend(conn, holder.user_id, ledger::kRedemptionSink, r.total_points, "redemption",
-                                      "redemption:" + std::to_string(r.id), now);
-    return {std::move(r), posted.balance_after};
+    p.result.balance_after = p.debit.balance_after;
+    return p;
+}
+
+void finish_redemption(store::Conn& conn, const PreparedRedemption& p, std::int64_t now) {
+    const auto& r = p.result.redemption;
+    for (const auto& l : r.lines)
+        if (!store::take_stock(conn, l.sku, l.qty)) throw out_of_stock();
+    ledger::credit_sink(conn, p.debit, ledger::kRedemptionSink, "redemption", "redemption:" + std::to_string(r.id),
+                        now);
+}
+
+RedemptionResult redeem(store::Conn& conn, std::int64_t kiosk_id, std::string_view token,
+                        const std::vector<LineRequest>& lines, std::int64_t now) {
+    auto p = prepare_redemption(conn, kiosk_id, token, lines, now);
+    finish_redemption(conn, p, now);
+    return std::move(p.result);
 }
 
 store::RedemptionRow void_redemption(store::Conn& conn, std::int64_t kiosk_id, std::int64_t redemption_id,
@@ -84,9 +102,11 @@ store::RedemptionRow void_redemption(store::Conn& conn, std::int64_t kiosk_id, s
     // Marked first: of concurrent voids only the one that marks it gives stock and points back;
     // the others return it as that one voided it.
     if (!store::mark_redemption_voided(conn, r->id, now)) return *store::find_redemption(conn, r->id);
-    for (const auto& l : r->lines) store::return_stock(conn, l.sku, l.qty);
+    // redeem's order: the resident's balance, the stock, the sink.
     ledger::refund(conn, r->user_id, ledger::kRedemptionSink, r->total_points, "redemption_void",
-                   "redemption:" + std::to_string(r->id), now);
+                   "redemption:" + std::to_string(r->id), now, [&] {
+                       for (const auto& l : r->lines) store::return_stock(conn, l.sku, l.qty);
+                   });
     r->voided_at = now;
     return *r;
 }

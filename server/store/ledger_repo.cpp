@@ -101,6 +101,40 @@ std::optional<std::int64_t> debit_if_covered(Conn& conn, std::int64_t account_id
     return balance;
 }
 
+namespace {
+std::optional<AccountBalance> one_balance(Query& q) {
+    if (!q.next()) return std::nullopt;
+    AccountBalance b{q.int64(0), q.int64(1)};
+    while (q.next()) {
+    }
+    return b;
+}
+}  // namespace
+
+std::optional<AccountBalance> debit_resident_if_covered(Conn& conn, std::int64_t user_id, std::int64_t amount) {
+    auto q = conn.query(
+        "UPDATE ledger_accounts SET balance = balance - ?1 WHERE user_id = ?2 AND balance >= ?1 RETURNING id, balance");
+    q.args(amount, user_id);
+    return one_balance(q);
+}
+
+std::optional<AccountBalance> debit_named_if_covered(Conn& conn, std::string_view kind, std::string_view code,
+                                                     std::int64_t amount) {
+    auto q = conn.query(
+        "UPDATE ledger_accounts SET balance = balance - ?1 WHERE kind = ?2 AND code = ?3 "
+        "AND (kind = 'issuance' OR balance >= ?1) RETURNING id, balance");
+    q.args(amount, kind, code);
+    return one_balance(q);
+}
+
+AccountBalance add_to_named_balance(Conn& conn, std::string_view kind, std::string_view code, std::int64_t delta) {
+    auto q = conn.query(
+        "UPDATE ledger_accounts SET balance = balance + ?1 WHERE kind = ?2 AND code = ?3 RETURNING id, balance");
+    q.args(delta, kind, code);
+    if (auto b = one_balance(q)) return *b;
+    throw DbError(0, "ledger account " + std::string(kind) + ":" + std::string(code) + " does not exist");
+}
+
 std::int64_t insert_transfer(Conn& conn, const TransferRow& t) {
     auto q = conn.query(
         "INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, ref, note, debit_balance_after, "
@@ -108,6 +142,33 @@ std::int64_t insert_transfer(Conn& conn, const TransferRow& t) {
     q.args(t.debit_account, t.credit_account, t.amount, t.kind, t.ref, t.note, t.debit_balance_after,
            t.credit_balance_after, t.at);
     return q.run_returning_id();
+}
+
+std::int64_t credit_named_and_insert_transfer(Conn& conn, std::string_view kind, std::string_view code,
+                                              TransferRow& t) {
+    if (conn.engine() == Engine::sqlite) {
+        const auto credited = add_to_named_balance(conn, kind, code, t.amount);
+        t.credit_account = credited.id;
+        t.credit_balance_after = credited.balance;
+        return insert_transfer(conn, t);
+    }
+    // The UPDATE in the WITH yields its row (locked) before the INSERT forms the transfer's row and
+    // draws its id.
+    auto q = conn.query(
+        "WITH credited AS (UPDATE ledger_accounts SET balance = balance + ?1 WHERE kind = ?2 AND code = ?3 "
+        "RETURNING id, balance) "
+        "INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, ref, note, debit_balance_after, "
+        "credit_balance_after, at) SELECT ?4, id, ?1, ?5, ?6, ?7, ?8, balance, ?9 FROM credited "
+        "RETURNING id, credit_account, credit_balance_after");
+    q.args(t.amount, kind, code, t.debit_account, t.kind, t.ref, t.note, t.debit_balance_after, t.at);
+    if (!q.next())
+        throw DbError(0, "ledger account " + std::string(kind) + ":" + std::string(code) + " does not exist");
+    const auto id = q.int64(0);
+    t.credit_account = q.int64(1);
+    t.credit_balance_after = q.int64(2);
+    while (q.next()) {
+    }
+    return id;
 }
 
 bool report_reward_paid(Conn& conn, std::string_view kind, std::string_view ref) {

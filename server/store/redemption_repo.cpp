@@ -18,12 +18,16 @@ std::optional<RedeemTokenRow> find_redeem_token(Conn& conn, std::string_view tok
     return RedeemTokenRow{q.int64(0), q.int64(1), q.opt_int64(2)};
 }
 
-bool use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
+std::optional<std::int64_t> use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
     auto q = conn.query(
-        "UPDATE redeem_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1");
+        "UPDATE redeem_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1 "
+        "RETURNING user_id");
     q.bind(1, now).bind_blob(2, token_hash);
-    q.run();
-    return conn.changes() == 1;
+    if (!q.next()) return std::nullopt;
+    const auto user_id = q.int64(0);
+    while (q.next()) {
+    }
+    return user_id;
 }
 
 void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff) {

@@ -18,8 +18,9 @@ struct RedeemTokenRow {
 void insert_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,
                          std::int64_t expires_at);
 std::optional<RedeemTokenRow> find_redeem_token(Conn& conn, std::string_view token_hash);
-// Marks the token used if it is unused and unexpired; false otherwise (nothing changed).
-bool use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now);
+// Marks the token used if it is unused and unexpired and returns its holder's user id; nullopt
+// otherwise (nothing changed). The check and the claim are one statement.
+std::optional<std::int64_t> use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now);
 void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff);
 
 struct RedemptionLine {

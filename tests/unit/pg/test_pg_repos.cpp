@@ -334,8 +334,8 @@ TEST_P(Repos, HonourRollAndRedemptions) {
     const std::string token("tok\x00en", 6);
     store::insert_redeem_token(c(), token, a, kNow, kNow + 60);
     EXPECT_FALSE(store::find_redeem_token(c(), token)->used_at);
-    EXPECT_TRUE(store::use_redeem_token(c(), token, kNow + 1));
-    EXPECT_FALSE(store::use_redeem_token(c(), token, kNow + 2));  // once only
+    EXPECT_EQ(store::use_redeem_token(c(), token, kNow + 1), std::optional<std::int64_t>(a));  // its holder
+    EXPECT_FALSE(store::use_redeem_token(c(), token, kNow + 2).has_value());                   // once only
     EXPECT_EQ(store::find_redeem_token(c(), token)->used_at, kNow + 1);
     store::delete_redeem_tokens_expired_before(c(), kNow + 61);
     EXPECT_FALSE(store::find_redeem_token(c(), token));
