@@ -16,7 +16,7 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -131,9 +131,10 @@ TableRows target_rows(const std::string& url) {
                     continue;
                 }
                 const auto kind = columns[static_cast<std::size_t>(c)].second;
-                row += "V" + (kind == Kind::integer ? std::to_string(q.int64(c))
-                              : kind == Kind::real  ? shortest(q.real(c))
-                                                    : hex_of(q.text(c)));
+                row += 'V';
+                row += kind == Kind::integer ? std::to_string(q.int64(c))
+                       : kind == Kind::real  ? shortest(q.real(c))
+                                             : hex_of(q.text(c));
             }
             rows.push_back(row);
         }
@@ -151,26 +152,31 @@ TableRows source_rows(const std::string& path, const std::string& url) {
         std::string select;
         for (const auto& [name, kind] : columns) {
             const auto col = "\\\"" + name + "\\\"";
-            select += std::string(select.empty() ? "" : " || '|' || ") + "CASE WHEN " + col +
-                      " IS NULL THEN 'N' ELSE 'V' || " +
-                      (kind == Kind::integer ? "CAST(" + col + " AS INTEGER)"
-                       : kind == Kind::real  ? "printf('%!.17g', " + col + ")"
-                                             : "hex(" + col + ")") +
-                      " END";
+            select +=
+                std::string(select.empty() ? "" : " || '|' || ") + "CASE WHEN " + col +
+                " IS NULL THEN 'N' ELSE 'V' || " +
+                (kind == Kind::integer ? "CAST(" + col + " AS INTEGER)"
+                 : kind == Kind::real  ? "printf('%d:%d', ieee754_mantissa(" + col + "), ieee754_exponent(" + col + "))"
+                                       : "hex(" + col + ")") +
+                " END";
         }
         const auto r = run_command("sqlite3 '" + path + "' \"SELECT " + select + " FROM \\\"" + table + "\\\"\"");
         EXPECT_EQ(r.exit_code, 0) << table << ": " << r.output;
         auto& rows = out[table];
         std::istringstream lines(r.output);
         for (std::string line; std::getline(lines, line);) {
-            // The reals to their shortest exact form, as the target's are written.
+            // A real, exact as mantissa:exponent (the shell's decimal printing is not: DBL_MAX reads
+            // back one ulp off), to its shortest exact form, as the target's are written.
             std::string row;
             std::istringstream fields(line);
             std::size_t c = 0;
             for (std::string field; std::getline(fields, field, '|'); ++c) {
                 if (columns.at(c).second == Kind::real && field != "N")
-                    field = "V" + shortest(std::strtod(field.c_str() + 1, nullptr));
-                row += (c ? "|" : "") + field;
+                    field =
+                        std::string("V").append(shortest(std::ldexp(static_cast<double>(std::stoll(field.substr(1))),
+                                                                    std::stoi(field.substr(field.find(':') + 1)))));
+                if (c) row += '|';
+                row += field;
             }
             rows.push_back(row);
         }
