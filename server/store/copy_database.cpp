@@ -8,13 +8,15 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
-#include <variant>
+#include <string_view>
 
 namespace civic::store {
 
@@ -48,9 +50,9 @@ std::string listed(const std::vector<std::string>& names) {
     return out;
 }
 
-// How a value travels: read from SQLite as, bound to PostgreSQL as (the target column's type).
+// How a value travels: read from SQLite as, written into PostgreSQL's COPY as (the target
+// column's type).
 enum class ValueKind { integer, real, text, bytes };
-using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
 
 ValueKind kind_of(const std::string& table, const std::string& column, const std::string& pg_type) {
     if (pg_type == "bigint" || pg_type == "integer" || pg_type == "smallint") return ValueKind::integer;
@@ -61,36 +63,68 @@ ValueKind kind_of(const std::string& table, const std::string& column, const std
                              ", which copy-database does not know how to copy");
 }
 
-Value read_value(Query& q, int col, ValueKind kind) {
-    if (q.is_null(col)) return std::monostate{};
-    switch (kind) {
-        case ValueKind::integer:
-            return q.int64(col);
-        case ValueKind::real:
-            return q.real(col);
-        case ValueKind::text:
-            return q.text(col);
-        case ValueKind::bytes:
-            return q.blob(col);
+// COPY's text format: fields apart by tabs, rows ended by newlines, NULL as \N. Inside a value a
+// backslash, tab, newline or carriage return is escaped, so none reads as a delimiter, an end
+// of row or an escape (a text "\N" arrives as the text "\N", not as NULL).
+void append_escaped(std::string& out, std::string_view value) {
+    for (const char c : value) {
+        switch (c) {
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            default:
+                out += c;
+        }
     }
-    return std::monostate{};
 }
 
-// NULLs keep their column's type, so that every batch of a table is one prepared statement.
-void bind_value(pg::Query& q, int index, ValueKind kind, const Value& v) {
-    const bool null = std::holds_alternative<std::monostate>(v);
+template <class Number>
+void append_number(std::string& out, Number n) {
+    char buf[40];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);  // a double: shortest exact form
+    assert(ec == std::errc());
+    out.append(buf, end);
+}
+
+// Column `col` of the source's current row as one COPY text field. The SQLite reading is the
+// column's, converted as SQLite converts (a column's declared type is not enforced there).
+void append_field(std::string& out, const Query& q, int col, ValueKind kind) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    if (q.is_null(col)) {
+        out += "\\N";
+        return;
+    }
     switch (kind) {
         case ValueKind::integer:
-            null ? q.bind(index, std::optional<std::int64_t>{}) : q.bind(index, std::get<std::int64_t>(v));
+            append_number(out, q.int64(col));
             return;
-        case ValueKind::real:
-            null ? q.bind(index, std::optional<double>{}) : q.bind(index, std::get<double>(v));
+        case ValueKind::real: {
+            const double v = q.real(col);  // SQLite stores no NaN (it reads as NULL); infinities it does
+            if (std::isinf(v)) {
+                out += v > 0 ? "Infinity" : "-Infinity";
+            } else {
+                append_number(out, v);
+            }
             return;
+        }
         case ValueKind::text:
-            null ? q.bind(index, std::optional<std::string>{}) : q.bind(index, std::get<std::string>(v));
+            append_escaped(out, q.text(col));
             return;
         case ValueKind::bytes:
-            null ? q.bind_null_blob(index) : q.bind_blob(index, std::get<std::string>(v));
+            out += "\\\\x";  // bytea's hex input \x…, its backslash escaped for COPY
+            for (const unsigned char b : q.blob(col)) {
+                out += kHex[b >> 4];
+                out += kHex[b & 0xf];
+            }
             return;
     }
 }
@@ -98,7 +132,6 @@ void bind_value(pg::Query& q, int index, ValueKind kind, const Value& v) {
 struct Column {
     std::string name;
     ValueKind kind = ValueKind::text;
-    bool self_reference = false;  // refers to its own table: filled in a second pass
 };
 
 struct Table {
@@ -108,9 +141,6 @@ struct Table {
     std::set<std::string> parents;  // tables it refers to (other than itself)
     bool identity = false;          // has an identity column
     bool seeded = false;            // a migration inserts rows into it
-    bool has_self_reference() const {
-        return std::any_of(columns.begin(), columns.end(), [](const Column& c) { return c.self_reference; });
-    }
 };
 
 // Tables a migration writes rows into (the ledger's system accounts, the epochs, …): a freshly
@@ -250,36 +280,25 @@ std::vector<Table> plan_copy(Conn& src, pg::Conn& dst, std::vector<std::string>&
         for (const auto& c : source_columns(src, name)) {
             const auto it = columns.find(c);
             if (it == columns.end()) throw DatabaseStartError("the target's table " + name + " has no column " + c);
-            t.columns.push_back({c, kind_of(name, c, it->second.type), false});
+            t.columns.push_back({c, kind_of(name, c, it->second.type)});
             t.identity = t.identity || it->second.identity;
         }
         tables.emplace(name, std::move(t));
     }
     for (const auto& fk : foreign_keys) {
         const auto it = tables.find(fk.table);
-        if (it == tables.end()) continue;
-        if (fk.parent != fk.table) {
-            if (tables.count(fk.parent)) it->second.parents.insert(fk.parent);
-            continue;
-        }
-        for (auto& c : it->second.columns)
-            if (c.name == fk.column) c.self_reference = true;
+        if (it != tables.end() && fk.parent != fk.table && tables.count(fk.parent))
+            it->second.parents.insert(fk.parent);
     }
-    for (const auto& [name, t] : tables)
-        if (t.has_self_reference() && t.key.empty())
-            throw DatabaseStartError("the target's table " + name + " refers to itself but has no primary key");
     for (const auto& name : in_target)
         if (!tables.count(name) && name != pg::kMigrationsTable) target_only.push_back(name);
     return in_dependency_order(std::move(tables));
 }
 
-// Rows of `t` from the source into the target, in batches of multi-row INSERTs. A column that
-// refers to its own table is NULL at first and set by a second pass, once every row it may name
-// is there (reports.duplicate_of may name a later report).
+// Rows of `t` from the source into the target with COPY … FROM STDIN, in the source's key order.
 std::int64_t copy_rows(Conn& src, pg::Conn& dst, const Table& t) {
     const int width = static_cast<int>(t.columns.size());
     assert(width > 0);
-    const int per_insert = std::max(1, std::min(kCopyRowsPerInsert, kCopyMaxParameters / width));
     std::vector<std::string> names;
     for (const auto& c : t.columns) names.push_back(c.name);
     const auto key_in_source = std::all_of(t.key.begin(), t.key.end(), [&](const std::string& k) {
@@ -288,76 +307,18 @@ std::int64_t copy_rows(Conn& src, pg::Conn& dst, const Table& t) {
     std::string select = "SELECT " + sql_names(names) + " FROM " + sql_name(t.name);
     if (!t.key.empty() && key_in_source) select += " ORDER BY " + sql_names(t.key);
 
-    const auto insert_sql = [&](int rows) {
-        std::string sql = "INSERT INTO " + sql_name(t.name) + " (" + sql_names(names) + ")";
-        if (t.identity) sql += " OVERRIDING SYSTEM VALUE";
-        sql += " VALUES ";
-        std::string row = "(";
-        for (int c = 0; c < width; ++c) row += c ? ", ?" : "?";
-        row += ")";
-        for (int r = 0; r < rows; ++r) sql += (r ? ", " : "") + row;
-        return sql;
-    };
-    const auto full_batch = insert_sql(per_insert);
-
-    std::vector<std::vector<Value>> batch, second_pass;
-    std::int64_t copied = 0;
-    const auto flush = [&] {
-        if (batch.empty()) return;
-        auto q = dst.query(static_cast<int>(batch.size()) == per_insert ? full_batch
-                                                                        : insert_sql(static_cast<int>(batch.size())));
-        int index = 0;
-        for (const auto& row : batch)
-            for (int c = 0; c < width; ++c) {
-                const auto& col = t.columns[static_cast<std::size_t>(c)];
-                bind_value(q, ++index, col.kind, col.self_reference ? Value{} : row[static_cast<std::size_t>(c)]);
-            }
-        q.run();
-        copied += static_cast<std::int64_t>(batch.size());
-        batch.clear();
-    };
-
     auto read = src.query(select);
-    while (read.next()) {
-        std::vector<Value> row;
-        row.reserve(t.columns.size());
-        bool names_itself = false;
-        for (int c = 0; c < width; ++c) {
-            const auto& col = t.columns[static_cast<std::size_t>(c)];
-            row.push_back(read_value(read, c, col.kind));
-            names_itself = names_itself || (col.self_reference && !std::holds_alternative<std::monostate>(row.back()));
+    return dst.copy_in("COPY " + sql_name(t.name) + " (" + sql_names(names) + ") FROM STDIN", [&](std::string& chunk) {
+        while (chunk.size() < kCopyChunkBytes) {
+            if (!read.next()) return false;
+            for (int c = 0; c < width; ++c) {
+                if (c) chunk += '\t';
+                append_field(chunk, read, c, t.columns[static_cast<std::size_t>(c)].kind);
+            }
+            chunk += '\n';
         }
-        if (names_itself) second_pass.push_back(row);
-        batch.push_back(std::move(row));
-        if (static_cast<int>(batch.size()) == per_insert) flush();
-    }
-    flush();
-
-    if (second_pass.empty()) return copied;
-    std::string update = "UPDATE " + sql_name(t.name) + " SET ";
-    std::vector<int> set_columns, key_columns;
-    for (int c = 0; c < width; ++c)
-        if (t.columns[static_cast<std::size_t>(c)].self_reference) {
-            update +=
-                std::string(set_columns.empty() ? "" : ", ") + sql_name(names[static_cast<std::size_t>(c)]) + " = ?";
-            set_columns.push_back(c);
-        }
-    for (const auto& k : t.key) {
-        const auto c = static_cast<int>(std::find(names.begin(), names.end(), k) - names.begin());
-        update += std::string(key_columns.empty() ? " WHERE " : " AND ") + sql_name(k) + " = ?";
-        key_columns.push_back(c);
-    }
-    for (const auto& row : second_pass) {
-        auto q = dst.query(update);
-        int index = 0;
-        for (const int c : set_columns)
-            bind_value(q, ++index, t.columns[static_cast<std::size_t>(c)].kind, row[static_cast<std::size_t>(c)]);
-        for (const int c : key_columns)
-            bind_value(q, ++index, t.columns[static_cast<std::size_t>(c)].kind, row[static_cast<std::size_t>(c)]);
-        q.run();
-        if (q.changes() != 1) throw std::runtime_error("the second pass over " + t.name + " missed a row");
-    }
-    return copied;
+        return true;
+    });
 }
 
 // Every sequence of the schema set so that the next id drawn is past the largest copied one.
@@ -387,8 +348,61 @@ int set_sequences_past_copied_ids(pg::Conn& dst) {
     return static_cast<int>(sequences.size());
 }
 
+// The target's foreign keys from the copied tables, with their definitions from the catalog.
+// They are dropped for the load and added again after it, as pg_dump orders a restore: adding
+// one checks every row in one join instead of one lookup a row, and a row may then name a row
+// copied after it (reports.duplicate_of names later reports).
+struct NamedDefinition {
+    std::string table, name, definition;
+    bool operator==(const NamedDefinition&) const = default;
+};
+
+std::vector<NamedDefinition> foreign_keys_from(pg::Conn& dst, const std::vector<Table>& tables) {
+    std::set<std::string> copied;
+    for (const auto& t : tables) copied.insert(t.name);
+    std::vector<NamedDefinition> out;
+    auto q = dst.query(
+        "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE k.contype = 'f' AND n.nspname = current_schema() ORDER BY t.relname, k.conname");
+    while (q.next())
+        if (copied.count(q.text(0))) out.push_back({q.text(0), q.text(1), q.text(2)});
+    return out;
+}
+
+// The target's indexes on the copied tables that no constraint uses (a primary key, a unique
+// constraint, a foreign key's referenced key), with their definitions from the catalog. They are
+// dropped for the load and built again from those definitions after it, as pg_dump orders a
+// restore (data, then indexes): one sort an index instead of one insertion a row and index.
+std::vector<NamedDefinition> secondary_indexes(pg::Conn& dst, const std::vector<Table>& tables) {
+    std::set<std::string> copied;
+    for (const auto& t : tables) copied.insert(t.name);
+    std::vector<NamedDefinition> out;
+    auto q = dst.query(
+        "SELECT t.relname, c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+        "JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE n.nspname = current_schema() "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname");
+    while (q.next())
+        if (copied.count(q.text(0))) out.push_back({q.text(0), q.text(1), q.text(2)});
+    return out;
+}
+
+std::vector<std::string> table_names(const std::vector<Table>& tables) {
+    std::vector<std::string> out;
+    for (const auto& t : tables) out.push_back(t.name);
+    return out;
+}
+
 void say(const CopyDatabaseHooks& hooks, const std::string& line) {
     if (hooks.progress) hooks.progress(line);
+}
+
+void say_timed(const CopyDatabaseHooks& hooks, const std::string& what, SteadyClock::time_point start) {
+    char seconds[40];
+    std::snprintf(seconds, sizeof seconds, " (%.2f s)", seconds_since(start));
+    say(hooks, what + seconds);
 }
 
 }  // namespace
@@ -469,6 +483,14 @@ CopyDatabaseSummary copy_sqlite_to_postgresql(const DatabaseSpec& from, const Da
                 for (auto t = tables.rbegin(); t != tables.rend(); ++t)
                     if (t->seeded) dst->exec("DELETE FROM " + sql_name(t->name));
 
+                // Set aside for the load (pg_dump's order: data, indexes, foreign keys).
+                step = "dropping the foreign keys and secondary indexes for the load";
+                const auto foreign_keys = foreign_keys_from(*dst, tables);
+                const auto indexes = secondary_indexes(*dst, tables);
+                for (const auto& fk : foreign_keys)
+                    dst->exec("ALTER TABLE " + sql_name(fk.table) + " DROP CONSTRAINT " + sql_name(fk.name));
+                for (const auto& index : indexes) dst->exec("DROP INDEX " + sql_name(index.name));
+
                 for (const auto& t : tables) {
                     step = "copying " + t.name;
                     const auto table_start = SteadyClock::now();
@@ -481,11 +503,31 @@ CopyDatabaseSummary copy_sqlite_to_postgresql(const DatabaseSpec& from, const Da
                     say(hooks, line);
                 }
 
+                step = "building the secondary indexes again";
+                auto rebuild_start = SteadyClock::now();
+                for (const auto& index : indexes) dst->exec(index.definition);
+                say_timed(hooks, std::to_string(indexes.size()) + " secondary indexes built", rebuild_start);
+                step = "adding the foreign keys again, every row checked";
+                rebuild_start = SteadyClock::now();
+                for (const auto& fk : foreign_keys)
+                    dst->exec("ALTER TABLE " + sql_name(fk.table) + " ADD CONSTRAINT " + sql_name(fk.name) + " " +
+                              fk.definition);
+                say_timed(hooks, std::to_string(foreign_keys.size()) + " foreign keys added, every row checked",
+                          rebuild_start);
+                if (foreign_keys_from(*dst, tables) != foreign_keys || secondary_indexes(*dst, tables) != indexes)
+                    throw std::runtime_error("the foreign keys or indexes made again differ from those set aside");
+
                 step = "re-enabling the target's triggers";
                 for (const auto& t : tables) dst->exec("ALTER TABLE " + sql_name(t.name) + " ENABLE TRIGGER USER");
                 step = "setting the sequences";
                 summary.sequences = set_sequences_past_copied_ids(*dst);
                 say(hooks, "sequences: " + std::to_string(summary.sequences) + " set past the copied ids");
+
+                // Planner statistics for the verification below and the daemon's first queries.
+                step = "analysing the copied tables";
+                const auto analyse_start = SteadyClock::now();
+                dst->exec("ANALYZE " + sql_names(table_names(tables)));
+                say_timed(hooks, "tables analysed", analyse_start);
 
                 step = "verifying the copy";
                 std::vector<std::string> problems;

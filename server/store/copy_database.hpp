@@ -6,11 +6,15 @@
 // copy is of that moment). The target must be at this binary's schema version (`civicsnapd
 // migrate` first) and hold no city data. The table list comes from the catalogs, never a hand
 // list: every table of the source is copied — a table or column the target lacks refuses the
-// copy —, in foreign-key order, in one PostgreSQL transaction; the target's user triggers (running
-// sums, epochs, refusals) are disabled for that transaction only, so the running sums arrive as
-// the source kept them and are verified below; constraints stay on. Then every identity/sequence is set past
-// the copied ids, the row counts of every table are compared, and `verify` (the checks of
-// `civicsnapd check`) runs on the target before COMMIT: any problem rolls everything back.
+// copy —, with COPY … FROM STDIN, in one PostgreSQL transaction; the target's user triggers
+// (running sums, epochs, refusals) are disabled for that transaction only, so the running sums
+// arrive as the source kept them and are verified below. As pg_dump orders a restore, the
+// foreign keys and the indexes no constraint needs are set aside for the load and made again
+// from their catalog definitions after it (every row checked then); primary keys, unique
+// constraints, CHECKs and NOT NULL stay on throughout. Then every identity/sequence is set past
+// the copied ids, the tables are analysed, the row counts of every table are compared, and
+// `verify` (the checks of `civicsnapd check`) runs on the target before COMMIT: any problem rolls
+// everything back.
 #include "server/store/database_spec.hpp"
 
 #include <cstdint>
@@ -37,10 +41,8 @@ struct CopyDatabaseSummary {
     double seconds = 0;
 };
 
-// Rows of one INSERT (fewer when a table has many columns: PostgreSQL takes at most 65535
-// parameters a statement).
-inline constexpr int kCopyRowsPerInsert = 500;
-inline constexpr int kCopyMaxParameters = 30000;
+// Bytes of COPY data handed to libpq at a time.
+inline constexpr std::size_t kCopyChunkBytes = 1 << 20;
 
 // Throws DatabaseStartError when the copy is refused before anything is written: a source that
 // is not `sqlite:` or a target that is not `postgresql://`, an unreachable server, a schema

@@ -15,8 +15,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <ctime>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 namespace civic::test {
 namespace {
@@ -72,6 +76,122 @@ std::int64_t total(const std::map<std::string, std::int64_t>& counts) {
     std::int64_t n = 0;
     for (const auto& [table, rows] : counts) n += rows;
     return n;
+}
+
+// Every row of every table both databases hold, each value written alike from either engine:
+// "N" for NULL, else "V" and the value — an integer in decimal, a real in its shortest exact
+// form, text and blobs as the hex of their bytes; rows sorted. The columns and their kinds are
+// the target's; the source is read with the sqlite3 shell, apart from copy-database's code.
+enum class Kind { integer, real, bytes };
+using TableRows = std::map<std::string, std::vector<std::string>>;
+
+std::string hex_of(const std::string& bytes) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const unsigned char b : bytes) out += {kHex[b >> 4], kHex[b & 0xf]};
+    return out;
+}
+
+std::string shortest(double d) {
+    char buf[40];
+    const auto end = std::to_chars(buf, buf + sizeof buf, d).ptr;
+    return std::string(buf, end);
+}
+
+std::map<std::string, std::vector<std::pair<std::string, Kind>>> target_columns(const std::string& url) {
+    store::pg::Conn conn(url);
+    std::map<std::string, std::vector<std::pair<std::string, Kind>>> out;
+    auto q = conn.query(
+        "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
+        "JOIN information_schema.tables t USING (table_schema, table_name) "
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+        "AND c.table_name <> 'schema_migrations' ORDER BY c.table_name, c.ordinal_position");
+    while (q.next()) {
+        const auto type = q.text(2);
+        const auto kind = type == "bigint" || type == "integer" ? Kind::integer
+                          : type == "double precision"          ? Kind::real
+                                                                : Kind::bytes;
+        out[q.text(0)].emplace_back(q.text(1), kind);
+    }
+    return out;
+}
+
+TableRows target_rows(const std::string& url) {
+    TableRows out;
+    store::pg::Conn conn(url);
+    for (const auto& [table, columns] : target_columns(url)) {
+        auto& rows = out[table];
+        auto q = conn.query("SELECT * FROM \"" + table + "\"");
+        while (q.next()) {
+            std::string row;
+            for (int c = 0; c < static_cast<int>(columns.size()); ++c) {
+                row += c ? "|" : "";
+                if (q.is_null(c)) {
+                    row += "N";
+                    continue;
+                }
+                const auto kind = columns[static_cast<std::size_t>(c)].second;
+                row += 'V';
+                row += kind == Kind::integer ? std::to_string(q.int64(c))
+                       : kind == Kind::real  ? shortest(q.real(c))
+                                             : hex_of(q.text(c));
+            }
+            rows.push_back(row);
+        }
+        std::sort(rows.begin(), rows.end());
+    }
+    return out;
+}
+
+TableRows source_rows(const std::string& path, const std::string& url) {
+    TableRows out;
+    for (const auto& [table, columns] : target_columns(url)) {
+        const auto exists =
+            run_command("sqlite3 '" + path + "' \"SELECT count(*) FROM sqlite_master WHERE name = '" + table + "'\"");
+        if (exists.output != "1\n") continue;  // a table of the target only
+        std::string select;
+        for (const auto& [name, kind] : columns) {
+            const auto col = "\\\"" + name + "\\\"";
+            select +=
+                std::string(select.empty() ? "" : " || '|' || ") + "CASE WHEN " + col +
+                " IS NULL THEN 'N' ELSE 'V' || " +
+                (kind == Kind::integer ? "CAST(" + col + " AS INTEGER)"
+                 : kind == Kind::real  ? "printf('%d:%d', ieee754_mantissa(" + col + "), ieee754_exponent(" + col + "))"
+                                       : "hex(" + col + ")") +
+                " END";
+        }
+        const auto r = run_command("sqlite3 '" + path + "' \"SELECT " + select + " FROM \\\"" + table + "\\\"\"");
+        EXPECT_EQ(r.exit_code, 0) << table << ": " << r.output;
+        auto& rows = out[table];
+        std::istringstream lines(r.output);
+        for (std::string line; std::getline(lines, line);) {
+            // A real, exact as mantissa:exponent (the shell's decimal printing is not: DBL_MAX reads
+            // back one ulp off), to its shortest exact form, as the target's are written.
+            std::string row;
+            std::istringstream fields(line);
+            std::size_t c = 0;
+            for (std::string field; std::getline(fields, field, '|'); ++c) {
+                if (columns.at(c).second == Kind::real && field != "N")
+                    field =
+                        std::string("V").append(shortest(std::ldexp(static_cast<double>(std::stoll(field.substr(1))),
+                                                                    std::stoi(field.substr(field.find(':') + 1)))));
+                if (c) row += '|';
+                row += field;
+            }
+            rows.push_back(row);
+        }
+        std::sort(rows.begin(), rows.end());
+    }
+    return out;
+}
+
+// The source's tables, row for row and value for value, in the target.
+void expect_same_rows(const std::string& path, const std::string& url) {
+    const auto source = source_rows(path, url);
+    auto target = target_rows(url);
+    for (auto it = target.begin(); it != target.end();) it = source.count(it->first) ? std::next(it) : target.erase(it);
+    ASSERT_EQ(source.size(), target.size());
+    for (const auto& [table, rows] : source) EXPECT_EQ(rows, target[table]) << table;
 }
 
 // A SQLite file at this binary's schema, no city in it.
@@ -241,6 +361,72 @@ TEST(CopyDatabase, ACopyThatDoesNotVerifyCommitsNothing) {
     EXPECT_NE(r.output.find("the copy does not verify, nothing committed"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("transfers sum to 40"), std::string::npos) << r.output;
     EXPECT_EQ(row_counts(url), fresh);
+}
+
+// COPY's text format escapes: text with every character it gives a meaning to (tab, newline,
+// carriage return, backslash, "\N", "\."), empty text beside NULL, unicode, blobs with those
+// bytes and NUL, an empty blob, reals at their extremes. Every table compared value by value.
+TEST(CopyDatabase, TextBlobsRealsAndNullsArriveValueForValue) {
+    REQUIRE_POSTGRESQL_RUN();
+    ScratchDir dir;
+    const auto path = dir.path + "/civicsnap.db";
+    {
+        Daemon city(Daemon::Options{.extra_args = {"--database", "sqlite:" + path}, .data_dir = dir.path});
+        const auto token = city.register_resident("13700000204");
+        grant_points(city, user_id_of(city, token), 15);  // a ledger, sessions (blobs), NULLs
+    }
+    const std::vector<std::string> texts = {"'tab' || char(9) || 'in'",
+                                            "'line' || char(10) || 'break'",
+                                            "'carriage' || char(13) || 'return'",
+                                            "'back' || char(92) || 'slash'",
+                                            "char(92) || 'N'",
+                                            "char(92) || '.'",
+                                            "char(92) || char(92) || 'N'",
+                                            "'ends with' || char(92)",
+                                            "''",
+                                            "'街道 路灯 🚲 é'",
+                                            "char(92) || 'x41'",
+                                            "'N'"};
+    const std::vector<std::string> blobs = {"X''", "X'00'", "X'5C4E'", "X'5C2E0A'", "X'090A0D5C00FF'", "X'FFFE'"};
+    const std::vector<std::string> reals = {
+        "0.1",   "-0.0",   "1e-300", "4.9406564584124654e-324", "1.7976931348623157e308", "123456789.123456789",
+        "9e999", "-9e999", "3"};
+    std::string sql = "BEGIN;\n";
+    for (std::size_t i = 0; i < texts.size(); ++i)
+        sql += "INSERT INTO idempotency_keys VALUES (" + texts[i] + ", 'key' || " + std::to_string(i) + ", " +
+               blobs[i % blobs.size()] + ", 200, " + texts[(i + 1) % texts.size()] + ", " +
+               blobs[(i + 3) % blobs.size()] + ", 1700000000);\n";
+    for (std::size_t i = 0; i < reals.size(); ++i)
+        sql += "INSERT INTO rate_limit_buckets VALUES ('edge', " + texts[i % texts.size()] + " || " +
+               std::to_string(i) + ", " + reals[i] + ", 1700000000);\n";
+    sql += "COMMIT;\n";
+    std::ofstream(dir.path + "/edges.sql") << sql;
+    const auto load = run_command("sqlite3 '" + path + "' < '" + dir.path + "/edges.sql'");
+    ASSERT_EQ(load.exit_code, 0) << load.output;
+    const auto url = pg_uri(create_pg_database());
+
+    const auto copy = copy_database("sqlite:" + path, url);
+    ASSERT_EQ(copy.exit_code, 0) << copy.output;
+    expect_same_rows(path, url);
+
+    // The comparison saw what it is there for: NULLs, the edge texts, blobs, an infinity.
+    const auto rows = target_rows(url);
+    std::string all;
+    for (const auto& [table, table_rows] : rows)
+        for (const auto& row : table_rows) all += row + "\n";
+    EXPECT_NE(all.find("|N"), std::string::npos);
+    EXPECT_EQ(rows.at("idempotency_keys").size(), texts.size());
+    EXPECT_EQ(rows.at("rate_limit_buckets").size(), reals.size());
+    store::pg::Conn conn(url);
+    auto q = conn.query(
+        "SELECT count(*) FROM idempotency_keys WHERE caller IN ('back\\slash', E'\\\\N', '', E'tab\\tin', "
+        "'街道 路灯 🚲 é') AND body IN ('\\x'::bytea, '\\x5c4e'::bytea, '\\x5c2e0a'::bytea, '\\x00'::bytea, "
+        "'\\x090a0d5c00ff'::bytea, '\\xfffe'::bytea)");
+    ASSERT_TRUE(q.next());
+    EXPECT_EQ(q.int64(0), 5);
+    auto inf = conn.query("SELECT count(*) FROM rate_limit_buckets WHERE tokens IN ('Infinity', '-Infinity')");
+    ASSERT_TRUE(inf.next());
+    EXPECT_EQ(inf.int64(0), 2);
 }
 
 // Bad values and an unreachable server: one line, exit 2 (no server needed: both passes).

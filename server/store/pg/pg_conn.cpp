@@ -6,6 +6,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace civic::store::pg {
@@ -151,6 +152,34 @@ void Conn::exec(std::string_view sql) {
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) fail(r, "exec");
     PQclear(r);
+}
+
+std::int64_t Conn::copy_in(std::string_view sql, const std::function<bool(std::string&)>& fill) {
+    const std::string text(sql);
+    PGresult* started = PQexec(conn_, text.c_str());
+    if (!started || PQresultStatus(started) != PGRES_COPY_IN) fail(started, "copy");
+    PQclear(started);
+    std::string chunk;
+    try {
+        for (bool more = true; more;) {
+            chunk.clear();
+            more = fill(chunk);
+            if (!chunk.empty() && PQputCopyData(conn_, chunk.data(), static_cast<int>(chunk.size())) != 1)
+                fail(nullptr, "copy");
+        }
+    } catch (...) {
+        PQputCopyEnd(conn_, "copy abandoned by the client");
+        while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+        throw;
+    }
+    if (PQputCopyEnd(conn_, nullptr) != 1) fail(nullptr, "copy");
+    PGresult* done = PQgetResult(conn_);
+    // The statement's one result, then NULL: read to the end so the connection is idle again.
+    while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+    if (!done || PQresultStatus(done) != PGRES_COMMAND_OK) fail(done, "copy");
+    const auto rows = std::strtoll(PQcmdTuples(done), nullptr, 10);
+    PQclear(done);
+    return rows;
 }
 
 void Conn::commit() {

@@ -18,6 +18,7 @@
 #include "server/store/pg/pg_sql.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -138,6 +139,11 @@ public:
     Query query(std::string_view sql);
     // One or more statements without parameters (simple query protocol); results discarded.
     void exec(std::string_view sql);
+    // `COPY … FROM STDIN` (bulk load): sends `sql`, then what `fill` appends to its (cleared)
+    // buffer, in the statement's format, until `fill` returns false; returns the rows copied.
+    // Throws PgError when the server refuses the statement or its data; when `fill` throws, the
+    // COPY is ended with an error (the server discards the statement) and the exception goes on.
+    std::int64_t copy_in(std::string_view sql, const std::function<bool(std::string&)>& fill);
     // COMMIT, and throws if the transaction had failed (PostgreSQL then answers COMMIT with a
     // rollback, not an error) or the commit itself failed (e.g. 40001 under SERIALIZABLE).
     void commit();
