@@ -98,8 +98,8 @@ struct ReportDetails {
 ReportDetails report_details(Conn& conn, std::int64_t report_id, bool staff_links, bool events);
 std::optional<PhotoRow> find_photo(Conn& conn, std::int64_t photo_id);
 
-// The open-report point index (for possible duplicates).
-void index_open_report(Conn& conn, std::int64_t id, double lon, double lat);
+// The open-report point index (for possible duplicates): where and when each open report was made.
+void index_open_report(Conn& conn, std::int64_t id, double lon, double lat, std::int64_t created_at);
 void unindex_open_report(Conn& conn, std::int64_t id);
 // Open reports of `category` whose point lies in the box, created within [since, until].
 std::vector<ReportRow> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,

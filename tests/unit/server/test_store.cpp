@@ -2,6 +2,7 @@
 // migrations.
 #include "server/store/database.hpp"
 #include "server/store/migrations.hpp"
+#include "server/store/reports_repo.hpp"
 #include "server/store/sqlite.hpp"
 
 #include <gtest/gtest.h>
@@ -240,6 +241,50 @@ TEST(Migrations, Open311UpdatesKeepWhatEarlierVersionsStored) {
     auto old = conn.query("SELECT count(*) FROM sqlite_master WHERE name = 'open311_media_urls'");
     ASSERT_TRUE(old.next());
     EXPECT_EQ(old.int64(0), 0);
+}
+
+// 016 rebuilds the open reports' R*Tree with their creation time as a third dimension: every
+// point indexed before it is still found, and only within its time window.
+TEST(Migrations, OpenReportPointsKeepTheirReportsAndGainTheirTime) {
+    TempDb tmp;
+    Conn conn(tmp.path, Conn::Mode::read_write);
+    const auto& all = civic::store::migrations();
+    std::size_t applied = 0;
+    for (; applied < all.size() && all[applied].name < "016"; ++applied) conn.exec(all[applied].sql);
+    conn.exec("PRAGMA user_version = " + std::to_string(applied));
+    constexpr std::int64_t kCreated = 1'767'225'600;  // 2026-01-01, where 32-bit floats step by 128 s
+    conn.exec(
+        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
+        "VALUES (1, '13900000001', '!', 'R', 'resident', 0);"
+        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
+        "VALUES ('c', 'c', 1, 0, 0, 0);"
+        "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, updated_at) "
+        "VALUES (5, 'submitted', 'c', 'd', 23.3, 103.3, 1, " +
+        std::to_string(kCreated) + ", 0);" +
+        "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat) "
+        "VALUES (5, 103.3, 103.3, 23.3, 23.3);");
+    EXPECT_EQ(civic::store::migrate(conn), static_cast<int>(all.size()));
+    auto found = [&](std::int64_t since, std::int64_t until) {
+        std::vector<std::int64_t> ids;
+        for (const auto& r : civic::store::open_reports_in_box(conn, "c", 103.29, 23.29, 103.31, 23.31, since, until))
+            ids.push_back(r.id);
+        return ids;
+    };
+    EXPECT_EQ(found(kCreated - 10, kCreated + 10), std::vector<std::int64_t>{5});
+    EXPECT_EQ(found(kCreated, kCreated), std::vector<std::int64_t>{5});  // both ends inclusive
+    // Within the R*Tree's rounding but outside the window: the row's exact time decides.
+    EXPECT_TRUE(found(kCreated + 1, kCreated + 100).empty());
+    EXPECT_TRUE(found(kCreated - 100, kCreated - 1).empty());
+    EXPECT_TRUE(found(kCreated + 86'400, kCreated + 2 * 86'400).empty());
+
+    // A report indexed after the migration carries its time the same way.
+    conn.exec(
+        "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, updated_at) "
+        "VALUES (6, 'submitted', 'c', 'd', 23.3, 103.3, 1, " +
+        std::to_string(kCreated + 3600) + ", 0)");
+    civic::store::index_open_report(conn, 6, 103.3, 23.3, kCreated + 3600);
+    EXPECT_EQ(found(kCreated, kCreated + 3600), (std::vector<std::int64_t>{5, 6}));
+    EXPECT_EQ(found(kCreated + 1, kCreated + 7200), std::vector<std::int64_t>{6});
 }
 
 TEST(Migrations, RefuseADatabaseFromANewerBinary) {
