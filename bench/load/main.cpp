@@ -7,6 +7,8 @@
 //   civicsnap-load idle    --port P --connections N [--hold-ms MS]
 //   civicsnap-load fsync   --dir D [--bytes B]
 //   civicsnap-load sqlite  --db FILE
+//   civicsnap-load intake-work --dir D [--photos N] [--photo-bytes B]
+//                          (case 3's ceiling: the server's per-photo work and file writes, no HTTP/db)
 //   civicsnap-load s3-put  --port P --bucket B [--bytes B]        (the object store's bare PUT rate)
 //   civicsnap-load s3-get  --port P --bucket B --objects N         (GETs of what s3-put wrote)
 //   civicsnap-load soak    --port P --pid PID --data-dir D [--minutes M | --seconds S] [--csv F]
@@ -21,6 +23,7 @@
 // p50_ms=... p99_ms=...` on stdout; progress and errors go to stderr.
 #include "bench/load/disk_ceilings.hpp"
 #include "bench/load/http_driver.hpp"
+#include "bench/load/intake_ceiling.hpp"
 #include "bench/load/jpeg_pool.hpp"
 #include "bench/load/soak.hpp"
 #include "common/crypto.hpp"
@@ -274,6 +277,21 @@ int disk(const Args& a) {
     return 0;
 }
 
+// Case 3's ceiling (intake_ceiling.hpp): the same photos as `intake` sends, made the same way
+// before the clock starts, through the server's own cleaning and file-store functions.
+int intake_work(const Args& a) {
+    DiskOptions o;
+    o.writers = a.number("connections", 16);
+    o.duration = std::chrono::milliseconds(a.number("duration-ms", 10'000));
+    const auto photo_count = a.number("photos", 2000);
+    std::cerr << "civicsnap-load: encoding " << photo_count << " distinct JPEGs\n";
+    const auto photos = make_jpeg_pool(photo_count, a.number("photo-bytes", 100 * 1024),
+                                       static_cast<int>(a.number("photo-width", 1024)),
+                                       static_cast<int>(a.number("photo-height", 768)));
+    print("intake-work", o.writers, photo_intake_work(a.get("dir"), photos, o));
+    return 0;
+}
+
 // The ceiling of the photo store's cases: signed PUTs of distinct objects ("bench/obj-<n>", the
 // same bytes under each key, as the daemon's content-addressed PUTs would be all distinct), then
 // GETs spread over them — through the same driver as the daemon's cases, so that the two compare.
@@ -349,6 +367,7 @@ int main(int argc, char** argv) {
         if (a.mode == "redeem") return redeem(a);
         if (a.mode == "idle") return idle(a);
         if (a.mode == "fsync" || a.mode == "sqlite") return disk(a);
+        if (a.mode == "intake-work") return intake_work(a);
         if (a.mode == "s3-put" || a.mode == "s3-get") return s3(a);
         if (a.mode == "soak") return soak(a);
         throw std::invalid_argument("unknown mode " + a.mode);
