@@ -54,8 +54,10 @@ CleanedPhoto clean_photo(std::string bytes, const std::function<std::unique_ptr<
 boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoStore& photos,
                                                                   boost::asio::thread_pool& blocking,
                                                                   PhotoSource source) {
-    // The slot is held until the cleaned copy is stored: everything this photo holds in memory is
-    // inside the gate's bound.
+    // The slot is held while the photo is decoded and cleaned, when it holds its upload bytes and
+    // pixels; it is given back before the durable writes, so that the next photo's decode runs
+    // while this one waits for its fsyncs. What is left then is the thumbnail and the staged
+    // file's descriptor (its buffer is released by finish()): a few tens of KB per request.
     std::optional<PhotoDecodeGate::Slot> slot;
     if (auto* gate = photo_decode_gate()) slot.emplace(co_await gate->acquire());
     // The upload's bytes are the one copy held in memory; the cleaned original goes to a staged
@@ -65,6 +67,7 @@ boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoSt
         if (!bytes) throw to_api_error(bytes.error());
         return clean_photo(std::move(bytes.value()), [&] { return photos.stage(); });
     });
+    slot.reset();
     // Each put returns only when the bytes are durable (fsync / acknowledged PUT); thumbnail
     // first, so that once the original exists the pair is complete.
     co_await photos.put(store::thumbnail_file_name(cleaned.blob.sha256), cleaned.thumbnail, cleaned.thumbnail_sha256);
