@@ -31,6 +31,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -288,7 +290,18 @@ int intake_work(const Args& a) {
     const auto photos = make_jpeg_pool(photo_count, a.number("photo-bytes", 100 * 1024),
                                        static_cast<int>(a.number("photo-width", 1024)),
                                        static_cast<int>(a.number("photo-height", 768)));
-    print("intake-work", o.writers, photo_intake_work(a.get("dir"), photos, o));
+    // The process's CPU (user + system, every thread) per photo, to set beside the daemon's.
+    const auto cpu_us = [] {
+        rusage u{};
+        getrusage(RUSAGE_SELF, &u);
+        const auto us = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + t.tv_usec; };
+        return us(u.ru_utime) + us(u.ru_stime);
+    };
+    const double cpu_before = cpu_us();
+    const auto summary = photo_intake_work(a.get("dir"), photos, o);
+    const double per_photo = summary.ok ? (cpu_us() - cpu_before) / static_cast<double>(summary.ok) : 0;
+    std::cout << format_summary("intake-work", o.writers, summary) << " cpu_us_per_op=" << static_cast<long>(per_photo)
+              << std::endl;
     return 0;
 }
 
