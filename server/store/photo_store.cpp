@@ -51,24 +51,16 @@ private:
     asio::thread_pool& pool_;
 };
 
-// Threads for the durable writes (write, fsync, rename, directory fsync). A thread here spends
-// almost all its time waiting for the disk to flush, not on a core, so there are more of them
-// than cores: the fsyncs of different photos overlap in the disk's queue instead of taking turns,
-// and they never hold the blocking pool's threads, which database reads need.
-constexpr std::size_t kPhotoWriteThreads = 16;
-
 class FileStore final : public PhotoStore {
 public:
-    FileStore(fs::path root, asio::thread_pool& pool)
-        : files_(root), root_(std::move(root)), pool_(pool), writes_(kPhotoWriteThreads) {}
-    ~FileStore() override { writes_.join(); }
+    FileStore(fs::path root, asio::thread_pool& pool) : files_(root), root_(std::move(root)), pool_(pool) {}
 
     asio::awaitable<void> put(const std::string& name, const std::string& bytes, const std::string&) override {
-        co_await offload(writes_, [&] { files_.put(name, bytes); });
+        co_await offload(pool_, [&] { files_.put(name, bytes); });
     }
     std::unique_ptr<StagedFile> stage() override { return std::make_unique<StagedFile>(files_.staging_dir()); }
     asio::awaitable<void> put_staged(const std::string& name, StagedFile& staged) override {
-        co_await offload(writes_, [&] { files_.put_staged(name, staged); });
+        co_await offload(pool_, [&] { files_.put_staged(name, staged); });
     }
     asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t) override {
         co_return co_await offload(pool_, [&] { return files_.get(name); });  // sized from the file
@@ -124,7 +116,6 @@ private:
     PhotoFiles files_;
     fs::path root_;
     asio::thread_pool& pool_;
-    asio::thread_pool writes_;  // put and put_staged only
 };
 
 // ---- s3://BUCKET ----
