@@ -15,31 +15,7 @@
 namespace civic::load {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
 namespace {
-
-// Runs `op` on `writers` threads until the deadline; `op(writer, n)` returns success.
-template <class Op>
-Summary run_writers(const DiskOptions& options, Op op) {
-    std::vector<Latencies> per(options.writers);
-    std::vector<std::thread> threads;
-    const auto start = Clock::now();
-    const auto deadline = start + options.duration;
-    for (std::size_t w = 0; w < options.writers; ++w)
-        threads.emplace_back([&, w] {
-            for (std::size_t n = 0; Clock::now() < deadline; ++n) {
-                const auto t0 = Clock::now();
-                const bool ok = op(w, n);
-                per[w].add(Clock::now() - t0, ok);
-            }
-        });
-    for (auto& t : threads) t.join();
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    Latencies all;
-    for (const auto& l : per) all.merge(l);
-    return all.summarize(seconds);
-}
 
 bool write_file_durably(const fs::path& dir, const std::string& name, const std::string& bytes) {
     const auto temp = dir / (".tmp-" + name);

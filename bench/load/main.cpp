@@ -7,6 +7,8 @@
 //   civicsnap-load idle    --port P --connections N [--hold-ms MS]
 //   civicsnap-load fsync   --dir D [--bytes B]
 //   civicsnap-load sqlite  --db FILE
+//   civicsnap-load intake-work --dir D [--photos N] [--photo-bytes B]
+//                          (case 3's ceiling: the server's per-photo work and file writes, no HTTP/db)
 //   civicsnap-load s3-put  --port P --bucket B [--bytes B]        (the object store's bare PUT rate)
 //   civicsnap-load s3-get  --port P --bucket B --objects N         (GETs of what s3-put wrote)
 //   civicsnap-load soak    --port P --pid PID --data-dir D [--minutes M | --seconds S] [--csv F]
@@ -21,12 +23,15 @@
 // p50_ms=... p99_ms=...` on stdout; progress and errors go to stderr.
 #include "bench/load/disk_ceilings.hpp"
 #include "bench/load/http_driver.hpp"
+#include "bench/load/intake_ceiling.hpp"
 #include "bench/load/jpeg_pool.hpp"
 #include "bench/load/soak.hpp"
 #include "common/crypto.hpp"
 #include "common/sigv4.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -274,6 +279,32 @@ int disk(const Args& a) {
     return 0;
 }
 
+// Case 3's ceiling (intake_ceiling.hpp): the same photos as `intake` sends, made the same way
+// before the clock starts, through the server's own cleaning and file-store functions.
+int intake_work(const Args& a) {
+    DiskOptions o;
+    o.writers = a.number("connections", 16);
+    o.duration = std::chrono::milliseconds(a.number("duration-ms", 10'000));
+    const auto photo_count = a.number("photos", 2000);
+    std::cerr << "civicsnap-load: encoding " << photo_count << " distinct JPEGs\n";
+    const auto photos = make_jpeg_pool(photo_count, a.number("photo-bytes", 100 * 1024),
+                                       static_cast<int>(a.number("photo-width", 1024)),
+                                       static_cast<int>(a.number("photo-height", 768)));
+    // The process's CPU (user + system, every thread) per photo, to set beside the daemon's.
+    const auto cpu_us = [] {
+        rusage u{};
+        getrusage(RUSAGE_SELF, &u);
+        const auto us = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e6 + t.tv_usec; };
+        return us(u.ru_utime) + us(u.ru_stime);
+    };
+    const double cpu_before = cpu_us();
+    const auto summary = photo_intake_work(a.get("dir"), photos, o);
+    const double per_photo = summary.ok ? (cpu_us() - cpu_before) / static_cast<double>(summary.ok) : 0;
+    std::cout << format_summary("intake-work", o.writers, summary) << " cpu_us_per_op=" << static_cast<long>(per_photo)
+              << std::endl;
+    return 0;
+}
+
 // The ceiling of the photo store's cases: signed PUTs of distinct objects ("bench/obj-<n>", the
 // same bytes under each key, as the daemon's content-addressed PUTs would be all distinct), then
 // GETs spread over them — through the same driver as the daemon's cases, so that the two compare.
@@ -349,6 +380,7 @@ int main(int argc, char** argv) {
         if (a.mode == "redeem") return redeem(a);
         if (a.mode == "idle") return idle(a);
         if (a.mode == "fsync" || a.mode == "sqlite") return disk(a);
+        if (a.mode == "intake-work") return intake_work(a);
         if (a.mode == "s3-put" || a.mode == "s3-get") return s3(a);
         if (a.mode == "soak") return soak(a);
         throw std::invalid_argument("unknown mode " + a.mode);

@@ -143,6 +143,7 @@ void StagedFile::finish() {
         fail("write", path_);
     }
     sha256_hex_ = digest_.hex_digest();
+    std::string().swap(buffer_);  // nothing is appended after finish: the file may wait a while for its fsync
 }
 
 fs::path PhotoFiles::path_of(std::string_view name) const { return root_ / photo_key(name); }

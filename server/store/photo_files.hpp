@@ -44,7 +44,7 @@ public:
 
     // Buffered. False once a write failed (the disk is full or failing): `finish` then throws.
     bool append(std::string_view bytes) noexcept;
-    // Writes out the buffer and ends the digest. ApiError 503 for a write that failed, here or
+    // Writes out the buffer, releases it and ends the digest. ApiError 503 for a write that failed, here or
     // in an earlier append.
     void finish();
 
