@@ -95,6 +95,8 @@ void fill_from(const boost::beast::http::header<true, Fields>& header, const Rou
     }
 }
 
+}  // namespace
+
 void reset_request(Request& req) {
     req.method.clear();
     req.target.clear();
@@ -106,8 +108,6 @@ void reset_request(Request& req) {
     req.parts.reset();
     req.request_id.clear();
 }
-
-}  // namespace
 
 void fill_request_head(const boost::beast::http::request_header<>& header, const Router& router, RequestHead& head) {
     fill_from(header, router, head);
