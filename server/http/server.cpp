@@ -585,16 +585,14 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
         const auto started = std::chrono::steady_clock::now();
         std::string_view route_label = "unmatched";
         std::size_t bytes_in = 0;
-        std::optional<Exchange> failed;
+        Exchange ex;
         if (ec) {
             reset_request(req);
-            failed = header_failure(*sh, ec, header, buffer, req);
+            auto failed = header_failure(*sh, ec, header, buffer, req);
             if (!failed) break;
-        }
-        // Built in place, not assigned over a default one (whose Response would allocate).
-        Exchange ex = failed ? std::move(*failed)
-                             : co_await exchange(*sh, stream, buffer, header, request_head, route_label, bytes_in);
-        if (!failed) {
+            ex = std::move(*failed);
+        } else {
+            ex = co_await exchange(*sh, stream, buffer, header, request_head, route_label, bytes_in);
             if (!ex.send) break;
             if (ex.upgrade) {
                 const double seconds =
