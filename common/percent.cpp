@@ -11,16 +11,17 @@ int hex_value(char c) {
 }
 }  // namespace
 
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
+bool percent_decode_into(std::string_view text, bool plus_is_space, std::string& out) {
+    const auto first = text.find_first_of(plus_is_space ? std::string_view("%+") : std::string_view("%"));
+    out.assign(text.substr(0, first));
+    if (first == std::string_view::npos) return true;  // nothing to decode: the common case
+    for (std::size_t i = first; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '%') {
-            if (i + 2 >= text.size()) return std::nullopt;
+            if (i + 2 >= text.size()) return false;
             const int hi = hex_value(text[i + 1]);
             const int lo = hex_value(text[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
+            if (hi < 0 || lo < 0) return false;
             out.push_back(static_cast<char>(hi * 16 + lo));
             i += 2;
         } else if (c == '+' && plus_is_space) {
@@ -29,6 +30,12 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
             out.push_back(c);
         }
     }
+    return true;
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    if (!percent_decode_into(text, plus_is_space, out)) return std::nullopt;
     return out;
 }
 

@@ -46,21 +46,26 @@ std::int64_t Request::param_int(std::string_view name) const {
     return value;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query,
-                                                                            bool plus_is_space) {
-    std::vector<std::pair<std::string, std::string>> out;
+bool parse_query_into(std::string_view query, bool plus_is_space, StringPairs& out) {
+    PairWriter pairs(out);
     while (!query.empty()) {
         const auto amp = query.find('&');
         const auto piece = query.substr(0, amp);
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (piece.empty()) continue;
         const auto eq = piece.find('=');
-        auto key = percent_decode(piece.substr(0, eq), plus_is_space);
-        auto value =
-            percent_decode(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1), plus_is_space);
-        if (!key || !value) return std::nullopt;
-        out.emplace_back(std::move(*key), std::move(*value));
+        auto& [key, value] = pairs.next();
+        if (!percent_decode_into(piece.substr(0, eq), plus_is_space, key) ||
+            !percent_decode_into(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1),
+                                 plus_is_space, value))
+            return false;
     }
+    return true;
+}
+
+std::optional<StringPairs> parse_query(std::string_view query, bool plus_is_space) {
+    StringPairs out;
+    if (!parse_query_into(query, plus_is_space, out)) return std::nullopt;
     return out;
 }
 

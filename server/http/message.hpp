@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -78,9 +79,38 @@ struct Response {
     }
 };
 
+using StringPairs = std::vector<std::pair<std::string, std::string>>;
+
+// Refills a vector of string pairs in order, reusing the strings already in it and their heap
+// buffers, so that a connection's Request (kept from one request to the next) allocates nothing
+// once its strings have grown. When the writer goes, the vector holds exactly what was added.
+class PairWriter {
+public:
+    explicit PairWriter(StringPairs& pairs) : pairs_(pairs) {}
+    PairWriter(const PairWriter&) = delete;
+    PairWriter& operator=(const PairWriter&) = delete;
+    ~PairWriter() { pairs_.erase(pairs_.begin() + static_cast<std::ptrdiff_t>(used_), pairs_.end()); }
+
+    // The next pair, to be assigned (its strings hold a previous request's text).
+    std::pair<std::string, std::string>& next() {
+        if (used_ == pairs_.size()) pairs_.emplace_back();
+        return pairs_[used_++];
+    }
+    void add(std::string_view first, std::string_view second) {
+        auto& pair = next();
+        pair.first.assign(first);
+        pair.second.assign(second);
+    }
+
+private:
+    StringPairs& pairs_;
+    std::size_t used_ = 0;
+};
+
 // Splits and percent-decodes "a=1&b=x%20y"; nullopt when an escape is malformed.
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query,
-                                                                            bool plus_is_space = true);
+std::optional<StringPairs> parse_query(std::string_view query, bool plus_is_space = true);
+// The same into `out`, reusing its strings (PairWriter); false when an escape is malformed.
+bool parse_query_into(std::string_view query, bool plus_is_space, StringPairs& out);
 using civic::percent_decode;  // common/percent.hpp
 
 }  // namespace civic::http

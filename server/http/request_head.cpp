@@ -2,44 +2,49 @@
 
 #include "server/http/limits.hpp"
 
-#include <cctype>
-
 namespace civic::http {
 
 namespace {
 
 // Target → path and query; the raw path is kept first so that a failure still names its family.
+// A path or query without escapes is copied as it is (percent_decode_into).
 std::optional<ApiError> parse_target(Request& req) {
-    const auto qmark = req.target.find('?');
-    req.path = req.target.substr(0, qmark);
-    if (req.target.size() > limits::kMaxTargetBytes)
+    const std::string_view target = req.target;
+    const auto qmark = target.find('?');
+    const auto raw_path = target.substr(0, qmark);
+    req.path.assign(raw_path);
+    if (target.size() > limits::kMaxTargetBytes)
         return ApiError(414, "bad_request",
                         "request target longer than " + std::to_string(limits::kMaxTargetBytes) + " bytes");
-    if (req.target.empty() || req.target.front() != '/') return ApiError::bad_request("malformed request target");
-    auto path = percent_decode(req.path, false);
-    if (!path) return ApiError::bad_request("malformed percent-escape in path");
-    req.path = std::move(*path);
-    if (qmark != std::string::npos) {
-        auto query = parse_query(std::string_view(req.target).substr(qmark + 1));
-        if (!query) return ApiError::bad_request("malformed query string");
-        req.query = std::move(*query);
+    if (target.empty() || target.front() != '/') return ApiError::bad_request("malformed request target");
+    if (!percent_decode_into(raw_path, false, req.path)) {
+        req.path.assign(raw_path);
+        return ApiError::bad_request("malformed percent-escape in path");
+    }
+    if (qmark == std::string_view::npos) {
+        req.query.clear();
+    } else if (!parse_query_into(target.substr(qmark + 1), true, req.query)) {
+        req.query.clear();  // as if none was read
+        return ApiError::bad_request("malformed query string");
     }
     return std::nullopt;
 }
 
 void route_request(const Router& router, RequestHead& head) {
-    const auto match = router.match(head.request.method, head.request.path);
-    if (std::holds_alternative<Router::NotFound>(match)) {
-        head.error = ApiError::not_found("no such path");
-    } else if (std::holds_alternative<Router::BadParameter>(match)) {
-        head.error = ApiError::bad_request("malformed path parameter: ids are positive integers");
-    } else if (const auto* other = std::get_if<Router::MethodNotAllowed>(&match)) {
-        for (const auto& m : other->allowed) head.allow += (head.allow.empty() ? "" : ", ") + m;
-        head.error = ApiError::method_not_allowed();
-    } else {
-        const auto& found = std::get<Router::Found>(match);
-        head.route = found.route;
-        head.request.params = found.params;
+    std::vector<std::string> allowed;
+    switch (router.match_into(head.request.method, head.request.path, head.route, head.request.params, &allowed)) {
+        case Router::Outcome::found:
+            break;
+        case Router::Outcome::not_found:
+            head.error = ApiError::not_found("no such path");
+            break;
+        case Router::Outcome::bad_parameter:
+            head.error = ApiError::bad_request("malformed path parameter: ids are positive integers");
+            break;
+        case Router::Outcome::method_not_allowed:
+            for (const auto& m : allowed) head.allow += (head.allow.empty() ? "" : ", ") + m;
+            head.error = ApiError::method_not_allowed();
+            break;
     }
 }
 
@@ -55,19 +60,67 @@ bool acceptable_request_id(std::string_view id) {
     return true;
 }
 
+void assign_lower(std::string_view name, std::string& out) {
+    out.resize(name.size());
+    for (std::size_t i = 0; i < name.size(); ++i) out[i] = ascii_lower(name[i]);
+}
+
+namespace {
+template <class Fields>
+void fill_from(const boost::beast::http::header<true, Fields>& header, const Router& router, RequestHead& head) {
+    head.route = nullptr;
+    head.error.reset();
+    head.allow.clear();
+    Request& req = head.request;
+    req.method.assign(header.method_string());
+    req.target.assign(header.target());
+    req.body.clear();
+    req.parts.reset();
+    req.request_id.clear();
+    {
+        PairWriter headers(req.headers);
+        for (const auto& field : header) {
+            auto& [name, value] = headers.next();
+            assign_lower(field.name_string(), name);
+            value.assign(field.value());
+        }
+    }
+    if (auto id = req.header("x-request-id"); id && acceptable_request_id(*id)) req.request_id.assign(*id);
+    head.error = parse_target(req);
+    if (head.error) {
+        req.query.clear();
+        req.params.clear();
+    } else {
+        route_request(router, head);  // refills params (empty unless found)
+    }
+}
+
+}  // namespace
+
+void reset_request(Request& req) {
+    req.method.clear();
+    req.target.clear();
+    req.path.clear();
+    req.query.clear();
+    req.headers.clear();
+    req.params.clear();
+    req.body.clear();
+    req.parts.reset();
+    req.request_id.clear();
+}
+
+void fill_request_head(const boost::beast::http::request_header<>& header, const Router& router, RequestHead& head) {
+    fill_from(header, router, head);
+}
+
+void fill_request_head(const boost::beast::http::header<true, ArenaFields>& header, const Router& router,
+                       RequestHead& head) {
+    fill_from(header, router, head);
+}
+
 RequestHead request_from_header(const boost::beast::http::request_header<>& header, const Router& router) {
     RequestHead head;
-    Request& req = head.request;
-    req.method = std::string(header.method_string());
-    req.target = std::string(header.target());
-    for (const auto& field : header) {
-        std::string name(field.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        req.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    if (auto id = req.header("x-request-id"); id && acceptable_request_id(*id)) req.request_id = std::string(*id);
-    head.error = parse_target(req);
-    if (!head.error) route_request(router, head);
+    fill_request_head(header, router, head);
     return head;
 }
 

@@ -3,6 +3,7 @@
 // matched against the route table. Pure (no I/O, no clock, no counters), so the HTTP fuzzer
 // (tests/fuzz/fuzz_http_target.cpp) drives exactly what the connection runs.
 #include "common/errors.hpp"
+#include "server/http/header_arena.hpp"
 #include "server/http/message.hpp"
 #include "server/http/router.hpp"
 
@@ -28,6 +29,25 @@ struct RequestHead {
 };
 
 RequestHead request_from_header(const boost::beast::http::request_header<>& header, const Router& router);
+
+// The same into `head`, whose strings and vectors are reused (the connection keeps one
+// RequestHead from request to request, so a warm connection allocates nothing here). Everything
+// request_from_header sets is set again; the rest of `head.request` (remote_address, secure) is
+// left alone, and body, parts and request_id are cleared.
+void fill_request_head(const boost::beast::http::request_header<>& header, const Router& router, RequestHead& head);
+// The same for a header parsed into the connection's HeaderArena (what server.cpp reads).
+using ArenaFields = boost::beast::http::basic_fields<ArenaAllocator<char>>;
+void fill_request_head(const boost::beast::http::header<true, ArenaFields>& header, const Router& router,
+                       RequestHead& head);
+
+// Empties what fill_request_head sets, for a request whose header could not be read (the
+// connection's address and `secure` stay).
+void reset_request(Request& req);
+
+// ASCII lower case, without libc's locale-aware tolower: header names are ASCII tokens.
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+// `out` = `name` in ASCII lower case (its capacity kept).
+void assign_lower(std::string_view name, std::string& out);
 
 // True for a client-chosen request id the server may echo: 1–128 of [A-Za-z0-9._:-].
 bool acceptable_request_id(std::string_view id);

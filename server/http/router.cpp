@@ -9,17 +9,19 @@
 namespace civic::http {
 
 namespace {
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> parts;
-    if (path.empty() || path.front() != '/') return parts;
+// The '/'-separated segments after the leading '/' (none for a path without one); false when
+// there are more than `at` holds.
+bool split_path(std::string_view path, std::array<std::string_view, Router::kMaxSegments>& at, std::size_t& size) {
+    size = 0;
+    if (path.empty() || path.front() != '/') return true;
     path.remove_prefix(1);
     while (true) {
+        if (size == at.size()) return false;
         const auto slash = path.find('/');
-        parts.push_back(path.substr(0, slash));
-        if (slash == std::string_view::npos) break;
+        at[size++] = path.substr(0, slash);
+        if (slash == std::string_view::npos) return true;
         path.remove_prefix(slash + 1);
     }
-    return parts;
 }
 
 bool is_positive_int(std::string_view s) {
@@ -32,7 +34,11 @@ bool is_positive_int(std::string_view s) {
 
 void Router::add(Route route) {
     Compiled compiled;
-    for (auto part : split_path(route.pattern)) {
+    Parts parts;
+    if (!split_path(route.pattern, parts.at, parts.size))
+        throw std::invalid_argument("more than " + std::to_string(kMaxSegments) + " segments in " + route.pattern);
+    for (std::size_t i = 0; i < parts.size; ++i) {
+        const auto part = parts.at[i];
         if (!part.empty() && part.front() == '{') {
             const auto close = part.find('}');
             if (close == std::string_view::npos) throw std::invalid_argument("bad pattern " + route.pattern);
@@ -63,13 +69,12 @@ void Router::add(Route route) {
     compiled_.push_back(std::move(compiled));
 }
 
-Router::SegmentMatch Router::match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
-                                            std::vector<std::pair<std::string, std::string>>* params) {
-    if (parts.size() != c.segments.size()) return SegmentMatch::no;
+Router::SegmentMatch Router::match_segments(const Compiled& c, const Parts& parts, PairWriter* params) {
+    if (parts.size != c.segments.size()) return SegmentMatch::no;
     bool bad_param = false;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
+    for (std::size_t i = 0; i < parts.size; ++i) {
         const auto& seg = c.segments[i];
-        auto part = parts[i];
+        auto part = parts.at[i];
         if (seg.kind != Segment::Kind::literal && !seg.suffix.empty()) {
             // The suffix is literal: a segment without it is another route's, not a bad value.
             if (part.size() <= seg.suffix.size() || !part.ends_with(seg.suffix)) return SegmentMatch::no;
@@ -85,35 +90,58 @@ Router::SegmentMatch Router::match_segments(const Compiled& c, const std::vector
                 if (!is_positive_int(part))
                     bad_param = true;
                 else if (params)
-                    params->emplace_back(seg.text, std::string(part));
+                    params->add(seg.text, part);
                 break;
             case Segment::Kind::string_param:
                 if (part.empty()) return SegmentMatch::no;
-                if (params) params->emplace_back(seg.text, std::string(part));
+                if (params) params->add(seg.text, part);
                 break;
         }
     }
     return bad_param ? SegmentMatch::bad_param : SegmentMatch::yes;
 }
 
-Router::Result Router::match(std::string_view method, std::string_view path) const {
-    MethodNotAllowed other;
+Router::Outcome Router::match_into(std::string_view method, std::string_view path, const Route*& found,
+                                   StringPairs& params, std::vector<std::string>* allowed) const {
+    found = nullptr;
+    PairWriter writer(params);  // empty unless a route is found
+    Parts parts;
+    if (!split_path(path, parts.at, parts.size)) return Outcome::not_found;  // longer than any route
+    bool other_method = false;
     bool bad_param = false;
-    const auto parts = split_path(path);
     // Literal routes win over parameterised ones at the same position because they are
     // registered first; the table is small, so a linear scan is cheaper than a trie here.
     for (std::size_t i = 0; i < routes_.size(); ++i) {
         const auto& route = routes_[i];
-        std::vector<std::pair<std::string, std::string>> params;
-        const auto m = match_segments(compiled_[i], parts, &params);
+        const auto m = match_segments(compiled_[i], parts, nullptr);
         if (m == SegmentMatch::bad_param) bad_param = true;
         if (m != SegmentMatch::yes) continue;
-        if (route.method == method || (method == "HEAD" && route.method == "GET"))
-            return Found{&route, std::move(params)};
-        other.allowed.push_back(route.method);
+        if (route.method == method || (method == "HEAD" && route.method == "GET")) {
+            match_segments(compiled_[i], parts, &writer);  // again, now keeping the parameters
+            found = &route;
+            return Outcome::found;
+        }
+        other_method = true;
+        if (allowed) allowed->push_back(route.method);
     }
-    if (!other.allowed.empty()) return other;
-    if (bad_param) return BadParameter{};
+    if (other_method) return Outcome::method_not_allowed;
+    if (bad_param) return Outcome::bad_parameter;
+    return Outcome::not_found;
+}
+
+Router::Result Router::match(std::string_view method, std::string_view path) const {
+    Found found{};
+    MethodNotAllowed other;
+    switch (match_into(method, path, found.route, found.params, &other.allowed)) {
+        case Outcome::found:
+            return found;
+        case Outcome::method_not_allowed:
+            return other;
+        case Outcome::bad_parameter:
+            return BadParameter{};
+        case Outcome::not_found:
+            break;
+    }
     return NotFound{};
 }
 

@@ -9,6 +9,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <array>
+
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -59,9 +61,20 @@ public:
     };
     using Result = std::variant<Found, NotFound, MethodNotAllowed, BadParameter>;
 
+    // A route's pattern has at most this many segments (add() refuses more), so a path is split
+    // into a fixed array and a longer one matches nothing.
+    static constexpr std::size_t kMaxSegments = 16;
+
     // Throws std::invalid_argument for a malformed pattern or a duplicate (method, pattern).
     void add(Route route);
     Result match(std::string_view method, std::string_view path) const;
+
+    // The same decision without building a Result: a Found's parameters are written into
+    // `params` (reusing its strings, PairWriter), a MethodNotAllowed's methods into `allowed`
+    // when given. The connection's per-request path: it allocates nothing once warm.
+    enum class Outcome { found, not_found, method_not_allowed, bad_parameter };
+    Outcome match_into(std::string_view method, std::string_view path, const Route*& route, StringPairs& params,
+                       std::vector<std::string>* allowed) const;
     const std::vector<Route>& routes() const { return routes_; }
     // Errors on paths under `prefix` (routed or not) are rendered by `renderer`.
     void set_error_renderer(std::string prefix, ErrorRenderer renderer);
@@ -81,8 +94,11 @@ private:
         std::vector<Segment> segments;
     };
     enum class SegmentMatch { no, yes, bad_param };
-    static SegmentMatch match_segments(const Compiled& c, const std::vector<std::string_view>& parts,
-                                       std::vector<std::pair<std::string, std::string>>* params);
+    struct Parts {
+        std::array<std::string_view, kMaxSegments> at;
+        std::size_t size = 0;
+    };
+    static SegmentMatch match_segments(const Compiled& c, const Parts& parts, PairWriter* params);
     std::vector<Route> routes_;
     std::vector<Compiled> compiled_;
     std::vector<std::pair<std::string, ErrorRenderer>> error_renderers_;

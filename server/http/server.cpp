@@ -3,6 +3,7 @@
 #include "common/errors.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
+#include "server/http/header_arena.hpp"
 #include "server/http/limits.hpp"
 #include "server/http/push_channel.hpp"
 #include "server/http/request_head.hpp"
@@ -40,6 +41,11 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// A request's header lives in the connection's HeaderArena (header_arena.hpp); its body parser
+// and a WebSocket upgrade's request take the same fields over.
+using HeaderParser = bhttp::parser<true, bhttp::empty_body, ArenaAllocator<char>>;
+using BodyParser = bhttp::parser<true, bhttp::string_body, ArenaAllocator<char>>;
+using UpgradeRequest = bhttp::request<bhttp::empty_body, ArenaFields>;
 
 namespace {
 // Bookkeeping for one connection, touched only on the connection's own I/O thread (except the map).
@@ -76,11 +82,18 @@ struct Server::Shared {
     std::string spool_dir;  // streamed multipart parts go here; empty: kept in memory
     std::size_t upload_memory_budget = limits::kDefaultUploadMemoryBudget;
 
-    std::string next_request_id() {
-        char buf[40];
-        std::snprintf(buf, sizeof buf, "%s-%llx", id_prefix.c_str(),
-                      static_cast<unsigned long long>(request_counter.fetch_add(1, std::memory_order_relaxed)));
-        return buf;
+    // `out` = "<prefix>-<counter in hex>", written by hand into the connection's reused string.
+    void next_request_id(std::string& out) {
+        auto n = request_counter.fetch_add(1, std::memory_order_relaxed);
+        char digits[16];
+        char* at = digits + sizeof digits;
+        do {
+            *--at = "0123456789abcdef"[n & 15];
+            n >>= 4;
+        } while (n != 0);
+        out.assign(id_prefix);
+        out.push_back('-');
+        out.append(at, static_cast<std::size_t>(digits + sizeof digits - at));
     }
 };
 
@@ -99,7 +112,7 @@ struct Exchange {
     bool send = true;             // false: the peer is gone or too slow; close without answering
     std::uint64_t bytes_out = 0;  // body bytes sent, for the access log
     // A WebSocket upgrade the route accepted: the connection becomes a push stream.
-    std::optional<bhttp::request<bhttp::empty_body>> upgrade;
+    std::optional<UpgradeRequest> upgrade;
     std::shared_ptr<PushChannel> channel;
     std::shared_ptr<void> subscription;
 
@@ -119,7 +132,7 @@ struct Exchange {
     }
 };
 
-void log_exchange(Server::Shared& sh, const Request& req, const std::string& route, const Exchange& ex, double seconds,
+void log_exchange(Server::Shared& sh, const Request& req, std::string_view route, const Exchange& ex, double seconds,
                   std::size_t bytes_in) {
     if (!sh.access_log) return;
     nlohmann::json line = {
@@ -251,7 +264,7 @@ asio::awaitable<bool> write_whole(Stream& stream, std::string& head, const Reque
 // once the header is out, a failure can only close the connection.
 template <class Stream>
 asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, std::string& head, const Request& req,
-                                     Exchange& ex, const std::string& route_label) {
+                                     Exchange& ex, std::string_view route_label) {
     StreamedBody body = std::move(*ex.response.stream);
     ex.response.stream.reset();
     bhttp::response<bhttp::buffer_body> res{static_cast<bhttp::status>(ex.response.status), 11};
@@ -264,7 +277,7 @@ asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, std::st
     } catch (const ApiError& e) {
         failure = e;
     } catch (const std::exception& e) {
-        failure = sh.router.translate(e, route_label);
+        failure = sh.router.translate(e, std::string(route_label));
     }
     ex.bytes_out = writer.sent();
     if (failure && !writer.started()) {
@@ -273,9 +286,9 @@ asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, std::st
     }
     if (failure) {
         // Nothing but closing is left: the client sees a body shorter than its Content-Length.
-        std::fprintf(stderr, "civicsnapd: %s on %s failed after %llu of %llu body bytes; connection closed\n",
-                     req.method.c_str(), route_label.c_str(), static_cast<unsigned long long>(writer.sent()),
-                     static_cast<unsigned long long>(body.length));
+        std::fprintf(stderr, "civicsnapd: %s on %.*s failed after %llu of %llu body bytes; connection closed\n",
+                     req.method.c_str(), static_cast<int>(route_label.size()), route_label.data(),
+                     static_cast<unsigned long long>(writer.sent()), static_cast<unsigned long long>(body.length));
         co_return false;
     }
     const bool finished = co_await writer.finish();
@@ -284,7 +297,7 @@ asio::awaitable<bool> write_streamed(Server::Shared& sh, Stream& stream, std::st
 
 template <class Stream>
 asio::awaitable<bool> write_response(Server::Shared& sh, Stream& stream, std::string& head, const Request& req,
-                                     Exchange& ex, const std::string& route_label) {
+                                     Exchange& ex, std::string_view route_label) {
     if (ex.response.stream && req.method != "HEAD")
         co_return co_await write_streamed(sh, stream, head, req, ex, route_label);
     co_return co_await write_whole(stream, head, req, ex);
@@ -340,8 +353,7 @@ private:
     std::int64_t bytes_ = 0;
 };
 
-std::size_t body_memory(const Server::Shared& sh, const Route& route,
-                        const bhttp::request_parser<bhttp::empty_body>& header) {
+std::size_t body_memory(const Server::Shared& sh, const Route& route, const HeaderParser& header) {
     if (header.is_done()) return 0;  // no body
     const std::size_t declared =
         header.content_length() ? static_cast<std::size_t>(*header.content_length()) : route.body_limit;
@@ -356,9 +368,9 @@ std::size_t body_memory(const Server::Shared& sh, const Route& route,
 // ApiError for a body refused (the connection then closes); false when the peer is gone or too
 // slow (close without answering).
 template <class Stream>
-asio::awaitable<bool> read_body(Stream& stream, beast::flat_buffer& buffer,
-                                bhttp::request_parser<bhttp::empty_body>& header, const Server::Shared& sh,
-                                const Route& route, Request& req, std::size_t& bytes_in, bool& keep_alive) {
+asio::awaitable<bool> read_body(Stream& stream, beast::flat_buffer& buffer, HeaderParser& header,
+                                const Server::Shared& sh, const Route& route, Request& req, std::size_t& bytes_in,
+                                bool& keep_alive) {
     auto& tcp = beast::get_lowest_layer(stream);
     const auto& h = header.get();
     if (!header.is_done() && beast::iequals(h[bhttp::field::expect], "100-continue")) {
@@ -369,7 +381,7 @@ asio::awaitable<bool> read_body(Stream& stream, beast::flat_buffer& buffer,
     }
     keep_alive = false;  // until the whole body is read: a refusal leaves it half-read
     auto multipart = multipart_parser(sh, route, h[bhttp::field::content_type]);
-    bhttp::request_parser<bhttp::string_body> body{std::move(header)};
+    BodyParser body{std::move(header)};
     body.body_limit(route.body_limit);
     const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;
     while (!body.is_done()) {
@@ -409,27 +421,24 @@ asio::awaitable<Response> run_handler(Server::Shared& sh, const Route& route, Re
     co_return co_await route.handler(req);
 }
 
-// One request whose header was read: routes it (request_from_header), refuses a body over the
-// route's limit before reading a byte of it, reads the body, runs the handler. Never throws:
-// every failure becomes an error response or a silent close.
+// One request whose header was read: routes it (fill_request_head, into the connection's
+// RequestHead), refuses a body over the route's limit before reading a byte of it, reads the body,
+// runs the handler. Never throws: every failure becomes an error response or a silent close.
 template <class Stream>
-asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::flat_buffer& buffer,
-                                   bhttp::request_parser<bhttp::empty_body>& header, Request& req,
-                                   std::string& route_label, std::size_t& bytes_in) {
+asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::flat_buffer& buffer, HeaderParser& header,
+                                   RequestHead& head, std::string_view& route_label, std::size_t& bytes_in) {
     Exchange ex;
     ex.slot = sh.metrics.unmatched_slot();
     ex.keep_alive = header.get().keep_alive();
-    auto head = request_from_header(header.get(), sh.router);
-    head.request.remote_address = std::move(req.remote_address);
-    head.request.secure = req.secure;
-    req = std::move(head.request);
-    if (req.request_id.empty()) req.request_id = sh.next_request_id();
+    fill_request_head(header.get(), sh.router, head);
+    Request& req = head.request;
+    if (req.request_id.empty()) sh.next_request_id(req.request_id);
     if (!head.allow.empty()) ex.response.header("Allow", head.allow);
     std::optional<ApiError> failure = std::move(head.error);
     try {
         if (!failure) {
             const Route& route = *head.route;
-            route_label = route.pattern;
+            route_label = route.pattern;  // the router outlives the connection
             ex.slot = route.index;
             if (route.subscribe && beast::websocket::is_upgrade(header.get())) {
                 auto channel = std::make_shared<PushChannel>(stream.get_executor());
@@ -464,7 +473,7 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
     } catch (const ApiError& e) {
         failure = e;
     } catch (const std::exception& e) {
-        failure = sh.router.translate(e, route_label);
+        failure = sh.router.translate(e, std::string(route_label));
     }
     if (failure) ex.response = failure_response(sh.router, *failure, req, std::move(ex.response));
     co_return ex;
@@ -474,8 +483,8 @@ asio::awaitable<Exchange> exchange(Server::Shared& sh, Stream& stream, beast::fl
 // sends is read (so pings, pongs and close frames are handled) and ignored. Either side ending
 // ends the other: the reader closes the channel, the writer closes the socket.
 template <class Stream>
-asio::awaitable<void> run_websocket(Stream& stream, bhttp::request<bhttp::empty_body> request,
-                                    std::shared_ptr<PushChannel> channel, Connection& conn) {
+asio::awaitable<void> run_websocket(Stream& stream, UpgradeRequest request, std::shared_ptr<PushChannel> channel,
+                                    Connection& conn) {
     namespace websocket = beast::websocket;
     auto& tcp = beast::get_lowest_layer(stream);
     tcp.expires_never();  // the websocket stream keeps its own timeouts
@@ -519,8 +528,7 @@ asio::awaitable<void> run_websocket(Stream& stream, bhttp::request<bhttp::empty_
 // (Beast consumes the start line from the buffer before the fields; the fields it was reading are
 // not trusted), else the request line still in the buffer.
 std::optional<Exchange> header_failure(Server::Shared& sh, const boost::system::error_code& ec,
-                                       const bhttp::request_parser<bhttp::empty_body>& header,
-                                       const beast::flat_buffer& buffer, Request& req) {
+                                       const HeaderParser& header, const beast::flat_buffer& buffer, Request& req) {
     std::optional<ApiError> error;
     if (ec == bhttp::error::header_limit)
         error = ApiError(431, "bad_request", "request header fields too large");
@@ -531,10 +539,10 @@ std::optional<Exchange> header_failure(Server::Shared& sh, const boost::system::
     const auto data = buffer.cdata();
     const std::string_view parsed = header.get().target();
     if (parsed.starts_with('/'))
-        req.path = std::string(parsed.substr(0, parsed.find('?')));
+        req.path.assign(parsed.substr(0, parsed.find('?')));
     else
-        req.path = std::string(request_line_path({static_cast<const char*>(data.data()), data.size()}));
-    req.request_id = sh.next_request_id();
+        req.path.assign(request_line_path({static_cast<const char*>(data.data()), data.size()}));
+    sh.next_request_id(req.request_id);
     req.method = "-";
     return Exchange::closing(sh.router.render_error(*error, req), sh.metrics.unmatched_slot());
 }
@@ -545,6 +553,14 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
     auto& tcp = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer(limits::kMaxHeaderBytes + limits::kMaxPipelinedBuffer);
     std::string head;  // each answer's status line and fields (write_whole), reused
+    // The request, refilled in place for every request of the connection (fill_request_head): its
+    // strings and vectors keep their buffers, so a warm connection allocates nothing to hold it.
+    // Handlers see it by reference until their answer is written, never longer.
+    HeaderArena header_arena;  // before the parser that uses it, so it goes after it
+    RequestHead request_head;
+    Request& req = request_head.request;
+    req.remote_address = std::move(remote);
+    req.secure = !std::is_same_v<Stream, beast::tcp_stream>;
     for (;;) {
         if (buffer.size() == 0) {
             // Keep-alive: wait for the next request's first byte, closable at shutdown.
@@ -556,7 +572,10 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
             if (ec) break;
             buffer.commit(n);
         }
-        bhttp::request_parser<bhttp::empty_body> header;  // fresh per message (Beast #2715)
+        // Fresh per message (Beast #2715), in the arena the previous one's fields are given back to.
+        header_arena.reset();
+        HeaderParser header(std::piecewise_construct, std::make_tuple(),
+                            std::make_tuple(ArenaAllocator<char>(header_arena)));
         header.header_limit(limits::kMaxHeaderBytes);
         // Body limits are per route and checked after routing; Beast's default (1 MB) would
         // reject large Content-Lengths while parsing the header, before we can answer 413.
@@ -564,18 +583,16 @@ asio::awaitable<void> serve(std::shared_ptr<Server::Shared> sh, Stream& stream, 
         tcp.expires_after(limits::kHeaderTimeout);
         auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, header, kTuple);
         const auto started = std::chrono::steady_clock::now();
-        Request req;
-        req.remote_address = remote;
-        req.secure = !std::is_same_v<Stream, beast::tcp_stream>;
-        std::string route_label = "unmatched";
+        std::string_view route_label = "unmatched";
         std::size_t bytes_in = 0;
         Exchange ex;
         if (ec) {
+            reset_request(req);
             auto failed = header_failure(*sh, ec, header, buffer, req);
             if (!failed) break;
             ex = std::move(*failed);
         } else {
-            ex = co_await exchange(*sh, stream, buffer, header, req, route_label, bytes_in);
+            ex = co_await exchange(*sh, stream, buffer, header, request_head, route_label, bytes_in);
             if (!ex.send) break;
             if (ex.upgrade) {
                 const double seconds =

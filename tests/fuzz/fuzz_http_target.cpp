@@ -13,6 +13,8 @@
 //  - a Found route really fits: same segment count, literals equal, {id:int} params positive
 //    decimal of at most 18 digits, {x} params non-empty, method equal (or HEAD on a GET route);
 //  - MethodNotAllowed lists methods other than the one asked; matching is deterministic;
+//  - a RequestHead refilled by fill_request_head, whatever the previous input left in it, equals
+//    request_from_header's fresh one;
 //  - request_from_header agrees with all of that: 414 exactly for targets over the limit, 400 for
 //    a bad target or escape, the route and parameters the router finds, the Allow list of a 405,
 //    a path always set (decoded, or raw when decoding failed), the client's request id only when
@@ -120,6 +122,16 @@ void check_request_from_header(const std::string& method, std::string_view targe
     if (!request_id.empty()) header.set("X-Request-Id", request_id);
     const auto head = http::request_from_header(header, router());
     const auto& req = head.request;
+    // The connection's way: one RequestHead refilled input after input (the last input's strings,
+    // vectors and route still in it) ends up equal to a fresh one.
+    static http::RequestHead reused;
+    http::fill_request_head(header, router(), reused);
+    FUZZ_CHECK(reused.request.method == req.method && reused.request.target == req.target &&
+               reused.request.path == req.path && reused.request.query == req.query &&
+               reused.request.headers == req.headers && reused.request.params == req.params &&
+               reused.request.request_id == req.request_id && reused.route == head.route &&
+               reused.error.has_value() == head.error.has_value() && reused.allow == head.allow);
+    if (head.error) FUZZ_CHECK(reused.error->status() == head.error->status());
     FUZZ_CHECK(req.method == method && req.target == target);
     // The id as Beast keeps the field's value, echoed only when acceptable.
     FUZZ_CHECK(req.request_id.empty() ||

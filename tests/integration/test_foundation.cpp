@@ -126,6 +126,45 @@ TEST(Foundation, KeepAliveAndPipelining) {
     EXPECT_LT(b, c);
 }
 
+// The connection refills one Request for all its requests (server/http/request_head.hpp): none
+// sees the last one's id, query, parameters or headers, and a 405's Allow does not linger.
+TEST(Foundation, KeepAliveRequestsShareNothing) {
+    const std::string requests[] = {
+        "GET /api/v1/categories?lang=zh HTTP/1.1\r\nHost: x\r\nX-Request-Id: first-one\r\n\r\n",
+        "DELETE /api/v1/categories HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /api/v1/reports/12 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer not-a-token\r\n\r\n",
+        "GET /api/v1/categories?x=%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    };
+    std::string all;
+    for (const auto& r : requests) all += r;
+    const auto raw = raw_exchange(shared_daemon().port(), all);
+    std::vector<std::string> statuses, ids, heads;
+    for (std::size_t at = raw.find("HTTP/1.1 "); at != std::string::npos; at = raw.find("HTTP/1.1 ", at + 1)) {
+        const auto end = raw.find("\r\n\r\n", at);
+        ASSERT_NE(end, std::string::npos) << raw;
+        heads.push_back(raw.substr(at, end - at));
+        statuses.push_back(raw.substr(at + 9, 3));
+        const auto id = heads.back().find("X-Request-Id: ");
+        ASSERT_NE(id, std::string::npos) << heads.back();
+        ids.push_back(heads.back().substr(id + 14, heads.back().find("\r\n", id) - id - 14));
+    }
+    // The categories body holds "HTTP/1.1 " nowhere, so these are the five answers in order.
+    ASSERT_EQ(statuses, (std::vector<std::string>{"200", "405", "401", "400", "200"})) << raw;
+    EXPECT_EQ(ids[0], "first-one");
+    const auto is_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+    for (std::size_t i = 1; i < ids.size(); ++i) {
+        // Made up by the server ("<8 hex digits>-<counter in hex>"), never the last request's.
+        ASSERT_GT(ids[i].size(), 9u) << ids[i];
+        EXPECT_EQ(ids[i][8], '-') << ids[i];
+        EXPECT_TRUE(std::all_of(ids[i].begin(), ids[i].begin() + 8, is_hex)) << ids[i];
+        EXPECT_TRUE(std::all_of(ids[i].begin() + 9, ids[i].end(), is_hex)) << ids[i];
+        EXPECT_NE(ids[i], ids[i - 1]);
+    }
+    EXPECT_NE(heads[1].find("Allow: GET"), std::string::npos) << heads[1];
+    for (std::size_t i = 2; i < heads.size(); ++i) EXPECT_EQ(heads[i].find("Allow:"), std::string::npos) << heads[i];
+}
+
 TEST(Foundation, MetricsInPrometheusFormat) {
     shared_daemon().get("/healthz");
     auto r = shared_daemon().get("/metrics");
