@@ -102,7 +102,9 @@ std::int64_t copy_database(const fs::path& from, const fs::path& to) {
         // The copy stands alone: fold any WAL content into the main file before it is renamed.
         dest.exec("PRAGMA wal_checkpoint(TRUNCATE)");
         auto q = dest.query("PRAGMA quick_check");
-        if (!q.next() || q.text(0) != "ok") throw std::runtime_error("the copied database fails quick_check");
+        if (!q.next()) throw std::runtime_error("the copied database fails quick_check");
+        if (const auto first = q.text(0); first != "ok")
+            throw std::runtime_error("the copied database fails quick_check: " + first);
     }
     fs::remove(fs::path(temp.string() + "-wal"));
     fs::remove(fs::path(temp.string() + "-shm"));

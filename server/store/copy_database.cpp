@@ -357,17 +357,23 @@ struct NamedDefinition {
     bool operator==(const NamedDefinition&) const = default;
 };
 
-std::vector<NamedDefinition> foreign_keys_from(pg::Conn& dst, const std::vector<Table>& tables) {
+// (table, name, definition) rows of a catalog query, kept for the copied tables only.
+std::vector<NamedDefinition> definitions_on_copied(pg::Conn& dst, const std::vector<Table>& tables, const char* sql) {
     std::set<std::string> copied;
     for (const auto& t : tables) copied.insert(t.name);
     std::vector<NamedDefinition> out;
-    auto q = dst.query(
-        "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
-        "JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
-        "WHERE k.contype = 'f' AND n.nspname = current_schema() ORDER BY t.relname, k.conname");
+    auto q = dst.query(sql);
     while (q.next())
         if (copied.count(q.text(0))) out.push_back({q.text(0), q.text(1), q.text(2)});
     return out;
+}
+
+std::vector<NamedDefinition> foreign_keys_from(pg::Conn& dst, const std::vector<Table>& tables) {
+    return definitions_on_copied(
+        dst, tables,
+        "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "WHERE k.contype = 'f' AND n.nspname = current_schema() ORDER BY t.relname, k.conname");
 }
 
 // The target's indexes on the copied tables that no constraint uses (a primary key, a unique
@@ -375,18 +381,13 @@ std::vector<NamedDefinition> foreign_keys_from(pg::Conn& dst, const std::vector<
 // dropped for the load and built again from those definitions after it, as pg_dump orders a
 // restore (data, then indexes): one sort an index instead of one insertion a row and index.
 std::vector<NamedDefinition> secondary_indexes(pg::Conn& dst, const std::vector<Table>& tables) {
-    std::set<std::string> copied;
-    for (const auto& t : tables) copied.insert(t.name);
-    std::vector<NamedDefinition> out;
-    auto q = dst.query(
+    return definitions_on_copied(
+        dst, tables,
         "SELECT t.relname, c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
         "JOIN pg_namespace n ON n.oid = t.relnamespace "
         "WHERE n.nspname = current_schema() "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname");
-    while (q.next())
-        if (copied.count(q.text(0))) out.push_back({q.text(0), q.text(1), q.text(2)});
-    return out;
 }
 
 std::vector<std::string> table_names(const std::vector<Table>& tables) {

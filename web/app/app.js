@@ -50,7 +50,7 @@ async function route() {
     else if (target === 'points') await points.loadPoints();
     else if (target === 'rewards') await points.loadRewards();
     else if (target === 'tickets') await worker.loadTickets();
-    else if (target === 'r') await showDetail(Number(id), state.user);
+    else if (target === 'r') await showDetail(Number(id), state.user, '');
   } catch (error) {
     say('#fatal', null, error.message);
   }

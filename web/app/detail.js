@@ -11,12 +11,18 @@ import { managerControls, loadGrids, loadWorkerNames, workerLabel } from './mana
 let current = null;  // { report, user }
 let generation = 0;   // renders overlap (an action's and the stream's): only the newest fills in
 
-// `done`: what the last action did, said at the top (the action's own controls may be gone).
-export async function showDetail(id, user, done = '') {
+// What the last action did, said at the top (the action's own controls may be gone) until it is
+// replaced or another ticket is opened. Kept here, not passed along: a re-read the stream asks
+// for (refreshIfShown) may finish after the action's own, and must not erase it.
+let lastDone = { id: null, text: '' };
+
+// `done`: a new message for the top (an empty one clears it); null keeps the ticket's last one.
+export async function showDetail(id, user, done = null) {
+  if (done !== null || lastDone.id !== id) lastDone = { id, text: done ?? '' };
   const report = await api.get(`/api/v1/reports/${id}`);
   current = { report, user };
   await render();
-  $('#detail-done').textContent = done;
+  $('#detail-done').textContent = lastDone.id === id ? lastDone.text : '';
 }
 
 // Re-read when the stream says this ticket changed.
@@ -247,7 +253,7 @@ function renderRating(report, user) {
       const body = { rating: chosen };
       if (comment.value.trim()) body.comment = comment.value.trim();
       await api.post(`/api/v1/reports/${report.id}/rating`, body);
-      await showDetail(report.id, user);
+      await showDetail(report.id, user, '');
     } catch (e) {
       error.textContent = errorMessage(e);
       send.disabled = false;
