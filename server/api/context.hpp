@@ -2,6 +2,8 @@
 // What every handler may use. Owned by main; handlers hold a reference.
 #include "common/clock.hpp"
 #include "common/config.hpp"
+#include "server/api/kiosk_keys.hpp"
+#include "server/domain/kiosk_auth.hpp"
 #include "server/http/limits.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
@@ -40,6 +42,11 @@ struct AppContext {
     std::string credit_key_pem = {};          // signs credit certificates (data/secrets/credit_ed25519.pem)
     store::PhotoStore* photos = nullptr;      // --photos: file:DIR or s3://BUCKET (store/photo_store.hpp)
     store::ClusterEvents* cluster = nullptr;  // PostgreSQL: this node's listener (its /metrics lines)
+    // Kiosk calls: the unsealed secrets by key id (verified without a database read), and when
+    // this node last purged old signatures. This process's own: kiosks are never re-keyed, and
+    // every node purging now and then is enough.
+    KioskKeys kiosk_keys = {};
+    domain::SignaturePurgeSchedule signature_purge = {};
 };
 
 // A handler `fn(AppContext&, http::Request&)` bound to the context, as the router takes it.

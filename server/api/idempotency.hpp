@@ -7,8 +7,8 @@
 #include "server/api/context.hpp"
 #include "server/http/message.hpp"
 #include "server/http/response.hpp"
+#include "server/store/conn.hpp"
 #include "server/store/idempotency_repo.hpp"
-#include "server/store/open_savepoint.hpp"
 
 #include <optional>
 #include <string>
@@ -44,8 +44,12 @@ std::optional<http::Response> replay(store::Conn& conn, const Idempotency& id, s
 template <class Op, class Last>
 http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int64_t now, Op&& op, Last&& last) {
     if (id.key.empty()) {
+        // Nothing to store, but op and last stay all or nothing even for a caller that turns an
+        // ApiError into its answer inside the job (as the kiosk API does).
+        store::Savepoint savepoint(conn);
         auto response = op(conn);
         last(conn);
+        savepoint.keep();
         return response;
     }
     if (!store::claim_idempotent(conn, id.caller, id.key, id.fingerprint, now, now - kIdempotencyWindowSeconds)) {
@@ -56,7 +60,7 @@ http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int
     const auto save = [&](const http::Response& r) {
         store::save_idempotent(conn, id.caller, id.key, {id.fingerprint, r.status, r.content_type, r.body}, now);
     };
-    store::OpenSavepoint savepoint(conn);
+    store::Savepoint savepoint(conn);
     try {
         auto response = op(conn);
         save(response);
@@ -74,6 +78,7 @@ http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int
 
 template <class Op>
 http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int64_t now, Op&& op) {
+    if (id.key.empty()) return op(conn);  // its ApiError rolls back with the caller's job
     return run_idempotent(conn, id, now, std::forward<Op>(op), [](store::Conn&) {});
 }
 

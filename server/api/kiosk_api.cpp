@@ -42,32 +42,26 @@ domain::SignedRequest signed_request(const Request& req) {
     return {*key, *ts, *sig, req.method, req.target, req.body};
 }
 
-// Secrets are kept per process: a key id names one kiosk for good, whatever database it is in.
-KioskKeys& kiosk_keys() {
-    static KioskKeys keys;
-    return keys;
-}
-
 // The signature's checks that need no write: its form and window, then the HMAC under the
 // kiosk's secret (cached; a miss reads it in a read job). Returns the kiosk's id; 401 otherwise.
 // The replay check, the only part that writes, is domain::record_signature in the caller's job.
 asio::awaitable<std::int64_t> verified_kiosk(AppContext& ctx, const domain::SignedRequest& signed_req,
                                              const domain::SignatureClaim& claim) {
-    auto key = kiosk_keys().find(signed_req.key_id);
+    auto key = ctx.kiosk_keys.find(signed_req.key_id);
     if (!key) {
         key = co_await ctx.db.read(
             [&](store::Conn& conn) { return domain::find_kiosk_key(conn, ctx.master_key, signed_req.key_id); });
         if (!key) throw ApiError::unauthorized("bad kiosk signature");  // the one message of every failure
-        kiosk_keys().remember(signed_req.key_id, *key);
+        ctx.kiosk_keys.remember(signed_req.key_id, *key);
     }
     domain::verify_signature(key->secret, signed_req, claim);
     co_return key->kiosk_id;
 }
 
 // Inside a kiosk call's write job: the replay check, and now and then the purge of old signatures.
-void record_signature(store::Conn& conn, std::int64_t kiosk_id, const domain::SignatureClaim& claim, std::int64_t now) {
-    static domain::SignaturePurgeSchedule purge;  // per process, like the purge's interval
-    if (purge.due(now)) domain::forget_expired_signatures(conn, now);
+void record_signature(AppContext& ctx, store::Conn& conn, std::int64_t kiosk_id, const domain::SignatureClaim& claim,
+                      std::int64_t now) {
+    if (ctx.signature_purge.due(now)) domain::forget_expired_signatures(conn, now);
     domain::record_signature(conn, kiosk_id, claim);
 }
 
@@ -78,7 +72,7 @@ asio::awaitable<std::int64_t> authenticate_kiosk(AppContext& ctx, const Request&
     const auto now = ctx.clock.now();
     const auto claim = domain::parse_signature(signed_req, now);
     const auto kiosk_id = co_await verified_kiosk(ctx, signed_req, claim);
-    co_await ctx.db.write([&](store::Conn& conn) { record_signature(conn, kiosk_id, claim, now); });
+    co_await ctx.db.write([&](store::Conn& conn) { record_signature(ctx, conn, kiosk_id, claim, now); });
     co_return kiosk_id;
 }
 
@@ -175,7 +169,7 @@ asio::awaitable<Response> kiosk_redeem(AppContext& ctx, Request& req) {
         invalid = e;
     }
     co_return co_await ctx.db.write([&](store::Conn& conn) {
-        record_signature(conn, kiosk_id, claim, now);
+        record_signature(ctx, conn, kiosk_id, claim, now);
         try {
             if (invalid) throw *invalid;
             const Idempotency id{"kiosk:" + std::to_string(kiosk_id), order->idempotency_key, order->fingerprint};

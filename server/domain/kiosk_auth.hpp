@@ -70,9 +70,12 @@ inline constexpr std::int64_t kSignaturePurgeIntervalSeconds = 60;
 class SignaturePurgeSchedule {
 public:
     // True for the first caller at or after each due time (any thread), then not for an interval.
+    // A clock set back by more than an interval (the test clock) makes it due at once, rather
+    // than never until the clock catches up.
     bool due(std::int64_t now) {
         auto next = next_.load(std::memory_order_relaxed);
-        return now >= next &&
+        const bool set_back = now < next - kSignaturePurgeIntervalSeconds;
+        return (now >= next || set_back) &&
                next_.compare_exchange_strong(next, now + kSignaturePurgeIntervalSeconds, std::memory_order_relaxed);
     }
 

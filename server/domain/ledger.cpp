@@ -4,7 +4,6 @@
 #include "common/time.hpp"
 #include "server/store/ledger_repo.hpp"
 
-#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -145,18 +144,26 @@ Posted spend(store::Conn& conn, std::int64_t user_id, std::string_view sink, std
     return credit_sink(conn, debit_resident(conn, user_id, amount), sink, kind, std::move(ref), now);
 }
 
-Posted refund(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount,
-              std::string_view kind, std::string ref, std::int64_t now, const std::function<void()>& before_sink) {
+Credit credit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount, std::int64_t now) {
     check_amount(amount);
+    const auto account = resident_account(conn, user_id, now);
+    return {account, amount, store::add_to_balance(conn, account, amount)};
+}
+
+Posted debit_sink(store::Conn& conn, const Credit& credit, std::string_view sink, std::string_view kind,
+                  std::string ref, std::int64_t now) {
+    const auto debited = store::debit_named_if_covered(conn, "sink", sink, credit.amount);
+    if (!debited) throw insufficient_points();
+    const auto m = record_transfer(conn, *debited, {credit.account, credit.balance_after}, credit.amount, kind,
+                                   std::move(ref), std::nullopt, now);
+    return {m.id, m.credit_after};
+}
+
+Posted refund(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount,
+              std::string_view kind, std::string ref, std::int64_t now) {
     // The resident first and the sink last, the order spend takes them in (else a refund and a
     // spend of the same resident could deadlock on PostgreSQL).
-    const auto account = resident_account(conn, user_id, now);
-    const store::AccountBalance credited{account, store::add_to_balance(conn, account, amount)};
-    if (before_sink) before_sink();
-    const auto debited = store::debit_named_if_covered(conn, "sink", sink, amount);
-    if (!debited) throw insufficient_points();
-    const auto m = record_transfer(conn, *debited, credited, amount, kind, std::move(ref), std::nullopt, now);
-    return {m.id, m.credit_after};
+    return debit_sink(conn, credit_resident(conn, user_id, amount, now), sink, kind, std::move(ref), now);
 }
 
 Posted donate(store::Conn& conn, std::int64_t user_id, std::string_view fund, std::int64_t points, std::int64_t now) {

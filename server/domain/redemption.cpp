@@ -103,10 +103,10 @@ store::RedemptionRow void_redemption(store::Conn& conn, std::int64_t kiosk_id, s
     // the others return it as that one voided it.
     if (!store::mark_redemption_voided(conn, r->id, now)) return *store::find_redemption(conn, r->id);
     // redeem's order: the resident's balance, the stock, the sink.
-    ledger::refund(conn, r->user_id, ledger::kRedemptionSink, r->total_points, "redemption_void",
-                   "redemption:" + std::to_string(r->id), now, [&] {
-                       for (const auto& l : r->lines) store::return_stock(conn, l.sku, l.qty);
-                   });
+    const auto credit = ledger::credit_resident(conn, r->user_id, r->total_points, now);
+    for (const auto& l : r->lines) store::return_stock(conn, l.sku, l.qty);
+    ledger::debit_sink(conn, credit, ledger::kRedemptionSink, "redemption_void", "redemption:" + std::to_string(r->id),
+                       now);
     r->voided_at = now;
     return *r;
 }

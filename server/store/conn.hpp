@@ -56,7 +56,9 @@ private:
 };
 
 // A savepoint inside the current transaction. `release()` keeps what was done since it was taken;
-// `rollback()`, or leaving the scope without either, undoes it.
+// `rollback()`, or leaving the scope without either, undoes it. `keep()` keeps it too, without a
+// statement: the enclosing COMMIT (or the SQLite writer job's RELEASE) releases it with everything
+// around it — on PostgreSQL one round trip fewer while the rows locked inside it are held.
 class Savepoint {
 public:
     explicit Savepoint(Conn& conn);
@@ -64,6 +66,7 @@ public:
     Savepoint& operator=(const Savepoint&) = delete;
     ~Savepoint();
     void release();
+    void keep() { conn_ = nullptr; }
     void rollback();
 
 private:

@@ -139,7 +139,6 @@ struct Table {
     std::vector<Column> columns;    // the source's, typed by the target's
     std::vector<std::string> key;   // the target's primary key
     std::set<std::string> parents;  // tables it refers to (other than itself)
-    bool identity = false;          // has an identity column
     bool seeded = false;            // a migration inserts rows into it
 };
 
@@ -188,11 +187,6 @@ bool has_rows(pg::Conn& dst, const std::string& table) {
     return q.int64(0) != 0;
 }
 
-struct TargetColumn {
-    std::string type;
-    bool identity = false;
-};
-
 std::set<std::string> target_tables(pg::Conn& dst) {
     std::set<std::string> out;
     auto q = dst.query(
@@ -202,13 +196,14 @@ std::set<std::string> target_tables(pg::Conn& dst) {
     return out;
 }
 
-std::map<std::string, TargetColumn> target_columns(pg::Conn& dst, const std::string& table) {
-    std::map<std::string, TargetColumn> out;
+// Column name → its type (COPY writes identity columns' values as given: no OVERRIDING needed).
+std::map<std::string, std::string> target_column_types(pg::Conn& dst, const std::string& table) {
+    std::map<std::string, std::string> out;
     auto q = dst.query(
-        "SELECT column_name, data_type, is_identity FROM information_schema.columns "
+        "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = ?");
     q.bind(1, table);
-    while (q.next()) out[q.text(0)] = TargetColumn{q.text(1), q.text(2) == "YES"};
+    while (q.next()) out[q.text(0)] = q.text(1);
     return out;
 }
 
@@ -272,7 +267,7 @@ std::vector<Table> plan_copy(Conn& src, pg::Conn& dst, std::vector<std::string>&
         if (!in_target.count(name))
             throw DatabaseStartError("the target has no table " + name +
                                      " (the source's schema differs from the target's)");
-        const auto columns = target_columns(dst, name);
+        const auto columns = target_column_types(dst, name);
         Table t;
         t.name = name;
         t.key = target_key(dst, name);
@@ -280,8 +275,7 @@ std::vector<Table> plan_copy(Conn& src, pg::Conn& dst, std::vector<std::string>&
         for (const auto& c : source_columns(src, name)) {
             const auto it = columns.find(c);
             if (it == columns.end()) throw DatabaseStartError("the target's table " + name + " has no column " + c);
-            t.columns.push_back({c, kind_of(name, c, it->second.type)});
-            t.identity = t.identity || it->second.identity;
+            t.columns.push_back({c, kind_of(name, c, it->second)});
         }
         tables.emplace(name, std::move(t));
     }

@@ -84,8 +84,7 @@ std::int64_t add_to_balance(Conn& conn, std::int64_t account_id, std::int64_t de
     q.args(delta, account_id);
     if (!q.next()) throw DbError(0, "ledger account " + std::to_string(account_id) + " does not exist");
     const auto balance = q.int64(0);
-    while (q.next()) {
-    }
+    q.run();  // to the statement's end
     return balance;
 }
 
@@ -96,8 +95,7 @@ std::optional<std::int64_t> debit_if_covered(Conn& conn, std::int64_t account_id
     q.args(amount, account_id);
     if (!q.next()) return std::nullopt;
     const auto balance = q.int64(0);
-    while (q.next()) {
-    }
+    q.run();  // to the statement's end
     return balance;
 }
 
@@ -105,8 +103,7 @@ namespace {
 std::optional<AccountBalance> one_balance(Query& q) {
     if (!q.next()) return std::nullopt;
     AccountBalance b{q.int64(0), q.int64(1)};
-    while (q.next()) {
-    }
+    q.run();  // to the statement's end
     return b;
 }
 }  // namespace
@@ -166,8 +163,7 @@ std::int64_t credit_named_and_insert_transfer(Conn& conn, std::string_view kind,
     const auto id = q.int64(0);
     t.credit_account = q.int64(1);
     t.credit_balance_after = q.int64(2);
-    while (q.next()) {
-    }
+    q.run();  // to the statement's end
     return id;
 }
 

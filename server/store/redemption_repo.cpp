@@ -25,8 +25,7 @@ std::optional<std::int64_t> use_redeem_token(Conn& conn, std::string_view token_
     q.bind(1, now).bind_blob(2, token_hash);
     if (!q.next()) return std::nullopt;
     const auto user_id = q.int64(0);
-    while (q.next()) {
-    }
+    q.run();  // to the statement's end
     return user_id;
 }
 

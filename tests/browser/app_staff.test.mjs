@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startDaemon, call, login, launchBrowser, screenshot, collectPageErrors, axeViolations, png, submitReport, act,
-  registerResident, DISPATCHER, PHONE, openPhone, checkAppScreen,
+  registerResident, DISPATCHER, PHONE, DESKTOP, openPhone, checkAppScreen,
 } from './support.mjs';
 
 const DEMO_PASSWORD = 'demo-pass-2026';
@@ -142,6 +142,38 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
   // Back with the manager (live: the open ticket re-reads itself): verified, the check photo shown.
   await page.waitForFunction(() => document.querySelector('#detail-photos [data-stage="check"] img'));
   assert.match(await page.textContent('#detail-facts'), /已核实属实/);
+  await context.close();
+});
+
+// What the last action did is said at the top of the ticket until another is opened: a change
+// made by someone else meanwhile (the stream re-reads the open ticket) must not erase it. It
+// did, now and then, when the stream's re-read finished after the action's own.
+test('an action\'s message stays when another change re-reads the open ticket; phone and desktop', async () => {
+  const categories = (await call(daemon.base, 'GET', '/api/v1/categories')).body.items;
+  const report = await submitReport(daemon.base, resident.token,
+    { category: categories[2].code, ...position, description: '井盖缺失' });
+  const { context, page, errors } = await openPhone(browser, );
+  await appLogin(page, MANAGER);
+  await open(page, report.id);
+  await page.click('#detail-actions button[data-action="accept"]');
+  await page.waitForFunction(() => /已完成/.test(document.querySelector('#detail-done').textContent));
+  const done = await page.textContent('#detail-done');
+  const accepted = await waitStatus(report.id, 'assigned');
+  const assignee = workers.find((w) => w.user.id === accepted.assignee_id);
+
+  await act(daemon.base, assignee.token, report.id, { action: 'start' });  // through the API, not this page
+  await page.waitForFunction(() => /处置中/.test(document.querySelector('#detail-facts').textContent));
+  assert.equal(await page.textContent('#detail-done'), done);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await checkAppScreen(page, 'manager-done-kept', errors);
+  await page.setViewportSize(DESKTOP);
+  await checkAppScreen(page, 'manager-done-kept-desktop', errors);
+
+  // Another ticket opened: its own page, without the message.
+  const other = await submitReport(daemon.base, resident.token,
+    { category: categories[2].code, ...position, description: '路面积水' });
+  await open(page, other.id);
+  assert.equal(await page.textContent('#detail-done'), '');
   await context.close();
 });
 

@@ -352,6 +352,64 @@ TEST_F(PgRaces, RewardStockNeverGoesBelowZero) {
     expect_ledger_consistent();
 }
 
+// The kiosk API's shape of a redemption (kiosk_api.cpp): prepare_redemption, its answer stored
+// under the Idempotency-Key, then finish_redemption takes the stock. Eight residents race for the
+// last three items: the five that find the stock gone in finish must not keep the 201 stored
+// before it — their key replays a 409 out_of_stock, and their points and codes are untouched.
+TEST_F(PgRaces, AStockTakenAfterTheAnswerWasStoredRollsTheAnswerBack) {
+    constexpr int kResidents = 8;
+    const auto shop = setup([&](store::Conn& c) {
+        return open_shop(c, kResidents, 3, 100, [&](store::Conn& conn, const std::string& p) { return user(conn, p); });
+    });
+    const auto key = [&](int i) {
+        return civic::api::Idempotency{"kiosk:" + std::to_string(shop.kiosk), "redeem-" + std::to_string(i), "fp"};
+    };
+    const auto redeem_once = [&](int i, store::Conn& c) {
+        std::optional<domain::PreparedRedemption> prepared;
+        return civic::api::run_idempotent(
+            c, key(i), kNow,
+            [&](store::Conn& op) {
+                prepared = domain::prepare_redemption(op, shop.kiosk, shop.tokens[static_cast<std::size_t>(i)],
+                                                      {{"tea", 1}}, kNow);
+                civic::http::Response r;
+                r.status = 201;
+                r.body = "{\"id\":" + std::to_string(prepared->result.redemption.id) + "}";
+                return r;
+            },
+            [&](store::Conn& last) { domain::finish_redemption(last, *prepared, kNow); });
+    };
+    std::vector<civic::http::Response> answers(kResidents);
+    race(kResidents, [&](int i, store::Conn& c) {
+        answers[static_cast<std::size_t>(i)] = redeem_once(i, c);
+        return std::int64_t{0};
+    });
+    int sold = 0;
+    for (int i = 0; i < kResidents; ++i) {
+        const auto& first = answers[static_cast<std::size_t>(i)];
+        const auto again = setup([&](store::Conn& c) { return redeem_once(i, c); });
+        EXPECT_EQ(again.status, first.status) << "the key replays what was answered";
+        EXPECT_EQ(again.body, first.body);
+        bool replayed = false;
+        for (const auto& [name, value] : again.headers)
+            replayed = replayed || (name == "Idempotent-Replayed" && value == "true");
+        EXPECT_TRUE(replayed) << "stored, not run again";
+        if (first.status == 201) {
+            ++sold;
+            EXPECT_EQ(balance(shop.residents[static_cast<std::size_t>(i)]), 90);
+        } else {
+            EXPECT_EQ(first.status, 409);
+            EXPECT_NE(first.body.find("out_of_stock"), std::string::npos) << first.body;
+            EXPECT_EQ(balance(shop.residents[static_cast<std::size_t>(i)]), 100) << "the debit rolled back";
+            setup([&](store::Conn& c) {  // the code was not used up either
+                EXPECT_EQ(domain::lookup_token(c, shop.tokens[static_cast<std::size_t>(i)], kNow).balance, 100);
+            });
+        }
+    }
+    EXPECT_EQ(sold, 3);
+    setup([&](store::Conn& c) { EXPECT_EQ(store::find_reward(c, "tea")->stock, 0); });
+    expect_ledger_consistent();
+}
+
 // A redemption voided by several calls at once: stock and points come back once.
 TEST_F(PgRaces, ARedemptionIsVoidedOnce) {
     constexpr int kVoids = 6;

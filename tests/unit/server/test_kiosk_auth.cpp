@@ -62,6 +62,10 @@ TEST(KioskAuth, TheSignaturePurgeIsDueOncePerInterval) {
     EXPECT_FALSE(schedule.due(kNow + domain::kSignaturePurgeIntervalSeconds - 1));
     EXPECT_TRUE(schedule.due(kNow + domain::kSignaturePurgeIntervalSeconds));
     EXPECT_FALSE(schedule.due(kNow + domain::kSignaturePurgeIntervalSeconds + 1));
+    // The clock set back by a day: due at once, then again once per interval from there.
+    EXPECT_TRUE(schedule.due(kNow - 86400));
+    EXPECT_FALSE(schedule.due(kNow - 86400 + 1));
+    EXPECT_TRUE(schedule.due(kNow - 86400 + domain::kSignaturePurgeIntervalSeconds));
 }
 
 }  // namespace
