@@ -85,9 +85,21 @@ private:
     bool cached_;
 };
 
+// Once per process, before SQLite initialises itself at the first open: no bulk allocation of
+// 20 page-cache lines for every new page cache. Each temporary b-tree a statement builds opens a
+// page cache of its own; the bulk block (~86 KB, first touch page-faulting, then handed back to
+// the allocator) cost more than the one or two pages such a b-tree uses. Pages are then
+// allocated as they are needed. Returns false if SQLite was initialised first (the setting is
+// only an optimisation).
+bool configure_sqlite_library() {
+    static const bool configured = sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0) == SQLITE_OK;
+    return configured;
+}
+
 class SqliteBackend final : public detail::Backend {
 public:
     SqliteBackend(const std::string& path, Conn::Mode mode) {
+        configure_sqlite_library();
         const int flags =
             (mode == Conn::Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
             SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <future>
 #include <latch>
+#include <regex>
 #include <thread>
 
 namespace {
@@ -285,6 +286,24 @@ TEST(Migrations, OpenReportPointsKeepTheirReportsAndGainTheirTime) {
     civic::store::index_open_report(conn, 6, 103.3, 23.3, kCreated + 3600);
     EXPECT_EQ(found(kCreated, kCreated + 3600), (std::vector<std::int64_t>{5, 6}));
     EXPECT_EQ(found(kCreated + 1, kCreated + 7200), std::vector<std::int64_t>{6});
+}
+
+// SQLite evaluates `x IN (three or more constants)` through a temporary b-tree it builds each
+// time a trigger runs (schema/018_triggers_without_constant_lists.sql); the triggers every write
+// of a report fires compare instead.
+TEST(Migrations, NoTriggerBuildsATemporaryTable) {
+    TempDb tmp;
+    Conn conn(tmp.path, Conn::Mode::read_write);
+    civic::store::migrate(conn);
+    const std::regex constant_list(R"(\bIN\s*\(\s*('[^']*'|[0-9]+)(\s*,\s*('[^']*'|[0-9]+)){2,}\s*\))",
+                                   std::regex::icase);
+    auto q = conn.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name");
+    int triggers = 0;
+    while (q.next()) {
+        ++triggers;
+        EXPECT_FALSE(std::regex_search(q.text(1), constant_list)) << q.text(0) << " tests against a list of constants";
+    }
+    EXPECT_GT(triggers, 10);
 }
 
 TEST(Migrations, RefuseADatabaseFromANewerBinary) {

@@ -1,0 +1,4 @@
+-- Twin of schema/018_triggers_without_constant_lists.sql, which rewrites SQLite triggers whose
+-- `IN (...)` lists of constants made SQLite build a temporary b-tree on every run. Nothing to do
+-- here: PostgreSQL evaluates such a list as an array comparison. Kept so that both engines count
+-- the same versions.
