@@ -110,6 +110,7 @@ public:
     void exec(std::string_view sql) override {
         translated([&] { conn_.exec(sql); });
     }
+    void exec_with_next(std::string_view sql) override { conn_.exec_with_next(sql); }
     int changes() const override { return static_cast<int>(conn_.changes()); }
     void commit() override {
         translated([&] { conn_.commit(); });

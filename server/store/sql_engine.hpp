@@ -34,6 +34,8 @@ public:
     virtual Engine engine() const noexcept = 0;
     virtual Statement* prepare(std::string_view sql) = 0;
     virtual void exec(std::string_view sql) = 0;
+    // See Conn::exec_with_next; an engine without round trips runs it at once.
+    virtual void exec_with_next(std::string_view sql) { exec(sql); }
     virtual int changes() const = 0;
     virtual void commit() = 0;
 };

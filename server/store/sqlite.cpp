@@ -55,6 +55,13 @@ public:
     }
     void bind_null(int index, detail::NullType) override { check_bind(sqlite3_bind_null(stmt_, index)); }
     bool next() override;
+    // Steps to the end, for a statement without rows; SQLITE_DONE or the error's code.
+    int run_to_end() {
+        int rc;
+        while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) {
+        }
+        return rc;
+    }
     bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
     std::int64_t int64(int col) const override { return sqlite3_column_int64(stmt_, col); }
     double real(int col) const override { return sqlite3_column_double(stmt_, col); }
@@ -136,7 +143,11 @@ public:
         return pos->second.get();
     }
 
+    // The writer's transaction control for every job (BEGIN IMMEDIATE, SAVEPOINT, RELEASE, COMMIT)
+    // is one short statement: prepared once and kept, where sqlite3_exec would parse it again on
+    // every call. Longer text, or several statements, goes to sqlite3_exec.
     void exec(std::string_view sql) override {
+        if (sql.size() <= kMaxKeptExecChars && sql.find(';') == std::string_view::npos) return exec_kept(sql);
         char* err = nullptr;
         const std::string text(sql);
         const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
@@ -145,6 +156,15 @@ public:
             sqlite3_free(err);
             throw DbError(sqlite3_extended_errcode(db_), msg);
         }
+    }
+    void exec_kept(std::string_view sql) {
+        auto* statement = static_cast<SqliteStatement*>(prepare(sql));
+        const int rc = statement->run_to_end();
+        // The message before the reset, which would replace it; then the statement goes back.
+        std::string msg = rc == SQLITE_DONE ? std::string() : sqlite3_errmsg(db_);
+        const int code = sqlite3_extended_errcode(db_);
+        statement->release();
+        if (rc != SQLITE_DONE) throw DbError(code, msg);
     }
     int changes() const override { return sqlite3_changes(db_); }
     void commit() override { exec("COMMIT"); }
@@ -155,6 +175,7 @@ public:
     sqlite3* db() { return db_; }
 
 private:
+    static constexpr std::size_t kMaxKeptExecChars = 48;
     sqlite3* db_ = nullptr;
     // Keyed by the SQL text; looked up by string_view, so that a cache hit allocates nothing.
     struct TextHash {
@@ -190,6 +211,7 @@ Conn::~Conn() = default;
 
 Query Conn::query(std::string_view sql) { return Query(backend_->prepare(sql)); }
 void Conn::exec(std::string_view sql) { backend_->exec(sql); }
+void Conn::exec_with_next(std::string_view sql) { backend_->exec_with_next(sql); }
 int Conn::changes() const { return backend_->changes(); }
 void Conn::commit() { backend_->commit(); }
 
@@ -263,7 +285,7 @@ std::optional<double> Query::opt_real(int col) const {
 
 // --- Transactions ------------------------------------------------------------------------------
 
-Savepoint::Savepoint(Conn& conn) : conn_(&conn) { conn.exec("SAVEPOINT nested"); }
+Savepoint::Savepoint(Conn& conn) : conn_(&conn) { conn.exec_with_next("SAVEPOINT nested"); }
 
 Savepoint::~Savepoint() {
     if (!conn_) return;

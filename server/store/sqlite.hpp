@@ -109,6 +109,9 @@ public:
     Engine engine() const noexcept { return engine_; }
     Query query(std::string_view sql);
     void exec(std::string_view sql);  // one or more statements, no parameters
+    // One statement without parameters or rows whose outcome can wait for the next statement
+    // (BEGIN, SAVEPOINT): PostgreSQL sends both in one round trip, and its error is thrown there.
+    void exec_with_next(std::string_view sql);
     // Rows inserted, updated or deleted by the last statement.
     int changes() const;
     // COMMIT, throwing if the engine rolled the transaction back instead.

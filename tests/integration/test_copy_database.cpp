@@ -238,6 +238,15 @@ TEST(CopyDatabase, TheDemoCityMovedToPostgresqlServesTheSameAnswers) {
         << copy.output;
     EXPECT_NE(copy.output.find("reports: "), std::string::npos) << copy.output;  // a progress line a table
     std::cout << "[copy-database] " << copy.output.substr(copy.output.rfind("committed")) << std::flush;
+    // Vacuumed after the commit: the visibility map is set, so index-only scans are planned.
+    EXPECT_NE(copy.output.find("tables vacuumed"), std::string::npos) << copy.output;
+    {
+        store::pg::Conn conn(url);
+        auto q = conn.query("SELECT relallvisible, relpages FROM pg_class WHERE relname = 'reports'");
+        ASSERT_TRUE(q.next());
+        EXPECT_GT(q.int64(1), 0);
+        EXPECT_GT(q.int64(0), 0);  // pages all visible (every one, unless a snapshot elsewhere held them back)
+    }
 
     // The same data dir (its secrets, its photos), the database on PostgreSQL.
     Daemon new_city(Daemon::Options{.extra_args = {"--database", url}, .data_dir = dir.path});

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 namespace civic::store::pg {
 
@@ -131,6 +132,7 @@ std::optional<Conn::Notification> Conn::next_notification() {
 int Conn::server_version() const { return PQserverVersion(conn_); }
 int Conn::backend_pid() const { return PQbackendPID(conn_); }
 bool Conn::in_transaction() const {
+    if (!waiting_.empty()) return true;  // only transaction control waits, BEGIN first
     const auto s = PQtransactionStatus(conn_);
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
@@ -146,8 +148,22 @@ void Conn::fail(PGresult* result, std::string_view what) {
     throw PgError(std::move(sqlstate), std::string(what) + ": " + message, lost);
 }
 
+void Conn::exec_with_next(std::string_view sql) { waiting_.emplace_back(sql); }
+
+std::string Conn::take_waiting() {
+    std::string joined;
+    for (const auto& statement : waiting_) {
+        joined += statement;
+        joined += "; ";
+    }
+    waiting_.clear();
+    return joined;
+}
+
 void Conn::exec(std::string_view sql) {
-    const std::string text(sql);
+    // Waiting statements lead, in the same message: the simple protocol runs them in order and
+    // stops at the first error, whose result PQexec returns.
+    const std::string text = take_waiting() + std::string(sql);
     PGresult* r = PQexec(conn_, text.c_str());
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) fail(r, "exec");
@@ -155,6 +171,7 @@ void Conn::exec(std::string_view sql) {
 }
 
 std::int64_t Conn::copy_in(std::string_view sql, const std::function<bool(std::string&)>& fill) {
+    if (!waiting_.empty()) exec("");  // COPY takes no company in a pipeline
     const std::string text(sql);
     PGresult* started = PQexec(conn_, text.c_str());
     if (!started || PQresultStatus(started) != PGRES_COPY_IN) fail(started, "copy");
@@ -183,13 +200,54 @@ std::int64_t Conn::copy_in(std::string_view sql, const std::function<bool(std::s
 }
 
 void Conn::commit() {
-    PGresult* r = PQexec(conn_, "COMMIT");
+    const std::string text = take_waiting() + "COMMIT";
+    PGresult* r = PQexec(conn_, text.c_str());
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "commit");
     const bool committed = std::strcmp(PQcmdStatus(r), "COMMIT") == 0;
     PQclear(r);
     if (!committed) {
         throw PgError("25P02", "commit: the transaction had failed and was rolled back");
     }
+}
+
+PGresult* Conn::exec_prepared(const Statement& statement, int n, const char* const* values, const int* lengths,
+                              const int* formats) {
+    if (waiting_.empty())
+        return PQexecPrepared(conn_, statement.name.c_str(), n, values, lengths, formats, /*resultFormat=*/0);
+    // One pipeline: each waiting statement, then this one, then a Sync; read back in that order.
+    // A failure aborts what follows it up to the Sync; the first error is the one thrown.
+    const auto waiting = std::exchange(waiting_, {});
+    if (PQenterPipelineMode(conn_) != 1) fail(nullptr, "pipeline");
+    bool sent = true;
+    for (const auto& command : waiting)
+        sent = sent && PQsendQueryParams(conn_, command.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+    sent = sent && PQsendQueryPrepared(conn_, statement.name.c_str(), n, values, lengths, formats, 0) == 1;
+    sent = sent && PQpipelineSync(conn_) == 1;
+    PGresult* error = nullptr;
+    PGresult* answer = nullptr;
+    if (sent) {
+        for (std::size_t i = 0; i <= waiting.size(); ++i) {
+            PGresult* r = PQgetResult(conn_);
+            if (!r) break;                                              // the connection broke
+            while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);  // up to the statement's NULL
+            const auto status = PQresultStatus(r);
+            const bool failed = status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED;
+            if (failed && !error && status == PGRES_FATAL_ERROR) {
+                error = r;
+            } else if (i == waiting.size() && !failed) {
+                answer = r;
+            } else {
+                PQclear(r);
+            }
+        }
+        if (PGresult* sync = PQgetResult(conn_)) PQclear(sync);  // PGRES_PIPELINE_SYNC
+    }
+    PQexitPipelineMode(conn_);
+    if (error || !answer) {
+        if (answer) PQclear(answer);
+        fail(error, "query");
+    }
+    return answer;
 }
 
 Query Conn::query(std::string_view sql) {
@@ -329,8 +387,7 @@ void Query::execute() {
         }
     }
     const auto& statement = conn_->prepare(*sql_, signature, types);
-    PGresult* r = PQexecPrepared(conn_->conn_, statement.name.c_str(), static_cast<int>(n), values.data(),
-                                 lengths.data(), formats.data(), 0);
+    PGresult* r = conn_->exec_prepared(statement, static_cast<int>(n), values.data(), lengths.data(), formats.data());
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) conn_->fail(r, "query");
     result_ = r;

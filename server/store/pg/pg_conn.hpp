@@ -139,6 +139,10 @@ public:
     Query query(std::string_view sql);
     // One or more statements without parameters (simple query protocol); results discarded.
     void exec(std::string_view sql);
+    // A statement without parameters or rows whose outcome can wait (BEGIN, SAVEPOINT): nothing is
+    // sent now; it goes out with the next statement, in one pipeline (one round trip for both),
+    // and its error, if any, is thrown there.
+    void exec_with_next(std::string_view sql);
     // `COPY … FROM STDIN` (bulk load): sends `sql`, then what `fill` appends to its (cleared)
     // buffer, in the statement's format, until `fill` returns false; returns the rows copied.
     // Throws PgError when the server refuses the statement or its data; when `fill` throws, the
@@ -158,7 +162,8 @@ public:
     bool alive();
     int server_version() const;  // server_version_num, e.g. 150018
     int backend_pid() const;
-    bool in_transaction() const;  // inside BEGIN … COMMIT (including a failed transaction)
+    // Inside BEGIN … COMMIT (including a failed transaction, and a BEGIN not sent yet).
+    bool in_transaction() const;
     std::size_t prepared_statements() const { return statements_.size(); }
     pg_conn* raw() { return conn_; }
 
@@ -183,6 +188,11 @@ private:
     };
     const Statement& prepare(const TranslatedSql& sql, const std::string& signature,
                              const std::vector<unsigned>& types);
+    // The statements exec_with_next() kept, joined for the simple query protocol ("" if none).
+    std::string take_waiting();
+    // Runs a prepared statement, after the waiting statements in the same pipeline if any.
+    pg_result* exec_prepared(const Statement& statement, int n, const char* const* values, const int* lengths,
+                             const int* formats);
 
     pg_conn* conn_ = nullptr;
     std::int64_t changes_ = 0;
@@ -190,6 +200,7 @@ private:
     std::unordered_map<std::string, std::shared_ptr<const TranslatedSql>> translated_;
     // translated SQL + '\0' + parameter type signature → prepared statement.
     std::unordered_map<std::string, Statement> statements_;
+    std::vector<std::string> waiting_;  // exec_with_next(), not sent yet
 };
 
 // Runs `fn` inside BEGIN … COMMIT on `conn`, rolling back if it throws (no retry: see Pool).

@@ -125,7 +125,7 @@ public:
             Conn& conn = lease->conn();
             bool commit_sent = false;
             try {
-                conn.exec(begin_statement(tx));
+                conn.exec_with_next(begin_statement(tx));  // sent with the job's first statement
                 if constexpr (std::is_void_v<R>) {
                     fn(conn);
                     check_still_in_transaction(conn);

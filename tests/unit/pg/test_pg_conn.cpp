@@ -2,6 +2,9 @@
 #include "server/store/pg/pg_conn.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
+#include <libpq-fe.h>
+
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -159,6 +162,68 @@ TEST_F(PgConn, FailedTransactionIsNotCommitted) {
     auto q = conn->query("SELECT count(*) FROM t");
     ASSERT_TRUE(q.next());
     EXPECT_EQ(q.int64(0), 0);
+}
+
+// exec_with_next: BEGIN and SAVEPOINT travel with the next statement, in one pipeline.
+TEST_F(PgConn, WaitingStatementsGoOutWithTheNextOneInOneRoundTrip) {
+    conn->query("INSERT INTO t (k) VALUES (?)").args("warm").run();  // prepared once per connection
+    std::FILE* trace = std::tmpfile();
+    ASSERT_NE(trace, nullptr);
+    PQtrace(conn->raw(), trace);
+    conn->exec_with_next("BEGIN");
+    EXPECT_TRUE(conn->in_transaction());  // a BEGIN not sent yet counts
+    conn->exec_with_next("SAVEPOINT nested");
+    conn->query("INSERT INTO t (k) VALUES (?)").args("piped").run();
+    PQuntrace(conn->raw());
+    std::rewind(trace);
+    int syncs = 0, simple_queries = 0;
+    char line[512];
+    while (std::fgets(line, sizeof line, trace)) {
+        const std::string l(line);
+        const bool sent = l.rfind("F\t", 0) == 0 || l.find("\tF\t") != std::string::npos;  // by the client
+        if (!sent) continue;
+        syncs += l.find("\tSync") != std::string::npos;
+        simple_queries += l.find("\tQuery\t") != std::string::npos;
+    }
+    std::fclose(trace);
+    EXPECT_EQ(syncs, 1);  // one round trip for three statements
+    EXPECT_EQ(simple_queries, 0);
+    EXPECT_TRUE(conn->in_transaction());
+    conn->exec("RELEASE SAVEPOINT nested");
+    conn->commit();
+    EXPECT_FALSE(conn->in_transaction());
+    auto q = conn->query("SELECT count(*) FROM t WHERE k = 'piped'");
+    ASSERT_TRUE(q.next());
+    EXPECT_EQ(q.int64(0), 1);
+}
+
+TEST_F(PgConn, AWaitingStatementsErrorIsThrownByTheNextStatement) {
+    conn->exec_with_next("BEGIN");
+    conn->exec_with_next("RELEASE SAVEPOINT nowhere");  // 3B001: no such savepoint
+    try {
+        conn->query("INSERT INTO t (k) VALUES ('lost')").run();
+        FAIL() << "no error";
+    } catch (const PgError& e) {
+        EXPECT_EQ(e.sqlstate(), "3B001") << e.what();
+        EXPECT_FALSE(e.connection_lost());
+    }
+    EXPECT_TRUE(conn->in_transaction());  // failed, not ended
+    conn->exec("ROLLBACK");
+    // Out of pipeline mode and usable: nothing of the failed pipeline was kept.
+    auto q = conn->query("SELECT count(*) FROM t");
+    ASSERT_TRUE(q.next());
+    EXPECT_EQ(q.int64(0), 0);
+    // Waiting statements also lead a COMMIT, and plain exec().
+    conn->exec_with_next("BEGIN");
+    conn->exec_with_next("SAVEPOINT s");
+    conn->commit();
+    conn->exec_with_next("BEGIN");
+    conn->exec("INSERT INTO t (k) VALUES ('simple')");
+    EXPECT_TRUE(conn->in_transaction());
+    conn->commit();
+    auto after = conn->query("SELECT count(*) FROM t WHERE k = 'simple'");
+    ASSERT_TRUE(after.next());
+    EXPECT_EQ(after.int64(0), 1);
 }
 
 TEST(PgConnect, UnreachableServerIsUnavailable) {
