@@ -159,13 +159,6 @@ Posted debit_sink(store::Conn& conn, const Credit& credit, std::string_view sink
     return {m.id, m.credit_after};
 }
 
-Posted refund(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount,
-              std::string_view kind, std::string ref, std::int64_t now) {
-    // The resident first and the sink last, the order spend takes them in (else a refund and a
-    // spend of the same resident could deadlock on PostgreSQL).
-    return debit_sink(conn, credit_resident(conn, user_id, amount, now), sink, kind, std::move(ref), now);
-}
-
 Posted donate(store::Conn& conn, std::int64_t user_id, std::string_view fund, std::int64_t points, std::int64_t now) {
     check_amount(points);
     auto fund_account = store::find_named_account(conn, "fund", fund);

@@ -59,10 +59,10 @@ struct Debit {
 Debit debit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount);
 Posted credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind, std::string ref,
                    std::int64_t now);
-// Sink → resident: gives back what `spend` took (kind `redemption_void`), in spend's order: the
-// resident's row, then the sink's. In two halves like spend, for a caller with steps between
-// them (a void returns the stock there): credit_resident, then debit_sink, which records the
-// transfer (409 insufficient_points if the sink cannot cover it). Always both, in one transaction.
+// Sink → resident: gives back what `spend` took (kind `redemption_void`), in spend's order (else a
+// refund and a spend of one resident could deadlock on PostgreSQL): credit_resident, the caller's
+// steps between (a void returns the stock there), then debit_sink, which records the transfer
+// (409 insufficient_points if the sink cannot cover it). Always both, in one transaction.
 struct Credit {
     std::int64_t account = 0;
     std::int64_t amount = 0;
@@ -71,8 +71,6 @@ struct Credit {
 Credit credit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount, std::int64_t now);
 Posted debit_sink(store::Conn& conn, const Credit& credit, std::string_view sink, std::string_view kind,
                   std::string ref, std::int64_t now);
-Posted refund(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount,
-              std::string_view kind, std::string ref, std::int64_t now);
 // Resident → fund (兑爱心); 400 invalid_field "fund" for an unknown fund.
 Posted donate(store::Conn& conn, std::int64_t user_id, std::string_view fund, std::int64_t points, std::int64_t now);
 // Resident → credit sink, credit_score += points / kCreditPointsPerUnit (兑信用). `points` must

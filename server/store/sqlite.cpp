@@ -96,11 +96,21 @@ private:
 // 20 page-cache lines for every new page cache. Each temporary b-tree a statement builds opens a
 // page cache of its own; the bulk block (~86 KB, first touch page-faulting, then handed back to
 // the allocator) cost more than the one or two pages such a b-tree uses. Pages are then
-// allocated as they are needed. Returns false if SQLite was initialised first (the setting is
-// only an optimisation).
-bool configure_sqlite_library() {
-    static const bool configured = sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0) == SQLITE_OK;
-    return configured;
+// allocated as they are needed. If SQLite was initialised first the call is refused, harmlessly:
+// the setting is only an optimisation.
+void configure_sqlite_library() {
+    [[maybe_unused]] static const int rc = sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0);
+}
+
+// The writer's statements for every job and batch: one statement of transaction control, the
+// same few texts over and over (BEGIN IMMEDIATE, SAVEPOINT job, RELEASE nested, COMMIT, ...).
+// Only these are kept prepared: other one-off text (PRAGMA user_version = 7, DDL) would grow the
+// statement cache for nothing.
+bool is_transaction_control(std::string_view sql) {
+    if (sql.find(';') != std::string_view::npos) return false;
+    for (const std::string_view word : {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"})
+        if (sql.substr(0, word.size()) == word && (sql.size() == word.size() || sql[word.size()] == ' ')) return true;
+    return false;
 }
 
 class SqliteBackend final : public detail::Backend {
@@ -143,11 +153,10 @@ public:
         return pos->second.get();
     }
 
-    // The writer's transaction control for every job (BEGIN IMMEDIATE, SAVEPOINT, RELEASE, COMMIT)
-    // is one short statement: prepared once and kept, where sqlite3_exec would parse it again on
-    // every call. Longer text, or several statements, goes to sqlite3_exec.
+    // Transaction control is prepared once and kept, where sqlite3_exec would parse it again on
+    // every call; anything else, or several statements, goes to sqlite3_exec.
     void exec(std::string_view sql) override {
-        if (sql.size() <= kMaxKeptExecChars && sql.find(';') == std::string_view::npos) return exec_kept(sql);
+        if (is_transaction_control(sql)) return exec_kept(sql);
         char* err = nullptr;
         const std::string text(sql);
         const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
@@ -175,7 +184,6 @@ public:
     sqlite3* db() { return db_; }
 
 private:
-    static constexpr std::size_t kMaxKeptExecChars = 48;
     sqlite3* db_ = nullptr;
     // Keyed by the SQL text; looked up by string_view, so that a cache hit allocates nothing.
     struct TextHash {

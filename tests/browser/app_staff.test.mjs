@@ -58,6 +58,20 @@ async function manage(page, id, action, fill = async () => {}, status = null) {
   if (status) await waitStatus(id, status);
 }
 
+// A new report in MZ-01, opened on a phone by its grid manager and accepted there (MZ-01 assigns
+// it automatically): the phone's context, page and errors, the report and its assignee.
+async function acceptedOnPhone(category, description) {
+  const report = await submitReport(daemon.base, resident.token, { category, ...position, description });
+  const phone = await openPhone(browser);
+  await appLogin(phone.page, MANAGER);
+  await open(phone.page, report.id);
+  await phone.page.click('#detail-actions button[data-action="accept"]');
+  const accepted = await waitStatus(report.id, 'assigned');
+  const assignee = workers.find((w) => w.user.id === accepted.assignee_id);
+  assert.ok(assignee, 'assigned to a worker of the grid');
+  return { ...phone, report, assignee };
+}
+
 async function waitStatus(id, status) {
   const start = Date.now();
   for (;;) {
@@ -89,7 +103,7 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
     { category: categories[0].code, ...position, description: '路灯不亮，晚上很黑' });
   assert.equal(report.grid_id, grid.id);
 
-  const { context, page, errors } = await openPhone(browser, );
+  const { context, page, errors } = await openPhone(browser);
   await appLogin(page, MANAGER);
   assert.ok(await page.isHidden('#tabs-resident'));
   assert.match(await page.textContent('#tickets-who'), /网格长 · 李网格长 · 网格 MZ-01/);
@@ -124,7 +138,7 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
   assert.equal((await ticket(report.id)).assignee_id, workers[1].user.id);
 
   // The worker sees it in their list and confirms it with a photo of the spot.
-  const w = await openPhone(browser, );
+  const w = await openPhone(browser);
   await appLogin(w.page, WORKERS[1]);
   await w.page.click(`#tickets-list a[data-ticket="${report.id}"]`);
   await w.page.waitForSelector('#detail-actions button[data-action="confirm_check"]');
@@ -150,16 +164,9 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
 // did, now and then, when the stream's re-read finished after the action's own.
 test('an action\'s message stays when another change re-reads the open ticket; phone and desktop', async () => {
   const categories = (await call(daemon.base, 'GET', '/api/v1/categories')).body.items;
-  const report = await submitReport(daemon.base, resident.token,
-    { category: categories[2].code, ...position, description: '井盖缺失' });
-  const { context, page, errors } = await openPhone(browser, );
-  await appLogin(page, MANAGER);
-  await open(page, report.id);
-  await page.click('#detail-actions button[data-action="accept"]');
+  const { context, page, errors, report, assignee } = await acceptedOnPhone(categories[2].code, '井盖缺失');
   await page.waitForFunction(() => /已完成/.test(document.querySelector('#detail-done').textContent));
   const done = await page.textContent('#detail-done');
-  const accepted = await waitStatus(report.id, 'assigned');
-  const assignee = workers.find((w) => w.user.id === accepted.assignee_id);
 
   await act(daemon.base, assignee.token, report.id, { action: 'start' });  // through the API, not this page
   await page.waitForFunction(() => /处置中/.test(document.querySelector('#detail-facts').textContent));
@@ -179,17 +186,8 @@ test('an action\'s message stays when another change re-reads the open ticket; p
 
 test('the manager accepts, parks and unparks, extends; the worker returns it; the manager assigns, then verifies after a rework', async () => {
   const categories = (await call(daemon.base, 'GET', '/api/v1/categories')).body.items;
-  const report = await submitReport(daemon.base, resident.token,
-    { category: categories[1].code, ...position, description: '人行道地砖松动' });
-  const { context, page, errors } = await openPhone(browser, );
-  await appLogin(page, MANAGER);
-  await open(page, report.id);
-
   // Accept: MZ-01 assigns automatically to the worker with the fewest open tickets.
-  await page.click('#detail-actions button[data-action="accept"]');
-  const accepted = await waitStatus(report.id, 'assigned');
-  const assignee = workers.find((w) => w.user.id === accepted.assignee_id);
-  assert.ok(assignee, 'assigned to a worker of the grid');
+  const { context, page, errors, report, assignee } = await acceptedOnPhone(categories[1].code, '人行道地砖松动');
   await page.waitForSelector('details[data-manage="park"]');
   // Park until a week ahead (the form's default), then unpark: back to assigned.
   await manage(page, report.id, 'park', () => page.fill('input[data-reason="park"]', '等待电力部门'), 'parked');
@@ -211,7 +209,7 @@ test('the manager accepts, parks and unparks, extends; the worker returns it; th
   assert.equal(Date.parse((await ticket(report.id)).deadline_at) - before, 12 * 3600e3);
 
   // The worker returns it (回退) in the app, with a reason: back to the manager, unassigned.
-  const w = await openPhone(browser, );
+  const w = await openPhone(browser);
   await appLogin(w.page, WORKERS[workers.indexOf(assignee)]);
   await w.page.waitForSelector(`#tickets-list a[data-ticket="${report.id}"]`);
   await w.page.click(`#tickets-list a[data-ticket="${report.id}"]`);
@@ -270,12 +268,12 @@ test('a manager acts only on their own grids; the dispatcher voids a ticket in t
   const report = await submitReport(daemon.base, resident.token,
     { category: categories[0].code, ...position, description: '测试误报' });
   // Another grid's manager does not see it (404 from the server, said on the page).
-  const { context, page, errors } = await openPhone(browser, );
+  const { context, page, errors } = await openPhone(browser);
   await appLogin(page, { phone: '13900000401', password: DEMO_PASSWORD });
   assert.equal(await page.locator(`#tickets-list a[data-ticket="${report.id}"]`).count(), 0);
   await context.close();
 
-  const d = await openPhone(browser, );
+  const d = await openPhone(browser);
   await appLogin(d.page, DISPATCHER);
   assert.match(await d.page.textContent('#tickets-who'), /调度中心/);
   await open(d.page, report.id);
@@ -317,7 +315,7 @@ test('a grid worker reports a problem fixed on patrol (自行处置) with before
   await w.context.close();
 
   // The manager finds it waiting for a decision and verifies it.
-  const { context, page, errors } = await openPhone(browser, );
+  const { context, page, errors } = await openPhone(browser);
   await appLogin(page, MANAGER);
   await page.waitForSelector(`#tickets-list a[data-ticket="${id}"]`);
   await open(page, id);

@@ -148,7 +148,13 @@ void Conn::fail(PGresult* result, std::string_view what) {
     throw PgError(std::move(sqlstate), std::string(what) + ": " + message, lost);
 }
 
-void Conn::exec_with_next(std::string_view sql) { waiting_.emplace_back(sql); }
+void Conn::exec_with_next(std::string_view sql) {
+    // Only transaction control waits: in_transaction() counts on it, and nothing else may have
+    // an outcome the caller could need before its next statement.
+    if (!sql.starts_with("BEGIN") && !sql.starts_with("SAVEPOINT"))
+        client_error("exec_with_next takes BEGIN or SAVEPOINT, not: " + std::string(sql));
+    waiting_.emplace_back(sql);
+}
 
 std::string Conn::take_waiting() {
     std::string joined;
@@ -216,17 +222,17 @@ PGresult* Conn::exec_prepared(const Statement& statement, int n, const char* con
         return PQexecPrepared(conn_, statement.name.c_str(), n, values, lengths, formats, /*resultFormat=*/0);
     // One pipeline: each waiting statement, then this one, then a Sync; read back in that order.
     // A failure aborts what follows it up to the Sync; the first error is the one thrown.
-    const auto waiting = std::exchange(waiting_, {});
-    if (PQenterPipelineMode(conn_) != 1) fail(nullptr, "pipeline");
-    bool sent = true;
-    for (const auto& command : waiting)
+    const std::size_t waiting = waiting_.size();
+    bool sent = PQenterPipelineMode(conn_) == 1;
+    for (const auto& command : waiting_)
         sent = sent && PQsendQueryParams(conn_, command.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+    waiting_.clear();  // sent, or the connection failed: nothing waits any more (the capacity stays)
     sent = sent && PQsendQueryPrepared(conn_, statement.name.c_str(), n, values, lengths, formats, 0) == 1;
     sent = sent && PQpipelineSync(conn_) == 1;
     PGresult* error = nullptr;
     PGresult* answer = nullptr;
     if (sent) {
-        for (std::size_t i = 0; i <= waiting.size(); ++i) {
+        for (std::size_t i = 0; i <= waiting; ++i) {
             PGresult* r = PQgetResult(conn_);
             if (!r) break;                                              // the connection broke
             while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);  // up to the statement's NULL
@@ -234,7 +240,7 @@ PGresult* Conn::exec_prepared(const Statement& statement, int n, const char* con
             const bool failed = status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED;
             if (failed && !error && status == PGRES_FATAL_ERROR) {
                 error = r;
-            } else if (i == waiting.size() && !failed) {
+            } else if (i == waiting && !failed) {
                 answer = r;
             } else {
                 PQclear(r);

@@ -198,13 +198,21 @@ TEST_F(PgConn, WaitingStatementsGoOutWithTheNextOneInOneRoundTrip) {
 }
 
 TEST_F(PgConn, AWaitingStatementsErrorIsThrownByTheNextStatement) {
+    // Only transaction control may wait (in_transaction() counts on it).
+    try {
+        conn->exec_with_next("INSERT INTO t (k) VALUES ('later')");
+        FAIL() << "an INSERT was kept to send later";
+    } catch (const PgError& e) {
+        EXPECT_EQ(e.sqlstate(), PgError::kClient);
+    }
+    EXPECT_FALSE(conn->in_transaction());
     conn->exec_with_next("BEGIN");
-    conn->exec_with_next("RELEASE SAVEPOINT nowhere");  // 3B001: no such savepoint
+    conn->exec_with_next("SAVEPOINT inner");  // 42601: "inner" is a reserved word
     try {
         conn->query("INSERT INTO t (k) VALUES ('lost')").run();
         FAIL() << "no error";
     } catch (const PgError& e) {
-        EXPECT_EQ(e.sqlstate(), "3B001") << e.what();
+        EXPECT_EQ(e.sqlstate(), "42601") << e.what();
         EXPECT_FALSE(e.connection_lost());
     }
     EXPECT_TRUE(conn->in_transaction());  // failed, not ended

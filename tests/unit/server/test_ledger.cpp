@@ -159,7 +159,8 @@ TEST(CIVIC_LEDGER, SpendingMoreThanTheBalanceIsInsufficientPoints) {
     EXPECT_THROW(ledger::donate(c, stranger, ledger::kCharityFund, 1, kDayStart), ApiError);  // no account yet
     auto p = ledger::spend(c, u, ledger::kRedemptionSink, 20, "redemption", "redemption:1", kDayStart);
     EXPECT_EQ(p.balance_after, 0);
-    p = ledger::refund(c, u, ledger::kRedemptionSink, 20, "redemption_void", "redemption:1", kDayStart);
+    p = ledger::debit_sink(c, ledger::credit_resident(c, u, 20, kDayStart), ledger::kRedemptionSink, "redemption_void",
+                           "redemption:1", kDayStart);
     EXPECT_EQ(p.balance_after, 20);
     p = ledger::donate(c, u, ledger::kCharityFund, 5, kDayStart);
     EXPECT_EQ(p.balance_after, 15);
@@ -281,7 +282,8 @@ TEST(CIVIC_LEDGER_PROPERTY, RandomOperationsKeepEveryInvariant) {
                 const auto k = static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(refundable.size()) - 1));
                 const auto [who, amount] = refundable[k];
                 refundable.erase(refundable.begin() + static_cast<std::ptrdiff_t>(k));
-                ledger::refund(c, who, ledger::kRedemptionSink, amount, "redemption_void", "r", now);
+                ledger::debit_sink(c, ledger::credit_resident(c, who, amount, now), ledger::kRedemptionSink,
+                                   "redemption_void", "r", now);
                 model[who] += amount;
                 sink_total -= amount;
             } else if (op == 4) {

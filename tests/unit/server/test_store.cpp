@@ -76,6 +76,34 @@ TEST(Writer, BatchesQueuedJobsIntoOneCommit) {
     EXPECT_EQ(writer.stats().last_batch_size.load(), kJobs);
 }
 
+// Transaction control runs from kept prepared statements (SqliteBackend::exec): the same
+// outcomes and errors as sqlite3_exec gave, every time the same text comes back.
+TEST(Conn, TransactionControlKeepsItsOutcomesAndErrors) {
+    TempDb tmp;
+    Conn conn(tmp.path, Conn::Mode::read_write);
+    conn.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)");
+    for (int round = 0; round < 3; ++round) {
+        conn.exec("BEGIN IMMEDIATE");
+        conn.exec("SAVEPOINT job");
+        conn.query("INSERT INTO t (v) VALUES (?)").args(round).run();
+        conn.exec("RELEASE job");
+        conn.exec("SAVEPOINT job");
+        conn.query("INSERT INTO t (v) VALUES (?)").args(100 + round).run();
+        conn.exec("ROLLBACK TO job; RELEASE job");  // several statements: sqlite3_exec
+        conn.exec("COMMIT");
+    }
+    EXPECT_EQ(count_rows(tmp.path), 3);
+    try {
+        conn.exec("RELEASE nowhere");
+        FAIL() << "released a savepoint that does not exist";
+    } catch (const civic::store::DbError& e) {
+        EXPECT_NE(std::string(e.what()).find("no such savepoint"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(conn.exec("COMMIT"), civic::store::DbError);  // no transaction
+    conn.exec("BEGIN");                                        // the connection is still usable
+    conn.exec("ROLLBACK");
+}
+
 TEST(Writer, AFailingJobRollsBackAlone) {
     TempDb db;
     Writer writer(db.path);
