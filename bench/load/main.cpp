@@ -3,7 +3,8 @@
 //   civicsnap-load intake  --port P --tokens-file F --ids-out F [--photo-ids-out F] [--photos N] [--photo-bytes B]
 //                          [--photo-width W --photo-height H] [--mode-name NAME]
 //   civicsnap-load accept  --port P --token T --ids-file F
-//   civicsnap-load redeem  --port P --tokens-file F --kiosk-key K --kiosk-secret S --sku SKU [--prefetch N]
+//   civicsnap-load redeem  --port P --tokens-file F --kiosks-file F --sku SKU [--prefetch N]
+//                          (kiosks: one `key_id secret` a line; connection i is till i mod their number)
 //   civicsnap-load idle    --port P --connections N [--hold-ms MS]
 //   civicsnap-load fsync   --dir D [--bytes B]
 //   civicsnap-load sqlite  --db FILE
@@ -199,11 +200,21 @@ int accept(const Args& a) {
 
 // Kiosk redemption. One-time codes are fetched first (as residents' phones would, ahead of the
 // till), then every redemption is signed afresh (API.md §7) with its own Idempotency-Key and code.
+// Each connection is one till (a kiosk serves one customer at a time), so with as many kiosks as
+// connections no two redemptions of one kiosk overlap, as in the shops.
 int redeem(const Args& a) {
     const auto target = target_of(a);
     const auto residents = read_lines(a.get("tokens-file"));
-    const auto key_id = a.get("kiosk-key");
-    const auto secret = a.get("kiosk-secret");
+    struct Till {
+        std::string key_id, secret;
+    };
+    std::vector<Till> tills;
+    for (const auto& line : read_lines(a.get("kiosks-file"))) {
+        const auto space = line.find(' ');
+        if (space == std::string::npos) throw std::runtime_error("kiosks file: want `key_id secret` lines");
+        tills.push_back({line.substr(0, space), line.substr(space + 1)});
+    }
+    if (tills.empty()) throw std::runtime_error("kiosks file: no kiosk");
     const auto sku = a.get("sku");
     const auto options = drive_options(a);
 
@@ -233,8 +244,9 @@ int redeem(const Args& a) {
     std::size_t next = 0;
     std::uint64_t serial = 0;
     const std::string run_id = civic::crypto::random_token(6);
-    auto make = [&](std::size_t) -> std::optional<Call> {
+    auto make = [&](std::size_t index) -> std::optional<Call> {
         if (next >= codes.size()) return std::nullopt;
+        const auto& till = tills[index % tills.size()];
         Call c;
         c.method = "POST";
         c.target = "/api/v1/kiosk/redemptions";
@@ -242,9 +254,9 @@ int redeem(const Args& a) {
         const auto ts = std::to_string(std::time(nullptr));
         const auto text = c.method + "\n" + c.target + "\n" + ts + "\n" + civic::crypto::sha256_hex(c.body);
         c.headers = {{"Content-Type", "application/json"},
-                     {"X-Kiosk-Key", key_id},
+                     {"X-Kiosk-Key", till.key_id},
                      {"X-Kiosk-Timestamp", ts},
-                     {"X-Kiosk-Signature", civic::crypto::hex_encode(civic::crypto::hmac_sha256(secret, text))},
+                     {"X-Kiosk-Signature", civic::crypto::hex_encode(civic::crypto::hmac_sha256(till.secret, text))},
                      {"Idempotency-Key", "bench-" + run_id + "-" + std::to_string(serial++)}};
         return c;
     };

@@ -153,7 +153,8 @@ RedemptionOrder parse_redemption(const Request& req) {
 // the redemption in a savepoint of its own (run_idempotent), its answer stored before the shared
 // rows (stock, sink) are taken. Past the signature, a client error becomes the answer rather
 // than an exception, because an exception would roll back the job and with it the record that
-// refuses a replay.
+// refuses a replay. The record's own verdict (a replay) is deferred to the key's claim
+// (store::Query::run_deferred), so it arrives inside the try and is let through.
 asio::awaitable<Response> kiosk_redeem(AppContext& ctx, Request& req) {
     const auto signed_req = signed_request(req);
     const auto now = ctx.clock.now();
@@ -184,6 +185,8 @@ asio::awaitable<Response> kiosk_redeem(AppContext& ctx, Request& req) {
                 },
                 // The stock and the sink, after the stored answer: held over the fewest round trips.
                 [&](store::Conn& c) { domain::finish_redemption(c, *prepared, now); });
+        } catch (const domain::SignatureReplayed&) {
+            throw;  // deferred, its verdict arrives in here; nothing is kept: the job rolls back
         } catch (const ApiError& e) {
             if (e.status() >= 500) throw;
             return http::error_response(e);

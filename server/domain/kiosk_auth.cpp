@@ -62,8 +62,10 @@ void verify_signature(std::string_view secret, const SignedRequest& req, const S
     if (!crypto::constant_time_equal(expected, claim.raw)) throw refuse();
 }
 
+SignatureReplayed::SignatureReplayed() : ApiError(refuse()) {}
+
 void record_signature(store::Conn& conn, std::int64_t kiosk_id, const SignatureClaim& claim) {
-    if (!store::remember_signature(conn, kiosk_id, claim.raw, claim.timestamp)) throw refuse();
+    store::remember_signature(conn, kiosk_id, claim.raw, claim.timestamp, [] { throw SignatureReplayed(); });
 }
 
 std::int64_t authenticate_kiosk(store::Conn& conn, std::string_view master_key, const SignedRequest& req,

@@ -4,6 +4,7 @@
 //                                        hex(SHA256(body))))
 // accepted once, within kSignatureWindowSeconds of the server's clock. Runs in a writer job so
 // that recording the signature and checking for its replay are one atomic step.
+#include "common/errors.hpp"
 #include "server/store/conn.hpp"
 
 #include <atomic>
@@ -59,8 +60,16 @@ struct KioskKey {
 std::optional<KioskKey> find_kiosk_key(store::Conn& conn, std::string_view master_key, std::string_view key_id);
 // 401 unless the request's HMAC under `secret` is the claimed one (compared in constant time).
 void verify_signature(std::string_view secret, const SignedRequest& req, const SignatureClaim& claim);
-// Inside a write job: records the signature; 401 if it was recorded before (a replay).
+// Inside a write job: records the signature; SignatureReplayed if it was recorded before. The
+// verdict is deferred (store::Query::run_deferred): on PostgreSQL it is thrown by the job's next
+// statement, flush or commit.
 void record_signature(store::Conn& conn, std::int64_t kiosk_id, const SignatureClaim& claim);
+// The refusal of a replay: 401, as every refusal, with a type of its own so that a caller that
+// turns client errors into answers inside its job (the redemption) can tell it apart and let it
+// roll the job back — deferred, it may surface inside that caller's try block.
+struct SignatureReplayed : ApiError {
+    SignatureReplayed();
+};
 
 // Seen signatures past kSignatureRetentionSeconds only take room (their timestamps fail the window
 // check anyway), so they are deleted now and then, not at every kiosk call: at most once per

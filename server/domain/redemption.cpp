@@ -5,6 +5,7 @@
 #include "server/domain/ledger.hpp"
 #include "server/domain/masking.hpp"
 #include "server/store/accounts_repo.hpp"
+#include "server/store/pending.hpp"
 #include "server/store/stock_repo.hpp"
 
 #include <map>
@@ -46,14 +47,21 @@ TokenHolder lookup_token(store::Conn& conn, std::string_view token, std::int64_t
 // reward) and the redemption sink (every redemption) in finish_redemption, after the caller has
 // stored its answer. void_redemption takes them in the same order, else a redeem and a void could
 // deadlock. Reads the conditional UPDATEs re-check anyway are not made.
+// On PostgreSQL the statements go out in three round trips (store::Query::send, run_deferred):
+// the rewards' reads with the code's use; the redemption's row with the debit; then (after the
+// caller's stored answer) the stock, the lines and the sink's credit. What was sent ahead of a
+// refusal is rolled back with it.
 PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, std::string_view token,
                                       const std::vector<LineRequest>& lines, std::int64_t now) {
     if (token.empty() || token.size() > kMaxRedeemTokenChars) throw token_invalid();
+    std::map<std::string, std::int64_t> wanted;  // merged by sku, in sku order
+    for (const auto& l : lines) wanted[l.sku] += l.qty;
+    std::vector<store::Pending<std::optional<store::RewardRow>>> rewards;  // not locked: take_stock re-checks
+    rewards.reserve(wanted.size());
+    for (const auto& [sku, qty] : wanted) rewards.push_back(store::send_find_reward(conn, sku));
     // Checked and used up in one statement; every later failure rolls the use back with the rest.
     const auto holder = store::use_redeem_token(conn, crypto::sha256(token), now);
     if (!holder) throw token_invalid();
-    std::map<std::string, std::int64_t> wanted;  // merged by sku, in sku order
-    for (const auto& l : lines) wanted[l.sku] += l.qty;
 
     PreparedRedemption p;
     auto& r = p.result.redemption;
@@ -61,8 +69,9 @@ PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, 
     r.user_id = *holder;
     r.at = now;
     bool short_of_stock = false;
+    auto reward_read = rewards.begin();
     for (const auto& [sku, qty] : wanted) {
-        const auto reward = store::find_reward(conn, sku);  // not locked: take_stock re-checks
+        const auto reward = (reward_read++)->get();
         if (!reward || reward->kind != "goods")
             throw ApiError::invalid_field("items", "no goods reward with sku " + sku);
         short_of_stock = short_of_stock || reward->stock < qty;
@@ -70,16 +79,19 @@ PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, 
         r.total_points += qty * reward->points_cost;
     }
     if (short_of_stock) throw out_of_stock();
+    auto redemption_id = store::send_insert_redemption(conn, r);      // goes with the debit
     p.debit = ledger::debit_resident(conn, *holder, r.total_points);  // insufficient_points
-    r.id = store::insert_redemption(conn, r);
+    r.id = redemption_id.get();
     p.result.balance_after = p.debit.balance_after;
     return p;
 }
 
 void finish_redemption(store::Conn& conn, const PreparedRedemption& p, std::int64_t now) {
     const auto& r = p.result.redemption;
-    for (const auto& l : r.lines)
-        if (!store::take_stock(conn, l.sku, l.qty)) throw out_of_stock();
+    // Each stock's verdict arrives with the sink's credit. The lines after the stock (see
+    // insert_redemption_lines).
+    for (const auto& l : r.lines) store::take_stock(conn, l.sku, l.qty, [] { throw out_of_stock(); });
+    store::insert_redemption_lines(conn, r.id, r.lines);
     ledger::credit_sink(conn, p.debit, ledger::kRedemptionSink, "redemption", "redemption:" + std::to_string(r.id),
                         now);
 }

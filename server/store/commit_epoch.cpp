@@ -2,6 +2,7 @@
 #include "server/store/sqlite.hpp"
 
 #include <algorithm>
+#include <memory>
 
 namespace civic::store {
 
@@ -12,21 +13,54 @@ CommitEpoch::CommitEpoch(StorageEngine& engine, std::string name) : engine_(engi
 
 CommitEpoch::~CommitEpoch() { engine_.remove_epoch(this); }
 
+namespace {
+
+constexpr const char* kReadEpochs = "SELECT name, n FROM epochs";
+
+EpochCounters counters_from(Query& q) {
+    EpochCounters counters;
+    while (q.next()) counters.emplace_back(q.text(0), q.int64(1));
+    return counters;
+}
+
+void publish(const std::optional<EpochCounters>& counters, const std::vector<CommitEpoch*>& epochs) {
+    for (auto* epoch : epochs) {
+        if (!counters) {
+            epoch->moved();
+            continue;
+        }
+        const auto it = std::find_if(counters->begin(), counters->end(),
+                                     [epoch](const auto& c) { return c.first == epoch->name(); });
+        epoch->observe(it == counters->end() ? std::nullopt : std::optional<std::int64_t>(it->second));
+    }
+}
+
+}  // namespace
+
 void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs) {
     if (epochs.empty()) return;
-    std::vector<std::pair<std::string, std::int64_t>> counters;
+    std::optional<EpochCounters> counters;
     try {
-        auto q = conn.query("SELECT name, n FROM epochs");
-        while (q.next()) counters.emplace_back(q.text(0), q.int64(1));
+        auto q = conn.query(kReadEpochs);
+        counters = counters_from(q);
     } catch (const DbError&) {
-        for (auto* epoch : epochs) epoch->moved();
-        return;
     }
-    for (auto* epoch : epochs) {
-        const auto it =
-            std::find_if(counters.begin(), counters.end(), [epoch](const auto& c) { return c.first == epoch->name(); });
-        epoch->observe(it == counters.end() ? std::nullopt : std::optional<std::int64_t>(it->second));
+    publish(counters, epochs);
+}
+
+Pending<EpochCounters> send_epoch_read(Conn& conn) {
+    auto q = std::make_shared<Query>(conn.query(kReadEpochs));
+    q->send();
+    return Pending<EpochCounters>([q] { return counters_from(*q); });
+}
+
+void observe_epochs(Pending<EpochCounters>& read, const std::vector<CommitEpoch*>& epochs) {
+    std::optional<EpochCounters> counters;
+    try {
+        counters = read.get();
+    } catch (const DbError&) {
     }
+    publish(counters, epochs);
 }
 
 void CommitEpoch::observe(std::optional<std::int64_t> n) {

@@ -9,6 +9,7 @@
 // On PostgreSQL another node's commits reach it through this node's listener
 // (cluster_events.hpp), which reads the counter after a notification or a poll and calls
 // observe(), or moved() when it cannot tell what it missed.
+#include "server/store/pending.hpp"
 #include "server/store/storage_engine.hpp"
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace civic::store {
@@ -55,5 +57,15 @@ private:
 // (it cannot tell what it missed). The engines call it after each commit with their registered
 // epochs, the PostgreSQL listener after a notification or a poll.
 void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs);
+
+// Every counter, by name.
+using EpochCounters = std::vector<std::pair<std::string, std::int64_t>>;
+// The same read sent as the last statement of a write transaction (Query::send): on PostgreSQL
+// it goes out with the COMMIT, in its round trip. It sees this transaction's own moves and those
+// committed before it; later ones each reach observe_epochs from their own job (or, on another
+// node, through the listener). Given to observe_epochs only after the COMMIT succeeded.
+Pending<EpochCounters> send_epoch_read(Conn& conn);
+// observe_epochs with a read made so: every epoch advances if it failed.
+void observe_epochs(Pending<EpochCounters>& read, const std::vector<CommitEpoch*>& epochs);
 
 }  // namespace civic::store

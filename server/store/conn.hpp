@@ -59,6 +59,8 @@ private:
 // `rollback()`, or leaving the scope without either, undoes it. `keep()` keeps it too, without a
 // statement: the enclosing COMMIT (or the SQLite writer job's RELEASE) releases it with everything
 // around it — on PostgreSQL one round trip fewer while the rows locked inside it are held.
+// `release()` and `keep()` first send the deferred statements of its scope (Query::run_deferred)
+// and throw their failure, if any, with the savepoint still to roll back.
 class Savepoint {
 public:
     explicit Savepoint(Conn& conn);
@@ -66,7 +68,7 @@ public:
     Savepoint& operator=(const Savepoint&) = delete;
     ~Savepoint();
     void release();
-    void keep() { conn_ = nullptr; }
+    void keep();
     void rollback();
 
 private:

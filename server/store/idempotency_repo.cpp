@@ -36,7 +36,7 @@ void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, 
         "created_at = excluded.created_at");
     q.bind(1, caller).bind(2, key).bind_blob(3, r.fingerprint).bind(4, r.status).bind(5, r.content_type);
     q.bind_blob(6, r.body).bind(7, now);
-    q.run();
+    q.run_deferred();
 }
 
 void purge_idempotent_before(Conn& conn, std::int64_t cutoff) {

@@ -17,13 +17,15 @@ std::optional<KioskRow> first_kiosk(Conn& conn) {
     return KioskRow{q.int64(0), q.text(1), q.text(2), q.text(3), q.blob(4)};
 }
 
-bool remember_signature(Conn& conn, std::int64_t kiosk_id, std::string_view signature_raw, std::int64_t timestamp) {
+void remember_signature(Conn& conn, std::int64_t kiosk_id, std::string_view signature_raw, std::int64_t timestamp,
+                        std::function<void()> replayed) {
     auto q = conn.query(
         "INSERT INTO kiosk_signatures_seen (kiosk_id, signature, timestamp) VALUES (?, ?, ?) "
         "ON CONFLICT DO NOTHING");
     q.bind(1, kiosk_id).bind_blob(2, signature_raw).bind(3, timestamp);
-    q.run();
-    return conn.changes() == 1;
+    q.run_deferred([replayed = std::move(replayed)](int changes) {
+        if (changes != 1) replayed();
+    });
 }
 
 void forget_signatures_before(Conn& conn, std::int64_t timestamp) {

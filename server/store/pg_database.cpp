@@ -21,9 +21,21 @@ void PgEngine::write(WriteJob job) {
     boost::asio::post(threads_, [this, job = std::move(job)]() mutable {
         std::exception_ptr error;
         try {
-            // After the COMMIT, on the same connection, before the job completes: the epochs
-            // (commit_epoch.hpp) move before the request that made the change hears back.
-            run_pg_job(pool_, job.run, pg::TxOptions{}, [this](Conn& conn) { observe_epochs(conn, epochs()); });
+            // The epochs (commit_epoch.hpp) read as the transaction's last statement, in the
+            // COMMIT's round trip, and published after the COMMIT, before the job completes: they
+            // move before the request that made the change hears back.
+            const auto watched = epochs();
+            std::optional<Pending<EpochCounters>> epochs_read;
+            run_pg_job(
+                pool_,
+                [&](Conn& conn) {
+                    job.run(conn);
+                    if (!watched.empty()) epochs_read = send_epoch_read(conn);
+                },
+                pg::TxOptions{},
+                [&](Conn&) {
+                    if (epochs_read) observe_epochs(*epochs_read, watched);
+                });
         } catch (...) {
             error = std::current_exception();
         }

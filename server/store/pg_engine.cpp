@@ -77,6 +77,15 @@ public:
     bool next() override {
         return translated([&] { return q_.next(); });
     }
+    void send() override {
+        translated([&] { q_.send(); });
+    }
+    void run_deferred(std::function<void(int changes)> check) override {
+        translated([&] {
+            if (!check) return q_.run_deferred();
+            q_.run_deferred([check = std::move(check)](std::int64_t changes) { check(static_cast<int>(changes)); });
+        });
+    }
     bool is_null(int col) const override {
         return translated([&] { return q_.is_null(col); });
     }
@@ -114,6 +123,15 @@ public:
     int changes() const override { return static_cast<int>(conn_.changes()); }
     void commit() override {
         translated([&] { conn_.commit(); });
+    }
+    void flush() override {
+        translated([&] { conn_.flush(); });
+    }
+    void rollback() override {
+        translated([&] { conn_.rollback(); });
+    }
+    void rollback_to(std::string_view savepoint) override {
+        translated([&] { conn_.rollback_to_savepoint(savepoint); });
     }
 
 private:

@@ -2,6 +2,8 @@
 #include "server/store/row_lock.hpp"
 #include "server/store/sqlite.hpp"
 
+#include <memory>
+
 namespace civic::store {
 
 void insert_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t user_id, std::int64_t now,
@@ -33,16 +35,20 @@ void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff) {
     purge_rows_below(conn, "redeem_tokens", "expires_at", cutoff);
 }
 
-std::int64_t insert_redemption(Conn& conn, const RedemptionRow& r) {
-    const auto id =
-        conn.query("INSERT INTO redemptions (kiosk_id, user_id, total_points, at) VALUES (?, ?, ?, ?) RETURNING id")
-            .args(r.kiosk_id, r.user_id, r.total_points, r.at)
-            .run_returning_id();
-    for (const auto& l : r.lines)
+std::int64_t insert_redemption(Conn& conn, const RedemptionRow& r) { return send_insert_redemption(conn, r).get(); }
+
+Pending<std::int64_t> send_insert_redemption(Conn& conn, const RedemptionRow& r) {
+    auto q = std::make_shared<Query>(
+        conn.query("INSERT INTO redemptions (kiosk_id, user_id, total_points, at) VALUES (?, ?, ?, ?) RETURNING id"));
+    q->args(r.kiosk_id, r.user_id, r.total_points, r.at).send();
+    return Pending<std::int64_t>([q] { return q->run_returning_id(); });
+}
+
+void insert_redemption_lines(Conn& conn, std::int64_t redemption_id, const std::vector<RedemptionLine>& lines) {
+    for (const auto& l : lines)
         conn.query("INSERT INTO redemption_items (redemption_id, sku, name, qty, points_each) VALUES (?, ?, ?, ?, ?)")
-            .args(id, l.sku, l.name, l.qty, l.points_each)
-            .run();
-    return id;
+            .args(redemption_id, l.sku, l.name, l.qty, l.points_each)
+            .run_deferred();
 }
 
 std::optional<RedemptionRow> find_redemption(Conn& conn, std::int64_t id) {

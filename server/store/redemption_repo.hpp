@@ -1,6 +1,7 @@
 #pragma once
 // One-time redemption tokens (hashed) and kiosk redemptions with their lines.
 #include "server/store/conn.hpp"
+#include "server/store/pending.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -40,7 +41,14 @@ struct RedemptionRow {
     std::vector<RedemptionLine> lines;
 };
 
-std::int64_t insert_redemption(Conn& conn, const RedemptionRow& redemption);  // with its lines
+// The redemption's row (its lines not): its id. Sent ahead (pending.hpp) by send_insert_redemption.
+std::int64_t insert_redemption(Conn& conn, const RedemptionRow& redemption);
+Pending<std::int64_t> send_insert_redemption(Conn& conn, const RedemptionRow& redemption);
+// Its lines, deferred (Query::run_deferred). Each references its reward's row, which on
+// PostgreSQL takes a key-share lock on it: inserted after the stock is taken, that lock is
+// already this transaction's, and concurrent redemptions of one reward share no lock on its row
+// (shared row locks make MultiXacts, which every later lock of that row must read).
+void insert_redemption_lines(Conn& conn, std::int64_t redemption_id, const std::vector<RedemptionLine>& lines);
 std::optional<RedemptionRow> find_redemption(Conn& conn, std::int64_t id);
 // Marks it voided unless it is already; false (nothing changed) if it was. The claim of a void:
 // of concurrent voids on PostgreSQL one marks it, the others wait for its commit and get false.

@@ -5,6 +5,7 @@
 #include "server/store/sqlite.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ public:
     virtual void bind_blob(int index, std::string_view bytes) = 0;
     virtual void bind_null(int index, NullType type) = 0;
     virtual bool next() = 0;
+    // See Query::run_deferred; an engine without round trips runs it, then the check, at once.
+    virtual void run_deferred(std::function<void(int changes)> check) = 0;
+    // See Query::send; an engine without round trips runs it to its first row at once.
+    virtual void send() = 0;
     virtual bool is_null(int col) const = 0;
     virtual std::int64_t int64(int col) const = 0;
     virtual double real(int col) const = 0;
@@ -38,6 +43,12 @@ public:
     virtual void exec_with_next(std::string_view sql) { exec(sql); }
     virtual int changes() const = 0;
     virtual void commit() = 0;
+    // See Conn::flush, rollback and rollback_to.
+    virtual void flush() {}
+    virtual void rollback() { exec("ROLLBACK"); }
+    virtual void rollback_to(std::string_view savepoint) {
+        exec("ROLLBACK TO " + std::string(savepoint) + "; RELEASE " + std::string(savepoint));
+    }
 };
 
 }  // namespace civic::store::detail

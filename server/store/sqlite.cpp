@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,6 +56,8 @@ public:
     }
     void bind_null(int index, detail::NullType) override { check_bind(sqlite3_bind_null(stmt_, index)); }
     bool next() override;
+    void run_deferred(std::function<void(int changes)> check) override;
+    void send() override { first_step_ = step(); }
     // Steps to the end, for a statement without rows; SQLITE_DONE or the error's code.
     int run_to_end() {
         int rc;
@@ -80,6 +83,7 @@ public:
         }
         sqlite3_reset(stmt_);
         sqlite3_clear_bindings(stmt_);
+        first_step_.reset();
         busy = false;
     }
 
@@ -87,9 +91,12 @@ public:
 
 private:
     void check_bind(int rc);
+    // sqlite3_step: true for a row, false when done; throws on failure.
+    bool step();
     SqliteBackend& owner_;
     sqlite3_stmt* stmt_;
     bool cached_;
+    std::optional<bool> first_step_;  // send()'s step, for next() to return
 };
 
 // Once per process, before SQLite initialises itself at the first open: no bulk allocation of
@@ -197,7 +204,18 @@ void SqliteStatement::check_bind(int rc) {
     if (rc != SQLITE_OK) owner_.fail(rc, "bind");
 }
 
+void SqliteStatement::run_deferred(std::function<void(int changes)> check) {
+    while (next()) {
+    }
+    if (check) check(sqlite3_changes(owner_.db()));
+}
+
 bool SqliteStatement::next() {
+    if (first_step_) return *std::exchange(first_step_, std::nullopt);
+    return step();
+}
+
+bool SqliteStatement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
@@ -222,6 +240,9 @@ void Conn::exec(std::string_view sql) { backend_->exec(sql); }
 void Conn::exec_with_next(std::string_view sql) { backend_->exec_with_next(sql); }
 int Conn::changes() const { return backend_->changes(); }
 void Conn::commit() { backend_->commit(); }
+void Conn::flush() { backend_->flush(); }
+void Conn::rollback() { backend_->rollback(); }
+void Conn::rollback_to(std::string_view savepoint) { backend_->rollback_to(savepoint); }
 
 sqlite3* Conn::raw() {
     if (engine_ != Engine::sqlite) throw std::logic_error("Conn::raw() on a connection that is not SQLite's");
@@ -265,6 +286,8 @@ void Query::run() {
     while (next()) {
     }
 }
+void Query::run_deferred(std::function<void(int changes)> check) { stmt_->run_deferred(std::move(check)); }
+void Query::send() { stmt_->send(); }
 
 std::int64_t Query::run_returning_id() {
     if (!next()) throw DbError(0, "INSERT … RETURNING id returned no row");
@@ -305,13 +328,19 @@ Savepoint::~Savepoint() {
 }
 
 void Savepoint::release() {
+    conn_->flush();  // a deferred statement's failure leaves the savepoint to roll back
     auto* conn = std::exchange(conn_, nullptr);
     conn->exec("RELEASE nested");
 }
 
+void Savepoint::keep() {
+    conn_->flush();
+    conn_ = nullptr;
+}
+
 void Savepoint::rollback() {
     auto* conn = std::exchange(conn_, nullptr);
-    conn->exec("ROLLBACK TO nested; RELEASE nested");
+    conn->rollback_to("nested");
 }
 
 void ConnDeleter::operator()(Conn* conn) const noexcept { delete conn; }
@@ -323,7 +352,7 @@ void in_transaction_begun(Conn& conn, const std::function<void()>& fn) {
         conn.commit();
     } catch (...) {
         try {
-            conn.exec("ROLLBACK");
+            conn.rollback();
         } catch (const DbError&) {
             // A connection lost mid-transaction: the server rolled back already; report the cause.
         }

@@ -10,6 +10,7 @@
 #include "server/store/conn.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -65,6 +66,18 @@ public:
     bool next();
     // Runs a statement that returns no rows.
     void run();
+    // Runs a statement whose rows are not needed, then `check(rows it changed)`, which throws to
+    // refuse the outcome. PostgreSQL sends it with the connection's next statement — one round
+    // trip for both — so its error, or the check's exception, is thrown there: by the next
+    // query's first step, exec, flush, Savepoint or commit (COMMIT is sent only after the
+    // verdicts; a rollback drops the statement unsent). SQLite runs both at once. For statements
+    // whose failures nothing until then could catch as its own; the Query is spent afterwards.
+    void run_deferred(std::function<void(int changes)> check = {});
+    // Starts the statement now; next() reads its rows as usual. PostgreSQL sends it with the
+    // connection's next statement — a few queries sent, then one run, cost one round trip — and
+    // its error is thrown by whichever call sends it (run_deferred's rules); SQLite runs it to its
+    // first row at once (a DML statement's whole work, RETURNING included).
+    void send();
     // Runs an `INSERT … RETURNING id` (one row) and returns the id: both engines accept it, where
     // SQLite's last_insert_rowid has no PostgreSQL twin.
     std::int64_t run_returning_id();
@@ -116,6 +129,13 @@ public:
     int changes() const;
     // COMMIT, throwing if the engine rolled the transaction back instead.
     void commit();
+    // Sends the deferred statements waiting (Query::run_deferred), if any, and throws their
+    // first failure.
+    void flush();
+    // ROLLBACK, and ROLLBACK TO + RELEASE of a savepoint: deferred statements they undo are
+    // dropped unsent.
+    void rollback();
+    void rollback_to(std::string_view savepoint);
 
     // SQLite only (checkpoints, backups, tests): the handle, and its error as a DbError.
     // Throws std::logic_error on another engine.

@@ -233,6 +233,28 @@ TEST(Redemption, AFailedRedemptionStillSpendsItsSignature) {
     EXPECT_EQ(balance_of(d, resident.token), 10);
 }
 
+// A signed request replayed under another Idempotency-Key (the key is not signed) is refused and
+// claims nothing: the key stays free, and the next redemption under it runs as new.
+TEST(Redemption, AReplayUnderAnotherKeyClaimsNothing) {
+    auto& d = file_daemon();
+    add_reward(d, "REPLAYED", 10, 5);
+    const auto k = register_kiosk(d);
+    const auto resident = resident_with(d, "13500000010", 100);
+    const auto token = redeem_token(d, resident.token);
+    const json items = json::array({{{"sku", "REPLAYED"}, {"qty", 1}}});
+    const auto signed_at = wall_now() - 5;
+    ASSERT_EQ(kiosk_redeem(d, k, token, items, "replay-0000001", signed_at).status, 201);
+    const auto replayed = kiosk_redeem(d, k, token, items, "replay-0000002", signed_at);
+    EXPECT_EQ(replayed.status, 401);
+    EXPECT_EQ(replayed.error_code(), "unauthorized");
+
+    const auto fresh = kiosk_redeem(d, k, redeem_token(d, resident.token), items, "replay-0000002");
+    ASSERT_EQ(fresh.status, 201) << fresh.body;
+    EXPECT_EQ(fresh.header("idempotent-replayed"), "");
+    EXPECT_EQ(fresh.json()["balance_after"], 80);
+    EXPECT_EQ(stock_of(d, "REPLAYED"), 3);
+}
+
 TEST(Redemption, VoidBySameKioskWithinTenMinutes) {
     Daemon d;
     const auto t0 = wall_now();

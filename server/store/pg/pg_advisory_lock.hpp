@@ -25,7 +25,7 @@ public:
     ~SessionAdvisoryLock() {
         if (!conn_.ok()) return;
         try {
-            if (conn_.in_transaction()) conn_.exec("ROLLBACK");
+            if (conn_.in_transaction()) conn_.rollback();
             conn_.exec("SELECT pg_advisory_unlock(" + std::to_string(key_) + ")");
             conn_.query("SELECT set_config('lock_timeout', ?, false)").args(saved_timeout_).run();
         } catch (const PgError&) {

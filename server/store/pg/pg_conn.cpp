@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -69,6 +70,17 @@ std::string conninfo_error(const std::string& conninfo) {
     return message;
 }
 
+struct SentResult {
+    PGresult* result = nullptr;  // null if its pipeline failed first
+    bool done = false;           // its pipeline was read
+    SentResult() = default;
+    SentResult(const SentResult&) = delete;
+    SentResult& operator=(const SentResult&) = delete;
+    ~SentResult() {
+        if (result) PQclear(result);
+    }
+};
+
 // --- Conn --------------------------------------------------------------------------------------
 
 Conn::Conn(Options options) {
@@ -132,7 +144,7 @@ std::optional<Conn::Notification> Conn::next_notification() {
 int Conn::server_version() const { return PQserverVersion(conn_); }
 int Conn::backend_pid() const { return PQbackendPID(conn_); }
 bool Conn::in_transaction() const {
-    if (!waiting_.empty()) return true;  // only transaction control waits, BEGIN first
+    if (!waiting_.empty()) return true;  // what waits is in a transaction (BEGIN, if unsent, first)
     const auto s = PQtransactionStatus(conn_);
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
@@ -149,26 +161,70 @@ void Conn::fail(PGresult* result, std::string_view what) {
 }
 
 void Conn::exec_with_next(std::string_view sql) {
-    // Only transaction control waits: in_transaction() counts on it, and nothing else may have
-    // an outcome the caller could need before its next statement.
-    if (!sql.starts_with("BEGIN") && !sql.starts_with("SAVEPOINT"))
+    // Only transaction control waits this way: in_transaction() counts on it, and nothing else
+    // may have an outcome the caller could need before its next statement.
+    const bool savepoint = sql.starts_with("SAVEPOINT");
+    if (!sql.starts_with("BEGIN") && !savepoint)
         client_error("exec_with_next takes BEGIN or SAVEPOINT, not: " + std::string(sql));
-    waiting_.emplace_back(sql);
+    waiting_.push_back({std::string(sql), nullptr, {}, {}, {}});
+    // A check's verdict is thrown in the scope of its statement, never inside a savepoint taken
+    // after it (where a caller could take it for the savepoint's own failure).
+    if (savepoint && std::any_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return bool(w.check); }))
+        flush();
+}
+
+void Conn::defer(Waiting statement) {
+    if (!in_transaction()) client_error("a deferred statement outside a transaction");
+    waiting_.push_back(std::move(statement));
+}
+
+bool Conn::statements_waiting() const {
+    return std::any_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return w.statement != nullptr; });
 }
 
 std::string Conn::take_waiting() {
     std::string joined;
-    for (const auto& statement : waiting_) {
-        joined += statement;
+    for (const auto& w : waiting_) {
+        joined += w.command;
         joined += "; ";
     }
     waiting_.clear();
     return joined;
 }
 
+void Conn::flush() {
+    if (statements_waiting()) send_pipeline(nullptr);
+}
+
+void Conn::await_verdicts() {
+    if (std::any_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return bool(w.check); }))
+        send_pipeline(nullptr);
+}
+
+void Conn::rollback() {
+    const bool begun_unsent = !waiting_.empty() && waiting_.front().command.starts_with("BEGIN");
+    waiting_.clear();
+    if (begun_unsent) return;  // nothing of the transaction reached the server
+    exec("ROLLBACK");
+}
+
+void Conn::rollback_to_savepoint(std::string_view name) {
+    const std::string taken = "SAVEPOINT " + std::string(name);
+    for (auto i = waiting_.size(); i-- > 0;) {
+        if (waiting_[i].command == taken) {
+            waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i), waiting_.end());
+            return;  // the savepoint never reached the server, nor anything after it
+        }
+    }
+    // Sent; so was everything before it (a send takes all that waits), and what waits is after it.
+    waiting_.clear();
+    exec("ROLLBACK TO " + std::string(name) + "; RELEASE " + std::string(name));
+}
+
 void Conn::exec(std::string_view sql) {
-    // Waiting statements lead, in the same message: the simple protocol runs them in order and
-    // stops at the first error, whose result PQexec returns.
+    flush();  // a deferred statement cannot join the simple protocol's text
+    // Waiting transaction control leads, in the same message: the simple protocol runs the
+    // statements in order and stops at the first error, whose result PQexec returns.
     const std::string text = take_waiting() + std::string(sql);
     PGresult* r = PQexec(conn_, text.c_str());
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -206,8 +262,16 @@ std::int64_t Conn::copy_in(std::string_view sql, const std::function<bool(std::s
 }
 
 void Conn::commit() {
-    const std::string text = take_waiting() + "COMMIT";
-    PGresult* r = PQexec(conn_, text.c_str());
+    await_verdicts();  // the deferred statements' checks decide before COMMIT is sent
+    PGresult* r = nullptr;
+    if (statements_waiting()) {
+        Outgoing commit;
+        commit.command = "COMMIT";
+        r = send_pipeline(&commit);
+    } else {
+        const std::string text = take_waiting() + "COMMIT";
+        r = PQexec(conn_, text.c_str());
+    }
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "commit");
     const bool committed = std::strcmp(PQcmdStatus(r), "COMMIT") == 0;
     PQclear(r);
@@ -216,44 +280,110 @@ void Conn::commit() {
     }
 }
 
-PGresult* Conn::exec_prepared(const Statement& statement, int n, const char* const* values, const int* lengths,
-                              const int* formats) {
-    if (waiting_.empty())
-        return PQexecPrepared(conn_, statement.name.c_str(), n, values, lengths, formats, /*resultFormat=*/0);
-    // One pipeline: each waiting statement, then this one, then a Sync; read back in that order.
-    // A failure aborts what follows it up to the Sync; the first error is the one thrown.
+Conn::Outgoing Conn::outgoing(const Statement& statement, const std::vector<Query::Param>& params) {
+    const auto n = params.size();
+    Outgoing out{&statement, nullptr, std::vector<const char*>(n, nullptr), std::vector<int>(n, 0),
+                 std::vector<int>(n, 1)};
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& p = params[i];
+        // Unbound parameters are NULL, as in SQLite.
+        if (p.type != Query::Type::unset && p.type != Query::Type::null && !p.null) {
+            out.values[i] = p.bytes.data();
+            out.lengths[i] = static_cast<int>(p.bytes.size());
+        }
+    }
+    return out;
+}
+
+namespace {
+
+bool send_one(PGconn* conn, const char* command, const char* statement, const std::vector<const char*>& values,
+              const std::vector<int>& lengths, const std::vector<int>& formats) {
+    if (command) return PQsendQueryParams(conn, command, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+    return PQsendQueryPrepared(conn, statement, static_cast<int>(values.size()), values.data(), lengths.data(),
+                               formats.data(), /*resultFormat=*/0) == 1;
+}
+
+std::int64_t rows_changed(PGresult* r) {
+    const char* tuples = PQcmdTuples(r);
+    return (tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0;
+}
+
+}  // namespace
+
+PGresult* Conn::send_pipeline(const Outgoing* last) {
+    // Each waiting statement, then `last`, then a Sync; read back in that order. A statement's
+    // error makes the server skip the rest up to the Sync (PGRES_PIPELINE_ABORTED).
     const std::size_t waiting = waiting_.size();
     bool sent = PQenterPipelineMode(conn_) == 1;
-    for (const auto& command : waiting_)
-        sent = sent && PQsendQueryParams(conn_, command.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-    waiting_.clear();  // sent, or the connection failed: nothing waits any more (the capacity stays)
-    sent = sent && PQsendQueryPrepared(conn_, statement.name.c_str(), n, values, lengths, formats, 0) == 1;
+    for (const auto& w : waiting_) {
+        if (!sent) break;
+        if (w.statement) {
+            const auto out = outgoing(*w.statement, w.params);
+            sent = send_one(conn_, nullptr, w.statement->name.c_str(), out.values, out.lengths, out.formats);
+        } else {
+            sent = send_one(conn_, w.command.c_str(), nullptr, {}, {}, {});
+        }
+    }
+    if (sent && last)
+        sent = send_one(conn_, last->command, last->statement ? last->statement->name.c_str() : nullptr, last->values,
+                        last->lengths, last->formats);
     sent = sent && PQpipelineSync(conn_) == 1;
-    PGresult* error = nullptr;
+    std::exception_ptr first_failure;
     PGresult* answer = nullptr;
+    std::size_t read = 0;
+    const std::size_t expected = waiting + (last ? 1 : 0);
     if (sent) {
-        for (std::size_t i = 0; i <= waiting; ++i) {
+        for (; read < expected; ++read) {
             PGresult* r = PQgetResult(conn_);
             if (!r) break;                                              // the connection broke
             while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);  // up to the statement's NULL
             const auto status = PQresultStatus(r);
-            const bool failed = status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED;
-            if (failed && !error && status == PGRES_FATAL_ERROR) {
-                error = r;
-            } else if (i == waiting && !failed) {
+            if (status == PGRES_FATAL_ERROR && !first_failure) {
+                try {
+                    fail(r, "query");  // takes r
+                } catch (...) {
+                    first_failure = std::current_exception();
+                }
+                continue;
+            }
+            if (status == PGRES_FATAL_ERROR || status == PGRES_PIPELINE_ABORTED) {
+                PQclear(r);
+            } else if (read == waiting) {
                 answer = r;
+            } else if (waiting_[read].sent) {
+                waiting_[read].sent->result = r;
             } else {
+                if (waiting_[read].check && !first_failure) {
+                    try {
+                        waiting_[read].check(rows_changed(r));
+                    } catch (...) {
+                        first_failure = std::current_exception();
+                    }
+                }
                 PQclear(r);
             }
         }
         if (PGresult* sync = PQgetResult(conn_)) PQclear(sync);  // PGRES_PIPELINE_SYNC
     }
+    for (auto& w : waiting_)
+        if (w.sent) w.sent->done = true;  // with its result, or none: skipped, failed or lost
+    waiting_.clear();                     // sent, or the connection failed: nothing waits any more (the capacity stays)
     PQexitPipelineMode(conn_);
-    if (error || !answer) {
+    if (first_failure || read < expected) {
         if (answer) PQclear(answer);
-        fail(error, "query");
+        if (first_failure) std::rethrow_exception(first_failure);
+        fail(nullptr, "query");
     }
     return answer;
+}
+
+PGresult* Conn::exec_prepared(const Outgoing& statement) {
+    if (waiting_.empty())
+        return PQexecPrepared(conn_, statement.statement->name.c_str(), static_cast<int>(statement.values.size()),
+                              statement.values.data(), statement.lengths.data(), statement.formats.data(),
+                              /*resultFormat=*/0);
+    return send_pipeline(&statement);
 }
 
 Query Conn::query(std::string_view sql) {
@@ -270,17 +400,38 @@ Query Conn::query(std::string_view sql) {
     return Query(*this, it->second);
 }
 
-const Conn::Statement& Conn::prepare(const TranslatedSql& sql, const std::string& signature,
-                                     const std::vector<unsigned>& types) {
+const Conn::Statement& Conn::prepare(const Query& q) {
+    const TranslatedSql& sql = *q.sql_;
+    const auto n = q.params_.size();
     std::string key;
-    key.reserve(sql.sql.size() + 1 + signature.size());
+    key.reserve(sql.sql.size() + 1 + n);
     key.append(sql.sql).push_back('\0');
-    key.append(signature);
+    std::vector<Oid> types(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        // Unbound parameters are NULL, as in SQLite; a NULL without a type is left to the server.
+        const auto t = q.params_[i].type == Query::Type::unset ? Query::Type::null : q.params_[i].type;
+        key.push_back(static_cast<char>(t));
+        switch (t) {
+            case Query::Type::int8:
+                types[i] = kInt8;
+                break;
+            case Query::Type::float8:
+                types[i] = kFloat8;
+                break;
+            case Query::Type::text:
+                types[i] = kText;
+                break;
+            case Query::Type::bytea:
+                types[i] = kBytea;
+                break;
+            default:
+                break;
+        }
+    }
     auto it = statements_.find(key);
     if (it != statements_.end()) return it->second;
     Statement s{"civic_" + std::to_string(statements_.size() + 1), sql.parameters};
-    PGresult* r =
-        PQprepare(conn_, s.name.c_str(), sql.sql.c_str(), sql.parameters, reinterpret_cast<const Oid*>(types.data()));
+    PGresult* r = PQprepare(conn_, s.name.c_str(), sql.sql.c_str(), sql.parameters, types.data());
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "prepare");
     PQclear(r);
     return statements_.emplace(std::move(key), std::move(s)).first->second;
@@ -298,7 +449,8 @@ Query::Query(Query&& other) noexcept
       result_(other.result_),
       row_(other.row_),
       rows_(other.rows_),
-      executed_(other.executed_) {
+      executed_(other.executed_),
+      sent_(std::move(other.sent_)) {
     other.result_ = nullptr;
 }
 
@@ -311,9 +463,10 @@ Query::Param& Query::slot(int index) {
         client_error("bind: parameter " + std::to_string(index) + " out of range (the statement has " +
                      std::to_string(params_.size()) + ")");
     }
-    if (executed_) {  // binding again after a run starts a new execution, as sqlite3_reset would
+    if (executed_ || sent_) {  // binding again after a run starts a new execution, as sqlite3_reset would
         if (result_) PQclear(result_);
         result_ = nullptr;
+        sent_.reset();  // a sent one still runs; its rows are not wanted any more
         executed_ = false;
         row_ = -1;
         rows_ = 0;
@@ -359,59 +512,57 @@ Query& Query::bind_null_as(int index, Type type) {
 }
 
 void Query::execute() {
-    const auto n = params_.size();
-    std::string signature(n, '\0');
-    std::vector<unsigned> types(n, 0);
-    std::vector<const char*> values(n, nullptr);
-    std::vector<int> lengths(n, 0);
-    std::vector<int> formats(n, 1);
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto& p = params_[i];
-        // Unbound parameters are NULL, as in SQLite.
-        const Type t = p.type == Type::unset ? Type::null : p.type;
-        signature[i] = static_cast<char>(t);
-        switch (t) {
-            case Type::int8:
-                types[i] = kInt8;
-                break;
-            case Type::float8:
-                types[i] = kFloat8;
-                break;
-            case Type::text:
-                types[i] = kText;
-                break;
-            case Type::bytea:
-                types[i] = kBytea;
-                break;
-            default:
-                types[i] = 0;
-                break;
-        }
-        if (t != Type::null && !p.null) {
-            values[i] = p.bytes.data();
-            lengths[i] = static_cast<int>(p.bytes.size());
-        }
-    }
-    const auto& statement = conn_->prepare(*sql_, signature, types);
-    PGresult* r = conn_->exec_prepared(statement, static_cast<int>(n), values.data(), lengths.data(), formats.data());
+    const auto& statement = conn_->prepare(*this);
+    PGresult* r = conn_->exec_prepared(Conn::outgoing(statement, params_));
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) conn_->fail(r, "query");
     result_ = r;
     executed_ = true;
     row_ = -1;
     rows_ = status == PGRES_TUPLES_OK ? PQntuples(r) : 0;
-    const char* tuples = PQcmdTuples(r);
-    conn_->changes_ = (tuples && *tuples) ? std::strtoll(tuples, nullptr, 10) : 0;
+    conn_->changes_ = rows_changed(r);
+}
+
+void Query::run_deferred(std::function<void(std::int64_t changes)> check) {
+    if (executed_ || sent_) client_error("run_deferred on a statement already run");
+    const auto& statement = conn_->prepare(*this);
+    conn_->defer({{}, &statement, std::move(params_), std::move(check), {}});
+    params_.assign(static_cast<std::size_t>(sql_->parameters), Param{});
+    executed_ = true;  // spent: no rows here
+    row_ = rows_ = 0;
+}
+
+void Query::send() {
+    if (executed_ || sent_) client_error("send on a statement already run");
+    const auto& statement = conn_->prepare(*this);
+    auto sent = std::make_shared<SentResult>();
+    conn_->defer({{}, &statement, std::move(params_), {}, sent});
+    sent_ = std::move(sent);
+    params_.assign(static_cast<std::size_t>(sql_->parameters), Param{});
+}
+
+void Query::take_sent() {
+    if (!sent_->done) conn_->flush();
+    auto sent = std::move(sent_);
+    if (!sent->result) {
+        // Its pipeline failed before it (the failure was thrown by the call that sent it).
+        throw PgError("25P02", "query: not run, an earlier statement of its pipeline failed");
+    }
+    result_ = std::exchange(sent->result, nullptr);
+    executed_ = true;
+    row_ = -1;
+    rows_ = PQresultStatus(result_) == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
+    conn_->changes_ = rows_changed(result_);
 }
 
 bool Query::next() {
-    if (!executed_) execute();
+    if (!executed_) sent_ ? take_sent() : execute();
     if (row_ < rows_) ++row_;
     return row_ < rows_;
 }
 
 void Query::run() {
-    if (!executed_) execute();
+    if (!executed_) sent_ ? take_sent() : execute();
     row_ = rows_;
 }
 

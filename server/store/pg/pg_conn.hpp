@@ -32,6 +32,7 @@ struct pg_result;
 namespace civic::store::pg {
 
 class Conn;
+struct SentResult;  // a sent query's result, once its pipeline is read (pg_conn.cpp)
 
 class Query {
 public:
@@ -71,6 +72,13 @@ public:
     void run();
     // Rows inserted, updated or deleted by the statement (after next()/run()).
     std::int64_t changes() const;
+    // For a statement whose rows are not needed, only a verdict on how many it changed: queues it
+    // to go out with the connection's next statement, in one round trip (Conn::deferred). The
+    // Query is spent; binding again starts afresh.
+    void run_deferred(std::function<void(std::int64_t changes)> check = {});
+    // Queues the statement as run_deferred does, its rows kept: next()/run() read them, sending
+    // what waits first if it still waits. A few queries sent, then one run, cost one round trip.
+    void send();
 
     int columns() const;
     bool is_null(int col) const;
@@ -106,6 +114,8 @@ private:
     Query(Conn& conn, std::shared_ptr<const TranslatedSql> sql);
     Param& slot(int index);
     void execute();
+    // The result that send()'s pipeline brought back.
+    void take_sent();
     const char* cell(int col) const;
     void check_row(int col) const;
 
@@ -116,6 +126,7 @@ private:
     int row_ = -1;
     int rows_ = 0;
     bool executed_ = false;
+    std::shared_ptr<SentResult> sent_;  // send()'s, until next()/run() takes it
 };
 
 // Why libpq cannot parse `conninfo` (a keyword/value string or a postgresql:// URI), in one
@@ -143,6 +154,24 @@ public:
     // sent now; it goes out with the next statement, in one pipeline (one round trip for both),
     // and its error, if any, is thrown there.
     void exec_with_next(std::string_view sql);
+    // Deferred statements (Query::run_deferred), inside a transaction only: each waits, as
+    // exec_with_next's do, for the next statement, exec, commit or flush, and goes out in its
+    // pipeline. There, in the statements' order, `check` is called with the rows it changed
+    // (and may throw to refuse them); the first failure — a statement's error, after which the
+    // server skips the rest, or a check's exception — is thrown by the call that sent them.
+    // A check must not use the connection. COMMIT waits for the checks' verdicts (a round trip
+    // of their own); a SAVEPOINT too, so that a verdict is never thrown inside a savepoint taken
+    // after its statement. A rollback drops what it undoes unsent.
+    // Sends what waits, if a deferred statement does, and throws its first failure.
+    void flush();
+    // flush(), if a deferred statement with a check waits: the verdicts commit() waits for.
+    void await_verdicts();
+    // ROLLBACK: what waits is dropped unsent — everything, when BEGIN is still among it (then
+    // nothing reached the server and nothing is sent).
+    void rollback();
+    // ROLLBACK TO and RELEASE of savepoint `name`: dropped unsent if its SAVEPOINT still waits,
+    // together with everything after it; otherwise what waits (all after it) is dropped.
+    void rollback_to_savepoint(std::string_view name);
     // `COPY … FROM STDIN` (bulk load): sends `sql`, then what `fill` appends to its (cleared)
     // buffer, in the statement's format, until `fill` returns false; returns the rows copied.
     // Throws PgError when the server refuses the statement or its data; when `fill` throws, the
@@ -150,6 +179,8 @@ public:
     std::int64_t copy_in(std::string_view sql, const std::function<bool(std::string&)>& fill);
     // COMMIT, and throws if the transaction had failed (PostgreSQL then answers COMMIT with a
     // rollback, not an error) or the commit itself failed (e.g. 40001 under SERIALIZABLE).
+    // Deferred statements without a check (and sent queries) go out with it, in one round trip;
+    // the first one's failure is then thrown, and COMMIT was skipped (the transaction stays, failed).
     void commit();
     // Rows changed by the last statement that ran on this connection through query().
     std::int64_t changes() const { return changes_; }
@@ -186,13 +217,36 @@ private:
         std::string name;
         int parameters = 0;
     };
-    const Statement& prepare(const TranslatedSql& sql, const std::string& signature,
-                             const std::vector<unsigned>& types);
-    // The statements exec_with_next() kept, joined for the simple query protocol ("" if none).
+    // What waits for the next round trip: transaction control (exec_with_next) or a deferred
+    // statement with its parameters and check.
+    struct Waiting {
+        std::string command;                   // BEGIN / SAVEPOINT …; empty for a statement
+        const Statement* statement = nullptr;  // run_deferred's or send()'s
+        std::vector<Query::Param> params;
+        std::function<void(std::int64_t)> check;
+        std::shared_ptr<SentResult> sent;  // send()'s: where its result goes
+    };
+    // One statement to send: a prepared one with its parameters (binary), or a command's text.
+    struct Outgoing {
+        const Statement* statement = nullptr;
+        const char* command = nullptr;
+        std::vector<const char*> values;
+        std::vector<int> lengths;
+        std::vector<int> formats;
+    };
+    static Outgoing outgoing(const Statement& statement, const std::vector<Query::Param>& params);
+    // The statement prepared for `q`'s SQL and its parameters' types (once per connection).
+    const Statement& prepare(const Query& q);
+    void defer(Waiting statement);
+    bool statements_waiting() const;
+    // The transaction control exec_with_next() kept, joined for the simple query protocol ("" if
+    // none); only when no deferred statement waits.
     std::string take_waiting();
+    // Sends everything waiting, then `last` if given, then one Sync (one round trip), and reads
+    // it all back; throws the first failure (see flush). Returns last's result, the caller's.
+    pg_result* send_pipeline(const Outgoing* last);
     // Runs a prepared statement, after the waiting statements in the same pipeline if any.
-    pg_result* exec_prepared(const Statement& statement, int n, const char* const* values, const int* lengths,
-                             const int* formats);
+    pg_result* exec_prepared(const Outgoing& statement);
 
     pg_conn* conn_ = nullptr;
     std::int64_t changes_ = 0;
@@ -200,7 +254,7 @@ private:
     std::unordered_map<std::string, std::shared_ptr<const TranslatedSql>> translated_;
     // translated SQL + '\0' + parameter type signature → prepared statement.
     std::unordered_map<std::string, Statement> statements_;
-    std::vector<std::string> waiting_;  // exec_with_next(), not sent yet
+    std::vector<Waiting> waiting_;  // exec_with_next() and deferred statements, not sent yet
 };
 
 // Runs `fn` inside BEGIN … COMMIT on `conn`, rolling back if it throws (no retry: see Pool).
@@ -219,7 +273,7 @@ auto in_transaction(Conn& conn, F&& fn) {
     } catch (...) {
         if (conn.ok()) {
             try {
-                conn.exec("ROLLBACK");
+                conn.rollback();
             } catch (const PgError&) {
             }
         }

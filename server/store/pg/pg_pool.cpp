@@ -94,7 +94,7 @@ void Pool::release(std::unique_ptr<Conn> conn) {
     stats_.in_use.fetch_sub(1, std::memory_order_relaxed);
     if (conn->ok() && conn->in_transaction()) {
         try {
-            conn->exec("ROLLBACK");
+            conn->rollback();
         } catch (const PgError&) {
         }
     }

@@ -128,6 +128,7 @@ public:
                 conn.exec_with_next(begin_statement(tx));  // sent with the job's first statement
                 if constexpr (std::is_void_v<R>) {
                     fn(conn);
+                    conn.await_verdicts();  // deferred statements' verdicts, before COMMIT counts as sent
                     check_still_in_transaction(conn);
                     commit_sent = true;
                     conn.commit();
@@ -136,6 +137,7 @@ public:
                     return;
                 } else {
                     R result = fn(conn);
+                    conn.await_verdicts();
                     check_still_in_transaction(conn);
                     commit_sent = true;
                     conn.commit();

@@ -6,9 +6,11 @@
 
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
 #include <string>
 
 using namespace civic::store::pg;
+using civic::test::client_messages;
 using civic::test::PgTest;
 
 namespace {
@@ -167,27 +169,14 @@ TEST_F(PgConn, FailedTransactionIsNotCommitted) {
 // exec_with_next: BEGIN and SAVEPOINT travel with the next statement, in one pipeline.
 TEST_F(PgConn, WaitingStatementsGoOutWithTheNextOneInOneRoundTrip) {
     conn->query("INSERT INTO t (k) VALUES (?)").args("warm").run();  // prepared once per connection
-    std::FILE* trace = std::tmpfile();
-    ASSERT_NE(trace, nullptr);
-    PQtrace(conn->raw(), trace);
-    conn->exec_with_next("BEGIN");
-    EXPECT_TRUE(conn->in_transaction());  // a BEGIN not sent yet counts
-    conn->exec_with_next("SAVEPOINT nested");
-    conn->query("INSERT INTO t (k) VALUES (?)").args("piped").run();
-    PQuntrace(conn->raw());
-    std::rewind(trace);
-    int syncs = 0, simple_queries = 0;
-    char line[512];
-    while (std::fgets(line, sizeof line, trace)) {
-        const std::string l(line);
-        const bool sent = l.rfind("F\t", 0) == 0 || l.find("\tF\t") != std::string::npos;  // by the client
-        if (!sent) continue;
-        syncs += l.find("\tSync") != std::string::npos;
-        simple_queries += l.find("\tQuery\t") != std::string::npos;
-    }
-    std::fclose(trace);
-    EXPECT_EQ(syncs, 1);  // one round trip for three statements
-    EXPECT_EQ(simple_queries, 0);
+    const auto sent = client_messages(*conn, [&] {
+        conn->exec_with_next("BEGIN");
+        EXPECT_TRUE(conn->in_transaction());  // a BEGIN not sent yet counts
+        conn->exec_with_next("SAVEPOINT nested");
+        conn->query("INSERT INTO t (k) VALUES (?)").args("piped").run();
+    });
+    EXPECT_EQ(sent.syncs, 1);  // one round trip for three statements
+    EXPECT_EQ(sent.simple_queries, 0);
     EXPECT_TRUE(conn->in_transaction());
     conn->exec("RELEASE SAVEPOINT nested");
     conn->commit();
@@ -232,6 +221,189 @@ TEST_F(PgConn, AWaitingStatementsErrorIsThrownByTheNextStatement) {
     auto after = conn->query("SELECT count(*) FROM t WHERE k = 'simple'");
     ASSERT_TRUE(after.next());
     EXPECT_EQ(after.int64(0), 1);
+}
+
+namespace {
+
+struct Refused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::int64_t count_k(Conn& conn, const std::string& k) {
+    auto q = conn.query("SELECT count(*) FROM t WHERE k = ?");
+    q.args(k);
+    q.next();
+    return q.int64(0);
+}
+
+}  // namespace
+
+TEST_F(PgConn, DeferredAndSentStatementsGoOutWithTheNextOneInOneRoundTrip) {
+    for (const char* k : {"a", "b"}) conn->query("INSERT INTO t (k, n) VALUES (?, ?)").args(k, 1).run();
+    // Prepared once per connection, before the trace.
+    conn->query("UPDATE t SET n = n + ? WHERE k = ?").args(0, "a").run();
+    conn->query("SELECT n FROM t WHERE k = ?").args("a").run();
+    std::int64_t changed = -1;
+    std::int64_t a = 0, b = 0;
+    const auto sent = client_messages(*conn, [&] {
+        conn->exec_with_next("BEGIN");
+        conn->query("UPDATE t SET n = n + ? WHERE k = ?").args(10, "a").run_deferred([&](std::int64_t n) {
+            changed = n;
+        });
+        auto read_b = conn->query("SELECT n FROM t WHERE k = ?");
+        read_b.args("b").send();
+        EXPECT_EQ(changed, -1);  // nothing sent yet
+        auto read_a = conn->query("SELECT n FROM t WHERE k = ?");
+        read_a.args("a");
+        ASSERT_TRUE(read_a.next());
+        a = read_a.int64(0);
+        ASSERT_TRUE(read_b.next());  // arrived with read_a
+        b = read_b.int64(0);
+        EXPECT_FALSE(read_b.next());
+    });
+    EXPECT_EQ(sent.syncs, 1);  // BEGIN, the update, both reads: one round trip
+    EXPECT_EQ(sent.simple_queries, 0);
+    EXPECT_EQ(changed, 1);
+    EXPECT_EQ(a, 11);  // the update ran first, in the order written
+    EXPECT_EQ(b, 1);
+    conn->commit();
+    EXPECT_FALSE(conn->in_transaction());
+}
+
+TEST_F(PgConn, AVerdictOrErrorIsThrownByTheCallThatSendsItFirstFailureFirst) {
+    conn->query("INSERT INTO t (k, n) VALUES (?, ?)").args("taken", 1).run();
+    const auto refuse_none = [](std::int64_t n) {
+        if (n != 1) throw Refused("no such row");
+    };
+    // A check refuses: its exception, from the next statement, which still ran.
+    conn->exec_with_next("BEGIN");
+    conn->query("UPDATE t SET n = 2 WHERE k = ?").args("missing").run_deferred(refuse_none);
+    EXPECT_THROW(conn->query("INSERT INTO t (k) VALUES (?)").args("after").run(), Refused);
+    EXPECT_EQ(count_k(*conn, "after"), 1);  // ran: the caller must roll back, as it would anyway
+    conn->rollback();
+    EXPECT_EQ(count_k(*conn, "after"), 0);
+
+    // A refusal before an error: the refusal. An error before a check: the error, the check unasked.
+    conn->exec_with_next("BEGIN");
+    conn->query("UPDATE t SET n = 2 WHERE k = ?").args("missing").run_deferred(refuse_none);
+    conn->query("INSERT INTO t (k) VALUES (?)").args("taken").run_deferred();
+    EXPECT_THROW(conn->flush(), Refused);
+    conn->rollback();
+    conn->exec_with_next("BEGIN");
+    bool asked = false;
+    conn->query("INSERT INTO t (k) VALUES (?)").args("taken").run_deferred();
+    conn->query("UPDATE t SET n = 2 WHERE k = ?").args("missing").run_deferred([&](std::int64_t) { asked = true; });
+    auto skipped = conn->query("SELECT n FROM t WHERE k = ?");
+    skipped.args("taken").send();
+    try {
+        conn->query("SELECT 1").run();
+        FAIL() << "no error";
+    } catch (const PgError& e) {
+        EXPECT_EQ(e.sqlstate(), "23505") << e.what();
+    }
+    EXPECT_FALSE(asked);
+    try {
+        skipped.next();  // never ran: says so, not "no rows"
+        FAIL() << "a skipped query read as empty";
+    } catch (const PgError& e) {
+        EXPECT_EQ(e.sqlstate(), "25P02") << e.what();
+    }
+    conn->rollback();
+    EXPECT_FALSE(conn->in_transaction());
+    EXPECT_EQ(count_k(*conn, "taken"), 1);
+}
+
+TEST_F(PgConn, CommitAndSavepointsWaitForTheVerdicts) {
+    const auto refuse_none = [](std::int64_t n) {
+        if (n != 1) throw Refused("no such row");
+    };
+    // COMMIT is not sent after a refusal: the transaction stays open, to be rolled back.
+    conn->exec_with_next("BEGIN");
+    conn->query("INSERT INTO t (k) VALUES (?)").args("kept?").run();
+    conn->query("UPDATE t SET n = 2 WHERE k = ?").args("missing").run_deferred(refuse_none);
+    EXPECT_THROW(conn->commit(), Refused);
+    EXPECT_TRUE(conn->in_transaction());
+    conn->rollback();
+    EXPECT_EQ(count_k(*conn, "kept?"), 0);
+
+    // A SAVEPOINT after a statement with a check takes its verdict first, outside the savepoint.
+    conn->exec_with_next("BEGIN");
+    conn->query("UPDATE t SET n = 2 WHERE k = ?").args("missing").run_deferred(refuse_none);
+    EXPECT_THROW(conn->exec_with_next("SAVEPOINT nested"), Refused);
+    conn->rollback();
+
+    // Outside a transaction nothing may wait.
+    try {
+        conn->query("UPDATE t SET n = 2 WHERE k = ?").args("missing").run_deferred();
+        FAIL() << "deferred outside a transaction";
+    } catch (const PgError& e) {
+        EXPECT_EQ(e.sqlstate(), PgError::kClient);
+    }
+}
+
+TEST_F(PgConn, StatementsWithoutAVerdictGoOutWithTheCommit) {
+    conn->query("INSERT INTO t (k) VALUES (?)").args("warm").run();
+    conn->query("SELECT count(*) FROM t").run();
+    std::int64_t counted = 0;
+    const auto sent = client_messages(*conn, [&] {
+        conn->exec_with_next("BEGIN");
+        conn->query("INSERT INTO t (k) VALUES (?)").args("with-commit").run_deferred();
+        auto count = conn->query("SELECT count(*) FROM t");
+        count.send();
+        conn->commit();
+        ASSERT_TRUE(count.next());
+        counted = count.int64(0);
+    });
+    EXPECT_EQ(sent.syncs, 1);  // BEGIN, the insert, the count and COMMIT: one round trip
+    EXPECT_EQ(sent.simple_queries, 0);
+    EXPECT_EQ(counted, 2);
+    EXPECT_FALSE(conn->in_transaction());
+    EXPECT_EQ(count_k(*conn, "with-commit"), 1);
+
+    // One failing: its error, and COMMIT skipped — the transaction stays, failed, to roll back.
+    conn->exec_with_next("BEGIN");
+    conn->query("INSERT INTO t (k) VALUES (?)").args("also").run();
+    conn->query("INSERT INTO t (k) VALUES (?)").args("warm").run_deferred();
+    try {
+        conn->commit();
+        FAIL() << "committed";
+    } catch (const PgError& e) {
+        EXPECT_EQ(e.sqlstate(), "23505") << e.what();
+    }
+    EXPECT_TRUE(conn->in_transaction());
+    conn->rollback();
+    EXPECT_EQ(count_k(*conn, "also"), 0);
+}
+
+TEST_F(PgConn, ARollbackDropsWhatItUndoesUnsent) {
+    conn->query("INSERT INTO t (k) VALUES (?)").args("warm").run();
+    // BEGIN still waiting: nothing reached the server, so nothing is sent.
+    auto sent = client_messages(*conn, [&] {
+        conn->exec_with_next("BEGIN");
+        conn->query("INSERT INTO t (k) VALUES (?)").args("dropped").run_deferred();
+        conn->rollback();
+    });
+    EXPECT_EQ(sent.messages, 0);
+    EXPECT_FALSE(conn->in_transaction());
+
+    // A savepoint still waiting goes with what follows it; one sent is rolled back to, and what
+    // waits after it is dropped.
+    conn->exec_with_next("BEGIN");
+    conn->query("INSERT INTO t (k) VALUES (?)").args("outer").run();
+    sent = client_messages(*conn, [&] {
+        conn->exec_with_next("SAVEPOINT nested");
+        conn->query("INSERT INTO t (k) VALUES (?)").args("dropped").run_deferred();
+        conn->rollback_to_savepoint("nested");
+    });
+    EXPECT_EQ(sent.messages, 0);
+    conn->exec_with_next("SAVEPOINT nested");
+    conn->query("INSERT INTO t (k) VALUES (?)").args("undone").run();
+    conn->query("INSERT INTO t (k) VALUES (?)").args("dropped").run_deferred();
+    conn->rollback_to_savepoint("nested");
+    conn->commit();
+    EXPECT_EQ(count_k(*conn, "outer"), 1);
+    EXPECT_EQ(count_k(*conn, "undone"), 0);
+    EXPECT_EQ(count_k(*conn, "dropped"), 0);
 }
 
 TEST(PgConnect, UnreachableServerIsUnavailable) {

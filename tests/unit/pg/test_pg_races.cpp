@@ -18,6 +18,7 @@
 #include "server/domain/reports.hpp"
 #include "server/store/accounts_repo.hpp"
 #include "server/store/city_repo.hpp"
+#include "server/store/commit_epoch.hpp"
 #include "server/store/kiosk_repo.hpp"
 #include "server/store/ledger_repo.hpp"
 #include "server/store/pg_backend.hpp"
@@ -35,6 +36,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -410,6 +412,48 @@ TEST_F(PgRaces, AStockTakenAfterTheAnswerWasStoredRollsTheAnswerBack) {
     expect_ledger_consistent();
 }
 
+// The kiosk API's redemption job (kiosk_api.cpp, with PgEngine::write's epoch read) on
+// PostgreSQL, in round trips: the signature's record with the key's claim; the code's use with
+// the reward's read; the redemption's row with the debit; the stock, the line, the stored answer
+// and the sink's credit; COMMIT with the epochs — five, counted in libpq's trace (the statements
+// prepared by a first redemption, as on a pooled connection).
+TEST_F(PgRaces, ARedemptionJobTakesFiveRoundTrips) {
+    const auto shop = setup([&](store::Conn& c) {
+        return open_shop(c, 2, 10, 100, [&](store::Conn& conn, const std::string& p) { return user(conn, p); });
+    });
+    auto conn = connect();
+    auto front = store::borrow_postgresql(*conn);
+    const auto redeem = [&](int i) {
+        conn->exec_with_next("BEGIN");
+        domain::record_signature(*front, shop.kiosk, {kNow, std::string(32, static_cast<char>('a' + i))});
+        std::optional<domain::PreparedRedemption> prepared;
+        const civic::api::Idempotency key{"kiosk:" + std::to_string(shop.kiosk), "redeem-" + std::to_string(i), "fp"};
+        const auto answer = civic::api::run_idempotent(
+            *front, key, kNow,
+            [&](store::Conn& op) {
+                prepared = domain::prepare_redemption(op, shop.kiosk, shop.tokens[static_cast<std::size_t>(i)],
+                                                      {{"tea", 1}}, kNow);
+                civic::http::Response r;
+                r.status = 201;
+                return r;
+            },
+            [&](store::Conn& last) { domain::finish_redemption(last, *prepared, kNow); });
+        auto epochs = store::send_epoch_read(*front);
+        conn->commit();
+        EXPECT_FALSE(epochs.get().empty());
+        return answer.status;
+    };
+    EXPECT_EQ(redeem(0), 201);
+    int status = 0;
+    const auto sent = civic::test::client_messages(*conn, [&] { status = redeem(1); });
+    EXPECT_EQ(status, 201);
+    EXPECT_EQ(sent.syncs, 5);
+    EXPECT_EQ(sent.simple_queries, 0);
+    EXPECT_EQ(balance(shop.residents[1]), 90);
+    setup([&](store::Conn& c) { EXPECT_EQ(store::find_reward(c, "tea")->stock, 8); });
+    expect_ledger_consistent();
+}
+
 // A redemption voided by several calls at once: stock and points come back once.
 TEST_F(PgRaces, ARedemptionIsVoidedOnce) {
     constexpr int kVoids = 6;
@@ -554,7 +598,8 @@ TEST_F(PgRaces, KioskCallsDoNotWaitForEachOthersPurge) {
     const auto kiosk = setup([&](store::Conn& c) {
         const auto k = domain::create_kiosk(c, master, "Kiosk", "Shop", kNow);
         for (int i = 0; i < 5; ++i)  // long past their retention
-            store::remember_signature(c, k.id, std::string(32, static_cast<char>('a' + i)), kNow - 3600);
+            store::remember_signature(c, k.id, std::string(32, static_cast<char>('a' + i)), kNow - 3600,
+                                      [] { throw std::logic_error("a fresh signature taken for a replay"); });
         return k;
     });
     const std::string ts = std::to_string(kNow), body = "{}";

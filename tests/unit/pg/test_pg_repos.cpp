@@ -158,10 +158,18 @@ TEST_P(Repos, GridsCategoriesKiosksRewards) {
     ASSERT_TRUE(k);
     EXPECT_EQ(k->id, kiosk);
     EXPECT_EQ(store::first_kiosk(c())->id, kiosk);
-    EXPECT_TRUE(store::remember_signature(c(), kiosk, "sig", kNow));
-    EXPECT_FALSE(store::remember_signature(c(), kiosk, "sig", kNow));  // a replay
+    // Deferred: the verdict arrives with the next statement (or the commit) on PostgreSQL.
+    int replays = 0;
+    const auto remember = [&] {
+        store::in_transaction(c(), [&] { store::remember_signature(c(), kiosk, "sig", kNow, [&] { ++replays; }); });
+    };
+    remember();
+    EXPECT_EQ(replays, 0);
+    remember();
+    EXPECT_EQ(replays, 1);  // a replay
     store::forget_signatures_before(c(), kNow + 1);
-    EXPECT_TRUE(store::remember_signature(c(), kiosk, "sig", kNow));
+    remember();
+    EXPECT_EQ(replays, 1);
 
     store::insert_reward(c(), store::RewardRow{"soap", "Soap", 10, 3, "goods"}, kNow);
     store::insert_reward(c(), store::RewardRow{"medal", "Medal", 50, 1, "honour"}, kNow);
@@ -169,8 +177,13 @@ TEST_P(Repos, GridsCategoriesKiosksRewards) {
     const auto honour = store::list_rewards(c(), std::string_view("honour"));
     ASSERT_EQ(honour.size(), 1u);
     EXPECT_EQ(honour[0].sku, "medal");
-    EXPECT_TRUE(store::take_stock(c(), "soap", 3));
-    EXPECT_FALSE(store::take_stock(c(), "soap", 1));
+    struct Short {};
+    const auto take = [&](std::int64_t qty) {
+        store::in_transaction(c(), [&] { store::take_stock(c(), "soap", qty, [] { throw Short{}; }); });
+    };
+    take(3);
+    EXPECT_THROW(take(1), Short);  // the check's exception, the transaction rolled back
+    EXPECT_EQ(store::find_reward(c(), "soap")->stock, 0);
     store::return_stock(c(), "soap", 2);
     EXPECT_EQ(store::find_reward(c(), "soap")->stock, 2);
 }
@@ -344,7 +357,11 @@ TEST_P(Repos, HonourRollAndRedemptions) {
     store::insert_reward(c(), store::RewardRow{"soap", "Soap", 5, 10, "goods"}, kNow);
     store::insert_reward(c(), store::RewardRow{"tea", "Tea", 5, 10, "goods"}, kNow);
     store::RedemptionRow r{0, kiosk, a, 15, kNow, std::nullopt, {{"soap", "Soap", 1, 5}, {"tea", "Tea", 2, 5}}};
-    const auto id = store::insert_redemption(c(), r);
+    std::int64_t id = 0;
+    store::in_transaction(c(), [&] {  // the lines are deferred: inside a transaction
+        id = store::insert_redemption(c(), r);
+        store::insert_redemption_lines(c(), id, r.lines);
+    });
     const auto back = store::find_redemption(c(), id);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->lines.size(), 2u);
@@ -356,13 +373,16 @@ TEST_P(Repos, HonourRollAndRedemptions) {
 
 TEST_P(Repos, IdempotencyKeysAreReplaced) {
     const std::string body("{\"a\":1}\x00", 8);
-    store::save_idempotent(c(), "user:1", "k1", {"fp1", 201, "application/json", body}, kNow);
+    const auto save = [&](const store::StoredResponse& r, std::int64_t now) {
+        store::in_transaction(c(), [&] { store::save_idempotent(c(), "user:1", "k1", r, now); });  // deferred
+    };
+    save({"fp1", 201, "application/json", body}, kNow);
     auto found = store::find_idempotent(c(), "user:1", "k1", kNow);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->status, 201);
     EXPECT_EQ(found->body, body);
     EXPECT_FALSE(store::find_idempotent(c(), "user:1", "k1", kNow + 1));  // older than allowed
-    store::save_idempotent(c(), "user:1", "k1", {"fp2", 200, "text/plain", "x"}, kNow + 100);
+    save({"fp2", 200, "text/plain", "x"}, kNow + 100);
     found = store::find_idempotent(c(), "user:1", "k1", kNow + 50);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->fingerprint, "fp2");
@@ -558,6 +578,34 @@ TEST_P(Repos, TransactionsAndSavepoints) {
     });
     EXPECT_EQ(store::count_users(c()), 3);
     store::in_snapshot(c(), [&] { EXPECT_EQ(store::count_users(c()), 3); });
+}
+
+// store::Query::send and run_deferred, the same on both engines: a read sent after a write sees
+// it; a deferred statement's refusal comes out no later than the end of its savepoint, which then
+// rolls back (on SQLite at once, on PostgreSQL from keep()).
+TEST_P(Repos, SentAndDeferredStatementsKeepTheirOrderAndVerdicts) {
+    struct Refused {};
+    store::insert_reward(c(), store::RewardRow{"soap", "Soap", 10, 3, "goods"}, kNow);
+    const auto refuse = [] { throw Refused{}; };
+    store::in_transaction(c(), [&] {
+        store::take_stock(c(), "soap", 1, refuse);
+        auto read = store::send_find_reward(c(), "soap");
+        EXPECT_EQ(read.get()->stock, 2);
+        {
+            store::Savepoint sp(c());
+            EXPECT_THROW(
+                {
+                    store::take_stock(c(), "soap", 1, refuse);
+                    store::take_stock(c(), "soap", 5, refuse);  // refused
+                    sp.keep();
+                },
+                Refused);
+        }  // rolled back: both takes
+        store::Savepoint sp(c());
+        store::take_stock(c(), "soap", 2, refuse);
+        sp.keep();
+    });
+    EXPECT_EQ(store::find_reward(c(), "soap")->stock, 0);
 }
 
 // Repository code run as pool jobs (store::run_pg_job): PostgreSQL's verdicts reach the pool
