@@ -12,8 +12,10 @@ namespace civic::domain {
 ExchangeResult exchange_for_honour(store::Conn& conn, std::int64_t user_id, std::string_view sku, std::int64_t now) {
     const auto reward = store::find_reward(conn, sku);
     if (!reward || reward->kind != "honour") throw ApiError::invalid_field("sku", "no honour reward with this sku");
+    const auto out_of_stock = [] { throw ApiError(409, "out_of_stock", "this honour is out of stock"); };
+    if (reward->stock < 1) out_of_stock();
     // Its verdict arrives with the debit's round trip (out_of_stock first if both refuse).
-    store::take_stock(conn, sku, 1, [] { throw ApiError(409, "out_of_stock", "this honour is out of stock"); });
+    store::take_stock(conn, sku, 1, out_of_stock);
     const auto posted = ledger::spend(conn, user_id, ledger::kHonourSink, reward->points_cost, "honour_exchange",
                                       "reward:" + std::string(sku), now);
     const auto id = store::insert_exchange(conn, user_id, "honour", sku, reward->points_cost, posted.transfer_id, now);

@@ -125,8 +125,8 @@ Debit debit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amoun
     return {debited->id, amount, debited->balance};
 }
 
-Posted credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind, std::string ref,
-                   std::int64_t now) {
+store::Pending<Posted> credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind,
+                                   std::string ref, std::int64_t now) {
     store::TransferRow t;
     t.debit_account = debit.account;
     t.amount = debit.amount;
@@ -136,12 +136,16 @@ Posted credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink,
     t.at = now;
     // The sink's credit and the transfer row in one statement on PostgreSQL: the sink, shared by
     // every spend of its kind, is then held over that statement and the COMMIT only.
-    return {store::credit_named_and_insert_transfer(conn, "sink", sink, t), debit.balance_after};
+    auto transfer = std::make_shared<store::Pending<std::int64_t>>(
+        store::credit_named_and_insert_transfer(conn, "sink", sink, std::move(t)));
+    return store::Pending<Posted>([transfer, balance_after = debit.balance_after] {
+        return Posted{transfer->get(), balance_after};
+    });
 }
 
 Posted spend(store::Conn& conn, std::int64_t user_id, std::string_view sink, std::int64_t amount, std::string_view kind,
              std::string ref, std::int64_t now) {
-    return credit_sink(conn, debit_resident(conn, user_id, amount), sink, kind, std::move(ref), now);
+    return credit_sink(conn, debit_resident(conn, user_id, amount), sink, kind, std::move(ref), now).get();
 }
 
 Credit credit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount, std::int64_t now) {

@@ -2,6 +2,7 @@
 // The points ledger (API.md §5): double-entry transfers between accounts; the only code that
 // changes balances. Functions run inside the caller's write transaction.
 #include "server/store/conn.hpp"
+#include "server/store/pending.hpp"
 
 #include <array>
 #include <cstdint>
@@ -57,8 +58,10 @@ struct Debit {
     std::int64_t balance_after = 0;
 };
 Debit debit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount);
-Posted credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind, std::string ref,
-                   std::int64_t now);
+// The sink's credit is sent (store::Query::send) on PostgreSQL: it goes out with the next
+// statement (a redemption's COMMIT), and get() is needed only for the transfer's id.
+store::Pending<Posted> credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind,
+                                   std::string ref, std::int64_t now);
 // Sink → resident: gives back what `spend` took (kind `redemption_void`), in spend's order (else a
 // refund and a spend of one resident could deadlock on PostgreSQL): credit_resident, the caller's
 // steps between (a void returns the stock there), then debit_sink, which records the transfer

@@ -88,8 +88,10 @@ PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, 
 
 void finish_redemption(store::Conn& conn, const PreparedRedemption& p, std::int64_t now) {
     const auto& r = p.result.redemption;
-    // Each stock's verdict arrives with the sink's credit. The lines after the stock (see
-    // insert_redemption_lines).
+    // On PostgreSQL all of it goes out with the COMMIT, so that the rows every redemption locks
+    // are held over no round trip of ours: the stock (a take short since prepare_redemption read
+    // it fails as a serialization failure, and the job runs again), the lines after it (see
+    // insert_redemption_lines), the sink's credit (its transfer id is not needed).
     for (const auto& l : r.lines) store::take_stock(conn, l.sku, l.qty, [] { throw out_of_stock(); });
     store::insert_redemption_lines(conn, r.id, r.lines);
     ledger::credit_sink(conn, p.debit, ledger::kRedemptionSink, "redemption", "redemption:" + std::to_string(r.id),

@@ -59,8 +59,10 @@ private:
 // `rollback()`, or leaving the scope without either, undoes it. `keep()` keeps it too, without a
 // statement: the enclosing COMMIT (or the SQLite writer job's RELEASE) releases it with everything
 // around it — on PostgreSQL one round trip fewer while the rows locked inside it are held.
-// `release()` and `keep()` first send the deferred statements of its scope (Query::run_deferred)
-// and throw their failure, if any, with the savepoint still to roll back.
+// `release()` and `keep()` first take the verdicts of the deferred statements of its scope
+// (Query::run_deferred, Conn::await_verdicts) and throw a refusal, if any, with the savepoint
+// still to roll back. (Deferred statements without a check may still wait: their failure is an
+// error of the engine, which fails the whole transaction anyway.)
 class Savepoint {
 public:
     explicit Savepoint(Conn& conn);

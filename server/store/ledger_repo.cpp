@@ -141,30 +141,26 @@ std::int64_t insert_transfer(Conn& conn, const TransferRow& t) {
     return q.run_returning_id();
 }
 
-std::int64_t credit_named_and_insert_transfer(Conn& conn, std::string_view kind, std::string_view code,
-                                              TransferRow& t) {
+Pending<std::int64_t> credit_named_and_insert_transfer(Conn& conn, std::string_view kind, std::string_view code,
+                                                       TransferRow t) {
     if (conn.engine() == Engine::sqlite) {
         const auto credited = add_to_named_balance(conn, kind, code, t.amount);
         t.credit_account = credited.id;
         t.credit_balance_after = credited.balance;
-        return insert_transfer(conn, t);
+        const auto id = insert_transfer(conn, t);
+        return Pending<std::int64_t>([id] { return id; });
     }
     // The UPDATE in the WITH yields its row (locked) before the INSERT forms the transfer's row and
-    // draws its id.
-    auto q = conn.query(
+    // draws its id. The outer join makes a missing account a row of NULLs, which the NOT NULL
+    // credit_account refuses: an error of the statement, with nobody left to count rows.
+    auto q = std::make_shared<Query>(conn.query(
         "WITH credited AS (UPDATE ledger_accounts SET balance = balance + ?1 WHERE kind = ?2 AND code = ?3 "
         "RETURNING id, balance) "
         "INSERT INTO ledger_transfers (debit_account, credit_account, amount, kind, ref, note, debit_balance_after, "
-        "credit_balance_after, at) SELECT ?4, id, ?1, ?5, ?6, ?7, ?8, balance, ?9 FROM credited "
-        "RETURNING id, credit_account, credit_balance_after");
-    q.args(t.amount, kind, code, t.debit_account, t.kind, t.ref, t.note, t.debit_balance_after, t.at);
-    if (!q.next())
-        throw DbError(0, "ledger account " + std::string(kind) + ":" + std::string(code) + " does not exist");
-    const auto id = q.int64(0);
-    t.credit_account = q.int64(1);
-    t.credit_balance_after = q.int64(2);
-    q.run();  // to the statement's end
-    return id;
+        "credit_balance_after, at) SELECT ?4, credited.id, ?1, ?5, ?6, ?7, ?8, credited.balance, ?9 "
+        "FROM (VALUES (1)) AS one LEFT JOIN credited ON true RETURNING id"));
+    q->args(t.amount, kind, code, t.debit_account, t.kind, t.ref, t.note, t.debit_balance_after, t.at).send();
+    return Pending<std::int64_t>([q] { return q->run_returning_id(); });
 }
 
 bool report_reward_paid(Conn& conn, std::string_view kind, std::string_view ref) {

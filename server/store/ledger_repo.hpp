@@ -2,6 +2,7 @@
 // The SQL behind domain/ledger: accounts, immutable transfers, residents' standing and the
 // daily-cap counter. Only domain/ledger calls the functions that change balances.
 #include "server/store/conn.hpp"
+#include "server/store/pending.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -75,10 +76,14 @@ std::optional<AccountBalance> debit_named_if_covered(Conn& conn, std::string_vie
 AccountBalance add_to_named_balance(Conn& conn, std::string_view kind, std::string_view code, std::int64_t delta);
 std::int64_t insert_transfer(Conn& conn, const TransferRow& transfer);
 // add_to_named_balance(kind, code, t.amount) and insert_transfer(t) with that account as the credit
-// side, filling in t.credit_account and t.credit_balance_after; returns the transfer's id. One
-// statement on PostgreSQL (the transfer's id is still drawn after the account's row is locked), so
-// a hot named account is held over one round trip fewer; two on SQLite.
-std::int64_t credit_named_and_insert_transfer(Conn& conn, std::string_view kind, std::string_view code, TransferRow& t);
+// side (t's credit fields are filled in); get() gives the transfer's id. On PostgreSQL one
+// statement, sent (pending.hpp): it goes out with the transaction's next statement — the COMMIT,
+// when nothing follows — so a hot named account is locked in the COMMIT's round trip only, and
+// the transfer's id is still drawn after its row is locked (ids follow the balance's order). It
+// runs whether get() is called or not; a missing account is its error. Two statements on SQLite,
+// run at once.
+Pending<std::int64_t> credit_named_and_insert_transfer(Conn& conn, std::string_view kind, std::string_view code,
+                                                       TransferRow t);
 // Whether a report reward (kind 'report_accepted' or 'report_closed') was already paid for `ref`:
 // one lookup in the partial unique index that also enforces it.
 bool report_reward_paid(Conn& conn, std::string_view kind, std::string_view ref);

@@ -124,8 +124,8 @@ public:
     void commit() override {
         translated([&] { conn_.commit(); });
     }
-    void flush() override {
-        translated([&] { conn_.flush(); });
+    void await_verdicts() override {
+        translated([&] { conn_.await_verdicts(); });
     }
     void rollback() override {
         translated([&] { conn_.rollback(); });

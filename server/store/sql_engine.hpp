@@ -43,8 +43,8 @@ public:
     virtual void exec_with_next(std::string_view sql) { exec(sql); }
     virtual int changes() const = 0;
     virtual void commit() = 0;
-    // See Conn::flush, rollback and rollback_to.
-    virtual void flush() {}
+    // See Conn::await_verdicts, rollback and rollback_to.
+    virtual void await_verdicts() {}
     virtual void rollback() { exec("ROLLBACK"); }
     virtual void rollback_to(std::string_view savepoint) {
         exec("ROLLBACK TO " + std::string(savepoint) + "; RELEASE " + std::string(savepoint));

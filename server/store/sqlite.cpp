@@ -240,7 +240,7 @@ void Conn::exec(std::string_view sql) { backend_->exec(sql); }
 void Conn::exec_with_next(std::string_view sql) { backend_->exec_with_next(sql); }
 int Conn::changes() const { return backend_->changes(); }
 void Conn::commit() { backend_->commit(); }
-void Conn::flush() { backend_->flush(); }
+void Conn::await_verdicts() { backend_->await_verdicts(); }
 void Conn::rollback() { backend_->rollback(); }
 void Conn::rollback_to(std::string_view savepoint) { backend_->rollback_to(savepoint); }
 
@@ -328,13 +328,13 @@ Savepoint::~Savepoint() {
 }
 
 void Savepoint::release() {
-    conn_->flush();  // a deferred statement's failure leaves the savepoint to roll back
+    conn_->await_verdicts();  // a deferred statement's refusal leaves the savepoint to roll back
     auto* conn = std::exchange(conn_, nullptr);
     conn->exec("RELEASE nested");
 }
 
 void Savepoint::keep() {
-    conn_->flush();
+    conn_->await_verdicts();
     conn_ = nullptr;
 }
 

@@ -69,9 +69,9 @@ public:
     // Runs a statement whose rows are not needed, then `check(rows it changed)`, which throws to
     // refuse the outcome. PostgreSQL sends it with the connection's next statement — one round
     // trip for both — so its error, or the check's exception, is thrown there: by the next
-    // query's first step, exec, flush, Savepoint or commit (COMMIT is sent only after the
-    // verdicts; a rollback drops the statement unsent). SQLite runs both at once. For statements
-    // whose failures nothing until then could catch as its own; the Query is spent afterwards.
+    // query's first step, exec, await_verdicts, Savepoint or commit (COMMIT is sent only after
+    // the verdicts, with what has none; a rollback drops the statement unsent). SQLite runs both at once. For
+    // statements whose failures nothing until then could catch as its own; the Query is spent afterwards.
     void run_deferred(std::function<void(int changes)> check = {});
     // Starts the statement now; next() reads its rows as usual. PostgreSQL sends it with the
     // connection's next statement — a few queries sent, then one run, cost one round trip — and
@@ -129,9 +129,9 @@ public:
     int changes() const;
     // COMMIT, throwing if the engine rolled the transaction back instead.
     void commit();
-    // Sends the deferred statements waiting (Query::run_deferred), if any, and throws their
-    // first failure.
-    void flush();
+    // Sends the deferred statements waiting (Query::run_deferred) if one of them has a check,
+    // and throws their first failure: the verdicts are in when this returns.
+    void await_verdicts();
     // ROLLBACK, and ROLLBACK TO + RELEASE of a savepoint: deferred statements they undo are
     // dropped unsent.
     void rollback();

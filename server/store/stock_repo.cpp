@@ -27,6 +27,15 @@ Pending<std::optional<RewardRow>> send_find_reward(Conn& conn, std::string_view 
 }
 
 void take_stock(Conn& conn, std::string_view sku, std::int64_t qty, std::function<void()> short_of_stock) {
+    if (conn.engine() == Engine::postgresql) {
+        // No verdict to wait for before COMMIT: a short stock is the statement's own error.
+        conn.query(
+                "UPDATE rewards SET stock = CASE WHEN stock >= ?1 THEN stock - ?1 "
+                "ELSE civic_stock_taken_since_read(sku, stock, ?1) END WHERE sku = ?2")
+            .args(qty, sku)
+            .run_deferred();
+        return;
+    }
     conn.query("UPDATE rewards SET stock = stock - ?1 WHERE sku = ?2 AND stock >= ?1")
         .args(qty, sku)
         .run_deferred([short_of_stock = std::move(short_of_stock)](int changes) {
