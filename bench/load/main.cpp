@@ -3,8 +3,11 @@
 //   civicsnap-load intake  --port P --tokens-file F --ids-out F [--photo-ids-out F] [--photos N] [--photo-bytes B]
 //                          [--photo-width W --photo-height H] [--mode-name NAME]
 //   civicsnap-load accept  --port P --token T --ids-file F
-//   civicsnap-load redeem  --port P --tokens-file F --kiosks-file F --sku SKU [--prefetch N]
-//                          (kiosks: one `key_id secret` a line; connection i is till i mod their number)
+//   civicsnap-load redeem  --port P --tokens-file F --kiosks-file F --sku SKU [--prefetch N] [--codes-file F]
+//                          (kiosks: one `key_id secret` a line; connection i is till i mod their number;
+//                          the codes from --codes-file if given, else fetched first)
+//   civicsnap-load redeem-codes --port P --tokens-file F --codes-out F [--prefetch N]
+//                          (fetches the one-time codes only, one a line, so that a run can be timed alone)
 //   civicsnap-load idle    --port P --connections N [--hold-ms MS]
 //   civicsnap-load fsync   --dir D [--bytes B]
 //   civicsnap-load sqlite  --db FILE
@@ -202,24 +205,11 @@ int accept(const Args& a) {
 // till), then every redemption is signed afresh (API.md §7) with its own Idempotency-Key and code.
 // Each connection is one till (a kiosk serves one customer at a time), so with as many kiosks as
 // connections no two redemptions of one kiosk overlap, as in the shops.
-int redeem(const Args& a) {
+std::vector<std::string> fetch_codes(const Args& a) {
     const auto target = target_of(a);
     const auto residents = read_lines(a.get("tokens-file"));
-    struct Till {
-        std::string key_id, secret;
-    };
-    std::vector<Till> tills;
-    for (const auto& line : read_lines(a.get("kiosks-file"))) {
-        const auto space = line.find(' ');
-        if (space == std::string::npos) throw std::runtime_error("kiosks file: want `key_id secret` lines");
-        tills.push_back({line.substr(0, space), line.substr(space + 1)});
-    }
-    if (tills.empty()) throw std::runtime_error("kiosks file: no kiosk");
-    const auto sku = a.get("sku");
-    const auto options = drive_options(a);
-
     std::vector<std::string> codes;
-    DriveOptions prefetch = options;
+    DriveOptions prefetch = drive_options(a);
     prefetch.max_requests = a.number("prefetch", 10'000);
     prefetch.duration = std::chrono::milliseconds(60'000);
     auto make_code = [&](std::size_t index) -> std::optional<Call> {
@@ -240,6 +230,33 @@ int redeem(const Args& a) {
     std::cerr << "civicsnap-load: "
               << format_summary("redeem-token", prefetch.connections, fetched.latencies.summarize(fetched.seconds))
               << "\n";
+    return codes;
+}
+
+int redeem_codes(const Args& a) {
+    const auto codes = fetch_codes(a);
+    std::ofstream out(a.get("codes-out"));
+    for (const auto& c : codes) out << c << "\n";
+    out.close();
+    if (!out) throw std::runtime_error("cannot write " + a.get("codes-out"));
+    return codes.empty() ? 1 : 0;
+}
+
+int redeem(const Args& a) {
+    const auto target = target_of(a);
+    struct Till {
+        std::string key_id, secret;
+    };
+    std::vector<Till> tills;
+    for (const auto& line : read_lines(a.get("kiosks-file"))) {
+        const auto space = line.find(' ');
+        if (space == std::string::npos) throw std::runtime_error("kiosks file: want `key_id secret` lines");
+        tills.push_back({line.substr(0, space), line.substr(space + 1)});
+    }
+    if (tills.empty()) throw std::runtime_error("kiosks file: no kiosk");
+    const auto sku = a.get("sku");
+    const auto options = drive_options(a);
+    const auto codes = a.values.count("codes-file") ? read_lines(a.get("codes-file")) : fetch_codes(a);
 
     std::size_t next = 0;
     std::uint64_t serial = 0;
@@ -390,6 +407,7 @@ int main(int argc, char** argv) {
         if (a.mode == "intake") return intake(a);
         if (a.mode == "accept") return accept(a);
         if (a.mode == "redeem") return redeem(a);
+        if (a.mode == "redeem-codes") return redeem_codes(a);
         if (a.mode == "idle") return idle(a);
         if (a.mode == "fsync" || a.mode == "sqlite") return disk(a);
         if (a.mode == "intake-work") return intake_work(a);

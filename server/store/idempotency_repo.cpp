@@ -28,12 +28,9 @@ bool claim_idempotent(Conn& conn, std::string_view caller, std::string_view key,
 
 void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, const StoredResponse& r,
                      std::int64_t now) {
-    // An expired row for the same key is replaced: the key is free again after 24 h.
     auto q = conn.query(
-        "INSERT INTO idempotency_keys (caller, key, fingerprint, status, content_type, body, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (caller, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
-        "status = excluded.status, content_type = excluded.content_type, body = excluded.body, "
-        "created_at = excluded.created_at");
+        "UPDATE idempotency_keys SET fingerprint = ?3, status = ?4, content_type = ?5, body = ?6, created_at = ?7 "
+        "WHERE caller = ?1 AND key = ?2");
     q.bind(1, caller).bind(2, key).bind_blob(3, r.fingerprint).bind(4, r.status).bind(5, r.content_type);
     q.bind_blob(6, r.body).bind(7, now);
     q.run_deferred();

@@ -24,8 +24,10 @@ std::optional<StoredResponse> find_idempotent(Conn& conn, std::string_view calle
 // exactly one runs.
 bool claim_idempotent(Conn& conn, std::string_view caller, std::string_view key, std::string_view fingerprint,
                       std::int64_t now, std::int64_t not_before);
-// Deferred (Query::run_deferred): its error, if any, is thrown by the connection's next statement,
-// flush or commit.
+// Fills in the answer under a key this transaction claimed (claim_idempotent), whose row is
+// therefore there: a plain UPDATE, not an upsert (no conflict probe, no second row lock).
+// Deferred (Query::run_deferred): its error, if any, is thrown by the connection's next
+// statement or commit.
 void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, const StoredResponse& response,
                      std::int64_t now);
 void purge_idempotent_before(Conn& conn, std::int64_t cutoff);

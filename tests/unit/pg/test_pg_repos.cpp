@@ -385,19 +385,29 @@ TEST_P(Repos, HonourRollAndRedemptions) {
 
 TEST_P(Repos, IdempotencyKeysAreReplaced) {
     const std::string body("{\"a\":1}\x00", 8);
-    const auto save = [&](const store::StoredResponse& r, std::int64_t now) {
-        store::in_transaction(c(), [&] { store::save_idempotent(c(), "user:1", "k1", r, now); });  // deferred
+    // Claimed, then answered, in one transaction (the answer is deferred): true when the key was
+    // free or its answer older than `not_before`.
+    const auto claim_and_save = [&](const store::StoredResponse& r, std::int64_t now, std::int64_t not_before) {
+        bool claimed = false;
+        store::in_transaction(c(), [&] {
+            claimed = store::claim_idempotent(c(), "user:1", "k1", r.fingerprint, now, not_before);
+            if (claimed) store::save_idempotent(c(), "user:1", "k1", r, now);
+        });
+        return claimed;
     };
-    save({"fp1", 201, "application/json", body}, kNow);
+    EXPECT_TRUE(claim_and_save({"fp1", 201, "application/json", body}, kNow, kNow - 10));
     auto found = store::find_idempotent(c(), "user:1", "k1", kNow);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->status, 201);
     EXPECT_EQ(found->body, body);
-    EXPECT_FALSE(store::find_idempotent(c(), "user:1", "k1", kNow + 1));  // older than allowed
-    save({"fp2", 200, "text/plain", "x"}, kNow + 100);
+    EXPECT_FALSE(store::find_idempotent(c(), "user:1", "k1", kNow + 1));                  // older than allowed
+    EXPECT_FALSE(claim_and_save({"fp2", 200, "text/plain", "x"}, kNow + 50, kNow - 10));  // live: not claimed
+    EXPECT_EQ(store::find_idempotent(c(), "user:1", "k1", kNow)->fingerprint, "fp1");
+    EXPECT_TRUE(claim_and_save({"fp2", 200, "text/plain", "x"}, kNow + 100, kNow + 1));  // expired: replaced
     found = store::find_idempotent(c(), "user:1", "k1", kNow + 50);
     ASSERT_TRUE(found);
     EXPECT_EQ(found->fingerprint, "fp2");
+    EXPECT_EQ(found->status, 200);
     store::purge_idempotent_before(c(), kNow + 101);
     EXPECT_FALSE(store::find_idempotent(c(), "user:1", "k1", 0));
 }
