@@ -162,7 +162,8 @@ public:
     // A check must not use the connection. COMMIT waits for the checks' verdicts (a round trip
     // of their own); a SAVEPOINT too, so that a verdict is never thrown inside a savepoint taken
     // after its statement. A rollback drops what it undoes unsent.
-    // Sends what waits, if a deferred statement does, and throws its first failure.
+    //
+    // flush: sends what waits, if a deferred statement does, and throws its first failure.
     void flush();
     // flush(), if a deferred statement with a check waits: the verdicts commit() waits for.
     void await_verdicts();
