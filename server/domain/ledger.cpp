@@ -136,10 +136,9 @@ store::Pending<Posted> credit_sink(store::Conn& conn, const Debit& debit, std::s
     t.at = now;
     // The sink's credit and the transfer row in one statement on PostgreSQL: the sink, shared by
     // every spend of its kind, is then held over that statement and the COMMIT only.
-    auto transfer = std::make_shared<store::Pending<std::int64_t>>(
-        store::credit_named_and_insert_transfer(conn, "sink", sink, std::move(t)));
-    return store::Pending<Posted>([transfer, balance_after = debit.balance_after] {
-        return Posted{transfer->get(), balance_after};
+    return store::Pending<Posted>([transfer = store::credit_named_and_insert_transfer(conn, "sink", sink, std::move(t)),
+                                   balance_after = debit.balance_after]() mutable {
+        return Posted{transfer.get(), balance_after};
     });
 }
 

@@ -169,17 +169,24 @@ void Conn::exec_with_next(std::string_view sql) {
     waiting_.push_back({std::string(sql), nullptr, {}, {}, {}});
     // A check's verdict is thrown in the scope of its statement, never inside a savepoint taken
     // after it (where a caller could take it for the savepoint's own failure).
-    if (savepoint && std::any_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return bool(w.check); }))
-        flush();
+    if (savepoint && checks_waiting()) flush();
 }
 
 void Conn::defer(Waiting statement) {
     if (!in_transaction()) client_error("a deferred statement outside a transaction");
+    // Bounded: past kMaxWaiting what waits goes out now (its verdicts thrown here, as the next
+    // statement would), so a loop of deferred statements holds neither unbounded memory nor an
+    // unbounded pipeline.
+    if (waiting_.size() >= kMaxWaiting) flush();
     waiting_.push_back(std::move(statement));
 }
 
 bool Conn::statements_waiting() const {
     return std::any_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return w.statement != nullptr; });
+}
+
+bool Conn::checks_waiting() const {
+    return std::any_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return bool(w.check); });
 }
 
 std::string Conn::take_waiting() {
@@ -197,8 +204,7 @@ void Conn::flush() {
 }
 
 void Conn::await_verdicts() {
-    if (std::any_of(waiting_.begin(), waiting_.end(), [](const Waiting& w) { return bool(w.check); }))
-        send_pipeline(nullptr);
+    if (checks_waiting()) send_pipeline(nullptr);
 }
 
 void Conn::rollback() {
@@ -286,8 +292,7 @@ Conn::Outgoing Conn::outgoing(const Statement& statement, const std::vector<Quer
                  std::vector<int>(n, 1)};
     for (std::size_t i = 0; i < n; ++i) {
         const auto& p = params[i];
-        // Unbound parameters are NULL, as in SQLite.
-        if (p.type != Query::Type::unset && p.type != Query::Type::null && !p.null) {
+        if (bound_type(p.type) != Query::Type::null && !p.null) {
             out.values[i] = p.bytes.data();
             out.lengths[i] = static_cast<int>(p.bytes.size());
         }
@@ -400,36 +405,39 @@ Query Conn::query(std::string_view sql) {
     return Query(*this, it->second);
 }
 
+Query::Type Conn::bound_type(Query::Type t) { return t == Query::Type::unset ? Query::Type::null : t; }
+
 const Conn::Statement& Conn::prepare(const Query& q) {
     const TranslatedSql& sql = *q.sql_;
-    const auto n = q.params_.size();
+    // The lookup key (SQL, then a type letter a parameter) is all a prepared statement costs
+    // after its first run.
     std::string key;
-    key.reserve(sql.sql.size() + 1 + n);
+    key.reserve(sql.sql.size() + 1 + q.params_.size());
     key.append(sql.sql).push_back('\0');
-    std::vector<Oid> types(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        // Unbound parameters are NULL, as in SQLite; a NULL without a type is left to the server.
-        const auto t = q.params_[i].type == Query::Type::unset ? Query::Type::null : q.params_[i].type;
-        key.push_back(static_cast<char>(t));
-        switch (t) {
+    for (const auto& p : q.params_) key.push_back(static_cast<char>(bound_type(p.type)));
+    auto it = statements_.find(key);
+    if (it != statements_.end()) return it->second;
+    std::vector<Oid> types;  // a NULL without a type (0) is left to the server
+    types.reserve(q.params_.size());
+    for (const auto& p : q.params_) {
+        switch (bound_type(p.type)) {
             case Query::Type::int8:
-                types[i] = kInt8;
+                types.push_back(kInt8);
                 break;
             case Query::Type::float8:
-                types[i] = kFloat8;
+                types.push_back(kFloat8);
                 break;
             case Query::Type::text:
-                types[i] = kText;
+                types.push_back(kText);
                 break;
             case Query::Type::bytea:
-                types[i] = kBytea;
+                types.push_back(kBytea);
                 break;
             default:
+                types.push_back(0);
                 break;
         }
     }
-    auto it = statements_.find(key);
-    if (it != statements_.end()) return it->second;
     Statement s{"civic_" + std::to_string(statements_.size() + 1), sql.parameters};
     PGresult* r = PQprepare(conn_, s.name.c_str(), sql.sql.c_str(), sql.parameters, types.data());
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "prepare");

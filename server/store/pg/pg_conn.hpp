@@ -73,8 +73,8 @@ public:
     // Rows inserted, updated or deleted by the statement (after next()/run()).
     std::int64_t changes() const;
     // For a statement whose rows are not needed, only a verdict on how many it changed: queues it
-    // to go out with the connection's next statement, in one round trip (Conn::deferred). The
-    // Query is spent; binding again starts afresh.
+    // to go out with the connection's next statement, in one round trip (see Conn's deferred
+    // statements). The Query is spent; binding again starts afresh.
     void run_deferred(std::function<void(std::int64_t changes)> check = {});
     // Queues the statement as run_deferred does, its rows kept: next()/run() read them, sending
     // what waits first if it still waits. A few queries sent, then one run, cost one round trip.
@@ -161,7 +161,9 @@ public:
     // server skips the rest, or a check's exception — is thrown by the call that sent them.
     // A check must not use the connection. COMMIT waits for the checks' verdicts (a round trip
     // of their own); a SAVEPOINT too, so that a verdict is never thrown inside a savepoint taken
-    // after its statement. A rollback drops what it undoes unsent.
+    // after its statement. A rollback drops what it undoes unsent. At most kMaxWaiting wait: the
+    // next one sends them first.
+    static constexpr std::size_t kMaxWaiting = 256;
     //
     // flush: sends what waits, if a deferred statement does, and throws its first failure.
     void flush();
@@ -236,10 +238,13 @@ private:
         std::vector<int> formats;
     };
     static Outgoing outgoing(const Statement& statement, const std::vector<Query::Param>& params);
+    // A parameter's type as sent: unbound parameters are NULL, as in SQLite.
+    static Query::Type bound_type(Query::Type type);
     // The statement prepared for `q`'s SQL and its parameters' types (once per connection).
     const Statement& prepare(const Query& q);
     void defer(Waiting statement);
     bool statements_waiting() const;
+    bool checks_waiting() const;
     // The transaction control exec_with_next() kept, joined for the simple query protocol ("" if
     // none); only when no deferred statement waits.
     std::string take_waiting();

@@ -375,6 +375,18 @@ TEST_F(PgConn, StatementsWithoutAVerdictGoOutWithTheCommit) {
     EXPECT_EQ(count_k(*conn, "also"), 0);
 }
 
+TEST_F(PgConn, AtMostKMaxWaitingStatementsWait) {
+    conn->query("INSERT INTO t (n) VALUES (?)").args(0).run();  // prepared before the trace
+    const auto count = static_cast<int>(Conn::kMaxWaiting) + 10;
+    const auto sent = client_messages(*conn, [&] {
+        conn->exec_with_next("BEGIN");
+        for (int i = 1; i <= count; ++i) conn->query("INSERT INTO t (n) VALUES (?)").args(i).run_deferred();
+    });
+    EXPECT_EQ(sent.syncs, 1);  // the queue went out once full, before any statement asked
+    conn->commit();
+    EXPECT_EQ(civic::test::scalar(*conn, "SELECT count(*) FROM t WHERE n > 0"), count);
+}
+
 TEST_F(PgConn, ARollbackDropsWhatItUndoesUnsent) {
     conn->query("INSERT INTO t (k) VALUES (?)").args("warm").run();
     // BEGIN still waiting: nothing reached the server, so nothing is sent.

@@ -636,6 +636,36 @@ TEST_P(Repos, SentAndDeferredStatementsKeepTheirOrderAndVerdicts) {
     EXPECT_EQ(store::find_reward(c(), "soap")->stock, 0);
 }
 
+// The sink's credit (sent on PostgreSQL, so no row count is left to check): its transfer names
+// the account it credited, and an account that does not exist fails the statement — the
+// transaction, with it — on both engines instead of recording a transfer to nobody.
+TEST_P(Repos, ACreditToANamedAccountThatDoesNotExistFails) {
+    const auto resident = user("13800000001");
+    const auto account = store::insert_resident_account(c(), resident, kNow);
+    const auto transfer = [&](std::string_view sink, bool read_id) {
+        store::TransferRow t;
+        t.debit_account = account;
+        t.amount = 5;
+        t.kind = "redemption";
+        t.ref = "redemption:1";
+        t.debit_balance_after = 0;  // not checked by the repository
+        t.at = kNow;
+        std::int64_t id = 0;
+        store::in_transaction(c(), [&] {
+            auto pending = store::credit_named_and_insert_transfer(c(), "sink", sink, t);
+            if (read_id) id = pending.get();  // a redemption leaves it unread
+        });
+        return id;
+    };
+    const auto sink = store::find_named_account(c(), "sink", "redemption");
+    ASSERT_TRUE(sink);
+    EXPECT_GT(transfer("redemption", true), 0);
+    EXPECT_EQ(store::find_named_account(c(), "sink", "redemption")->balance, sink->balance + 5);
+    EXPECT_THROW(transfer("no-such-sink", false), store::DbError);
+    EXPECT_THROW(transfer("no-such-sink", true), store::DbError);
+    EXPECT_EQ(store::find_named_account(c(), "sink", "redemption")->balance, sink->balance + 5);
+}
+
 // Repository code run as pool jobs (store::run_pg_job): PostgreSQL's verdicts reach the pool
 // through the DbError the front throws, so a serialization failure inside a repository call is
 // retried, and what the pool gives up on comes out as a classified DbError.
