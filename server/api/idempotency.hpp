@@ -46,7 +46,7 @@ http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int
     if (id.key.empty()) {
         // Nothing to store, but op and last stay all or nothing even for a caller that turns an
         // ApiError into its answer inside the job (as the kiosk API does).
-        store::Savepoint savepoint(conn);
+        store::Savepoint savepoint(conn, store::Savepoint::Expect::kept);
         auto response = op(conn);
         last(conn);
         savepoint.keep();
@@ -60,7 +60,7 @@ http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int
     const auto save = [&](const http::Response& r) {
         store::save_idempotent(conn, id.caller, id.key, {id.fingerprint, r.status, r.content_type, r.body}, now);
     };
-    store::Savepoint savepoint(conn);
+    store::Savepoint savepoint(conn, store::Savepoint::Expect::kept);  // a client's error undoes it
     try {
         auto response = op(conn);
         save(response);

@@ -63,9 +63,18 @@ private:
 // (Query::run_deferred, Conn::await_verdicts) and throw a refusal, if any, with the savepoint
 // still to roll back. (Deferred statements without a check may still wait: their failure is an
 // error of the engine, which fails the whole transaction anyway.)
+//
+// `Expect::kept` is for a savepoint that only a client's error rolls back (an idempotent
+// operation's answer). Where the job can undo it by running again (a PostgreSQL job, whose
+// transaction is its own: Conn::may_defer_savepoints), none is taken — a subtransaction costs
+// PostgreSQL an XID of its own and every waiter on a row it locked a lookup of its parent — and
+// undoing it throws RunAgainWithSavepoints instead: the job's transaction rolls back and the job
+// runs once more, taking its savepoints for real. Leaving its scope without release or keep
+// marks the job to run again the same way, even if the caller then returns normally.
 class Savepoint {
 public:
-    explicit Savepoint(Conn& conn);
+    enum class Expect { may_roll_back, kept };
+    explicit Savepoint(Conn& conn, Expect expect = Expect::may_roll_back);
     Savepoint(const Savepoint&) = delete;
     Savepoint& operator=(const Savepoint&) = delete;
     ~Savepoint();
@@ -75,6 +84,15 @@ public:
 
 private:
     Conn* conn_;  // null once released or rolled back
+    bool taken_;  // false: deferred (Expect::kept on a job that can run again)
+};
+
+// Thrown to undo a savepoint that was not taken (Savepoint::Expect::kept): the job runner rolls
+// the transaction back and runs the job again at once, with real savepoints. Not an error of the
+// job's: nothing outside store/ should catch it (a catch-all that does still sees the job run again).
+class RunAgainWithSavepoints : public std::exception {
+public:
+    const char* what() const noexcept override { return "a deferred savepoint rolled back: run the job again"; }
 };
 
 // Runs `fn` in one write transaction (BEGIN IMMEDIATE … COMMIT), rolled back if it throws. For

@@ -16,15 +16,29 @@ namespace civic::store {
 // transaction (the daemon's commit observers; it should not throw).
 // The job may run more than once (see Pool::run): it must publish nothing before this returns.
 // Throws DbError (to_db_error) for what the pool gives up on; exceptions of the job's own pass
-// through unchanged.
+// through unchanged. A savepoint it leaves untaken and must undo runs it again (at most once).
 template <class F, class After>
 auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit) -> std::invoke_result_t<F&, Conn&> {
+    // The job's transaction is its own, so a savepoint expected to be kept need not be taken: if
+    // one must be undone after all, the job runs again with its savepoints (conn.hpp, Savepoint).
+    bool defer_savepoints = true;
     try {
         return pool.run(
             [&](pg::Conn& conn) -> std::invoke_result_t<F&, Conn&> {
                 auto front = borrow_postgresql(conn);
+                front->set_may_defer_savepoints(defer_savepoints);
                 try {
-                    return fn(*front);
+                    if constexpr (std::is_void_v<std::invoke_result_t<F&, Conn&>>) {
+                        fn(*front);
+                        if (front->must_run_again()) throw RunAgainWithSavepoints();
+                    } else {
+                        auto result = fn(*front);
+                        if (front->must_run_again()) throw RunAgainWithSavepoints();
+                        return result;
+                    }
+                } catch (const RunAgainWithSavepoints&) {
+                    defer_savepoints = false;
+                    throw pg::RunAgain{};
                 } catch (const DbError& e) {
                     // The repositories speak DbError; the pool decides on PostgreSQL's own error,
                     // rebuilt from the SQLSTATE (and a lost connection, which it replaces).

@@ -316,10 +316,17 @@ std::optional<double> Query::opt_real(int col) const {
 
 // --- Transactions ------------------------------------------------------------------------------
 
-Savepoint::Savepoint(Conn& conn) : conn_(&conn) { conn.exec_with_next("SAVEPOINT nested"); }
+Savepoint::Savepoint(Conn& conn, Expect expect)
+    : conn_(&conn), taken_(expect == Expect::may_roll_back || !conn.may_defer_savepoints()) {
+    if (taken_) conn.exec_with_next("SAVEPOINT nested");
+}
 
 Savepoint::~Savepoint() {
     if (!conn_) return;
+    if (!taken_) {
+        conn_->set_must_run_again();  // its work cannot be undone here: the job's cannot commit
+        return;
+    }
     try {
         rollback();
     } catch (...) {
@@ -330,7 +337,7 @@ Savepoint::~Savepoint() {
 void Savepoint::release() {
     conn_->await_verdicts();  // a deferred statement's refusal leaves the savepoint to roll back
     auto* conn = std::exchange(conn_, nullptr);
-    conn->exec("RELEASE nested");
+    if (taken_) conn->exec("RELEASE nested");
 }
 
 void Savepoint::keep() {
@@ -340,6 +347,10 @@ void Savepoint::keep() {
 
 void Savepoint::rollback() {
     auto* conn = std::exchange(conn_, nullptr);
+    if (!taken_) {
+        conn->set_must_run_again();  // even if a catch-all swallows the throw
+        throw RunAgainWithSavepoints();
+    }
     conn->rollback_to("nested");
 }
 

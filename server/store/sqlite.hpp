@@ -136,6 +136,14 @@ public:
     // dropped unsent.
     void rollback();
     void rollback_to(std::string_view savepoint);
+    // Whether Savepoint::Expect::kept may defer its savepoint: set by the PostgreSQL job runner
+    // (run_pg_job) for a job's first run; false everywhere else, where a savepoint is always taken.
+    bool may_defer_savepoints() const noexcept { return may_defer_savepoints_; }
+    void set_may_defer_savepoints(bool may) noexcept { may_defer_savepoints_ = may; }
+    // A deferred savepoint was undone or abandoned: the job's work must not commit (run_pg_job
+    // runs it again instead).
+    bool must_run_again() const noexcept { return must_run_again_; }
+    void set_must_run_again() noexcept { must_run_again_ = true; }
 
     // SQLite only (checkpoints, backups, tests): the handle, and its error as a DbError.
     // Throws std::logic_error on another engine.
@@ -145,6 +153,8 @@ public:
 private:
     std::unique_ptr<detail::Backend> backend_;
     Engine engine_;
+    bool may_defer_savepoints_ = false;
+    bool must_run_again_ = false;
 };
 
 }  // namespace civic::store

@@ -19,6 +19,9 @@
 //   run() returns. Nor may it end that transaction itself (COMMIT, ROLLBACK; savepoints are
 //   fine): what it wrote after would be committed statement by statement and a rerun would apply
 //   it again. A job found outside its transaction when it returns fails with state CV001;
+// - a job may also ask to run again at once by throwing RunAgain (store::run_pg_job does when a
+//   savepoint it left untaken must be undone): rolled back and run again without back-off, not
+//   counted against `max_attempts`, at most kMaxRunAgain times per run();
 // - libpq is blocking, and so are acquire() (waiting for a free connection), run() (its
 //   statements and the retry back-off) and a Lease's release (ROLLBACK): call them only from the
 //   blocking pool or the writer (server/store/offload.hpp), never on an I/O thread. Nothing
@@ -54,6 +57,10 @@ struct PoolOptions {
     int connect_timeout_s = 10;
 };
 
+// Thrown by a job that has learnt how it must run (see the rules above); nothing else.
+struct RunAgain {};
+inline constexpr int kMaxRunAgain = 1;
+
 enum class Isolation { read_committed, repeatable_read, serializable };
 
 struct TxOptions {
@@ -71,6 +78,7 @@ struct PoolStats {
     std::atomic<std::int64_t> jobs{0};           // jobs committed
     std::atomic<std::int64_t> retries{0};        // runs repeated (40001, 40P01, lost connection)
     std::atomic<std::int64_t> gave_up{0};        // jobs failed after max_attempts retryable runs
+    std::atomic<std::int64_t> run_again{0};      // runs repeated because the job asked (RunAgain)
     std::atomic<std::int64_t> reconnects{0};     // broken connections dropped (a new one replaces each)
     std::atomic<std::int64_t> connect_failures{0};
 };
@@ -120,6 +128,7 @@ public:
     auto run(F&& fn, TxOptions tx, After&& after_commit) -> std::invoke_result_t<F&, Conn&> {
         static_assert(std::is_nothrow_invocable_v<After&, Conn&>, "after_commit must not throw");
         using R = std::invoke_result_t<F&, Conn&>;
+        int run_again = 0;
         for (int attempt = 1;; ++attempt) {
             std::optional<Lease> lease{acquire()};
             Conn& conn = lease->conn();
@@ -150,6 +159,12 @@ public:
                 // failed run's locks and connection are not held while waiting.
                 lease.reset();
                 if (!again(e, commit_sent, attempt)) throw;
+            } catch (const RunAgain&) {
+                lease.reset();
+                if (++run_again > kMaxRunAgain)
+                    throw PgError(std::string(PgError::kClient), "a job asked to run again twice");
+                stats_.run_again.fetch_add(1, std::memory_order_relaxed);
+                --attempt;  // not a failure: the budget is for the database's refusals
             }
         }
     }

@@ -28,6 +28,7 @@ struct ClientMessages {
     int syncs = 0;
     int simple_queries = 0;
     int messages = 0;
+    std::string text;  // the messages as libpq traced them (statements' text included)
 };
 template <class F>
 ClientMessages client_messages(store::pg::Conn& conn, F&& fn) {
@@ -49,6 +50,7 @@ ClientMessages client_messages(store::pg::Conn& conn, F&& fn) {
         const std::string l(line);
         if (l.rfind("F\t", 0) != 0 && l.find("\tF\t") == std::string::npos) continue;  // the server's
         ++sent.messages;
+        sent.text += l;
         sent.syncs += l.find("\tSync") != std::string::npos;
         sent.simple_queries += l.find("\tQuery\t") != std::string::npos;
     }

@@ -695,6 +695,88 @@ TEST_F(PgJobs, ASerializationFailureInsideRepositoryCodeIsRunAgain) {
     EXPECT_EQ(store::find_user(*check, id)->phone, "13800000001");
 }
 
+// A savepoint expected to be kept (store::Savepoint::Expect::kept) is not taken in a pool job:
+// PostgreSQL would give it an XID of its own once it writes, seen here as a second transaction-id
+// lock held by the backend. Undone, it runs the job once more with its savepoints taken, and only
+// what the savepoint covered is undone; not a retry of the database's.
+class PgDeferredSavepoints : public PgJobs {
+protected:
+    static std::int64_t xids_held(store::Conn& c) {
+        auto q = c.query("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND pid = pg_backend_pid()");
+        q.next();
+        return q.int64(0);
+    }
+    static std::int64_t insert(store::Conn& c, const std::string& phone) {
+        return store::insert_user(c, store::UserRow{0, phone, "h", "n", "resident", kNow, {}});
+    }
+};
+
+TEST_F(PgDeferredSavepoints, KeptIsNotTaken) {
+    pg::Pool pool(options());
+    std::int64_t xids = 0;
+    store::run_pg_job(pool, [&](store::Conn& c) {
+        insert(c, "13800000001");
+        store::Savepoint kept(c, store::Savepoint::Expect::kept);
+        insert(c, "13800000002");
+        xids = xids_held(c);
+        kept.keep();
+    });
+    EXPECT_EQ(xids, 1) << "no subtransaction";
+    EXPECT_EQ(store::count_users(*store::own_postgresql(connect())), 2);
+
+    // One that may be rolled back is taken, as everywhere outside a pool job.
+    store::run_pg_job(pool, [&](store::Conn& c) {
+        insert(c, "13800000003");
+        store::Savepoint taken(c);
+        insert(c, "13800000004");
+        xids = xids_held(c);
+        taken.release();
+    });
+    EXPECT_EQ(xids, 2);
+    EXPECT_EQ(pool.stats().run_again.load(), 0);
+}
+
+TEST_F(PgDeferredSavepoints, UndoneRunsTheJobAgainWithItTaken) {
+    pg::Pool pool(options());
+    std::vector<std::int64_t> xids;
+    const auto answer = store::run_pg_job(pool, [&](store::Conn& c) {
+        insert(c, "13800000001");
+        store::Savepoint savepoint(c, store::Savepoint::Expect::kept);
+        try {
+            insert(c, "13800000002");
+            xids.push_back(xids_held(c));
+            throw std::invalid_argument("a client's error");
+        } catch (const std::invalid_argument&) {
+            savepoint.rollback();
+            return std::string("refused");
+        }
+    });
+    EXPECT_EQ(answer, "refused");
+    EXPECT_EQ(xids, (std::vector<std::int64_t>{1, 2})) << "the second run took its savepoint";
+    EXPECT_EQ(pool.stats().run_again.load(), 1);
+    EXPECT_EQ(pool.stats().retries.load(), 0);
+    auto check = store::own_postgresql(connect());
+    EXPECT_EQ(store::count_users(*check), 1) << "what the savepoint covered is undone, once";
+    EXPECT_TRUE(store::find_user_by_phone(*check, "13800000001"));
+}
+
+TEST_F(PgDeferredSavepoints, LeftWithoutKeepingRunsTheJobAgainEvenIfTheJobReturns) {
+    pg::Pool pool(options());
+    int runs = 0;
+    store::run_pg_job(pool, [&](store::Conn& c) {
+        ++runs;
+        insert(c, "13800000001");
+        try {
+            store::Savepoint savepoint(c, store::Savepoint::Expect::kept);
+            insert(c, "13800000002");
+            throw std::invalid_argument("a client's error, caught outside the savepoint's scope");
+        } catch (const std::invalid_argument&) {
+        }
+    });
+    EXPECT_EQ(runs, 2);
+    EXPECT_EQ(store::count_users(*store::own_postgresql(connect())), 1);
+}
+
 TEST_F(PgJobs, AConstraintIsNotRetriedAndStaysClassified) {
     pg::Pool pool(options());
     auto user = [](store::Conn& c) {
