@@ -68,10 +68,10 @@ boost::asio::awaitable<store::PhotoBlobRow> clean_and_store_photo(store::PhotoSt
         return clean_photo(std::move(bytes.value()), [&] { return photos.stage(); });
     });
     slot.reset();
-    // Each put returns only when the bytes are durable (fsync / acknowledged PUT); thumbnail
-    // first, so that once the original exists the pair is complete.
-    co_await photos.put(store::thumbnail_file_name(cleaned.blob.sha256), cleaned.thumbnail, cleaned.thumbnail_sha256);
-    co_await photos.put_staged(store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), *cleaned.original);
+    // Returns only when both are durable (fsync / acknowledged PUT).
+    co_await photos.put_photo(store::thumbnail_file_name(cleaned.blob.sha256), cleaned.thumbnail,
+                              cleaned.thumbnail_sha256,
+                              store::original_file_name(cleaned.blob.sha256, cleaned.blob.format), *cleaned.original);
     co_return std::move(cleaned.blob);
 }
 

@@ -96,6 +96,11 @@ std::string Metrics::render(const std::function<void(std::string&)>& extra) cons
                 "# HELP civicsnap_uploads_over_budget_total Requests answered 503 unread: the budget was spent.\n"
                 "# TYPE civicsnap_uploads_over_budget_total counter\ncivicsnap_uploads_over_budget_total %lld\n",
                 static_cast<long long>(uploads_over_budget.load()));
+    append_line(
+        out,
+        "# HELP civicsnap_uploads_spooled_total Multipart bodies too large to read whole, their photos spooled.\n"
+        "# TYPE civicsnap_uploads_spooled_total counter\ncivicsnap_uploads_spooled_total %lld\n",
+        static_cast<long long>(uploads_spooled.load()));
     append_io_context_metrics(out);
     if (extra) extra(out);
     return out;

@@ -30,6 +30,7 @@ public:
     std::atomic<std::int64_t> upload_memory_bytes{0};
     std::atomic<std::int64_t> upload_memory_budget{0};
     std::atomic<std::int64_t> uploads_over_budget{0};
+    std::atomic<std::int64_t> uploads_spooled{0};  // multipart bodies whose large parts went to spool files
 
     // `extra` appends gauges owned elsewhere (the SQLite writer's queue, …).
     std::string render(const std::function<void(std::string&)>& extra) const;

@@ -307,16 +307,29 @@ bool streams_multipart(const Route& route, std::string_view content_type) {
     return route.multipart && (content_type.starts_with("multipart/") || content_type.starts_with("Multipart/"));
 }
 
+// Whether a streamed multipart body's large parts go to spool files: not when its declared length
+// is within what spooling would charge the memory budget anyway (spooled_memory_bound; ≈ 0.6 MiB
+// for a report) — kept whole in memory, it costs no more memory and saves each photo a spool
+// file's write and read-back. A chunked body (no length) is spooled.
+bool spools(const Server::Shared& sh, const Route& route, const HeaderParser& header) {
+    if (sh.spool_dir.empty() || !streams_multipart(route, header.get()[bhttp::field::content_type])) return false;
+    const auto declared = header.content_length();
+    return !declared || *declared > MultipartParser::spooled_memory_bound(*route.multipart);
+}
+
 // For a route that streams multipart bodies and a multipart Content-Type: the parser, with the
-// route's limits, spooling large parts to files. A malformed boundary is refused before the body
-// is read.
+// route's limits, spooling large parts to files if `spool`. A malformed boundary is refused before
+// the body is read.
 std::optional<MultipartParser> multipart_parser(const Server::Shared& sh, const Route& route,
-                                                std::string_view content_type) {
+                                                std::string_view content_type, bool spool) {
     if (!streams_multipart(route, content_type)) return std::nullopt;
     auto boundary = multipart_boundary(content_type);
     if (!boundary) throw to_api_error(boundary.error());
     MultipartParser parser(boundary.value(), *route.multipart);
-    if (!sh.spool_dir.empty()) parser.spool_to(sh.spool_dir);
+    if (spool) {
+        parser.spool_to(sh.spool_dir);
+        sh.metrics.uploads_spooled.fetch_add(1, std::memory_order_relaxed);
+    }
     return parser;
 }
 
@@ -357,8 +370,7 @@ std::size_t body_memory(const Server::Shared& sh, const Route& route, const Head
     if (header.is_done()) return 0;  // no body
     const std::size_t declared =
         header.content_length() ? static_cast<std::size_t>(*header.content_length()) : route.body_limit;
-    if (!sh.spool_dir.empty() && streams_multipart(route, header.get()[bhttp::field::content_type]))
-        return std::min(declared, MultipartParser::spooled_memory_bound(*route.multipart));
+    if (spools(sh, route, header)) return MultipartParser::spooled_memory_bound(*route.multipart);
     return declared;
 }
 
@@ -380,7 +392,7 @@ asio::awaitable<bool> read_body(Stream& stream, beast::flat_buffer& buffer, Head
         if (ec) co_return false;
     }
     keep_alive = false;  // until the whole body is read: a refusal leaves it half-read
-    auto multipart = multipart_parser(sh, route, h[bhttp::field::content_type]);
+    auto multipart = multipart_parser(sh, route, h[bhttp::field::content_type], spools(sh, route, header));
     BodyParser body{std::move(header)};
     body.body_limit(route.body_limit);
     const auto deadline = std::chrono::steady_clock::now() + limits::kBodyTotalTimeout;

@@ -21,6 +21,13 @@ namespace civic::store {
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
+asio::awaitable<void> PhotoStore::put_photo(const std::string& thumbnail_name, const std::string& thumbnail,
+                                            const std::string& thumbnail_sha256_hex, const std::string& original_name,
+                                            StagedFile& original) {
+    co_await put(thumbnail_name, thumbnail, thumbnail_sha256_hex);
+    co_await put_staged(original_name, original);
+}
+
 namespace {
 
 // ---- file:DIR ----
@@ -61,6 +68,13 @@ public:
     std::unique_ptr<StagedFile> stage() override { return std::make_unique<StagedFile>(files_.staging_dir()); }
     asio::awaitable<void> put_staged(const std::string& name, StagedFile& staged) override {
         co_await offload(pool_, [&] { files_.put_staged(name, staged); });
+    }
+    asio::awaitable<void> put_photo(const std::string& thumbnail_name, const std::string& thumbnail, const std::string&,
+                                    const std::string& original_name, StagedFile& original) override {
+        co_await offload(pool_, [&] {
+            files_.put(thumbnail_name, thumbnail);
+            files_.put_staged(original_name, original);
+        });
     }
     asio::awaitable<std::optional<std::string>> get(const std::string& name, std::uint64_t) override {
         co_return co_await offload(pool_, [&] { return files_.get(name); });  // sized from the file

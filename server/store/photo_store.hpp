@@ -107,6 +107,12 @@ public:
     // written. The file is consumed or removed with `staged`. ApiError 503 when the store cannot
     // take it now.
     virtual boost::asio::awaitable<void> put_staged(const std::string& name, StagedFile& staged) = 0;
+    // A cleaned photo: its thumbnail by `put`, then its original by `put_staged` — in that order,
+    // so that once the original exists the pair is complete. The file store makes both writes in
+    // one trip to the worker pool.
+    virtual boost::asio::awaitable<void> put_photo(const std::string& thumbnail_name, const std::string& thumbnail,
+                                                   const std::string& thumbnail_sha256_hex,
+                                                   const std::string& original_name, StagedFile& original);
     // The bytes, or nullopt when there is no such object. ApiError 503 when unreachable.
     // `expected_size` (the row's byte count; 0 when unknown) sizes the buffer up front, so that a
     // body arriving in chunks is not copied on regrowth: the photo is held once.

@@ -150,6 +150,43 @@ TEST(Memory, ThirtyTwoMaximumUploadsAtOnceStayUnderTheCeilingAndLoseNothing) {
     }
 }
 
+// A report body no longer than what spooling would charge the budget anyway (its fields and
+// buffers, ≈ 0.6 MiB) is read whole into memory and charged its length: no spool file to write
+// and read back. A longer one spools its photos and is charged the bound.
+TEST(Memory, ASmallReportIsReadWholeALargeOneSpoolsItsPhotos) {
+    Daemon d(Daemon::Options{.extra_args = {"--reports-per-hour", "0"}});
+    TicketCity c{d};
+    const auto small = multipart(meta(), {make_noisy_jpeg(100'000, 3)});
+    const auto large = multipart(meta(), {make_noisy_jpeg(700'000, 7)});
+
+    const int held = connect_loopback(d.port());
+    send_all(held, upload_head(d, c.r1.token, small, true));
+    ASSERT_TRUE(read_response_head(held).starts_with("HTTP/1.1 100 Continue\r\n"));
+    EXPECT_EQ(metric(d, "civicsnap_upload_memory_bytes"), static_cast<std::int64_t>(small.body.size()));
+    send_all(held, small.body);
+    const auto created = read_response_head(held);
+    EXPECT_TRUE(created.starts_with("HTTP/1.1 201 ")) << created;
+    ::close(held);
+    EXPECT_EQ(metric(d, "civicsnap_uploads_spooled_total"), 0);
+
+    const int spooled = connect_loopback(d.port());
+    send_all(spooled, upload_head(d, c.r1.token, large, true));
+    ASSERT_TRUE(read_response_head(spooled).starts_with("HTTP/1.1 100 Continue\r\n"));
+    const auto charged = metric(d, "civicsnap_upload_memory_bytes");
+    EXPECT_GT(charged, 0);
+    EXPECT_LT(charged, static_cast<std::int64_t>(large.body.size()));
+    send_all(spooled, large.body);
+    const auto also_created = read_response_head(spooled);
+    EXPECT_TRUE(also_created.starts_with("HTTP/1.1 201 ")) << also_created;
+    ::close(spooled);
+    EXPECT_EQ(metric(d, "civicsnap_uploads_spooled_total"), 1);
+
+    // Both photos are stored whole, wherever their bytes waited.
+    const auto mine = d.get("/api/v1/reports", c.r1.token).json()["items"];
+    ASSERT_EQ(mine.size(), 2u);
+    for (const auto& r : mine) EXPECT_EQ(r["photos"].size(), 1u);
+}
+
 TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
     // One report body's charge (its fields and buffers, about 0.6 MiB) fits; two do not.
     Daemon d(Daemon::Options{.extra_args = {"--upload-memory-budget", "1000000", "--reports-per-hour", "0"}});
