@@ -52,9 +52,11 @@ async function open(page, id) {
 
 // Opens the disclosure of a manager's action, fills it and sends it; waits for the status.
 async function manage(page, id, action, fill = async () => {}, status = null) {
-  await page.click(`details[data-manage="${action}"] summary`);
+  const form = `details[data-manage="${action}"]`;
+  await page.click(`${form} summary`);
+  await page.waitForSelector(`${form}[open] button[data-action="${action}"]`);  // open: its button shown
   await fill();
-  await page.click(`details[data-manage="${action}"] button[data-action="${action}"]`);
+  await page.click(`${form} button[data-action="${action}"]`);
   if (status) await waitStatus(id, status);
 }
 
@@ -161,16 +163,27 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
 
 // What the last action did is said at the top of the ticket until another is opened: a change
 // made by someone else meanwhile (the stream re-reads the open ticket) must not erase it. It
-// did, now and then, when the stream's re-read finished after the action's own.
-test('an action\'s message stays when another change re-reads the open ticket; phone and desktop', async () => {
+// did, now and then, when the stream's re-read finished after the action's own. Nor may the
+// re-read fold a form being filled in: it did, closing the disclosure and dropping what was typed.
+test('an action\'s message and an open form stay when another change re-reads the open ticket; phone and desktop', async () => {
   const categories = (await call(daemon.base, 'GET', '/api/v1/categories')).body.items;
   const { context, page, errors, report, assignee } = await acceptedOnPhone(categories[2].code, '井盖缺失');
   await page.waitForFunction(() => /已完成/.test(document.querySelector('#detail-done').textContent));
   const done = await page.textContent('#detail-done');
+  // 挂账 opened, a reason being typed; the disclosure marked, to tell a new one from it.
+  await page.click('details[data-manage="park"] summary');
+  await page.fill('input[data-reason="park"]', '等待电力部门');
+  await page.$eval('details[data-manage="park"]', (d) => { d.seen = true; });
 
   await act(daemon.base, assignee.token, report.id, { action: 'start' });  // through the API, not this page
   await page.waitForFunction(() => /处置中/.test(document.querySelector('#detail-facts').textContent));
+  await page.waitForFunction(() => !document.querySelector('details[data-manage="park"]').seen);  // rendered anew
   assert.equal(await page.textContent('#detail-done'), done);
+  assert.ok(await page.isVisible('details[data-manage="park"][open] button[data-action="park"]'), 'still open');
+  assert.equal(await page.inputValue('input[data-reason="park"]'), '等待电力部门');
+  assert.ok(await page.$eval('input[data-reason="park"]', (i) => i === document.activeElement), 'still focused');
+  await page.locator('details[data-manage="park"]').scrollIntoViewIfNeeded();
+  await checkAppScreen(page, 'manager-form-kept', errors);
   await page.evaluate(() => window.scrollTo(0, 0));
   await checkAppScreen(page, 'manager-done-kept', errors);
   await page.setViewportSize(DESKTOP);

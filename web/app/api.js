@@ -37,8 +37,9 @@ async function failure(response) {
 // body: undefined, a plain object (sent as JSON) or FormData (multipart). A network failure
 // throws the fetch's TypeError, which callers tell apart from an ApiError (the server said no).
 export async function call(method, path, body, extraHeaders = {}) {
+  const token = session.token;
   const headers = { ...extraHeaders };
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  if (token) headers.Authorization = `Bearer ${token}`;
   let payload;
   if (body instanceof FormData) payload = body;
   else if (body !== undefined) {
@@ -46,7 +47,9 @@ export async function call(method, path, body, extraHeaders = {}) {
     payload = JSON.stringify(body);
   }
   const response = await fetch(path, { method, headers, body: payload });
-  if (response.status === 401 && session.token && !path.startsWith('/api/v1/auth/')) {
+  // Only the token it was sent with is refused: an answer to a request made before another user
+  // signed in on this phone does not sign them out.
+  if (response.status === 401 && token && session.token === token && !path.startsWith('/api/v1/auth/')) {
     session.token = null;
     session.onUnauthorized();
   }

@@ -118,14 +118,17 @@ async function submitLogin(event) {
   }
 }
 
+// The session ends on the phone at once, before the server is told (which may take long, or never
+// answer offline): nothing more goes out under it, not even a waiting report when the network returns.
 async function logout() {
-  try {
-    await api.post('/api/v1/auth/logout');
-  } catch {
-    // the token goes from this phone whatever the server answered
-  }
+  const token = session.token;
   session.token = null;
   signedOut();
+  try {
+    await api.post('/api/v1/auth/logout', {}, { Authorization: `Bearer ${token}` });
+  } catch {
+    // the token is gone from this phone whatever the server answered
+  }
 }
 
 function watchNetwork() {

@@ -16,9 +16,18 @@ let generation = 0;   // renders overlap (an action's and the stream's): only th
 // for (refreshIfShown) may finish after the action's own, and must not erase it.
 let lastDone = { id: null, text: '' };
 
-// `done`: a new message for the top (an empty one clears it); null keeps the ticket's last one.
+// What the person opened, typed or chose among the ticket's controls. Each re-read renders them
+// anew (the stream's, after a change made by someone else, may come while a form is being filled
+// in), so they are carried over by key while the same ticket stays open; the form an action was
+// sent from starts afresh (spend).
+let formsOf = null;            // the ticket whose controls on the page may be carried over
+const edited = new WeakSet();  // fields typed in or chosen: the others take the new render's defaults
+
+// `done`: a new message for the top (an empty one clears it: the ticket is opened, its forms
+// start afresh); null keeps the ticket's last one.
 export async function showDetail(id, user, done = null) {
   if (done !== null || lastDone.id !== id) lastDone = { id, text: done ?? '' };
+  if (done === '') formsOf = null;
   const report = await api.get(`/api/v1/reports/${id}`);
   current = { report, user };
   await render();
@@ -143,6 +152,7 @@ async function renderActions(report, user, gen) {
     button.disabled = true;
     try {
       await work();
+      spend(button);
       // Read again: the new event in the timeline, the controls of the new status.
       await showDetail(report.id, user, t('action.doneAs', { action: t(`action.${name}`) }));
     } catch (e) {
@@ -191,7 +201,7 @@ async function renderActions(report, user, gen) {
       }
       run(refute, post({ action: 'refute_check', reason: reason.value.trim() }), 'refute_check');
     }, 'danger');
-    nodes.push(h('details', { class: 'return' }, h('summary', {}, t('do.refute_check')),
+    nodes.push(h('details', { class: 'return', 'data-fold': 'refute_check' }, h('summary', {}, t('do.refute_check')),
       h('label', {}, h('span', {}, t('check.refuteReason')), reason), refute));
   }
   if (can.return) {
@@ -203,7 +213,7 @@ async function renderActions(report, user, gen) {
       }
       run(b, post({ action: 'return', reason: reason.value.trim() }), 'return');
     }, 'secondary');
-    nodes.push(h('details', { class: 'return' }, h('summary', {}, t('do.return')),
+    nodes.push(h('details', { class: 'return', 'data-fold': 'return' }, h('summary', {}, t('do.return')),
       h('label', {}, h('span', {}, t('return.reason')), reason), b));
   }
   if (user.role !== 'resident' && user.role !== 'worker') {
@@ -216,11 +226,76 @@ async function renderActions(report, user, gen) {
     }));
   }
   if (gen !== generation) return;
-  const box = clear($('#detail-actions'));
+  const box = $('#detail-actions');
+  const kept = formsOf === report.id ? formState(box) : null;
+  formsOf = report.id;
+  clear(box);
   box.classList.toggle('hidden', !nodes.length);
   if (!nodes.length) return;
   // Typing or choosing again clears what the last attempt was told.
-  box.append(h('h3', {}, t('detail.actions')), h('div', { oninput: () => { error.textContent = ''; } }, ...nodes), error);
+  const typed = (event) => {
+    error.textContent = '';
+    edited.add(event.target);
+  };
+  box.append(h('h3', {}, t('detail.actions')), h('div', { oninput: typed }, ...nodes), error);
+  if (kept) restoreForms(box, kept);
+}
+
+// Controls are known by their id or data-* attributes, which say what they are for; a summary by
+// its disclosure's.
+function keyOf(node) {
+  if (node.tagName === 'SUMMARY') {
+    const of = keyOf(node.parentNode);
+    return of && `summary ${of}`;
+  }
+  return node.id || [...node.attributes].filter((a) => a.name.startsWith('data-')).map((a) => `${a.name}=${a.value}`).join(' ');
+}
+
+const FORMS = 'details, input, select, textarea';
+
+// The open disclosures and edited fields (the old nodes, read again when restoring), and the focus.
+function formState(box) {
+  const fields = new Map();
+  for (const node of box.querySelectorAll(FORMS))
+    if (keyOf(node) && (node.open || edited.has(node))) fields.set(keyOf(node), node);
+  return { fields, focus: box.contains(document.activeElement) ? keyOf(document.activeElement) : '' };
+}
+
+function restoreForms(box, { fields, focus }) {
+  for (const node of box.querySelectorAll(FORMS)) {
+    const old = fields.get(keyOf(node));
+    if (old && node.tagName === 'DETAILS') node.open = true;
+    else if (old) restoreField(node, old);
+  }
+  const target = focus && [...box.querySelectorAll(`${FORMS}, summary, button`)].find((node) => keyOf(node) === focus);
+  if (!target) return;
+  target.focus({ preventScroll: true });
+  const old = fields.get(focus);
+  if (old && typeof old.selectionStart === 'number') target.setSelectionRange(old.selectionStart, old.selectionEnd);
+}
+
+function restoreField(node, old) {
+  if (node.tagName === 'SELECT' && ![...node.options].some((o) => o.value === old.value)) return;  // no longer offered
+  if (node.type === 'file') {
+    node.files = old.files;
+    node.dispatchEvent(new Event('change'));  // its previews
+  } else {
+    node.value = old.value;
+  }
+  edited.add(node);
+}
+
+// After an action is done, the form it was sent from starts afresh: folded, its defaults back.
+// Found by key: a re-read may have rendered it anew while the action was on its way.
+function spend(button) {
+  const form = button.closest('details, form');
+  if (!form) return;
+  const keys = new Set([form, ...form.querySelectorAll(FORMS)].map(keyOf).filter(Boolean));
+  for (const node of $('#detail-actions').querySelectorAll(FORMS)) {
+    if (!keys.has(keyOf(node))) continue;
+    if (node.tagName === 'DETAILS') node.open = false;
+    edited.delete(node);
+  }
 }
 
 function renderRating(report, user) {
