@@ -3,6 +3,7 @@
 // via the test clock, reused), redemption and void with every error code, and concurrency:
 // racing redemptions on one code and on one balance, then `civicsnapd check`.
 #include "kiosk_support.hpp"
+#include "tests/support/test_database.hpp"
 
 #include <gtest/gtest.h>
 
@@ -231,6 +232,38 @@ TEST(Redemption, AFailedRedemptionStillSpendsItsSignature) {
     EXPECT_EQ(unsigned_bad.status, 401);
     EXPECT_EQ(stock_of(d, "SPENT"), 5);
     EXPECT_EQ(balance_of(d, resident.token), 10);
+}
+
+// A refused redemption's answer is stored under its key, so a retry with a fresh signature hears
+// the same refusal, replayed, and nothing moves. On PostgreSQL the refusal undid a savepoint the
+// job had left untaken (docs/postgresql.md, "The pool"): the job ran once more with it taken,
+// counted by civicsnap_pg_run_again_total, and that second run is what stored the answer.
+TEST(Redemption, ARefusedRedemptionsAnswerIsStoredUnderItsKey) {
+    auto& d = file_daemon();
+    add_reward(d, "REFUSED", 50, 5);
+    const auto k = register_kiosk(d);
+    const auto resident = resident_with(d, "13500000019", 10);
+    const auto token = redeem_token(d, resident.token);
+    const auto run_again = [&] {
+        const auto body = d.get("/metrics").body;
+        const std::string name = "\ncivicsnap_pg_run_again_total ";
+        const auto at = body.find(name);
+        return at == std::string::npos ? std::int64_t{-1} : std::stoll(body.substr(at + name.size()));
+    };
+    const auto before = run_again();
+    EXPECT_EQ(before >= 0, database_on_postgresql());
+
+    const json items = json::array({{{"sku", "REFUSED"}, {"qty", 1}}});
+    const auto now = wall_now();
+    const auto refused = kiosk_redeem(d, k, token, items, "refused-0000001", now - 12);
+    EXPECT_EQ(refused.error_code(), "insufficient_points");
+    const auto retry = kiosk_redeem(d, k, token, items, "refused-0000001", now - 13);
+    EXPECT_EQ(retry.status, refused.status);
+    EXPECT_EQ(retry.body, refused.body);
+    EXPECT_EQ(retry.header("idempotent-replayed"), "true");
+    EXPECT_EQ(stock_of(d, "REFUSED"), 5);
+    EXPECT_EQ(balance_of(d, resident.token), 10);
+    if (database_on_postgresql()) EXPECT_EQ(run_again(), before + 1) << "the refusal, not its replay";
 }
 
 // A signed request replayed under another Idempotency-Key (the key is not signed) is refused and
