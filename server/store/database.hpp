@@ -7,6 +7,7 @@
 #include "server/store/offload.hpp"
 #include "server/store/storage_engine.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -136,6 +137,20 @@ private:
     std::vector<std::unique_ptr<Conn>> idle_readers_;
 };
 
+// The io_context that `executor` runs on if it is one's and the caller is on its thread; else null.
+template <class Executor>
+boost::asio::io_context* running_io_context(const Executor& executor) {
+    using IoExecutor = boost::asio::io_context::executor_type;
+    if constexpr (std::is_same_v<Executor, IoExecutor>) {
+        return executor.running_in_this_thread() ? &executor.context() : nullptr;
+    } else if constexpr (requires { executor.template target<IoExecutor>(); }) {
+        const auto* io = executor.template target<IoExecutor>();
+        return io && io->running_in_this_thread() ? &io->context() : nullptr;
+    } else {
+        return nullptr;
+    }
+}
+
 class Database {
 public:
     using Options = SqliteEngine::Options;
@@ -188,6 +203,7 @@ public:
                         state->guard.reset();
                     });
                 };
+                job.io = running_io_context(state->guard.get_executor());
                 engine_->write(std::move(job));
             },
             boost::asio::use_awaitable);

@@ -3,8 +3,10 @@
 #include "server/store/commit_epoch.hpp"
 #include "server/store/pg/pg_advisory_lock.hpp"
 #include "server/store/pg/pg_migrate.hpp"
+#include "server/store/pg_io_jobs.hpp"
 #include "server/store/pg_jobs.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 namespace civic::store {
@@ -18,29 +20,56 @@ void PgEngine::write(WriteJob job) {
         job.complete(std::make_exception_ptr(DbError(DbError::Kind::unavailable, "", "database stopped")));
         return;
     }
+    if (job.io) {
+        // On the caller's I/O thread while a connection is idle; else on a job thread.
+        auto* io = job.io;
+        run_as_fiber(*io, [this, io, job = std::move(job)](pg::Suspender& suspender) mutable {
+            std::exception_ptr error;
+            try {
+                run_write(job, &suspender);
+            } catch (const pg::NoIdleConnection&) {
+                write_on_thread(std::move(job));
+                return;
+            } catch (...) {
+                error = std::current_exception();
+            }
+            // Posted, not called: the request's coroutine resumes on the thread's own stack.
+            boost::asio::post(*io, [job = std::move(job), error]() { job.complete(error); });
+        });
+        return;
+    }
+    write_on_thread(std::move(job));
+}
+
+void PgEngine::write_on_thread(WriteJob job) {
     boost::asio::post(threads_, [this, job = std::move(job)]() mutable {
         std::exception_ptr error;
         try {
-            // The epochs (commit_epoch.hpp) read as the transaction's last statement, in the
-            // COMMIT's round trip, and published after the COMMIT, before the job completes: they
-            // move before the request that made the change hears back.
-            const auto watched = epochs();
-            std::optional<Pending<EpochCounters>> epochs_read;
-            run_pg_job(
-                pool_,
-                [&](Conn& conn) {
-                    job.run(conn);
-                    if (!watched.empty()) epochs_read = send_epoch_read(conn);
-                },
-                pg::TxOptions{},
-                [&](Conn&) {
-                    if (epochs_read) observe_epochs(*epochs_read, watched);
-                });
+            run_write(job, nullptr);
         } catch (...) {
             error = std::current_exception();
         }
         job.complete(error);
     });
+}
+
+void PgEngine::run_write(WriteJob& job, pg::Suspender* suspender) {
+    // The epochs (commit_epoch.hpp) read as the transaction's last statement, in the COMMIT's
+    // round trip, and published after the COMMIT, before the job completes: they move before the
+    // request that made the change hears back.
+    const auto watched = epochs();
+    std::optional<Pending<EpochCounters>> epochs_read;
+    run_pg_job(
+        pool_,
+        [&](Conn& conn) {
+            job.run(conn);
+            if (!watched.empty()) epochs_read = send_epoch_read(conn);
+        },
+        pg::TxOptions{},
+        [&](Conn&) {
+            if (epochs_read) observe_epochs(*epochs_read, watched);
+        },
+        suspender);
 }
 
 void PgEngine::read(const std::function<void(Conn&)>& fn) {

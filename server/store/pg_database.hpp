@@ -41,6 +41,10 @@ public:
     pg::Pool& pool() { return pool_; }
 
 private:
+    void write_on_thread(WriteJob job);
+    // The job's transaction, its epochs read with the COMMIT and published after it; through
+    // `suspender` when it runs on an I/O thread (may throw pg::NoIdleConnection then).
+    void run_write(WriteJob& job, pg::Suspender* suspender);
     void run_at_startup(const std::function<void(Conn&)>& fn, bool exclusive);
 
     pg::Pool pool_;

@@ -17,8 +17,10 @@ namespace civic::store {
 // The job may run more than once (see Pool::run): it must publish nothing before this returns.
 // Throws DbError (to_db_error) for what the pool gives up on; exceptions of the job's own pass
 // through unchanged. A savepoint it leaves untaken and must undo runs it again (at most once).
+// With a `suspender`, the job runs as pg::Suspender says (it may throw pg::NoIdleConnection).
 template <class F, class After>
-auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit) -> std::invoke_result_t<F&, Conn&> {
+auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit, pg::Suspender* suspender = nullptr)
+    -> std::invoke_result_t<F&, Conn&> {
     // The job's transaction is its own, so a savepoint expected to be kept need not be taken: if
     // one must be undone after all, the job runs again with its savepoints (conn.hpp, Savepoint).
     bool defer_savepoints = true;
@@ -54,7 +56,8 @@ auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit) 
                 } catch (...) {
                     // The job is committed: an observer failing anyway must not turn it into an error.
                 }
-            });
+            },
+            suspender);
     } catch (const pg::PgError& e) {
         throw to_db_error(e);
     }

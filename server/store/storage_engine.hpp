@@ -13,6 +13,10 @@
 #include <string>
 #include <vector>
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace civic::store {
 
 class CommitEpoch;
@@ -24,6 +28,9 @@ struct WriteJob {
     std::function<void(Conn&)> run;
     // Called after the job's COMMIT (or with its error), after every commit observer.
     std::function<void(std::exception_ptr)> complete;
+    // The caller's I/O thread, when the caller runs on one: PostgreSQL may run the job there, as
+    // a fiber that waits for the server without blocking the thread (store/pg_io_jobs.hpp).
+    boost::asio::io_context* io = nullptr;
 };
 
 // The start of a database that cannot be used: a bad --database value, an unreachable server,

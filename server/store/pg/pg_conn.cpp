@@ -117,6 +117,7 @@ Conn::Conn(Options options) {
 }
 
 Conn::~Conn() {
+    attachment_.reset();  // its registration of the socket goes before the socket
     if (conn_) PQfinish(conn_);
 }
 
@@ -231,8 +232,7 @@ void Conn::exec(std::string_view sql) {
     flush();  // a deferred statement cannot join the simple protocol's text
     // Waiting transaction control leads, in the same message: the simple protocol runs the
     // statements in order and stops at the first error, whose result PQexec returns.
-    const std::string text = take_waiting() + std::string(sql);
-    PGresult* r = PQexec(conn_, text.c_str());
+    PGresult* r = exec_text(take_waiting() + std::string(sql));
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) fail(r, "exec");
     PQclear(r);
@@ -240,8 +240,7 @@ void Conn::exec(std::string_view sql) {
 
 std::int64_t Conn::copy_in(std::string_view sql, const std::function<bool(std::string&)>& fill) {
     if (!waiting_.empty()) exec("");  // COPY takes no company in a pipeline
-    const std::string text(sql);
-    PGresult* started = PQexec(conn_, text.c_str());
+    PGresult* started = exec_text(std::string(sql));
     if (!started || PQresultStatus(started) != PGRES_COPY_IN) fail(started, "copy");
     PQclear(started);
     std::string chunk;
@@ -254,13 +253,13 @@ std::int64_t Conn::copy_in(std::string_view sql, const std::function<bool(std::s
         }
     } catch (...) {
         PQputCopyEnd(conn_, "copy abandoned by the client");
-        while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+        while (PGresult* rest = next_result()) PQclear(rest);
         throw;
     }
     if (PQputCopyEnd(conn_, nullptr) != 1) fail(nullptr, "copy");
-    PGresult* done = PQgetResult(conn_);
+    PGresult* done = next_result();
     // The statement's one result, then NULL: read to the end so the connection is idle again.
-    while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+    while (PGresult* rest = next_result()) PQclear(rest);
     if (!done || PQresultStatus(done) != PGRES_COMMAND_OK) fail(done, "copy");
     const auto rows = std::strtoll(PQcmdTuples(done), nullptr, 10);
     PQclear(done);
@@ -275,8 +274,7 @@ void Conn::commit() {
         commit.command = "COMMIT";
         r = send_pipeline(&commit);
     } else {
-        const std::string text = take_waiting() + "COMMIT";
-        r = PQexec(conn_, text.c_str());
+        r = exec_text(take_waiting() + "COMMIT");
     }
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "commit");
     const bool committed = std::strcmp(PQcmdStatus(r), "COMMIT") == 0;
@@ -340,9 +338,9 @@ PGresult* Conn::send_pipeline(const Outgoing* last) {
     const std::size_t expected = waiting + (last ? 1 : 0);
     if (sent) {
         for (; read < expected; ++read) {
-            PGresult* r = PQgetResult(conn_);
-            if (!r) break;                                              // the connection broke
-            while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);  // up to the statement's NULL
+            PGresult* r = next_result();
+            if (!r) break;                                         // the connection broke
+            while (PGresult* rest = next_result()) PQclear(rest);  // up to the statement's NULL
             const auto status = PQresultStatus(r);
             if (status == PGRES_FATAL_ERROR && !first_failure) {
                 try {
@@ -369,7 +367,7 @@ PGresult* Conn::send_pipeline(const Outgoing* last) {
                 PQclear(r);
             }
         }
-        if (PGresult* sync = PQgetResult(conn_)) PQclear(sync);  // PGRES_PIPELINE_SYNC
+        if (PGresult* sync = next_result()) PQclear(sync);  // PGRES_PIPELINE_SYNC
     }
     for (auto& w : waiting_)
         if (w.sent) w.sent->done = true;  // with its result, or none: skipped, failed or lost
@@ -384,11 +382,39 @@ PGresult* Conn::send_pipeline(const Outgoing* last) {
 }
 
 PGresult* Conn::exec_prepared(const Outgoing& statement) {
-    if (waiting_.empty())
-        return PQexecPrepared(conn_, statement.statement->name.c_str(), static_cast<int>(statement.values.size()),
-                              statement.values.data(), statement.lengths.data(), statement.formats.data(),
-                              /*resultFormat=*/0);
-    return send_pipeline(&statement);
+    if (!waiting_.empty()) return send_pipeline(&statement);
+    if (!send_one(conn_, nullptr, statement.statement->name.c_str(), statement.values, statement.lengths,
+                  statement.formats))
+        return nullptr;
+    return last_result();
+}
+
+PGresult* Conn::next_result() {
+    if (waiter_) {
+        // Asked only once it has what it needs, libpq never waits on the socket itself.
+        while (PQisBusy(conn_)) {
+            waiter_->readable(*this);
+            if (PQconsumeInput(conn_) == 0) break;  // broken: PQgetResult reports it at once
+        }
+    }
+    return PQgetResult(conn_);
+}
+
+PGresult* Conn::last_result() {
+    PGresult* last = nullptr;
+    while (PGresult* r = next_result()) {
+        if (last) PQclear(last);
+        last = r;
+        const auto status = PQresultStatus(r);
+        if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) break;
+        if (PQstatus(conn_) == CONNECTION_BAD) break;
+    }
+    return last;
+}
+
+PGresult* Conn::exec_text(const std::string& text) {
+    if (PQsendQuery(conn_, text.c_str()) != 1) return nullptr;  // fail() reports libpq's message
+    return last_result();
 }
 
 Query Conn::query(std::string_view sql) {
@@ -439,7 +465,9 @@ const Conn::Statement& Conn::prepare(const Query& q) {
         }
     }
     Statement s{"civic_" + std::to_string(statements_.size() + 1), sql.parameters};
-    PGresult* r = PQprepare(conn_, s.name.c_str(), sql.sql.c_str(), sql.parameters, types.data());
+    PGresult* r = PQsendPrepare(conn_, s.name.c_str(), sql.sql.c_str(), sql.parameters, types.data()) == 1
+                      ? last_result()
+                      : nullptr;
     if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) fail(r, "prepare");
     PQclear(r);
     return statements_.emplace(std::move(key), std::move(s)).first->second;

@@ -214,6 +214,30 @@ public:
     std::optional<Notification> next_notification();
     [[noreturn]] void fail(pg_result* result, std::string_view what);
 
+    // Without a waiter libpq blocks the calling thread until the server answers. A job that must
+    // not block its thread (a fiber on an I/O thread, store/pg_io_jobs.hpp) sets one: every
+    // answer is then read only once the socket has it, after waiter.readable() returned. Sends
+    // still block, briefly, on a full socket buffer (statements are small; the kernel's buffer
+    // holds many).
+    class Waiter {
+    public:
+        // Returns once `conn`'s socket() may have something to read; throws PgError to abandon.
+        virtual void readable(Conn& conn) = 0;
+
+    protected:
+        ~Waiter() = default;
+    };
+    void set_waiter(Waiter* waiter) { waiter_ = waiter; }
+    // The waiter's own state for this connection (its socket's registration with an I/O thread):
+    // kept as long as the connection, and destroyed before the connection closes.
+    class Attachment {
+    public:
+        virtual ~Attachment() = default;
+        virtual const void* home() const = 0;  // what it is registered with
+    };
+    Attachment* attachment() const { return attachment_.get(); }
+    void attach(std::unique_ptr<Attachment> attachment) { attachment_ = std::move(attachment); }
+
 private:
     friend class Query;
     struct Statement {
@@ -253,6 +277,13 @@ private:
     pg_result* send_pipeline(const Outgoing* last);
     // Runs a prepared statement, after the waiting statements in the same pipeline if any.
     pg_result* exec_prepared(const Outgoing& statement);
+    // libpq's next result, waited for through the waiter if there is one (see Waiter).
+    pg_result* next_result();
+    // The results of what was just sent, up to libpq's end of them; returns the last (the
+    // error, if one stopped the statements) as PQexec does. Null if the connection broke first.
+    pg_result* last_result();
+    // `text` by the simple query protocol: PQexec, waiting through next_result().
+    pg_result* exec_text(const std::string& text);
 
     pg_conn* conn_ = nullptr;
     std::int64_t changes_ = 0;
@@ -261,6 +292,8 @@ private:
     // translated SQL + '\0' + parameter type signature → prepared statement.
     std::unordered_map<std::string, Statement> statements_;
     std::vector<Waiting> waiting_;  // exec_with_next() and deferred statements, not sent yet
+    Waiter* waiter_ = nullptr;
+    std::unique_ptr<Attachment> attachment_;
 };
 
 // Runs `fn` inside BEGIN … COMMIT on `conn`, rolling back if it throws (no retry: see Pool).

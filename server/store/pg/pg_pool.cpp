@@ -50,6 +50,9 @@ Pool::Lease Pool::acquire() {
             // A connection the server ended while it sat idle is dropped here rather than failing
             // the next job's first statement.
             if (conn->alive()) {
+                // A blocking holder's answers must not wake the I/O thread its socket was
+                // registered with by a fiber (the next fiber registers it again).
+                conn->attach(nullptr);
                 stats_.in_use.fetch_add(1, std::memory_order_relaxed);
                 return Lease(*this, std::move(conn));
             }
@@ -90,6 +93,34 @@ Pool::Lease Pool::acquire() {
     }
 }
 
+std::optional<Pool::Lease> Pool::acquire_idle(Suspender& suspender) {
+    stats_.acquires.fetch_add(1, std::memory_order_relaxed);
+    for (;;) {
+        std::unique_ptr<Conn> conn;
+        {
+            std::lock_guard lock(mutex_);
+            if (idle_.empty()) return std::nullopt;
+            // The most recently used of those at home, else the most recently used.
+            auto pick = std::prev(idle_.end());
+            for (auto it = idle_.end(); it != idle_.begin();) {
+                --it;
+                if ((*it)->attachment() && (*it)->attachment()->home() == suspender.home()) {
+                    pick = it;
+                    break;
+                }
+            }
+            conn = std::move(*pick);
+            idle_.erase(pick);
+        }
+        stats_.in_use.fetch_add(1, std::memory_order_relaxed);
+        if (conn->alive()) {
+            conn->set_waiter(&suspender);
+            return Lease(*this, std::move(conn));
+        }
+        release(std::move(conn));  // dropped: broken
+    }
+}
+
 void Pool::release(std::unique_ptr<Conn> conn) {
     stats_.in_use.fetch_sub(1, std::memory_order_relaxed);
     if (conn->ok() && conn->in_transaction()) {
@@ -98,6 +129,7 @@ void Pool::release(std::unique_ptr<Conn> conn) {
         } catch (const PgError&) {
         }
     }
+    conn->set_waiter(nullptr);  // the next holder may block where this one could not
     const bool keep = conn->ok() && !conn->in_transaction();
     if (!keep) {
         conn.reset();  // closed outside the lock
@@ -115,7 +147,7 @@ void Pool::release(std::unique_ptr<Conn> conn) {
     freed_.notify_one();
 }
 
-bool Pool::again(const PgError& e, bool commit_sent, int attempt) {
+bool Pool::again(const PgError& e, bool commit_sent, int attempt, Suspender* suspender) {
     const bool lost_before_commit = e.connection_lost() && !commit_sent;
     if (!e.retryable() && !lost_before_commit) return false;
     if (attempt >= options_.max_attempts) {
@@ -132,7 +164,12 @@ bool Pool::again(const PgError& e, bool commit_sent, int attempt) {
         const auto us = std::chrono::duration_cast<std::chrono::microseconds>(ceiling).count();
         if (us > 0) {
             std::uniform_int_distribution<long long> pick(us / 2, us);
-            std::this_thread::sleep_for(std::chrono::microseconds(pick(rng)));
+            const std::chrono::microseconds pause(pick(rng));
+            if (suspender) {
+                suspender->sleep(pause);
+            } else {
+                std::this_thread::sleep_for(pause);
+            }
         }
     }
     return true;
@@ -158,6 +195,12 @@ void append_metrics(const PoolStats& stats, std::string& out) {
             {"civicsnap_pg_reconnects_total", "counter", "Broken connections dropped and replaced.", stats.reconnects},
             {"civicsnap_pg_connect_failures_total", "counter", "Connections that could not be opened.",
              stats.connect_failures},
+            {"civicsnap_pg_io_thread_jobs_total", "counter",
+             "Transactions begun on the requesting I/O thread, waiting for the server as a fiber.",
+             stats.io_thread_jobs},
+            {"civicsnap_pg_io_thread_handoffs_total", "counter",
+             "Transactions an I/O thread handed to a job thread because no connection was idle.",
+             stats.io_thread_handoffs},
         });
 }
 

@@ -61,6 +61,21 @@ struct PoolOptions {
 struct RunAgain {};
 inline constexpr int kMaxRunAgain = 1;
 
+// How a job runs that must not block its thread (a fiber on an I/O thread, store/pg_io_jobs.hpp):
+// it waits for the server's answers (Conn::Waiter) and for the back-off through its suspender,
+// and takes only an idle connection — preferably one last used from the same home() — never
+// waiting for one nor opening one: run() throws NoIdleConnection instead, before the job runs
+// (again), and the caller runs it on a thread.
+class Suspender : public Conn::Waiter {
+public:
+    virtual void sleep(std::chrono::microseconds duration) = 0;
+    virtual const void* home() const = 0;
+
+protected:
+    ~Suspender() = default;
+};
+struct NoIdleConnection {};
+
 enum class Isolation { read_committed, repeatable_read, serializable };
 
 struct TxOptions {
@@ -81,6 +96,8 @@ struct PoolStats {
     std::atomic<std::int64_t> run_again{0};      // runs repeated because the job asked (RunAgain)
     std::atomic<std::int64_t> reconnects{0};     // broken connections dropped (a new one replaces each)
     std::atomic<std::int64_t> connect_failures{0};
+    std::atomic<std::int64_t> io_thread_jobs{0};      // jobs begun with a Suspender (on an I/O thread)
+    std::atomic<std::int64_t> io_thread_handoffs{0};  // … that found no idle connection (NoIdleConnection)
 };
 
 // Appends the pool's figures to a /metrics page (Prometheus text format, civicsnap_pg_*).
@@ -115,6 +132,9 @@ public:
     // Throws PgError unavailable() if no connection frees up within acquire_timeout or a new one
     // cannot be opened.
     Lease acquire();
+    // An idle connection if there is one (preferring one attached to `home`), without waiting;
+    // its waiter is `suspender` until it is released.
+    std::optional<Lease> acquire_idle(Suspender& suspender);
 
     // Runs `fn(Conn&)` as one transaction with the retry rules above and returns its result.
     template <class F>
@@ -124,13 +144,21 @@ public:
     // The same, then `after_commit(Conn&)` once, on the same connection outside any transaction,
     // after the successful COMMIT and before the connection goes back (the daemon's commit
     // observers read the epochs there). It must not throw.
+    // With a `suspender`, the job runs as the Suspender's comment says.
     template <class F, class After>
-    auto run(F&& fn, TxOptions tx, After&& after_commit) -> std::invoke_result_t<F&, Conn&> {
+    auto run(F&& fn, TxOptions tx, After&& after_commit, Suspender* suspender = nullptr)
+        -> std::invoke_result_t<F&, Conn&> {
         static_assert(std::is_nothrow_invocable_v<After&, Conn&>, "after_commit must not throw");
         using R = std::invoke_result_t<F&, Conn&>;
         int run_again = 0;
         for (int attempt = 1;; ++attempt) {
-            std::optional<Lease> lease{acquire()};
+            std::optional<Lease> lease = suspender ? acquire_idle(*suspender) : std::optional<Lease>(acquire());
+            if (!lease) {
+                stats_.io_thread_handoffs.fetch_add(1, std::memory_order_relaxed);
+                throw NoIdleConnection{};
+            }
+            if (suspender && attempt == 1 && run_again == 0)
+                stats_.io_thread_jobs.fetch_add(1, std::memory_order_relaxed);
             Conn& conn = lease->conn();
             bool commit_sent = false;
             try {
@@ -158,7 +186,7 @@ public:
                 // Rolled back (or a broken connection dropped) before any back-off, so that the
                 // failed run's locks and connection are not held while waiting.
                 lease.reset();
-                if (!again(e, commit_sent, attempt)) throw;
+                if (!again(e, commit_sent, attempt, suspender)) throw;
             } catch (const RunAgain&) {
                 lease.reset();
                 if (++run_again > kMaxRunAgain)
@@ -176,8 +204,9 @@ private:
     static const char* begin_statement(const TxOptions& tx);
     // Throws PgError kClient if the job ended the transaction run() began (see the rules above).
     static void check_still_in_transaction(const Conn& conn);
-    // Decides whether a failed run is repeated, counts it, and backs off.
-    bool again(const PgError& e, bool commit_sent, int attempt);
+    // Decides whether a failed run is repeated, counts it, and backs off (through `suspender`
+    // if there is one).
+    bool again(const PgError& e, bool commit_sent, int attempt, Suspender* suspender);
     void release(std::unique_ptr<Conn> conn);
 
     PoolOptions options_;
