@@ -1,8 +1,9 @@
 #pragma once
 // store::Database on PostgreSQL (docs/postgresql.md): every job — read or write — runs as one
-// transaction of its own on a pooled connection (pg::Pool), on a thread of the engine's own,
-// one thread a connection, so that no job ever holds a thread while waiting for a connection and
-// the daemon's blocking pool stays free for hashing and decoding. Writes are READ COMMITTED,
+// transaction of its own on a pooled connection (pg::Pool): a write asked for from an I/O thread
+// on that thread, as a fiber, while a connection is idle (pg_io_jobs.hpp); the rest on a thread
+// of the engine's own, one thread a connection, so that no job ever holds a thread while waiting
+// for a connection and the daemon's blocking pool stays free for hashing and decoding. Writes are READ COMMITTED,
 // never batched with another request's, and run again by the pool on 40001/40P01; reads are
 // REPEATABLE READ READ ONLY (one snapshot a call, as SQLite's read transaction gives).
 #include "server/store/pg/pg_pool.hpp"

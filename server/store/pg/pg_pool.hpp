@@ -24,7 +24,8 @@
 //   counted against `max_attempts`, at most kMaxRunAgain times per run();
 // - libpq is blocking, and so are acquire() (waiting for a free connection), run() (its
 //   statements and the retry back-off) and a Lease's release (ROLLBACK): call them only from the
-//   blocking pool or the writer (server/store/offload.hpp), never on an I/O thread. Nothing
+//   blocking pool or the writer (server/store/offload.hpp), never on an I/O thread — except
+//   run() with a Suspender (below), which waits only through it. Nothing
 //   checks this at run time; store::Database's PostgreSQL side (docs/postgresql.md, "One
 //   interface, two engines") is the one place meant to call run().
 #include "server/store/pg/pg_conn.hpp"
