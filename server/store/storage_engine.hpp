@@ -46,8 +46,8 @@ public:
 
     virtual Engine kind() const = 0;
     // Runs `job.run` in a write transaction of its own and then `job.complete`. Never blocks the
-    // caller (an I/O thread): SQLite queues the job for the writer's next batch, PostgreSQL posts
-    // it to job_threads().
+    // caller (an I/O thread): SQLite queues the job for the writer's next batch, PostgreSQL runs
+    // it as a fiber on `job.io` while a connection is idle, else posts it to job_threads().
     virtual void write(WriteJob job) = 0;
     // Runs `fn` with a read-only connection on the calling thread, which must be one of
     // job_threads() (PostgreSQL: one REPEATABLE READ READ ONLY transaction for the whole call).
