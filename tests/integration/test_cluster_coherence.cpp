@@ -48,13 +48,6 @@ void report_delay(const char* what, std::chrono::milliseconds delay) {
     std::cout << "[coherence] " << what << ": " << delay.count() << " ms" << std::endl;
 }
 
-std::int64_t metric(Daemon& d, const std::string& name) {
-    const auto body = d.get("/metrics").body;
-    const auto at = body.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stoll(body.substr(at + name.size() + 2));
-}
-
 class PgCoherence : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -193,20 +186,20 @@ TEST_F(PgCoherence, ThePollCatchesAChangeWhoseNotificationWasLost) {
     const auto me = b().get("/api/v1/me", token);
     ASSERT_EQ(me.status, 200);
     const auto user_id = me.json()["id"].get<std::int64_t>();
-    const auto notifications_before = metric(b(), "civicsnap_pg_listener_notifications_total");
+    const auto notifications_before = b().metric("civicsnap_pg_listener_notifications_total");
     auto conn = sql();
     conn.exec("BEGIN; SET LOCAL session_replication_role = replica; DELETE FROM sessions WHERE user_id = " +
               std::to_string(user_id) + "; UPDATE epochs SET n = n + 1 WHERE name = 'auth'; COMMIT");
     const auto delay = time_until(Clock::now(), [&] { return b().get("/api/v1/me", token).status == 401; });
     ASSERT_TRUE(delay) << "B still accepts a token whose session is gone";
     report_delay("change without a notification seen by the poll", *delay);
-    EXPECT_EQ(metric(b(), "civicsnap_pg_listener_notifications_total"), notifications_before);
-    EXPECT_GT(metric(b(), "civicsnap_pg_listener_polls_total"), 0);
+    EXPECT_EQ(b().metric("civicsnap_pg_listener_notifications_total"), notifications_before);
+    EXPECT_GT(b().metric("civicsnap_pg_listener_polls_total"), 0);
 }
 
 TEST_F(PgCoherence, CoherenceHoldsAfterTheListenerConnectionsAreKilled) {
     TicketCity c{a()};
-    for (auto* node : {&a(), &b()}) ASSERT_EQ(metric(*node, "civicsnap_pg_listener_reconnects_total"), 0);
+    for (auto* node : {&a(), &b()}) ASSERT_EQ(node->metric("civicsnap_pg_listener_reconnects_total"), 0);
     auto conn = sql();
     auto killed = conn.query(
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -215,9 +208,9 @@ TEST_F(PgCoherence, CoherenceHoldsAfterTheListenerConnectionsAreKilled) {
     ASSERT_EQ(killed.int64(0), 2);
     for (auto* node : {&a(), &b()}) {
         ASSERT_TRUE(time_until(
-            Clock::now(), [&] { return metric(*node, "civicsnap_pg_listener_reconnects_total") == 1; }, 10'000ms))
+            Clock::now(), [&] { return node->metric("civicsnap_pg_listener_reconnects_total") == 1; }, 10'000ms))
             << "a listener did not reconnect";
-        EXPECT_EQ(metric(*node, "civicsnap_pg_listener_connected"), 1);
+        EXPECT_EQ(node->metric("civicsnap_pg_listener_connected"), 1);
     }
 
     // A logout on A is refused on B within a second, as before.
@@ -238,7 +231,7 @@ TEST_F(PgCoherence, CoherenceHoldsAfterTheListenerConnectionsAreKilled) {
     // A payload that is not an event is counted and dropped; the listener carries on.
     conn.exec("SELECT pg_notify('civic_report', 'not an event')");
     ASSERT_TRUE(time_until(
-        Clock::now(), [&] { return metric(b(), "civicsnap_pg_listener_malformed_total") == 1; }, 5000ms));
+        Clock::now(), [&] { return b().metric("civicsnap_pg_listener_malformed_total") == 1; }, 5000ms));
     ASSERT_EQ(b().post("/api/v1/reports/" + std::to_string(id) + "/actions", {{"action", "start"}}, c.w1.token).status,
               200);
     EXPECT_EQ(reporter_on_a.next()["status"], "in_progress");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 using civic::test::Daemon;
+using civic::test::metric_value;
 using civic::test::raw_exchange;
 using nlohmann::json;
 
@@ -201,13 +202,6 @@ int answered_connection(unsigned short port) {
     return fd;
 }
 
-// The value of a metric line `name value` in a Prometheus text body; -1 when absent.
-long long metric(const std::string& body, const std::string& name) {
-    const auto at = body.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stoll(body.substr(at + name.size() + 2));
-}
-
 // Connections are handed to the I/O contexts in turn (the test daemon runs two): six held open
 // at once are three on each, whichever context the turn starts at.
 TEST(Foundation, ConnectionsAreSpreadOverTheIoContexts) {
@@ -216,14 +210,14 @@ TEST(Foundation, ConnectionsAreSpreadOverTheIoContexts) {
     for (int i = 0; i < 6; ++i) held.push_back(answered_connection(daemon.port()));
     const auto body = daemon.get("/metrics").body;
     for (const int fd : held) ::close(fd);
-    const auto on_first = metric(body, "civicsnap_io_context_connections{context=\"0\"}");
-    const auto on_second = metric(body, "civicsnap_io_context_connections{context=\"1\"}");
-    EXPECT_EQ(metric(body, "civicsnap_io_context_connections{context=\"2\"}"), -1) << body;
+    const auto on_first = metric_value(body, "civicsnap_io_context_connections{context=\"0\"}");
+    const auto on_second = metric_value(body, "civicsnap_io_context_connections{context=\"1\"}");
+    EXPECT_EQ(metric_value(body, "civicsnap_io_context_connections{context=\"2\"}"), -1) << body;
     EXPECT_GE(on_first, 3) << body;
     EXPECT_GE(on_second, 3) << body;
-    EXPECT_GE(metric(body, "civicsnap_open_connections"), 7) << body;  // the six and /metrics's own
-    EXPECT_GE(metric(body, "civicsnap_io_context_connections_total{context=\"0\"}"), on_first);
-    EXPECT_GE(metric(body, "civicsnap_io_context_connections_total{context=\"1\"}"), on_second);
+    EXPECT_GE(metric_value(body, "civicsnap_open_connections"), 7) << body;  // the six and /metrics's own
+    EXPECT_GE(metric_value(body, "civicsnap_io_context_connections_total{context=\"0\"}"), on_first);
+    EXPECT_GE(metric_value(body, "civicsnap_io_context_connections_total{context=\"1\"}"), on_second);
 }
 
 TEST(Foundation, OpenApiListsEveryEndpoint) {

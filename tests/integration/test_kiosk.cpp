@@ -244,12 +244,7 @@ TEST(Redemption, ARefusedRedemptionsAnswerIsStoredUnderItsKey) {
     const auto k = register_kiosk(d);
     const auto resident = resident_with(d, "13500000019", 10);
     const auto token = redeem_token(d, resident.token);
-    const auto run_again = [&] {
-        const auto body = d.get("/metrics").body;
-        const std::string name = "\ncivicsnap_pg_run_again_total ";
-        const auto at = body.find(name);
-        return at == std::string::npos ? std::int64_t{-1} : std::stoll(body.substr(at + name.size()));
-    };
+    const auto run_again = [&] { return d.metric("civicsnap_pg_run_again_total"); };
     const auto before = run_again();
     EXPECT_EQ(before >= 0, database_on_postgresql());
 

@@ -40,13 +40,6 @@ json meta() {
             {"address", "文澜路 12 号"}};
 }
 
-std::int64_t metric(const Daemon& d, const std::string& name) {
-    const auto body = d.get("/metrics").body;
-    const auto at = body.find("\n" + name + " ");
-    if (at == std::string::npos) return -1;
-    return std::stoll(body.substr(at + name.size() + 2));
-}
-
 void send_all(int fd, const std::string& bytes) {
     std::size_t done = 0;
     while (done < bytes.size()) {
@@ -141,7 +134,7 @@ TEST(Memory, ThirtyTwoMaximumUploadsAtOnceStayUnderTheCeilingAndLoseNothing) {
     }
     // The spool holds nothing once the uploads are answered (its files are unlinked at creation).
     EXPECT_TRUE(std::filesystem::is_empty(std::filesystem::path(d.data_dir()) / "spool"));
-    EXPECT_EQ(metric(d, "civicsnap_upload_memory_bytes") < 64 * 1024, true);  // this /metrics GET only
+    EXPECT_EQ(d.metric("civicsnap_upload_memory_bytes") < 64 * 1024, true);  // this /metrics GET only
     // AddressSanitizer's shadow memory and quarantine make RSS meaningless as a bound there; the
     // answers and the durability above are still checked.
     if (!kUnderAsan) {
@@ -162,24 +155,24 @@ TEST(Memory, ASmallReportIsReadWholeALargeOneSpoolsItsPhotos) {
     const int held = connect_loopback(d.port());
     send_all(held, upload_head(d, c.r1.token, small, true));
     ASSERT_TRUE(read_response_head(held).starts_with("HTTP/1.1 100 Continue\r\n"));
-    EXPECT_EQ(metric(d, "civicsnap_upload_memory_bytes"), static_cast<std::int64_t>(small.body.size()));
+    EXPECT_EQ(d.metric("civicsnap_upload_memory_bytes"), static_cast<std::int64_t>(small.body.size()));
     send_all(held, small.body);
     const auto created = read_response_head(held);
     EXPECT_TRUE(created.starts_with("HTTP/1.1 201 ")) << created;
     ::close(held);
-    EXPECT_EQ(metric(d, "civicsnap_uploads_spooled_total"), 0);
+    EXPECT_EQ(d.metric("civicsnap_uploads_spooled_total"), 0);
 
     const int spooled = connect_loopback(d.port());
     send_all(spooled, upload_head(d, c.r1.token, large, true));
     ASSERT_TRUE(read_response_head(spooled).starts_with("HTTP/1.1 100 Continue\r\n"));
-    const auto charged = metric(d, "civicsnap_upload_memory_bytes");
+    const auto charged = d.metric("civicsnap_upload_memory_bytes");
     EXPECT_GT(charged, 0);
     EXPECT_LT(charged, static_cast<std::int64_t>(large.body.size()));
     send_all(spooled, large.body);
     const auto also_created = read_response_head(spooled);
     EXPECT_TRUE(also_created.starts_with("HTTP/1.1 201 ")) << also_created;
     ::close(spooled);
-    EXPECT_EQ(metric(d, "civicsnap_uploads_spooled_total"), 1);
+    EXPECT_EQ(d.metric("civicsnap_uploads_spooled_total"), 1);
 
     // Both photos are stored whole, wherever their bytes waited.
     const auto mine = d.get("/api/v1/reports", c.r1.token).json()["items"];
@@ -193,7 +186,7 @@ TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
     TicketCity c{d};
     // Over the report intake's in-memory bound (≈ 0.6 MiB), so that bound is what is charged.
     const auto upload = multipart(meta(), {make_noisy_jpeg(700'000, 7)});
-    EXPECT_EQ(metric(d, "civicsnap_upload_memory_budget_bytes"), 1000000);
+    EXPECT_EQ(d.metric("civicsnap_upload_memory_budget_bytes"), 1000000);
 
     // The first client is told to go on: it now holds its share of the budget, body unsent.
     const int first = connect_loopback(d.port());
@@ -216,7 +209,7 @@ TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
     const auto also_refused = read_response_head(third);
     ASSERT_TRUE(also_refused.starts_with("HTTP/1.1 503 ")) << also_refused;
     ::close(third);
-    EXPECT_EQ(metric(d, "civicsnap_uploads_over_budget_total"), 2);
+    EXPECT_EQ(d.metric("civicsnap_uploads_over_budget_total"), 2);
 
     // Small requests whose charge still fits are served meanwhile.
     EXPECT_EQ(d.get("/api/v1/reports?limit=1", c.r2.token).status, 200);
@@ -228,5 +221,5 @@ TEST(Memory, OverTheUploadBudgetExpectContinueGets503BeforeAnyBodyByte) {
     ::close(first);
     const auto retry = post_multipart(d, "/api/v1/reports", upload, c.r2.token);
     EXPECT_EQ(retry.status, 201) << retry.body;
-    EXPECT_LT(metric(d, "civicsnap_upload_memory_bytes"), 64 * 1024);
+    EXPECT_LT(d.metric("civicsnap_upload_memory_bytes"), 64 * 1024);
 }

@@ -391,6 +391,14 @@ HttpResponse Daemon::request(const std::string& method, const std::string& targe
     return *parsed;
 }
 
+std::int64_t metric_value(const std::string& metrics_body, const std::string& name) {
+    const auto at = metrics_body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stoll(metrics_body.substr(at + name.size() + 2));
+}
+
+std::int64_t Daemon::metric(const std::string& name) const { return metric_value(get("/metrics").body, name); }
+
 HttpResponse Daemon::get(const std::string& target, const std::string& token) const {
     Headers h;
     if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);

@@ -27,6 +27,10 @@ struct HttpResponse {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// The value of the line `name value` in a Prometheus text body (name with its labels); -1 when
+// absent. For several figures of one moment, read from one GET.
+std::int64_t metric_value(const std::string& metrics_body, const std::string& name);
+
 class Daemon {
 public:
     struct Options {
@@ -56,6 +60,9 @@ public:
     HttpResponse get(const std::string& target, const std::string& token = "") const;
     HttpResponse post(const std::string& target, const nlohmann::json& body, const std::string& token = "",
                       Headers headers = {}) const;
+
+    // The value of the line `name value` on /metrics now (name with its labels); -1 when absent.
+    std::int64_t metric(const std::string& name) const;
 
     // Logs in (or registers) and returns a bearer token.
     std::string login(const std::string& phone, const std::string& password) const;

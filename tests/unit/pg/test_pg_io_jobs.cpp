@@ -111,6 +111,10 @@ TEST_F(PgIoJobs, AJobWaitingForARowLockLeavesItsThreadServing) {
     EXPECT_EQ(value(), 11);
     EXPECT_EQ(pool.stats().io_thread_jobs, 1);
     EXPECT_EQ(pool.stats().in_use, 0);
+    // The fiber left the socket registered with its thread; a blocking holder drops that, so that
+    // its answers wake no I/O thread.
+    auto lease = pool.acquire();
+    EXPECT_EQ(lease.conn().attachment(), nullptr);
 }
 
 // With no idle connection the job does not wait for one, nor open one on the I/O thread: it is
