@@ -1,8 +1,9 @@
 #pragma once
 // Idempotency-Key (API.md §0). The claim of the key, the operation and the stored response happen
 // in one write job, so two attempts with the same key can never both run: on SQLite the writer is
-// the only thread that writes; on PostgreSQL the claim (store::claim_idempotent) makes a second
-// attempt wait for the first one's commit and then find its answer.
+// the only thread that writes; on PostgreSQL the claim (store::claim_idempotent, or on a job's
+// first run store::claim_idempotent_answered) makes a second attempt wait for the first one's
+// commit and then find its answer (at once, or in the job's next run).
 #include "common/errors.hpp"
 #include "server/api/context.hpp"
 #include "server/http/message.hpp"
@@ -40,7 +41,9 @@ std::optional<http::Response> replay(store::Conn& conn, const Idempotency& id, s
 // trips before COMMIT. An ApiError from op or last rolls back both and the stored answer, and
 // becomes the answer stored instead. Other exceptions propagate (nothing stored: the job's
 // rollback takes the claim back too). A key already answered is replayed (or 409 for a different
-// request) and neither runs.
+// request) and neither runs — except on PostgreSQL's first run of the job, which claims the key
+// with op's answer, before last: if the key holds an answer after all, the claim fails, nothing
+// of the run is kept, and the job's next run replays it.
 template <class Op, class Last>
 http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int64_t now, Op&& op, Last&& last) {
     if (id.key.empty()) {
@@ -52,13 +55,21 @@ http::Response run_idempotent(store::Conn& conn, const Idempotency& id, std::int
         savepoint.keep();
         return response;
     }
-    if (!store::claim_idempotent(conn, id.caller, id.key, id.fingerprint, now, now - kIdempotencyWindowSeconds)) {
+    const auto not_before = now - kIdempotencyWindowSeconds;
+    // Claimed with the answer (PostgreSQL's first run, see store::claims_with_answer), or first.
+    const bool claim_with_answer = store::claims_with_answer(conn);
+    if (!claim_with_answer && !store::claim_idempotent(conn, id.caller, id.key, id.fingerprint, now, not_before)) {
         if (auto stored = replay(conn, id, now)) return *stored;
         // Claimed by another attempt, yet not found: deleted in between. Nothing done; run again.
         throw store::DbError(store::DbError::Kind::retry, "40001", "Idempotency-Key row vanished after its claim");
     }
     const auto save = [&](const http::Response& r) {
-        store::save_idempotent(conn, id.caller, id.key, {id.fingerprint, r.status, r.content_type, r.body}, now);
+        const store::StoredResponse stored{id.fingerprint, r.status, r.content_type, r.body};
+        if (claim_with_answer) {
+            store::claim_idempotent_answered(conn, id.caller, id.key, stored, now, not_before);
+        } else {
+            store::save_idempotent(conn, id.caller, id.key, stored, now);
+        }
     };
     store::Savepoint savepoint(conn, store::Savepoint::Expect::kept);  // a client's error undoes it
     try {

@@ -2,7 +2,9 @@
 #include "server/store/sqlite.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
+#include <string_view>
 
 namespace civic::store {
 
@@ -16,6 +18,8 @@ CommitEpoch::~CommitEpoch() { engine_.remove_epoch(this); }
 namespace {
 
 constexpr const char* kReadEpochs = "SELECT name, n FROM epochs";
+
+using EpochCounters = std::vector<std::pair<std::string, std::int64_t>>;  // every counter, by name
 
 EpochCounters counters_from(Query& q) {
     EpochCounters counters;
@@ -48,19 +52,28 @@ void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs) {
     publish(counters, epochs);
 }
 
-Pending<EpochCounters> send_epoch_read(Conn& conn) {
-    auto q = std::make_shared<Query>(conn.query(kReadEpochs));
-    q->send();
-    return Pending<EpochCounters>([q] { return counters_from(*q); });
-}
-
-void observe_epochs(Pending<EpochCounters>& read, const std::vector<CommitEpoch*>& epochs) {
-    std::optional<EpochCounters> counters;
-    try {
-        counters = read.get();
-    } catch (const DbError&) {
+void observe_epoch_notices(const std::vector<std::string>& notices, bool overflowed,
+                           const std::vector<CommitEpoch*>& epochs) {
+    constexpr std::string_view kTag = "civic_epoch ";
+    for (auto* epoch : epochs) {
+        if (overflowed) {
+            epoch->moved();
+            continue;
+        }
+        // The last bump of the counter in the transaction: its value is the one committed.
+        const std::string prefix = std::string(kTag) + epoch->name() + " ";
+        const auto last = std::find_if(notices.rbegin(), notices.rend(),
+                                       [&](const std::string& notice) { return notice.starts_with(prefix); });
+        if (last == notices.rend()) continue;
+        const std::string_view digits = std::string_view(*last).substr(prefix.size());
+        std::int64_t n = 0;
+        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+        if (error == std::errc{} && end == digits.data() + digits.size()) {
+            epoch->observe(n);
+        } else {
+            epoch->moved();
+        }
     }
-    publish(counters, epochs);
 }
 
 void CommitEpoch::observe(std::optional<std::int64_t> n) {

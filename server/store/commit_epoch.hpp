@@ -1,7 +1,8 @@
 #pragma once
 // One of the counters of schema/007_epochs.sql, published to memory. Triggers move the counter
 // in the same transaction as the changes they stand for; the engine reads every counter once
-// after every commit (observe_epochs) and, if one moved, advances its current() before it
+// after every commit (observe_epochs; on PostgreSQL the writing transaction's triggers say which
+// moved, observe_epoch_notices) and, if one moved, advances its current() before it
 // completes the committed job(s). So:
 //  - a request that made a change hears back only after current() moved, and
 //  - a reader that takes current() before it reads cannot tag older data with a newer epoch.
@@ -9,7 +10,6 @@
 // On PostgreSQL another node's commits reach it through this node's listener
 // (cluster_events.hpp), which reads the counter after a notification or a poll and calls
 // observe(), or moved() when it cannot tell what it missed.
-#include "server/store/pending.hpp"
 #include "server/store/storage_engine.hpp"
 
 #include <atomic>
@@ -58,14 +58,12 @@ private:
 // epochs, the PostgreSQL listener after a notification or a poll.
 void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs);
 
-// Every counter, by name.
-using EpochCounters = std::vector<std::pair<std::string, std::int64_t>>;
-// The same read sent as the last statement of a write transaction (Query::send): on PostgreSQL
-// it goes out with the COMMIT, in its round trip. It sees this transaction's own moves and those
-// committed before it; later ones each reach observe_epochs from their own job (or, on another
-// node, through the listener). Given to observe_epochs only after the COMMIT succeeded.
-Pending<EpochCounters> send_epoch_read(Conn& conn);
-// observe_epochs with a read made so: every epoch advances if it failed.
-void observe_epochs(Pending<EpochCounters>& read, const std::vector<CommitEpoch*>& epochs);
+// On PostgreSQL, after a write's COMMIT: the counters its transaction moved, as its epoch
+// triggers told the session in NOTICEs `civic_epoch <name> <n>` (schema/postgresql/
+// 021_epoch_notices.sql; pg::Conn::notices), given to the epochs they name — nothing read, and
+// nothing done for a write that moved none. Those notices cut short (`overflowed`): every epoch
+// advances. Other notices are ignored.
+void observe_epoch_notices(const std::vector<std::string>& notices, bool overflowed,
+                           const std::vector<CommitEpoch*>& epochs);
 
 }  // namespace civic::store

@@ -1,6 +1,8 @@
 #include "server/store/idempotency_repo.hpp"
 #include "server/store/sqlite.hpp"
 
+#include <stdexcept>
+
 namespace civic::store {
 
 std::optional<StoredResponse> find_idempotent(Conn& conn, std::string_view caller, std::string_view key,
@@ -33,6 +35,26 @@ void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, 
         "WHERE caller = ?1 AND key = ?2");
     q.bind(1, caller).bind(2, key).bind_blob(3, r.fingerprint).bind(4, r.status).bind(5, r.content_type);
     q.bind_blob(6, r.body).bind(7, now);
+    q.run_deferred();
+}
+
+bool claims_with_answer(Conn& conn) { return conn.engine() == Engine::postgresql && conn.first_run(); }
+
+void claim_idempotent_answered(Conn& conn, std::string_view caller, std::string_view key,
+                               const StoredResponse& response, std::int64_t now, std::int64_t not_before) {
+    if (conn.engine() != Engine::postgresql) throw std::logic_error("claim_idempotent_answered is PostgreSQL's only");
+    // No verdict to wait for before COMMIT: a key found taken is the statement's own error
+    // (schema/postgresql/020_claim_with_answer.sql).
+    auto q = conn.query(
+        "WITH claimed AS ("
+        "INSERT INTO idempotency_keys (caller, key, fingerprint, status, content_type, body, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (caller, key) DO UPDATE SET "
+        "fingerprint = excluded.fingerprint, status = excluded.status, content_type = excluded.content_type, "
+        "body = excluded.body, created_at = excluded.created_at WHERE idempotency_keys.created_at < ?8 "
+        "RETURNING 1) "
+        "SELECT civic_idempotency_key_taken(?1) WHERE NOT EXISTS (SELECT 1 FROM claimed)");
+    q.bind(1, caller).bind(2, key).bind_blob(3, response.fingerprint).bind(4, response.status);
+    q.bind(5, response.content_type).bind_blob(6, response.body).bind(7, now).bind(8, not_before);
     q.run_deferred();
 }
 

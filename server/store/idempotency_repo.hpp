@@ -30,6 +30,18 @@ bool claim_idempotent(Conn& conn, std::string_view caller, std::string_view key,
 // statement or commit.
 void save_idempotent(Conn& conn, std::string_view caller, std::string_view key, const StoredResponse& response,
                      std::int64_t now);
+// Whether this run of the job claims its key with the answer, after the operation
+// (claim_idempotent_answered), instead of first (claim_idempotent … save_idempotent): on
+// PostgreSQL, a job's first run (Conn::first_run). One statement and one row version fewer;
+// the rare attempt that meets a live answer under its key fails as a serialization failure and
+// runs again, claiming first — and so replays that answer.
+bool claims_with_answer(Conn& conn);
+// PostgreSQL only: claims (caller, key) and stores the answer in one statement, deferred (it
+// goes out with the next statement or the COMMIT). No row, or one older than `not_before`: the
+// answer is stored. A live answer (or another attempt's claim, committed while this one waited
+// for it): the statement fails with SQLSTATE 40001, so the whole job runs again.
+void claim_idempotent_answered(Conn& conn, std::string_view caller, std::string_view key,
+                               const StoredResponse& response, std::int64_t now, std::int64_t not_before);
 void purge_idempotent_before(Conn& conn, std::int64_t cutoff);
 
 }  // namespace civic::store

@@ -11,7 +11,19 @@
 
 namespace civic::store {
 
-PgEngine::PgEngine(pg::PoolOptions options) : pool_(std::move(options)), threads_(pool_.options().max_connections) {}
+namespace {
+
+// What every connection of the engine's pool asks for: its epoch triggers' notices
+// (schema/postgresql/021_epoch_notices.sql), which a server or role setting must not silence.
+pg::PoolOptions with_epoch_notices(pg::PoolOptions options) {
+    options.settings = "SET civic.epoch_notices = on; SET client_min_messages = notice";
+    return options;
+}
+
+}  // namespace
+
+PgEngine::PgEngine(pg::PoolOptions options)
+    : pool_(with_epoch_notices(std::move(options))), threads_(pool_.options().max_connections) {}
 
 PgEngine::~PgEngine() { stop(); }
 
@@ -54,22 +66,13 @@ void PgEngine::write_on_thread(WriteJob job) {
 }
 
 void PgEngine::run_write(WriteJob& job, pg::Suspender* suspender) {
-    // The epochs (commit_epoch.hpp) read as the transaction's last statement, in the COMMIT's
-    // round trip, and published after the COMMIT, before the job completes: they move before the
-    // request that made the change hears back.
+    // The epochs (commit_epoch.hpp) this transaction moved, as its triggers' notices said,
+    // published after the COMMIT and before the job completes: they move before the request
+    // that made the change hears back. A write that moved none reads nothing.
     const auto watched = epochs();
-    std::optional<Pending<EpochCounters>> epochs_read;
     run_pg_job(
-        pool_,
-        [&](Conn& conn) {
-            job.run(conn);
-            if (!watched.empty()) epochs_read = send_epoch_read(conn);
-        },
-        pg::TxOptions{},
-        [&](Conn&) {
-            if (epochs_read) observe_epochs(*epochs_read, watched);
-        },
-        suspender);
+        pool_, [&](Conn& conn) { job.run(conn); }, pg::TxOptions{},
+        [&](pg::Conn& conn) { observe_epoch_notices(conn.notices(), conn.notices_overflowed(), watched); }, suspender);
 }
 
 void PgEngine::read(const std::function<void(Conn&)>& fn) {

@@ -12,11 +12,12 @@
 namespace civic::store {
 
 // Runs `fn(store::Conn&)` on a connection of `pool` inside one transaction and returns its result,
-// then `after_commit(store::Conn&)` on the same connection after the commit, outside any
-// transaction (the daemon's commit observers; it should not throw).
+// then `after_commit(store::Conn&)` (or `(pg::Conn&)`) on the same connection after the commit,
+// outside any transaction (the daemon's commit observers; it should not throw).
 // The job may run more than once (see Pool::run): it must publish nothing before this returns.
 // Throws DbError (to_db_error) for what the pool gives up on; exceptions of the job's own pass
 // through unchanged. A savepoint it leaves untaken and must undo runs it again (at most once).
+// Only the job's first run sees Conn::first_run(): every later one, whatever the cause, is careful.
 // With a `suspender`, the job runs as pg::Suspender says (it may throw pg::NoIdleConnection).
 template <class F, class After>
 auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit, pg::Suspender* suspender = nullptr)
@@ -24,11 +25,13 @@ auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit, 
     // The job's transaction is its own, so a savepoint expected to be kept need not be taken: if
     // one must be undone after all, the job runs again with its savepoints (conn.hpp, Savepoint).
     bool defer_savepoints = true;
+    int runs = 0;
     try {
         return pool.run(
             [&](pg::Conn& conn) -> std::invoke_result_t<F&, Conn&> {
                 auto front = borrow_postgresql(conn);
                 front->set_may_defer_savepoints(defer_savepoints);
+                front->set_first_run(++runs == 1);
                 try {
                     if constexpr (std::is_void_v<std::invoke_result_t<F&, Conn&>>) {
                         fn(*front);
@@ -51,8 +54,12 @@ auto run_pg_job(pg::Pool& pool, F&& fn, pg::TxOptions tx, After&& after_commit, 
             tx,
             [&](pg::Conn& conn) noexcept {
                 try {
-                    auto front = borrow_postgresql(conn);
-                    after_commit(*front);
+                    if constexpr (std::is_invocable_v<After&, pg::Conn&>) {
+                        after_commit(conn);
+                    } else {
+                        auto front = borrow_postgresql(conn);
+                        after_commit(*front);
+                    }
                 } catch (...) {
                     // The job is committed: an observer failing anyway must not turn it into an error.
                 }

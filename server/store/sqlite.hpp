@@ -144,6 +144,11 @@ public:
     // runs it again instead).
     bool must_run_again() const noexcept { return must_run_again_; }
     void set_must_run_again() noexcept { must_run_again_ = true; }
+    // A PostgreSQL job's first run (set by run_pg_job): it may stake on the common case and
+    // let the database refuse the rare one as a serialization failure, because the job then runs
+    // again — with first_run() false, the careful way. False everywhere else.
+    bool first_run() const noexcept { return first_run_; }
+    void set_first_run(bool first) noexcept { first_run_ = first; }
 
     // SQLite only (checkpoints, backups, tests): the handle, and its error as a DbError.
     // Throws std::logic_error on another engine.
@@ -155,6 +160,7 @@ private:
     Engine engine_;
     bool may_defer_savepoints_ = false;
     bool must_run_again_ = false;
+    bool first_run_ = false;
 };
 
 }  // namespace civic::store

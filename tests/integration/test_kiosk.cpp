@@ -237,7 +237,10 @@ TEST(Redemption, AFailedRedemptionStillSpendsItsSignature) {
 // A refused redemption's answer is stored under its key, so a retry with a fresh signature hears
 // the same refusal, replayed, and nothing moves. On PostgreSQL the refusal undid a savepoint the
 // job had left untaken (docs/postgresql.md, "The pool"): the job ran once more with it taken,
-// counted by civicsnap_pg_run_again_total, and that second run is what stored the answer.
+// counted by civicsnap_pg_run_again_total, and that second run is what stored the answer. The
+// retry's job does the same: its first run claims the key only with its answer
+// (store::claims_with_answer), so it meets the refusal first; its second run claims the key
+// first and replays.
 TEST(Redemption, ARefusedRedemptionsAnswerIsStoredUnderItsKey) {
     auto& d = file_daemon();
     add_reward(d, "REFUSED", 50, 5);
@@ -258,7 +261,9 @@ TEST(Redemption, ARefusedRedemptionsAnswerIsStoredUnderItsKey) {
     EXPECT_EQ(retry.header("idempotent-replayed"), "true");
     EXPECT_EQ(stock_of(d, "REFUSED"), 5);
     EXPECT_EQ(balance_of(d, resident.token), 10);
-    if (database_on_postgresql()) EXPECT_EQ(run_again(), before + 1) << "the refusal, not its replay";
+    if (database_on_postgresql()) {
+        EXPECT_EQ(run_again(), before + 2) << "the refusal and its replay, once each";
+    }
 }
 
 // A signed request replayed under another Idempotency-Key (the key is not signed) is refused and

@@ -54,8 +54,6 @@ std::string decode_bytea(const char* p, std::size_t len) {
     return out;
 }
 
-void no_notices(void*, const char*) {}
-
 }  // namespace
 
 std::string conninfo_error(const std::string& conninfo) {
@@ -97,7 +95,7 @@ Conn::Conn(Options options) {
         conn_ = nullptr;
         throw PgError("08001", std::move(message), true);
     }
-    PQsetNoticeProcessor(conn_, no_notices, nullptr);
+    PQsetNoticeReceiver(conn_, &Conn::receive_notice, this);
     if (PQsetClientEncoding(conn_, "UTF8") != 0) {
         std::string message = "cannot set client encoding: " + trimmed(PQerrorMessage(conn_));
         PQfinish(conn_);
@@ -109,11 +107,27 @@ Conn::Conn(Options options) {
     try {
         exec("SET lock_timeout = " + std::to_string(options.lock_timeout_ms) +
              "; SET bytea_output = 'hex'; SET extra_float_digits = 1; SET TimeZone = 'UTC'");
+        if (!options.settings.empty()) exec(options.settings);
     } catch (...) {
         PQfinish(conn_);
         conn_ = nullptr;
         throw;
     }
+}
+
+void Conn::receive_notice(void* self, const PGresult* notice) {
+    auto& conn = *static_cast<Conn*>(self);
+    if (conn.notices_.size() >= kMaxNotices) {
+        conn.notices_overflowed_ = true;
+        return;
+    }
+    const char* message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+    conn.notices_.emplace_back(message ? message : "");
+}
+
+void Conn::forget_notices() {
+    notices_.clear();
+    notices_overflowed_ = false;
 }
 
 Conn::~Conn() {
@@ -167,6 +181,7 @@ void Conn::exec_with_next(std::string_view sql) {
     const bool savepoint = sql.starts_with("SAVEPOINT");
     if (!sql.starts_with("BEGIN") && !savepoint)
         client_error("exec_with_next takes BEGIN or SAVEPOINT, not: " + std::string(sql));
+    if (!savepoint) forget_notices();
     waiting_.push_back({std::string(sql), nullptr, {}, {}, {}});
     // A check's verdict is thrown in the scope of its statement, never inside a savepoint taken
     // after it (where a caller could take it for the savepoint's own failure).
@@ -230,6 +245,7 @@ void Conn::rollback_to_savepoint(std::string_view name) {
 
 void Conn::exec(std::string_view sql) {
     flush();  // a deferred statement cannot join the simple protocol's text
+    if (sql.starts_with("BEGIN")) forget_notices();
     // Waiting transaction control leads, in the same message: the simple protocol runs the
     // statements in order and stops at the first error, whose result PQexec returns.
     PGresult* r = exec_text(take_waiting() + std::string(sql));

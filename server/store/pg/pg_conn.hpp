@@ -140,6 +140,7 @@ public:
         int lock_timeout_ms = 5000;                   // SET lock_timeout (0 = wait for ever)
         std::string application_name = "civicsnapd";  // unless the conninfo says otherwise
         int connect_timeout_s = 10;                   // unless the conninfo says otherwise
+        std::string settings = {};                    // more `SET …;` statements, run once at connect
     };
     explicit Conn(Options options);
     explicit Conn(const std::string& conninfo) : Conn(Options{conninfo}) {}
@@ -187,6 +188,13 @@ public:
     void commit();
     // Rows changed by the last statement that ran on this connection through query().
     std::int64_t changes() const { return changes_; }
+
+    // The NOTICEs the server sent during the current (or last) transaction, as their primary
+    // messages, oldest first: cleared when a transaction begins (exec_with_next("BEGIN") or
+    // exec of a BEGIN), at most kMaxNotices kept — past that, notices_overflowed() says so.
+    static constexpr std::size_t kMaxNotices = 64;
+    const std::vector<std::string>& notices() const { return notices_; }
+    bool notices_overflowed() const { return notices_overflowed_; }
 
     // False once the connection broke (the server ended it, the network failed).
     bool ok() const;
@@ -285,8 +293,13 @@ private:
     // `text` by the simple query protocol: PQexec, waiting through next_result().
     pg_result* exec_text(const std::string& text);
 
+    static void receive_notice(void* self, const pg_result* notice);
+    void forget_notices();
+
     pg_conn* conn_ = nullptr;
     std::int64_t changes_ = 0;
+    std::vector<std::string> notices_;
+    bool notices_overflowed_ = false;
     // SQL as written → translated (shared with the queries using it).
     std::unordered_map<std::string, std::shared_ptr<const TranslatedSql>> translated_;
     // translated SQL + '\0' + parameter type signature → prepared statement.

@@ -64,9 +64,9 @@ Pool::Lease Pool::acquire() {
             ++open_;  // reserved while connecting, outside the lock
             lock.unlock();
             try {
-                auto conn =
-                    std::make_unique<Conn>(Conn::Options{options_.conninfo, options_.lock_timeout_ms,
-                                                         options_.application_name, options_.connect_timeout_s});
+                auto conn = std::make_unique<Conn>(Conn::Options{options_.conninfo, options_.lock_timeout_ms,
+                                                                 options_.application_name, options_.connect_timeout_s,
+                                                                 options_.settings});
                 stats_.open.fetch_add(1, std::memory_order_relaxed);
                 stats_.in_use.fetch_add(1, std::memory_order_relaxed);
                 return Lease(*this, std::move(conn));

@@ -56,6 +56,7 @@ struct PoolOptions {
     std::chrono::milliseconds backoff_max{100};
     std::string application_name = "civicsnapd";
     int connect_timeout_s = 10;
+    std::string settings = {};  // Conn::Options::settings of every connection
 };
 
 // Thrown by a job that has learnt how it must run (see the rules above); nothing else.

@@ -8,6 +8,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 using namespace civic::store::pg;
 using civic::test::client_messages;
@@ -442,6 +443,32 @@ TEST_F(PgConn, SessionSettingsAndWhatTheUrlOverrides) {
     Conn other(Conn::Options{conninfo() + " application_name=node-b", 250});
     EXPECT_EQ(setting(other, "application_name"), "node-b");
     EXPECT_EQ(setting(other, "lock_timeout"), "250ms");
+}
+
+// Options::settings run at connect; the server's notices are kept per transaction (from its
+// BEGIN), at most kMaxNotices of them.
+TEST_F(PgConn, ExtraSettingsAndTheNoticesOfATransaction) {
+    Conn c(Conn::Options{conninfo(), 5000, "civicsnapd", 10, "SET client_min_messages = notice; SET civic.x = 'on'"});
+    auto q = c.query("SELECT current_setting('civic.x')");
+    q.next();
+    EXPECT_EQ(q.text(0), "on");
+
+    c.exec("BEGIN");
+    c.exec("DO $$ BEGIN RAISE NOTICE 'first %', 1; RAISE NOTICE 'second'; END $$");
+    c.commit();
+    EXPECT_EQ(c.notices(), (std::vector<std::string>{"first 1", "second"}));
+    EXPECT_FALSE(c.notices_overflowed());
+
+    c.exec_with_next("BEGIN");
+    EXPECT_TRUE(c.notices().empty()) << "a transaction's notices start with it";
+    c.exec("DO $$ BEGIN FOR i IN 1..100 LOOP RAISE NOTICE 'n %', i; END LOOP; END $$");
+    c.commit();
+    EXPECT_EQ(c.notices().size(), Conn::kMaxNotices);
+    EXPECT_EQ(c.notices().front(), "n 1");
+    EXPECT_TRUE(c.notices_overflowed());
+    c.exec("BEGIN");
+    EXPECT_FALSE(c.notices_overflowed());
+    c.rollback();
 }
 
 TEST_F(PgConn, QuestionMarksInsideTextStayText) {

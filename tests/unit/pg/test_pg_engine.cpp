@@ -71,6 +71,30 @@ TEST_F(PgEngineTest, ObserversRunAfterTheCommitAndBeforeTheJobCompletes) {
     EXPECT_EQ(scalar(*connect(), "SELECT count(*) FROM users WHERE role = 'worker'"), 1);
 }
 
+// The epochs a write moved reach the engine as its triggers' notices (schema 021), not by a read
+// after it: a job that raised more notices than a connection keeps, the epoch's among the lost
+// ones, still moves every epoch; a job that moved another counter leaves this one.
+TEST_F(PgEngineTest, AnEpochMovedBeyondTheNoticesKeptStillMoves) {
+    CommitEpoch auth(*engine, "auth");
+    const auto before = auth.current();
+    std::uint64_t seen = 0;
+    EXPECT_FALSE(write(
+        [](Conn& c) {
+            c.exec(
+                "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
+                "VALUES ('x-test', 'X', 24, 1, 1, 0)");
+        },
+        auth, seen));
+    EXPECT_EQ(seen, before) << "the categories' counter moved, not auth's";
+    EXPECT_FALSE(write(
+        [](Conn& c) {
+            c.exec("DO $$ BEGIN FOR i IN 1..100 LOOP RAISE NOTICE 'noise %', i; END LOOP; END $$");
+            c.exec("UPDATE users SET role = 'worker' WHERE id = 1");
+        },
+        auth, seen));
+    EXPECT_GT(seen, before);
+}
+
 TEST_F(PgEngineTest, AJobRunAgainAfterASerializationFailureIsCommittedOnce) {
     CommitEpoch auth(*engine, "auth");
     int runs = 0;

@@ -1,0 +1,4 @@
+-- Twin of schema/postgresql/020_claim_with_answer.sql, the function PostgreSQL's one-statement
+-- claim of an Idempotency-Key raises when the key holds an answer already. Nothing to do here:
+-- on SQLite the writer claims a key before the operation runs. Kept so that both engines count
+-- the same versions.

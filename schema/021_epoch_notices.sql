@@ -1,0 +1,3 @@
+-- Twin of schema/postgresql/021_epoch_notices.sql, whose epoch bumps tell the writing session
+-- the counters they moved. Nothing to do here: SQLite's writer reads the counters after each
+-- commit (cheap, in process). Kept so that both engines count the same versions.
