@@ -52,11 +52,11 @@ void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs) {
     publish(counters, epochs);
 }
 
-void observe_epoch_notices(const std::vector<std::string>& notices, bool overflowed,
+void observe_epoch_notices(const std::vector<std::string>& notices, bool inexact,
                            const std::vector<CommitEpoch*>& epochs) {
     constexpr std::string_view kTag = "civic_epoch ";
     for (auto* epoch : epochs) {
-        if (overflowed) {
+        if (inexact) {
             epoch->moved();
             continue;
         }

@@ -61,9 +61,10 @@ void observe_epochs(Conn& conn, const std::vector<CommitEpoch*>& epochs);
 // On PostgreSQL, after a write's COMMIT: the counters its transaction moved, as its epoch
 // triggers told the session in NOTICEs `civic_epoch <name> <n>` (schema/postgresql/
 // 021_epoch_notices.sql; pg::Conn::notices), given to the epochs they name — nothing read, and
-// nothing done for a write that moved none. Those notices cut short (`overflowed`): every epoch
-// advances. Other notices are ignored.
-void observe_epoch_notices(const std::vector<std::string>& notices, bool overflowed,
+// nothing done for a write that moved none. Notices that do not tell exactly what the COMMIT kept
+// (`inexact`: cut short, or the transaction rolled back to a savepoint, whose undone bumps named
+// values the next bump will commit again): every epoch advances. Other notices are ignored.
+void observe_epoch_notices(const std::vector<std::string>& notices, bool inexact,
                            const std::vector<CommitEpoch*>& epochs);
 
 }  // namespace civic::store

@@ -16,7 +16,8 @@ namespace {
 // What every connection of the engine's pool asks for: its epoch triggers' notices
 // (schema/postgresql/021_epoch_notices.sql), which a server or role setting must not silence.
 pg::PoolOptions with_epoch_notices(pg::PoolOptions options) {
-    options.settings = "SET civic.epoch_notices = on; SET client_min_messages = notice";
+    if (!options.settings.empty()) options.settings += "; ";
+    options.settings += "SET civic.epoch_notices = on; SET client_min_messages = notice";
     return options;
 }
 
@@ -72,7 +73,7 @@ void PgEngine::run_write(WriteJob& job, pg::Suspender* suspender) {
     const auto watched = epochs();
     run_pg_job(
         pool_, [&](Conn& conn) { job.run(conn); }, pg::TxOptions{},
-        [&](pg::Conn& conn) { observe_epoch_notices(conn.notices(), conn.notices_overflowed(), watched); }, suspender);
+        [&](pg::Conn& conn) { observe_epoch_notices(conn.notices(), conn.notices_inexact(), watched); }, suspender);
 }
 
 void PgEngine::read(const std::function<void(Conn&)>& fn) {

@@ -118,7 +118,7 @@ Conn::Conn(Options options) {
 void Conn::receive_notice(void* self, const PGresult* notice) {
     auto& conn = *static_cast<Conn*>(self);
     if (conn.notices_.size() >= kMaxNotices) {
-        conn.notices_overflowed_ = true;
+        conn.notices_inexact_ = true;
         return;
     }
     const char* message = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
@@ -127,7 +127,7 @@ void Conn::receive_notice(void* self, const PGresult* notice) {
 
 void Conn::forget_notices() {
     notices_.clear();
-    notices_overflowed_ = false;
+    notices_inexact_ = false;
 }
 
 Conn::~Conn() {
@@ -240,6 +240,7 @@ void Conn::rollback_to_savepoint(std::string_view name) {
     }
     // Sent; so was everything before it (a send takes all that waits), and what waits is after it.
     waiting_.clear();
+    notices_inexact_ = true;  // the undone statements' notices cannot be told from the others
     exec("ROLLBACK TO " + std::string(name) + "; RELEASE " + std::string(name));
 }
 

@@ -191,10 +191,12 @@ public:
 
     // The NOTICEs the server sent during the current (or last) transaction, as their primary
     // messages, oldest first: cleared when a transaction begins (exec_with_next("BEGIN") or
-    // exec of a BEGIN), at most kMaxNotices kept — past that, notices_overflowed() says so.
+    // exec of a BEGIN), at most kMaxNotices kept. notices_inexact(): they do not tell exactly what
+    // the transaction did — some were dropped past kMaxNotices, or it rolled back to a savepoint
+    // (what the undone statements said is still among them).
     static constexpr std::size_t kMaxNotices = 64;
     const std::vector<std::string>& notices() const { return notices_; }
-    bool notices_overflowed() const { return notices_overflowed_; }
+    bool notices_inexact() const { return notices_inexact_; }
 
     // False once the connection broke (the server ended it, the network failed).
     bool ok() const;
@@ -299,7 +301,7 @@ private:
     pg_conn* conn_ = nullptr;
     std::int64_t changes_ = 0;
     std::vector<std::string> notices_;
-    bool notices_overflowed_ = false;
+    bool notices_inexact_ = false;
     // SQL as written → translated (shared with the queries using it).
     std::unordered_map<std::string, std::shared_ptr<const TranslatedSql>> translated_;
     // translated SQL + '\0' + parameter type signature → prepared statement.

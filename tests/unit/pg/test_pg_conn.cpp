@@ -457,7 +457,7 @@ TEST_F(PgConn, ExtraSettingsAndTheNoticesOfATransaction) {
     c.exec("DO $$ BEGIN RAISE NOTICE 'first %', 1; RAISE NOTICE 'second'; END $$");
     c.commit();
     EXPECT_EQ(c.notices(), (std::vector<std::string>{"first 1", "second"}));
-    EXPECT_FALSE(c.notices_overflowed());
+    EXPECT_FALSE(c.notices_inexact());
 
     c.exec_with_next("BEGIN");
     EXPECT_TRUE(c.notices().empty()) << "a transaction's notices start with it";
@@ -465,9 +465,13 @@ TEST_F(PgConn, ExtraSettingsAndTheNoticesOfATransaction) {
     c.commit();
     EXPECT_EQ(c.notices().size(), Conn::kMaxNotices);
     EXPECT_EQ(c.notices().front(), "n 1");
-    EXPECT_TRUE(c.notices_overflowed());
+    EXPECT_TRUE(c.notices_inexact()) << "some were dropped";
     c.exec("BEGIN");
-    EXPECT_FALSE(c.notices_overflowed());
+    EXPECT_FALSE(c.notices_inexact());
+    c.exec("SAVEPOINT s");
+    c.exec("DO $$ BEGIN RAISE NOTICE 'undone'; END $$");
+    c.rollback_to_savepoint("s");
+    EXPECT_TRUE(c.notices_inexact()) << "what the undone statement said is still there";
     c.rollback();
 }
 

@@ -95,6 +95,25 @@ TEST_F(PgEngineTest, AnEpochMovedBeyondTheNoticesKeptStillMoves) {
     EXPECT_GT(seen, before);
 }
 
+// A bump rolled back to a savepoint told the session a value the COMMIT did not keep, and the
+// next bump commits that same value: taken for the committed one, it would make the next write's
+// (and the listener's) reading of it look already seen, and that change would never move the
+// epoch. A transaction rolled back to a savepoint moves every epoch instead.
+TEST_F(PgEngineTest, ABumpRolledBackToASavepointDoesNotHideTheNextOne) {
+    CommitEpoch auth(*engine, "auth");
+    std::uint64_t seen = 0;
+    EXPECT_FALSE(write(
+        [](Conn& c) {
+            civic::store::Savepoint undone(c);
+            c.exec("UPDATE users SET role = 'worker' WHERE id = 1");
+            undone.rollback();
+        },
+        auth, seen));
+    const auto before = seen;
+    EXPECT_FALSE(write([](Conn& c) { c.exec("UPDATE users SET role = 'worker' WHERE id = 1"); }, auth, seen));
+    EXPECT_GT(seen, before) << "the committed bump moves the epoch";
+}
+
 TEST_F(PgEngineTest, AJobRunAgainAfterASerializationFailureIsCommittedOnce) {
     CommitEpoch auth(*engine, "auth");
     int runs = 0;
