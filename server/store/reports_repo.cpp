@@ -252,11 +252,18 @@ std::optional<PhotoRow> find_photo(Conn& conn, std::int64_t photo_id) {
     return read_photo(q);
 }
 
+double open_point_time(std::int64_t created_at) {
+    constexpr std::int64_t kOrigin = 1'577'836'800;      // 2020-01-01T00:00:00Z
+    constexpr double kSecondsPerUnit = 1'209'600'000.0;  // 14 days per 0.001 (~100 m in degrees)
+    return static_cast<double>(created_at - kOrigin) / kSecondsPerUnit;
+}
+
 void index_open_report(Conn& conn, std::int64_t id, double lon, double lat, std::int64_t created_at) {
+    const double t = open_point_time(created_at);
     conn.query(
             "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .args(id, lon, lon, lat, lat, created_at, created_at)
+        .args(id, lon, lon, lat, lat, t, t)
         .run();
 }
 
@@ -267,13 +274,14 @@ void unindex_open_report(Conn& conn, std::int64_t id) {
 std::vector<ReportRow> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
                                            double max_lon, double max_lat, std::int64_t since, std::int64_t until) {
     std::vector<ReportRow> out;
-    // The points' time bounds (schema/016) keep the search to the window's open reports, however
-    // many older ones are still open; the rows' exact created_at decides (the R*Tree rounds).
+    // The points' time bounds (schema/016, in open_point_time's units since 022) keep the search
+    // to the window's open reports, however many older ones are still open; the rows' exact
+    // created_at decides (the R*Tree rounds outwards).
     auto q = conn.query(std::string(kReportColumns) +
                         " WHERE id IN (SELECT id FROM open_report_points WHERE max_lon >= ? AND min_lon <= ? "
                         "AND max_lat >= ? AND min_lat <= ? AND max_created >= ? AND min_created <= ?) "
                         "AND category = ? AND created_at BETWEEN ? AND ? ORDER BY id");
-    q.args(min_lon, max_lon, min_lat, max_lat, since, until, category, since, until);
+    q.args(min_lon, max_lon, min_lat, max_lat, open_point_time(since), open_point_time(until), category, since, until);
     while (q.next()) out.push_back(read_report(q));
     return out;
 }

@@ -99,6 +99,9 @@ ReportDetails report_details(Conn& conn, std::int64_t report_id, bool staff_link
 std::optional<PhotoRow> find_photo(Conn& conn, std::int64_t photo_id);
 
 // The open-report point index (for possible duplicates): where and when each open report was made.
+// Times are kept in open_point_time's units (schema/022): 14 days per 0.001 from 2020, so that the
+// search's ~100 m, 14-day box is about a cube and the R*Tree's nodes are compact in all three axes.
+double open_point_time(std::int64_t created_at);
 void index_open_report(Conn& conn, std::int64_t id, double lon, double lat, std::int64_t created_at);
 void unindex_open_report(Conn& conn, std::int64_t id);
 // Open reports of `category` whose point lies in the box, created within [since, until].

@@ -1,8 +1,10 @@
 // The PostgreSQL migrator: applies schema/postgresql/*.sql once, under an advisory lock, and
 // refuses databases it does not understand.
 #include "server/store/pg/pg_migrate.hpp"
+#include "server/store/reports_repo.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
+#include <algorithm>
 #include <latch>
 #include <thread>
 
@@ -134,4 +136,31 @@ TEST(PgServerVersion, RefusesOlderThan15) {
 TEST_F(PgMigrate, TheServerHereIsNewEnough) {
     auto c = connect();
     EXPECT_GE(c->server_version(), kMinServerVersion);
+}
+
+// 022 converts the open reports' points, kept in seconds since 016, to the units the store
+// searches in (store::open_point_time), so a city migrated here finds its open reports as before.
+TEST_F(PgMigrate, OpenReportPointsMoveToTheStoresTimeUnits) {
+    auto c = connect();
+    const auto& all = migrations();
+    const auto before = std::find_if(all.begin(), all.end(), [](const Migration& m) { return m.name >= "022"; });
+    ASSERT_NE(before, all.end());
+    migrate(*c, std::vector<Migration>(all.begin(), before));
+    constexpr std::int64_t kCreated = 1'767'225'600;  // 2026-01-01
+    c->exec(
+        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
+        "VALUES (1, '13900000001', '!', 'R', 'resident', 0);"
+        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
+        "VALUES ('c', 'c', 1, 0, 0, 0);"
+        "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, updated_at) "
+        "VALUES (5, 'submitted', 'c', 'd', 23.3, 103.3, 1, " +
+        std::to_string(kCreated) + ", 0);" +
+        "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
+        "VALUES (5, 103.3, 103.3, 23.3, 23.3, " +
+        std::to_string(kCreated) + ", " + std::to_string(kCreated) + ")");
+    EXPECT_EQ(migrate(*c).applied, static_cast<int>(all.end() - before));
+    auto q = c->query("SELECT min_created, max_created FROM open_report_points WHERE id = 5");
+    ASSERT_TRUE(q.next());
+    EXPECT_EQ(q.real(0), civic::store::open_point_time(kCreated));  // the same IEEE division
+    EXPECT_EQ(q.real(1), civic::store::open_point_time(kCreated));
 }

@@ -272,8 +272,9 @@ TEST(Migrations, Open311UpdatesKeepWhatEarlierVersionsStored) {
     EXPECT_EQ(old.int64(0), 0);
 }
 
-// 016 rebuilds the open reports' R*Tree with their creation time as a third dimension: every
-// point indexed before it is still found, and only within its time window.
+// 016 rebuilds the open reports' R*Tree with their creation time as a third dimension, 022 in
+// the store's units (store::open_point_time): every point indexed before them is still found,
+// and only within its time window.
 TEST(Migrations, OpenReportPointsKeepTheirReportsAndGainTheirTime) {
     TempDb tmp;
     Conn conn(tmp.path, Conn::Mode::read_write);
@@ -293,6 +294,14 @@ TEST(Migrations, OpenReportPointsKeepTheirReportsAndGainTheirTime) {
         "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat) "
         "VALUES (5, 103.3, 103.3, 23.3, 23.3);");
     EXPECT_EQ(civic::store::migrate(conn), static_cast<int>(all.size()));
+    {  // since 022 in the store's units, rounded outwards to the R*Tree's 32-bit floats
+        auto t = conn.query("SELECT min_created, max_created FROM open_report_points WHERE id = 5");
+        ASSERT_TRUE(t.next());
+        EXPECT_LE(t.real(0), civic::store::open_point_time(kCreated));
+        EXPECT_GE(t.real(1), civic::store::open_point_time(kCreated));
+        EXPECT_LT(t.real(1) - t.real(0),
+                  civic::store::open_point_time(kCreated + 60) - civic::store::open_point_time(kCreated));
+    }
     auto found = [&](std::int64_t since, std::int64_t until) {
         std::vector<std::int64_t> ids;
         for (const auto& r : civic::store::open_reports_in_box(conn, "c", 103.29, 23.29, 103.31, 23.31, since, until))
