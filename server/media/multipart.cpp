@@ -367,7 +367,7 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
         } else if (name == "content-type") {
             if (std::exchange(saw_type, true))
                 return MediaError::bad_request("repeated Content-Type in a multipart part");
-            part.content_type = std::string(value);
+            part.content_type = std::string(value.empty() ? kDefaultPartContentType : value);  // empty: none
         } else if (name == "content-transfer-encoding") {
             // Deprecated by RFC 7578 §4.7; refuse encodings we would have to undo.
             const std::string encoding = lowercase(value);

@@ -158,6 +158,19 @@ TEST(Multipart, MalformedPartHeadersAreRefused) {
     }
 }
 
+// An empty Content-Type declares nothing: the part is form data (text/plain, RFC 7578 §4.4), not
+// a file part of no type (found by fuzz_multipart).
+TEST(Multipart, AnEmptyContentTypeIsTheDefault) {
+    MultipartParser parser(kBoundary, {});
+    ASSERT_EQ(
+        parse(parser, {simple_body("Content-Disposition: form-data; name=\"meta\"\r\nContent-Type: \t\r\n", "{}")}),
+        std::nullopt);
+    ASSERT_EQ(parser.parts().size(), 1u);
+    EXPECT_EQ(parser.parts()[0].content_type, "text/plain");
+    EXPECT_FALSE(parser.parts()[0].is_file());
+    EXPECT_EQ(parser.parts()[0].data, "{}");
+}
+
 TEST(Multipart, PartWithoutHeadersHasNoName) {
     const auto err = parse_whole("--" + kBoundary + "\r\n\r\ndata\r\n--" + kBoundary + "--");
     ASSERT_TRUE(err);
