@@ -108,6 +108,7 @@ test('a grid manager sees their grid\'s tickets, sends one to be checked, the wo
   const { context, page, errors } = await openPhone(browser);
   await appLogin(page, MANAGER);
   assert.ok(await page.isHidden('#tabs-resident'));
+  await page.waitForSelector('#tickets-who:not(:empty)');  // filled once the grids are read
   assert.match(await page.textContent('#tickets-who'), /网格长 · 李网格长 · 网格 MZ-01/);
   // Waiting for a decision: the new report, in the first group.
   await page.waitForSelector(`#tickets-list a[data-ticket="${report.id}"]`);
@@ -288,6 +289,7 @@ test('a manager acts only on their own grids; the dispatcher voids a ticket in t
 
   const d = await openPhone(browser);
   await appLogin(d.page, DISPATCHER);
+  await d.page.waitForSelector('#tickets-who:not(:empty)');
   assert.match(await d.page.textContent('#tickets-who'), /调度中心/);
   await open(d.page, report.id);
   await d.page.selectOption('#lang', 'en');
