@@ -76,11 +76,13 @@ struct HeaderValue {
     std::map<std::string, std::string, std::less<>> params;
 };
 
+// What comes before the first ';' (a Content-Type's media type), trimmed and lowercased.
+std::string value_head(std::string_view s) { return lowercase(trim(s.substr(0, std::min(s.find(';'), s.size())))); }
+
 std::optional<HeaderValue> parse_header_value(std::string_view s) {
     HeaderValue out;
-    const std::size_t semicolon = std::min(s.find(';'), s.size());
-    out.head = lowercase(trim(s.substr(0, semicolon)));
-    s.remove_prefix(semicolon);
+    out.head = value_head(s);
+    s.remove_prefix(std::min(s.find(';'), s.size()));
     for (;;) {
         skip_spaces(s);
         if (s.empty()) return out;
@@ -157,8 +159,7 @@ std::size_t MultipartParser::spooled_memory_bound(const MultipartLimits& limits)
 
 bool MultipartPart::is_file() const {
     if (filename) return true;
-    const auto semicolon = std::min(content_type.find(';'), content_type.size());
-    return lowercase(trim(std::string_view(content_type).substr(0, semicolon))) != kDefaultPartContentType;
+    return value_head(content_type) != kDefaultPartContentType;
 }
 
 MediaResult<std::string> multipart_boundary(std::string_view content_type) {
@@ -367,7 +368,8 @@ std::optional<MediaError> MultipartParser::parse_part_headers(std::string_view b
         } else if (name == "content-type") {
             if (std::exchange(saw_type, true))
                 return MediaError::bad_request("repeated Content-Type in a multipart part");
-            part.content_type = std::string(value.empty() ? kDefaultPartContentType : value);  // empty: none
+            // No media type (an empty value, or parameters alone) declares none: RFC 7578's default.
+            part.content_type = std::string(value_head(value).empty() ? kDefaultPartContentType : value);
         } else if (name == "content-transfer-encoding") {
             // Deprecated by RFC 7578 §4.7; refuse encodings we would have to undo.
             const std::string encoding = lowercase(value);

@@ -55,7 +55,7 @@ struct MultipartLimits {
 struct MultipartPart {
     std::string name;
     std::optional<std::string> filename;  // informational only: never use it as a path
-    std::string content_type;             // "text/plain" when the part declares none or an empty one (RFC 7578 §4.4)
+    std::string content_type;             // "text/plain" when the part declares no media type (RFC 7578 §4.4)
     std::string data;                     // the bytes, unless spooled
     std::shared_ptr<SpooledFile> file;    // the bytes, when spooled to disk (data stays empty)
 

@@ -158,17 +158,21 @@ TEST(Multipart, MalformedPartHeadersAreRefused) {
     }
 }
 
-// An empty Content-Type declares nothing: the part is form data (text/plain, RFC 7578 §4.4), not
-// a file part of no type (found by fuzz_multipart).
-TEST(Multipart, AnEmptyContentTypeIsTheDefault) {
-    MultipartParser parser(kBoundary, {});
-    ASSERT_EQ(
-        parse(parser, {simple_body("Content-Disposition: form-data; name=\"meta\"\r\nContent-Type: \t\r\n", "{}")}),
-        std::nullopt);
-    ASSERT_EQ(parser.parts().size(), 1u);
-    EXPECT_EQ(parser.parts()[0].content_type, "text/plain");
-    EXPECT_FALSE(parser.parts()[0].is_file());
-    EXPECT_EQ(parser.parts()[0].data, "{}");
+// A Content-Type without a media type (empty, or parameters alone) declares nothing: the part is
+// form data (text/plain, RFC 7578 §4.4), not a file part of no type (found by fuzz_multipart).
+TEST(Multipart, AContentTypeWithoutAMediaTypeIsTheDefault) {
+    for (const std::string value : {" \t", " ; charset=utf-8"}) {
+        MultipartParser parser(kBoundary, {});
+        ASSERT_EQ(parse(parser,
+                        {simple_body("Content-Disposition: form-data; name=\"meta\"\r\nContent-Type:" + value + "\r\n",
+                                     "{}")}),
+                  std::nullopt)
+            << value;
+        ASSERT_EQ(parser.parts().size(), 1u);
+        EXPECT_EQ(parser.parts()[0].content_type, "text/plain") << value;
+        EXPECT_FALSE(parser.parts()[0].is_file()) << value;
+        EXPECT_EQ(parser.parts()[0].data, "{}");
+    }
 }
 
 TEST(Multipart, PartWithoutHeadersHasNoName) {
