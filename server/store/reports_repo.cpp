@@ -252,6 +252,8 @@ std::optional<PhotoRow> find_photo(Conn& conn, std::int64_t photo_id) {
     return read_photo(q);
 }
 
+// Both 022 migrations repeat these two constants in SQL (a migration cannot call the store): a
+// change here is a new migration converting the points again.
 double open_point_time(std::int64_t created_at) {
     constexpr std::int64_t kOrigin = 1'577'836'800;      // 2020-01-01T00:00:00Z
     constexpr double kSecondsPerUnit = 1'209'600'000.0;  // 14 days per 0.001 (~100 m in degrees)

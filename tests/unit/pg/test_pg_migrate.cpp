@@ -2,6 +2,7 @@
 // refuses databases it does not understand.
 #include "server/store/pg/pg_migrate.hpp"
 #include "server/store/reports_repo.hpp"
+#include "tests/support/one_open_report.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
 #include <algorithm>
@@ -147,17 +148,10 @@ TEST_F(PgMigrate, OpenReportPointsMoveToTheStoresTimeUnits) {
     ASSERT_NE(before, all.end());
     migrate(*c, std::vector<Migration>(all.begin(), before));
     constexpr std::int64_t kCreated = 1'767'225'600;  // 2026-01-01
-    c->exec(
-        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
-        "VALUES (1, '13900000001', '!', 'R', 'resident', 0);"
-        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
-        "VALUES ('c', 'c', 1, 0, 0, 0);"
-        "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, updated_at) "
-        "VALUES (5, 'submitted', 'c', 'd', 23.3, 103.3, 1, " +
-        std::to_string(kCreated) + ", 0);" +
-        "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
-        "VALUES (5, 103.3, 103.3, 23.3, 23.3, " +
-        std::to_string(kCreated) + ", " + std::to_string(kCreated) + ")");
+    c->exec(civic::test::one_open_report_sql(5, kCreated) +
+            "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
+            "VALUES (5, 103.3, 103.3, 23.3, 23.3, " +
+            std::to_string(kCreated) + ", " + std::to_string(kCreated) + ")");
     EXPECT_EQ(migrate(*c).applied, static_cast<int>(all.end() - before));
     auto q = c->query("SELECT min_created, max_created FROM open_report_points WHERE id = 5");
     ASSERT_TRUE(q.next());

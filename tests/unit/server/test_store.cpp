@@ -4,6 +4,7 @@
 #include "server/store/migrations.hpp"
 #include "server/store/reports_repo.hpp"
 #include "server/store/sqlite.hpp"
+#include "tests/support/one_open_report.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -282,17 +283,11 @@ TEST(Migrations, OpenReportPointsKeepTheirReportsAndGainTheirTime) {
     std::size_t applied = 0;
     for (; applied < all.size() && all[applied].name < "016"; ++applied) conn.exec(all[applied].sql);
     conn.exec("PRAGMA user_version = " + std::to_string(applied));
-    constexpr std::int64_t kCreated = 1'767'225'600;  // 2026-01-01, where 32-bit floats step by 128 s
-    conn.exec(
-        "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
-        "VALUES (1, '13900000001', '!', 'R', 'resident', 0);"
-        "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
-        "VALUES ('c', 'c', 1, 0, 0, 0);"
-        "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, updated_at) "
-        "VALUES (5, 'submitted', 'c', 'd', 23.3, 103.3, 1, " +
-        std::to_string(kCreated) + ", 0);" +
-        "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat) "
-        "VALUES (5, 103.3, 103.3, 23.3, 23.3);");
+    // 2026-01-01, where 32-bit floats step by 18 s in the store's units (by 128 s in seconds)
+    constexpr std::int64_t kCreated = 1'767'225'600;
+    conn.exec(civic::test::one_open_report_sql(5, kCreated) +
+              "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat) "
+              "VALUES (5, 103.3, 103.3, 23.3, 23.3);");
     EXPECT_EQ(civic::store::migrate(conn), static_cast<int>(all.size()));
     {  // since 022 in the store's units, rounded outwards to the R*Tree's 32-bit floats
         auto t = conn.query("SELECT min_created, max_created FROM open_report_points WHERE id = 5");
