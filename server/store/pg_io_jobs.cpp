@@ -6,6 +6,9 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#include <cxxabi.h>
+
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -67,6 +70,26 @@ struct CachedStack {
     fibers::stack_context allocate() { return stack_cache.allocate(); }
     void deallocate(fibers::stack_context& s) noexcept { stack_cache.deallocate(s); }
 };
+
+// The C++ runtime keeps the exceptions being handled (and the count of those thrown and not yet
+// caught) per thread, as a stack (Itanium C++ ABI, __cxa_eh_globals: libstdc++ and libc++ alike).
+// Fibers sharing a thread would interleave that stack: a job waiting inside a catch handler (a
+// ROLLBACK TO SAVEPOINT after a refusal) while another job on the thread enters and leaves one
+// of its own makes the second's __cxa_end_catch pop the first's exception, and the first then
+// reads a destroyed object. Each fiber therefore keeps its own, swapped in and out with it.
+struct ExceptionStack {
+    void* caught = nullptr;
+    unsigned int uncaught = 0;
+};
+static_assert(sizeof(ExceptionStack) == sizeof(void*) + sizeof(void*), "the ABI's two fields, padded");
+
+ExceptionStack swap_exception_stack(const ExceptionStack& next) noexcept {
+    void* globals = abi::__cxa_get_globals();
+    ExceptionStack previous;
+    std::memcpy(&previous, globals, sizeof previous);
+    std::memcpy(globals, &next, sizeof next);
+    return previous;
+}
 
 class SocketWatch;
 
@@ -210,9 +233,12 @@ private:
         if (abandoned_) throw abandoned();
     }
 
-    // Outside the fiber: runs it to its next wait; the job is freed once its body has ended.
+    // Outside the fiber: runs it to its next wait, with its own exception stack; the job is
+    // freed once its body has ended.
     void resume() {
+        const auto outside = swap_exception_stack(exceptions_);
         self_ = std::move(self_).resume();
+        exceptions_ = swap_exception_stack(outside);
         if (!self_) delete this;
     }
 
@@ -221,6 +247,7 @@ private:
     fibers::fiber self_;    // the job, while it waits
     fibers::fiber caller_;  // in the job: where a wait returns to
     bool abandoned_ = false;
+    ExceptionStack exceptions_;  // the fiber's, while it waits
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 using namespace civic::store::pg;
@@ -215,6 +216,44 @@ TEST_F(PgIoJobs, ShuttingDownTheIoContextUnwindsAWaitingJob) {
     EXPECT_EQ(pool.stats().retries, 0);
     holder->exec("COMMIT");
     EXPECT_EQ(value(), 1);
+}
+
+// Two jobs on one thread, each waiting inside its own catch handler, the first to leave its
+// handler being the first that entered: each must still be handling its own exception. (The
+// runtime keeps the exceptions being handled per thread, as a stack; without a stack per fiber
+// the first job's end of handling pops the second's exception, which redemptions refused on
+// PostgreSQL met as a destroyed error code.) No database: the waits are timers, whose order
+// alone decides the interleaving.
+TEST(PgIoFibers, EachFiberHandlesItsOwnExceptionAcrossItsWaits) {
+    boost::asio::io_context io(1);
+    std::exception_ptr first_seen, second_seen, first_after, second_after;
+    std::string second_message;
+    bool first_done = false, second_done = false;
+    const auto job = [&](std::chrono::microseconds wait, std::exception_ptr& seen, std::exception_ptr& after,
+                         bool& done, std::string* message) {
+        return [&, wait, message](Suspender& suspender) {
+            try {
+                throw std::runtime_error(message ? "the second's" : "the first's");
+            } catch (const std::runtime_error& e) {
+                seen = std::current_exception();  // also keeps it alive, whatever the runtime does
+                suspender.sleep(wait);
+                after = std::current_exception();
+                if (message) *message = e.what();
+            }
+            done = true;
+        };
+    };
+    boost::asio::post(io, [&] {
+        run_as_fiber(io, job(std::chrono::milliseconds(1), first_seen, first_after, first_done, nullptr));
+        run_as_fiber(io, job(std::chrono::milliseconds(50), second_seen, second_after, second_done, &second_message));
+    });
+    io.run();
+    ASSERT_TRUE(first_done && second_done);
+    EXPECT_EQ(first_after, first_seen);
+    EXPECT_EQ(second_after, second_seen);
+    EXPECT_EQ(second_message, "the second's");
+    EXPECT_EQ(std::current_exception(), nullptr) << "the thread itself handles nothing afterwards";
+    EXPECT_EQ(std::uncaught_exceptions(), 0);
 }
 
 // PgEngine::write with the caller's io_context: the first job finds no idle connection and runs
