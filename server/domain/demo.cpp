@@ -175,7 +175,7 @@ DemoHistoryCounts load_history(store::Conn& conn, const json& city_json, const D
         r.id = store::insert_report_with_state(conn, r);
         simulator.stored(r.id);
         for (const auto& e : walk.events) store::insert_event(conn, r.id, e);
-        if (is_open(*parse_status(r.status))) store::index_open_report(conn, r.id, r.lon, r.lat, r.created_at);
+        if (is_open(*parse_status(r.status))) store::index_open_report(conn, r);
         ++counts.reports;
         counts.events += static_cast<std::int64_t>(walk.events.size());
 

@@ -2,6 +2,7 @@
 
 #include "server/domain/ledger.hpp"
 #include "server/store/migrations.hpp"
+#include "server/store/reports_repo.hpp"
 #include "server/store/stats_repo.hpp"
 #include "server/store/worker_loads_repo.hpp"
 
@@ -22,6 +23,7 @@ std::vector<std::string> check_database_in_transaction(store::Conn& conn) {
     auto problems = ledger::check_invariants(conn);
     for (auto& p : store::stats_sum_mismatches(conn)) problems.push_back(std::move(p));
     for (auto& p : store::worker_load_mismatches(conn)) problems.push_back(std::move(p));
+    for (auto& p : store::open_point_mismatches(conn)) problems.push_back(std::move(p));
     return problems;
 }
 

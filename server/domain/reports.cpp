@@ -173,7 +173,7 @@ ReportRow submit_report(store::Conn& conn, const NewReport& in, std::int64_t now
     store::insert_event(conn, r.id, {now, in.reporter_id, "submit", std::nullopt, r.status, std::nullopt});
     add_photos(conn, r.id, "report", in.photos, now);
     add_photos(conn, r.id, "resolution", in.after_photos, now);
-    if (r.located) store::index_open_report(conn, r.id, r.lon, r.lat, r.created_at);
+    if (r.located) store::index_open_report(conn, r);
     return r;
 }
 
@@ -390,6 +390,7 @@ void set_category(ActionContext& c) {
     c.note = r.category + " -> " + category.code;
     r.category = category.code;
     if (r.accepted_at) r.deadline_at = deadline_for(c.conn, r, category);
+    store::recategorise_open_report(c.conn, r.id, r.category);  // none for a closed ticket
 }
 
 }  // namespace effects

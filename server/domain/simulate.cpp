@@ -317,7 +317,7 @@ void Simulator::write(store::Conn& conn, std::int64_t first, std::int64_t count,
         r.id = store::insert_report_with_state(conn, r);
         stored(r.id);
         for (const auto& e : w.events) store::insert_event(conn, r.id, e);
-        if (is_open(*parse_status(r.status))) store::index_open_report(conn, r.id, r.lon, r.lat, r.created_at);
+        if (is_open(*parse_status(r.status))) store::index_open_report(conn, r);
         tally.events += static_cast<std::int64_t>(w.events.size());
         ++tally.by_status[r.status];
     }

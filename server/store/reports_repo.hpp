@@ -98,15 +98,25 @@ struct ReportDetails {
 ReportDetails report_details(Conn& conn, std::int64_t report_id, bool staff_links, bool events);
 std::optional<PhotoRow> find_photo(Conn& conn, std::int64_t photo_id);
 
-// The open-report point index (for possible duplicates): where and when each open report was made.
-// Times are kept in open_point_time's units (schema/022): 14 days per 0.001 from 2020, so that the
-// search's ~100 m, 14-day box is about a cube and the R*Tree's nodes are compact in all three axes.
+// The open-report point index (for possible duplicates): where, when and of what category each
+// open report was made. Times are kept in open_point_time's units (schema/022): 14 days per 0.001
+// from 2020, so that the search's ~100 m, 14-day box is about a cube and the R*Tree's nodes are
+// compact in all three axes. The category is a fourth axis (category_point_key, schema/023), and
+// each point carries its report's exact category, time and place, so a search reads no report.
 double open_point_time(std::int64_t created_at);
-void index_open_report(Conn& conn, std::int64_t id, double lon, double lat, std::int64_t created_at);
+std::int64_t category_point_key(std::string_view category);
+void index_open_report(Conn& conn, const ReportRow& report);
 void unindex_open_report(Conn& conn, std::int64_t id);
-// Open reports of `category` whose point lies in the box, created within [since, until].
-std::vector<ReportRow> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
+void recategorise_open_report(Conn& conn, std::int64_t id, std::string_view category);
+struct OpenPoint {
+    std::int64_t id;
+    double lon, lat;
+};
+// Open reports of `category` whose point lies in the box, created within [since, until], by id.
+std::vector<OpenPoint> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
                                            double max_lon, double max_lat, std::int64_t since, std::int64_t until);
+// Points that disagree with their report's category, time or place, or whose report is gone.
+std::vector<std::string> open_point_mismatches(Conn& conn);
 
 // Perceptual-hash bands and photo reuse.
 void insert_hash_band(Conn& conn, std::int64_t band_key, std::int64_t report_id, std::int64_t dhash);

@@ -369,6 +369,12 @@ TEST_F(Reports, PossibleDuplicatesFollowEveryChangeAtOnce) {
         }
     }
 
+    // Re-classified, the second is no longer of the first's category; classified back, it is.
+    c.ok(c.dispatcher, second_id, {{"action", "set_category"}, {"category", "t-manhole"}});
+    EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array());
+    c.ok(c.dispatcher, second_id, {{"action", "set_category"}, {"category", "t-garbage"}});
+    EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array({second_id}));
+
     c.ok(c.dispatcher, second_id, {{"action", "reject"}, {"reason", "not a problem"}});
     EXPECT_EQ(c.get(c.dispatcher, first_id)["possible_duplicates"], json::array());
     EXPECT_EQ(c.get(c.r1, first_id)["possible_duplicates"], json::array());

@@ -3,7 +3,9 @@
 // accept: a resident (id 1), a category 'c', and that resident's submitted report `report_id`
 // at (103.3, 23.3) created at `created_at`.
 #include <cstdint>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 namespace civic::test {
 
@@ -16,6 +18,38 @@ inline std::string one_open_report_sql(std::int64_t report_id, std::int64_t crea
            "VALUES (" +
            std::to_string(report_id) + ", 'submitted', 'c', 'd', 23.3, 103.3, 1, " + std::to_string(created_at) +
            ", 0);";
+}
+
+// Category codes that exercise store::category_point_key and its SQL twins (schema/023): one
+// character, every character class of ^[a-z0-9_.-]{1,64}$, and the longest code allowed.
+inline const std::vector<std::string>& varied_category_codes() {
+    static const std::vector<std::string> codes{"a", "road.pothole-2", "t_manhole", "0.9-_", std::string(64, 'z')};
+    return codes;
+}
+
+// After one_open_report_sql: for each varied code i, its category and the resident's report
+// 100 + i of it, at the same place and time, with its open point in 022's layout.
+inline std::string varied_category_reports_sql(std::int64_t created_at, double point_time) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%.17g", point_time);  // every digit: std::to_string keeps six decimals
+    std::string sql;
+    const auto& codes = varied_category_codes();
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+        const auto id = std::to_string(100 + i);
+        sql +=
+            "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
+            "VALUES ('" +
+            codes[i] +
+            "', 'n', 1, 0, 0, 0);"
+            "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, "
+            "updated_at) VALUES (" +
+            id + ", 'submitted', '" + codes[i] + "', 'd', 23.3, 103.3, 1, " + std::to_string(created_at) +
+            ", 0);"
+            "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
+            "VALUES (" +
+            id + ", 103.3, 103.3, 23.3, 23.3, " + t + ", " + t + ");";
+    }
+    return sql;
 }
 
 }  // namespace civic::test

@@ -1,7 +1,9 @@
 // The PostgreSQL migrator: applies schema/postgresql/*.sql once, under an advisory lock, and
 // refuses databases it does not understand.
 #include "server/store/pg/pg_migrate.hpp"
+#include "server/store/pg_backend.hpp"
 #include "server/store/reports_repo.hpp"
+#include "server/store/sqlite.hpp"
 #include "tests/support/one_open_report.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
@@ -157,4 +159,30 @@ TEST_F(PgMigrate, OpenReportPointsMoveToTheStoresTimeUnits) {
     ASSERT_TRUE(q.next());
     EXPECT_EQ(q.real(0), civic::store::open_point_time(kCreated));  // the same IEEE division
     EXPECT_EQ(q.real(1), civic::store::open_point_time(kCreated));
+}
+
+// 023 gives each point its report's category, exact time and place, and the category's key,
+// hashed in SQL as store::category_point_key hashes it (the SQLite twin is tested alongside).
+TEST_F(PgMigrate, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
+    auto c = connect();
+    const auto& all = migrations();
+    const auto before = std::find_if(all.begin(), all.end(), [](const Migration& m) { return m.name >= "023"; });
+    ASSERT_NE(before, all.end());
+    migrate(*c, std::vector<Migration>(all.begin(), before));
+    constexpr std::int64_t kCreated = 1'767'225'600;
+    c->exec(civic::test::one_open_report_sql(5, kCreated) +
+            civic::test::varied_category_reports_sql(kCreated, civic::store::open_point_time(kCreated)));
+    EXPECT_EQ(migrate(*c).applied, static_cast<int>(all.end() - before));
+
+    const auto store = civic::store::own_postgresql(connect());
+    EXPECT_EQ(civic::store::open_point_mismatches(*store), std::vector<std::string>{});
+    const auto& codes = civic::test::varied_category_codes();
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+        const auto found =
+            civic::store::open_reports_in_box(*store, codes[i], 103.29, 23.29, 103.31, 23.31, kCreated, kCreated);
+        ASSERT_EQ(found.size(), 1u) << codes[i];
+        EXPECT_EQ(found[0].id, static_cast<std::int64_t>(100 + i));
+    }
+    EXPECT_EQ(scalar(*c, "SELECT count(*) FROM open_report_points WHERE id = 100 AND category = 'a' AND lon = 103.3"),
+              1);
 }

@@ -241,10 +241,15 @@ TEST_P(Repos, ReportsEventsPhotosAndTheirIndexes) {
     EXPECT_EQ(store::find_photo(c(), p)->blob.width, 640);
     EXPECT_EQ(store::reports_with_photo(c(), "ab12", r2 + 1, 10), std::vector<std::int64_t>{r1});
 
-    store::index_open_report(c(), r1, 121.5, 31.2, kNow);
+    store::index_open_report(c(), *store::find_report(c(), r1));
     const auto near = store::open_reports_in_box(c(), "road", 121.4, 31.1, 121.6, 31.3, 0, kNow + 100);
     ASSERT_EQ(near.size(), 1u);
     EXPECT_EQ(near[0].id, r1);
+    EXPECT_EQ(near[0].lon, 121.5);
+    EXPECT_TRUE(store::open_reports_in_box(c(), "lamp", 121.4, 31.1, 121.6, 31.3, 0, kNow + 100).empty());
+    store::recategorise_open_report(c(), r1, "lamp");
+    EXPECT_TRUE(store::open_reports_in_box(c(), "road", 121.4, 31.1, 121.6, 31.3, 0, kNow + 100).empty());
+    EXPECT_EQ(store::open_reports_in_box(c(), "lamp", 121.4, 31.1, 121.6, 31.3, 0, kNow + 100).size(), 1u);
     store::unindex_open_report(c(), r1);
     EXPECT_TRUE(store::open_reports_in_box(c(), "road", 121.4, 31.1, 121.6, 31.3, 0, kNow + 100).empty());
 

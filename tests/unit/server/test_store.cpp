@@ -16,6 +16,7 @@
 #include <future>
 #include <latch>
 #include <regex>
+#include <set>
 #include <thread>
 
 namespace {
@@ -315,9 +316,70 @@ TEST(Migrations, OpenReportPointsKeepTheirReportsAndGainTheirTime) {
         "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, updated_at) "
         "VALUES (6, 'submitted', 'c', 'd', 23.3, 103.3, 1, " +
         std::to_string(kCreated + 3600) + ", 0)");
-    civic::store::index_open_report(conn, 6, 103.3, 23.3, kCreated + 3600);
+    civic::store::ReportRow six;
+    six.id = 6;
+    six.category = "c";
+    six.lon = 103.3;
+    six.lat = 23.3;
+    six.created_at = kCreated + 3600;
+    civic::store::index_open_report(conn, six);
     EXPECT_EQ(found(kCreated, kCreated + 3600), (std::vector<std::int64_t>{5, 6}));
     EXPECT_EQ(found(kCreated + 1, kCreated + 7200), std::vector<std::int64_t>{6});
+}
+
+// 023 gives each point its report's category, exact time and place, and the category's key
+// as a fourth axis, computed in SQL as store::category_point_key computes it: points indexed
+// before it are found under their own category only, and `check` finds nothing to report.
+TEST(Migrations, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
+    TempDb tmp;
+    Conn conn(tmp.path, Conn::Mode::read_write);
+    const auto& all = civic::store::migrations();
+    std::size_t applied = 0;
+    for (; applied < all.size() && all[applied].name < "023"; ++applied) conn.exec(all[applied].sql);
+    conn.exec("PRAGMA user_version = " + std::to_string(applied));
+    constexpr std::int64_t kCreated = 1'767'225'600;
+    const double t = civic::store::open_point_time(kCreated);
+    conn.exec(civic::test::one_open_report_sql(5, kCreated) + civic::test::varied_category_reports_sql(kCreated, t));
+    EXPECT_EQ(civic::store::migrate(conn), static_cast<int>(all.size()));
+
+    EXPECT_EQ(civic::store::open_point_mismatches(conn), std::vector<std::string>{});
+    const auto& codes = civic::test::varied_category_codes();
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+        const auto found =
+            civic::store::open_reports_in_box(conn, codes[i], 103.29, 23.29, 103.31, 23.31, kCreated, kCreated);
+        ASSERT_EQ(found.size(), 1u) << codes[i];
+        EXPECT_EQ(found[0].id, static_cast<std::int64_t>(100 + i));
+        EXPECT_EQ(found[0].lon, 103.3);  // the exact double, not the R*Tree's rounded float
+        EXPECT_EQ(found[0].lat, 23.3);
+    }
+    {  // a statement still reading an R*Tree keeps it from being written
+        auto key = conn.query("SELECT min_category_key, max_category_key FROM open_report_points WHERE id = 100");
+        ASSERT_TRUE(key.next());
+        EXPECT_EQ(key.real(0), static_cast<double>(civic::store::category_point_key(codes[0])));
+        EXPECT_EQ(key.real(1), key.real(0) + 1);
+    }
+
+    // A point whose copy drifted from its report, or that is filed under another key, is reported.
+    conn.exec("UPDATE reports SET category = 'c' WHERE id = 100");
+    conn.exec("UPDATE open_report_points SET min_category_key = 7, max_category_key = 8 WHERE id = 101");
+    const auto problems = civic::store::open_point_mismatches(conn);
+    ASSERT_EQ(problems.size(), 2u) << testing::PrintToString(problems);
+    EXPECT_NE(problems[0].find("report 100 "), std::string::npos) << problems[0];
+    EXPECT_NE(problems[1].find("category road.pothole-2"), std::string::npos) << problems[1];
+}
+
+// The key keeps to 22 bits, so that key + 0.5 is exact in a 32-bit float; codes spread over it.
+TEST(OpenPoints, CategoryKeysAreBoundedAndSpread) {
+    std::set<std::int64_t> keys;
+    for (const auto& code : {"a", "b", "road", "roads", "t-manhole", "t_manhole", "lamp.broken", "zzzzzzzzzzzz"}) {
+        const auto key = civic::store::category_point_key(code);
+        EXPECT_GE(key, 0);
+        EXPECT_LT(key, 1 << 22);
+        EXPECT_EQ(static_cast<double>(static_cast<float>(key + 0.5)), key + 0.5);
+        keys.insert(key);
+    }
+    EXPECT_EQ(keys.size(), 8u);
+    EXPECT_LT(civic::store::category_point_key(std::string(64, 'z')), 1 << 22);
 }
 
 // SQLite evaluates `x IN (three or more constants)` through a temporary b-tree it builds each
