@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <latch>
+#include <string_view>
 #include <thread>
 
 using namespace civic::store::pg;
@@ -16,6 +17,16 @@ using civic::test::PgEmptyTest;
 using civic::test::scalar;
 
 class PgMigrate : public PgEmptyTest {};
+
+// Applies the migrations named before `first_skipped`, as an older binary would have left the
+// database; returns how many the current binary still has to apply.
+int migrate_before(Conn& c, std::string_view first_skipped) {
+    const auto& all = migrations();
+    const auto first =
+        std::find_if(all.begin(), all.end(), [&](const Migration& m) { return m.name >= first_skipped; });
+    migrate(c, std::vector<Migration>(all.begin(), first));
+    return static_cast<int>(all.end() - first);
+}
 
 TEST_F(PgMigrate, MigrationsApplyOnAFreshDatabaseAndTwiceIsANoOp) {
     auto c = connect();
@@ -145,16 +156,14 @@ TEST_F(PgMigrate, TheServerHereIsNewEnough) {
 // searches in (store::open_point_time), so a city migrated here finds its open reports as before.
 TEST_F(PgMigrate, OpenReportPointsMoveToTheStoresTimeUnits) {
     auto c = connect();
-    const auto& all = migrations();
-    const auto before = std::find_if(all.begin(), all.end(), [](const Migration& m) { return m.name >= "022"; });
-    ASSERT_NE(before, all.end());
-    migrate(*c, std::vector<Migration>(all.begin(), before));
+    const auto later = migrate_before(*c, "022");
+    ASSERT_GT(later, 0);
     constexpr std::int64_t kCreated = 1'767'225'600;  // 2026-01-01
     c->exec(civic::test::one_open_report_sql(5, kCreated) +
             "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
             "VALUES (5, 103.3, 103.3, 23.3, 23.3, " +
             std::to_string(kCreated) + ", " + std::to_string(kCreated) + ")");
-    EXPECT_EQ(migrate(*c).applied, static_cast<int>(all.end() - before));
+    EXPECT_EQ(migrate(*c).applied, later);
     auto q = c->query("SELECT min_created, max_created FROM open_report_points WHERE id = 5");
     ASSERT_TRUE(q.next());
     EXPECT_EQ(q.real(0), civic::store::open_point_time(kCreated));  // the same IEEE division
@@ -165,14 +174,12 @@ TEST_F(PgMigrate, OpenReportPointsMoveToTheStoresTimeUnits) {
 // hashed in SQL as store::category_point_key hashes it (the SQLite twin is tested alongside).
 TEST_F(PgMigrate, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
     auto c = connect();
-    const auto& all = migrations();
-    const auto before = std::find_if(all.begin(), all.end(), [](const Migration& m) { return m.name >= "023"; });
-    ASSERT_NE(before, all.end());
-    migrate(*c, std::vector<Migration>(all.begin(), before));
+    const auto later = migrate_before(*c, "023");
+    ASSERT_GT(later, 0);
     constexpr std::int64_t kCreated = 1'767'225'600;
     c->exec(civic::test::one_open_report_sql(5, kCreated) +
             civic::test::varied_category_reports_sql(kCreated, civic::store::open_point_time(kCreated)));
-    EXPECT_EQ(migrate(*c).applied, static_cast<int>(all.end() - before));
+    EXPECT_EQ(migrate(*c).applied, later);
 
     const auto store = civic::store::own_postgresql(connect());
     EXPECT_EQ(civic::store::open_point_mismatches(*store), std::vector<std::string>{});

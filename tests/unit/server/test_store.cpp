@@ -17,6 +17,7 @@
 #include <latch>
 #include <regex>
 #include <set>
+#include <string_view>
 #include <thread>
 
 namespace {
@@ -33,6 +34,16 @@ struct TempDb {
     ~TempDb() { std::filesystem::remove_all(dir); }
     std::string dir, path;
 };
+
+// Applies the migrations named before `first_skipped` and records them, as an older binary
+// would have left the database; returns how many.
+std::size_t migrate_before(Conn& conn, std::string_view first_skipped) {
+    const auto& all = civic::store::migrations();
+    std::size_t applied = 0;
+    for (; applied < all.size() && all[applied].name < first_skipped; ++applied) conn.exec(all[applied].sql);
+    conn.exec("PRAGMA user_version = " + std::to_string(applied));
+    return applied;
+}
 
 std::int64_t count_rows(const std::string& path) {
     Conn reader(path, Conn::Mode::read_only);
@@ -243,10 +254,7 @@ TEST(Migrations, Open311UpdatesKeepWhatEarlierVersionsStored) {
     TempDb tmp;
     Conn conn(tmp.path, Conn::Mode::read_write);
     const auto& all = civic::store::migrations();
-    std::size_t applied = 0;
-    for (; applied < all.size() && all[applied].name < "008"; ++applied) conn.exec(all[applied].sql);
-    ASSERT_EQ(applied, 7u);
-    conn.exec("PRAGMA user_version = 7");
+    ASSERT_EQ(migrate_before(conn, "008"), 7u);
     conn.exec(
         "INSERT INTO users (id, phone, password_hash, display_name, role, created_at) "
         "VALUES (1, 'open311-partner:x', '!', 'P', 'resident', 0);"
@@ -281,9 +289,7 @@ TEST(Migrations, OpenReportPointsKeepTheirReportsAndGainTheirTime) {
     TempDb tmp;
     Conn conn(tmp.path, Conn::Mode::read_write);
     const auto& all = civic::store::migrations();
-    std::size_t applied = 0;
-    for (; applied < all.size() && all[applied].name < "016"; ++applied) conn.exec(all[applied].sql);
-    conn.exec("PRAGMA user_version = " + std::to_string(applied));
+    migrate_before(conn, "016");
     // 2026-01-01, where 32-bit floats step by 18 s in the store's units (by 128 s in seconds)
     constexpr std::int64_t kCreated = 1'767'225'600;
     conn.exec(civic::test::one_open_report_sql(5, kCreated) +
@@ -334,9 +340,7 @@ TEST(Migrations, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
     TempDb tmp;
     Conn conn(tmp.path, Conn::Mode::read_write);
     const auto& all = civic::store::migrations();
-    std::size_t applied = 0;
-    for (; applied < all.size() && all[applied].name < "023"; ++applied) conn.exec(all[applied].sql);
-    conn.exec("PRAGMA user_version = " + std::to_string(applied));
+    migrate_before(conn, "023");
     constexpr std::int64_t kCreated = 1'767'225'600;
     const double t = civic::store::open_point_time(kCreated);
     conn.exec(civic::test::one_open_report_sql(5, kCreated) + civic::test::varied_category_reports_sql(kCreated, t));
