@@ -115,7 +115,8 @@ struct OpenPoint {
 // Open reports of `category` whose point lies in the box, created within [since, until], by id.
 std::vector<OpenPoint> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
                                            double max_lon, double max_lat, std::int64_t since, std::int64_t until);
-// Points that disagree with their report's category, time or place, or whose report is gone.
+// Points that disagree with their report's category, time or place, or whose report is gone;
+// keys that are not their category's; open located reports without a point.
 std::vector<std::string> open_point_mismatches(Conn& conn);
 
 // Perceptual-hash bands and photo reuse.

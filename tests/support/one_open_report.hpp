@@ -27,15 +27,22 @@ inline const std::vector<std::string>& varied_category_codes() {
     return codes;
 }
 
+// The open point of report `id` at (103.3, 23.3) and time `point_time`, in 022's layout.
+inline std::string open_point_sql(std::int64_t id, double point_time) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%.17g", point_time);  // every digit: std::to_string keeps six decimals
+    return "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
+           "VALUES (" +
+           std::to_string(id) + ", 103.3, 103.3, 23.3, 23.3, " + t + ", " + t + ");";
+}
+
 // After one_open_report_sql: for each varied code i, its category and the resident's report
 // 100 + i of it, at the same place and time, with its open point in 022's layout.
 inline std::string varied_category_reports_sql(std::int64_t created_at, double point_time) {
-    char t[32];
-    std::snprintf(t, sizeof t, "%.17g", point_time);  // every digit: std::to_string keeps six decimals
     std::string sql;
     const auto& codes = varied_category_codes();
     for (std::size_t i = 0; i < codes.size(); ++i) {
-        const auto id = std::to_string(100 + i);
+        const auto id = static_cast<std::int64_t>(100 + i);
         sql +=
             "INSERT INTO categories (code, name, sla_hours, points_on_accept, points_on_close, created_at) "
             "VALUES ('" +
@@ -43,11 +50,8 @@ inline std::string varied_category_reports_sql(std::int64_t created_at, double p
             "', 'n', 1, 0, 0, 0);"
             "INSERT INTO reports (id, status, category, description, lat, lon, reporter_id, created_at, "
             "updated_at) VALUES (" +
-            id + ", 'submitted', '" + codes[i] + "', 'd', 23.3, 103.3, 1, " + std::to_string(created_at) +
-            ", 0);"
-            "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created) "
-            "VALUES (" +
-            id + ", 103.3, 103.3, 23.3, 23.3, " + t + ", " + t + ");";
+            std::to_string(id) + ", 'submitted', '" + codes[i] + "', 'd', 23.3, 103.3, 1, " +
+            std::to_string(created_at) + ", 0);" + open_point_sql(id, point_time);
     }
     return sql;
 }

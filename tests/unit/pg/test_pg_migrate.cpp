@@ -177,8 +177,9 @@ TEST_F(PgMigrate, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
     const auto later = migrate_before(*c, "023");
     ASSERT_GT(later, 0);
     constexpr std::int64_t kCreated = 1'767'225'600;
-    c->exec(civic::test::one_open_report_sql(5, kCreated) +
-            civic::test::varied_category_reports_sql(kCreated, civic::store::open_point_time(kCreated)));
+    const auto t = civic::store::open_point_time(kCreated);
+    c->exec(civic::test::one_open_report_sql(5, kCreated) + civic::test::open_point_sql(5, t) +
+            civic::test::varied_category_reports_sql(kCreated, t));
     EXPECT_EQ(migrate(*c).applied, later);
 
     const auto store = civic::store::own_postgresql(connect());
@@ -192,4 +193,7 @@ TEST_F(PgMigrate, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
     }
     EXPECT_EQ(scalar(*c, "SELECT count(*) FROM open_report_points WHERE id = 100 AND category = 'a' AND lon = 103.3"),
               1);
+    c->exec("DELETE FROM open_report_points WHERE id = 102");  // an open report nobody can find now
+    EXPECT_EQ(civic::store::open_point_mismatches(*store),
+              std::vector<std::string>{"open_report_points: open report 102 has no point"});
 }

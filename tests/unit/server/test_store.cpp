@@ -343,7 +343,8 @@ TEST(Migrations, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
     migrate_before(conn, "023");
     constexpr std::int64_t kCreated = 1'767'225'600;
     const double t = civic::store::open_point_time(kCreated);
-    conn.exec(civic::test::one_open_report_sql(5, kCreated) + civic::test::varied_category_reports_sql(kCreated, t));
+    conn.exec(civic::test::one_open_report_sql(5, kCreated) + civic::test::open_point_sql(5, t) +
+              civic::test::varied_category_reports_sql(kCreated, t));
     EXPECT_EQ(civic::store::migrate(conn), static_cast<int>(all.size()));
 
     EXPECT_EQ(civic::store::open_point_mismatches(conn), std::vector<std::string>{});
@@ -363,13 +364,24 @@ TEST(Migrations, OpenReportPointsCarryTheirCategoryUnderTheStoresKey) {
         EXPECT_EQ(key.real(1), key.real(0) + 1);
     }
 
-    // A point whose copy drifted from its report, or that is filed under another key, is reported.
+    // A point whose copy drifted from its report, whose report is gone, that is filed under
+    // another key, or an open located report without a point, is reported. A rejected report
+    // without a point is not.
     conn.exec("UPDATE reports SET category = 'c' WHERE id = 100");
     conn.exec("UPDATE open_report_points SET min_category_key = 7, max_category_key = 8 WHERE id = 101");
+    conn.exec("DELETE FROM open_report_points WHERE id IN (102, 103)");
+    conn.exec("UPDATE reports SET status = 'rejected' WHERE id = 103");
+    conn.exec(
+        "INSERT INTO open_report_points (id, min_lon, max_lon, min_lat, max_lat, min_created, max_created, "
+        "min_category_key, max_category_key, category, created_at, lon, lat) "
+        "SELECT 999, min_lon, max_lon, min_lat, max_lat, min_created, max_created, min_category_key, "
+        "max_category_key, category, created_at, lon, lat FROM open_report_points WHERE id = 104");
     const auto problems = civic::store::open_point_mismatches(conn);
-    ASSERT_EQ(problems.size(), 2u) << testing::PrintToString(problems);
+    ASSERT_EQ(problems.size(), 4u) << testing::PrintToString(problems);
     EXPECT_NE(problems[0].find("report 100 "), std::string::npos) << problems[0];
-    EXPECT_NE(problems[1].find("category road.pothole-2"), std::string::npos) << problems[1];
+    EXPECT_NE(problems[1].find("report 999 "), std::string::npos) << problems[1];  // no such report
+    EXPECT_NE(problems[2].find("category road.pothole-2"), std::string::npos) << problems[2];
+    EXPECT_NE(problems[3].find("report 102 has no"), std::string::npos) << problems[3];
 }
 
 // The key keeps to 22 bits, so that key + 0.5 is exact in a 32-bit float; codes spread over it.
