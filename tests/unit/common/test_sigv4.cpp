@@ -299,7 +299,9 @@ TEST(SigV4, PublishedSignatures) {
         r.query = v.query;
         r.headers = v.headers;
         const auto s = v.s3 ? sign(r, kS3Creds, kS3Scope, kS3Time) : sign(r, kSuiteCreds, kSuiteScope, kSuiteTime);
-        if (v.target) EXPECT_EQ(s.target, v.target);
+        if (v.target) {
+            EXPECT_EQ(s.target, v.target);
+        }
         EXPECT_EQ(s.signature, v.signature);
     }
 }

@@ -194,7 +194,7 @@ TEST(Time, FormatRfc3339MatchesPrintfAcrossTheYears) {
             return std::array<long long, 6>{tm.tm_year + 1900LL, tm.tm_mon + 1, tm.tm_mday,
                                             tm.tm_hour,          tm.tm_min,     tm.tm_sec};
         }();
-        char buf[64];
+        char buf[80];  // room for any six long longs, so that the compiler sees no truncation
         std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, mo, d, h, mi, s);
         return std::string(buf);
     };
