@@ -125,6 +125,13 @@ Debit debit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amoun
     return {debited->id, amount, debited->balance};
 }
 
+Debit debit_locked(store::Conn& conn, const std::optional<store::AccountBalance>& locked, std::int64_t amount) {
+    check_amount(amount);
+    if (!locked || locked->balance < amount) throw insufficient_points();
+    store::debit_locked_account(conn, locked->id, amount);
+    return {locked->id, amount, locked->balance - amount};
+}
+
 store::Pending<Posted> credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind,
                                    std::string ref, std::int64_t now) {
     store::TransferRow t;

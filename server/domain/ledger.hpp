@@ -2,6 +2,7 @@
 // The points ledger (API.md §5): double-entry transfers between accounts; the only code that
 // changes balances. Functions run inside the caller's write transaction.
 #include "server/store/conn.hpp"
+#include "server/store/ledger_repo.hpp"
 #include "server/store/pending.hpp"
 
 #include <array>
@@ -58,6 +59,10 @@ struct Debit {
     std::int64_t balance_after = 0;
 };
 Debit debit_resident(store::Conn& conn, std::int64_t user_id, std::int64_t amount);
+// debit_resident for a caller that holds the resident's row locked and has read its balance
+// (`locked`; nullopt: no account): the verdict is made here, and the debit goes out with the next
+// round trip on PostgreSQL, needing none.
+Debit debit_locked(store::Conn& conn, const std::optional<store::AccountBalance>& locked, std::int64_t amount);
 // The sink's credit is sent (store::Query::send) on PostgreSQL: it goes out with the next
 // statement (a redemption's COMMIT), and get() is needed only for the transfer's id.
 store::Pending<Posted> credit_sink(store::Conn& conn, const Debit& debit, std::string_view sink, std::string_view kind,

@@ -47,10 +47,12 @@ TokenHolder lookup_token(store::Conn& conn, std::string_view token, std::int64_t
 // reward) and the redemption sink (every redemption) in finish_redemption, after the caller has
 // stored its answer. void_redemption takes them in the same order, else a redeem and a void could
 // deadlock. Reads the conditional UPDATEs re-check anyway are not made.
-// On PostgreSQL the statements go out in three round trips (store::Query::send, run_deferred):
-// the rewards' reads with the code's use; the redemption's row with the debit; then (after the
-// caller's stored answer) the stock, the lines and the sink's credit. What was sent ahead of a
-// refusal is rolled back with it.
+// On PostgreSQL the statements go out in two round trips (store::Query::send, run_deferred): every
+// read and lock that a verdict needs — the rewards, the code's use, its holder's balance locked, the
+// redemption's id drawn — in the first; the verdicts are then made here, so that what writes (the
+// redemption's row, the debit, and after the caller's stored answer the stock, the lines and the
+// sink's credit) needs none and goes out with the COMMIT. What was sent ahead of a refusal is
+// rolled back with it.
 PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, std::string_view token,
                                       const std::vector<LineRequest>& lines, std::int64_t now) {
     if (token.empty() || token.size() > kMaxRedeemTokenChars) throw token_invalid();
@@ -60,13 +62,17 @@ PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, 
     rewards.reserve(wanted.size());
     for (const auto& [sku, qty] : wanted) rewards.push_back(store::send_find_reward(conn, sku));
     // Checked and used up in one statement; every later failure rolls the use back with the rest.
-    const auto holder = store::use_redeem_token(conn, crypto::sha256(token), now);
-    if (!holder) throw token_invalid();
+    const auto token_hash = crypto::sha256(token);
+    auto holder = store::send_use_redeem_token(conn, token_hash, now);
+    auto balance = store::send_lock_balance_of_code_just_used(conn, token_hash, now);
+    auto redemption_id = store::send_next_redemption_id(conn);
+    const auto user_id = holder.get();
+    if (!user_id) throw token_invalid();
 
     PreparedRedemption p;
     auto& r = p.result.redemption;
     r.kiosk_id = kiosk_id;
-    r.user_id = *holder;
+    r.user_id = *user_id;
     r.at = now;
     bool short_of_stock = false;
     auto reward_read = rewards.begin();
@@ -79,9 +85,10 @@ PreparedRedemption prepare_redemption(store::Conn& conn, std::int64_t kiosk_id, 
         r.total_points += qty * reward->points_cost;
     }
     if (short_of_stock) throw out_of_stock();
-    auto redemption_id = store::send_insert_redemption(conn, r);      // goes with the debit
-    p.debit = ledger::debit_resident(conn, *holder, r.total_points);  // insufficient_points
+    p.debit = ledger::debit_locked(conn, balance.get(), r.total_points);  // insufficient_points
     r.id = redemption_id.get();
+    // Deferred like the debit, and ahead of its lines (finish_redemption): their foreign key.
+    store::insert_redemption(conn, r);
     p.result.balance_after = p.debit.balance_after;
     return p;
 }

@@ -115,6 +115,12 @@ std::optional<AccountBalance> debit_resident_if_covered(Conn& conn, std::int64_t
     return one_balance(q);
 }
 
+void debit_locked_account(Conn& conn, std::int64_t account_id, std::int64_t amount) {
+    conn.query("UPDATE ledger_accounts SET balance = balance - ?1 WHERE id = ?2")
+        .args(amount, account_id)
+        .run_deferred();
+}
+
 std::optional<AccountBalance> debit_named_if_covered(Conn& conn, std::string_view kind, std::string_view code,
                                                      std::int64_t amount) {
     auto q = conn.query(

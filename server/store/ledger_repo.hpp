@@ -69,6 +69,10 @@ struct AccountBalance {
 // Takes `amount` from the resident's account if it covers it; nullopt (nothing changed) if it does
 // not or the resident has no account.
 std::optional<AccountBalance> debit_resident_if_covered(Conn& conn, std::int64_t user_id, std::int64_t amount);
+// Takes `amount` from an account whose row this transaction holds locked and whose balance it has
+// seen cover it, deferred (Query::run_deferred): no verdict to wait for, the schema's CHECK is the
+// backstop.
+void debit_locked_account(Conn& conn, std::int64_t account_id, std::int64_t amount);
 // Takes `amount` from the named account if it covers it; nullopt (nothing changed) if not.
 std::optional<AccountBalance> debit_named_if_covered(Conn& conn, std::string_view kind, std::string_view code,
                                                      std::int64_t amount);

@@ -20,28 +20,71 @@ std::optional<RedeemTokenRow> find_redeem_token(Conn& conn, std::string_view tok
     return RedeemTokenRow{q.int64(0), q.int64(1), q.opt_int64(2)};
 }
 
-std::optional<std::int64_t> use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
-    auto q = conn.query(
-        "UPDATE redeem_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1 "
-        "RETURNING user_id");
-    q.bind(1, now).bind_blob(2, token_hash);
+namespace {
+
+constexpr const char* kUseRedeemToken =
+    "UPDATE redeem_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1 "
+    "RETURNING user_id";
+
+std::optional<std::int64_t> holder_from(Query& q) {
     if (!q.next()) return std::nullopt;
     const auto user_id = q.int64(0);
     q.run();  // to the statement's end
     return user_id;
 }
 
+}  // namespace
+
+std::optional<std::int64_t> use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
+    auto q = conn.query(kUseRedeemToken);
+    q.bind(1, now).bind_blob(2, token_hash);
+    return holder_from(q);
+}
+
+Pending<std::optional<std::int64_t>> send_use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
+    auto q = std::make_shared<Query>(conn.query(kUseRedeemToken));
+    q->bind(1, now).bind_blob(2, token_hash).send();
+    return Pending<std::optional<std::int64_t>>([q] { return holder_from(*q); });
+}
+
+Pending<std::optional<AccountBalance>> send_lock_balance_of_code_just_used(Conn& conn, std::string_view token_hash,
+                                                                           std::int64_t now) {
+    // `used_at = now` keeps a code used earlier (by another transaction, at another second) from
+    // locking its holder's balance for a request that will be refused anyway.
+    auto q = std::make_shared<Query>(
+        conn.query(locking(conn,
+                           "SELECT id, balance FROM ledger_accounts WHERE user_id = "
+                           "(SELECT user_id FROM redeem_tokens WHERE token_hash = ?1 AND used_at = ?2)")));
+    q->bind_blob(1, token_hash).bind(2, now).send();
+    return Pending<std::optional<AccountBalance>>([q]() -> std::optional<AccountBalance> {
+        if (!q->next()) return std::nullopt;
+        AccountBalance b{q->int64(0), q->int64(1)};
+        q->run();  // to the statement's end
+        return b;
+    });
+}
+
 void delete_redeem_tokens_expired_before(Conn& conn, std::int64_t cutoff) {
     purge_rows_below(conn, "redeem_tokens", "expires_at", cutoff);
 }
 
-std::int64_t insert_redemption(Conn& conn, const RedemptionRow& r) { return send_insert_redemption(conn, r).get(); }
+Pending<std::int64_t> send_next_redemption_id(Conn& conn) {
+    auto q = std::make_shared<Query>(conn.query(conn.engine() == Engine::postgresql
+                                                    ? "SELECT nextval('redemptions_id_seq')"
+                                                    : "SELECT coalesce(max(id), 0) + 1 FROM redemptions"));
+    q->send();
+    return Pending<std::int64_t>([q] {
+        if (!q->next()) throw DbError(0, "no next redemption id");
+        const auto id = q->int64(0);
+        q->run();  // to the statement's end
+        return id;
+    });
+}
 
-Pending<std::int64_t> send_insert_redemption(Conn& conn, const RedemptionRow& r) {
-    auto q = std::make_shared<Query>(
-        conn.query("INSERT INTO redemptions (kiosk_id, user_id, total_points, at) VALUES (?, ?, ?, ?) RETURNING id"));
-    q->args(r.kiosk_id, r.user_id, r.total_points, r.at).send();
-    return Pending<std::int64_t>([q] { return q->run_returning_id(); });
+void insert_redemption(Conn& conn, const RedemptionRow& r) {
+    conn.query("INSERT INTO redemptions (id, kiosk_id, user_id, total_points, at) VALUES (?, ?, ?, ?, ?)")
+        .args(r.id, r.kiosk_id, r.user_id, r.total_points, r.at)
+        .run_deferred();
 }
 
 void insert_redemption_lines(Conn& conn, std::int64_t redemption_id, const std::vector<RedemptionLine>& lines) {

@@ -364,8 +364,27 @@ TEST_P(Repos, HonourRollAndRedemptions) {
     const std::string token("tok\x00en", 6);
     store::insert_redeem_token(c(), token, a, kNow, kNow + 60);
     EXPECT_FALSE(store::find_redeem_token(c(), token)->used_at);
-    EXPECT_EQ(store::use_redeem_token(c(), token, kNow + 1), std::optional<std::int64_t>(a));  // its holder
-    EXPECT_FALSE(store::use_redeem_token(c(), token, kNow + 2).has_value());                   // once only
+    const auto without_account = user("13800000003");
+    store::insert_redeem_token(c(), "no account", without_account, kNow, kNow + 60);
+    const auto account_of_a = store::find_resident_account(c(), a);
+    ASSERT_TRUE(account_of_a);
+    // The code's use, then its holder's balance locked, sent together (one round trip on PostgreSQL).
+    store::in_transaction(c(), [&] {
+        auto used = store::send_use_redeem_token(c(), token, kNow + 1);
+        auto locked = store::send_lock_balance_of_code_just_used(c(), token, kNow + 1);
+        EXPECT_EQ(used.get(), std::optional<std::int64_t>(a));  // its holder
+        const auto balance = locked.get();
+        ASSERT_TRUE(balance);
+        EXPECT_EQ(balance->id, account_of_a->id);
+        EXPECT_EQ(balance->balance, account_of_a->balance);
+        EXPECT_FALSE(store::send_lock_balance_of_code_just_used(c(), "no account", kNow + 1).get()) << "not used";
+        EXPECT_EQ(store::use_redeem_token(c(), "no account", kNow + 1), std::optional(without_account));
+        EXPECT_FALSE(store::send_lock_balance_of_code_just_used(c(), "no account", kNow + 1).get()) << "no account";
+    });
+    EXPECT_FALSE(store::use_redeem_token(c(), token, kNow + 2).has_value());  // once only
+    store::in_transaction(c(), [&] {
+        EXPECT_FALSE(store::send_lock_balance_of_code_just_used(c(), token, kNow + 2).get()) << "used before now";
+    });
     EXPECT_EQ(store::find_redeem_token(c(), token)->used_at, kNow + 1);
     store::delete_redeem_tokens_expired_before(c(), kNow + 61);
     EXPECT_FALSE(store::find_redeem_token(c(), token));
@@ -375,10 +394,16 @@ TEST_P(Repos, HonourRollAndRedemptions) {
     store::insert_reward(c(), store::RewardRow{"tea", "Tea", 5, 10, "goods"}, kNow);
     store::RedemptionRow r{0, kiosk, a, 15, kNow, std::nullopt, {{"soap", "Soap", 1, 5}, {"tea", "Tea", 2, 5}}};
     std::int64_t id = 0;
-    store::in_transaction(c(), [&] {  // the lines are deferred: inside a transaction
-        id = store::insert_redemption(c(), r);
-        store::insert_redemption_lines(c(), id, r.lines);
-    });
+    const auto insert = [&] {
+        store::in_transaction(c(), [&] {  // the row and its lines are deferred: inside a transaction
+            r.id = store::send_next_redemption_id(c()).get();
+            store::insert_redemption(c(), r);
+            store::insert_redemption_lines(c(), r.id, r.lines);
+        });
+        return r.id;
+    };
+    id = insert();
+    EXPECT_GT(insert(), id) << "each redemption its own id";
     const auto back = store::find_redemption(c(), id);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->lines.size(), 2u);
