@@ -1,4 +1,5 @@
 #include "server/store/open311_repo.hpp"
+#include "server/store/reports_repo.hpp"
 #include "server/store/sqlite.hpp"
 
 #include <algorithm>
@@ -115,8 +116,8 @@ std::vector<std::int64_t> list_request_ids(Conn& conn, const RequestFilter& f) {
         sql += ')';
     }
     if (f.closed) {
-        sql += *f.closed ? " AND status IN ('closed', 'rejected', 'duplicate', 'voided')"
-                         : " AND status NOT IN ('closed', 'rejected', 'duplicate', 'voided')";
+        sql += *f.closed ? " AND status IN " : " AND status NOT IN ";
+        sql += kNotOpenStatusesSql;
     }
     sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
     auto q = conn.query(sql);

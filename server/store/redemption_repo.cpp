@@ -20,31 +20,17 @@ std::optional<RedeemTokenRow> find_redeem_token(Conn& conn, std::string_view tok
     return RedeemTokenRow{q.int64(0), q.int64(1), q.opt_int64(2)};
 }
 
-namespace {
-
-constexpr const char* kUseRedeemToken =
-    "UPDATE redeem_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1 "
-    "RETURNING user_id";
-
-std::optional<std::int64_t> holder_from(Query& q) {
-    if (!q.next()) return std::nullopt;
-    const auto user_id = q.int64(0);
-    q.run();  // to the statement's end
-    return user_id;
-}
-
-}  // namespace
-
-std::optional<std::int64_t> use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
-    auto q = conn.query(kUseRedeemToken);
-    q.bind(1, now).bind_blob(2, token_hash);
-    return holder_from(q);
-}
-
 Pending<std::optional<std::int64_t>> send_use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now) {
-    auto q = std::make_shared<Query>(conn.query(kUseRedeemToken));
+    auto q = std::make_shared<Query>(conn.query(
+        "UPDATE redeem_tokens SET used_at = ?1 WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1 "
+        "RETURNING user_id"));
     q->bind(1, now).bind_blob(2, token_hash).send();
-    return Pending<std::optional<std::int64_t>>([q] { return holder_from(*q); });
+    return Pending<std::optional<std::int64_t>>([q]() -> std::optional<std::int64_t> {
+        if (!q->next()) return std::nullopt;
+        const auto user_id = q->int64(0);
+        q->run();  // to the statement's end
+        return user_id;
+    });
 }
 
 Pending<std::optional<AccountBalance>> send_lock_balance_of_code_just_used(Conn& conn, std::string_view token_hash,

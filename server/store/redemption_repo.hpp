@@ -21,9 +21,8 @@ void insert_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t u
                          std::int64_t expires_at);
 std::optional<RedeemTokenRow> find_redeem_token(Conn& conn, std::string_view token_hash);
 // Marks the token used if it is unused and unexpired and returns its holder's user id; nullopt
-// otherwise (nothing changed). The check and the claim are one statement. Sent ahead (pending.hpp)
-// by send_use_redeem_token.
-std::optional<std::int64_t> use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now);
+// otherwise (nothing changed). The check and the claim are one statement, sent ahead
+// (pending.hpp), inside a transaction.
 Pending<std::optional<std::int64_t>> send_use_redeem_token(Conn& conn, std::string_view token_hash, std::int64_t now);
 // Sent after send_use_redeem_token of the same token and `now`: the balance of the resident whose
 // code this transaction has just used, locked until commit (row_lock.hpp); nullopt if the code was

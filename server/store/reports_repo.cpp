@@ -331,12 +331,11 @@ std::vector<std::string> open_point_mismatches(Conn& conn) {
             problems.push_back("open_report_points: points of category " + category + " are filed under key " +
                                std::to_string(keys.real(1)) + ", not " + std::to_string(key));
     }
-    // An open located report without a point is nobody's possible duplicate. The statuses are
-    // domain::is_open's complement, as in open311_repo.
-    auto missing = conn.query(
-        "SELECT r.id FROM reports r WHERE r.located = 1 "
-        "AND r.status NOT IN ('closed', 'rejected', 'duplicate', 'voided') "
-        "AND NOT EXISTS (SELECT 1 FROM open_report_points p WHERE p.id = r.id) ORDER BY r.id LIMIT 20");
+    // An open located report without a point is nobody's possible duplicate.
+    auto missing = conn.query("SELECT r.id FROM reports r WHERE r.located = 1 AND r.status NOT IN " +
+                              std::string(kNotOpenStatusesSql) +
+                              " AND NOT EXISTS (SELECT 1 FROM open_report_points p WHERE p.id = r.id) "
+                              "ORDER BY r.id LIMIT 20");
     while (missing.next())
         problems.push_back("open_report_points: open report " + std::to_string(missing.int64(0)) + " has no point");
     return problems;

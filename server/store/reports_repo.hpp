@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -115,6 +116,10 @@ struct OpenPoint {
 // Open reports of `category` whose point lies in the box, created within [since, until], by id.
 std::vector<OpenPoint> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
                                            double max_lon, double max_lat, std::int64_t since, std::int64_t until);
+// The statuses of tickets that are nobody's work any more — domain::is_open's complement — as an
+// SQL list for `status IN …` (TicketRules.StatusNamesRoundTripAndOpenness checks the two agree).
+inline constexpr std::string_view kNotOpenStatusesSql = "('closed', 'rejected', 'duplicate', 'voided')";
+
 // Points that disagree with their report's category, time or place, or whose report is gone;
 // keys that are not their category's; open located reports without a point.
 std::vector<std::string> open_point_mismatches(Conn& conn);

@@ -268,6 +268,24 @@ TEST(Redemption, ARefusedRedemptionsAnswerIsStoredUnderItsKey) {
 
 // A signed request replayed under another Idempotency-Key (the key is not signed) is refused and
 // claims nothing: the key stays free, and the next redemption under it runs as new.
+// A resident who never earned a point has no ledger account yet (accounts are made on first
+// use): the balance locked through the code is then nothing, and the answer is
+// insufficient_points with nothing changed — the code still usable, the stock untouched.
+TEST(Redemption, AResidentWithoutALedgerAccountHasInsufficientPoints) {
+    auto& d = file_daemon();
+    add_reward(d, "NO-ACCOUNT", 10, 4);
+    const auto k = register_kiosk(d);
+    const auto resident = resident_with(d, "13500000021", 0);
+    const auto token = redeem_token(d, resident.token);
+    const json items = json::array({{{"sku", "NO-ACCOUNT"}, {"qty", 1}}});
+    const auto refused = kiosk_redeem(d, k, token, items, "noaccount-0000001");
+    EXPECT_EQ(refused.status, 409);
+    EXPECT_EQ(refused.error_code(), "insufficient_points");
+    EXPECT_EQ(kiosk_lookup(d, k, token).status, 200) << "the code was not used up";
+    EXPECT_EQ(stock_of(d, "NO-ACCOUNT"), 4);
+    EXPECT_EQ(balance_of(d, resident.token), 0);
+}
+
 TEST(Redemption, AReplayUnderAnotherKeyClaimsNothing) {
     auto& d = file_daemon();
     add_reward(d, "REPLAYED", 10, 5);

@@ -7,6 +7,7 @@
 #include "server/domain/reports.hpp"
 #include "server/domain/ticket_rules.hpp"
 #include "server/domain/work_time.hpp"
+#include "server/store/reports_repo.hpp"
 
 #include <gtest/gtest.h>
 
@@ -176,6 +177,11 @@ TEST(TicketRules, StatusNamesRoundTripAndOpenness) {
     EXPECT_TRUE(is_open(Status::parked));
     EXPECT_FALSE(is_open(Status::voided));
     EXPECT_FALSE(is_open(Status::closed));
+    // The store's SQL list of statuses that are not open (open311_repo, check's open points).
+    const std::string not_open(civic::store::kNotOpenStatusesSql);
+    for (const auto& name : kStatuses)
+        EXPECT_EQ(not_open.find("'" + std::string(name) + "'") == std::string::npos, is_open(*parse_status(name)))
+            << name;
 }
 
 TEST(TicketRules, TheTableHoldsExactlyTheActionsOfTheApi) {
