@@ -99,6 +99,8 @@ private:
     std::optional<bool> first_step_;  // send()'s step, for next() to return
 };
 
+constexpr int kStatementJournalSpillBytes = 4 << 20;  // 1,024 pages of 4 KiB
+
 // Once per process, before SQLite initialises itself at the first open: no bulk allocation of
 // 20 page-cache lines for every new page cache. Each temporary b-tree a statement builds opens a
 // page cache of its own; the bulk block (~86 KB, first touch page-faulting, then handed back to
@@ -106,11 +108,18 @@ private:
 // allocated as they are needed. And no memory statistics: kept, every allocation of every
 // connection takes one process-wide mutex, which the readers and the writer contend for (4.4 % of
 // the daemon's samples reading old tickets of a 10 M city, 1.3 % without; docs/performance.md).
-// Nothing here reads them (sqlite3_memory_used). If SQLite was initialised first the calls are
-// refused, harmlessly: the settings are only optimisations.
+// Nothing here reads them (sqlite3_memory_used). And a savepoint's journal (the pages a writer
+// job changed, as they were before it: SQLite's sub-journal) kept in memory up to
+// kStatementJournalSpillBytes. SQLite's default spills it to a temporary file past 64 KiB (16
+// pages), which ordinary jobs pass: under report intake the writer thread created, wrote and
+// deleted about a hundred such files a second (docs/performance.md, "The writer's temporary
+// files"). The journal is emptied when the job's savepoint is released, so this bounds the
+// memory of one job; a larger one (a migration) still spills to a file. If SQLite was
+// initialised first the calls are refused, harmlessly: the settings are only optimisations.
 void configure_sqlite_library() {
-    [[maybe_unused]] static const int rc =
-        sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0) | sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    [[maybe_unused]] static const int rc = sqlite3_config(SQLITE_CONFIG_PAGECACHE, nullptr, 0, 0) |
+                                           sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) |
+                                           sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kStatementJournalSpillBytes);
 }
 
 // The writer's statements for every job and batch: one statement of transaction control, the

@@ -166,6 +166,44 @@ TEST(Writer, ConstraintViolationIsReportedToItsJob) {
     }
 }
 
+// A job's savepoint journal (SQLite's sub-journal: the pages the job changed, as they were before
+// it) stays in memory up to kStatementJournalSpillBytes. SQLite's default spills it to a temporary
+// file past 64 KiB, which an ordinary job passes: one file created and deleted per batch, on the
+// writer thread (docs/performance.md, "The writer's temporary files").
+std::size_t open_sqlite_temp_files() {
+    std::size_t n = 0;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        const auto target = std::filesystem::read_symlink(fd.path(), ec).string();
+        if (!ec && target.find("etilqs_") != std::string::npos) ++n;
+    }
+    return n;
+}
+
+TEST(Writer, AJobsSavepointJournalStaysInMemory) {
+    TempDb db;
+    Writer writer(db.path);
+    const auto run = [&](std::function<void(Conn&)> job) {
+        std::promise<void> done;
+        writer.enqueue({std::move(job), [&](std::exception_ptr e) {
+                            EXPECT_FALSE(e);
+                            done.set_value();
+                        }});
+        done.get_future().wait();
+    };
+    // ~75 pages of rows, committed: a job that rewrites them all journals ~300 KB of old pages.
+    run([](Conn& c) {
+        c.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
+        for (int i = 0; i < 300; ++i) c.query("INSERT INTO t (v) VALUES (zeroblob(1000))").run();
+    });
+    std::size_t during = 99;
+    run([&](Conn& c) {
+        c.exec("UPDATE t SET v = randomblob(1000)");
+        during = open_sqlite_temp_files();  // the sub-journal's file would be open until COMMIT
+    });
+    EXPECT_EQ(during, 0u);
+}
+
 TEST(Writer, StopDrainsTheQueue) {
     TempDb db;
     std::atomic<int> done{0};
