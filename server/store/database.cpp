@@ -48,19 +48,31 @@ void Checkpointer::loop() {
     }
 }
 
-namespace {
-// sqlite3_wal_hook: replaces SQLite's automatic checkpoint on the writer's connection.
-int on_wal_commit(void* checkpointer, sqlite3*, const char*, int frames) {
-    static_cast<Checkpointer*>(checkpointer)->wal_grew(frames);
+int Writer::on_wal_commit(void* writer, sqlite3*, const char*, int frames) {
+    static_cast<Writer*>(writer)->wal_committed(frames);
     return SQLITE_OK;
 }
-}  // namespace
 
 Writer::Writer(const std::string& path) : conn_(std::make_unique<Conn>(path, Conn::Mode::read_write)) {
     conn_->exec("PRAGMA journal_mode = WAL");
     checkpointer_ = std::make_unique<Checkpointer>(path);
-    sqlite3_wal_hook(conn_->raw(), on_wal_commit, checkpointer_.get());
+    sqlite3_wal_hook(conn_->raw(), on_wal_commit, this);
     thread_ = std::thread([this] { loop(); });
+}
+
+void Writer::wal_committed(int frames) {
+    stats_.wal_frames.store(frames, std::memory_order_relaxed);
+    if (frames > stats_.max_wal_frames.load(std::memory_order_relaxed))
+        stats_.max_wal_frames.store(frames, std::memory_order_relaxed);  // only this thread writes it
+    checkpointer_->wal_grew(frames);
+}
+
+void Writer::checkpoint_tail() {
+    // Passive: copies what no reader still needs and waits for nobody. SQLITE_BUSY (the
+    // checkpointer is mid-copy) or an I/O error leaves the frames in the WAL, as before; the
+    // next batch tries again.
+    if (sqlite3_wal_checkpoint_v2(conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK)
+        stats_.tail_checkpoints.fetch_add(1, std::memory_order_relaxed);
 }
 
 Writer::~Writer() { stop(); }
@@ -153,6 +165,8 @@ void Writer::run_batch(std::vector<Job>& batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
         batch[i].complete(commit_error ? commit_error : outcomes[i]);
     }
+    // After the answers, so that none of them waits for it.
+    if (stats_.wal_frames.load(std::memory_order_relaxed) >= kRestartFrames) checkpoint_tail();
 }
 
 SqliteEngine::SqliteEngine(Options options, boost::asio::thread_pool& blocking_pool)

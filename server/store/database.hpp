@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+struct sqlite3;
+
 namespace civic::store {
 
 // Copies committed WAL frames back into the database file on its own thread and connection,
@@ -60,15 +62,28 @@ struct WriterStats {
     std::atomic<std::int64_t> jobs{0};
     std::atomic<std::int64_t> last_batch_size{0};
     std::atomic<std::int64_t> failed_commits{0};
+    std::atomic<std::int64_t> wal_frames{0};        // in the WAL after the last commit
+    std::atomic<std::int64_t> max_wal_frames{0};    // the most it has held since start
+    std::atomic<std::int64_t> tail_checkpoints{0};  // Writer::checkpoint_tail runs
 };
 
 // Owns the only read-write connection. Jobs are taken in batches of up to kMaxBatch; each runs
 // in its own SAVEPOINT inside one transaction, the transaction commits once (one fsync for the
 // batch), and only then is every job of the batch completed. A job that throws rolls back its
 // own savepoint and is completed with its exception; the rest of the batch is unaffected.
+//
+// The WAL starts over from its first frame only when a write transaction begins with every
+// frame already copied back (and no reader still on an older snapshot). Under steady writes the
+// checkpointer never gets there: the writer commits while it copies. So once the WAL holds
+// kRestartFrames, the writer itself copies the few frames the checkpointer has not, between
+// batches (checkpoint_tail); its next BEGIN then restarts the WAL. Without that the WAL grew
+// without bound (590 MB in 10 s of redemptions), every fdatasync also wrote the file's inode for
+// its new size, and every frame was a newly allocated block (docs/performance.md, "A WAL that
+// starts over").
 class Writer {
 public:
     static constexpr std::size_t kMaxBatch = 256;
+    static constexpr int kRestartFrames = 4 * Checkpointer::kWakeFrames;  // ≈ 16 MB of WAL
 
     // run: inside the job's savepoint; complete: on the writer thread after COMMIT (or after a
     // failed COMMIT, with its error).
@@ -93,8 +108,12 @@ public:
     Conn& startup_connection() { return *conn_; }
 
 private:
+    // sqlite3_wal_hook on the write connection: replaces SQLite's automatic checkpoint.
+    static int on_wal_commit(void* writer, sqlite3*, const char*, int frames);
     void loop();
     void run_batch(std::vector<Job>& batch);
+    void wal_committed(int frames);
+    void checkpoint_tail();
 
     std::unique_ptr<Conn> conn_;
     std::unique_ptr<Checkpointer> checkpointer_;

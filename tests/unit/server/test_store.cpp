@@ -244,6 +244,40 @@ TEST(Writer, CheckpointsRunOnTheirOwnThread) {
     EXPECT_EQ(count_rows(db.path), 1);
 }
 
+// Under steady writes the checkpointer never finds the WAL fully copied at a transaction's start,
+// so the WAL never started over and grew with every commit. The writer now copies the tail
+// itself once the WAL holds kRestartFrames, and the WAL starts over: it stays bounded.
+TEST(Writer, TheWalStartsOverUnderSteadyWrites) {
+    TempDb db;
+    Writer writer(db.path);
+    const auto run = [&](std::function<void(Conn&)> job) {
+        std::promise<void> done;
+        writer.enqueue({std::move(job), [&](std::exception_ptr e) {
+                            EXPECT_FALSE(e);
+                            done.set_value();
+                        }});
+        done.get_future().wait();
+    };
+    run([](Conn& c) { c.exec("CREATE TABLE t (b BLOB)"); });
+    // Eight clients, each writing a page a job and waiting for it: small batches back to back,
+    // ≈ 6 x kRestartFrames frames in all.
+    constexpr int kClients = 8;
+    constexpr int kJobsEach = 6 * Writer::kRestartFrames / kClients;
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.emplace_back([&] {
+            for (int j = 0; j < kJobsEach; ++j) run([](Conn& c) { c.exec("INSERT INTO t VALUES (randomblob(3500))"); });
+        });
+    for (auto& t : clients) t.join();
+    const auto& stats = writer.stats();
+    EXPECT_GT(stats.tail_checkpoints.load(), 0);
+    EXPECT_LT(stats.max_wal_frames.load(), 2 * Writer::kRestartFrames);
+    Conn reader(db.path, Conn::Mode::read_only);
+    auto q = reader.query("SELECT count(*) FROM t");
+    q.next();
+    EXPECT_EQ(q.int64(0), kClients * kJobsEach);
+}
+
 TEST(Database, CoroutinesAwaitWritesAndReads) {
     TempDb tmp;
     boost::asio::thread_pool pool(2);
