@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cassert>
+#include <chrono>
 
 namespace civic::store {
 
@@ -64,15 +65,32 @@ void Writer::wal_committed(int frames) {
     stats_.wal_frames.store(frames, std::memory_order_relaxed);
     if (frames > stats_.max_wal_frames.load(std::memory_order_relaxed))
         stats_.max_wal_frames.store(frames, std::memory_order_relaxed);  // only this thread writes it
-    checkpointer_->wal_grew(frames);
+    // Past kRestartFrames the tail is the writer's (checkpoint_tail): a checkpointer still copying
+    // would hold the checkpoint lock it needs, and at this rate of commits it always would be.
+    if (frames < kRestartFrames) checkpointer_->wal_grew(frames);
 }
 
 void Writer::checkpoint_tail() {
-    // Passive: copies what no reader still needs and waits for nobody. SQLITE_BUSY (the
-    // checkpointer is mid-copy) or an I/O error leaves the frames in the WAL, as before; the
-    // next batch tries again.
-    if (sqlite3_wal_checkpoint_v2(conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK)
+    // RESTART: copies every frame, then waits for the readers still on older snapshots to finish,
+    // so that the next BEGIN starts the WAL over. Reads take a millisecond or less, so the wait
+    // is capped at kTailWait; past it (a long read, or the checkpointer mid-copy) SQLITE_BUSY
+    // leaves the frames in the WAL, as before, and the next batch tries again. So does an I/O
+    // error: nothing committed is touched.
+    struct Deadline {
+        std::chrono::steady_clock::time_point at;
+    } deadline{std::chrono::steady_clock::now() + kTailWait};
+    sqlite3* db = conn_->raw();
+    sqlite3_busy_handler(
+        db,
+        [](void* d, int) -> int {
+            if (std::chrono::steady_clock::now() >= static_cast<Deadline*>(d)->at) return 0;
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+            return 1;
+        },
+        &deadline);
+    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr) == SQLITE_OK)
         stats_.tail_checkpoints.fetch_add(1, std::memory_order_relaxed);
+    sqlite3_busy_timeout(db, kSqliteBusyTimeoutMs);  // the connection's own wait again
 }
 
 Writer::~Writer() { stop(); }
@@ -227,6 +245,19 @@ void SqliteEngine::append_metrics(std::string& out) const {
         "# HELP civicsnap_sqlite_failed_commits_total Batches whose COMMIT failed.\n"
         "# TYPE civicsnap_sqlite_failed_commits_total counter\n";
     out += "civicsnap_sqlite_failed_commits_total " + std::to_string(w.failed_commits.load()) + "\n";
+    out +=
+        "# HELP civicsnap_sqlite_wal_frames Frames in the WAL after the last commit.\n"
+        "# TYPE civicsnap_sqlite_wal_frames gauge\n";
+    out += "civicsnap_sqlite_wal_frames " + std::to_string(w.wal_frames.load()) + "\n";
+    out +=
+        "# HELP civicsnap_sqlite_wal_frames_max The most frames the WAL has held since start.\n"
+        "# TYPE civicsnap_sqlite_wal_frames_max gauge\n";
+    out += "civicsnap_sqlite_wal_frames_max " + std::to_string(w.max_wal_frames.load()) + "\n";
+    out +=
+        "# HELP civicsnap_sqlite_tail_checkpoints_total Checkpoints the writer ran itself so that the WAL starts "
+        "over.\n"
+        "# TYPE civicsnap_sqlite_tail_checkpoints_total counter\n";
+    out += "civicsnap_sqlite_tail_checkpoints_total " + std::to_string(w.tail_checkpoints.load()) + "\n";
 }
 
 }  // namespace civic::store

@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -75,15 +76,16 @@ struct WriterStats {
 // The WAL starts over from its first frame only when a write transaction begins with every
 // frame already copied back (and no reader still on an older snapshot). Under steady writes the
 // checkpointer never gets there: the writer commits while it copies. So once the WAL holds
-// kRestartFrames, the writer itself copies the few frames the checkpointer has not, between
-// batches (checkpoint_tail); its next BEGIN then restarts the WAL. Without that the WAL grew
-// without bound (590 MB in 10 s of redemptions), every fdatasync also wrote the file's inode for
-// its new size, and every frame was a newly allocated block (docs/performance.md, "A WAL that
-// starts over").
+// kRestartFrames, the checkpointer is left alone and the writer, between batches, copies the
+// rest and waits briefly for older readers itself (checkpoint_tail); its next BEGIN then starts
+// the WAL over. Without that the WAL grew without bound (590 MB in 10 s of redemptions), every
+// fdatasync also wrote the file's inode for its new size, and every frame was a newly allocated
+// block (docs/performance.md, "A WAL that starts over").
 class Writer {
 public:
     static constexpr std::size_t kMaxBatch = 256;
     static constexpr int kRestartFrames = 4 * Checkpointer::kWakeFrames;  // ≈ 16 MB of WAL
+    static constexpr std::chrono::milliseconds kTailWait{2};              // for readers on older snapshots
 
     // run: inside the job's savepoint; complete: on the writer thread after COMMIT (or after a
     // failed COMMIT, with its error).

@@ -149,7 +149,8 @@ public:
         }
         sqlite3_extended_result_codes(db_, 1);
         // Per-connection settings: none of these persist in the file (NOTES: synchronous does not).
-        exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+        sqlite3_busy_timeout(db_, kSqliteBusyTimeoutMs);
+        exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
     }
     ~SqliteBackend() override {
         cache_.clear();  // finalizes every cached statement before the connection closes

@@ -22,6 +22,9 @@ struct sqlite3;
 
 namespace civic::store {
 
+// How long an SQLite connection waits for a lock another holds before SQLITE_BUSY.
+inline constexpr int kSqliteBusyTimeoutMs = 5000;
+
 namespace detail {
 class Statement;
 class Backend;

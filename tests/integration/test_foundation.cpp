@@ -188,6 +188,10 @@ TEST(Foundation, MetricsInPrometheusFormat) {
     } else {
         EXPECT_NE(r.body.find("civicsnap_sqlite_write_queue_depth"), std::string::npos);
         EXPECT_NE(r.body.find("civicsnap_sqlite_last_batch_size"), std::string::npos);
+        EXPECT_NE(r.body.find("# TYPE civicsnap_sqlite_wal_frames gauge"), std::string::npos);
+        EXPECT_NE(r.body.find("# TYPE civicsnap_sqlite_wal_frames_max gauge"), std::string::npos);
+        EXPECT_NE(r.body.find("\ncivicsnap_sqlite_tail_checkpoints_total 0\n"),
+                  std::string::npos);  // a fresh city's WAL
         EXPECT_EQ(r.body.find("civicsnap_pg_"), std::string::npos);
     }
 }
