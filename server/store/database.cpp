@@ -70,7 +70,7 @@ void Writer::wal_committed(int frames) {
     if (frames < kRestartFrames) checkpointer_->wal_grew(frames);
 }
 
-void Writer::checkpoint_tail() {
+void Writer::checkpoint_tail(int frames) {
     // RESTART: copies every frame, then waits for the readers still on older snapshots to finish,
     // so that the next BEGIN starts the WAL over. Reads take a millisecond or less, so the wait
     // is capped at kTailWait; past it (a long read, or the checkpointer mid-copy) SQLITE_BUSY
@@ -88,8 +88,13 @@ void Writer::checkpoint_tail() {
             return 1;
         },
         &deadline);
-    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr) == SQLITE_OK)
+    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr) == SQLITE_OK) {
         stats_.tail_checkpoints.fetch_add(1, std::memory_order_relaxed);
+        next_tail_at_ = kRestartFrames;
+    } else {
+        stats_.tail_checkpoints_busy.fetch_add(1, std::memory_order_relaxed);
+        next_tail_at_ = frames + Checkpointer::kWakeFrames;
+    }
     sqlite3_busy_timeout(db, kSqliteBusyTimeoutMs);  // the connection's own wait again
 }
 
@@ -184,7 +189,8 @@ void Writer::run_batch(std::vector<Job>& batch) {
         batch[i].complete(commit_error ? commit_error : outcomes[i]);
     }
     // After the answers, so that none of them waits for it.
-    if (stats_.wal_frames.load(std::memory_order_relaxed) >= kRestartFrames) checkpoint_tail();
+    if (const int frames = static_cast<int>(stats_.wal_frames.load(std::memory_order_relaxed)); frames >= next_tail_at_)
+        checkpoint_tail(frames);
 }
 
 SqliteEngine::SqliteEngine(Options options, boost::asio::thread_pool& blocking_pool)
@@ -258,6 +264,10 @@ void SqliteEngine::append_metrics(std::string& out) const {
         "over.\n"
         "# TYPE civicsnap_sqlite_tail_checkpoints_total counter\n";
     out += "civicsnap_sqlite_tail_checkpoints_total " + std::to_string(w.tail_checkpoints.load()) + "\n";
+    out +=
+        "# HELP civicsnap_sqlite_tail_checkpoints_busy_total The writer's checkpoints deferred by a long read.\n"
+        "# TYPE civicsnap_sqlite_tail_checkpoints_busy_total counter\n";
+    out += "civicsnap_sqlite_tail_checkpoints_busy_total " + std::to_string(w.tail_checkpoints_busy.load()) + "\n";
 }
 
 }  // namespace civic::store

@@ -63,9 +63,10 @@ struct WriterStats {
     std::atomic<std::int64_t> jobs{0};
     std::atomic<std::int64_t> last_batch_size{0};
     std::atomic<std::int64_t> failed_commits{0};
-    std::atomic<std::int64_t> wal_frames{0};        // in the WAL after the last commit
-    std::atomic<std::int64_t> max_wal_frames{0};    // the most it has held since start
-    std::atomic<std::int64_t> tail_checkpoints{0};  // Writer::checkpoint_tail runs
+    std::atomic<std::int64_t> wal_frames{0};             // in the WAL after the last commit
+    std::atomic<std::int64_t> max_wal_frames{0};         // the most it has held since start
+    std::atomic<std::int64_t> tail_checkpoints{0};       // Writer::checkpoint_tail runs that succeeded
+    std::atomic<std::int64_t> tail_checkpoints_busy{0};  // ... that a reader or the checkpointer deferred
 };
 
 // Owns the only read-write connection. Jobs are taken in batches of up to kMaxBatch; each runs
@@ -115,10 +116,14 @@ private:
     void loop();
     void run_batch(std::vector<Job>& batch);
     void wal_committed(int frames);
-    void checkpoint_tail();
+    void checkpoint_tail(int frames);
 
     std::unique_ptr<Conn> conn_;
     std::unique_ptr<Checkpointer> checkpointer_;
+    // The WAL's size at which checkpoint_tail runs next: kRestartFrames, or after a deferred one
+    // kWakeFrames more, so that a long read (a backup, a year's statistics) costs the batches
+    // behind it one wait per kWakeFrames frames, not one each.
+    int next_tail_at_ = kRestartFrames;
     std::vector<std::function<void(Conn&)>> commit_observers_;
     std::mutex mutex_;
     std::condition_variable wake_;

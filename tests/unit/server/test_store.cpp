@@ -278,6 +278,53 @@ TEST(Writer, TheWalStartsOverUnderSteadyWrites) {
     EXPECT_EQ(q.int64(0), kClients * kJobsEach);
 }
 
+// A read that outlasts many batches (a backup, a year's statistics) keeps its snapshot in the WAL,
+// so the WAL cannot start over until it ends. The writer's attempts, each of which waits for
+// that reader a little, are then spaced by kWakeFrames: a few, not one per batch. Once the read
+// ends, the next attempt succeeds and the WAL starts over.
+TEST(Writer, ALongReadDefersTheWalsRestartWithoutAWaitPerBatch) {
+    TempDb db;
+    Writer writer(db.path);
+    const auto run = [&](std::function<void(Conn&)> job) {
+        std::promise<void> done;
+        writer.enqueue({std::move(job), [&](std::exception_ptr e) {
+                            EXPECT_FALSE(e);
+                            done.set_value();
+                        }});
+        done.get_future().wait();
+    };
+    const auto write_pages = [&](int pages) {
+        constexpr int kClients = 8;
+        std::vector<std::thread> clients;
+        for (int i = 0; i < kClients; ++i)
+            clients.emplace_back([&] {
+                for (int j = 0; j < pages / kClients; ++j)
+                    run([](Conn& c) { c.exec("INSERT INTO t VALUES (randomblob(3500))"); });
+            });
+        for (auto& t : clients) t.join();
+    };
+    run([](Conn& c) { c.exec("CREATE TABLE t (b BLOB)"); });
+    Conn reader(db.path, Conn::Mode::read_only);
+    reader.exec("BEGIN");
+    {
+        auto q = reader.query("SELECT count(*) FROM t");  // the snapshot is taken here, held to COMMIT
+        ASSERT_TRUE(q.next());
+    }
+    write_pages(3 * Writer::kRestartFrames);
+    const auto& stats = writer.stats();
+    EXPECT_EQ(stats.tail_checkpoints.load(), 0);
+    EXPECT_GT(stats.tail_checkpoints_busy.load(), 0);
+    // ≈ 3 x kRestartFrames frames, the first attempt at kRestartFrames: at most one per kWakeFrames.
+    EXPECT_LE(stats.tail_checkpoints_busy.load(),
+              (stats.max_wal_frames.load() - Writer::kRestartFrames) / civic::store::Checkpointer::kWakeFrames + 1);
+    EXPECT_GE(stats.wal_frames.load(), 3 * Writer::kRestartFrames);  // it could not start over
+
+    reader.exec("COMMIT");
+    write_pages(2 * civic::store::Checkpointer::kWakeFrames);
+    EXPECT_GT(stats.tail_checkpoints.load(), 0);
+    EXPECT_LT(stats.wal_frames.load(), Writer::kRestartFrames);
+}
+
 TEST(Database, CoroutinesAwaitWritesAndReads) {
     TempDb tmp;
     boost::asio::thread_pool pool(2);
