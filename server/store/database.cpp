@@ -8,6 +8,7 @@
 
 #include <cassert>
 #include <chrono>
+#include <string_view>
 
 namespace civic::store {
 
@@ -231,43 +232,35 @@ void SqliteEngine::migrate() {
     }
 }
 
+namespace {
+// One Prometheus series: its HELP and TYPE lines, then its value.
+void append_series(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                   std::int64_t value) {
+    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+    out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+}  // namespace
+
 void SqliteEngine::append_metrics(std::string& out) const {
     const auto& w = writer_->stats();
-    out +=
-        "# HELP civicsnap_sqlite_write_queue_depth Write jobs waiting for the writer.\n"
-        "# TYPE civicsnap_sqlite_write_queue_depth gauge\n";
-    out += "civicsnap_sqlite_write_queue_depth " + std::to_string(w.queue_depth.load()) + "\n";
-    out +=
-        "# HELP civicsnap_sqlite_last_batch_size Jobs in the writer's last committed batch.\n"
-        "# TYPE civicsnap_sqlite_last_batch_size gauge\n";
-    out += "civicsnap_sqlite_last_batch_size " + std::to_string(w.last_batch_size.load()) + "\n";
-    out +=
-        "# HELP civicsnap_sqlite_batches_total Write transactions committed (group commits).\n"
-        "# TYPE civicsnap_sqlite_batches_total counter\n";
-    out += "civicsnap_sqlite_batches_total " + std::to_string(w.batches.load()) + "\n";
-    out += "# HELP civicsnap_sqlite_jobs_total Write jobs run.\n# TYPE civicsnap_sqlite_jobs_total counter\n";
-    out += "civicsnap_sqlite_jobs_total " + std::to_string(w.jobs.load()) + "\n";
-    out +=
-        "# HELP civicsnap_sqlite_failed_commits_total Batches whose COMMIT failed.\n"
-        "# TYPE civicsnap_sqlite_failed_commits_total counter\n";
-    out += "civicsnap_sqlite_failed_commits_total " + std::to_string(w.failed_commits.load()) + "\n";
-    out +=
-        "# HELP civicsnap_sqlite_wal_frames Frames in the WAL after the last commit.\n"
-        "# TYPE civicsnap_sqlite_wal_frames gauge\n";
-    out += "civicsnap_sqlite_wal_frames " + std::to_string(w.wal_frames.load()) + "\n";
-    out +=
-        "# HELP civicsnap_sqlite_wal_frames_max The most frames the WAL has held since start.\n"
-        "# TYPE civicsnap_sqlite_wal_frames_max gauge\n";
-    out += "civicsnap_sqlite_wal_frames_max " + std::to_string(w.max_wal_frames.load()) + "\n";
-    out +=
-        "# HELP civicsnap_sqlite_tail_checkpoints_total Checkpoints the writer ran itself so that the WAL starts "
-        "over.\n"
-        "# TYPE civicsnap_sqlite_tail_checkpoints_total counter\n";
-    out += "civicsnap_sqlite_tail_checkpoints_total " + std::to_string(w.tail_checkpoints.load()) + "\n";
-    out +=
-        "# HELP civicsnap_sqlite_tail_checkpoints_busy_total The writer's checkpoints deferred by a long read.\n"
-        "# TYPE civicsnap_sqlite_tail_checkpoints_busy_total counter\n";
-    out += "civicsnap_sqlite_tail_checkpoints_busy_total " + std::to_string(w.tail_checkpoints_busy.load()) + "\n";
+    append_series(out, "civicsnap_sqlite_write_queue_depth", "gauge", "Write jobs waiting for the writer.",
+                  w.queue_depth.load());
+    append_series(out, "civicsnap_sqlite_last_batch_size", "gauge", "Jobs in the writer's last committed batch.",
+                  w.last_batch_size.load());
+    append_series(out, "civicsnap_sqlite_batches_total", "counter", "Write transactions committed (group commits).",
+                  w.batches.load());
+    append_series(out, "civicsnap_sqlite_jobs_total", "counter", "Write jobs run.", w.jobs.load());
+    append_series(out, "civicsnap_sqlite_failed_commits_total", "counter", "Batches whose COMMIT failed.",
+                  w.failed_commits.load());
+    append_series(out, "civicsnap_sqlite_wal_frames", "gauge", "Frames in the WAL after the last commit.",
+                  w.wal_frames.load());
+    append_series(out, "civicsnap_sqlite_wal_frames_max", "gauge", "The most frames the WAL has held since start.",
+                  w.max_wal_frames.load());
+    append_series(out, "civicsnap_sqlite_tail_checkpoints_total", "counter",
+                  "Checkpoints the writer ran itself so that the WAL starts over.", w.tail_checkpoints.load());
+    append_series(out, "civicsnap_sqlite_tail_checkpoints_busy_total", "counter",
+                  "The writer's checkpoints deferred by a long read.", w.tail_checkpoints_busy.load());
 }
 
 }  // namespace civic::store

@@ -52,6 +52,29 @@ std::int64_t count_rows(const std::string& path) {
     return q.int64(0);
 }
 
+// Runs one job through the writer and waits for its completion, which must be a success.
+void run_job(Writer& writer, std::function<void(Conn&)> job) {
+    std::promise<void> done;
+    writer.enqueue({std::move(job), [&](std::exception_ptr e) {
+                        EXPECT_FALSE(e);
+                        done.set_value();
+                    }});
+    done.get_future().wait();
+}
+
+// Eight clients, each writing a page of table t a job and waiting for it: small batches back to
+// back, `pages` frames in all (and a few of the table's own).
+void write_pages(Writer& writer, int pages) {
+    constexpr int kClients = 8;
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i)
+        clients.emplace_back([&] {
+            for (int j = 0; j < pages / kClients; ++j)
+                run_job(writer, [](Conn& c) { c.exec("INSERT INTO t VALUES (randomblob(3500))"); });
+        });
+    for (auto& t : clients) t.join();
+}
+
 TEST(Writer, BatchesQueuedJobsIntoOneCommit) {
     TempDb db;
     Writer writer(db.path);
@@ -183,21 +206,13 @@ std::size_t open_sqlite_temp_files() {
 TEST(Writer, AJobsSavepointJournalStaysInMemory) {
     TempDb db;
     Writer writer(db.path);
-    const auto run = [&](std::function<void(Conn&)> job) {
-        std::promise<void> done;
-        writer.enqueue({std::move(job), [&](std::exception_ptr e) {
-                            EXPECT_FALSE(e);
-                            done.set_value();
-                        }});
-        done.get_future().wait();
-    };
     // ~75 pages of rows, committed: a job that rewrites them all journals ~300 KB of old pages.
-    run([](Conn& c) {
+    run_job(writer, [](Conn& c) {
         c.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
         for (int i = 0; i < 300; ++i) c.query("INSERT INTO t (v) VALUES (zeroblob(1000))").run();
     });
     std::size_t during = 99;
-    run([&](Conn& c) {
+    run_job(writer, [&](Conn& c) {
         c.exec("UPDATE t SET v = randomblob(1000)");
         during = open_sqlite_temp_files();  // the sub-journal's file would be open until COMMIT
     });
@@ -250,32 +265,16 @@ TEST(Writer, CheckpointsRunOnTheirOwnThread) {
 TEST(Writer, TheWalStartsOverUnderSteadyWrites) {
     TempDb db;
     Writer writer(db.path);
-    const auto run = [&](std::function<void(Conn&)> job) {
-        std::promise<void> done;
-        writer.enqueue({std::move(job), [&](std::exception_ptr e) {
-                            EXPECT_FALSE(e);
-                            done.set_value();
-                        }});
-        done.get_future().wait();
-    };
-    run([](Conn& c) { c.exec("CREATE TABLE t (b BLOB)"); });
-    // Eight clients, each writing a page a job and waiting for it: small batches back to back,
-    // ≈ 6 x kRestartFrames frames in all.
-    constexpr int kClients = 8;
-    constexpr int kJobsEach = 6 * Writer::kRestartFrames / kClients;
-    std::vector<std::thread> clients;
-    for (int i = 0; i < kClients; ++i)
-        clients.emplace_back([&] {
-            for (int j = 0; j < kJobsEach; ++j) run([](Conn& c) { c.exec("INSERT INTO t VALUES (randomblob(3500))"); });
-        });
-    for (auto& t : clients) t.join();
+    run_job(writer, [](Conn& c) { c.exec("CREATE TABLE t (b BLOB)"); });
+    constexpr int kPages = 6 * Writer::kRestartFrames;
+    write_pages(writer, kPages);
     const auto& stats = writer.stats();
     EXPECT_GT(stats.tail_checkpoints.load(), 0);
     EXPECT_LT(stats.max_wal_frames.load(), 2 * Writer::kRestartFrames);
     Conn reader(db.path, Conn::Mode::read_only);
     auto q = reader.query("SELECT count(*) FROM t");
     q.next();
-    EXPECT_EQ(q.int64(0), kClients * kJobsEach);
+    EXPECT_EQ(q.int64(0), kPages);
 }
 
 // A read that outlasts many batches (a backup, a year's statistics) keeps its snapshot in the WAL,
@@ -285,32 +284,14 @@ TEST(Writer, TheWalStartsOverUnderSteadyWrites) {
 TEST(Writer, ALongReadDefersTheWalsRestartWithoutAWaitPerBatch) {
     TempDb db;
     Writer writer(db.path);
-    const auto run = [&](std::function<void(Conn&)> job) {
-        std::promise<void> done;
-        writer.enqueue({std::move(job), [&](std::exception_ptr e) {
-                            EXPECT_FALSE(e);
-                            done.set_value();
-                        }});
-        done.get_future().wait();
-    };
-    const auto write_pages = [&](int pages) {
-        constexpr int kClients = 8;
-        std::vector<std::thread> clients;
-        for (int i = 0; i < kClients; ++i)
-            clients.emplace_back([&] {
-                for (int j = 0; j < pages / kClients; ++j)
-                    run([](Conn& c) { c.exec("INSERT INTO t VALUES (randomblob(3500))"); });
-            });
-        for (auto& t : clients) t.join();
-    };
-    run([](Conn& c) { c.exec("CREATE TABLE t (b BLOB)"); });
+    run_job(writer, [](Conn& c) { c.exec("CREATE TABLE t (b BLOB)"); });
     Conn reader(db.path, Conn::Mode::read_only);
     reader.exec("BEGIN");
     {
         auto q = reader.query("SELECT count(*) FROM t");  // the snapshot is taken here, held to COMMIT
         ASSERT_TRUE(q.next());
     }
-    write_pages(3 * Writer::kRestartFrames);
+    write_pages(writer, 3 * Writer::kRestartFrames);
     const auto& stats = writer.stats();
     EXPECT_EQ(stats.tail_checkpoints.load(), 0);
     EXPECT_GT(stats.tail_checkpoints_busy.load(), 0);
@@ -320,7 +301,7 @@ TEST(Writer, ALongReadDefersTheWalsRestartWithoutAWaitPerBatch) {
     EXPECT_GE(stats.wal_frames.load(), 3 * Writer::kRestartFrames);  // it could not start over
 
     reader.exec("COMMIT");
-    write_pages(2 * civic::store::Checkpointer::kWakeFrames);
+    write_pages(writer, 2 * civic::store::Checkpointer::kWakeFrames);
     EXPECT_GT(stats.tail_checkpoints.load(), 0);
     EXPECT_LT(stats.wal_frames.load(), Writer::kRestartFrames);
 }
