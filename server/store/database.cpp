@@ -65,7 +65,7 @@ Writer::Writer(const std::string& path) : conn_(std::make_unique<Conn>(path, Con
 void Writer::wal_committed(int frames) {
     stats_.wal_frames.store(frames, std::memory_order_relaxed);
     if (frames > stats_.max_wal_frames.load(std::memory_order_relaxed))
-        stats_.max_wal_frames.store(frames, std::memory_order_relaxed);  // only this thread writes it
+        stats_.max_wal_frames.store(frames, std::memory_order_relaxed);  // one committer at a time writes it
     // Past kRestartFrames the tail is the writer's (checkpoint_tail): a checkpointer still copying
     // would hold the checkpoint lock it needs, and at this rate of commits it always would be.
     if (frames < kRestartFrames) checkpointer_->wal_grew(frames);

@@ -266,8 +266,6 @@ TEST(Redemption, ARefusedRedemptionsAnswerIsStoredUnderItsKey) {
     }
 }
 
-// A signed request replayed under another Idempotency-Key (the key is not signed) is refused and
-// claims nothing: the key stays free, and the next redemption under it runs as new.
 // A resident who never earned a point has no ledger account yet (accounts are made on first
 // use): the balance locked through the code is then nothing, and the answer is
 // insufficient_points with nothing changed — the code still usable, the stock untouched.
@@ -286,6 +284,8 @@ TEST(Redemption, AResidentWithoutALedgerAccountHasInsufficientPoints) {
     EXPECT_EQ(balance_of(d, resident.token), 0);
 }
 
+// A signed request replayed under another Idempotency-Key (the key is not signed) is refused and
+// claims nothing: the key stays free, and the next redemption under it runs as new.
 TEST(Redemption, AReplayUnderAnotherKeyClaimsNothing) {
     auto& d = file_daemon();
     add_reward(d, "REPLAYED", 10, 5);
