@@ -117,6 +117,14 @@ Conn::Conn(Options options) {
 
 void Conn::receive_notice(void* self, const PGresult* notice) {
     auto& conn = *static_cast<Conn*>(self);
+    // libpq hands an error that arrives while idle to the notice receiver. FATAL or PANIC there
+    // is the server's goodbye (pg_terminate_backend, a shutdown): the close follows it, but
+    // may not have reached our socket yet.
+    const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (severity && (std::string_view(severity) == "FATAL" || std::string_view(severity) == "PANIC")) {
+        conn.server_said_goodbye_ = true;
+        return;
+    }
     if (conn.notices_.size() >= kMaxNotices) {
         conn.notices_inexact_ = true;
         return;
@@ -137,15 +145,18 @@ Conn::~Conn() {
 
 bool Conn::ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
 bool Conn::alive() {
-    // A terminated backend sends its FATAL error, then closes: the first read takes the message
-    // (libpq keeps the connection "OK" on an error while idle), the next one meets EOF. Healthy
-    // and idle, the socket has nothing to read, and this costs one poll().
-    for (int i = 0; i < 4 && ok(); ++i) {
+    // A terminated backend sends its FATAL error, then closes. libpq keeps the connection "OK" on
+    // an error while idle, so the message itself is the sign (see receive_notice): the close may
+    // come a moment later, after the backend has already left pg_stat_activity. Healthy and
+    // idle, the socket has nothing to read, and this costs one poll().
+    for (int i = 0; i < 4 && ok() && !server_said_goodbye_; ++i) {
         pollfd p{PQsocket(conn_), POLLIN, 0};
         if (::poll(&p, 1, 0) <= 0) break;
         if (PQconsumeInput(conn_) == 0) return false;
+        // PQconsumeInput only reads; PQisBusy parses, and an error while idle reaches receive_notice.
+        PQisBusy(conn_);
     }
-    return ok();
+    return ok() && !server_said_goodbye_;
 }
 int Conn::socket() const { return PQsocket(conn_); }
 bool Conn::consume_input() { return PQconsumeInput(conn_) != 0 && ok(); }

@@ -201,7 +201,8 @@ public:
     // False once the connection broke (the server ended it, the network failed).
     bool ok() const;
     // ok(), after reading without blocking whatever the server sent while the connection was
-    // idle: a backend that was terminated has sent its FATAL error and closed the socket.
+    // idle: a backend that was terminated has sent its FATAL error (that alone says no) and then
+    // closes the socket.
     // (A peer that vanished without closing, as in a network partition, is not seen here.)
     bool alive();
     int server_version() const;  // server_version_num, e.g. 150018
@@ -302,6 +303,7 @@ private:
     std::int64_t changes_ = 0;
     std::vector<std::string> notices_;
     bool notices_inexact_ = false;
+    bool server_said_goodbye_ = false;  // a FATAL or PANIC arrived while idle: the server is closing
     // SQL as written → translated (shared with the queries using it).
     std::unordered_map<std::string, std::shared_ptr<const TranslatedSql>> translated_;
     // translated SQL + '\0' + parameter type signature → prepared statement.

@@ -2,12 +2,20 @@
 #include "server/store/pg/pg_conn.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace civic::store::pg;
@@ -427,6 +435,111 @@ TEST(PgConnect, UnreachableServerIsUnavailable) {
         EXPECT_TRUE(e.unavailable()) << e.sqlstate();
         EXPECT_TRUE(e.connection_lost());
     }
+}
+
+namespace {
+
+// A scripted PostgreSQL peer on a loopback port, speaking just enough of the protocol (version 3,
+// no TLS, trust) to let one client connect and run its session settings; then it sends what the
+// test tells it and keeps the socket open until the test ends. A real server cannot be held
+// between its goodbye message and its close, so this one stands in for that moment.
+class ScriptedServer {
+public:
+    ScriptedServer() {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(listener_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(listener_, 1) != 0 ||
+            ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+            throw std::runtime_error("cannot listen");
+        }
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~ScriptedServer() {
+        thread_.join();
+        if (peer_ >= 0) ::close(peer_);
+        ::close(listener_);
+    }
+    std::string conninfo() const {
+        return "host=127.0.0.1 port=" + std::to_string(port_) +
+               " user=u dbname=d sslmode=disable gssencmode=disable connect_timeout=5";
+    }
+    void send(const std::string& bytes) const { write_all(bytes); }
+    // A backend message: its type, its length (itself included), its body.
+    static std::string message(char type, const std::string& body) {
+        std::string m(1, type);
+        const std::uint32_t n = htonl(static_cast<std::uint32_t>(body.size() + 4));
+        m.append(reinterpret_cast<const char*>(&n), 4);
+        return m + body;
+    }
+
+private:
+    void serve() try {
+        peer_ = ::accept(listener_, nullptr, nullptr);
+        if (peer_ < 0) return;
+        read_exactly(read_length() - 4);  // the startup packet
+        using namespace std::string_literals;
+        write_all(message('R', "\0\0\0\0"s) + message('S', "server_version\0"s + "16.0\0"s) +
+                  message('S', "client_encoding\0UTF8\0"s) + message('Z', "I"));
+        // Every simple query (the client encoding, the session's SETs) succeeds, until the
+        // client's connection is set up and it waits idle.
+        for (int queries = 0; queries < 2; ++queries) {
+            const std::string type = read_exactly(1);
+            read_exactly(read_length() - 4);
+            if (type != "Q") return;
+            write_all(message('C', "SET\0"s) + message('Z', "I"));
+        }
+    } catch (const std::runtime_error&) {
+        // the client went away first: its test fails on its own account
+    }
+    std::uint32_t read_length() const {
+        std::uint32_t n = 0;
+        std::memcpy(&n, read_exactly(4).data(), 4);
+        return ntohl(n);
+    }
+    std::string read_exactly(std::size_t n) const {
+        std::string out(n, '\0');
+        for (std::size_t got = 0; got < n;) {
+            const ssize_t r = ::read(peer_, out.data() + got, n - got);
+            if (r <= 0) throw std::runtime_error("peer closed");
+            got += static_cast<std::size_t>(r);
+        }
+        return out;
+    }
+    void write_all(const std::string& bytes) const {
+        for (std::size_t sent = 0; sent < bytes.size();) {
+            const ssize_t w = ::write(peer_, bytes.data() + sent, bytes.size() - sent);
+            if (w <= 0) throw std::runtime_error("cannot write");
+            sent += static_cast<std::size_t>(w);
+        }
+    }
+
+    int listener_ = -1;
+    std::atomic<int> peer_ = -1;  // accepted by the thread, written to by the test too
+    int port_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace
+
+// pg_terminate_backend's FATAL reaches the client before the backend's close does (the backend
+// leaves pg_stat_activity in between). The message alone tells the pool the connection is done,
+// so the next job is not sent down it to fail.
+TEST(PgConnect, AGoodbyeFromTheServerEndsTheConnectionBeforeItsClose) {
+    ScriptedServer server;
+    Conn conn(server.conninfo());
+    EXPECT_TRUE(conn.alive());  // idle, nothing to read
+    using namespace std::string_literals;
+    server.send(ScriptedServer::message(
+        'E', "SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0"s));
+    // alive() reads only what has arrived: wait, without timing anything, until it has.
+    pollfd p{conn.socket(), POLLIN, -1};
+    ASSERT_EQ(::poll(&p, 1, 5000), 1);
+    EXPECT_FALSE(conn.alive());
+    EXPECT_TRUE(conn.notices().empty()) << "the goodbye is not one of a transaction's notices";
 }
 
 TEST_F(PgConn, SessionSettingsAndWhatTheUrlOverrides) {

@@ -192,8 +192,8 @@ TEST_F(PgPool, ReconnectsAfterTheBackendWasKilled) {
     });
     EXPECT_NE(second, first);
     EXPECT_EQ(pool.stats().reconnects.load(), 1);
-    // Noticed when leased (the dead connection had its FATAL message and EOF waiting), so the
-    // job itself never failed.
+    // Noticed when leased: the dead connection had its FATAL message waiting (its EOF may come a
+    // moment after the backend left pg_stat_activity), so the job itself never failed.
     EXPECT_EQ(pool.stats().retries.load(), 0);
     EXPECT_EQ(pool.stats().open.load(), 1);
     EXPECT_EQ(pool.stats().jobs.load(), 2);
