@@ -221,7 +221,10 @@ void SqliteEngine::read(const std::function<void(Conn&)>& fn) {
                 engine.idle_readers_.push_back(std::move(conn));
         }
     } give_back{*this, conn};
-    fn(*conn);
+    // One read transaction for the whole job, as PostgreSQL's read jobs have one snapshot: the
+    // queries of a view agree with each other (a ticket's row and its events from the same
+    // commit), and the WAL read mark (two fcntl locks on the -shm) is taken once, not per query.
+    in_snapshot(*conn, [&] { fn(*conn); });
 }
 
 void SqliteEngine::migrate() {

@@ -50,7 +50,8 @@ public:
     // it as a fiber on `job.io` while a connection is idle, else posts it to job_threads().
     virtual void write(WriteJob job) = 0;
     // Runs `fn` with a read-only connection on the calling thread, which must be one of
-    // job_threads() (PostgreSQL: one REPEATABLE READ READ ONLY transaction for the whole call).
+    // job_threads(), in one snapshot for the whole call (SQLite: one read transaction;
+    // PostgreSQL: one REPEATABLE READ READ ONLY transaction).
     virtual void read(const std::function<void(Conn&)>& fn) = 0;
     // Where reads are offloaded to (SQLite: the daemon's blocking pool; PostgreSQL: one thread a
     // pooled connection, so that a job never holds a thread while waiting for a connection).

@@ -337,6 +337,38 @@ TEST(Database, CoroutinesAwaitWritesAndReads) {
     EXPECT_EQ(read_back, 7);
 }
 
+// A read job sees one snapshot, as PostgreSQL's REPEATABLE READ read jobs do: a commit made by
+// the writer while the job runs (between its two queries) is seen by neither query, so a view
+// never pairs a ticket's row with events of another commit. The next job sees it.
+TEST(Database, AReadJobSeesOneSnapshot) {
+    TempDb tmp;
+    boost::asio::thread_pool pool(1);
+    civic::store::Database db({tmp.path, 1}, pool);
+    auto& engine = db.engine();
+    const auto commit = [&](std::string sql) {
+        std::promise<void> done;
+        engine.write({[sql](Conn& c) { c.exec(sql); },
+                      [&](std::exception_ptr e) { e ? done.set_exception(e) : done.set_value(); }});
+        done.get_future().get();
+    };
+    const auto value = [](Conn& c) {
+        auto q = c.query("SELECT v FROM t");
+        EXPECT_TRUE(q.next());
+        return q.int64(0);
+    };
+    commit("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1)");
+    std::int64_t first = 0, second = 0, next_job = 0;
+    engine.read([&](Conn& c) {
+        first = value(c);
+        commit("UPDATE t SET v = 2");
+        second = value(c);
+    });
+    engine.read([&](Conn& c) { next_job = value(c); });
+    EXPECT_EQ(first, 1);
+    EXPECT_EQ(second, 1);
+    EXPECT_EQ(next_job, 2);
+}
+
 TEST(Migrations, ApplyInOrderAndRecordTheVersion) {
     TempDb tmp;
     Conn conn(tmp.path, Conn::Mode::read_write);
