@@ -143,20 +143,20 @@ Conn::~Conn() {
     if (conn_) PQfinish(conn_);
 }
 
-bool Conn::ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+bool Conn::ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK && !server_said_goodbye_; }
 bool Conn::alive() {
     // A terminated backend sends its FATAL error, then closes. libpq keeps the connection "OK" on
-    // an error while idle, so the message itself is the sign (see receive_notice): the close may
-    // come a moment later, after the backend has already left pg_stat_activity. Healthy and
-    // idle, the socket has nothing to read, and this costs one poll().
-    for (int i = 0; i < 4 && ok() && !server_said_goodbye_; ++i) {
+    // an error while idle, so the message itself is the sign (receive_notice; ok() reads it): the
+    // close may come a moment later, after the backend has already left pg_stat_activity.
+    // Healthy and idle, the socket has nothing to read, and this costs one poll().
+    for (int i = 0; i < 4 && ok(); ++i) {
         pollfd p{PQsocket(conn_), POLLIN, 0};
         if (::poll(&p, 1, 0) <= 0) break;
         if (PQconsumeInput(conn_) == 0) return false;
         // PQconsumeInput only reads; PQisBusy parses, and an error while idle reaches receive_notice.
         PQisBusy(conn_);
     }
-    return ok() && !server_said_goodbye_;
+    return ok();
 }
 int Conn::socket() const { return PQsocket(conn_); }
 bool Conn::consume_input() { return PQconsumeInput(conn_) != 0 && ok(); }

@@ -198,7 +198,8 @@ public:
     const std::vector<std::string>& notices() const { return notices_; }
     bool notices_inexact() const { return notices_inexact_; }
 
-    // False once the connection broke (the server ended it, the network failed).
+    // False once the connection broke (the server ended it, the network failed), or once the
+    // server said it is ending it (a FATAL or PANIC message while idle), whose close may lag.
     bool ok() const;
     // ok(), after reading without blocking whatever the server sent while the connection was
     // idle: a backend that was terminated has sent its FATAL error (that alone says no) and then

@@ -1,5 +1,6 @@
 // The libpq layer: the Query API sqlite.hpp's users know, binary-safe values, errors by SQLSTATE.
 #include "server/store/pg/pg_conn.hpp"
+#include "server/store/pg/pg_pool.hpp"
 #include "tests/unit/pg/pg_support.hpp"
 
 #include <arpa/inet.h>
@@ -539,7 +540,28 @@ TEST(PgConnect, AGoodbyeFromTheServerEndsTheConnectionBeforeItsClose) {
     pollfd p{conn.socket(), POLLIN, -1};
     ASSERT_EQ(::poll(&p, 1, 5000), 1);
     EXPECT_FALSE(conn.alive());
+    EXPECT_FALSE(conn.ok()) << "the pool keeps a released connection that is ok()";
     EXPECT_TRUE(conn.notices().empty()) << "the goodbye is not one of a transaction's notices";
+}
+
+// The pool keeps what is given back ok(): a connection that has had the server's goodbye must not
+// go back among the idle ones, where every later lease would find it dead again.
+TEST(PgConnect, TheGoodbyeKeepsAConnectionOutOfThePool) {
+    ScriptedServer server;
+    PoolOptions options;
+    options.conninfo = server.conninfo();
+    options.max_connections = 1;
+    Pool pool(options);
+    {
+        auto lease = pool.acquire();
+        using namespace std::string_literals;
+        server.send(ScriptedServer::message('E', "SFATAL\0VFATAL\0C57P01\0Mterminating connection\0\0"s));
+        pollfd p{lease->socket(), POLLIN, -1};
+        ASSERT_EQ(::poll(&p, 1, 5000), 1);
+        EXPECT_FALSE(lease->alive());
+    }
+    EXPECT_EQ(pool.stats().open.load(), 0);
+    EXPECT_EQ(pool.stats().reconnects.load(), 1);
 }
 
 TEST_F(PgConn, SessionSettingsAndWhatTheUrlOverrides) {
