@@ -269,8 +269,13 @@ TEST(Writer, TheWalStartsOverUnderSteadyWrites) {
     constexpr int kPages = 6 * Writer::kRestartFrames;
     write_pages(writer, kPages);
     const auto& stats = writer.stats();
-    EXPECT_GT(stats.tail_checkpoints.load(), 0);
+    // Bounded: without the change the WAL reached 32,197 frames here. Whether the writer had to
+    // start it over itself depends on whether the checkpointer kept up on a machine this busy
+    // (a full scripts/test once found it never had to); whenever the WAL reached
+    // kRestartFrames, the writer tried.
     EXPECT_LT(stats.max_wal_frames.load(), 2 * Writer::kRestartFrames);
+    if (stats.max_wal_frames.load() >= Writer::kRestartFrames)
+        EXPECT_GT(stats.tail_checkpoints.load() + stats.tail_checkpoints_busy.load(), 0);
     Conn reader(db.path, Conn::Mode::read_only);
     auto q = reader.query("SELECT count(*) FROM t");
     q.next();
