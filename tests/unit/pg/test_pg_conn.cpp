@@ -468,7 +468,16 @@ public:
         return "host=127.0.0.1 port=" + std::to_string(port_) +
                " user=u dbname=d sslmode=disable gssencmode=disable connect_timeout=5";
     }
-    void send(const std::string& bytes) const { write_all(bytes); }
+    // What pg_terminate_backend sends an idle client before its close, without the close; returns
+    // once it is readable on `client_socket` (waiting for the event, not for a time).
+    void say_goodbye(int client_socket) const {
+        using namespace std::string_literals;
+        write_all(message('E', "SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0"s));
+        pollfd p{client_socket, POLLIN, -1};
+        if (::poll(&p, 1, 5000) != 1) throw std::runtime_error("the goodbye did not arrive");
+    }
+
+private:
     // A backend message: its type, its length (itself included), its body.
     static std::string message(char type, const std::string& body) {
         std::string m(1, type);
@@ -476,8 +485,6 @@ public:
         m.append(reinterpret_cast<const char*>(&n), 4);
         return m + body;
     }
-
-private:
     void serve() try {
         peer_ = ::accept(listener_, nullptr, nullptr);
         if (peer_ < 0) return;
@@ -533,12 +540,7 @@ TEST(PgConnect, AGoodbyeFromTheServerEndsTheConnectionBeforeItsClose) {
     ScriptedServer server;
     Conn conn(server.conninfo());
     EXPECT_TRUE(conn.alive());  // idle, nothing to read
-    using namespace std::string_literals;
-    server.send(ScriptedServer::message(
-        'E', "SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0"s));
-    // alive() reads only what has arrived: wait, without timing anything, until it has.
-    pollfd p{conn.socket(), POLLIN, -1};
-    ASSERT_EQ(::poll(&p, 1, 5000), 1);
+    server.say_goodbye(conn.socket());
     EXPECT_FALSE(conn.alive());
     EXPECT_FALSE(conn.ok()) << "the pool keeps a released connection that is ok()";
     EXPECT_TRUE(conn.notices().empty()) << "the goodbye is not one of a transaction's notices";
@@ -554,10 +556,7 @@ TEST(PgConnect, TheGoodbyeKeepsAConnectionOutOfThePool) {
     Pool pool(options);
     {
         auto lease = pool.acquire();
-        using namespace std::string_literals;
-        server.send(ScriptedServer::message('E', "SFATAL\0VFATAL\0C57P01\0Mterminating connection\0\0"s));
-        pollfd p{lease->socket(), POLLIN, -1};
-        ASSERT_EQ(::poll(&p, 1, 5000), 1);
+        server.say_goodbye(lease->socket());
         EXPECT_FALSE(lease->alive());
     }
     EXPECT_EQ(pool.stats().open.load(), 0);
