@@ -1,6 +1,7 @@
 #include "server/api/report_view.hpp"
 
 #include "common/time.hpp"
+#include "server/domain/possible_duplicates.hpp"
 
 namespace civic::api {
 
@@ -194,6 +195,10 @@ std::string render_report_view(const store::ReportRow& r, const domain::ReportEx
     jsonutil::JsonWriter out(body);
     write_report_view(out, r, x, now, staff);
     return body;
+}
+
+domain::DuplicatesLookup duplicates_lookup(domain::PossibleDuplicatesCache* cache) {
+    return cache ? cache->lookup() : domain::DuplicatesLookup{};
 }
 
 }  // namespace civic::api

@@ -22,4 +22,8 @@ void write_report_view(jsonutil::JsonWriter& out, const store::ReportRow& report
 std::string render_report_view(const store::ReportRow& report, const domain::ReportExtras& extras, std::int64_t now,
                                bool staff);
 
+// How views built in a read job find possible duplicates: through `cache` (null: computed
+// afresh), at its epoch now. Take it before the read job, not inside it.
+domain::DuplicatesLookup duplicates_lookup(domain::PossibleDuplicatesCache* cache);
+
 }  // namespace civic::api

@@ -72,8 +72,9 @@ Response rendered_json(std::string body) {
 asio::awaitable<Response> view_for(AppContext& ctx, const Caller& who, const store::ReportRow& row) {
     const auto now = ctx.clock.now();
     const bool staff = who.is_staff();
+    const auto duplicates = duplicates_lookup(ctx.duplicates);
     co_return rendered_json(co_await ctx.db.read([&](store::Conn& conn) {
-        return render_report_view(row, domain::load_extras(conn, row, false, ctx.duplicates, staff), now, staff);
+        return render_report_view(row, domain::load_extras(conn, row, false, duplicates, staff), now, staff);
     }));
 }
 
@@ -138,7 +139,7 @@ asio::awaitable<Response> submit_report(AppContext& ctx, Request& req) {
             created = domain::submit_report(c, report, now);
             store::notify_report_change(c, "report.created", *created, now);  // to the other nodes' push
             return http::json_response(
-                201, report_view(*created, domain::load_extras(c, *created, false, nullptr, false), now, false));
+                201, report_view(*created, domain::load_extras(c, *created, false, {}, false), now, false));
         });
     });
     if (created) publish_report(ctx, "report.created", *created, now);
@@ -198,9 +199,10 @@ asio::awaitable<Response> get_report(AppContext& ctx, Request& req) {
     const auto id = req.param_int("id");
     const auto now = ctx.clock.now();
     const bool staff = who.is_staff();
+    const auto duplicates = duplicates_lookup(ctx.duplicates);
     co_return rendered_json(co_await ctx.db.read([&](store::Conn& conn) {
         const auto row = domain::readable_report(conn, who, id);
-        return render_report_view(row, domain::load_extras(conn, row, true, ctx.duplicates, staff), now, staff);
+        return render_report_view(row, domain::load_extras(conn, row, true, duplicates, staff), now, staff);
     }));
 }
 
@@ -233,6 +235,7 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
     const auto page = filter.limit;
     filter.limit = page + 1;  // one more tells whether there is a next page
     const bool staff = who.is_staff();
+    const auto duplicates = duplicates_lookup(ctx.duplicates);
     co_return rendered_json(co_await ctx.db.read([&](store::Conn& conn) {
         auto rows = store::list_reports(conn, filter);
         const bool more = rows.size() > static_cast<std::size_t>(page);
@@ -241,7 +244,7 @@ asio::awaitable<Response> list_reports(AppContext& ctx, Request& req) {
         jsonutil::JsonWriter out(body);
         out.begin_object().key("items").begin_array();
         for (const auto& row : rows)
-            write_report_view(out, row, domain::load_extras(conn, row, false, ctx.duplicates, staff), now, staff);
+            write_report_view(out, row, domain::load_extras(conn, row, false, duplicates, staff), now, staff);
         out.end_array().key("next_cursor");
         if (more)
             out.string(encode_cursor({rows.back().id}));

@@ -138,13 +138,14 @@ asio::awaitable<Response> supervision(AppContext& ctx, Request& req) {
     // The cursor is the (deadline_at, id) of the last item.
     if (auto key = cursor_key(req, 2)) filter.after = {(*key)[0], (*key)[1]};
     filter.limit = static_cast<int>(limit + 1);  // one more tells whether there is a next page
+    const auto duplicates = duplicates_lookup(ctx.duplicates);
     auto body = co_await ctx.db.read([&](store::Conn& conn) {
         auto rows = store::list_overdue(conn, filter);
         const bool more = rows.size() > static_cast<std::size_t>(limit);
         if (more) rows.pop_back();
         json items = json::array();
         for (const auto& row : rows) {
-            auto view = report_view(row, domain::load_extras(conn, row, false, ctx.duplicates, true), filter.now, true);
+            auto view = report_view(row, domain::load_extras(conn, row, false, duplicates, true), filter.now, true);
             view["hours_overdue"] = hours_overdue(*row.deadline_at, filter.now);
             items.push_back(std::move(view));
         }

@@ -442,12 +442,13 @@ ReportRow readable_report(store::Conn& conn, const Caller& who, std::int64_t rep
     return *r;
 }
 
-ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events, PossibleDuplicatesCache* duplicates,
+ReportExtras load_extras(store::Conn& conn, const ReportRow& r, bool with_events, DuplicatesLookup duplicates,
                          bool staff) {
     ReportExtras x;
     auto details = store::report_details(conn, r.id, staff, with_events);
     x.photos = std::move(details.photos);
-    x.possible_duplicates = duplicates ? duplicates->of(conn, r) : find_possible_duplicates(conn, r);
+    x.possible_duplicates =
+        duplicates.cache ? duplicates.cache->of(conn, r, duplicates.epoch) : find_possible_duplicates(conn, r);
     x.photo_reused_from = std::move(details.photo_reused_from);
     x.media_urls = std::move(details.media_urls);
     if (with_events) x.events = std::move(details.events);

@@ -143,6 +143,13 @@ store::ReportRow readable_report(store::Conn& conn, const Caller& who, std::int6
 
 // Derived fields of the report object.
 class PossibleDuplicatesCache;  // domain/possible_duplicates.hpp
+// How a job finds possible duplicates: in a read job the server's cache, with its epoch taken
+// before the job began (PossibleDuplicatesCache::lookup); empty in a writer job, which computes
+// them afresh.
+struct DuplicatesLookup {
+    PossibleDuplicatesCache* cache = nullptr;
+    std::uint64_t epoch = 0;
+};
 
 struct ReportExtras {
     std::vector<store::PhotoRow> photos;
@@ -154,10 +161,9 @@ struct ReportExtras {
     // then compares working time (API.md §4 "Working-time deadlines").
     std::shared_ptr<const WorkCalendar> work_calendar;
 };
-// `duplicates`: null inside writer jobs (computed afresh), the server's cache in read jobs.
 // `staff`: whether the staff-only lists are wanted.
 ReportExtras load_extras(store::Conn& conn, const store::ReportRow& report, bool with_events,
-                         PossibleDuplicatesCache* duplicates, bool staff);
+                         DuplicatesLookup duplicates, bool staff);
 
 bool is_overdue(const store::ReportRow& report, std::int64_t now);
 // "green" | "yellow" | "red", or nullopt (API.md §4); elapsed time counted in working time when

@@ -235,8 +235,8 @@ public:
             boost::asio::use_awaitable);
     }
 
-    // Runs `fn(Conn&)` on the engine's job threads with a read-only connection (PostgreSQL: one
-    // snapshot for the whole call; SQLite: one when `fn` wraps its reads in a transaction).
+    // Runs `fn(Conn&)` on the engine's job threads with a read-only connection, in one snapshot
+    // for the whole call (both engines).
     template <class F>
     auto read(F fn) {
         static_assert(kCapturesByReference<F>, "capture by reference in jobs passed to co_await (GCC 12 bug)");

@@ -272,6 +272,16 @@ std::int64_t category_point_key(std::string_view category) {
     return key;
 }
 
+namespace {
+// SQLite's copy of the open points in memory follows these rows (schema/024); PostgreSQL's
+// searches read the table itself.
+void note_open_point_change(Conn& conn, std::int64_t id) {
+    if (conn.engine() != Engine::sqlite) return;
+    conn.query("INSERT INTO open_point_changes (report_id) VALUES (?)").args(id).run();
+    conn.query("DELETE FROM open_point_changes WHERE seq <= last_insert_rowid() - ?").args(kKeptOpenPointChanges).run();
+}
+}  // namespace
+
 void index_open_report(Conn& conn, const ReportRow& r) {
     const double t = open_point_time(r.created_at);
     const auto key = static_cast<double>(category_point_key(r.category));
@@ -281,10 +291,12 @@ void index_open_report(Conn& conn, const ReportRow& r) {
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .args(r.id, r.lon, r.lon, r.lat, r.lat, t, t, key, key + 1, r.category, r.created_at, r.lon, r.lat)
         .run();
+    note_open_point_change(conn, r.id);
 }
 
 void unindex_open_report(Conn& conn, std::int64_t id) {
     conn.query("DELETE FROM open_report_points WHERE id = ?").args(id).run();
+    note_open_point_change(conn, id);
 }
 
 void recategorise_open_report(Conn& conn, std::int64_t id, std::string_view category) {
@@ -292,6 +304,38 @@ void recategorise_open_report(Conn& conn, std::int64_t id, std::string_view cate
     conn.query("UPDATE open_report_points SET min_category_key = ?, max_category_key = ?, category = ? WHERE id = ?")
         .args(key, key + 1, category, id)
         .run();
+    note_open_point_change(conn, id);
+}
+
+std::int64_t last_open_point_change(Conn& conn) {
+    auto q = conn.query("SELECT coalesce(max(seq), 0) FROM open_point_changes");
+    q.next();
+    return q.int64(0);
+}
+
+std::int64_t first_open_point_change(Conn& conn) {
+    auto q = conn.query("SELECT coalesce(min(seq), 0) FROM open_point_changes");
+    q.next();
+    return q.int64(0);
+}
+
+void each_open_point(Conn& conn, const std::function<void(const OpenPointRow&)>& fn) {
+    auto q = conn.query("SELECT id, category, created_at, lon, lat FROM open_report_points");
+    while (q.next()) fn({q.int64(0), q.text(1), q.int64(2), q.real(3), q.real(4)});
+}
+
+void each_open_point_change(Conn& conn, std::int64_t after_seq, std::int64_t through_seq,
+                            const std::function<void(std::int64_t, const std::optional<OpenPointRow>&)>& fn) {
+    auto q = conn.query(
+        "SELECT c.report_id, p.id, p.category, p.created_at, p.lon, p.lat FROM open_point_changes c "
+        "LEFT JOIN open_report_points p ON p.id = c.report_id WHERE c.seq > ? AND c.seq <= ? ORDER BY c.seq");
+    q.args(after_seq, through_seq);
+    while (q.next()) {
+        if (q.is_null(1))
+            fn(q.int64(0), std::nullopt);
+        else
+            fn(q.int64(0), OpenPointRow{q.int64(1), q.text(2), q.int64(3), q.real(4), q.real(5)});
+    }
 }
 
 std::vector<OpenPoint> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,

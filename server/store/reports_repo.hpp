@@ -3,6 +3,7 @@
 #include "server/store/conn.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,6 +114,25 @@ struct OpenPoint {
     std::int64_t id;
     double lon, lat;
 };
+
+// SQLite only (schema/024): the changes of open points in commit order, for the copy read jobs
+// keep in memory (domain::OpenPointsIndex). The store keeps the last kKeptOpenPointChanges.
+inline constexpr std::int64_t kKeptOpenPointChanges = 100'000;
+struct OpenPointRow {
+    std::int64_t id;
+    std::string category;
+    std::int64_t created_at;
+    double lon, lat;
+};
+// The newest and the oldest change kept (0 when none is).
+std::int64_t last_open_point_change(Conn& conn);
+std::int64_t first_open_point_change(Conn& conn);
+// Every open point.
+void each_open_point(Conn& conn, const std::function<void(const OpenPointRow&)>& fn);
+// The changes with after_seq < seq <= through_seq in order, each with its report's point as
+// this snapshot holds it (nullopt: none any more).
+void each_open_point_change(Conn& conn, std::int64_t after_seq, std::int64_t through_seq,
+                            const std::function<void(std::int64_t, const std::optional<OpenPointRow>&)>& fn);
 // Open reports of `category` whose point lies in the box, created within [since, until], by id.
 std::vector<OpenPoint> open_reports_in_box(Conn& conn, std::string_view category, double min_lon, double min_lat,
                                            double max_lon, double max_lat, std::int64_t since, std::int64_t until);
