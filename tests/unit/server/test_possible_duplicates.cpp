@@ -166,6 +166,21 @@ TEST(OpenPointsIndex, PastItsLimitLeavesTheSearchToTheTable) {
     EXPECT_EQ(index.size(), 0u);
 }
 
+// The store keeps the last kKeptOpenPointChanges rows of the log: each row it appends drops
+// those that many behind it.
+TEST(OpenPointChanges, TheStoreKeepsTheLastOnes) {
+    MigratedDb db;
+    constexpr auto kKept = civic::store::kKeptOpenPointChanges;
+    db.writer.exec("INSERT INTO open_point_changes (seq, report_id) VALUES (1, 1), (" + std::to_string(kKept) +
+                   ", 2), (" + std::to_string(kKept + 10) + ", 3)");
+    civic::store::unindex_open_report(db.writer, 4);  // appended as kKept + 11
+    auto q = db.writer.query("SELECT min(seq), max(seq), count(*) FROM open_point_changes");
+    ASSERT_TRUE(q.next());
+    EXPECT_EQ(q.int64(0), kKept);  // 1 and nothing else dropped: kKept + 11 - kKept = 11
+    EXPECT_EQ(q.int64(1), kKept + 11);
+    EXPECT_EQ(q.int64(2), 3);
+}
+
 // Runs one write job through the engine and waits for its commit.
 void commit(civic::store::StorageEngine& engine, std::function<void(Conn&)> job) {
     std::promise<void> done;
