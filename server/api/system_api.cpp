@@ -5,6 +5,7 @@
 #include "server/api/input.hpp"
 #include "server/api/routes.hpp"
 #include "server/domain/photo_decode_gate.hpp"
+#include "server/domain/possible_duplicates.hpp"
 #include "server/http/response.hpp"
 #include "server/store/cluster_events.hpp"
 #include "server/store/cluster_repo.hpp"
@@ -40,6 +41,7 @@ asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
         }
         // SQLite: the writer's queue and batches; PostgreSQL: the pool's use and retries.
         ctx.db.engine().append_metrics(out);
+        if (ctx.duplicates) ctx.duplicates->append_metrics(out);  // SQLite: the open points in memory
         if (ctx.cluster) ctx.cluster->append_metrics(out);
     });
     co_return r;

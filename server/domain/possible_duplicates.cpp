@@ -71,6 +71,11 @@ std::size_t OpenPointsIndex::size() const {
     return cell_of_.size();
 }
 
+bool OpenPointsIndex::dropped() const {
+    std::shared_lock lock(mutex_);
+    return too_many_;
+}
+
 std::int64_t OpenPointsIndex::loads() const {
     std::shared_lock lock(mutex_);
     return loads_;
@@ -174,6 +179,22 @@ void PossibleDuplicatesCache::warm(store::StorageEngine& engine) {
     } catch (const std::exception&) {
         // The database could not be read now; the first search tries again.
     }
+}
+
+void PossibleDuplicatesCache::append_metrics(std::string& out) const {
+    if (!points_) return;
+    out +=
+        "# HELP civicsnap_open_points_in_memory Open reports' points held in memory for the "
+        "possible-duplicates search.\n"
+        "# TYPE civicsnap_open_points_in_memory gauge\n"
+        "civicsnap_open_points_in_memory " +
+        std::to_string(points_->size()) +
+        "\n"
+        "# HELP civicsnap_open_points_in_memory_dropped 1 when the points passed the copy's limit and "
+        "searches read the R*Tree.\n"
+        "# TYPE civicsnap_open_points_in_memory_dropped gauge\n"
+        "civicsnap_open_points_in_memory_dropped " +
+        std::to_string(points_->dropped() ? 1 : 0) + "\n";
 }
 
 std::vector<std::int64_t> PossibleDuplicatesCache::of(store::Conn& conn, const store::ReportRow& report,

@@ -36,6 +36,8 @@ public:
     // Brings the copy up to `conn`'s snapshot now (at start, before searches need it).
     void warm(store::Conn& conn);
     std::size_t size() const;
+    // Whether the copy was dropped past its limit (searches read the R*Tree).
+    bool dropped() const;
     // How many times every point was read (the first time, and after falling behind the log).
     std::int64_t loads() const;
 
@@ -92,6 +94,8 @@ public:
 
     // The in-memory open points (SQLite), or null.
     const OpenPointsIndex* points() const { return points_.get(); }
+    // The copy's figures for /metrics (SQLite only): points held, and whether it was dropped.
+    void append_metrics(std::string& out) const;
 
 private:
     // The report's own columns the answer was computed from: a caller holding a row read before

@@ -185,6 +185,7 @@ TEST(Foundation, MetricsInPrometheusFormat) {
         EXPECT_NE(r.body.find("civicsnap_pg_listener_polls_total "), std::string::npos);
         EXPECT_NE(r.body.find("civicsnap_pg_listener_reconnects_total 0\n"), std::string::npos);
         EXPECT_EQ(r.body.find("civicsnap_sqlite_"), std::string::npos);
+        EXPECT_EQ(r.body.find("civicsnap_open_points_in_memory"), std::string::npos);  // it searches its table
     } else {
         EXPECT_NE(r.body.find("civicsnap_sqlite_write_queue_depth"), std::string::npos);
         EXPECT_NE(r.body.find("civicsnap_sqlite_last_batch_size"), std::string::npos);
@@ -193,6 +194,8 @@ TEST(Foundation, MetricsInPrometheusFormat) {
         EXPECT_NE(r.body.find("\ncivicsnap_sqlite_tail_checkpoints_total 0\n"),
                   std::string::npos);  // a fresh city's WAL
         EXPECT_EQ(r.body.find("civicsnap_pg_"), std::string::npos);
+        EXPECT_NE(r.body.find("# TYPE civicsnap_open_points_in_memory gauge"), std::string::npos);
+        EXPECT_NE(r.body.find("\ncivicsnap_open_points_in_memory_dropped 0\n"), std::string::npos);
     }
 }
 

@@ -164,6 +164,7 @@ TEST(OpenPointsIndex, PastItsLimitLeavesTheSearchToTheTable) {
     civic::store::index_open_report(writer, random_report(rng, 6, "road"));
     EXPECT_FALSE(index.search(writer, random_report(rng, 9, "road"), ids));
     EXPECT_EQ(index.size(), 0u);
+    EXPECT_TRUE(index.dropped());
 }
 
 // The store keeps the last kKeptOpenPointChanges rows of the log: each row it appends drops
@@ -225,6 +226,10 @@ TEST(PossibleDuplicatesCache, NeverKeepsAnAnswerUnderAnEpochNewerThanItsSnapshot
     add_report(1, 103.3);
     cache.warm(engine);  // as the daemon does at start
     EXPECT_EQ(cache.points()->size(), 1u);
+    std::string metrics;
+    cache.append_metrics(metrics);
+    EXPECT_NE(metrics.find("\ncivicsnap_open_points_in_memory 1\n"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("\ncivicsnap_open_points_in_memory_dropped 0\n"), std::string::npos) << metrics;
 
     std::vector<std::int64_t> during, after;
     const auto before = cache.lookup();
