@@ -119,8 +119,8 @@ void OpenPointsIndex::drop() {
 
 std::uint32_t OpenPointsIndex::category_number(const std::string& category) {
     const auto [it, added] = categories_.try_emplace(category, static_cast<std::uint32_t>(categories_.size()));
-    if (added && categories_.size() > kMaxCategories)
-        too_many_ = true;  // dropped by the caller  // 2^20 codes: never in a city
+    // 2^20 codes never happen in a city; if they did, the caller drops the copy.
+    if (added && categories_.size() > kMaxCategories) too_many_ = true;
     return it->second % kMaxCategories;
 }
 
