@@ -1,5 +1,6 @@
 // API.md §1 and §9: health, metrics, the OpenAPI document, the test clock.
 #include "common/errors.hpp"
+#include "common/metric_lines.hpp"
 #include "common/time.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/input.hpp"
@@ -26,18 +27,12 @@ asio::awaitable<Response> metrics(AppContext& ctx, Request&) {
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = ctx.metrics->render([&ctx](std::string& out) {
         if (const auto* gate = domain::photo_decode_gate()) {
-            out +=
-                "# HELP civicsnap_photo_decodes_active Photos being decoded, cleaned and stored.\n"
-                "# TYPE civicsnap_photo_decodes_active gauge\n";
-            out += "civicsnap_photo_decodes_active " + std::to_string(gate->active()) + "\n";
-            out +=
-                "# HELP civicsnap_photo_decodes_waiting Photos waiting for a decode slot.\n"
-                "# TYPE civicsnap_photo_decodes_waiting gauge\n";
-            out += "civicsnap_photo_decodes_waiting " + std::to_string(gate->waiting()) + "\n";
-            out +=
-                "# HELP civicsnap_photo_decodes_limit Decode slots (--photo-decodes).\n"
-                "# TYPE civicsnap_photo_decodes_limit gauge\n";
-            out += "civicsnap_photo_decodes_limit " + std::to_string(gate->slots()) + "\n";
+            metric_lines::append_value(out, "civicsnap_photo_decodes_active", "gauge",
+                                       "Photos being decoded, cleaned and stored.", gate->active());
+            metric_lines::append_value(out, "civicsnap_photo_decodes_waiting", "gauge",
+                                       "Photos waiting for a decode slot.", gate->waiting());
+            metric_lines::append_value(out, "civicsnap_photo_decodes_limit", "gauge", "Decode slots (--photo-decodes).",
+                                       static_cast<std::int64_t>(gate->slots()));
         }
         // SQLite: the writer's queue and batches; PostgreSQL: the pool's use and retries.
         ctx.db.engine().append_metrics(out);

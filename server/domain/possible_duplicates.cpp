@@ -1,6 +1,7 @@
 #include "server/domain/possible_duplicates.hpp"
 
 #include "common/geo.hpp"
+#include "common/metric_lines.hpp"
 #include "server/store/reports_repo.hpp"
 
 #include <algorithm>
@@ -46,24 +47,25 @@ std::uint64_t cell_key(std::uint32_t category, std::int64_t column, std::int64_t
 }
 }  // namespace
 
-bool OpenPointsIndex::search(store::Conn& conn, const store::ReportRow& report, std::vector<std::int64_t>& ids) {
+bool OpenPointsIndex::search(store::Conn& conn, const store::ReportRow& report, std::uint64_t epoch,
+                             std::vector<std::int64_t>& ids) {
     ids.clear();
     if (!report.located) return true;
-    const auto last_change = store::last_open_point_change(conn);
     {
         std::shared_lock lock(mutex_);
         if (too_many_) return false;
-        if (loaded_ && applied_change_ >= last_change) return search_held(report, ids);
+        if (loaded_ && epoch <= synced_epoch_) return search_held(report, ids);
     }
+    const auto last_change = store::last_open_point_change(conn);
     std::unique_lock lock(mutex_);
-    catch_up(conn, last_change);
+    catch_up(conn, last_change, epoch);
     return !too_many_ && search_held(report, ids);
 }
 
-void OpenPointsIndex::warm(store::Conn& conn) {
+void OpenPointsIndex::warm(store::Conn& conn, std::uint64_t epoch) {
     const auto last_change = store::last_open_point_change(conn);
     std::unique_lock lock(mutex_);
-    catch_up(conn, last_change);
+    catch_up(conn, last_change, epoch);
 }
 
 std::size_t OpenPointsIndex::size() const {
@@ -81,7 +83,10 @@ std::int64_t OpenPointsIndex::loads() const {
     return loads_;
 }
 
-void OpenPointsIndex::catch_up(store::Conn& conn, std::int64_t last_change) {
+void OpenPointsIndex::catch_up(store::Conn& conn, std::int64_t last_change, std::uint64_t epoch) {
+    // The snapshot holds every change the epoch counts (it was taken before the snapshot began),
+    // and the copy will hold the snapshot's: until the epoch moves, no job needs the log.
+    synced_epoch_ = std::max(synced_epoch_, epoch);
     if (too_many_ || (loaded_ && applied_change_ >= last_change)) return;  // another caller got here first
     // The rows after the last applied were pruned (or none was ever applied): start over.
     if (!loaded_ || store::first_open_point_change(conn) > applied_change_ + 1) {
@@ -174,8 +179,9 @@ PossibleDuplicatesCache::PossibleDuplicatesCache(store::StorageEngine& engine)
 
 void PossibleDuplicatesCache::warm(store::StorageEngine& engine) {
     if (!points_) return;
+    const auto epoch = epoch_.current();  // before the read job's snapshot, as lookup()
     try {
-        engine.read([&](store::Conn& conn) { points_->warm(conn); });
+        engine.read([&](store::Conn& conn) { points_->warm(conn, epoch); });
     } catch (const std::exception&) {
         // The database could not be read now; the first search tries again.
     }
@@ -183,18 +189,12 @@ void PossibleDuplicatesCache::warm(store::StorageEngine& engine) {
 
 void PossibleDuplicatesCache::append_metrics(std::string& out) const {
     if (!points_) return;
-    out +=
-        "# HELP civicsnap_open_points_in_memory Open reports' points held in memory for the "
-        "possible-duplicates search.\n"
-        "# TYPE civicsnap_open_points_in_memory gauge\n"
-        "civicsnap_open_points_in_memory " +
-        std::to_string(points_->size()) +
-        "\n"
-        "# HELP civicsnap_open_points_in_memory_dropped 1 when the points passed the copy's limit and "
-        "searches read the R*Tree.\n"
-        "# TYPE civicsnap_open_points_in_memory_dropped gauge\n"
-        "civicsnap_open_points_in_memory_dropped " +
-        std::to_string(points_->dropped() ? 1 : 0) + "\n";
+    metric_lines::append_value(out, "civicsnap_open_points_in_memory", "gauge",
+                               "Open reports' points held in memory for the possible-duplicates search.",
+                               static_cast<std::int64_t>(points_->size()));
+    metric_lines::append_value(out, "civicsnap_open_points_in_memory_dropped", "gauge",
+                               "1 when the points passed the copy's limit and searches read the R*Tree.",
+                               points_->dropped() ? 1 : 0);
 }
 
 std::vector<std::int64_t> PossibleDuplicatesCache::of(store::Conn& conn, const store::ReportRow& report,
@@ -204,7 +204,7 @@ std::vector<std::int64_t> PossibleDuplicatesCache::of(store::Conn& conn, const s
                                                       known->created_at == report.created_at)
         return std::move(known->ids);
     std::vector<std::int64_t> ids;
-    if (!points_ || !points_->search(conn, report, ids)) ids = find_possible_duplicates(conn, report);
+    if (!points_ || !points_->search(conn, report, epoch, ids)) ids = find_possible_duplicates(conn, report);
     entries_.remember(report.id, Entry{report.category, report.lat, report.lon, report.created_at, ids}, epoch);
     return ids;
 }

@@ -19,8 +19,9 @@ std::vector<std::int64_t> find_possible_duplicates(store::Conn& conn, const stor
 
 // SQLite's open points (store::each_open_point) held in memory for read jobs, kept in step from
 // the changes the store logs in commit order (schema/024). A search then reads no page: on a
-// city of 10 M reports the R*Tree's were half of an old ticket's page reads. The copy may be
-// newer than a job's snapshot (another job brought it further), never older. Thread-safe.
+// city of 10 M reports the R*Tree's were half of an old ticket's page reads. The copy holds at
+// least every change the asking job's epoch counts, and may be newer than the job's snapshot
+// (another job brought it further). Thread-safe.
 class OpenPointsIndex {
 public:
     // Past this many points the copy is dropped and searches read the R*Tree, as before.
@@ -30,11 +31,14 @@ public:
 
     explicit OpenPointsIndex(std::size_t max_points = kMaxPoints) : max_points_(max_points) {}
 
-    // The report's possible duplicates, the copy first brought up to `conn`'s snapshot (a read
-    // job's); false when the copy cannot answer (over kMaxPoints, or a box of too many cells).
-    bool search(store::Conn& conn, const store::ReportRow& report, std::vector<std::int64_t>& ids);
+    // The report's possible duplicates; false when the copy cannot answer (over kMaxPoints, or a
+    // box of too many cells). `epoch` is the 'open_reports' epoch taken before the read job's
+    // snapshot began (PossibleDuplicatesCache::lookup). When it is newer than any the copy was
+    // brought up at, the copy is first brought up to `conn`'s snapshot; otherwise the copy
+    // already holds every change that epoch counts, and the log is not read.
+    bool search(store::Conn& conn, const store::ReportRow& report, std::uint64_t epoch, std::vector<std::int64_t>& ids);
     // Brings the copy up to `conn`'s snapshot now (at start, before searches need it).
-    void warm(store::Conn& conn);
+    void warm(store::Conn& conn, std::uint64_t epoch);
     std::size_t size() const;
     // Whether the copy was dropped past its limit (searches read the R*Tree).
     bool dropped() const;
@@ -49,8 +53,9 @@ private:
     };
     using CellKey = std::uint64_t;
 
-    // Under the exclusive lock. Brings the copy up to `last_change` unless it is there already.
-    void catch_up(store::Conn& conn, std::int64_t last_change);
+    // Under the exclusive lock. Brings the copy up to `last_change` unless it is there already,
+    // and records `epoch` as one it holds every change of.
+    void catch_up(store::Conn& conn, std::int64_t last_change, std::uint64_t epoch);
     void load_all(store::Conn& conn, std::int64_t last_change);
     void put(std::int64_t id, const std::string& category, std::int64_t created_at, double lon, double lat);
     void erase(std::int64_t id);
@@ -65,6 +70,7 @@ private:
     bool loaded_ = false;
     bool too_many_ = false;            // over max_points_: searches read the R*Tree from then on
     std::int64_t applied_change_ = 0;  // the last logged change the copy holds
+    std::uint64_t synced_epoch_ = 0;   // the newest epoch whose changes the copy holds
     std::unordered_map<CellKey, std::vector<Point>> cells_;
     std::unordered_map<std::int64_t, CellKey> cell_of_;
     std::unordered_map<std::string, std::uint32_t> categories_;

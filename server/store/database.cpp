@@ -1,5 +1,6 @@
 #include "server/store/database.hpp"
 
+#include "common/metric_lines.hpp"
 #include "server/store/commit_epoch.hpp"
 #include "server/store/migrations.hpp"
 #include "server/store/sqlite.hpp"
@@ -235,35 +236,26 @@ void SqliteEngine::migrate() {
     }
 }
 
-namespace {
-// One Prometheus series: its HELP and TYPE lines, then its value.
-void append_series(std::string& out, std::string_view name, std::string_view type, std::string_view help,
-                   std::int64_t value) {
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-    out.append(name).append(" ").append(std::to_string(value)).append("\n");
-}
-}  // namespace
-
 void SqliteEngine::append_metrics(std::string& out) const {
     const auto& w = writer_->stats();
-    append_series(out, "civicsnap_sqlite_write_queue_depth", "gauge", "Write jobs waiting for the writer.",
-                  w.queue_depth.load());
-    append_series(out, "civicsnap_sqlite_last_batch_size", "gauge", "Jobs in the writer's last committed batch.",
-                  w.last_batch_size.load());
-    append_series(out, "civicsnap_sqlite_batches_total", "counter", "Write transactions committed (group commits).",
-                  w.batches.load());
-    append_series(out, "civicsnap_sqlite_jobs_total", "counter", "Write jobs run.", w.jobs.load());
-    append_series(out, "civicsnap_sqlite_failed_commits_total", "counter", "Batches whose COMMIT failed.",
-                  w.failed_commits.load());
-    append_series(out, "civicsnap_sqlite_wal_frames", "gauge", "Frames in the WAL after the last commit.",
-                  w.wal_frames.load());
-    append_series(out, "civicsnap_sqlite_wal_frames_max", "gauge", "The most frames the WAL has held since start.",
-                  w.max_wal_frames.load());
-    append_series(out, "civicsnap_sqlite_tail_checkpoints_total", "counter",
-                  "Checkpoints the writer ran itself so that the WAL starts over.", w.tail_checkpoints.load());
-    append_series(out, "civicsnap_sqlite_tail_checkpoints_busy_total", "counter",
-                  "The writer's checkpoints deferred by a long read.", w.tail_checkpoints_busy.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_write_queue_depth", "gauge", "Write jobs waiting for the writer.",
+                               w.queue_depth.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_last_batch_size", "gauge",
+                               "Jobs in the writer's last committed batch.", w.last_batch_size.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_batches_total", "counter",
+                               "Write transactions committed (group commits).", w.batches.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_jobs_total", "counter", "Write jobs run.", w.jobs.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_failed_commits_total", "counter", "Batches whose COMMIT failed.",
+                               w.failed_commits.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_wal_frames", "gauge", "Frames in the WAL after the last commit.",
+                               w.wal_frames.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_wal_frames_max", "gauge",
+                               "The most frames the WAL has held since start.", w.max_wal_frames.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_tail_checkpoints_total", "counter",
+                               "Checkpoints the writer ran itself so that the WAL starts over.",
+                               w.tail_checkpoints.load());
+    metric_lines::append_value(out, "civicsnap_sqlite_tail_checkpoints_busy_total", "counter",
+                               "The writer's checkpoints deferred by a long read.", w.tail_checkpoints_busy.load());
 }
 
 }  // namespace civic::store

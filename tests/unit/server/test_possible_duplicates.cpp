@@ -52,15 +52,17 @@ ReportRow random_report(std::mt19937_64& rng, std::int64_t id, const std::string
     return r;
 }
 
-std::vector<std::int64_t> searched(OpenPointsIndex& index, Conn& conn, const ReportRow& r) {
+std::vector<std::int64_t> searched(OpenPointsIndex& index, Conn& conn, const ReportRow& r, std::uint64_t epoch) {
     std::vector<std::int64_t> ids;
-    EXPECT_TRUE(index.search(conn, r, ids));
+    EXPECT_TRUE(index.search(conn, r, epoch, ids));
     return ids;
 }
 
 // Every probe answered from memory as the R*Tree query answers it, for each category (and one
 // with no open report), after the first load and after each kind of change.
-void expect_same_answers(OpenPointsIndex& index, Conn& reader, std::mt19937_64& rng, std::int64_t max_id) {
+// `epoch`: as the daemon's would be after the changes made so far.
+void expect_same_answers(OpenPointsIndex& index, Conn& reader, std::mt19937_64& rng, std::int64_t max_id,
+                         std::uint64_t epoch) {
     std::uniform_int_distribution<std::int64_t> any_id(1, max_id);
     std::uniform_int_distribution<std::size_t> any_category(0, kCategories.size());
     std::size_t found = 0;
@@ -68,7 +70,7 @@ void expect_same_answers(OpenPointsIndex& index, Conn& reader, std::mt19937_64& 
         const auto c = any_category(rng);
         const auto probe = random_report(rng, any_id(rng), c < kCategories.size() ? kCategories[c] : "none");
         const auto from_table = civic::domain::find_possible_duplicates(reader, probe);
-        ASSERT_EQ(searched(index, reader, probe), from_table) << "probe " << i;
+        ASSERT_EQ(searched(index, reader, probe, epoch), from_table) << "probe " << i;
         found += from_table.size();
     }
     EXPECT_GT(found, 400u);  // the probes met points, not only empty boxes
@@ -87,7 +89,8 @@ TEST(OpenPointsIndex, AnswersAsTheRtreeDoesThroughEveryChange) {
 
     Conn reader(db.path, Conn::Mode::read_only);
     OpenPointsIndex index;
-    expect_same_answers(index, reader, rng, next_id);
+    std::uint64_t epoch = 1;
+    expect_same_answers(index, reader, rng, next_id, epoch);
     EXPECT_EQ(index.size(), 3000u);
     EXPECT_EQ(index.loads(), 1);
 
@@ -102,7 +105,7 @@ TEST(OpenPointsIndex, AnswersAsTheRtreeDoesThroughEveryChange) {
         for (int i = 0; i < 300; ++i, ++next_id)
             civic::store::index_open_report(writer, random_report(rng, next_id, kCategories[any_category(rng)]));
         writer.exec("COMMIT");
-        expect_same_answers(index, reader, rng, next_id);
+        expect_same_answers(index, reader, rng, next_id, ++epoch);
     }
     EXPECT_EQ(index.loads(), 1);
     {  // scoped: a statement left open would hold the reader's snapshot
@@ -115,7 +118,7 @@ TEST(OpenPointsIndex, AnswersAsTheRtreeDoesThroughEveryChange) {
     writer.exec("BEGIN");
     civic::store::unindex_open_report(writer, 3001);
     writer.exec("ROLLBACK");
-    expect_same_answers(index, reader, rng, next_id);
+    expect_same_answers(index, reader, rng, next_id, epoch);
 
     // Changes it had not applied were pruned (as the store prunes past kKeptOpenPointChanges):
     // it loads every point again.
@@ -123,12 +126,13 @@ TEST(OpenPointsIndex, AnswersAsTheRtreeDoesThroughEveryChange) {
     for (int i = 0; i < 50; ++i) civic::store::unindex_open_report(writer, any_open(rng));
     writer.exec("COMMIT");
     writer.exec("DELETE FROM open_point_changes WHERE seq < (SELECT max(seq) FROM open_point_changes)");
-    expect_same_answers(index, reader, rng, next_id);
+    expect_same_answers(index, reader, rng, next_id, ++epoch);
     EXPECT_EQ(index.loads(), 2);
 }
 
 // A reader whose snapshot is older than the copy (another reader brought it further) answers
-// from the newer copy; one whose snapshot is newer brings it up first.
+// from the newer copy; one with a newer epoch brings it up to its snapshot first. Until the
+// epoch moves, the log is not read: a change the epoch does not count yet is not looked for.
 TEST(OpenPointsIndex, FollowsTheNewestSnapshotItWasShown) {
     MigratedDb db;
     auto& writer = db.writer;
@@ -142,16 +146,17 @@ TEST(OpenPointsIndex, FollowsTheNewestSnapshotItWasShown) {
     OpenPointsIndex index;
     Conn old_reader(db.path, Conn::Mode::read_only), new_reader(db.path, Conn::Mode::read_only);
     old_reader.exec("BEGIN");
-    EXPECT_EQ(searched(index, old_reader, b), std::vector<std::int64_t>{1});
-    civic::store::index_open_report(writer, b);
-    EXPECT_EQ(searched(index, old_reader, a), std::vector<std::int64_t>{});  // its snapshot has no b yet
-    EXPECT_EQ(searched(index, new_reader, a), std::vector<std::int64_t>{2});
-    EXPECT_EQ(searched(index, old_reader, a), std::vector<std::int64_t>{2});  // the copy is newer
+    EXPECT_EQ(searched(index, old_reader, b, 1), std::vector<std::int64_t>{1});
+    civic::store::index_open_report(writer, b);  // committed; the daemon's epoch would move to 2 after it
+    EXPECT_EQ(searched(index, new_reader, a, 1), std::vector<std::int64_t>{});  // epoch 1: not looked for
+    EXPECT_EQ(searched(index, new_reader, a, 2), std::vector<std::int64_t>{2});
+    EXPECT_EQ(searched(index, old_reader, a, 1), std::vector<std::int64_t>{2});  // the copy is newer
     old_reader.exec("COMMIT");
     EXPECT_EQ(index.loads(), 1);
 }
 
-// Past its limit the copy is dropped and the caller searches the R*Tree, as before it existed.
+// Past its limit the copy is dropped, and a search box of too many cells is left too: the
+// caller searches the R*Tree, as before the copy existed.
 TEST(OpenPointsIndex, PastItsLimitLeavesTheSearchToTheTable) {
     MigratedDb db;
     auto& writer = db.writer;
@@ -159,10 +164,14 @@ TEST(OpenPointsIndex, PastItsLimitLeavesTheSearchToTheTable) {
     for (std::int64_t id = 1; id <= 5; ++id) civic::store::index_open_report(writer, random_report(rng, id, "road"));
     OpenPointsIndex index(5);
     std::vector<std::int64_t> ids;
-    EXPECT_TRUE(index.search(writer, random_report(rng, 9, "road"), ids));
+    EXPECT_TRUE(index.search(writer, random_report(rng, 9, "road"), 1, ids));
     EXPECT_EQ(index.size(), 5u);
+    // A box of more cells than it looks at: at the antimeridian it spans every longitude.
+    auto far_east = random_report(rng, 9, "road");
+    far_east.lon = 179.99999;
+    EXPECT_FALSE(index.search(writer, far_east, 1, ids));
     civic::store::index_open_report(writer, random_report(rng, 6, "road"));
-    EXPECT_FALSE(index.search(writer, random_report(rng, 9, "road"), ids));
+    EXPECT_FALSE(index.search(writer, random_report(rng, 9, "road"), 2, ids));
     EXPECT_EQ(index.size(), 0u);
     EXPECT_TRUE(index.dropped());
 }
