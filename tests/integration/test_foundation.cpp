@@ -176,6 +176,11 @@ TEST(Foundation, MetricsInPrometheusFormat) {
               std::string::npos);
     EXPECT_NE(r.body.find("civicsnap_http_in_flight_requests"), std::string::npos);
     EXPECT_NE(r.body.find("civicsnap_open_connections"), std::string::npos);
+    // The decode slots (issue 19): idle between tests, their limit set.
+    EXPECT_NE(r.body.find("# TYPE civicsnap_photo_decodes_limit gauge\ncivicsnap_photo_decodes_limit "),
+              std::string::npos);
+    EXPECT_NE(r.body.find("# TYPE civicsnap_photo_decodes_waiting gauge\ncivicsnap_photo_decodes_waiting "),
+              std::string::npos);
     if (civic::test::database_on_postgresql()) {  // the pool's use and retries instead of the writer's queue
         EXPECT_NE(r.body.find("# TYPE civicsnap_pg_connections_in_use gauge"), std::string::npos);
         EXPECT_NE(r.body.find("civicsnap_pg_retries_total "), std::string::npos);
